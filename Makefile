@@ -1,0 +1,57 @@
+# inclusiemonitor — the two commands a researcher needs are `make report` and `make test`.
+# Everything runs inside .venv, built from requirements.lock (exact, hashed pins).
+
+SHELL := /bin/bash
+PYTHON_SYS ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-lock
+KERNEL := inclusiemonitor
+CONFIG ?= config/report.yaml
+DEMO_DIR := data/raw/demo
+DEMO_SEED ?= 20241107
+export PYTHONHASHSEED := 0
+export SOURCE_DATE_EPOCH := 1700000000
+export MPLBACKEND := Agg
+# Kernels are registered inside the project so papermill never picks up a machine-wide kernel.
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
+export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
+
+.PHONY: setup report test demo-data clean-report clean-processed benchmark help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make report   — set up, (generate demo data if no real data) and render reports/index.html"
+	@echo "make test     — set up and run the test suite"
+	@echo "make setup    — build .venv from requirements.lock (only when the lock changed)"
+	@echo "make demo-data — write the synthetic demo inputs to $(DEMO_DIR)"
+	@echo "make benchmark — time make report from clean and a no-op rerun"
+
+setup: $(STAMP)
+
+# Rebuilt only when the lock changes; the stamp records which lock was installed.
+$(STAMP): requirements.lock
+	@command -v $(PYTHON_SYS) >/dev/null || { echo "Python 3.11 not found (set PYTHON_SYS=...)"; exit 1; }
+	@test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@echo "$(CURDIR)" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/inclusiemonitor.pth
+	$(PY) -m ipykernel install --prefix $(CURDIR)/$(VENV) --name $(KERNEL) --display-name "inclusiemonitor (.venv)" >/dev/null
+	@touch $@
+
+demo-data: $(STAMP)
+	$(PY) -m pipeline.synth --out $(DEMO_DIR) --seed $(DEMO_SEED)
+
+report: $(STAMP)
+	$(PY) -m pipeline.report --config $(CONFIG) $(if $(YEAR),--year $(YEAR),) $(if $(filter -j%,$(MAKEFLAGS)),--jobs 2,)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+benchmark: $(STAMP)
+	$(PY) benchmarks/bench_report.py
+
+clean-report:
+	rm -rf reports/*/ reports/*.html
+
+clean-processed:
+	find data/processed -mindepth 1 ! -name .gitkeep -delete

@@ -1,0 +1,36 @@
+"""One place that reads the project's YAML configuration.
+
+Why: codebooks, classifications, planted synthetic truth and report settings are declarative data;
+code asks this module for them instead of carrying its own constants.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_absolute() and not path.exists():
+        path = ROOT / path
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a YAML mapping at the top level, found {type(data).__name__}")
+    return data
+
+
+@lru_cache(maxsize=None)
+def classifications() -> dict[str, Any]:
+    return load_yaml(CONFIG_DIR / "classifications.yaml")
+
+
+@lru_cache(maxsize=None)
+def synth_params() -> dict[str, Any]:
+    return load_yaml(CONFIG_DIR / "synth.yaml")

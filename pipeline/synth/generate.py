@@ -1,0 +1,279 @@
+"""Write the synthetic demo inputs in the formats the real sources arrive in, plus the truth file.
+
+Outputs in OUT: register_<year>.csv (semicolon, decimal comma, cp1252), nim_<wave>.sav,
+mto_<wave>.sav, discrimination_<wave>.sav, sources.yaml (what the report config points at) and
+truth.json (the planted population values the tests check the pipeline against).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import yaml
+from scipy.special import expit
+
+from pipeline.codebook import load_codebook
+from pipeline.config import synth_params
+from pipeline.synth.population import simulate_workforce
+from pipeline.synth.surveys import (
+    DISCRIMINATION_VARS, _solve_intercept, add_item_missing, add_soft_problems, background_frame,
+    encode, group_indicators, latent_score, likert_items, respond,
+)
+
+# Group dimensions as the pipeline derives them; truth is reported on the same levels.
+def truth_groups(pop: pd.DataFrame) -> dict[str, pd.Series]:
+    age = pop["age"]
+    scale = pop["salarisschaal"]
+    return {
+        "herkomst_oud": pop["herkomst_oud"],
+        "herkomst_cbs": pop["herkomst_cbs"],
+        "geslacht": pop["geslacht"].where(pop["geslacht"] != "onbekend"),
+        "jong": pd.Series(np.where(age < 35, "ja", "nee"), index=pop.index),
+        "leeftijdsband": pd.cut(age, [0, 34, 54, 200], labels=["<35", "35-54", "55+"]).astype(str),
+        "schaalband": pd.cut(scale, [0, 9, 11, 14, 18], labels=["<=9", "10-11", "12-14", "15+"]).astype(str),
+        "lhbtiq": pd.Series(np.where(pop["lhbtiq"], "ja", "nee"), index=pop.index),
+        "beperking": pd.Series(np.where(pop["beperking"], "ja", "nee"), index=pop.index),
+    }
+
+
+def population_summary(pop: pd.DataFrame, values: dict[str, np.ndarray]) -> dict:
+    """Finite-population means of each outcome overall and per group level."""
+    frame = pd.DataFrame(values, index=pop.index)
+    out = {}
+    groups = truth_groups(pop)
+    for name in values:
+        entry = {"overall": float(frame[name].mean()), "groups": {}}
+        for dim, g in groups.items():
+            means = frame[name].groupby(g.to_numpy()).mean()
+            entry["groups"][dim] = {str(k): float(v) for k, v in means.items()}
+        out[name] = entry
+    return out
+
+
+def _write_sav(df: pd.DataFrame, cb, path: Path, file_label: str) -> None:
+    raw, value_labels, missing, labels = encode(df, cb)
+    tmp = path.with_suffix(".tmp.sav")
+    pyreadstat.write_sav(raw, tmp, file_label=file_label, column_labels=labels,
+                         variable_value_labels=value_labels, missing_ranges=missing)
+    os.replace(tmp, path)
+
+
+def _scale_scores(items: np.ndarray) -> np.ndarray:
+    return items.mean(axis=1)
+
+
+def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) -> dict:
+    """Generate all demo inputs into `out`. `scale` < 1 shrinks the workforce (for quick tests)."""
+    p = synth_params()
+    p = {**p, "workforce_2019": int(round(p["workforce_2019"] * scale))}
+    seed = p["seed"] if seed is None else seed
+    rng = np.random.default_rng(seed)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    snap, dirs, events = simulate_workforce(p, rng)
+    truth: dict = {"seed": seed, "scale": scale, "planted": {k: p[k] for k in ("nim", "mto", "discrimination", "flows")}}
+    sources: dict = {"register": {}, "nim": {}, "mto": {}, "discrimination": {}}
+
+    # --- HR register snapshots -------------------------------------------------------------
+    truth["register"] = {}
+    dir_names = dirs.set_index("directie_code")["directie"]
+    for year in p["register_years"]:
+        pop = snap[snap["year"] == year]
+        birth = pd.to_datetime((year - pop["age"]).astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] - 1, unit="D")
+        hire = pd.to_datetime(pop["hire_year"].astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] % 300, unit="D")
+        reg_rng = np.random.default_rng([seed, year])
+        names = dir_names.reindex(pop["directie_code"]).to_numpy(object)
+        messy = reg_rng.random(len(pop)) < 0.01  # stray whitespace and lower case, as in real exports
+        names[messy] = [f" {n} " for n in names[messy]]
+        gender_code = pop["geslacht"].map({"man": "M", "vrouw": "V", "non_binair": "X", "onbekend": "O"}).to_numpy(object)
+        lower = reg_rng.random(len(pop)) < 0.01
+        gender_code[lower] = [g.lower() for g in gender_code[lower]]
+        cb = load_codebook("register", year)
+        herkomst_label = {tok: code for code, tok in cb.variables["herkomst"]["codes"].items()}
+        reg = pd.DataFrame({
+            "personeelsnummer": (1_000_000 + pop["person_id"]).astype(str).to_numpy(),
+            "peildatum": f"31-12-{year}",
+            "geboortedatum": birth.dt.strftime("%d-%m-%Y").to_numpy(),
+            "geslacht": gender_code,
+            "directie_code": pop["directie_code"].to_numpy(),
+            "directie": names,
+            "salarisschaal": pop["salarisschaal"].to_numpy(),
+            "fte": pop["fte"].to_numpy(),
+            "datum_in_dienst": hire.dt.strftime("%d-%m-%Y").to_numpy(),
+            "geboorteland": np.where(pop["geboorteland_nl"], "Nederland", "Buitenland"),
+            "herkomst": pop["origin"].map(herkomst_label).to_numpy(),
+        }).sample(frac=1, random_state=int(reg_rng.integers(1 << 31))).reset_index(drop=True)
+        path = out / f"register_{year}.csv"
+        reg.to_csv(path, sep=";", decimal=",", encoding="cp1252", index=False)
+        sources["register"][year] = path.name
+        truth["register"][year] = register_truth(pop)
+    truth["flows"] = flow_truth(snap, p["register_years"])
+
+    # --- Surveys -----------------------------------------------------------------------------
+    resp = p["response"]
+    dir_resp = pd.Series(rng.normal(0, resp["directorate_sd"], len(dirs)), index=dirs["directie_code"])
+    truth["response"] = {}
+    for source, builder in (("nim", _nim), ("mto", _mto), ("discrimination", _discrimination)):
+        truth[source] = {}
+        dir_effect = pd.Series(rng.normal(0, p.get(source, {}).get("directorate_sd", 0.2), len(dirs)),
+                               index=dirs["directie_code"])
+        for wave, rate in resp[source].items():
+            pop = snap[snap["year"] == wave].reset_index(drop=True)
+            wrng = np.random.default_rng([seed, wave, len(source)])
+            answers, items, values = builder(pop, p, wave, dir_effect, wrng)
+            truth[source][wave] = population_summary(pop, values)
+            responded = respond(pop, rate, resp, dir_resp, wrng)
+            df = pd.concat([background_frame(pop, wave, wrng), answers], axis=1).loc[responded].reset_index(drop=True)
+            likert = [c for c in items if c in df]
+            df = add_item_missing(df, likert, p.get(source, {}).get("item_missing", 0.0), 8, wrng)
+            df, soft = add_soft_problems(df, likert, resp, wrng)
+            truth["response"][f"{source}_{wave}"] = {
+                "population": int(len(pop)), "respondents": int(responded.sum()),
+                "rate": float(responded.mean()), **soft}
+            cb = load_codebook(source, wave)
+            path = out / f"{source}_{wave}.sav"
+            _write_sav(df, cb, path, f"{cb.label} {wave} (synthetisch)")
+            sources[source][wave] = path.name
+
+    (out / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True, default=_json_default))
+    manifest = {"demo": True, "seed": seed, "scale": scale,
+                "sources": {s: {int(w): f for w, f in v.items()} for s, v in sources.items()}}
+    (out / "sources.yaml").write_text(yaml.safe_dump(manifest, sort_keys=True))
+    return truth
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    raise TypeError(type(o))
+
+
+def register_truth(pop: pd.DataFrame) -> dict:
+    """Target indicators of one snapshot, city-wide and per directorate (census values)."""
+    def indicators(d: pd.DataFrame) -> dict:
+        s1214 = d["salarisschaal"].between(12, 14)
+        s12 = d["salarisschaal"] >= 12
+        nw = d["herkomst_oud"] == "niet_westers"
+        ne = d["herkomst_cbs"] == "buiten_europa"
+        return {"n": int(len(d)), "share_under35": float((d["age"] < 35).mean()),
+                "n_12_14": int(s1214.sum()), "share_nonwestern_12_14": float(nw[s1214].mean()) if s1214.any() else None,
+                "n_12plus": int(s12.sum()), "share_nonwestern_12plus": float(nw[s12].mean()) if s12.any() else None,
+                "share_non_european_12plus": float(ne[s12].mean()) if s12.any() else None}
+    return {"city": indicators(pop),
+            "directorates": {k: indicators(g) for k, g in pop.groupby("directie_code")}}
+
+
+def flow_truth(snap: pd.DataFrame, years: list[int]) -> dict:
+    """In-, through- and outflow between consecutive snapshots by old migration classification."""
+    out = {}
+    band = lambda s: pd.cut(s, [0, 9, 11, 14, 18], labels=[0, 1, 2, 3]).astype(int)  # noqa: E731
+    for prev, cur in zip(years[:-1], years[1:]):
+        a = snap[snap["year"] == prev].set_index("person_id")
+        b = snap[snap["year"] == cur].set_index("person_id")
+        left = ~a.index.isin(b.index)
+        hired = ~b.index.isin(a.index)
+        both = a.index.intersection(b.index)
+        up = band(b.loc[both, "salarisschaal"]) > band(a.loc[both, "salarisschaal"])
+        entry = {"headcount_start": int(len(a)), "hires": int(hired.sum()), "leavers": int(left.sum()),
+                 "band_promotions": int(up.sum()), "groups": {}}
+        for grp in ("nederlands", "westers", "niet_westers"):
+            ga = (a["herkomst_oud"] == grp).to_numpy()
+            gb = (b["herkomst_oud"] == grp).to_numpy()
+            gboth = (a.loc[both, "herkomst_oud"] == grp).to_numpy()
+            entry["groups"][grp] = {"headcount_start": int(ga.sum()), "hires": int((hired & gb).sum()),
+                                    "leavers": int((left & ga).sum()), "stayers": int(gboth.sum()),
+                                    "band_promotions": int((up.to_numpy() & gboth).sum())}
+        out[f"{prev}-{cur}"] = entry
+    return out
+
+
+# --- source builders: return (answers frame, item columns, population outcome values) --------
+
+def _nim(pop, p, wave, dir_effect, rng):
+    spec = p["nim"]
+    tb = latent_score(pop, spec["belonging"], wave, dir_effect, rng)
+    ta = 0.5 * tb + latent_score(pop, spec["authenticity"], wave, dir_effect, rng) * 0.75
+    bel = likert_items(tb, 8, 5, rng)
+    aut = likert_items(ta, 8, 5, rng)
+    cols_b = [f"b{i:02d}" for i in range(1, 9)]
+    cols_a = [f"a{i:02d}" for i in range(1, 9)]
+    answers = pd.DataFrame(np.hstack([bel, aut]), columns=cols_b + cols_a)
+    values = {"belonging": _scale_scores(bel), "authenticity": _scale_scores(aut),
+              "inclusion": _scale_scores(np.hstack([bel, aut]))}
+    return answers, cols_b + cols_a, values
+
+
+def _mto(pop, p, wave, dir_effect, rng):
+    spec = p["mto"]
+    tp = latent_score(pop, spec["psych_safety"], wave, dir_effect, rng)
+    ts = 0.4 * tp + 0.8 * latent_score(pop, spec["social_safety"], wave, dir_effect, rng)
+    ps_pos = likert_items(tp, 7, 7, rng)
+    sv = likert_items(ts, 4, 5, rng)
+    ps_raw = ps_pos.copy()
+    ps_raw[:, [0, 2, 4]] = 8 - ps_raw[:, [0, 2, 4]]  # negatively worded items 1, 3, 5 (Edmondson 1999)
+    sat = np.clip(np.rint(7 + 0.8 * tp + rng.normal(0, 1.0, len(pop))), 1, 10).astype(int)
+    unwanted = rng.random(len(pop)) < expit(-0.9 - 0.8 * ts)
+    cols = [f"ps{i}" for i in range(1, 8)] + [f"sv{i}" for i in range(1, 5)]
+    answers = pd.DataFrame(np.hstack([ps_raw, sv]), columns=cols)
+    answers["tevredenheid"] = sat
+    answers["ongewenst_gedrag"] = np.where(unwanted, "ja", "nee")
+    values = {"psych_safety": _scale_scores(ps_pos), "social_safety": _scale_scores(sv),
+              "tevredenheid": sat.astype(float), "ongewenst_gedrag": unwanted.astype(float)}
+    return answers, cols, values
+
+
+def _discrimination(pop, p, wave, dir_effect, rng):
+    spec = p["discrimination"]
+    g = group_indicators(pop)
+    n = len(pop)
+    answers, values = {}, {}
+    for key, var in DISCRIMINATION_VARS.items():
+        s = spec[key]
+        linear = sum(eff * g[k] for k, eff in s["effects"].items()) + dir_effect.reindex(pop["directie_code"]).to_numpy()
+        a = _solve_intercept(linear, s["overall"][wave])
+        answers[var] = (rng.random(n) < expit(a + linear)).astype(float)
+        values[var] = answers[var].copy()
+    exp = answers["ervaren_discriminatie"] == 1
+
+    def among(mask, prob):
+        return np.where(mask, (rng.random(n) < prob).astype(float), np.nan)
+
+    answers["grond_herkomst"] = among(exp, 0.25 + 0.5 * g["non_european"])
+    answers["grond_religie"] = among(exp, 0.12)
+    answers["grond_gender"] = among(exp, 0.15 + 0.2 * g["vrouw"] + 0.4 * g["non_binair"])
+    answers["grond_seksuele_orientatie"] = among(exp, 0.04 + 0.5 * g["lgbtiq"])
+    answers["grond_beperking"] = among(exp, 0.05 + 0.5 * g["disability"])
+    answers["grond_leeftijd"] = among(exp, 0.15 + 0.1 * g["young"])
+    for src, prob in spec["source"].items():
+        answers[{"manager": "bron_leidinggevende", "colleague": "bron_collega", "citizen": "bron_burger"}[src]] = among(exp, prob)
+    answers["gemeld"] = among(exp, spec["reported"][wave])
+    rep = answers["gemeld"] == 1
+    for to, var in (("manager", "gemeld_leidinggevende"), ("confidential_adviser", "gemeld_vertrouwenspersoon"),
+                    ("external_point", "gemeld_meldpunt"), ("second_opinion", "gemeld_second_opinion")):
+        prob = spec["reported_to"][to]
+        answers[var] = among(rep, prob[wave] if isinstance(prob, dict) else prob)
+    answers["tevreden_afhandeling"] = among(rep, spec["satisfied_handling"][wave])
+    notrep = answers["gemeld"] == 0
+    for var, prob in (("reden_geen_zin", 0.45), ("reden_angst_gevolgen", 0.35), ("reden_wist_niet_waar", 0.25),
+                      ("reden_te_klein", 0.30)):
+        answers[var] = among(notrep, prob)
+    answers["kent_routekaart"] = (rng.random(n) < spec["knows_routes"][wave]).astype(float)
+    answers["kent_vertrouwenspersoon"] = (rng.random(n) < 0.7).astype(float)
+    values["kent_routekaart"] = answers["kent_routekaart"].copy()
+    frame = pd.DataFrame(answers)
+    # Item refusal on the core prevalence questions.
+    core = list(DISCRIMINATION_VARS.values())
+    refuse = rng.random((n, len(core))) < 0.01
+    vals = frame[core].to_numpy()
+    vals[refuse] = 9
+    frame[core] = vals
+    # A refused screening question means the follow-up questions were never asked.
+    follow_up = [c for c in frame.columns if c not in core and not c.startswith("kent_")]
+    frame.loc[frame["ervaren_discriminatie"] == 9, follow_up] = np.nan
+    return frame, [], values
