@@ -17,7 +17,7 @@ export MPLBACKEND := Agg
 export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter
 export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 
-.PHONY: setup report test demo-data clean-report clean-processed benchmark help
+.PHONY: setup report test demo-data clean-report clean-processed benchmark help lock
 .DEFAULT_GOAL := help
 
 help:
@@ -55,3 +55,8 @@ clean-report:
 
 clean-processed:
 	find data/processed -mindepth 1 ! -name .gitkeep -delete
+
+# Re-resolve the pins from pyproject.toml (needs `pip install uv`); keeps environment.yml in step.
+lock:
+	uv pip compile pyproject.toml -o requirements.lock --python-version 3.11 --generate-hashes -q
+	$(PY) -c "import re,pathlib; pins=[l.split(' ')[0] for l in pathlib.Path('requirements.lock').read_text().splitlines() if re.match(r'^[A-Za-z0-9_.-]+==', l)]; head=pathlib.Path('environment.yml').read_text().split('  - pip:')[0]; pathlib.Path('environment.yml').write_text(head + '  - pip:\n' + ''.join(f'      - {p}\n' for p in pins))"

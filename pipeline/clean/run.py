@@ -1,0 +1,109 @@
+"""The cleaning step for one source and wave: read -> validate -> harmonise -> quality rules ->
+derive -> score -> pseudonymise -> write parquet + manifest atomically.
+
+Why atomic: a failed or interrupted run must leave the previous processed files intact, so outputs
+are written to a temporary file in the same folder and renamed into place only at the very end.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.clean.derive import derive
+from pipeline.clean.errors import InputError, Problem
+from pipeline.clean.harmonise import harmonise
+from pipeline.clean.pseudonymise import load_key, pseudonymise
+from pipeline.clean.quality import apply_quality_rules
+from pipeline.clean.readers import read_raw
+from pipeline.clean.scales import reliability, score
+from pipeline.clean.schema import validate
+from pipeline.codebook import load_codebook
+from pipeline.report.provenance import git_commit, sha256
+
+
+def scale_ranges(cb) -> dict[str, tuple]:
+    return {name: tuple(cb.variables[spec["items"][0]]["range"]) for name, spec in cb.scales.items()}
+
+
+def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Pure transformation of a raw frame; returns (analysis set, cleaning report)."""
+    raw = raw.reset_index(drop=True)
+    validate(raw, cb, file)
+    df, missing = harmonise(raw, cb)
+    report: dict = {"rows_in": int(len(df))}
+    id_col = next((n for n, v in cb.variables.items() if v["type"] == "id"), None)
+    if cb.source != "register":
+        df, exclusions = apply_quality_rules(df, cb, id_col=id_col)
+    else:
+        exclusions = pd.DataFrame(columns=["reden", "aantal"])
+    df = derive(df, young_cutoff=young_cutoff)
+    for name, spec in cb.scales.items():
+        rng = tuple(cb.variables[spec["items"][0]]["range"])
+        df[name] = score(df, spec["items"], reverse_items=spec.get("reverse", []), value_range=rng,
+                         min_valid=spec["min_valid"])
+    if id_col:
+        key = load_key(demo=demo)
+        df[id_col] = pseudonymise(df[id_col], key)
+        df = df.rename(columns={id_col: "pseudo_id"})
+    for col in ("startdatum", "einddatum", "geboortedatum"):
+        if col in df:  # exact timestamps and birth dates are quasi-identifiers; keep derived values only
+            df = df.drop(columns=col)
+    df["bron"] = cb.source
+    df["golf"] = int(cb.wave) if cb.wave is not None else pd.NA
+    report.update({
+        "rows_out": int(len(df)),
+        "excluded": exclusions.to_dict("records"),
+        "missing_codes": missing.to_dict("records"),
+        "reliability": reliability(df, cb.scales, scale_ranges(cb)).to_dict("records") if cb.scales else [],
+    })
+    return df.reset_index(drop=True), report
+
+
+def _atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _atomic_write_text(text: str, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out_dir: str | Path | None = None,
+                 demo: bool | None = None) -> Path:
+    """Clean one raw file into `<out_dir>/<source>_<wave>.parquet` with a manifest beside it."""
+    from pipeline.settings import load_settings
+
+    settings = settings or load_settings()
+    out_dir = Path(out_dir) if out_dir else settings.processed_dir
+    demo = settings.demo if demo is None else demo
+    path = Path(path)
+    t0 = time.perf_counter()
+    try:
+        cb = load_codebook(source, wave)
+    except FileNotFoundError as err:
+        raise InputError([Problem(str(path), "-", (), 0, "een bekende bron", str(err))]) from None
+    checksum = sha256(path) if path.exists() else None
+    mode = os.stat(path).st_mode if path.exists() else None
+    raw, _labels = read_raw(path, cb)
+    df, report = clean_frame(raw, cb, str(path), demo=demo, young_cutoff=settings["groups"].get("young_cutoff"))
+    if mode is not None and os.stat(path).st_mode != mode:
+        raise RuntimeError(f"{path} changed while cleaning")  # raw data is read-only by contract
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{source}_{wave}.parquet"
+    manifest = {
+        "source": source, "wave": int(wave), "input": str(path), "input_sha256": checksum,
+        "codebook": cb.path.replace(str(Path.cwd()) + os.sep, ""), "codebook_version": cb.version,
+        "code_version": git_commit(), "demo": demo, "seconds": round(time.perf_counter() - t0, 2), **report,
+    }
+    # Write data first, manifest last: a manifest always describes the parquet beside it.
+    _atomic_write_parquet(df, target)
+    _atomic_write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str),
+                       out_dir / f"{source}_{wave}.manifest.json")
+    return target

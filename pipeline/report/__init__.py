@@ -1,0 +1,1 @@
+"""Report orchestration: execute chapter notebooks, render HTML, write the index."""

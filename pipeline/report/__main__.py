@@ -1,0 +1,5 @@
+import sys
+
+from pipeline.report.build import main
+
+sys.exit(main())

@@ -1,0 +1,168 @@
+"""`make report`: raw -> processed -> chapter notebooks -> HTML -> index, rerunning only what changed.
+
+Why: researchers rerun the report many times while checking a wave. Each step records a key (hash of
+its inputs, code and parameters); a step whose key is unchanged and whose output exists is skipped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from pipeline.config import ROOT, load_yaml
+from pipeline.report.provenance import sha256
+from pipeline.settings import Settings, load_settings
+
+NOTEBOOKS = ROOT / "notebooks"
+CHAPTERS = ROOT / "config" / "chapters.yaml"
+
+
+def code_hash() -> str:
+    """Hash of the package and config sources: any code change invalidates downstream outputs."""
+    h = hashlib.sha256()
+    for p in sorted([*(ROOT / "pipeline").rglob("*.py"), *(ROOT / "config").rglob("*.yaml")]):
+        h.update(p.relative_to(ROOT).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _key(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _up_to_date(state: Path, key: str, outputs: list[Path]) -> bool:
+    return state.exists() and json.loads(state.read_text()).get("key") == key and all(p.exists() for p in outputs)
+
+
+def _mark(state: Path, key: str) -> None:
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps({"key": key}))
+
+
+def ensure_demo_data(settings: Settings) -> Settings:
+    if settings.demo and not (settings.demo_dir / "sources.yaml").exists():
+        from pipeline.synth import generate
+        print(f"[demo] Geen echte data geconfigureerd: synthetische demodata maken in {settings.demo_dir}", flush=True)
+        generate(settings.demo_dir, settings["demo"]["seed"])
+        settings = load_settings(settings.path)
+    return settings
+
+
+def clean_all(settings: Settings, code: str) -> dict[str, Path]:
+    """Clean every configured source and wave; returns processed parquet paths by name."""
+    from pipeline.clean.run import clean_source
+
+    out: dict[str, Path] = {}
+    todo = [(s, w, p) for s, waves in sorted(settings.sources.items()) for w, p in sorted(waves.items())]
+    for i, (source, wave, path) in enumerate(todo, 1):
+        target = settings.processed_dir / f"{source}_{wave}.parquet"
+        key = _key("clean", code, sha256(path), settings.demo)
+        state = settings.processed_dir / ".state" / f"{source}_{wave}.json"
+        if _up_to_date(state, key, [target]):
+            print(f"[{i}/{len(todo)}] opschonen {source} {wave}: ongewijzigd", flush=True)
+        else:
+            t0 = time.perf_counter()
+            clean_source(source, wave, path, settings=settings)
+            _mark(state, key)
+            print(f"[{i}/{len(todo)}] opschonen {source} {wave}: klaar ({time.perf_counter() - t0:.1f}s)", flush=True)
+        out[f"{source}_{wave}"] = target
+    return out
+
+
+def chapter_specs(settings: Settings) -> list[dict]:
+    """Chapters from config/chapters.yaml whose sources are available."""
+    specs = []
+    for ch in load_yaml(CHAPTERS)["chapters"]:
+        needs = ch.get("needs", [])
+        if all(settings.waves(s) for s in needs):
+            specs.append(ch)
+        else:
+            print(f"[hoofdstuk] {ch['name']} overgeslagen: bron(nen) {needs} niet geconfigureerd", flush=True)
+    return specs
+
+
+def chapter_parameters(ch: dict, settings: Settings) -> dict:
+    params = {"config_path": str(settings.path.relative_to(ROOT) if settings.path.is_relative_to(ROOT) else settings.path),
+              "min_cell_size": settings.min_cell_size, "language": settings["language"]}
+    params.update(ch.get("parameters", {}))
+    return params
+
+
+def _run_chapter(args) -> tuple[str, float]:
+    ch, params, executed, html = args
+    from pipeline.report.render import execute, to_html
+    t0 = time.perf_counter()
+    execute(NOTEBOOKS / ch["notebook"], executed, params)
+    to_html(executed, html, ch["title"])
+    return ch["name"], time.perf_counter() - t0
+
+
+def build(config: str | Path = "config/report.yaml", *, years: list[int] | None = None, jobs: int = 1) -> Path:
+    settings = load_settings(config, years=years)
+    settings = ensure_demo_data(settings)
+    code = code_hash()
+    processed = clean_all(settings, code)
+    inputs_key = {k: sha256(p) for k, p in processed.items()}
+    reports = settings.reports_dir
+    todo = []
+    specs = chapter_specs(settings)
+    for ch in specs:
+        params = chapter_parameters(ch, settings)
+        executed = reports / "notebooks" / f"{ch['name']}.ipynb"
+        html = reports / f"{ch['name']}.html"
+        key = _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, inputs_key)
+        state = reports / ".state" / f"{ch['name']}.json"
+        if _up_to_date(state, key, [executed, html]):
+            print(f"[hoofdstuk] {ch['name']}: ongewijzigd", flush=True)
+        else:
+            todo.append(((ch, params, executed, html), state, key))
+    failures = []
+    if todo:
+        print(f"[hoofdstuk] {len(todo)} van {len(specs)} hoofdstukken uitvoeren (jobs={jobs})", flush=True)
+        if jobs > 1 and len(todo) > 1:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [(pool.submit(_run_chapter, args), state, key, args[0]["name"]) for args, state, key in todo]
+                results = []
+                for fut, state, key, name in futures:
+                    try:
+                        results.append((fut.result(), state, key))
+                    except Exception as err:  # report all failing chapters, not just the first
+                        failures.append(f"{name}: {err}")
+        else:
+            results = []
+            for args, state, key in todo:
+                try:
+                    results.append((_run_chapter(args), state, key))
+                except Exception as err:
+                    failures.append(f"{args[0]['name']}: {err}")
+                    break
+        for (name, secs), state, key in results:
+            _mark(state, key)
+            print(f"[hoofdstuk] {name}: klaar ({secs:.1f}s)", flush=True)
+    if failures:
+        raise SystemExit("Rapport mislukt:\n" + "\n".join(failures))
+    from pipeline.report.index import write_index
+    index = write_index(settings, specs)
+    return index
+
+
+def main(argv=None) -> int:
+    import argparse
+    ap = argparse.ArgumentParser(prog="python -m pipeline.report")
+    ap.add_argument("--config", default="config/report.yaml")
+    ap.add_argument("--year", type=int, action="append", help="restrict survey waves to these years")
+    ap.add_argument("--jobs", type=int, default=1)
+    args = ap.parse_args(argv)
+    from pipeline.clean.errors import InputError
+    from pipeline.settings import ConfigError
+    t0 = time.perf_counter()
+    try:
+        index = build(args.config, years=args.year, jobs=args.jobs)
+    except (InputError, ConfigError) as err:
+        print(f"\nFOUT in de invoer — er is niets overschreven.\n{err}", file=sys.stderr)
+        return 2
+    print(f"\nRapport klaar in {time.perf_counter() - t0:.1f}s: {index}")
+    return 0

@@ -1,0 +1,50 @@
+"""Display helpers for the chapter notebooks: headings, tables and the provenance block.
+
+Why: every chapter formats tables the same way (Dutch decimals, suppressed cells marked) and ends with
+the same provenance block, so this lives here rather than in each notebook.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from pipeline.disclosure import SUPPRESSED
+
+
+def heading(text: str, level: int = 2) -> None:
+    display(Markdown(f"{'#' * level} {text}"))
+
+
+def text(md: str) -> None:
+    display(Markdown(md))
+
+
+def _fmt(v, decimals: int) -> str:
+    if isinstance(v, (bool,)):
+        return "ja" if v else ""
+    if isinstance(v, float):
+        if pd.isna(v):
+            return SUPPRESSED
+        return f"{v:,.{decimals}f}".replace(",", "\u2009").replace(".", ",")
+    if isinstance(v, int):
+        return f"{v:,}".replace(",", "\u2009")
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
+def table(df: pd.DataFrame, caption: str = "", decimals: int = 2, percent: list[str] | None = None) -> None:
+    """Show a tidy table without index; NaN in a numeric column is shown as the suppression mark."""
+    out = df.copy()
+    for c in percent or []:
+        out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
+    shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns])
+    styler = shown.style.format(lambda v: _fmt(v, decimals)).hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    display(HTML(styler.to_html()))
+
+
+def provenance(inputs: dict, parameters: dict) -> None:
+    from pipeline.report.provenance import provenance_table
+    heading("Herkomst van dit hoofdstuk", 2)
+    text("Controlegetallen van de invoer, codeversie, pakketversies en parameters waarmee dit hoofdstuk is gemaakt.")
+    table(provenance_table(inputs, parameters))

@@ -1,0 +1,82 @@
+"""Execute a chapter notebook with papermill and render reviewer HTML with nbconvert.
+
+Why: papermill only warns about a missing parameters tag or unknown parameters, and on failure
+writes the half-executed notebook over the output; this module makes both loud and keeps the last
+good report intact (see shared/LIBRARIES.md).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+
+from pipeline.config import ROOT
+
+KERNEL = "inclusiemonitor"
+
+
+class NotebookFailed(RuntimeError):
+    pass
+
+
+def ensure_kernel_path() -> None:
+    """Point Jupyter at the kernels registered inside the project venv, never a machine-wide one."""
+    share = Path(sys.prefix) / "share" / "jupyter"
+    paths = os.environ.get("JUPYTER_PATH", "")
+    if str(share) not in paths.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(share), paths) if p)
+
+
+def notebook_parameters(path: Path) -> dict[str, object]:
+    """Names and defaults of the cell tagged `parameters` (error if there is none)."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise NotebookFailed(f"{path}: expected exactly one cell tagged 'parameters', found {len(cells)}")
+    names: dict[str, object] = {}
+    exec(compile(cells[0].source, str(path), "exec"), {}, names)  # noqa: S102 - our own committed notebook
+    return names
+
+
+def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool = False) -> Path:
+    """Run `notebook` into `output`; on failure keep the partial run as `<name>.FAILED.ipynb`."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    ensure_kernel_path()
+    known = notebook_parameters(notebook)
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; the notebook accepts {sorted(known)}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.stem + ".running.ipynb")
+    try:
+        pm.execute_notebook(str(notebook), str(partial), parameters=parameters, kernel_name=KERNEL,
+                            cwd=str(ROOT), progress_bar=False, log_output=log_output,
+                            request_save_on_cell_execute=True, execution_timeout=1800)
+    except PapermillExecutionError as err:
+        failed = output.with_name(output.stem + ".FAILED.ipynb")
+        os.replace(partial, failed)
+        raise NotebookFailed(
+            f"{notebook.name} failed in cell {err.exec_count} ({err.ename}: {err.evalue}).\n"
+            f"The partial run is kept in {failed}; earlier reports are untouched.") from None
+    os.replace(partial, output)
+    return output
+
+
+def to_html(executed: Path, html: Path, title: str) -> Path:
+    """Code-free HTML with embedded images; written atomically."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    html.parent.mkdir(parents=True, exist_ok=True)
+    tmp = html.with_suffix(".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, html)
+    return html

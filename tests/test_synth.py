@@ -1,0 +1,114 @@
+"""The demo-data generator: deterministic, schema-valid, and carrying the planted effects."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+
+from pipeline.clean.readers import read_raw
+from pipeline.clean.schema import validate
+from pipeline.codebook import load_codebook
+from pipeline.synth import generate
+
+
+def test_same_seed_same_data_and_truth(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate(a, 3, scale=0.05)
+    generate(b, 3, scale=0.05)
+    generate(c, 4, scale=0.05)
+    assert (a / "truth.json").read_text() == (b / "truth.json").read_text()
+    assert (a / "register_2025.csv").read_bytes() == (b / "register_2025.csv").read_bytes()
+    da, _ = pyreadstat.read_sav(str(a / "nim_2021.sav"), user_missing=True)
+    db, _ = pyreadstat.read_sav(str(b / "nim_2021.sav"), user_missing=True)
+    pd.testing.assert_frame_equal(da, db)
+    assert (a / "truth.json").read_text() != (c / "truth.json").read_text()
+
+
+def test_every_file_passes_its_codebook_schema(demo_small):
+    manifest = __import__("yaml").safe_load((demo_small / "sources.yaml").read_text())
+    assert set(manifest["sources"]) == {"register", "nim", "mto", "discrimination"}
+    for source, waves in manifest["sources"].items():
+        for wave, name in waves.items():
+            cb = load_codebook(source, wave)
+            raw, labels = read_raw(demo_small / name, cb)
+            validate(raw, cb, name)  # raises InputError on any violation
+            expected = {cb.raw_name(n) for n, v in cb.variables.items()}
+            assert expected <= set(raw.columns), (source, wave, expected - set(raw.columns))
+            if source != "register":
+                assert labels, f"{name}: SPSS value labels missing"
+
+
+def test_formats_are_those_of_the_real_sources(demo_small):
+    text = (demo_small / "register_2024.csv").read_bytes().decode("cp1252")
+    header, first = text.splitlines()[:2]
+    assert header.count(";") == 10 and "personeelsnummer" in header
+    assert "," in first.split(";")[7]  # fte with a decimal comma
+    _, meta = pyreadstat.read_sav(str(demo_small / "nim_2019.sav"), metadataonly=True, user_missing=True)
+    assert "v01" in meta.column_names  # 2019 agency naming, absorbed by the codebook
+    assert meta.missing_ranges["leeftijd"] == [{"lo": 99.0, "hi": 99.0}]
+
+
+def test_workforce_size_and_directorates(truth_full):
+    reg = truth_full["register"]
+    for year in ("2024", "2025", "2026"):
+        assert 21_000 <= reg[year]["city"]["n"] <= 24_000
+        assert len(reg[year]["directorates"]) == 40
+    assert min(d["n"] for d in reg["2024"]["directorates"].values()) < 60  # a small directorate exists
+
+
+def test_response_pattern_matches_the_real_waves(truth_full):
+    r = truth_full["response"]
+    assert abs(r["nim_2019"]["rate"] - 0.53) < 0.02
+    assert abs(r["nim_2021"]["rate"] - 0.26) < 0.02
+    assert 6_400 <= r["discrimination_2024"]["respondents"] <= 7_400
+    assert all(7_000 <= r[f"mto_{y}"]["respondents"] <= 9_000 for y in range(2022, 2026))
+    assert all(r[k]["duplicates"] > 0 for k in r)
+
+
+def test_response_varies_by_directorate_so_weighting_matters(demo_full):
+    cb = load_codebook("nim", 2021)
+    raw, _ = read_raw(demo_full / "nim_2021.sav", cb)
+    reg = pd.read_csv(demo_full / "register_2021.csv", sep=";", decimal=",", encoding="cp1252")
+    rate = raw.drop_duplicates("respondent_id")["directie"].value_counts() / reg["directie_code"].value_counts()
+    rate = rate.dropna()[reg["directie_code"].value_counts() > 200]
+    assert rate.min() < 0.20 and rate.max() > 0.40
+
+
+def test_planted_effects_visible_in_population(truth_full):
+    nim = truth_full["nim"]
+    gap = {w: nim[w]["inclusion"]["groups"]["herkomst_oud"]["niet_westers"]
+           - nim[w]["inclusion"]["groups"]["herkomst_oud"]["nederlands"] for w in nim}
+    assert gap["2019"] < -0.1 and gap["2024"] < 0
+    assert gap["2024"] - gap["2019"] > 0.05  # planted narrowing of the gap
+    dis = nim["2024"]["inclusion"]["groups"]["beperking"]
+    assert dis["ja"] < dis["nee"]
+    d = truth_full["discrimination"]["2024"]
+    assert abs(d["ervaren_discriminatie"]["overall"] - 0.14) < 0.01
+    assert 0.21 <= d["ervaren_discriminatie"]["groups"]["herkomst_cbs"]["buiten_europa"] <= 0.29
+    assert 0.21 <= d["ervaren_discriminatie"]["groups"]["beperking"]["ja"] <= 0.30
+    assert abs(d["ervaren_ongewenst"]["overall"] - 0.55) < 0.01
+    assert abs(d["gezien_ongewenst"]["overall"] - 0.63) < 0.01
+    assert abs(d["ervaren_seksuele_intimidatie"]["overall"] - 0.06) < 0.01
+    d26 = truth_full["discrimination"]["2026"]
+    assert d26["ervaren_discriminatie"]["overall"] < d["ervaren_discriminatie"]["overall"] - 0.02
+
+
+def test_register_targets_move_toward_goal(truth_full):
+    reg = truth_full["register"]
+    s24, s26 = reg["2024"]["city"], reg["2026"]["city"]
+    assert 0.12 < s24["share_nonwestern_12_14"] < 0.30
+    assert s26["share_nonwestern_12plus"] > s24["share_nonwestern_12plus"]
+    flows = truth_full["flows"]["2024-2025"]
+    assert flows["hires"] > 0 and flows["leavers"] > 0 and flows["band_promotions"] > 0
+    g = flows["groups"]
+    assert g["niet_westers"]["leavers"] / g["niet_westers"]["headcount_start"] > \
+        g["nederlands"]["leavers"] / g["nederlands"]["headcount_start"]  # planted higher outflow
+
+
+def test_truth_file_is_plain_json(demo_small):
+    truth = json.loads((demo_small / "truth.json").read_text())
+    assert {"register", "nim", "mto", "discrimination", "flows", "response", "planted"} <= set(truth)
+    assert np.isfinite(truth["nim"]["2024"]["belonging"]["overall"])
