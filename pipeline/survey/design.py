@@ -1,0 +1,399 @@
+"""SurveyDesign: one object carrying weights, strata, FPC and calibration; small verbs on it.
+
+Every estimator is R survey's linearisation estimator (Lumley 2010), checked against golden values
+from R survey 4.x (tests/golden/). Subgroups are domains of the full design, never plain subsets:
+rows outside a domain or with a missing value contribute zero influence but still count in n_h.
+
+Degrees of freedom follow R's degf() of the domain: its respondents (item non-respondents included,
+as svyciprop on a svyby domain) minus the strata represented among them; for a GLM, svyglm's
+df.residual (rows used minus strata minus coefficients plus one).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pipeline.survey.variance import Calibration, make_strata, stratified_covariance, stratified_variance
+
+NOTE_FEW = "te weinig waarnemingen voor een interval"
+NOTE_CONST = "geen variatie in deze groep"
+
+
+class DesignError(ValueError):
+    pass
+
+
+def _as_list(by) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+class SurveyDesign:
+    """Stratified element design with optional FPC and calibration.
+
+    SurveyDesign(df, weights="w", strata="directie", fpc="N_h"); fpc is the stratum population size.
+    lonely_psu: what to do with a stratum of one respondent ('fail' as R's default, 'certainty',
+    'adjust'). `level` is the confidence level of every interval.
+    """
+
+    def __init__(self, data: pd.DataFrame, weights: str | None = None, strata: str | None = None,
+                 fpc: str | None = None, *, lonely_psu: str = "fail", level: float = 0.95,
+                 _calibration: Calibration | None = None, _weights_array: np.ndarray | None = None):
+        self.data = data.reset_index(drop=True)
+        n = len(self.data)
+        if n == 0:
+            raise DesignError("SurveyDesign: the data has no rows")
+        missing = [c for c in (weights, strata, fpc) if c is not None and c not in self.data]
+        if missing:
+            raise DesignError(f"SurveyDesign: columns {missing} not in the data")
+        if _weights_array is not None:
+            w = _weights_array
+        elif weights is None:
+            w = np.ones(n)
+        else:
+            w = pd.to_numeric(self.data[weights], errors="coerce").to_numpy(float)
+        bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
+        if len(bad):
+            raise DesignError(f"SurveyDesign: weights must be positive and finite; {len(bad)} rows are not "
+                              f"(rows {list(bad[:5] + 1)})")
+        self.w = w
+        self.weights_name, self.strata_name, self.fpc_name = weights, strata, fpc
+        st = None if strata is None else self.data[strata].to_numpy()
+        if st is not None and pd.isna(self.data[strata]).any():
+            raise DesignError(f"SurveyDesign: stratum variable '{strata}' has missing values")
+        fp = None if fpc is None else self.data[fpc].to_numpy(float)
+        self.lonely_psu = lonely_psu
+        self.strata = make_strata(st, fp, n, lonely_psu)
+        self.calibration = _calibration
+        self.level = level
+
+    # --- internals ---------------------------------------------------------------------------
+
+    @property
+    def degf(self) -> int:
+        return len(self.w) - self.strata.n_strata
+
+    def _t(self, df):
+        df = np.asarray(df, dtype=float)
+        with np.errstate(invalid="ignore"):
+            return np.where(df >= 1, stats.t.ppf(0.5 + self.level / 2, np.maximum(df, 1)), np.nan)
+
+    def _numeric(self, var: str) -> np.ndarray:
+        if var not in self.data:
+            raise DesignError(f"variable '{var}' not in the data")
+        s = self.data[var]
+        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+            raise DesignError(f"variable '{var}' is not numeric (dtype {s.dtype}); estimate shares with proportion()")
+        return pd.to_numeric(s, errors="coerce").to_numpy(float)
+
+    def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame]:
+        """Domain code per row (-1 where a `by` value is missing) and the table of domain labels."""
+        cols = _as_list(by)
+        if not cols:
+            return np.zeros(len(self.w), dtype=np.int64), pd.DataFrame(index=[0])
+        for c in cols:
+            if c not in self.data:
+                raise DesignError(f"by: column '{c}' not in the data")
+        key = self.data[cols]
+        codes = key.groupby(cols, observed=True, sort=True, dropna=True).ngroup().to_numpy()
+        codes = np.where(key.isna().any(axis=1).to_numpy(), -1, codes)
+        labels = key.assign(_c=codes)[codes >= 0].drop_duplicates("_c").sort_values("_c")
+        return codes, labels.drop(columns="_c").reset_index(drop=True)
+
+    def _domain_var(self, u_own: np.ndarray, codes: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-domain variance of totals of u (u_own: the row's value in its own domain, 0 elsewhere).
+
+        Returns (variance, stratum sums s1 [H x D], stratum sums of squares s2 [H x D]).
+        """
+        H = self.strata.n_strata
+        if self.calibration is None:
+            ok = codes >= 0
+            flat = self.strata.codes[ok] * D + codes[ok]
+            s1 = np.bincount(flat, weights=u_own[ok], minlength=H * D).reshape(H, D)
+            s2 = np.bincount(flat, weights=u_own[ok] ** 2, minlength=H * D).reshape(H, D)
+            ss = s2 - s1 ** 2 / self.strata.n_h[:, None]
+            lonely = self.strata.n_h < 2
+            if lonely.any():
+                if self.lonely_psu == "adjust":
+                    grand = s1.sum(axis=0) / self.strata.n_h.sum()
+                    ss[lonely] = (s1[lonely] - grand) ** 2
+                else:
+                    ss[lonely] = 0.0
+            return (self.strata.scale_h[:, None] * ss).sum(axis=0), s1, s2
+        U = self._dense(u_own, codes, D)
+        return stratified_variance(self.calibration.residuals(U), self.strata, self.lonely_psu), None, None
+
+    @staticmethod
+    def _dense(u_own, codes, D):
+        U = np.zeros((len(u_own), D))
+        ok = codes >= 0
+        U[np.flatnonzero(ok), codes[ok]] = u_own[ok]
+        return U
+
+    def _df_domains(self, valid: np.ndarray, codes: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
+        """(n_d, df_d): respondents with a valid value, and domain respondents minus strata represented."""
+        n_d = np.bincount(codes[valid & (codes >= 0)], minlength=D)
+        member = codes >= 0
+        H = self.strata.n_strata
+        present = np.bincount(self.strata.codes[member] * D + codes[member], minlength=H * D).reshape(H, D) > 0
+        return n_d, np.bincount(codes[member], minlength=D) - present.sum(axis=0)
+
+    def _frame(self, labels: pd.DataFrame, est, se, df, n, deff=None, ci=None) -> pd.DataFrame:
+        out = labels.copy()
+        out["estimate"] = est
+        out["se"] = se
+        if ci is None:
+            half = self._t(df) * se
+            ci = (est - half, est + half)
+        out["ci_low"], out["ci_high"] = ci
+        out["df"] = df
+        out["n"] = n
+        if deff is not None:
+            out["deff"] = deff
+        note = np.where(n - 0 < 1, "lege groep", np.where(np.asarray(df) < 1, NOTE_FEW,
+                        np.where(np.asarray(se) == 0, NOTE_CONST, "")))
+        out["note"] = note
+        return out.reset_index(drop=True)
+
+    # --- estimators ----------------------------------------------------------------------------
+
+    def mean(self, var: str, by=None) -> pd.DataFrame:
+        """Weighted mean per domain with linearised SE, t interval on the domain df, and deff
+        (as svymean(deff=TRUE): design variance over SRS-without-replacement variance)."""
+        y = self._numeric(var)
+        return self._mean(y, by)
+
+    def _mean(self, y, by):
+        codes, labels = self._domains(by)
+        D = len(labels)
+        w = self.w
+        valid = ~np.isnan(y) & (codes >= 0)
+        c = np.where(valid, codes, 0)
+        W = np.bincount(c[valid], weights=w[valid], minlength=D)
+        T = np.bincount(c[valid], weights=(w * np.nan_to_num(y))[valid], minlength=D)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = T / W
+            u = np.where(valid, w * (np.nan_to_num(y) - m[c]) / W[c], 0.0)
+        var, _, _ = self._domain_var(u, np.where(valid, codes, -1), D)
+        n_d, df_d = self._df_domains(valid, codes, D)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dev2 = np.bincount(c[valid], weights=(w * (np.nan_to_num(y) - m[c]) ** 2)[valid], minlength=D)
+            s2 = dev2 / W * n_d / (n_d - 1)
+            vsrs = s2 * (W - n_d) / (W * n_d)
+            deff = var / vsrs
+        self._last_parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2)
+        return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff)
+
+    def proportion(self, var: str, by=None) -> pd.DataFrame:
+        """Share with var == 1; interval on the logit scale as svyciprop(method = "logit")."""
+        y = self._numeric(var)
+        vals = np.unique(y[~np.isnan(y)])
+        if not np.isin(vals, [0, 1]).all():
+            raise DesignError(f"proportion('{var}'): expected values 0/1 (or missing), found {vals[:8].tolist()}")
+        out = self._mean(y, by)
+        p, se = out["estimate"].to_numpy(), out["se"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            eta = np.log(p / (1 - p))
+            se_eta = se / (p * (1 - p))
+            half = self._t(out["df"]) * se_eta
+            lo, hi = 1 / (1 + np.exp(-(eta - half))), 1 / (1 + np.exp(-(eta + half)))
+        edge = (p == 0) | (p == 1)
+        out["ci_low"] = np.where(edge, p, lo)
+        out["ci_high"] = np.where(edge, p, hi)
+        out.loc[edge, "note"] = "aandeel 0 of 1: geen logit-interval"
+        return out
+
+    def total(self, var: str, by=None) -> pd.DataFrame:
+        """Weighted total per domain (missing values count as outside the domain, as na.rm = TRUE)."""
+        y = self._numeric(var)
+        codes, labels = self._domains(by)
+        D = len(labels)
+        valid = ~np.isnan(y) & (codes >= 0)
+        c = np.where(valid, codes, 0)
+        u = np.where(valid, self.w * np.nan_to_num(y), 0.0)
+        T = np.bincount(c[valid], weights=u[valid], minlength=D)
+        var_, _, _ = self._domain_var(u, np.where(valid, codes, -1), D)
+        n_d, df_d = self._df_domains(valid, codes, D)
+        W = np.bincount(c[valid], weights=self.w[valid], minlength=D)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            m = np.bincount(c[valid], weights=(self.w * np.nan_to_num(y))[valid], minlength=D) / W
+            dev2 = np.bincount(c[valid], weights=(self.w * (np.nan_to_num(y) - m[c]) ** 2)[valid], minlength=D)
+            s2 = dev2 / W * n_d / (n_d - 1)
+            vsrs = s2 * W ** 2 * (W - n_d) / (W * n_d)
+            deff = var_ / vsrs
+        return self._frame(labels, T, np.sqrt(var_), df_d, n_d, deff)
+
+    def compare(self, var: str, by, reference, *, alpha: float = 0.05) -> pd.DataFrame:
+        """Each domain of `by` against `reference`: difference of means with design-based SE, t test on
+        the df of the two domains together (as svyttest on that subset), Cohen's d with the pooled
+        weighted SD, and Benjamini-Hochberg adjusted p over the comparisons in this call."""
+        from statsmodels.stats.multitest import multipletests
+
+        cols = _as_list(by)
+        y = self._numeric(var)
+        est = self._mean(y, by)
+        parts = self._last_parts
+        ref = reference if isinstance(reference, tuple) else (reference,)
+        match = np.ones(len(est), dtype=bool)
+        for c, r in zip(cols, ref):
+            match &= est[c].astype(str).to_numpy() == str(r)
+        if match.sum() != 1:
+            raise DesignError(f"compare: reference {reference!r} is not a non-empty level of {cols}; "
+                              f"levels: {est[cols].astype(str).agg('/'.join, axis=1).tolist()}")
+        r = int(np.flatnonzero(match)[0])
+        D = len(est)
+        codes, u = parts["codes"], parts["u"]
+        if self.calibration is None:
+            _, s1, s2 = self._domain_var(u, codes, D)
+            n_h = self.strata.n_h[:, None]
+            ss = (s2 + s2[:, [r]]) - (s1 - s1[:, [r]]) ** 2 / n_h
+            lonely = self.strata.n_h < 2
+            if lonely.any():
+                ss[lonely] = 0.0 if self.lonely_psu != "adjust" else ((s1 - s1[:, [r]])[lonely] - (s1 - s1[:, [r]]).sum(0) / n_h.sum()) ** 2
+            var_diff = (self.strata.scale_h[:, None] * ss).sum(axis=0)
+        else:
+            U = self._dense(u, codes, D)
+            var_diff = stratified_variance(self.calibration.residuals(U - U[:, [r]]), self.strata, self.lonely_psu)
+        valid = codes >= 0
+        H = self.strata.n_strata
+        present = np.bincount(self.strata.codes[valid] * D + codes[valid], minlength=H * D).reshape(H, D) > 0
+        pair_strata = (present | present[:, [r]]).sum(axis=0)
+        n = parts["n"]
+        df = n + n[r] - pair_strata - 1
+        diff = est["estimate"].to_numpy() - est["estimate"].to_numpy()[r]
+        se = np.sqrt(var_diff)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = diff / se
+            p = 2 * stats.t.sf(np.abs(t), np.maximum(df, 1))
+            s2 = parts["s2"]
+            pooled = np.sqrt(((n - 1) * s2 + (n[r] - 1) * s2[r]) / (n + n[r] - 2))
+            d = diff / pooled
+        half = self._t(df) * se
+        out = est[cols].copy()
+        out["reference"] = "/".join(map(str, ref))
+        out["estimate"] = est["estimate"]
+        out["ref_estimate"] = est["estimate"].iloc[r]
+        out["difference"], out["se"] = diff, se
+        out["ci_low"], out["ci_high"] = diff - half, diff + half
+        out["t"], out["df"], out["p"] = t, df, p
+        out["cohens_d"] = d
+        out["n"], out["n_ref"] = n, n[r]
+        out = out.drop(index=r).reset_index(drop=True)
+        ok = np.isfinite(out["p"].to_numpy())
+        out["p_bh"] = np.nan
+        if ok.any():
+            out.loc[ok, "p_bh"] = multipletests(out.loc[ok, "p"], alpha=alpha, method="fdr_bh")[1]
+        out["note"] = np.where(out["df"] < 1, NOTE_FEW, "")
+        return out
+
+    def glm(self, formula: str, family: str = "gaussian") -> pd.DataFrame:
+        """Survey-weighted GLM (svyglm): point estimates from weighted IRLS, sandwich variance from the
+        design (Binder 1983). family 'gaussian' (identity) or 'binomial' (logit; as quasibinomial)."""
+        import patsy
+        import statsmodels.api as sm
+
+        fam = {"gaussian": sm.families.Gaussian(), "binomial": sm.families.Binomial(),
+               "quasibinomial": sm.families.Binomial()}.get(family)
+        if fam is None:
+            raise DesignError(f"glm: family must be 'gaussian' or 'binomial', got {family!r}")
+        data = self.data.assign(_w=self.w, _row=np.arange(len(self.w)))
+        y, X = patsy.dmatrices(formula, data, return_type="dataframe", NA_action="drop")
+        rows = data.loc[X.index, "_row"].to_numpy()
+        w = self.w[rows]
+        yv, Xv = y.to_numpy()[:, 0], X.to_numpy()
+        if np.linalg.matrix_rank(Xv) < Xv.shape[1]:
+            raise DesignError(f"glm: the model matrix of '{formula}' is rank deficient (an empty or "
+                              "collinear category); merge categories first")
+        fit = sm.GLM(yv, Xv, family=fam, var_weights=w).fit()
+        beta = fit.params
+        mu = fit.fittedvalues
+        vmu = np.ones_like(mu) if family == "gaussian" else mu * (1 - mu)
+        A = (Xv * (w * vmu)[:, None]).T @ Xv
+        Ainv = np.linalg.inv(A)
+        est = np.zeros((len(self.w), Xv.shape[1]))
+        est[rows] = (Xv * (w * (yv - mu))[:, None]) @ Ainv
+        if self.calibration is not None:
+            est = self.calibration.residuals(est)
+        V = stratified_covariance(est, self.strata, self.lonely_psu)
+        se = np.sqrt(np.diag(V))
+        used = np.zeros(len(self.w), dtype=bool)
+        used[rows] = True
+        df_res = int(used.sum() - len(np.unique(self.strata.codes[used])) + 1 - Xv.shape[1])
+        t = beta / se
+        half = self._t(df_res) * se
+        return pd.DataFrame({"term": X.columns, "estimate": beta, "se": se, "t": t,
+                             "p": 2 * stats.t.sf(np.abs(t), max(df_res, 1)),
+                             "ci_low": beta - half, "ci_high": beta + half, "df": df_res, "n": int(used.sum())})
+
+    def chisq(self, a: str, b: str) -> pd.DataFrame:
+        """Rao-Scott second-order corrected F test of independence, as svychisq(statistic = "F")."""
+        ra, rb = self.data[a], self.data[b]
+        ok = (ra.notna() & rb.notna()).to_numpy()
+        la, ia = np.unique(ra[ok].astype(str), return_inverse=True)
+        lb, ib = np.unique(rb[ok].astype(str), return_inverse=True)
+        nr, nc = len(la), len(lb)
+        if nr < 2 or nc < 2:
+            raise DesignError(f"chisq: '{a}' and '{b}' need at least two observed categories each "
+                              f"(found {nr} and {nc})")
+        N = len(self.w)
+        cell = np.full(N, -1)
+        cell[ok] = ia + nr * ib                     # rows vary fastest, as R's interaction()
+        K = nr * nc
+        w = self.w
+        Wt = w[ok].sum()
+        mm = np.zeros((N, K))
+        mm[np.flatnonzero(ok), cell[ok]] = 1.0
+        p = (mm * w[:, None]).sum(axis=0) / Wt
+        U = np.where(ok[:, None], (mm - p) * (w / Wt)[:, None], 0.0)
+        if self.calibration is not None:
+            U = self.calibration.residuals(U)
+        V = stratified_covariance(U, self.strata, self.lonely_psu)
+        rows = np.tile(np.arange(nr), nc)
+        cols = np.repeat(np.arange(nc), nr)
+        X1 = np.column_stack([np.ones(K), *(rows == i for i in range(1, nr)), *(cols == j for j in range(1, nc))]).astype(float)
+        X12 = np.column_stack([(rows == i) & (cols == j) for j in range(1, nc) for i in range(1, nr)]).astype(float)
+        Q, _ = np.linalg.qr(X1)
+        C = X12 - Q @ (Q.T @ X12)
+        iD = np.diag(np.where(p == 0, 0, 1 / np.where(p == 0, 1, p)))
+        denom = C.T @ (iD / N) @ C
+        numr = C.T @ iD @ V @ iD @ C
+        Delta = np.linalg.solve(denom, numr)
+        tr = np.trace(Delta)
+        d0 = tr ** 2 / np.trace(Delta @ Delta)
+        tab = (p * N).reshape(nc, nr).T
+        E = np.outer(tab.sum(1), tab.sum(0)) / N
+        X2 = float(np.sum(np.where(E > 0, (tab - E) ** 2 / np.where(E > 0, E, 1), 0)))
+        nu = self.degf
+        F = X2 / tr
+        return pd.DataFrame([{"F": F, "ndf": d0, "ddf": d0 * nu, "p": stats.f.sf(F, d0, d0 * nu),
+                              "chisq": X2, "n": int(ok.sum())}])
+
+    # --- calibration -----------------------------------------------------------------------------
+
+    def calibrate(self, margins: dict[str, dict], *, trim: tuple[float, float] | None = None,
+                  max_iter: int = 100, tol: float = 1e-10) -> "SurveyDesign":
+        """A raked design whose SEs account for the calibration, as calibrate(calfun = "raking")."""
+        from pipeline.survey.rake import calibrate_g, margin_matrix, trim_g
+
+        X, totals, _ = margin_matrix(self.data, margins)
+        g, _, ok = calibrate_g(X, self.w, totals, max_iter=max_iter, tol=tol)
+        if not ok:
+            raise DesignError("calibrate: raking did not converge; check the margins")
+        if trim is not None:
+            g, _ = trim_g(g, self.w, trim)
+        whalf = np.sqrt(self.w)
+        q, _ = np.linalg.qr(X * whalf[:, None])
+        cal = Calibration(q=q, mult=g * whalf)
+        if self.calibration is not None:
+            raise DesignError("calibrate: this design is already calibrated")
+        new = SurveyDesign.__new__(SurveyDesign)
+        new.__dict__.update(self.__dict__)
+        new.w = self.w * g
+        new.calibration = cal
+        return new
+
+    @property
+    def weights(self) -> pd.Series:
+        return pd.Series(self.w, index=self.data.index, name="w")
