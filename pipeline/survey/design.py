@@ -57,7 +57,7 @@ class SurveyDesign:
         bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
         if len(bad):
             raise DesignError(f"SurveyDesign: weights must be positive and finite; {len(bad)} rows are not "
-                              f"(rows {list(bad[:5] + 1)})")
+                              f"(rows {[int(i) + 1 for i in bad[:5]]})")
         self.w = w
         self.weights_name, self.strata_name, self.fpc_name = weights, strata, fpc
         st = None if strata is None else self.data[strata].to_numpy()
@@ -89,7 +89,17 @@ class SurveyDesign:
         return pd.to_numeric(s, errors="coerce").to_numpy(float)
 
     def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame]:
-        """Domain code per row (-1 where a `by` value is missing) and the table of domain labels."""
+        """Domain code per row (-1 where a `by` value is missing) and the table of domain labels.
+
+        Cached per `by`: a chapter asks for many constructs over the same groups."""
+        key = tuple(_as_list(by))
+        cache = self.__dict__.setdefault("_domain_cache", {})
+        if key not in cache:
+            cache[key] = self._domains_uncached(by)
+        codes, labels = cache[key]
+        return codes, labels.copy()
+
+    def _domains_uncached(self, by) -> tuple[np.ndarray, pd.DataFrame]:
         cols = _as_list(by)
         if not cols:
             return np.zeros(len(self.w), dtype=np.int64), pd.DataFrame(index=[0])
@@ -390,6 +400,7 @@ class SurveyDesign:
             raise DesignError("calibrate: this design is already calibrated")
         new = SurveyDesign.__new__(SurveyDesign)
         new.__dict__.update(self.__dict__)
+        new._domain_cache = {}
         new.w = self.w * g
         new.calibration = cal
         return new
