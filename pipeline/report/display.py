@@ -19,15 +19,39 @@ def text(md: str) -> None:
     display(Markdown(md))
 
 
+COLUMN_LABELS = {
+    "dimension": "indeling", "group_label": "groep", "reference": "referentie", "estimate": "schatting",
+    "se": "standaardfout", "ci_low": "95%-interval onder", "ci_high": "95%-interval boven", "n": "n",
+    "n_ref": "n referentie", "deff": "ontwerpeffect", "difference": "verschil", "p": "p", "p_bh": "p (BH)",
+    "cohens_d": "Cohens d", "adj_difference": "gecorrigeerd verschil", "adj_p": "p gecorrigeerd",
+    "schaal": "schaal", "groep": "groep", "items": "items", "alpha": "alfa", "omega": "omega",
+}
+COUNT_COLUMNS = {"n", "n_ref", "aantal", "items"}
+
+
+def figure(fig) -> None:
+    """Embed a matplotlib figure as a static PNG whatever the backend, then free it.
+
+    PNG metadata (software version, timestamps) is dropped so equal inputs give byte-identical images."""
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    display(Image(data=buf.getvalue()))
+
+
 def _fmt(v, decimals: int) -> str:
     if isinstance(v, (bool,)):
         return "ja" if v else ""
     if isinstance(v, float):
         if pd.isna(v):
             return SUPPRESSED
-        return f"{v:,.{decimals}f}".replace(",", "\u2009").replace(".", ",")
+        return f"{v:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
     if isinstance(v, int):
-        return f"{v:,}".replace(",", "\u2009")
+        return f"{v:,}".replace(",", "\u202f")
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
@@ -36,7 +60,9 @@ def table(df: pd.DataFrame, caption: str = "", decimals: int = 2, percent: list[
     out = df.copy()
     for c in percent or []:
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
-    shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns])
+    for c in COUNT_COLUMNS & set(out.columns):
+        out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else _fmt(int(v), 0))
+    shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=COLUMN_LABELS)
     styler = shown.style.format(lambda v: _fmt(v, decimals)).hide(axis="index")
     if caption:
         styler = styler.set_caption(caption)

@@ -30,6 +30,20 @@ def _as_list(by) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
+def _patsy_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """patsy cannot handle pandas' nullable dtypes (pd.NA): numeric -> float, text -> object with NaN."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_extension_array_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+            if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                s = s.astype(float)
+            else:
+                s = s.astype(object).where(s.notna(), np.nan)
+        out[c] = s
+    return pd.DataFrame(out, index=df.index)
+
+
 class SurveyDesign:
     """Stratified element design with optional FPC and calibration.
 
@@ -107,8 +121,8 @@ class SurveyDesign:
             if c not in self.data:
                 raise DesignError(f"by: column '{c}' not in the data")
         key = self.data[cols]
-        codes = key.groupby(cols, observed=True, sort=True, dropna=True).ngroup().to_numpy()
-        codes = np.where(key.isna().any(axis=1).to_numpy(), -1, codes)
+        codes = key.groupby(cols, observed=True, sort=True, dropna=True).ngroup().fillna(-1).to_numpy()
+        codes = np.where(key.isna().any(axis=1).to_numpy(), -1, codes).astype(np.int64)
         labels = key.assign(_c=codes)[codes >= 0].drop_duplicates("_c").sort_values("_c")
         return codes, labels.drop(columns="_c").reset_index(drop=True)
 
@@ -308,7 +322,7 @@ class SurveyDesign:
                "quasibinomial": sm.families.Binomial()}.get(family)
         if fam is None:
             raise DesignError(f"glm: family must be 'gaussian' or 'binomial', got {family!r}")
-        data = self.data.assign(_w=self.w, _row=np.arange(len(self.w)))
+        data = _patsy_ready(self.data).assign(_w=self.w, _row=np.arange(len(self.w)))
         y, X = patsy.dmatrices(formula, data, return_type="dataframe", NA_action="drop")
         rows = data.loc[X.index, "_row"].to_numpy()
         w = self.w[rows]

@@ -1,0 +1,1 @@
+"""Chapter analyses built on the survey engine: group gaps, summaries."""

@@ -1,0 +1,114 @@
+"""Group differences in a construct: raw gap vs the reference group (design-based t test, Cohen's d),
+the adjusted gap from a survey-weighted regression, and Benjamini-Hochberg over the chapter's family.
+
+Why one table: the forest plot, the Dutch summary and the Excel export all read the same tidy rows,
+and suppression is applied to those rows once.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from pipeline.config import classifications
+from pipeline.disclosure import suppress_estimates
+from pipeline.survey import DesignError, SurveyDesign
+
+CONTROLS = {"schaalband": "C(schaalband)", "leeftijdsband": "C(leeftijdsband)", "dienstjaren": "dienstjaren",
+            "directie_code": "C(directie_code)"}
+
+
+def label(dim: str, level) -> str:
+    labs = classifications()["labels"].get(dim, {})
+    return labs.get(str(level), str(level))
+
+
+def adjusted_gaps(design: SurveyDesign, construct: str, dim: str, reference: str) -> pd.DataFrame:
+    """Coefficients of `dim` in construct ~ dim + pay-scale band + age band + tenure + directorate."""
+    controls = [v for k, v in CONTROLS.items() if k != dim and not (dim == "jong" and k == "leeftijdsband")]
+    formula = f"{construct} ~ C({dim}, Treatment({reference!r})) + " + " + ".join(controls)
+    try:
+        fit = design.glm(formula)
+    except DesignError:
+        return pd.DataFrame(columns=["group", "adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"])
+    prefix = f"C({dim}, Treatment({reference!r}))[T."
+    rows = fit[fit["term"].str.startswith(prefix)].copy()
+    rows["group"] = rows["term"].str[len(prefix):-1]
+    return rows.rename(columns={"estimate": "adj_difference", "se": "adj_se", "ci_low": "adj_ci_low",
+                                "ci_high": "adj_ci_high", "p": "adj_p"})[
+        ["group", "adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"]]
+
+
+def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], references: dict,
+              intersections: list[list[str]], k: int, adjust: bool = True) -> pd.DataFrame:
+    """Tidy gaps for every construct x group (and intersection), suppressed below k respondents."""
+    rows = []
+    for c in constructs:
+        for dim in [*dims, *intersections]:
+            cols = [dim] if isinstance(dim, str) else list(dim)
+            ref = tuple(references[d] for d in cols)
+            try:
+                cmp = design.compare(c, by=cols, reference=ref if len(ref) > 1 else ref[0])
+            except DesignError:
+                continue  # reference group absent in this wave: nothing to compare
+            cmp["group"] = cmp[cols].astype(str).agg("/".join, axis=1)
+            cmp["dimension"] = "×".join(cols)
+            cmp["group_label"] = [" × ".join(label(d, v) for d, v in zip(cols, g.split("/"))) for g in cmp["group"]]
+            cmp["construct"] = c
+            cmp["reference"] = " × ".join(label(d, r) for d, r in zip(cols, ref))
+            if adjust and len(cols) == 1:
+                cmp = cmp.merge(adjusted_gaps(design, c, cols[0], ref[0]), on="group", how="left")
+            rows.append(cmp.drop(columns=cols))
+    out = pd.concat(rows, ignore_index=True)
+    for col in ("adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"):
+        if col not in out:
+            out[col] = np.nan
+    ok = out["p"].notna() & (out["n"] >= k) & (out["n_ref"] >= k)
+    out["p_bh"] = np.nan
+    if ok.any():
+        out.loc[ok, "p_bh"] = multipletests(out.loc[ok, "p"], method="fdr_bh")[1]
+    out["n_min"] = np.minimum(out["n"], out["n_ref"])
+    keep = ["construct", "dimension", "group", "group_label", "reference", "estimate", "ref_estimate",
+            "difference", "se", "ci_low", "ci_high", "p", "p_bh", "cohens_d", "adj_difference", "adj_se",
+            "adj_ci_low", "adj_ci_high", "adj_p", "n", "n_ref", "n_min"]
+    return suppress_estimates(out[keep], k, n_col="n_min").drop(columns="n_min")
+
+
+def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], k: int) -> pd.DataFrame:
+    """Weighted level per construct and group with interval, suppressed below k respondents."""
+    rows = []
+    for c in constructs:
+        rows.append(design.mean(c).assign(construct=c, dimension="totaal", group="totaal",
+                                          group_label="Alle medewerkers"))
+        for dim in dims:
+            est = design.mean(c, by=dim)
+            est["group"] = est[dim].astype(str)
+            est["group_label"] = [label(dim, v) for v in est["group"]]
+            rows.append(est.drop(columns=[dim]).assign(construct=c, dimension=dim))
+    out = pd.concat(rows, ignore_index=True)
+    cols = ["construct", "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
+    return suppress_estimates(out[cols], k)
+
+
+def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05) -> str:
+    """Plain-Dutch summary generated from the gap table: significant gaps after BH, largest first."""
+    sig = gaps[(gaps["p_bh"] < alpha) & gaps["dimension"].str.count("×").eq(0)].copy()
+    lines = []
+    for c, g in sig.groupby("construct", sort=False):
+        g = g.reindex(g["difference"].abs().sort_values(ascending=False).index)
+        parts = []
+        for _, r in g.head(4).iterrows():
+            richting = "lager" if r["difference"] < 0 else "hoger"
+            parts.append(f"{r['group_label']} ({_nl(r['difference'])} punt {richting} dan {r['reference'].lower()}, "
+                         f"d = {_nl(r['cohens_d'])})")
+        lines.append(f"- **{labels.get(c, c)}**: significant verschil na correctie voor meervoudig toetsen bij "
+                     + "; ".join(parts) + ".")
+    if not lines:
+        return "Geen van de groepsverschillen is significant na correctie voor meervoudig toetsen (Benjamini–Hochberg)."
+    n_sig, n_all = int((gaps["p_bh"] < alpha).sum()), int(gaps["p_bh"].notna().sum())
+    return (f"Van de {n_all} getoetste groepsverschillen zijn er {n_sig} significant (Benjamini–Hochberg, "
+            f"α = {str(alpha).replace('.', ',')}). De grootste verschillen per schaal:\n\n" + "\n".join(lines))
+
+
+def _nl(x: float) -> str:
+    return f"{abs(x):.2f}".replace(".", ",")
