@@ -48,24 +48,23 @@ def weighted_design(survey: pd.DataFrame, register: pd.DataFrame, *, strata: str
     n_h = df[strata].value_counts()
     df["N_h"] = df[strata].map(N_h).astype(float)
     df["w0"] = df["N_h"] / df[strata].map(n_h).astype(float)
-    base = SurveyDesign(df, weights="w0", strata=strata, fpc="N_h", lonely_psu=lonely_psu)
     pops = population_margins(df, register, list(margins), df["w0"])
     for var in margins:
         df[var] = df[var].astype("object").where(df[var].notna(), UNKNOWN).astype(str)
     base = SurveyDesign(df, weights="w0", strata=strata, fpc="N_h", lonely_psu=lonely_psu)
-    # categories of the register without respondents cannot be calibrated: merge them away explicitly
-    for var, totals in pops.items():
-        empty = [k for k in totals if not (df[var] == k).any()]
-        if empty:
-            raise WeightingError(f"margin '{var}': register categories {empty} have no respondents; "
-                                 "merge them in config weighting.margins")
-    design = base.calibrate(pops, trim=trim)
+    # A register category without respondents cannot be calibrated; that margin is then left out of
+    # the raking (reported), rather than failing a small wave or a small subgroup run.
+    dropped = {var: [c for c in totals if not (df[var] == c).any()] for var, totals in pops.items()}
+    dropped = {v: c for v, c in dropped.items() if c}
+    pops = {v: t for v, t in pops.items() if v not in dropped}
+    design = base.calibrate(pops, trim=trim) if pops else base
     g = design.w / base.w
     report = {"respondents": int(len(df)), "population": int(len(register)),
               "response_rate": len(df) / len(register),
               "response_by_stratum": (n_h / N_h).dropna().describe()[["min", "50%", "max"]].to_dict(),
               "g_range": (float(g.min()), float(g.max())),
-              "kish_deff": float(len(g) * (design.w ** 2).sum() / design.w.sum() ** 2)}
+              "kish_deff": float(len(g) * (design.w ** 2).sum() / design.w.sum() ** 2),
+              "margins_used": list(pops), "margins_dropped": dropped}
     # keep original missing values for analysis: the 'onbekend' category exists only for weighting
     design.data = design.data.assign(**{v: survey[v].reset_index(drop=True) for v in margins})
     design._domain_cache = {}

@@ -11,7 +11,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from pipeline.config import classifications
-from pipeline.disclosure import suppress_estimates
+from pipeline.disclosure.suppress import hidden_groups, suppress_estimates
 from pipeline.survey import DesignError, SurveyDesign
 
 CONTROLS = {"schaalband": "C(schaalband)", "leeftijdsband": "C(leeftijdsband)", "dienstjaren": "dienstjaren",
@@ -56,6 +56,7 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
             cmp["group_label"] = [" × ".join(label(d, v) for d, v in zip(cols, g.split("/"))) for g in cmp["group"]]
             cmp["construct"] = c
             cmp["reference"] = " × ".join(label(d, r) for d, r in zip(cols, ref))
+            cmp["reference_key"] = "/".join(map(str, ref))
             if adjust and len(cols) == 1:
                 cmp = cmp.merge(adjusted_gaps(design, c, cols[0], ref[0]), on="group", how="left")
             rows.append(cmp.drop(columns=cols))
@@ -63,11 +64,15 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
     for col in ("adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"):
         if col not in out:
             out[col] = np.nan
-    ok = out["p"].notna() & (out["n"] >= k) & (out["n_ref"] >= k)
+    hidden = hidden_groups(design.data, dims, k, [list(i) for i in intersections])
+    ref_key = out["reference_key"]
+    out["n_min"] = np.minimum(out["n"], out["n_ref"])
+    hide = [(d, g) in hidden or (d, r) in hidden for d, g, r in zip(out["dimension"], out["group"], ref_key)]
+    out.loc[hide, "n_min"] = 0
+    ok = out["p"].notna() & (out["n_min"] >= k)
     out["p_bh"] = np.nan
     if ok.any():
         out.loc[ok, "p_bh"] = multipletests(out.loc[ok, "p"], method="fdr_bh")[1]
-    out["n_min"] = np.minimum(out["n"], out["n_ref"])
     keep = ["construct", "dimension", "group", "group_label", "reference", "estimate", "ref_estimate",
             "difference", "se", "ci_low", "ci_high", "p", "p_bh", "cohens_d", "adj_difference", "adj_se",
             "adj_ci_low", "adj_ci_high", "adj_p", "n", "n_ref", "n_min"]
@@ -86,6 +91,8 @@ def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], k:
             est["group_label"] = [label(dim, v) for v in est["group"]]
             rows.append(est.drop(columns=[dim]).assign(construct=c, dimension=dim))
     out = pd.concat(rows, ignore_index=True)
+    hidden = hidden_groups(design.data, dims, k)
+    out.loc[[(d, g) in hidden for d, g in zip(out["dimension"], out["group"])], "n"] = 0
     cols = ["construct", "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
     return suppress_estimates(out[cols], k)
 

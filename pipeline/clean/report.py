@@ -14,13 +14,22 @@ def load_manifest(processed_dir: Path, source: str, wave: int) -> dict:
     return json.loads((Path(processed_dir) / f"{source}_{wave}.manifest.json").read_text())
 
 
-def flow_table(manifest: dict) -> pd.DataFrame:
-    """Rows in -> exclusions by reason -> rows out."""
+def flow_table(manifest: dict, k: int) -> pd.DataFrame:
+    """Rows in -> records removed per reason -> rows out, with small counts suppressed.
+
+    A removal count below k is hidden; if exactly one is hidden, the rows-out count is hidden too,
+    so it cannot be recovered as rows in minus the other removals."""
     rows = [("ingelezen", manifest["rows_in"])]
-    rows += [(e["reden"], -e["aantal"] if not e["reden"].startswith("gemarkeerd") else e["aantal"])
-             for e in manifest["excluded"]]
+    rows += [(e["reden"], e["aantal"]) for e in manifest["excluded"]]
     rows.append(("in analysebestand", manifest["rows_out"]))
-    return pd.DataFrame(rows, columns=["stap", "aantal"])
+    out = pd.DataFrame(rows, columns=["stap", "aantal"])
+    small = (out["aantal"] > 0) & (out["aantal"] < k)
+    removed = out["stap"].isin([e["reden"] for e in manifest["excluded"] if not e["reden"].startswith("gemarkeerd")])
+    if (small & removed).sum() == 1:
+        small |= out["stap"] == "in analysebestand"
+    out["aantal"] = out["aantal"].astype(float).mask(small)
+    out["onderdrukt"] = small
+    return out
 
 
 def missingness(df: pd.DataFrame, source: str, wave: int) -> pd.DataFrame:

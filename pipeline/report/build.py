@@ -92,10 +92,19 @@ def chapter_parameters(ch: dict, settings: Settings) -> dict:
 
 
 def _run_chapter(args) -> tuple[str, float]:
-    ch, params, executed, html = args
+    """Execute, guard, then render: a chapter that leaks never reaches HTML (the executed notebook
+    is kept as <name>.LEAK.ipynb for the researcher, outside the published pages)."""
+    import os
+
+    from pipeline.disclosure.guard import DisclosureError, scan_notebook
     from pipeline.report.render import execute, to_html
+    ch, params, executed, html = args
     t0 = time.perf_counter()
     execute(NOTEBOOKS / ch["notebook"], executed, params)
+    leaks = scan_notebook(executed, params["min_cell_size"])
+    if leaks:
+        os.replace(executed, executed.with_name(executed.stem + ".LEAK.ipynb"))
+        raise DisclosureError(leaks)
     to_html(executed, html, ch["title"])
     return ch["name"], time.perf_counter() - t0
 
@@ -144,8 +153,12 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
             print(f"[hoofdstuk] {name}: klaar ({secs:.1f}s)", flush=True)
     if failures:
         raise SystemExit("Rapport mislukt:\n" + "\n".join(failures))
+    from pipeline.disclosure.guard import DisclosureError, scan_html
     from pipeline.report.index import write_index
     index = write_index(settings, specs)
+    leaks = [x for p in sorted(reports.glob("*.html")) for x in scan_html(p, settings.min_cell_size)]
+    if leaks:
+        raise DisclosureError(leaks)
     return index
 
 
@@ -157,6 +170,7 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     args = ap.parse_args(argv)
     from pipeline.clean.errors import InputError
+    from pipeline.disclosure.guard import DisclosureError
     from pipeline.settings import ConfigError
     t0 = time.perf_counter()
     try:
@@ -164,5 +178,8 @@ def main(argv=None) -> int:
     except (InputError, ConfigError) as err:
         print(f"\nFOUT in de invoer — er is niets overschreven.\n{err}", file=sys.stderr)
         return 2
+    except DisclosureError as err:
+        print(f"\nUITVOERCONTROLE MISLUKT\n{err}", file=sys.stderr)
+        return 3
     print(f"\nRapport klaar in {time.perf_counter() - t0:.1f}s: {index}")
     return 0

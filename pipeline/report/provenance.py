@@ -53,4 +53,4 @@ def provenance_table(inputs: dict[str, str | Path], parameters: dict) -> pd.Data
     rows.append(("code", "git commit", git_commit()))
     rows += [("pakket", k, v) for k, v in package_versions().items()]
     rows += [("parameter", k, repr(v)) for k, v in sorted(parameters.items())]
-    return pd.DataFrame(rows, columns=["soort", "naam", "waarde"])
+    return pd.DataFrame(rows, columns=["soort", "onderdeel", "waarde"])
