@@ -5,6 +5,8 @@ the same provenance block, so this lives here rather than in each notebook.
 """
 from __future__ import annotations
 
+import html as _html
+
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -26,7 +28,8 @@ COLUMN_LABELS = {
     "cohens_d": "Cohens d", "adj_difference": "gecorrigeerd verschil", "adj_p": "p gecorrigeerd",
     "schaal": "schaal", "groep": "groep", "items": "items", "alpha": "alfa", "omega": "omega",
 }
-COUNT_COLUMNS = {"n", "n_ref", "aantal", "items"}
+COUNT_COLUMNS = {"n", "n_ref", "aantal", "items", "noemer"}
+YEAR_COLUMNS = {"jaar", "golf", "wave", "periode"}
 
 
 def figure(fig) -> None:
@@ -55,17 +58,22 @@ def _fmt(v, decimals: int) -> str:
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def table(df: pd.DataFrame, caption: str = "", decimals: int = 2, percent: list[str] | None = None) -> None:
+def table(df: pd.DataFrame, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
+          integers: list[str] | None = None) -> None:
     """Show a tidy table without index; NaN in a numeric column is shown as the suppression mark."""
     out = df.copy()
     for c in percent or []:
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
-    for c in COUNT_COLUMNS & set(out.columns):
+    counts = (COUNT_COLUMNS | set(integers or [])) & set(out.columns)
+    counts |= {c for c in out.columns if str(c).startswith("nodig")}
+    for c in counts:
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else _fmt(int(v), 0))
+    for c in YEAR_COLUMNS & set(out.columns):
+        out[c] = out[c].map(lambda v: str(int(v)) if isinstance(v, (int, float)) and not pd.isna(v) else str(v))
     shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=COLUMN_LABELS)
-    styler = shown.style.format(lambda v: _fmt(v, decimals)).hide(axis="index")
+    styler = shown.style.format(lambda v: _fmt(v, decimals), na_rep=_html.escape(SUPPRESSED), escape="html").hide(axis="index")
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(_html.escape(caption))
     display(HTML(styler.to_html()))
 
 

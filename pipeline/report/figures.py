@@ -41,3 +41,68 @@ def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Versch
                  fontsize=7, color="#666666")
     fig.tight_layout()
     return fig
+
+
+def target_trend(status: pd.DataFrame, targets: dict):
+    """Three panels: share under 35, diverse share in 12-14, relative change from 12 up; target lines dashed."""
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
+    years = status["jaar"].astype(int)
+    panels = [("share_young", targets["share_under35"], "Aandeel jonger dan 35"),
+              ("share_div_12_14", targets["share_nonwestern_12_14"], "Aandeel niet-westers, schaal 12–14"),
+              ("relative_change_12plus", targets["diversity_12plus_relative_increase"],
+               f"Toename diversiteit vanaf schaal 12 t.o.v. {targets['baseline_year']}")]
+    for ax, (col, goal, title) in zip(axes, panels):
+        ax.plot(years, status[col], marker="o", color="#004699")
+        ax.axhline(goal, ls="--", color="#ec0000", lw=1)
+        ax.text(years.min(), goal, " streefcijfer", color="#ec0000", va="bottom", fontsize=8)
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_xticks(years)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+        ax.set_ylim(min(0, status[col].min() * 1.1), max(goal, status[col].max()) * 1.25)
+    fig.tight_layout()
+    return fig
+
+
+def pipeline_bars(rep: pd.DataFrame):
+    """Share of the diverse group per pay-scale band, one bar group per year: the 'pipeline'."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    bands = list(dict.fromkeys(rep["schaalband"]))
+    years = sorted(rep["jaar"].unique())
+    width = 0.8 / len(years)
+    blues = ["#a3c4ec", "#4d8bd6", "#004699", "#002a5c"]
+    for i, y in enumerate(years):
+        sub = rep[rep["jaar"] == y].set_index("schaalband").reindex(bands)
+        ax.bar(np.arange(len(bands)) + i * width, sub["aandeel"], width, label=str(y), color=blues[i % len(blues)])
+    ax.set_xticks(np.arange(len(bands)) + width * (len(years) - 1) / 2,
+                  ["schaal ≤ 9", "schaal 10–11", "schaal 12–14", "schaal 15+"])
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_ylabel("aandeel met niet-westerse\nmigratieachtergrond")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict):
+    """Flow rates per group with exact 95% intervals; suppressed groups left out with a note."""
+    shown = rates[~rates["onderdrukt"]]
+    flows_ = list(dict.fromkeys(shown["stroom"]))
+    fig, axes = plt.subplots(1, len(flows_), figsize=(3.3 * len(flows_), 2.8), sharey=False)
+    axes = np.atleast_1d(axes)
+    for ax, flow in zip(axes, flows_):
+        sub = shown[shown["stroom"] == flow]
+        periods = sorted(sub["periode"].unique())
+        levels = list(dict.fromkeys(sub[group]))
+        for j, per in enumerate(periods):
+            s = sub[sub["periode"] == per].set_index(group).reindex(levels)
+            x = np.arange(len(levels)) + (j - (len(periods) - 1) / 2) * 0.25
+            ax.errorbar(x, s["rate"], yerr=[s["rate"] - s["ci_low"], s["ci_high"] - s["rate"]], fmt="o",
+                        label=per, color=["#009dec", "#004699", "#002a5c"][j % 3], ms=4)
+        ax.set_xticks(np.arange(len(levels)), [labels.get(str(v), str(v)) for v in levels], fontsize=8)
+        ax.set_title(flow.capitalize(), fontsize=9, loc="left")
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    axes[0].legend(frameon=False, fontsize=7)
+    n_sup = int(rates["onderdrukt"].sum())
+    if n_sup:
+        fig.text(0.01, 0.01, f"{n_sup} waarde(n) niet getoond (minder dan de minimale celgrootte).", fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,201 @@
+"""Workforce targets and flows from the HR register (a census: exact counts, no sampling intervals).
+
+Targets (programme Inclusie en Diversiteit 2024-2028, see config `targets`):
+- share of staff younger than the young cut-off (default 35): target 20%;
+- share with a non-western migration background in scales 12-14 (and from 12 up): target 30%;
+- cultural diversity from scale 12 up: +25% in the target year against the baseline year.
+`classification` selects 'old' (niet-westers) or 'cbs' (buiten Europa) as the diverse group.
+
+Flows between consecutive snapshots (linked on the keyed pseudonym): inflow = present now, absent
+before; outflow = present before, absent now; throughflow = a stayer whose pay-scale band went up.
+Rates carry exact (Clopper-Pearson) intervals, as yearly process rates; groups are compared with
+Fisher's exact test against the reference group.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
+
+from pipeline.disclosure.suppress import secondary_mask
+
+DIVERSE = {"old": ("herkomst_oud", "niet_westers"), "cbs": ("herkomst_cbs", "buiten_europa")}
+BAND_ORDER = ["<=9", "10-11", "12-14", "15+"]
+
+
+def _diverse(df: pd.DataFrame, classification: str) -> pd.Series:
+    col, level = DIVERSE[classification]
+    return df[col].astype("object") == level
+
+
+def target_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "old", young_cutoff: int = 35,
+                 by: str | None = None) -> pd.DataFrame:
+    """Counts and shares per year (and per `by`, e.g. directie_code): the raw material of the targets."""
+    rows = []
+    for year, df in sorted(snapshots.items()):
+        div = _diverse(df, classification)
+        scale = pd.to_numeric(df["salarisschaal"], errors="coerce")
+        frame = pd.DataFrame({
+            "key": df[by].astype(str) if by else "gemeente",
+            "young": pd.to_numeric(df["leeftijd"], errors="coerce") < young_cutoff,
+            "s1214": scale.between(12, 14), "s12": scale >= 12, "div": div})
+        g = frame.groupby("key")
+        agg = pd.DataFrame({
+            "n": g.size(), "n_young": g["young"].sum(),
+            "n_12_14": g["s1214"].sum(), "div_12_14": g.apply(lambda x: (x["div"] & x["s1214"]).sum(), include_groups=False),
+            "n_12plus": g["s12"].sum(), "div_12plus": g.apply(lambda x: (x["div"] & x["s12"]).sum(), include_groups=False),
+        }).reset_index().rename(columns={"key": by or "niveau"})
+        agg.insert(0, "jaar", year)
+        rows.append(agg)
+    out = pd.concat(rows, ignore_index=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_young"] = out["n_young"] / out["n"]
+        out["share_div_12_14"] = out["div_12_14"] / out["n_12_14"]
+        out["share_div_12plus"] = out["div_12plus"] / out["n_12plus"]
+    return out
+
+
+def target_status(table: pd.DataFrame, targets: dict, *, key: str = "niveau") -> pd.DataFrame:
+    """Distance to each target and the net intake needed (headcount held constant).
+
+    Net intake needed for a share target T among n staff with d in the group: ceil(T*n - d) more
+    group members replacing others. The +25% target compares the baseline and target year shares.
+    """
+    base_year, target_year = targets["baseline_year"], targets["target_year"]
+    out = table.copy()
+    out["target_young"] = targets["share_under35"]
+    out["gap_young"] = out["share_young"] - targets["share_under35"]
+    out["needed_young"] = np.ceil(targets["share_under35"] * out["n"] - out["n_young"]).clip(lower=0)
+    out["target_div_12_14"] = targets["share_nonwestern_12_14"]
+    out["needed_div_12_14"] = np.ceil(targets["share_nonwestern_12_14"] * out["n_12_14"] - out["div_12_14"]).clip(lower=0)
+    base = out[out["jaar"] == base_year].set_index(key)["share_div_12plus"]
+    out["baseline_div_12plus"] = out[key].map(base)
+    out["relative_change_12plus"] = out["share_div_12plus"] / out["baseline_div_12plus"] - 1
+    goal = out["baseline_div_12plus"] * (1 + targets["diversity_12plus_relative_increase"])
+    out["target_div_12plus"] = goal
+    out["needed_div_12plus"] = np.ceil(goal * out["n_12plus"] - out["div_12plus"]).clip(lower=0)
+    out["target_year"] = target_year
+    return out
+
+
+def flows(snapshots: dict[int, pd.DataFrame], group: str, *, id_col: str = "pseudo_id") -> pd.DataFrame:
+    """In-, through- and outflow between consecutive years per level of `group` (at the start for
+    leavers and stayers, at the end for hires), with counts and denominators."""
+    years = sorted(snapshots)
+    band_rank = {b: i for i, b in enumerate(BAND_ORDER)}
+    rows = []
+    for prev, cur in zip(years[:-1], years[1:]):
+        a = snapshots[prev].set_index(id_col)
+        b = snapshots[cur].set_index(id_col)
+        left = ~a.index.isin(b.index)
+        hired = ~b.index.isin(a.index)
+        both = a.index.intersection(b.index)
+        up = (b.loc[both, "schaalband"].astype(str).map(band_rank)
+              > a.loc[both, "schaalband"].astype(str).map(band_rank)).to_numpy()
+        ga, gb, gboth = (x[group].astype("object") for x in (a, b, a.loc[both]))
+        for level in sorted(set(ga.dropna()) | set(gb.dropna())):
+            rows.append({"periode": f"{prev}-{cur}", group: level,
+                         "headcount_start": int((ga == level).sum()), "hires": int((hired & (gb == level)).sum()),
+                         "leavers": int((left & (ga == level)).sum()), "stayers": int((gboth == level).sum()),
+                         "band_promotions": int((up & (gboth == level).to_numpy()).sum())})
+    return pd.DataFrame(rows)
+
+
+def flow_rates(fl: pd.DataFrame, group: str, reference: str, k: int) -> pd.DataFrame:
+    """Rates with exact 95% intervals and Fisher's exact test against the reference group, long format."""
+    specs = {"instroom": ("hires", "headcount_start"), "uitstroom": ("leavers", "headcount_start"),
+             "doorstroom": ("band_promotions", "stayers")}
+    rows = []
+    for period, g in fl.groupby("periode", sort=True):
+        ref = g[g[group] == reference]
+        for flow, (num, den) in specs.items():
+            for _, r in g.iterrows():
+                x, n = int(r[num]), int(r[den])
+                lo, hi = proportion_confint(x, n, method="beta") if n > 0 else (np.nan, np.nan)
+                p = np.nan
+                if len(ref) and r[group] != reference and n > 0:
+                    rx, rn = int(ref[num].iloc[0]), int(ref[den].iloc[0])
+                    p = stats.fisher_exact([[x, n - x], [rx, rn - rx]])[1]
+                rows.append({"periode": period, "stroom": flow, group: r[group], "aantal": x, "noemer": n,
+                             "rate": x / n if n else np.nan, "ci_low": lo, "ci_high": hi, "p_vs_referentie": p})
+    out = pd.DataFrame(rows)
+    small = ((out["aantal"] > 0) & (out["aantal"] < k)) | (out["noemer"] < k)
+    for c in ("aantal", "noemer", "rate", "ci_low", "ci_high", "p_vs_referentie"):
+        out[c] = out[c].astype(float).mask(small)
+    out["onderdrukt"] = small
+    return out
+
+
+def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: str = "old") -> pd.DataFrame:
+    """Share of the diverse group per pay-scale band and year: the 'pipeline' from <=9 to 15+."""
+    rows = []
+    for year, df in sorted(snapshots.items()):
+        div = _diverse(df, classification)
+        for band in BAND_ORDER:
+            m = df["schaalband"].astype(str) == band
+            rows.append({"jaar": year, "schaalband": band, "n": int(m.sum()), "n_divers": int((div & m).sum())})
+    out = pd.DataFrame(rows)
+    out["aandeel"] = out["n_divers"] / out["n"]
+    return out
+
+
+def suppress_directorates(table: pd.DataFrame, key: str, k: int, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Secondary suppression per year over directorates for each (numerator, denominator) pair:
+    the table directorate x {in group, not in group} has published row (directorate) and column (city)
+    totals, so a hidden cell must not follow from them. Shares of hidden cells are hidden too."""
+    out = table.copy()
+    num_cols = [c for c in out.columns if c not in (key, "jaar") and pd.api.types.is_numeric_dtype(out[c])]
+    out[num_cols] = out[num_cols].astype(float)
+    share_of = {"n_young": "share_young", "div_12_14": "share_div_12_14", "div_12plus": "share_div_12plus"}
+    depends = {"n_12_14": ["div_12_14", "share_div_12_14"], "n_12plus": ["div_12plus", "share_div_12plus"]}
+    for year, idx in out.groupby("jaar").groups.items():
+        sub = out.loc[idx]
+        for num, den in pairs:
+            counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
+            mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
+            # the hidden rows must again be at least two (city total is published)
+            if mask.sum() == 1 and len(sub) > 1:
+                cand = sub[num].where(~mask).astype(float)
+                mask[np.nanargmin(cand.to_numpy())] = True
+            hide = sub.index[mask]
+            out.loc[hide, num] = np.nan
+            out.loc[hide, [share_of[num]] if num in share_of else []] = np.nan
+            out.loc[hide, depends.get(num, [])] = np.nan
+    out.loc[out["n"] < k, num_cols] = np.nan
+    return out
+
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%".replace(".", ",")
+
+
+def summary_nl(status: pd.DataFrame, targets: dict, classification: str) -> str:
+    """Generated Dutch summary of where the city stands on each target in the latest year."""
+    last = status[status["jaar"] == status["jaar"].max()].iloc[0]
+    group = "een niet-westerse migratieachtergrond" if classification == "old" else "een herkomst buiten Europa"
+    lines = [
+        f"- **Jonger dan 35**: {_pct(last['share_young'])} van de medewerkers in {int(last['jaar'])} "
+        f"(streefcijfer {_pct(targets['share_under35'])}: "
+        + ("gehaald)." if last["share_young"] >= targets["share_under35"] else
+           f"nog {int(last['needed_young'])} jongere medewerkers nodig bij gelijke omvang)."),
+        f"- **Schaal 12–14 met {group}**: {_pct(last['share_div_12_14'])} (streefcijfer "
+        f"{_pct(targets['share_nonwestern_12_14'])}; bij gelijke omvang nog {int(last['needed_div_12_14'])} medewerkers nodig).",
+        f"- **Culturele diversiteit vanaf schaal 12**: {_pct(last['share_div_12plus'])} tegen "
+        f"{_pct(last['baseline_div_12plus'])} in {targets['baseline_year']}, een relatieve toename van "
+        f"{_pct(last['relative_change_12plus'])} (doel in {targets['target_year']}: +"
+        f"{_pct(targets['diversity_12plus_relative_increase'])}"
+        + ("; gehaald)." if last["relative_change_12plus"] >= targets["diversity_12plus_relative_increase"]
+           else f"; nog {int(last['needed_div_12plus'])} medewerkers nodig)."),
+    ]
+    return "\n".join(lines)
+
+
+def benchmark_table(snapshot: pd.DataFrame, benchmark: dict, column: str) -> pd.DataFrame:
+    """Workforce composition next to the labour-force composition given in the config."""
+    shares = snapshot[column].astype("object").value_counts(normalize=True)
+    bench = benchmark.get(column, {})
+    rows = [{"groep": lv, "medewerkers": float(shares.get(lv, 0.0)), "beroepsbevolking": float(v),
+             "verschil": float(shares.get(lv, 0.0)) - float(v)} for lv, v in bench.items()]
+    return pd.DataFrame(rows)

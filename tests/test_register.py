@@ -1,0 +1,73 @@
+"""Register target monitor: planted target shares and flows reproduced exactly; suppression on a small directorate."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.analysis import register as reg
+from pipeline.clean import clean_source
+
+TARGETS = {"baseline_year": 2024, "target_year": 2026, "share_under35": 0.20,
+           "share_nonwestern_12_14": 0.30, "diversity_12plus_relative_increase": 0.25}
+PAIRS = [("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("div_12_14", "n_12_14"), ("div_12plus", "n_12plus")]
+
+
+@pytest.fixture(scope="module")
+def snaps(demo_full, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reg")
+    return {y: pd.read_parquet(clean_source("register", y, demo_full / f"register_{y}.csv", out_dir=out, demo=True))
+            for y in (2024, 2025, 2026)}
+
+
+def test_target_shares_reproduced_exactly(snaps, truth_full):
+    city = reg.target_table(snaps)
+    for _, row in city.iterrows():
+        t = truth_full["register"][str(row["jaar"])]["city"]
+        assert row["n"] == t["n"] and row["n_12_14"] == t["n_12_14"] and row["n_12plus"] == t["n_12plus"]
+        assert row["share_young"] == pytest.approx(t["share_under35"], abs=1e-12)
+        assert row["share_div_12_14"] == pytest.approx(t["share_nonwestern_12_14"], abs=1e-12)
+        assert row["share_div_12plus"] == pytest.approx(t["share_nonwestern_12plus"], abs=1e-12)
+    cbs = reg.target_table(snaps, classification="cbs")
+    assert cbs["share_div_12plus"].iloc[0] == pytest.approx(truth_full["register"]["2024"]["city"]["share_non_european_12plus"])
+    per_dir = reg.target_table(snaps, by="directie_code")
+    d = per_dir[(per_dir["jaar"] == 2025) & (per_dir["directie_code"] == "D01")].iloc[0]
+    assert d["share_young"] == pytest.approx(truth_full["register"]["2025"]["directorates"]["D01"]["share_under35"])
+
+
+def test_target_status_arithmetic(snaps):
+    st = reg.target_status(reg.target_table(snaps), TARGETS)
+    last = st.iloc[-1]
+    assert last["relative_change_12plus"] == pytest.approx(last["share_div_12plus"] / st.iloc[0]["share_div_12plus"] - 1)
+    # after the stated intake the target share is reached, one fewer is not enough
+    n, d, need = last["n_12_14"], last["div_12_14"], last["needed_div_12_14"]
+    assert (d + need) / n >= 0.30 and (d + need - 1) / n < 0.30
+
+
+def test_flows_reproduced_exactly(snaps, truth_full):
+    fl = reg.flows(snaps, "herkomst_oud")
+    for period, entry in ((p, truth_full["flows"][p]) for p in ("2024-2025", "2025-2026")):
+        sub = fl[fl["periode"] == period].set_index("herkomst_oud")
+        for grp, t in entry["groups"].items():
+            for col in ("headcount_start", "hires", "leavers", "stayers", "band_promotions"):
+                assert sub.loc[grp, col] == t[col], (period, grp, col)
+    rates = reg.flow_rates(fl, "herkomst_oud", "nederlands", 10)
+    out = rates[(rates["stroom"] == "uitstroom") & (rates["herkomst_oud"] == "niet_westers")].iloc[0]
+    assert out["ci_low"] < out["rate"] < out["ci_high"] and out["p_vs_referentie"] < 0.05  # planted higher outflow
+
+
+def test_small_directorate_is_suppressed_and_not_derivable(snaps):
+    table = reg.target_table(snaps, by="directie_code")
+    sup = reg.suppress_directorates(table, "directie_code", 10, PAIRS)
+    for year, raw in table.groupby("jaar"):
+        s = sup[sup["jaar"] == year]
+        for num, den in PAIRS:
+            shown = s[num].to_numpy(float)
+            raw_num = raw[num].to_numpy(float)
+            assert not np.any((shown > 0) & (shown < 10)), (year, num)
+            hidden = np.isnan(shown)
+            # never exactly one hidden directorate: city total minus the rest would reveal it
+            assert hidden.sum() != 1, (year, num)
+            assert np.all(np.isnan(s[den].to_numpy(float)[raw[den].to_numpy(float) < 10]))
+    audit = sup[sup["directie_code"] == "D40"]
+    assert audit["div_12plus"].isna().all() and audit["share_div_12plus"].isna().all()
