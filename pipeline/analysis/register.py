@@ -99,7 +99,8 @@ def flows(snapshots: dict[int, pd.DataFrame], group: str, *, id_col: str = "pseu
                          "headcount_start": int((ga == level).sum()), "hires": int((hired & (gb == level)).sum()),
                          "leavers": int((left & (ga == level)).sum()), "stayers": int((gboth == level).sum()),
                          "band_promotions": int((up & (gboth == level).to_numpy()).sum())})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["periode", group, "headcount_start", "hires", "leavers", "stayers",
+                                       "band_promotions"])
 
 
 def flow_rates(fl: pd.DataFrame, group: str, reference: str, k: int) -> pd.DataFrame:
@@ -119,7 +120,8 @@ def flow_rates(fl: pd.DataFrame, group: str, reference: str, k: int) -> pd.DataF
                     p = stats.fisher_exact([[x, n - x], [rx, rn - rx]])[1]
                 rows.append({"periode": period, "stroom": flow, group: r[group], "aantal": x, "noemer": n,
                              "rate": x / n if n else np.nan, "ci_low": lo, "ci_high": hi, "p_vs_referentie": p})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["periode", "stroom", group, "aantal", "noemer", "rate", "ci_low", "ci_high",
+                                      "p_vs_referentie"])
     small = ((out["aantal"] > 0) & (out["aantal"] < k)) | (out["noemer"] < k)
     for c in ("aantal", "noemer", "rate", "ci_low", "ci_high", "p_vs_referentie"):
         out[c] = out[c].astype(float).mask(small)
