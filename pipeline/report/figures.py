@@ -106,3 +106,73 @@ def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict):
         fig.text(0.01, 0.01, f"{n_sup} waarde(n) niet getoond (minder dan de minimale celgrootte).", fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def _pct_axis(ax, axis="x"):
+    fmt = plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%")
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def prevalence_bars(prev: pd.DataFrame, indicators: list[str], labels: dict, title: str, dimension: str = "totaal"):
+    """Horizontal bars of shares with 95% intervals, one bar per indicator (or per group for one indicator)."""
+    sub = prev[(prev["dimension"] == dimension) & prev["indicator"].isin(indicators) & ~prev["onderdrukt"]]
+    if dimension != "totaal":
+        names = sub["group_label"].tolist()
+    else:
+        sub = sub.set_index("indicator").reindex([i for i in indicators if i in set(sub["indicator"])]).reset_index()
+        names = [labels.get(i, i) for i in sub["indicator"]]
+    fig, ax = plt.subplots(figsize=(7, 0.34 * len(sub) + 1.2))
+    y = np.arange(len(sub))[::-1]
+    colour = DIMENSION_COLOURS.get(dimension, "#004699")
+    ax.barh(y, sub["estimate"], color=colour, alpha=0.8)
+    ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
+                fmt="none", ecolor="black", elinewidth=1)
+    ax.set_yticks(y, names, fontsize=8)
+    _pct_axis(ax)
+    ax.set_title(title, loc="left", fontsize=10)
+    n_sup = int(prev[(prev["dimension"] == dimension) & prev["indicator"].isin(indicators)]["onderdrukt"].sum())
+    if n_sup:
+        fig.text(0.01, 0.01, f"{n_sup} groep(en) niet getoond: minder respondenten dan de minimale celgrootte.", fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def funnel(prev_by_wave: dict, title: str):
+    """Reporting funnel per wave: experienced -> reported -> satisfied with the handling (shares of all staff)."""
+    steps = [("ervaren_discriminatie", "ervaren"), ("funnel_gemeld", "ervaren en gemeld"),
+             ("funnel_tevreden", "gemeld en tevreden")]
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    waves = sorted(prev_by_wave)
+    width = 0.8 / len(waves)
+    for j, w in enumerate(waves):
+        p = prev_by_wave[w]
+        p = p[p["dimension"] == "totaal"].set_index("indicator")
+        vals = [p.loc[s, "estimate"] if s in p.index else np.nan for s, _ in steps]
+        ax.bar(np.arange(3) + j * width, vals, width, label=str(w), color=["#a3c4ec", "#004699", "#002a5c"][j % 3])
+    ax.set_xticks(np.arange(3) + width * (len(waves) - 1) / 2, [lab for _, lab in steps])
+    _pct_axis(ax, "y")
+    ax.set_ylabel("aandeel van alle medewerkers")
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def change_dots(chg: pd.DataFrame, labels: dict, title: str):
+    """Baseline vs repeat side by side per indicator (overall), significant changes (BH) marked."""
+    sub = chg[(chg["dimension"] == "totaal") & ~chg["onderdrukt"]]
+    fig, ax = plt.subplots(figsize=(7, 0.36 * len(sub) + 1.3))
+    y = np.arange(len(sub))[::-1]
+    ax.hlines(y, sub["baseline"], sub["repeat"], color="#999999")
+    ax.scatter(sub["baseline"], y, color="#a3c4ec", label="nulmeting", zorder=3)
+    ax.scatter(sub["repeat"], y, color="#004699", label="herhaling", zorder=3)
+    for yy, (_, r) in zip(y, sub.iterrows()):
+        if r["p_bh"] < 0.05:
+            ax.text(max(r["baseline"], r["repeat"]) + 0.01, yy, "*", va="center", fontsize=12)
+    ax.set_yticks(y, [labels.get(i, i) for i in sub["indicator"]], fontsize=8)
+    _pct_axis(ax)
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    fig.text(0.01, 0.01, "* significant na Benjamini–Hochberg-correctie", fontsize=7)
+    fig.tight_layout()
+    return fig

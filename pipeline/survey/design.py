@@ -422,3 +422,50 @@ class SurveyDesign:
     @property
     def weights(self) -> pd.Series:
         return pd.Series(self.w, index=self.data.index, name="w")
+
+
+def stack(designs: dict, label: str = "golf") -> SurveyDesign:
+    """Stack independent waves into one design: strata = wave x stratum, each wave's weights, FPC and
+    calibration kept (the calibration residuals are taken per wave, a block-diagonal projection).
+
+    Because the waves' strata are disjoint, a difference between waves gets variance var1 + var2,
+    and every estimator (glm with a wave term, Rao-Scott tables by wave) works on the stacked design.
+    """
+    from pipeline.survey.variance import Calibration, make_strata
+
+    parts, weights, strata, fpc, qs, mults = [], [], [], [], [], []
+    lonely = {d.lonely_psu for d in designs.values()}
+    for wave, d in designs.items():
+        parts.append(d.data.assign(**{label: wave}))
+        weights.append(d.w)
+        strata.append(np.char.add(f"{wave}|", d.strata.labels[d.strata.codes].astype(str)))
+        fpc.append(None if d.strata.N_h is None else d.strata.N_h[d.strata.codes])
+        qs.append(d.calibration.q if d.calibration is not None else None)
+        mults.append(d.calibration.mult if d.calibration is not None else None)
+    data = pd.concat(parts, ignore_index=True)
+    out = SurveyDesign.__new__(SurveyDesign)
+    out.data = data
+    out.w = np.concatenate(weights)
+    out.weights_name, out.strata_name, out.fpc_name = None, "_stratum", None
+    out.lonely_psu = lonely.pop() if len(lonely) == 1 else "adjust"
+    has_fpc = all(f is not None for f in fpc)
+    out.strata = make_strata(np.concatenate(strata), np.concatenate(fpc) if has_fpc else None, len(out.w), out.lonely_psu)
+    out.level = next(iter(designs.values())).level
+    out._domain_cache = {}
+    if any(q is not None for q in qs):
+        n = [len(p) for p in parts]
+        cols = [q.shape[1] if q is not None else 0 for q in qs]
+        Q = np.zeros((sum(n), sum(cols)))
+        mult = np.ones(sum(n))
+        r = c = 0
+        for q, m, ni, ci in zip(qs, mults, n, cols):
+            if q is not None:
+                Q[r:r + ni, c:c + ci] = q
+                mult[r:r + ni] = m
+            else:  # an uncalibrated wave: residuals equal the values (mult 1, no projection)
+                pass
+            r, c = r + ni, c + ci
+        out.calibration = Calibration(q=Q, mult=mult)
+    else:
+        out.calibration = None
+    return out

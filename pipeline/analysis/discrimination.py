@@ -1,0 +1,159 @@
+"""Experienced discrimination and unwanted behaviour: prevalence, grounds, sources, reporting, and the
+change between the baseline study and its repeat.
+
+Multiple-response questions (grounds, sources, to whom reported, reasons) are one 0/1 indicator per
+option. Follow-up questions are asked only of those who experienced discrimination (or reported it);
+their shares are domain estimates among those asked. Prevalence *per ground* in the whole workforce is
+derived: experienced discrimination on that ground = experienced AND ground named.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from pipeline.analysis.gaps import CONTROLS, label
+from pipeline.codebook import load_codebook
+from pipeline.disclosure.suppress import hidden_groups, suppress_estimates
+from pipeline.survey import DesignError, SurveyDesign
+
+PREVALENCE = ["ervaren_ongewenst", "gezien_ongewenst", "ervaren_discriminatie", "ervaren_racisme",
+              "ervaren_microagressie", "ervaren_pesten", "ervaren_seksuele_intimidatie", "gezien_discriminatie"]
+GROUNDS = ["grond_herkomst", "grond_religie", "grond_gender", "grond_seksuele_orientatie", "grond_beperking",
+           "grond_leeftijd"]
+SOURCES = ["bron_leidinggevende", "bron_collega", "bron_burger"]
+REPORTING = ["gemeld", "gemeld_leidinggevende", "gemeld_vertrouwenspersoon", "gemeld_meldpunt",
+             "gemeld_second_opinion", "tevreden_afhandeling"]
+REASONS = ["reden_geen_zin", "reden_angst_gevolgen", "reden_wist_niet_waar", "reden_te_klein"]
+KNOWLEDGE = ["kent_routekaart", "kent_vertrouwenspersoon"]
+
+
+def labels(wave: int) -> dict[str, str]:
+    cb = load_codebook("discrimination", wave)
+    out = {n: v.get("label", n) for n, v in cb.variables.items()}
+    out.update({f"discr_{g}": f"Discriminatie ervaren, {cb.variables[g]['label'].split(': ', 1)[1]}" for g in GROUNDS})
+    out.update({"funnel_gemeld": "Ervaren én gemeld", "funnel_tevreden": "Ervaren, gemeld én tevreden over afhandeling"})
+    return out
+
+
+def add_derived(df: pd.DataFrame) -> pd.DataFrame:
+    """Population-level indicators: discrimination per ground, and the reporting funnel."""
+    out = df.copy()
+    exp = pd.to_numeric(out["ervaren_discriminatie"], errors="coerce").astype(float)
+    for g in GROUNDS:
+        ground = pd.to_numeric(out[g], errors="coerce").astype(float)
+        out[f"discr_{g}"] = np.where(exp == 0, 0.0, np.where(exp == 1, ground, np.nan))
+    rep = pd.to_numeric(out["gemeld"], errors="coerce").astype(float)
+    sat = pd.to_numeric(out["tevreden_afhandeling"], errors="coerce").astype(float)
+    out["funnel_gemeld"] = np.where(exp == 0, 0.0, np.where(exp == 1, rep, np.nan))
+    out["funnel_tevreden"] = np.where(out["funnel_gemeld"] == 0, 0.0, np.where(out["funnel_gemeld"] == 1, sat, np.nan))
+    for c in [*PREVALENCE, *GROUNDS, *SOURCES, *REPORTING, *REASONS, *KNOWLEDGE]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    return out
+
+
+def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str], k: int) -> pd.DataFrame:
+    """Shares (logit intervals) overall and per group; groups hidden by the disclosure rules are blanked."""
+    rows = []
+    hidden = hidden_groups(design.data, dims, k)
+    for ind in indicators:
+        rows.append(design.proportion(ind).assign(indicator=ind, dimension="totaal", group="totaal",
+                                                  group_label="Alle medewerkers"))
+        for dim in dims:
+            est = design.proportion(ind, by=dim)
+            est["group"] = est[dim].astype(str)
+            est["group_label"] = [label(dim, v) for v in est["group"]]
+            rows.append(est.drop(columns=[dim]).assign(indicator=ind, dimension=dim))
+    out = pd.concat(rows, ignore_index=True)
+    out.loc[[(d, g) in hidden for d, g in zip(out["dimension"], out["group"])], "n"] = 0
+    cols = ["indicator", "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n"]
+    return suppress_estimates(out[cols], k)
+
+
+def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat, k: int,
+           label_col: str = "golf") -> pd.DataFrame:
+    """Change repeat - baseline per indicator, overall and per group: raw (difference of independent
+    design-based proportions), adjusted for composition (linear probability svyglm with pay-scale band,
+    age band, gender and origin), Rao-Scott F for the indicator x wave table, and BH over the family."""
+    rows = []
+    data = stacked.data
+    hidden = hidden_groups(data, dims, k)
+    for ind in indicators:
+        groups = [("totaal", "totaal", None)] + [
+            (dim, str(lv), lv) for dim in dims for lv in data[dim].dropna().unique()]
+        for dim, key, lv in groups:
+            if lv is None:
+                y = data[ind]
+            else:
+                y = data[ind].where(data[dim].astype("object") == lv)
+            tmp = "_chg_y"
+            stacked.data = data.assign(**{tmp: y})
+            stacked._domain_cache = {}
+            try:
+                cmp = stacked.compare(tmp, by=label_col, reference=baseline)
+            except DesignError:
+                continue
+            r = cmp[cmp[label_col] == repeat]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            n_b = int(r["n_ref"])
+            rows.append({"indicator": ind, "dimension": dim, "group": key,
+                         "group_label": "Alle medewerkers" if lv is None else label(dim, lv),
+                         "baseline": r["ref_estimate"], "repeat": r["estimate"], "change": r["difference"],
+                         "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
+                         "n_baseline": n_b, "n_repeat": int(r["n"])})
+    stacked.data = data
+    stacked._domain_cache = {}
+    out = pd.DataFrame(rows)
+    # composition-adjusted change and Rao-Scott test, overall only
+    adj, rs = {}, {}
+    controls = " + ".join(v for k_, v in CONTROLS.items() if k_ in ("schaalband", "leeftijdsband")) + \
+        " + C(geslacht) + C(herkomst_cbs)"
+    for ind in indicators:
+        try:
+            fit = stacked.glm(f"{ind} ~ C({label_col}, Treatment({baseline!r})) + {controls}")
+            term = fit[fit["term"].str.startswith(f"C({label_col}")].iloc[0]
+            adj[ind] = (term["estimate"], term["p"])
+        except (DesignError, IndexError, np.linalg.LinAlgError):
+            adj[ind] = (np.nan, np.nan)
+        try:
+            rs[ind] = stacked.chisq(ind, label_col).iloc[0]["p"]
+        except DesignError:
+            rs[ind] = np.nan
+    overall = out["dimension"] == "totaal"
+    out["adj_change"] = np.where(overall, out["indicator"].map(lambda i: adj[i][0]), np.nan)
+    out["adj_p"] = np.where(overall, out["indicator"].map(lambda i: adj[i][1]), np.nan)
+    out["p_raoscott"] = np.where(overall, out["indicator"].map(rs), np.nan)
+    out["n_min"] = np.minimum(out["n_baseline"], out["n_repeat"])
+    out.loc[[(d, g) in hidden for d, g in zip(out["dimension"], out["group"])], "n_min"] = 0
+    ok = out["p"].notna() & (out["n_min"] >= k)
+    out["p_bh"] = np.nan
+    if ok.any():
+        out.loc[ok, "p_bh"] = multipletests(out.loc[ok, "p"], method="fdr_bh")[1]
+    return suppress_estimates(out, k, n_col="n_min").drop(columns="n_min")
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: int, baseline=None) -> str:
+    tot = prev[(prev["dimension"] == "totaal")].set_index("indicator")["estimate"]
+    lines = [f"In {wave} zegt {_pct(tot['ervaren_ongewenst'])} van de medewerkers in de afgelopen 12 maanden "
+             f"ongewenst gedrag te hebben ervaren en {_pct(tot['gezien_ongewenst'])} het te hebben gezien; "
+             f"{_pct(tot['ervaren_discriminatie'])} ervoer discriminatie."]
+    d = prev[(prev["indicator"] == "ervaren_discriminatie") & (prev["dimension"] != "totaal") & ~prev["onderdrukt"]]
+    top = d.sort_values("estimate", ascending=False).head(3)
+    if len(top):
+        lines.append("Het vaakst bij: " + "; ".join(f"{r.group_label} ({_pct(r.estimate)})" for r in top.itertuples()) + ".")
+    if chg is not None and len(chg):
+        c = chg[(chg["dimension"] == "totaal") & chg["p_bh"].notna()]
+        sig = c[c["p_bh"] < 0.05]
+        if len(sig):
+            parts = [f"{labs.get(r.indicator, r.indicator).lower()} ({_pct(r.baseline)} → {_pct(r.repeat)})" for r in sig.itertuples()]
+            lines.append(f"Significant veranderd sinds {baseline} (Benjamini–Hochberg): " + "; ".join(parts) + ".")
+        else:
+            lines.append(f"Geen van de veranderingen sinds {baseline} is significant na correctie voor meervoudig toetsen.")
+    return "\n\n".join(lines)
