@@ -176,3 +176,53 @@ def change_dots(chg: pd.DataFrame, labels: dict, title: str):
     fig.text(0.01, 0.01, "* significant na Benjamini–Hochberg-correctie", fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def dashboard_figure(dash: pd.DataFrame):
+    """One row per programme indicator: change since the baseline with interval, green toward the goal."""
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(dash) + 1.2))
+    y = np.arange(len(dash))[::-1]
+    colours = ["#00a03c" if t else "#ec0000" for t in dash["naar_doel"]]
+    ax.scatter(dash["verandering"], y, c=colours, s=40, zorder=3)
+    has_ci = dash["ci_low"].notna()
+    ax.errorbar(dash.loc[has_ci, "verandering"], y[has_ci.to_numpy()],
+                xerr=[dash.loc[has_ci, "verandering"] - dash.loc[has_ci, "ci_low"],
+                      dash.loc[has_ci, "ci_high"] - dash.loc[has_ci, "verandering"]],
+                fmt="none", ecolor=np.array(colours)[has_ci.to_numpy()], elinewidth=1.5)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, [f"{i} ({p})" for i, p in zip(dash["indicator"], dash["periode"])], fontsize=8)
+    ax.set_xlabel("verandering sinds de nulmeting (groen = richting doel, rood = van het doel af)", fontsize=8)
+    ax.set_title("Programma-indicatoren in één oogopslag", loc="left", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def gap_trend(levels_: pd.DataFrame, dim: str, title: str, wave_col: str = "golf"):
+    """Level per wave per group of one dimension, with 95% intervals (suppressed groups omitted)."""
+    sub = levels_[(levels_["dimension"] == dim) & levels_["estimate"].notna()]
+    fig, ax = plt.subplots(figsize=(6, 3))
+    colour = DIMENSION_COLOURS.get(dim, "#004699")
+    styles = ["-", "--", ":", "-."]
+    for i, (g, s) in enumerate(sub.groupby("group_label", sort=False)):
+        s = s.sort_values(wave_col)
+        ax.errorbar(s[wave_col].astype(int), s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]],
+                    ls=styles[i % 4], marker="o", color=colour, alpha=1 - 0.2 * i, label=g, capsize=2)
+    ax.set_xticks(sorted(sub[wave_col].astype(int).unique()))
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def mdc_plot(mdc: pd.DataFrame, title: str):
+    """Minimal detectable change of each gap against the expected response rate of the next wave."""
+    fig, ax = plt.subplots(figsize=(6, 3))
+    for g, s in mdc.groupby("group_label", sort=False):
+        ax.plot(s["respons"], s["mdc"], marker="o", label=g)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_xlabel("verwachte respons volgende meting")
+    ax.set_ylabel("kleinste aantoonbare\nverandering van de kloof")
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=7)
+    fig.tight_layout()
+    return fig

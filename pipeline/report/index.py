@@ -5,17 +5,53 @@ import html
 import os
 from datetime import date
 
+import base64
+from pathlib import Path
+
+import pandas as pd
+
 from pipeline.report.provenance import git_commit
 from pipeline.settings import Settings
+
+DASHBOARD_DIR = "_dashboard"
+
+
+def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path) -> None:
+    """Write the dashboard figure (deterministic PNG) and table for the index page."""
+    out = Path(reports_dir) / DASHBOARD_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / "dashboard.png", format="png", dpi=110, metadata={"Software": None})
+    dash.to_csv(out / "dashboard.csv", index=False)
+
+
+def _dashboard_html(reports_dir: Path) -> str:
+    d = Path(reports_dir) / DASHBOARD_DIR
+    if not (d / "dashboard.png").exists():
+        return ""
+    img = base64.b64encode((d / "dashboard.png").read_bytes()).decode()
+    dash = pd.read_csv(d / "dashboard.csv")
+
+    def fmt(v, pct):
+        if pd.isna(v):
+            return "—"
+        return (f"{100 * v:+.1f} %-punt" if pct else f"{v:+.3f}").replace(".", ",")
+    rows = "".join(
+        f"<tr><td>{html.escape(r.indicator)}</td><td>{r.periode}</td>"
+        f"<td>{fmt(r.stand, False).lstrip('+')}</td><td>{fmt(r.verandering, r.eenheid.startswith('aandeel'))}</td>"
+        f"<td>{html.escape(r.significant)}</td><td>{html.escape(r.richting)}</td></tr>" for r in dash.itertuples())
+    return (f'<h2>Dashboard</h2><img alt="dashboard" style="max-width:100%" src="data:image/png;base64,{img}">'
+            "<table><tr><th>indicator</th><th>periode</th><th>stand</th><th>verandering</th><th>significant (BH)</th>"
+            f"<th>richting</th></tr>{rows}</table>")
 
 PAGE = """<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}
-h1{{color:#ec0000}} li{{margin:.4rem 0}} .meta{{color:#666;font-size:.9rem}} .demo{{background:#fff3cd;padding:.6rem;border-radius:4px}}</style>
+h1{{color:#ec0000}} li{{margin:.4rem 0}} table{{border-collapse:collapse;font-size:.9rem}} td,th{{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}} .meta{{color:#666;font-size:.9rem}} .demo{{background:#fff3cd;padding:.6rem;border-radius:4px}}</style>
 </head><body>
 <h1>{title}</h1>
 {demo}
 <p>{intro}</p>
+{dashboard}
 <h2>Hoofdstukken</h2>
 <ul>
 {items}
@@ -34,7 +70,7 @@ def write_index(settings: Settings, chapters: list[dict]):
     page = PAGE.format(title="Monitor Inclusie en Diversiteit — gemeente Amsterdam als werkgever", demo=demo,
                        intro="Jaarlijkse meting van ervaren inclusie, sociale veiligheid, discriminatie en de "
                              "streefcijfers van het programma Inclusie en Diversiteit 2024–2028.",
-                       items=items, commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
+                       items=items, dashboard=_dashboard_html(settings.reports_dir), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
     path = settings.reports_dir / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -1,0 +1,210 @@
+"""Repeated effect measurement across waves: levels, changes, gap changes (difference-in-differences),
+trend tests and the power of the next wave.
+
+Waves are stacked on the harmonised variables (`pipeline.survey.stack`: strata = wave x directorate,
+each wave raked to its own register). The gap change between waves a and b for group g against its
+reference r is the wave x group interaction in a survey-weighted regression on the two waves and the
+two groups:  y ~ C(wave) * C(group) [+ pay-scale band + age band + directorate for the adjusted one].
+Beside it, a direct standardisation: each wave's gap re-weighted to the baseline wave's composition
+by pay-scale band x age band (point estimate; the regression gives the test).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import NormalIndPower
+
+from pipeline.analysis.gaps import label
+from pipeline.survey import DesignError, SurveyDesign
+
+ADJUST = "C(schaalband) + C(leeftijdsband) + C(directie_code)"
+
+
+def _restricted(stacked: SurveyDesign, y: pd.Series, tmp: str = "_tr_y") -> SurveyDesign:
+    stacked.data = stacked.data.assign(**{tmp: y})
+    stacked._domain_cache = {}
+    return stacked
+
+
+def levels(stacked: SurveyDesign, indicator: str, dims: list[str], wave_col: str = "golf") -> pd.DataFrame:
+    """Weighted level per wave, overall and per group."""
+    rows = [stacked.mean(indicator, by=wave_col).assign(dimension="totaal", group="totaal", group_label="Alle medewerkers")]
+    for dim in dims:
+        est = stacked.mean(indicator, by=[wave_col, dim])
+        est["group"] = est[dim].astype(str)
+        est["group_label"] = [label(dim, v) for v in est["group"]]
+        rows.append(est.drop(columns=[dim]).assign(dimension=dim))
+    return pd.concat(rows, ignore_index=True).assign(indicator=indicator)
+
+
+def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: str = "golf") -> pd.DataFrame:
+    """Overall change since the baseline (first wave) and since the previous wave, with interval and p."""
+    rows = []
+    data = stacked.data
+    for w_prev, w in [*((waves[0], w) for w in waves[1:]), *zip(waves[1:-1], waves[2:])]:
+        y = data[indicator].where(data[wave_col].isin([w_prev, w]))
+        cmp = _restricted(stacked, y).compare("_tr_y", by=wave_col, reference=w_prev)
+        r = cmp[cmp[wave_col] == w].iloc[0]
+        rows.append({"indicator": indicator, "van": w_prev, "naar": w,
+                     "soort": "sinds nulmeting" if w_prev == waves[0] else "sinds vorige meting",
+                     "change": r["difference"], "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                     "p": r["p"], "n_van": int(r["n_ref"]), "n_naar": int(r["n"])})
+    stacked.data = data
+    stacked._domain_cache = {}
+    return pd.DataFrame(rows).drop_duplicates(subset=["van", "naar"]).reset_index(drop=True)
+
+
+def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave_a, wave_b,
+               wave_col: str = "golf", adjust: bool = False) -> dict:
+    """Difference-in-differences: (gap in wave b) - (gap in wave a), as the wave x group interaction."""
+    data = stacked.data
+    keep = data[wave_col].isin([wave_a, wave_b]) & data[dim].astype("object").isin([group, reference])
+    y = data[indicator].where(keep)
+    g = (data[dim].astype("object") == group).astype(float).where(keep)
+    wv = (data[wave_col] == wave_b).astype(float).where(keep)
+    stacked.data = data.assign(_tr_y=y, _tr_g=g, _tr_w=wv)
+    stacked._domain_cache = {}
+    formula = "_tr_y ~ _tr_w * _tr_g" + (f" + {ADJUST}" if adjust else "")
+    try:
+        fit = stacked.glm(formula)
+        row = fit[fit["term"] == "_tr_w:_tr_g"].iloc[0]
+        out = {"did": row["estimate"], "se": row["se"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+               "p": row["p"], "df": row["df"]}
+    except (DesignError, IndexError, np.linalg.LinAlgError):
+        out = {"did": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "df": np.nan}
+    finally:
+        stacked.data = data
+        stacked._domain_cache = {}
+    return out
+
+
+def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave, baseline,
+                     wave_col: str = "golf", cells: tuple[str, str] = ("schaalband", "leeftijdsband")) -> float:
+    """Gap in `wave` with both groups re-weighted to the baseline wave's composition over `cells`."""
+    d = stacked.data.assign(_w=stacked.w)
+    base = d[d[wave_col] == baseline].dropna(subset=list(cells))
+    pi = base.groupby(list(cells), observed=True)["_w"].sum()
+    pi = pi / pi.sum()
+    cur = d[(d[wave_col] == wave) & d[indicator].notna()].dropna(subset=list(cells))
+
+    def std_mean(level):
+        sub = cur[cur[dim].astype("object") == level]
+        m = sub.groupby(list(cells), observed=True).apply(
+            lambda x: np.average(x[indicator], weights=x["_w"]), include_groups=False)
+        common = pi.index.intersection(m.index)
+        return float((m[common] * pi[common]).sum() / pi[common].sum()) if len(common) else np.nan
+    return std_mean(group) - std_mean(reference)
+
+
+def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], references: dict, waves: list[int],
+                k: int, wave_col: str = "golf") -> pd.DataFrame:
+    """Gap per wave and its change since the baseline, raw, adjusted and standardised, per group."""
+    from pipeline.disclosure.suppress import hidden_groups
+    rows = []
+    base, last = waves[0], waves[-1]
+    hidden = set()
+    for w in waves:
+        hidden |= hidden_groups(stacked.data[stacked.data[wave_col] == w], dims, k)
+    for dim in dims:
+        ref = references[dim]
+        m_all = stacked.mean(indicator, by=[wave_col, dim])
+        m_all["_g"] = m_all[dim].astype(str)
+        means = m_all.set_index([wave_col, "_g"])["estimate"]
+        try:  # SE of each group's gap in the last wave: the input of the power calculation
+            last_cmp = _restricted(stacked, stacked.data[indicator].where(stacked.data[wave_col] == last)) \
+                .compare("_tr_y", by=dim, reference=ref)
+            se_last = dict(zip(last_cmp[dim].astype(str), last_cmp["se"]))
+            n_last = dict(zip(last_cmp[dim].astype(str), last_cmp["n"]))
+        except DesignError:
+            se_last, n_last = {}, {}
+        for lv in sorted(stacked.data[dim].dropna().astype(str).unique()):
+            if lv == str(ref):
+                continue
+            n_min = min(int(((stacked.data[wave_col] == w) & (stacked.data[dim].astype(str) == x)
+                             & stacked.data[indicator].notna()).sum()) for w in (base, last) for x in (lv, str(ref)))
+            raw = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col)
+            adj = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col, adjust=True)
+            gaps = {w: means.get((w, lv), np.nan) - means.get((w, str(ref)), np.nan) for w in waves}
+            rows.append({"indicator": indicator, "dimension": dim, "group": lv, "group_label": label(dim, lv),
+                         "reference": label(dim, ref), **{f"gap_{w}": gaps[w] for w in waves},
+                         "did": raw["did"], "se": raw["se"], "ci_low": raw["ci_low"], "ci_high": raw["ci_high"],
+                         "p": raw["p"], "did_adjusted": adj["did"], "p_adjusted": adj["p"],
+                         "did_standardised": standardised_gap(stacked, indicator, dim, lv, ref, last, base, wave_col)
+                         - standardised_gap(stacked, indicator, dim, lv, ref, base, base, wave_col),
+                         "se_gap_last": se_last.get(lv, np.nan), "n_last": n_last.get(lv, np.nan),
+                         "n_min": n_min,
+                         "hidden": any((dim, x) in hidden for x in (lv, str(ref)))})
+    out = pd.DataFrame(rows)
+    out.loc[out["hidden"], "n_min"] = 0
+    num = [c for c in out.columns if c not in ("n_min", "hidden") and pd.api.types.is_numeric_dtype(out[c])]
+    small = out["n_min"] < k
+    out.loc[small, num] = np.nan
+    out["onderdrukt"] = small
+    return out.drop(columns=["hidden"])
+
+
+def trend_test(stacked: SurveyDesign, indicator: str, wave_col: str = "golf", dim: str | None = None,
+               group=None, reference=None) -> dict:
+    """Linear trend over 3+ waves: slope per year of y (or of the gap, as year x group) in svyglm."""
+    data = stacked.data
+    year = pd.to_numeric(data[wave_col]).astype(float)
+    if dim is None:
+        stacked.data = data.assign(_tr_t=year - year.min())
+        formula, term = f"{indicator} ~ _tr_t", "_tr_t"
+    else:
+        keep = data[dim].astype("object").isin([group, reference])
+        stacked.data = data.assign(_tr_t=year - year.min(), _tr_y=data[indicator].where(keep),
+                                   _tr_g=(data[dim].astype("object") == group).astype(float).where(keep))
+        formula, term = "_tr_y ~ _tr_t * _tr_g", "_tr_t:_tr_g"
+    stacked._domain_cache = {}
+    try:
+        r = stacked.glm(formula).set_index("term").loc[term]
+        return {"slope": r["estimate"], "se": r["se"], "p": r["p"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
+    finally:
+        stacked.data = data
+        stacked._domain_cache = {}
+
+
+def bh(p: pd.Series) -> pd.Series:
+    out = pd.Series(np.nan, index=p.index)
+    ok = p.notna()
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="fdr_bh")[1]
+    return out
+
+
+# --- power of the next wave -----------------------------------------------------------------------
+
+def mdc_table(gaps_now: pd.DataFrame, population: int, respondents_now: int, response_rates: list[float],
+              alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
+    """Minimal detectable change of each gap between this wave and the next, per expected response rate.
+
+    SE of the next wave's gap scales with sqrt(n_now / n_next) (the design effect of the last wave is
+    carried in its design-based SE). The gap change compares two independent waves, so
+    SE_change = sqrt(SE_now^2 + SE_next^2), and MDC = (z_{1-alpha/2} + z_power) * SE_change; the
+    multiplier is statsmodels' NormalIndPower solved for a unit standard error.
+    """
+    multiplier = NormalIndPower().solve_power(nobs1=1, alpha=alpha, power=power, ratio=1.0) / np.sqrt(2)
+    rows = []
+    for _, g in gaps_now.iterrows():
+        if pd.isna(g["se_gap_last"]):
+            continue
+        for rate in response_rates:
+            n_next = rate * population
+            se_next = g["se_gap_last"] * np.sqrt(respondents_now / n_next)
+            rows.append({"indicator": g.get("indicator"), "group_label": g["group_label"], "respons": rate,
+                         "se_now": g["se_gap_last"], "mdc": multiplier * np.sqrt(g["se_gap_last"] ** 2 + se_next ** 2)})
+    return pd.DataFrame(rows)
+
+
+def response_needed(se_now: float, respondents_now: int, population: int, change: float,
+                    alpha: float = 0.05, power: float = 0.8) -> float:
+    """Response rate the next wave needs to detect `change` in a gap (inf if even a census is too small)."""
+    m = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    se_next2 = (abs(change) / m) ** 2 - se_now ** 2
+    if se_next2 <= 0:
+        return float("inf")
+    n_next = respondents_now * se_now ** 2 / se_next2
+    return float(n_next / population)
