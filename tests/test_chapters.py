@@ -65,7 +65,33 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
         assert "import pandas" not in text and "Traceback" not in text, name
     assert "data:image/png;base64" in html["02_inclusie.html"]
     assert "Herkomst van dit hoofdstuk" in html["02_inclusie.html"]
+    assert 'class="toc"' in html["02_inclusie.html"]
+    # tables exported as CSV and one Excel workbook, after suppression
+    from openpyxl import load_workbook
+    csvs = sorted((tmp_path / "reports" / "tables").glob("*/*.csv"))
+    assert len(csvs) > 20
+    wb = load_workbook(tmp_path / "reports" / "tabellen.xlsx", read_only=True)
+    assert "inhoud" in wb.sheetnames and len(wb.sheetnames) == len(csvs) + 1
     # a no-op rerun executes nothing
     before = {p: p.stat().st_mtime for p in (tmp_path / "reports").glob("*.html") if p.name != "index.html"}
     build(tmp_path / "report.yaml")
     assert before == {p: p.stat().st_mtime for p in before}
+    # determinism: a forced rerun gives identical exported numbers and byte-identical figures
+    def snapshot():
+        import base64
+        import nbformat
+        figs = []
+        for nb_path in sorted((tmp_path / "reports" / "notebooks").glob("*.ipynb")):
+            for cell in nbformat.read(nb_path, as_version=4).cells:
+                for out in cell.get("outputs", []):
+                    if "image/png" in out.get("data", {}):
+                        figs.append(base64.b64decode(out["data"]["image/png"]))
+        tables = {p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "reports" / "tables").glob("*/*.csv")}
+        return figs, tables, (tmp_path / "reports" / "_dashboard" / "dashboard.png").read_bytes()
+    first = snapshot()
+    shutil.rmtree(tmp_path / "reports" / ".state")
+    build(tmp_path / "report.yaml")
+    second = snapshot()
+    assert first[1].keys() == second[1].keys()
+    assert [k for k in first[1] if first[1][k] != second[1][k]] == []
+    assert len(first[0]) > 5 and first[0] == second[0] and first[2] == second[2]

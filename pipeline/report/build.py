@@ -51,24 +51,54 @@ def ensure_demo_data(settings: Settings) -> Settings:
     return settings
 
 
-def clean_all(settings: Settings, code: str) -> dict[str, Path]:
-    """Clean every configured source and wave; returns processed parquet paths by name."""
+def _clean_one(args) -> float:
     from pipeline.clean.run import clean_source
+    source, wave, path, config = args
+    t0 = time.perf_counter()
+    clean_source(source, wave, path, settings=load_settings(config))
+    return time.perf_counter() - t0
+
+
+def clean_all(settings: Settings, code: str, jobs: int = 1) -> dict[str, Path]:
+    """Clean every configured source and wave (in parallel with jobs > 1); only changed inputs rerun.
+
+    Every input is validated before anything is reported as failed, so a researcher sees the problems
+    of all files in one run."""
+    from pipeline.clean.errors import InputError
 
     out: dict[str, Path] = {}
-    todo = [(s, w, p) for s, waves in sorted(settings.sources.items()) for w, p in sorted(waves.items())]
-    for i, (source, wave, path) in enumerate(todo, 1):
+    todo = []
+    items = [(s, w, p) for s, waves in sorted(settings.sources.items()) for w, p in sorted(waves.items())]
+    for source, wave, path in items:
         target = settings.processed_dir / f"{source}_{wave}.parquet"
         key = _key("clean", code, sha256(path), settings.demo)
         state = settings.processed_dir / ".state" / f"{source}_{wave}.json"
-        if _up_to_date(state, key, [target]):
-            print(f"[{i}/{len(todo)}] opschonen {source} {wave}: ongewijzigd", flush=True)
-        else:
-            t0 = time.perf_counter()
-            clean_source(source, wave, path, settings=settings)
-            _mark(state, key)
-            print(f"[{i}/{len(todo)}] opschonen {source} {wave}: klaar ({time.perf_counter() - t0:.1f}s)", flush=True)
         out[f"{source}_{wave}"] = target
+        if not _up_to_date(state, key, [target]):
+            todo.append(((source, wave, path, settings.path), state, key))
+    print(f"[opschonen] {len(todo)} van {len(items)} bestanden (de rest is ongewijzigd)", flush=True)
+    problems = []
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [(pool.submit(_clean_one, a), a, st, k) for a, st, k in todo]
+            results = []
+            for fut, a, st, k in futures:
+                try:
+                    results.append((fut.result(), a, st, k))
+                except InputError as err:
+                    problems += err.problems
+    else:
+        results = []
+        for a, st, k in todo:
+            try:
+                results.append((_clean_one(a), a, st, k))
+            except InputError as err:
+                problems += err.problems
+    for secs, (source, wave, _, _), st, k in results:
+        _mark(st, k)
+        print(f"[opschonen] {source} {wave}: klaar ({secs:.1f}s)", flush=True)
+    if problems:
+        raise InputError(problems)
     return out
 
 
@@ -100,6 +130,12 @@ def _run_chapter(args) -> tuple[str, float]:
     from pipeline.report.render import execute, to_html
     ch, params, executed, html = args
     t0 = time.perf_counter()
+    print(f"[hoofdstuk] {ch['name']}: gestart", flush=True)
+    tables = executed.parent.parent / "tables" / ch["name"]
+    if tables.exists():
+        import shutil
+        shutil.rmtree(tables)
+    os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
     execute(NOTEBOOKS / ch["notebook"], executed, params)
     leaks = scan_notebook(executed, params["min_cell_size"])
     if leaks:
@@ -110,10 +146,14 @@ def _run_chapter(args) -> tuple[str, float]:
 
 
 def build(config: str | Path = "config/report.yaml", *, years: list[int] | None = None, jobs: int = 1) -> Path:
+    if jobs > 1:  # one BLAS thread per process: parallel kernels must not oversubscribe the cores
+        import os
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")
     settings = load_settings(config, years=years)
     settings = ensure_demo_data(settings)
     code = code_hash()
-    processed = clean_all(settings, code)
+    processed = clean_all(settings, code, jobs)
     inputs_key = {k: sha256(p) for k, p in processed.items()}
     reports = settings.reports_dir
     todo = []
@@ -156,6 +196,8 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     from pipeline.disclosure.guard import DisclosureError, scan_html
     from pipeline.report.index import write_index
     index = write_index(settings, specs)
+    from pipeline.report.export import write_workbook
+    write_workbook(reports / "tables", reports / "tabellen.xlsx")
     leaks = [x for p in sorted(reports.glob("*.html")) for x in scan_html(p, settings.min_cell_size)]
     if leaks:
         raise DisclosureError(leaks)

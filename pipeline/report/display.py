@@ -58,9 +58,30 @@ def _fmt(v, decimals: int) -> str:
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
+def _export(df: pd.DataFrame, caption: str) -> None:
+    """Tidy CSV of every shown table (after suppression) when the report build asks for it."""
+    import os
+    import re
+    from pathlib import Path
+    target = os.environ.get("INCLUSIEMONITOR_TABLES")
+    if not target:
+        return
+    d = Path(target)
+    d.mkdir(parents=True, exist_ok=True)
+    n = len(list(d.glob("*.csv"))) + 1
+    slug = re.sub(r"[^a-z0-9]+", "_", caption.lower()).strip("_")[:40] or "tabel"
+    out = df.drop(columns=[c for c in ("onderdrukt",) if c in df.columns]).rename(columns=COLUMN_LABELS)
+    out.to_csv(d / f"{n:02d}_{slug}.csv", index=False, sep=";", decimal=",", encoding="utf-8-sig",
+               float_format="%.6g", na_rep=SUPPRESSED)
+    (d / f"{n:02d}_{slug}.caption").write_text(caption, encoding="utf-8")
+
+
 def table(df: pd.DataFrame, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
-          integers: list[str] | None = None) -> None:
-    """Show a tidy table without index; NaN in a numeric column is shown as the suppression mark."""
+          integers: list[str] | None = None, export: bool = True) -> None:
+    """Show a tidy table without index; NaN in a numeric column is shown as the suppression mark.
+    The same table (suppressed, Dutch column names) is exported as CSV for the Excel workbook."""
+    if export:
+        _export(df, caption)
     out = df.copy()
     for c in percent or []:
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
@@ -81,4 +102,4 @@ def provenance(inputs: dict, parameters: dict) -> None:
     from pipeline.report.provenance import provenance_table
     heading("Herkomst van dit hoofdstuk", 2)
     text("Controlegetallen van de invoer, codeversie, pakketversies en parameters waarmee dit hoofdstuk is gemaakt.")
-    table(provenance_table(inputs, parameters))
+    table(provenance_table(inputs, parameters), "Herkomst", export=False)

@@ -51,6 +51,8 @@ def provenance_table(inputs: dict[str, str | Path], parameters: dict) -> pd.Data
     """Tidy provenance: one row per item (kind, name, value) for display in every chapter."""
     rows = [("invoer", name, f"sha256 {sha256(p)}") for name, p in sorted(inputs.items())]
     rows.append(("code", "git commit", git_commit()))
+    from datetime import datetime, timezone
+    rows.append(("run", "datum", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")))
     rows += [("pakket", k, v) for k, v in package_versions().items()]
     rows += [("parameter", k, repr(v)) for k, v in sorted(parameters.items())]
     return pd.DataFrame(rows, columns=["soort", "onderdeel", "waarde"])

@@ -75,8 +75,32 @@ def to_html(executed: Path, html: Path, title: str) -> Path:
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
+    body = add_toc(body)
     html.parent.mkdir(parents=True, exist_ok=True)
     tmp = html.with_suffix(".tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html)
     return html
+
+
+def add_toc(page: str) -> str:
+    """Insert a table of contents (h1/h2 headings) at the top of the page body."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    heads = [h for h in soup.find_all(["h1", "h2"]) if h.get_text(strip=True)]
+    if len(heads) < 3:
+        return page
+    items = []
+    for i, h in enumerate(heads):
+        if not h.get("id"):
+            h["id"] = f"sectie-{i}"
+        text = h.get_text(strip=True).rstrip("¶")
+        indent = "" if h.name == "h1" else "margin-left:1.2em;"
+        items.append(f'<li style="{indent}"><a href="#{h["id"]}">{text}</a></li>')
+    nav = BeautifulSoup('<nav class="toc" style="border:1px solid #ddd;padding:.5rem 1rem;margin:1rem 0;'
+                        'font-size:.9rem"><strong>Inhoud</strong><ul style="list-style:none;padding-left:0">'
+                        + "".join(items) + '</ul><a href="index.html">← terug naar het overzicht</a></nav>', "html.parser")
+    main = soup.find("main") or soup.body
+    main.insert(0, nav)
+    return str(soup)

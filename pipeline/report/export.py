@@ -1,0 +1,32 @@
+"""One Excel workbook with every published table (a sheet per table, Dutch labels), for colleagues
+who work in Excel. Built from the tidy CSVs that `display.table` wrote after suppression."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+
+def write_workbook(tables_dir: Path, target: Path) -> Path | None:
+    csvs = sorted(Path(tables_dir).glob("*/*.csv"))
+    if not csvs:
+        return None
+    tmp = target.with_name(f".{target.name}.tmp.xlsx")
+    used = set()
+    index_rows = []
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+        for p in csvs:
+            chapter = p.parent.name
+            df = pd.read_csv(p, sep=";", decimal=",", encoding="utf-8-sig", keep_default_na=False)
+            base = f"{chapter[:2]}_{p.stem[:2]}_{p.stem[3:]}"[:31]
+            name, i = base, 1
+            while name in used:
+                name, i = f"{base[:28]}_{i}", i + 1
+            used.add(name)
+            df.to_excel(xl, sheet_name=name, index=False)
+            caption = p.with_suffix(".caption").read_text(encoding="utf-8") if p.with_suffix(".caption").exists() else ""
+            index_rows.append({"blad": name, "hoofdstuk": chapter, "tabel": caption})
+        pd.DataFrame(index_rows).to_excel(xl, sheet_name="inhoud", index=False)
+    os.replace(tmp, target)
+    return target
