@@ -119,3 +119,35 @@ def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05) 
 
 def _nl(x: float) -> str:
     return f"{abs(x):.2f}".replace(".", ",")
+
+
+def likert_shares(design: SurveyDesign, items: list[str], k: int, by: str | None = None) -> pd.DataFrame:
+    """Weighted answer distribution per item (and per group of `by`), for stacked bars.
+
+    Shares are design-weighted point estimates; a group with fewer than k answering respondents (or
+    hidden by the disclosure rules) is left out."""
+    d = design.data.assign(_w=design.w)
+    hidden = hidden_groups(d, [by], k) if by else set()
+    rows = []
+    for it in items:
+        x = d[[it, "_w"] + ([by] if by else [])].dropna()
+        groups = x.groupby(by, observed=True) if by else [("totaal", x)]
+        for g, sub in groups:
+            if len(sub) < k or (by and (by, str(g)) in hidden):
+                continue
+            shares = sub.groupby(it)["_w"].sum() / sub["_w"].sum()
+            for v, sh in shares.items():
+                rows.append({"item": it, "group": str(g), "group_label": label(by, g) if by else "Alle medewerkers",
+                             "answer": int(v), "share": float(sh), "n": len(sub)})
+    return pd.DataFrame(rows, columns=["item", "group", "group_label", "answer", "share", "n"])
+
+
+def directorate_table(design: SurveyDesign, construct: str, k: int, names: dict | None = None) -> pd.DataFrame:
+    """Weighted level per directorate with interval; small directorates hidden (with a complement)."""
+    est = design.mean(construct, by="directie_code")
+    est["group"] = est["directie_code"].astype(str)
+    est["group_label"] = est["group"].map(names or {}).fillna(est["group"])
+    est["dimension"] = "directie_code"
+    hidden = hidden_groups(design.data, ["directie_code"], k)
+    est.loc[[("directie_code", g) in hidden for g in est["group"]], "n"] = 0
+    return suppress_estimates(est[["group_label", "estimate", "ci_low", "ci_high", "n"]], k)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.disclosure.suppress import merge_small
 from pipeline.settings import Settings
 from pipeline.weight import weighted_design
 
@@ -21,4 +22,9 @@ def survey_design(settings: Settings, source: str, wave: int | None = None):
     w = settings["weighting"]
     design, report = weighted_design(survey, register, strata=w["strata"], margins=w["margins"],
                                      trim=tuple(w["trim"]) if w.get("trim") else None)
+    # Small categories merged for publication (config disclosure.merge); the design's strata are kept.
+    for col, spec in ((settings.raw.get("disclosure") or {}).get("merge") or {}).items():
+        if col in design.data:
+            design.data = merge_small(design.data, col, spec["min_size"], spec.get("into", "overig"))
+            design._domain_cache = {}
     return design, report, wave

@@ -41,7 +41,7 @@ def figure(fig) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import Image
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     display(Image(data=buf.getvalue()))
 

@@ -226,3 +226,24 @@ def mdc_plot(mdc: pd.DataFrame, title: str):
     ax.legend(frameon=False, fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, title: str, by_group: bool = False):
+    """Stacked horizontal bars of the answer distribution per item (or per group for one item)."""
+    keys = "group_label" if by_group else "item"
+    rows = list(dict.fromkeys(shares[keys]))
+    answers = sorted(shares["answer"].unique())
+    cmap = plt.get_cmap("RdYlBu", len(answers))
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.5))
+    left = np.zeros(len(rows))
+    for j, a in enumerate(answers):
+        vals = shares[shares["answer"] == a].set_index(keys)["share"].reindex(rows).fillna(0).to_numpy()
+        ax.barh(np.arange(len(rows))[::-1], vals, left=left, color=cmap(j), label=value_labels.get(a, str(a)))
+        left += vals
+    ax.set_yticks(np.arange(len(rows))[::-1], [item_labels.get(r, r) if not by_group else r for r in rows], fontsize=7)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_xlim(0, 1)
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(ncol=len(answers), fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.05 - 0.5 / len(rows)))
+    fig.tight_layout()
+    return fig

@@ -20,7 +20,7 @@ def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path) -> None:
     """Write the dashboard figure (deterministic PNG) and table for the index page."""
     out = Path(reports_dir) / DASHBOARD_DIR
     out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "dashboard.png", format="png", dpi=110, metadata={"Software": None})
+    fig.savefig(out / "dashboard.png", format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     dash.to_csv(out / "dashboard.csv", index=False)
 
 
