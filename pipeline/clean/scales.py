@@ -73,6 +73,8 @@ def reliability(df: pd.DataFrame, scales: dict, ranges: dict[str, tuple], by: st
             n = int(x.dropna().shape[0])
             if n < min_n:
                 continue
+            # 4 decimals: the ML factor fit behind omega is iterative, and a report must not change in
+            # the 10th digit between identical runs
             rows.append({"schaal": name, "groep": level, "n": n, "items": len(spec["items"]),
-                         "alpha": cronbach_alpha(x), "omega": mcdonald_omega(x)})
+                         "alpha": round(cronbach_alpha(x), 4), "omega": round(mcdonald_omega(x), 4)})
     return pd.DataFrame(rows, columns=["schaal", "groep", "n", "items", "alpha", "omega"])

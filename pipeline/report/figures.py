@@ -232,6 +232,11 @@ def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, tit
     """Stacked horizontal bars of the answer distribution per item (or per group for one item)."""
     keys = "group_label" if by_group else "item"
     rows = list(dict.fromkeys(shares[keys]))
+    if not rows:
+        fig, ax = plt.subplots(figsize=(6, 0.8))
+        ax.axis("off")
+        ax.text(0, 0.5, f"{title}: te weinig respondenten om te tonen.", fontsize=9)
+        return fig
     answers = sorted(shares["answer"].unique())
     cmap = plt.get_cmap("RdYlBu", len(answers))
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.5))
