@@ -31,3 +31,17 @@ def demo_small(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def truth_full(demo_full) -> dict:
     return json.loads((demo_full / "truth.json").read_text())
+
+
+def weighted_waves(demo, source: str, waves, out) -> dict:
+    """Clean a source and the register for each wave and return the raked designs (test helper)."""
+    import pandas as pd
+
+    from pipeline.clean import clean_source
+    from pipeline.weight import weighted_design
+    designs = {}
+    for w in waves:
+        s = pd.read_parquet(clean_source(source, w, demo / f"{source}_{w}.sav", out_dir=out, demo=True))
+        r = pd.read_parquet(clean_source("register", w, demo / f"register_{w}.csv", out_dir=out, demo=True))
+        designs[w] = weighted_design(s, r)[0]
+    return designs

@@ -5,22 +5,16 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis import discrimination as D
-from pipeline.clean import clean_source
 from pipeline.survey import stack
-from pipeline.weight import weighted_design
+from conftest import weighted_waves
 
 
 @pytest.fixture(scope="module")
 def designs(demo_full, tmp_path_factory):
-    out = tmp_path_factory.mktemp("disc")
-    result = {}
-    for w in (2024, 2026):
-        s = pd.read_parquet(clean_source("discrimination", w, demo_full / f"discrimination_{w}.sav", out_dir=out, demo=True))
-        r = pd.read_parquet(clean_source("register", w, demo_full / f"register_{w}.csv", out_dir=out, demo=True))
-        d, _ = weighted_design(s, r)
+    result = weighted_waves(demo_full, "discrimination", (2024, 2026), tmp_path_factory.mktemp("disc"))
+    for d in result.values():
         d.data = D.add_derived(d.data)
         d._domain_cache = {}
-        result[w] = d
     return result
 
 

@@ -7,22 +7,15 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis import trend as T
-from pipeline.clean import clean_source
 from pipeline.survey import SurveyDesign, stack
-from pipeline.weight import weighted_design
+from conftest import weighted_waves
 
 REFS = {"herkomst_oud": "nederlands", "beperking": "nee"}
 
 
 @pytest.fixture(scope="module")
 def nim_stack(demo_full, tmp_path_factory):
-    out = tmp_path_factory.mktemp("trend")
-    designs = {}
-    for w in (2019, 2024):
-        s = pd.read_parquet(clean_source("nim", w, demo_full / f"nim_{w}.sav", out_dir=out, demo=True))
-        r = pd.read_parquet(clean_source("register", w, demo_full / f"register_{w}.csv", out_dir=out, demo=True))
-        designs[w] = weighted_design(s, r)[0]
-    return stack(designs)
+    return stack(weighted_waves(demo_full, "nim", (2019, 2024), tmp_path_factory.mktemp("trend")))
 
 
 def test_planted_gap_change_recovered(nim_stack, truth_full):

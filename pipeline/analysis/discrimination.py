@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from pipeline.analysis.gaps import CONTROLS, label
+from pipeline.analysis.gaps import CONTROLS, label, level_table
 from pipeline.codebook import load_codebook
 from pipeline.disclosure.suppress import hidden_groups, suppress_estimates
 from pipeline.survey import DesignError, SurveyDesign
@@ -55,20 +55,7 @@ def add_derived(df: pd.DataFrame) -> pd.DataFrame:
 
 def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str], k: int) -> pd.DataFrame:
     """Shares (logit intervals) overall and per group; groups hidden by the disclosure rules are blanked."""
-    rows = []
-    hidden = hidden_groups(design.data, dims, k)
-    for ind in indicators:
-        rows.append(design.proportion(ind).assign(indicator=ind, dimension="totaal", group="totaal",
-                                                  group_label="Alle medewerkers"))
-        for dim in dims:
-            est = design.proportion(ind, by=dim)
-            est["group"] = est[dim].astype(str)
-            est["group_label"] = [label(dim, v) for v in est["group"]]
-            rows.append(est.drop(columns=[dim]).assign(indicator=ind, dimension=dim))
-    out = pd.concat(rows, ignore_index=True)
-    out.loc[[(d, g) in hidden for d, g in zip(out["dimension"], out["group"])], "n"] = 0
-    cols = ["indicator", "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n"]
-    return suppress_estimates(out[cols], k)
+    return level_table(design, indicators, dims, k, estimator="proportion", name="indicator")
 
 
 def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat, k: int,

@@ -79,21 +79,24 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
     return suppress_estimates(out[keep], k, n_col="n_min").drop(columns="n_min")
 
 
-def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], k: int) -> pd.DataFrame:
-    """Weighted level per construct and group with interval, suppressed below k respondents."""
+def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], k: int, *,
+                estimator: str = "mean", name: str = "construct") -> pd.DataFrame:
+    """Weighted level (`mean`, or `proportion` with logit intervals) per variable, overall and per
+    group, with interval; groups hidden by the disclosure rules are blanked."""
+    estimate = getattr(design, estimator)
     rows = []
     for c in constructs:
-        rows.append(design.mean(c).assign(construct=c, dimension="totaal", group="totaal",
-                                          group_label="Alle medewerkers"))
+        rows.append(estimate(c).assign(**{name: c}, dimension="totaal", group="totaal",
+                                       group_label="Alle medewerkers"))
         for dim in dims:
-            est = design.mean(c, by=dim)
+            est = estimate(c, by=dim)
             est["group"] = est[dim].astype(str)
             est["group_label"] = [label(dim, v) for v in est["group"]]
-            rows.append(est.drop(columns=[dim]).assign(construct=c, dimension=dim))
+            rows.append(est.drop(columns=[dim]).assign(**{name: c}, dimension=dim))
     out = pd.concat(rows, ignore_index=True)
     hidden = hidden_groups(design.data, dims, k)
     out.loc[[(d, g) in hidden for d, g in zip(out["dimension"], out["group"])], "n"] = 0
-    cols = ["construct", "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
+    cols = [name, "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
     return suppress_estimates(out[cols], k)
 
 
