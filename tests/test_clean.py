@@ -278,3 +278,14 @@ def test_reliability_matches_known_values():
     assert cronbach_alpha(items) == pytest.approx(0.914, abs=0.01)
     assert mcdonald_omega(items) == pytest.approx(0.914, abs=0.01)
     assert np.isnan(cronbach_alpha(items.iloc[:2]))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_register_as_excel_or_parquet_gives_the_same_analysis_set(demo_small, tmp_path, fmt):
+    df = read_register(demo_small).iloc[:300]
+    write_register(df, tmp_path / "r.csv")
+    path = tmp_path / f"r.{fmt}"
+    df.to_excel(path, index=False) if fmt == "xlsx" else df.to_parquet(path, index=False)
+    a = pd.read_parquet(clean("register", 2024, tmp_path / "r.csv", tmp_path / "csv"))
+    b = pd.read_parquet(clean("register", 2024, path, tmp_path / fmt))
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)

@@ -33,8 +33,11 @@ def test_planted_gap_change_recovered(nim_stack, truth_full):
 
 
 def test_changes_and_trend_shapes(nim_stack):
-    ch = T.changes(nim_stack, "inclusion", [2019, 2024])
-    assert len(ch) == 1 and ch.iloc[0]["van"] == 2019 and ch.iloc[0]["naar"] == 2024
+    ch = T.changes(nim_stack, "inclusion", [2019, 2024], dims=["herkomst_oud"])
+    overall = ch[ch["dimension"] == "totaal"]
+    assert len(overall) == 1 and overall.iloc[0]["van"] == 2019 and overall.iloc[0]["naar"] == 2024
+    nw = ch[ch["group_label"] == "Niet-westers"].iloc[0]
+    assert nw["change"] > overall.iloc[0]["change"]       # the planted narrowing lifts this group most
     tr = T.trend_test(nim_stack, "inclusion", dim="herkomst_oud", group="niet_westers", reference="nederlands")
     assert tr["slope"] > 0 and tr["p"] < 0.05
 

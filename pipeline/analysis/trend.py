@@ -39,21 +39,41 @@ def levels(stacked: SurveyDesign, indicator: str, dims: list[str], wave_col: str
     return pd.concat(rows, ignore_index=True).assign(indicator=indicator)
 
 
-def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: str = "golf") -> pd.DataFrame:
-    """Overall change since the baseline (first wave) and since the previous wave, with interval and p."""
+def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: str = "golf",
+            dims: list[str] = (), k: int = 10) -> pd.DataFrame:
+    """Change since the baseline (first wave) and since the previous wave, with interval and p,
+    overall and per group of `dims` (a group's change is a domain comparison on the stacked design)."""
+    from pipeline.disclosure.suppress import hidden_groups
     rows = []
     data = stacked.data
-    for w_prev, w in [*((waves[0], w) for w in waves[1:]), *zip(waves[1:-1], waves[2:])]:
-        y = data[indicator].where(data[wave_col].isin([w_prev, w]))
-        cmp = _restricted(stacked, y).compare("_tr_y", by=wave_col, reference=w_prev)
-        r = cmp[cmp[wave_col] == w].iloc[0]
-        rows.append({"indicator": indicator, "van": w_prev, "naar": w,
-                     "soort": "sinds nulmeting" if w_prev == waves[0] else "sinds vorige meting",
-                     "change": r["difference"], "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                     "p": r["p"], "n_van": int(r["n_ref"]), "n_naar": int(r["n"])})
+    pairs = list(dict.fromkeys([*((waves[0], w) for w in waves[1:]), *zip(waves[1:-1], waves[2:])]))
+    groups = [("totaal", None)] + [(dim, lv) for dim in dims for lv in sorted(data[dim].dropna().astype(str).unique())]
+    hidden = set()
+    for w in waves:
+        hidden |= hidden_groups(data[data[wave_col] == w], list(dims), k)
+    for dim, lv in groups:
+        in_group = True if lv is None else (data[dim].astype(str) == lv)
+        for w_prev, w in pairs:
+            y = data[indicator].where(data[wave_col].isin([w_prev, w]) & in_group)
+            try:
+                cmp = _restricted(stacked, y).compare("_tr_y", by=wave_col, reference=w_prev)
+            except DesignError:
+                continue
+            r = cmp[cmp[wave_col] == w]
+            if r.empty:
+                continue
+            r = r.iloc[0]
+            small = (dim, lv) in hidden or min(r["n"], r["n_ref"]) < k
+            rows.append({"indicator": indicator, "dimension": dim, "group_label": "Alle medewerkers" if lv is None
+                         else label(dim, lv), "van": w_prev, "naar": w,
+                         "soort": "sinds nulmeting" if w_prev == waves[0] else "sinds vorige meting",
+                         **{c: (np.nan if small else r[src]) for c, src in
+                            (("change", "difference"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
+                             ("p", "p"), ("n_van", "n_ref"), ("n_naar", "n"))},
+                         "onderdrukt": small})
     stacked.data = data
     stacked._domain_cache = {}
-    return pd.DataFrame(rows).drop_duplicates(subset=["van", "naar"]).reset_index(drop=True)
+    return pd.DataFrame(rows)
 
 
 def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave_a, wave_b,

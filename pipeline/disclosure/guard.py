@@ -15,6 +15,8 @@ from pathlib import Path
 import nbformat
 from bs4 import BeautifulSoup
 
+from pipeline.disclosure.errors import DisclosureError  # noqa: F401  (re-exported)
+
 COUNT_HEADERS = {"n", "n_ref", "n referentie", "aantal", "respondenten", "personen", "count"}
 ID_HEADERS = re.compile(r"(pseudo|respondent_?id|respondentnummer|personeelsnummer|e-?mail|^naam$|^bsn$)", re.I)
 FREE_TEXT_HEADERS = re.compile(r"(toelichting|open antwoord|vrije tekst|free.?text)", re.I)
@@ -99,8 +101,3 @@ def scan_notebook(path: str | Path, k: int) -> list[Leak]:
 def scan_html(path: str | Path, k: int) -> list[Leak]:
     return [Leak(str(path), "pagina", r) for r in dict.fromkeys(scan_html_fragment(Path(path).read_text(), k))]
 
-
-class DisclosureError(RuntimeError):
-    def __init__(self, leaks: list[Leak]):
-        self.leaks = leaks
-        super().__init__("Mogelijk herleidbare uitvoer — niet gepubliceerd:\n" + "\n".join(f"  - {x}" for x in leaks))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SUPPRESSED = "<k"
+from pipeline.disclosure.errors import SUPPRESSED  # noqa: F401  (re-exported)
 
 
 def suppress_counts(table: pd.DataFrame, count_col: str, k: int, *, also: list[str] | None = None) -> pd.DataFrame:

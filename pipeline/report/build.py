@@ -193,14 +193,23 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
             print(f"[hoofdstuk] {name}: klaar ({secs:.1f}s)", flush=True)
     if failures:
         raise SystemExit("Rapport mislukt:\n" + "\n".join(failures))
+    # final stage: index, workbook and the output guard over every page — skipped when no chapter changed
+    final_key = _key("final", code, [json.loads((reports / ".state" / f"{c['name']}.json").read_text())
+                                     for c in specs if (reports / ".state" / f"{c['name']}.json").exists()])
+    final_state = reports / ".state" / "_final.json"
+    index = reports / "index.html"
+    if _up_to_date(final_state, final_key, [index, reports / "tabellen.xlsx"]):
+        print("[index] ongewijzigd", flush=True)
+        return index
     from pipeline.disclosure.guard import DisclosureError, scan_html
+    from pipeline.report.export import write_workbook
     from pipeline.report.index import write_index
     index = write_index(settings, specs)
-    from pipeline.report.export import write_workbook
     write_workbook(reports / "tables", reports / "tabellen.xlsx")
     leaks = [x for p in sorted(reports.glob("*.html")) for x in scan_html(p, settings.min_cell_size)]
     if leaks:
         raise DisclosureError(leaks)
+    _mark(final_state, final_key)
     return index
 
 
@@ -212,7 +221,7 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1)
     args = ap.parse_args(argv)
     from pipeline.clean.errors import InputError
-    from pipeline.disclosure.guard import DisclosureError
+    from pipeline.disclosure.errors import DisclosureError
     from pipeline.settings import ConfigError
     t0 = time.perf_counter()
     try:

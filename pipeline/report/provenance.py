@@ -10,7 +10,6 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-import pandas as pd
 
 from pipeline.config import ROOT
 
@@ -47,8 +46,9 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def provenance_table(inputs: dict[str, str | Path], parameters: dict) -> pd.DataFrame:
+def provenance_table(inputs: dict[str, str | Path], parameters: dict):
     """Tidy provenance: one row per item (kind, name, value) for display in every chapter."""
+    import pandas as pd  # imported here: the no-op path of `make report` must start fast
     rows = [("invoer", name, f"sha256 {sha256(p)}") for name, p in sorted(inputs.items())]
     rows.append(("code", "git commit", git_commit()))
     from datetime import datetime, timezone
