@@ -22,6 +22,7 @@ export JUPYTER_DATA_DIR := $(CURDIR)/$(VENV)/share/jupyter
 
 help:
 	@echo "make report   — set up, (generate demo data if no real data) and render reports/index.html"
+	@echo "               (steps run in parallel: make -jN report, or JOBS=N; default all cores)"
 	@echo "make test     — set up and run the test suite"
 	@echo "make setup    — build .venv from requirements.lock (only when the lock changed)"
 	@echo "make demo-data — write the synthetic demo inputs to $(DEMO_DIR)"
@@ -42,7 +43,7 @@ demo-data: $(STAMP)
 	$(PY) -m pipeline.synth --out $(DEMO_DIR) --seed $(DEMO_SEED)
 
 report: $(STAMP)
-	$(PY) -m pipeline.report --config $(CONFIG) $(if $(YEAR),--year $(YEAR),) $(if $(filter -j%,$(MAKEFLAGS)),--jobs 2,)
+	$(PY) -m pipeline.report --config $(CONFIG) $(if $(YEAR),--year $(YEAR),) $(if $(JOBS),--jobs $(JOBS),)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q

@@ -11,6 +11,9 @@ from typing import Any
 
 import yaml
 
+# libyaml's safe loader when available: the same safe subset, ~10x faster on the codebooks
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
 
@@ -20,7 +23,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_absolute() and not path.exists():
         path = ROOT / path
     with open(path, encoding="utf-8") as fh:
-        data = yaml.safe_load(fh)
+        data = yaml.load(fh, Loader=SafeLoader)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a YAML mapping at the top level, found {type(data).__name__}")
     return data

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.config import ROOT, load_yaml
+from pipeline.config import ROOT, SafeLoader, load_yaml
 
 KNOWN_SOURCES = ("register", "nim", "mto", "discrimination")
 
@@ -78,7 +78,7 @@ def load_settings(path: str | Path = "config/report.yaml", *, years: list[int] |
     demo = not real
     if demo:
         manifest = _abs(raw["demo"]["dir"]) / "sources.yaml"
-        listed = yaml.safe_load(manifest.read_text())["sources"] if manifest.exists() else {}
+        listed = yaml.load(manifest.read_text(), Loader=SafeLoader)["sources"] if manifest.exists() else {}
         base = _abs(raw["demo"]["dir"])
     else:
         listed, base = real, _abs(raw["paths"]["raw"])

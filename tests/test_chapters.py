@@ -95,3 +95,20 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     assert first[1].keys() == second[1].keys()
     assert [k for k in first[1] if first[1][k] != second[1][k]] == []
     assert len(first[0]) > 5 and first[0] == second[0] and first[2] == second[2]
+    # bad input: every problem of the wave at once, named by file, column and row; nothing overwritten
+    from pipeline.clean.errors import InputError
+    reg = next(demo_dir.glob("register_*.csv"))
+    lines = reg.read_text(encoding="cp1252").splitlines()
+    header = lines[0].split(";")
+    row = lines[3].split(";")
+    row[header.index("salarisschaal")] = "99"
+    row[header.index("geslacht")] = "Q"
+    reg.write_text("\n".join([*lines[:3], ";".join(row), *lines[4:]]) + "\n", encoding="cp1252")
+    pages = {p: p.read_bytes() for p in (tmp_path / "reports").glob("*.html")}
+    processed = {p: p.read_bytes() for p in (tmp_path / "processed").glob("*.parquet")}
+    with pytest.raises(InputError) as err:
+        build(tmp_path / "report.yaml")
+    msg = str(err.value)
+    assert reg.name in msg and "salarisschaal" in msg and "geslacht" in msg and "rij 3" in msg
+    assert pages == {p: p.read_bytes() for p in pages}
+    assert processed == {p: p.read_bytes() for p in processed}

@@ -122,6 +122,27 @@ def test_raking_hits_every_margin(seed):
             assert w[df[var] == lv].sum() == pytest.approx(N, rel=1e-8)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.booleans(), st.sampled_from(["y", "d"]))
+def test_compare_within_equals_one_comparison_per_level(seed, calibrated, var):
+    """compare(within=g) is the same as restricting y to each level of g and comparing there."""
+    df = frame(150, seed).assign(t=lambda x: np.where(np.arange(len(x)) % 2, "t1", "t0"))
+    d = SurveyDesign(df, weights="w", strata="s")
+    if calibrated:
+        d = d.calibrate({"g": {"a": 300, "b": 200, "c": 100}})
+    together = d.compare(var, by="t", reference="t0", within="g").set_index("g")
+    data = d.data
+    for lv in sorted(df["g"].unique()):
+        d.data = data.assign(_y=data[var].where(data["g"] == lv))
+        d._domain_cache = {}
+        one = d.compare("_y", by="t", reference="t0").iloc[0]
+        row = together.loc[lv]
+        for col in ("estimate", "ref_estimate", "difference", "se", "df", "p", "ci_low", "ci_high", "cohens_d", "n", "n_ref"):
+            assert row[col] == pytest.approx(one[col], rel=1e-9, abs=1e-12), (lv, col)
+    d.data = data
+    d._domain_cache = {}
+
+
 # --- coverage ------------------------------------------------------------------------------------
 
 def test_nominal_95_intervals_cover_the_truth():

@@ -67,32 +67,27 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
     data = stacked.data
     hidden = hidden_groups(data, dims, k)
     for ind in indicators:
+        found = {}  # (dim, level) -> comparison row; one design pass per dimension
+        for dim in ["totaal", *dims]:
+            try:
+                cmp = stacked.compare(ind, by=label_col, reference=baseline,
+                                      within=None if dim == "totaal" else dim)
+            except DesignError:
+                continue
+            for _, r in cmp[cmp[label_col] == repeat].iterrows():
+                found[(dim, "totaal" if dim == "totaal" else str(r[dim]))] = r
         groups = [("totaal", "totaal", None)] + [
             (dim, str(lv), lv) for dim in dims for lv in data[dim].dropna().unique()]
         for dim, key, lv in groups:
-            if lv is None:
-                y = data[ind]
-            else:
-                y = data[ind].where(data[dim].astype("object") == lv)
-            tmp = "_chg_y"
-            stacked.data = data.assign(**{tmp: y})
-            stacked._domain_cache = {}
-            try:
-                cmp = stacked.compare(tmp, by=label_col, reference=baseline)
-            except DesignError:
+            r = found.get((dim, key))
+            if r is None:
                 continue
-            r = cmp[cmp[label_col] == repeat]
-            if r.empty:
-                continue
-            r = r.iloc[0]
             n_b = int(r["n_ref"])
             rows.append({"indicator": ind, "dimension": dim, "group": key,
                          "group_label": "Alle medewerkers" if lv is None else label(dim, lv),
                          "baseline": r["ref_estimate"], "repeat": r["estimate"], "change": r["difference"],
                          "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
                          "n_baseline": n_b, "n_repeat": int(r["n"])})
-    stacked.data = data
-    stacked._domain_cache = {}
     out = pd.DataFrame(rows)
     # composition-adjusted change and Rao-Scott test, overall only
     adj, rs = {}, {}

@@ -51,18 +51,22 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
     hidden = set()
     for w in waves:
         hidden |= hidden_groups(data[data[wave_col] == w], list(dims), k)
-    for dim, lv in groups:
-        in_group = True if lv is None else (data[dim].astype(str) == lv)
-        for w_prev, w in pairs:
-            y = data[indicator].where(data[wave_col].isin([w_prev, w]) & in_group)
+    found = {}  # (dim, level, wave before, wave after) -> comparison row; one design pass per dim and pair
+    for w_prev, w in pairs:
+        y = data[indicator].where(data[wave_col].isin([w_prev, w]))
+        for dim in ["totaal", *dims]:
             try:
-                cmp = _restricted(stacked, y).compare("_tr_y", by=wave_col, reference=w_prev)
+                cmp = _restricted(stacked, y).compare("_tr_y", by=wave_col, reference=w_prev,
+                                                      within=None if dim == "totaal" else dim)
             except DesignError:
                 continue
-            r = cmp[cmp[wave_col] == w]
-            if r.empty:
+            for _, r in cmp[cmp[wave_col] == w].iterrows():
+                found[(dim, None if dim == "totaal" else str(r[dim]), w_prev, w)] = r
+    for dim, lv in groups:
+        for w_prev, w in pairs:
+            r = found.get((dim, lv, w_prev, w))
+            if r is None:
                 continue
-            r = r.iloc[0]
             small = (dim, lv) in hidden or min(r["n"], r["n_ref"]) < k
             rows.append({"indicator": indicator, "dimension": dim, "group_label": "Alle medewerkers" if lv is None
                          else label(dim, lv), "van": w_prev, "naar": w,
@@ -103,16 +107,19 @@ def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference
 def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave, baseline,
                      wave_col: str = "golf", cells: tuple[str, str] = ("schaalband", "leeftijdsband")) -> float:
     """Gap in `wave` with both groups re-weighted to the baseline wave's composition over `cells`."""
-    d = stacked.data.assign(_w=stacked.w)
-    base = d[d[wave_col] == baseline].dropna(subset=list(cells))
-    pi = base.groupby(list(cells), observed=True)["_w"].sum()
+    cells = list(cells)
+    d = stacked.data[[wave_col, dim, indicator, *cells]].assign(_w=stacked.w).dropna(subset=cells)
+    pi = d[d[wave_col] == baseline].groupby(cells, observed=True)["_w"].sum()
     pi = pi / pi.sum()
-    cur = d[(d[wave_col] == wave) & d[indicator].notna()].dropna(subset=list(cells))
+    cur = d[(d[wave_col] == wave) & d[indicator].notna()]
+    cur = cur.assign(_g=cur[dim].astype("object"), _wy=cur["_w"] * cur[indicator])
+    sums = cur.groupby(["_g", *cells], observed=True)[["_wy", "_w"]].sum()
+    cell_means = sums["_wy"] / sums["_w"]
 
     def std_mean(level):
-        sub = cur[cur[dim].astype("object") == level]
-        m = sub.groupby(list(cells), observed=True).apply(
-            lambda x: np.average(x[indicator], weights=x["_w"]), include_groups=False)
+        if level not in cell_means.index.get_level_values(0):
+            return np.nan
+        m = cell_means.xs(level, level="_g")
         common = pi.index.intersection(m.index)
         return float((m[common] * pi[common]).sum() / pi[common].sum()) if len(common) else np.nan
     return std_mean(group) - std_mean(reference)

@@ -9,8 +9,9 @@ import hashlib
 import json
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from pipeline.config import ROOT, load_yaml
 from pipeline.report.provenance import sha256
@@ -51,55 +52,87 @@ def ensure_demo_data(settings: Settings) -> Settings:
     return settings
 
 
-def _clean_one(args) -> float:
+# --- the steps ----------------------------------------------------------------------------------
+
+
+def _clean_one(source: str, wave: int, path: str, config: str) -> None:
     from pipeline.clean.run import clean_source
-    source, wave, path, config = args
-    t0 = time.perf_counter()
     clean_source(source, wave, path, settings=load_settings(config))
+
+
+def _run_chapter(ch: dict, params: dict, executed: Path, html: Path) -> None:
+    """Execute, guard, then render: a chapter that leaks never reaches HTML (the executed notebook
+    is kept as <name>.LEAK.ipynb for the researcher, outside the published pages)."""
+    import os
+    import shutil
+
+    from pipeline.disclosure.guard import DisclosureError, scan_html, scan_notebook
+    from pipeline.report.render import execute, to_html
+    tables = executed.parent.parent / "tables" / ch["name"]
+    if tables.exists():
+        shutil.rmtree(tables)
+    os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
+    execute(NOTEBOOKS / ch["notebook"], executed, params)
+    leaks = scan_notebook(executed, params["min_cell_size"])
+    if leaks:
+        os.replace(executed, executed.with_name(executed.stem + ".LEAK.ipynb"))
+        raise DisclosureError(leaks)
+    candidate = html.with_name(f".{html.stem}.candidate.html")
+    to_html(executed, candidate, ch["title"])
+    leaks = scan_html(candidate, params["min_cell_size"])  # the page as reviewers will read it
+    if leaks:
+        os.replace(candidate, executed.with_name(executed.stem + ".LEAK.html"))
+        raise DisclosureError(leaks)
+    os.replace(candidate, html)
+
+
+def _write_index(config: str, years: list[int] | None, names: list[str]) -> None:
+    from pipeline.disclosure.guard import DisclosureError, scan_html
+    from pipeline.report.index import write_index
+    settings = load_settings(config, years=years)
+    specs = [c for c in load_yaml(CHAPTERS)["chapters"] if c["name"] in names]
+    index = write_index(settings, specs)
+    leaks = scan_html(index, settings.min_cell_size)
+    if leaks:
+        raise DisclosureError(leaks)
+
+
+def _write_workbook(tables: Path, target: Path) -> None:
+    from pipeline.report.export import write_workbook
+    write_workbook(tables, target)
+
+
+@dataclass
+class Step:
+    """One node of the report's dependency graph: raw file -> processed file, or processed files ->
+    chapter. `key` hashes everything the output depends on; the step reruns only when it changed."""
+    name: str
+    label: str
+    run: Callable
+    args: tuple
+    outputs: list[Path]
+    state: Path
+    key: str
+    deps: list[str] = field(default_factory=list)
+    cost: float = 1.0
+
+
+def _timed(run: Callable, args: tuple) -> float:
+    t0 = time.perf_counter()
+    run(*args)
     return time.perf_counter() - t0
 
 
-def clean_all(settings: Settings, code: str, jobs: int = 1) -> dict[str, Path]:
-    """Clean every configured source and wave (in parallel with jobs > 1); only changed inputs rerun.
-
-    Every input is validated before anything is reported as failed, so a researcher sees the problems
-    of all files in one run."""
-    from pipeline.clean.errors import InputError
-
-    out: dict[str, Path] = {}
-    todo = []
-    items = [(s, w, p) for s, waves in sorted(settings.sources.items()) for w, p in sorted(waves.items())]
-    for source, wave, path in items:
-        target = settings.processed_dir / f"{source}_{wave}.parquet"
-        key = _key("clean", code, sha256(path), settings.demo)
-        state = settings.processed_dir / ".state" / f"{source}_{wave}.json"
-        out[f"{source}_{wave}"] = target
-        if not _up_to_date(state, key, [target]):
-            todo.append(((source, wave, path, settings.path), state, key))
-    print(f"[opschonen] {len(todo)} van {len(items)} bestanden (de rest is ongewijzigd)", flush=True)
-    problems = []
-    if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [(pool.submit(_clean_one, a), a, st, k) for a, st, k in todo]
-            results = []
-            for fut, a, st, k in futures:
-                try:
-                    results.append((fut.result(), a, st, k))
-                except InputError as err:
-                    problems += err.problems
-    else:
-        results = []
-        for a, st, k in todo:
-            try:
-                results.append((_clean_one(a), a, st, k))
-            except InputError as err:
-                problems += err.problems
-    for secs, (source, wave, _, _), st, k in results:
-        _mark(st, k)
-        print(f"[opschonen] {source} {wave}: klaar ({secs:.1f}s)", flush=True)
-    if problems:
-        raise InputError(problems)
-    return out
+def clean_steps(settings: Settings, code: str) -> list[Step]:
+    steps = []
+    for source, waves in sorted(settings.sources.items()):
+        for wave, path in sorted(waves.items()):
+            target = settings.processed_dir / f"{source}_{wave}.parquet"
+            steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
+                              (source, wave, str(path), str(settings.path)), [target],
+                              settings.processed_dir / ".state" / f"{source}_{wave}.json",
+                              _key("clean", code, sha256(path), settings.demo), cost=0.5))
+    return steps
 
 
 def chapter_specs(settings: Settings) -> list[dict]:
@@ -121,31 +154,138 @@ def chapter_parameters(ch: dict, settings: Settings) -> dict:
     return params
 
 
-def _run_chapter(args) -> tuple[str, float]:
-    """Execute, guard, then render: a chapter that leaks never reaches HTML (the executed notebook
-    is kept as <name>.LEAK.ipynb for the researcher, outside the published pages)."""
-    import os
+def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: list[Step]) -> list[Step]:
+    """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
+    its key includes their content, so a re-cleaned file with identical content reruns nothing."""
+    reports = settings.reports_dir
+    steps = []
+    for ch in specs:
+        reads = ch.get("reads", ch.get("needs", []))
+        deps = [c for c in cleaned if reads == "all" or c.args[0] in reads]
+        params = chapter_parameters(ch, settings)
+        executed = reports / "notebooks" / f"{ch['name']}.ipynb"
+        html = reports / f"{ch['name']}.html"
+        steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html),
+                          [executed, html], reports / ".state" / f"{ch['name']}.json",
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params),
+                          deps=[d.name for d in deps], cost=float(ch.get("cost", 1))))
+    return steps
 
-    from pipeline.disclosure.guard import DisclosureError, scan_notebook
-    from pipeline.report.render import execute, to_html
-    ch, params, executed, html = args
-    t0 = time.perf_counter()
-    print(f"[hoofdstuk] {ch['name']}: gestart", flush=True)
-    tables = executed.parent.parent / "tables" / ch["name"]
-    if tables.exists():
-        import shutil
-        shutil.rmtree(tables)
-    os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
-    execute(NOTEBOOKS / ch["notebook"], executed, params)
-    leaks = scan_notebook(executed, params["min_cell_size"])
-    if leaks:
-        os.replace(executed, executed.with_name(executed.stem + ".LEAK.ipynb"))
-        raise DisclosureError(leaks)
-    to_html(executed, html, ch["title"])
-    return ch["name"], time.perf_counter() - t0
+
+# --- the scheduler -------------------------------------------------------------------------------
+
+
+def _priority(steps: dict[str, Step]) -> dict[str, float]:
+    """Longest remaining path through the graph: start what the slowest chain waits for first."""
+    users: dict[str, list[str]] = {n: [] for n in steps}
+    for s in steps.values():
+        for d in s.deps:
+            users[d].append(s.name)
+    memo: dict[str, float] = {}
+
+    def rank(n: str) -> float:
+        if n not in memo:
+            memo[n] = steps[n].cost + max((rank(u) for u in users[n]), default=0.0)
+        return memo[n]
+    return {n: rank(n) for n in steps}
+
+
+def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tuple[list[str], list, list]:
+    """Run the steps whose key changed (and those downstream of them), `jobs` at a time, longest chain
+    first. A step's key is completed with the content hashes of its inputs once they are built.
+    Returns (failure messages, input problems, disclosure leaks); a failed step's dependants are skipped, every
+    independent step still runs, so one run reports all problems."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from pipeline.clean.errors import InputError
+    from pipeline.disclosure.errors import DisclosureError
+    t0 = time.perf_counter() if t0 is None else t0
+    by_name = {s.name: s for s in steps}
+    prio = _priority(by_name)
+    pending = sorted(by_name, key=lambda n: (-prio[n], n))
+    done: set[str] = set()
+    failed: set[str] = set()
+    failures, problems, leaks = [], [], []
+    count = [0]
+
+    def log(msg: str, step_done: bool = False) -> None:
+        count[0] += step_done
+        print(f"[{time.perf_counter() - t0:6.1f}s {count[0]:>3}/{len(steps)}] {msg}", flush=True)
+
+    def full_key(s: Step) -> str:
+        return _key(s.key, [sha256(o) for d in s.deps for o in by_name[d].outputs])
+
+    def ready() -> list[Step]:
+        out = []
+        for n in list(pending):
+            s = by_name[n]
+            if any(d in failed for d in s.deps):
+                pending.remove(n)
+                failed.add(n)
+                log(f"{s.label}: overgeslagen (een invoerstap is mislukt)", True)
+            elif all(d in done for d in s.deps):
+                pending.remove(n)
+                if _up_to_date(s.state, full_key(s), s.outputs):
+                    done.add(n)
+                    log(f"{s.label}: ongewijzigd", True)
+                else:
+                    out.append(s)
+        return out
+
+    def finish(s: Step, secs: float | None, err: BaseException | None) -> None:
+        if err is None:
+            _mark(s.state, full_key(s))
+            done.add(s.name)
+            log(f"{s.label}: klaar in {secs:.1f}s", True)
+            return
+        failed.add(s.name)
+        if isinstance(err, InputError):
+            problems.extend(err.problems)
+            log(f"{s.label}: FOUT in de invoer ({len(err.problems)} probleem/problemen)", True)
+        elif isinstance(err, DisclosureError):
+            leaks.extend(err.leaks)
+            log(f"{s.label}: TEGENGEHOUDEN door de uitvoercontrole", True)
+        else:
+            failures.append(f"{s.label}: {err}")
+            log(f"{s.label}: MISLUKT — {str(err).splitlines()[0] if str(err) else type(err).__name__}", True)
+
+    queue: list[Step] = []
+    if jobs <= 1:
+        while True:
+            new = ready()
+            queue = sorted(queue + new, key=lambda s: (-prio[s.name], s.name))
+            if not queue:
+                break
+            s = queue.pop(0)
+            log(f"{s.label}: gestart")
+            try:
+                finish(s, _timed(s.run, s.args), None)
+            except Exception as err:  # noqa: BLE001 - reported with the step's name, the run goes on
+                finish(s, None, err)
+        return failures, problems, leaks
+    running = {}
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        while True:
+            new = ready()
+            queue = sorted(queue + new, key=lambda s: (-prio[s.name], s.name))
+            while queue and len(running) < jobs:
+                s = queue.pop(0)
+                log(f"{s.label}: gestart")
+                running[pool.submit(_timed, s.run, s.args)] = s
+            if not running:
+                break
+            finished_now, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished_now:
+                s = running.pop(fut)
+                err = fut.exception()
+                finish(s, None if err else fut.result(), err)
+    return failures, problems, leaks
 
 
 def build(config: str | Path = "config/report.yaml", *, years: list[int] | None = None, jobs: int = 1) -> Path:
+    """raw -> processed -> chapters -> index, as one dependency graph (see `run_graph`)."""
+    from pipeline.clean.errors import InputError
+    t0 = time.perf_counter()
     if jobs > 1:  # one BLAS thread per process: parallel kernels must not oversubscribe the cores
         import os
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -153,64 +293,41 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     settings = load_settings(config, years=years)
     settings = ensure_demo_data(settings)
     code = code_hash()
-    processed = clean_all(settings, code, jobs)
-    inputs_key = {k: sha256(p) for k, p in processed.items()}
-    reports = settings.reports_dir
-    todo = []
     specs = chapter_specs(settings)
-    for ch in specs:
-        params = chapter_parameters(ch, settings)
-        executed = reports / "notebooks" / f"{ch['name']}.ipynb"
-        html = reports / f"{ch['name']}.html"
-        key = _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, inputs_key)
-        state = reports / ".state" / f"{ch['name']}.json"
-        if _up_to_date(state, key, [executed, html]):
-            print(f"[hoofdstuk] {ch['name']}: ongewijzigd", flush=True)
-        else:
-            todo.append(((ch, params, executed, html), state, key))
-    failures = []
-    if todo:
-        print(f"[hoofdstuk] {len(todo)} van {len(specs)} hoofdstukken uitvoeren (jobs={jobs})", flush=True)
-        if jobs > 1 and len(todo) > 1:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [(pool.submit(_run_chapter, args), state, key, args[0]["name"]) for args, state, key in todo]
-                results = []
-                for fut, state, key, name in futures:
-                    try:
-                        results.append((fut.result(), state, key))
-                    except Exception as err:  # report all failing chapters, not just the first
-                        failures.append(f"{name}: {err}")
-        else:
-            results = []
-            for args, state, key in todo:
-                try:
-                    results.append((_run_chapter(args), state, key))
-                except Exception as err:
-                    failures.append(f"{args[0]['name']}: {err}")
-                    break
-        for (name, secs), state, key in results:
-            _mark(state, key)
-            print(f"[hoofdstuk] {name}: klaar ({secs:.1f}s)", flush=True)
-    if failures:
-        raise SystemExit("Rapport mislukt:\n" + "\n".join(failures))
-    # final stage: index, workbook and the output guard over every page — skipped when no chapter changed
-    final_key = _key("final", code, [json.loads((reports / ".state" / f"{c['name']}.json").read_text())
-                                     for c in specs if (reports / ".state" / f"{c['name']}.json").exists()])
-    final_state = reports / ".state" / "_final.json"
-    index = reports / "index.html"
-    if _up_to_date(final_state, final_key, [index, reports / "tabellen.xlsx"]):
-        print("[index] ongewijzigd", flush=True)
-        return index
-    from pipeline.disclosure.guard import DisclosureError, scan_html
-    from pipeline.report.export import write_workbook
-    from pipeline.report.index import write_index
-    index = write_index(settings, specs)
-    write_workbook(reports / "tables", reports / "tabellen.xlsx")
-    leaks = [x for p in sorted(reports.glob("*.html")) for x in scan_html(p, settings.min_cell_size)]
+    cleaned = clean_steps(settings, code)
+    chapters = chapter_steps(settings, specs, code, cleaned)
+    reports = settings.reports_dir
+    names = [c.name for c in chapters]
+    final = [Step("_index", "index", _write_index, (str(settings.path), years, names), [reports / "index.html"],
+                  reports / ".state" / "_index.json", _key("index", code, names, settings.demo), deps=names, cost=0.5),
+             Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx"),
+                  [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
+                  deps=names, cost=1.5)]
+    steps = [*cleaned, *chapters, *final]
+    print(f"[plan] {len(cleaned)} bronbestanden, {len(chapters)} hoofdstukken, index en werkmap; "
+          f"{jobs} stap(pen) tegelijk", flush=True)
+    failures, problems, leaks = run_graph(steps, jobs, t0)
+    for f in failures if (problems or leaks) else []:
+        print(f"Ook mislukt: {f}", file=sys.stderr)
+    if problems:
+        raise InputError(problems)
     if leaks:
+        from pipeline.disclosure.errors import DisclosureError
         raise DisclosureError(leaks)
-    _mark(final_state, final_key)
-    return index
+    if failures:
+        raise SystemExit("Rapport mislukt; eerdere rapporten zijn niet overschreven:\n" + "\n".join(failures))
+    return reports / "index.html"
+
+
+def jobs_from_make(environ=None) -> int:
+    """`make -jN report` -> N; `make -j report` or no -j -> the number of cores (at least 1)."""
+    import os
+    import re
+    flags = (environ if environ is not None else os.environ).get("MAKEFLAGS", "")
+    m = re.search(r"(?:^|\s)-?j(\d*)(?=\s|$)", flags) or re.search(r"(?:^|\s)--jobs=?(\d*)", flags)
+    if m and m.group(1):
+        return max(1, int(m.group(1)))
+    return max(1, os.cpu_count() or 1)
 
 
 def main(argv=None) -> int:
@@ -218,14 +335,16 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.report")
     ap.add_argument("--config", default="config/report.yaml")
     ap.add_argument("--year", type=int, action="append", help="restrict survey waves to these years")
-    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=None,
+                    help="steps run at once (default: make's -jN, else the number of cores)")
     args = ap.parse_args(argv)
+    jobs = args.jobs or jobs_from_make()
     from pipeline.clean.errors import InputError
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.settings import ConfigError
     t0 = time.perf_counter()
     try:
-        index = build(args.config, years=args.year, jobs=args.jobs)
+        index = build(args.config, years=args.year, jobs=jobs)
     except (InputError, ConfigError) as err:
         print(f"\nFOUT in de invoer — er is niets overschreven.\n{err}", file=sys.stderr)
         return 2

@@ -55,7 +55,10 @@ def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool 
     try:
         pm.execute_notebook(str(notebook), str(partial), parameters=parameters, kernel_name=KERNEL,
                             cwd=str(ROOT), progress_bar=False, log_output=log_output,
-                            request_save_on_cell_execute=True, execution_timeout=1800)
+                            request_save_on_cell_execute=True, execution_timeout=1800,
+                            # the kernel's own log (plain-TCP notice, interrupt at shutdown) is noise
+                            # for a researcher; errors in the notebook surface through papermill
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except PapermillExecutionError as err:
         failed = output.with_name(output.stem + ".FAILED.ipynb")
         os.replace(partial, failed)

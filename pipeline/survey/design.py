@@ -10,6 +10,9 @@ df.residual (rows used minus strata minus coefficients plus one).
 """
 from __future__ import annotations
 
+import ast
+import re
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -30,18 +33,53 @@ def _as_list(by) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-def _patsy_ready(df: pd.DataFrame) -> pd.DataFrame:
-    """patsy cannot handle pandas' nullable dtypes (pd.NA): numeric -> float, text -> object with NaN."""
-    out = {}
+# C(col) or C(col, Treatment(<literal>)): the categorical terms _model_frame hands to patsy pre-coded
+_C_TERM = re.compile(r"C\(\s*([A-Za-z_]\w*)\s*(?:,\s*Treatment\(([^()]*)\))?\s*\)")
+
+
+def _model_frame(df: pd.DataFrame, formula: str) -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """The formula's columns in a form patsy handles quickly and correctly.
+
+    Returns (data, formula, names): patsy cannot handle pandas' nullable dtypes (pd.NA), so numbers
+    become float. Each `C(col)` / `C(col, Treatment(ref))` term becomes a pandas Categorical with the
+    level order patsy would choose (sorted, the reference first), passed bare: patsy inspects a
+    C()-wrapped column value by value, which dominated the report's run time. `names` maps the
+    stand-in names back, so coefficient names are exactly patsy's own."""
+    out, names = {}, {}
+
+    def precode(m: re.Match) -> str:
+        col, ref = m.group(1), m.group(2)
+        if col not in df.columns:
+            return m.group(0)
+        s = df[col]
+        values = s.astype(object).where(s.notna(), None)
+        try:
+            levels = list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else sorted(values.dropna().unique())
+            if ref is not None:
+                r = ast.literal_eval(ref.strip())
+                if r not in levels:
+                    return m.group(0)  # let patsy report the unknown reference level
+                levels = [r] + [v for v in levels if v != r]
+        except (TypeError, ValueError, SyntaxError):
+            return m.group(0)
+        stand_in = f"_cat{len(names)}_"
+        out[stand_in] = pd.Categorical(values, categories=levels)
+        names[stand_in] = m.group(0)
+        return stand_in
+
+    formula = _C_TERM.sub(precode, formula)
     for c in df.columns:
+        if not re.search(r"(?<![\w.])" + re.escape(str(c)) + r"(?![\w.])", formula):
+            continue
         s = df[c]
-        if pd.api.types.is_extension_array_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
-            if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-                s = s.astype(float)
-            else:
-                s = s.astype(object).where(s.notna(), np.nan)
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            pass
+        elif pd.api.types.is_extension_array_dtype(s) and (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+            s = s.astype(float)
+        elif pd.api.types.is_extension_array_dtype(s):
+            s = s.astype(object).where(s.notna(), np.nan)
         out[c] = s
-    return pd.DataFrame(out, index=df.index)
+    return pd.DataFrame(out, index=df.index), formula, names
 
 
 class SurveyDesign:
@@ -249,44 +287,55 @@ class SurveyDesign:
             deff = var_ / vsrs
         return self._frame(labels, T, np.sqrt(var_), df_d, n_d, deff)
 
-    def compare(self, var: str, by, reference, *, alpha: float = 0.05) -> pd.DataFrame:
+    def compare(self, var: str, by, reference, *, within=None, alpha: float = 0.05) -> pd.DataFrame:
         """Each domain of `by` against `reference`: difference of means with design-based SE, t test on
         the df of the two domains together (as svyttest on that subset), Cohen's d with the pooled
-        weighted SD, and Benjamini-Hochberg adjusted p over the comparisons in this call."""
+        weighted SD, and Benjamini-Hochberg adjusted p over the comparisons in this call.
+
+        within: column(s) whose levels each get their own comparison (e.g. the change between two
+        waves per group): the domains are within x by, each compared with the reference level of `by`
+        in the same `within` level; levels without a reference domain are left out. One pass over the
+        data instead of one call per level."""
         from statsmodels.stats.multitest import multipletests
 
-        cols = _as_list(by)
+        cols, wcols = _as_list(by), _as_list(within)
         y = self._numeric(var)
-        est = self._mean(y, by)
+        est = self._mean(y, wcols + cols)
         parts = self._last_parts
         ref = reference if isinstance(reference, tuple) else (reference,)
         match = np.ones(len(est), dtype=bool)
         for c, r in zip(cols, ref):
             match &= est[c].astype(str).to_numpy() == str(r)
-        if match.sum() != 1:
+        if not wcols and match.sum() != 1:
             raise DesignError(f"compare: reference {reference!r} is not a non-empty level of {cols}; "
                               f"levels: {est[cols].astype(str).agg('/'.join, axis=1).tolist()}")
-        r = int(np.flatnonzero(match)[0])
+        # the reference domain of every domain: same `within` level, reference level of `by`
+        wkey = est[wcols].astype(str).agg("\x1f".join, axis=1) if wcols else pd.Series("", index=est.index)
+        ref_of = dict(zip(wkey[match], np.flatnonzero(match)))
         D = len(est)
+        r = np.array([ref_of.get(k, -1) for k in wkey], dtype=np.int64)
+        keep = (r >= 0) & (r != np.arange(D))
+        r = np.where(r >= 0, r, np.arange(D))  # placeholder for domains without a reference; dropped below
         codes, u = parts["codes"], parts["u"]
         if self.calibration is None:
             _, s1, s2 = self._domain_var(u, codes, D)
             n_h = self.strata.n_h[:, None]
-            ss = (s2 + s2[:, [r]]) - (s1 - s1[:, [r]]) ** 2 / n_h
+            ss = (s2 + s2[:, r]) - (s1 - s1[:, r]) ** 2 / n_h
             lonely = self.strata.n_h < 2
             if lonely.any():
-                ss[lonely] = 0.0 if self.lonely_psu != "adjust" else ((s1 - s1[:, [r]])[lonely] - (s1 - s1[:, [r]]).sum(0) / n_h.sum()) ** 2
+                ss[lonely] = 0.0 if self.lonely_psu != "adjust" else ((s1 - s1[:, r])[lonely] - (s1 - s1[:, r]).sum(0) / n_h.sum()) ** 2
             var_diff = (self.strata.scale_h[:, None] * ss).sum(axis=0)
         else:
             U = self._dense(u, codes, D)
-            var_diff = stratified_variance(self.calibration.residuals(U - U[:, [r]]), self.strata, self.lonely_psu)
+            var_diff = stratified_variance(self.calibration.residuals(U - U[:, r]), self.strata, self.lonely_psu)
         valid = codes >= 0
         H = self.strata.n_strata
         present = np.bincount(self.strata.codes[valid] * D + codes[valid], minlength=H * D).reshape(H, D) > 0
-        pair_strata = (present | present[:, [r]]).sum(axis=0)
+        pair_strata = (present | present[:, r]).sum(axis=0)
         n = parts["n"]
         df = n + n[r] - pair_strata - 1
-        diff = est["estimate"].to_numpy() - est["estimate"].to_numpy()[r]
+        m = est["estimate"].to_numpy()
+        diff = m - m[r]
         se = np.sqrt(var_diff)
         with np.errstate(invalid="ignore", divide="ignore"):
             t = diff / se
@@ -295,16 +344,16 @@ class SurveyDesign:
             pooled = np.sqrt(((n - 1) * s2 + (n[r] - 1) * s2[r]) / (n + n[r] - 2))
             d = diff / pooled
         half = self._t(df) * se
-        out = est[cols].copy()
+        out = est[wcols + cols].copy()
         out["reference"] = "/".join(map(str, ref))
-        out["estimate"] = est["estimate"]
-        out["ref_estimate"] = est["estimate"].iloc[r]
+        out["estimate"] = m
+        out["ref_estimate"] = m[r]
         out["difference"], out["se"] = diff, se
         out["ci_low"], out["ci_high"] = diff - half, diff + half
         out["t"], out["df"], out["p"] = t, df, p
         out["cohens_d"] = d
         out["n"], out["n_ref"] = n, n[r]
-        out = out.drop(index=r).reset_index(drop=True)
+        out = out[keep].reset_index(drop=True)
         ok = np.isfinite(out["p"].to_numpy())
         out["p_bh"] = np.nan
         if ok.any():
@@ -322,17 +371,25 @@ class SurveyDesign:
                "quasibinomial": sm.families.Binomial()}.get(family)
         if fam is None:
             raise DesignError(f"glm: family must be 'gaussian' or 'binomial', got {family!r}")
-        data = _patsy_ready(self.data).assign(_w=self.w, _row=np.arange(len(self.w)))
-        y, X = patsy.dmatrices(formula, data, return_type="dataframe", NA_action="drop")
+        data, coded, names = _model_frame(self.data, formula)
+        data = data.assign(_row=np.arange(len(self.w)))
+        y, X = patsy.dmatrices(coded, data, return_type="dataframe", NA_action="drop")
+        terms = list(X.columns)
+        for stand_in, original in names.items():
+            terms = [t.replace(stand_in + "[", original + "[") for t in terms]
         rows = data.loc[X.index, "_row"].to_numpy()
         w = self.w[rows]
         yv, Xv = y.to_numpy()[:, 0], X.to_numpy()
         if np.linalg.matrix_rank(Xv) < Xv.shape[1]:
             raise DesignError(f"glm: the model matrix of '{formula}' is rank deficient (an empty or "
                               "collinear category); merge categories first")
-        fit = sm.GLM(yv, Xv, family=fam, var_weights=w).fit()
-        beta = fit.params
-        mu = fit.fittedvalues
+        if family == "gaussian":  # identity link: IRLS is weighted least squares, solved in one step
+            sw = np.sqrt(w)
+            beta = np.linalg.lstsq(Xv * sw[:, None], yv * sw, rcond=None)[0]
+            mu = Xv @ beta
+        else:
+            fit = sm.GLM(yv, Xv, family=fam, var_weights=w).fit()
+            beta, mu = fit.params, fit.fittedvalues
         vmu = np.ones_like(mu) if family == "gaussian" else mu * (1 - mu)
         A = (Xv * (w * vmu)[:, None]).T @ Xv
         Ainv = np.linalg.inv(A)
@@ -347,7 +404,7 @@ class SurveyDesign:
         df_res = int(used.sum() - len(np.unique(self.strata.codes[used])) + 1 - Xv.shape[1])
         t = beta / se
         half = self._t(df_res) * se
-        return pd.DataFrame({"term": X.columns, "estimate": beta, "se": se, "t": t,
+        return pd.DataFrame({"term": terms, "estimate": beta, "se": se, "t": t,
                              "p": 2 * stats.t.sf(np.abs(t), max(df_res, 1)),
                              "ci_low": beta - half, "ci_high": beta + half, "df": df_res, "n": int(used.sum())})
 

@@ -1,0 +1,142 @@
+"""The report's dependency graph: order, incremental reruns, failures that stop only their dependants,
+make's -j flag, and a failing notebook that names its cell and keeps the earlier report."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pipeline.clean.errors import InputError, Problem
+from pipeline.report.build import Step, _key, jobs_from_make, run_graph
+
+
+def write(target: str, text: str, log: str) -> None:
+    """A step that writes `text` and records that it ran (module level: the process pool pickles it)."""
+    Path(target).write_text(text)
+    with open(log, "a") as fh:
+        fh.write(Path(target).name + "\n")
+
+
+def bad_input(target: str, log: str) -> None:
+    with open(log, "a") as fh:
+        fh.write(Path(target).name + "\n")
+    raise InputError([Problem(target, "kolom", (3,), 1, "1-5", "9")])
+
+
+def crash(target: str, log: str) -> None:
+    raise RuntimeError(f"kapot: {Path(target).name}")
+
+
+def graph(tmp: Path, texts: dict[str, str], costs: dict[str, float] | None = None, broken: dict | None = None):
+    """a, b -> c -> e ;  d (independent). Each step writes <name>.txt."""
+    log = str(tmp / "ran.log")
+    deps = {"a": [], "b": [], "c": ["a", "b"], "d": [], "e": ["c"]}
+    steps = []
+    for name, d in deps.items():
+        out = tmp / f"{name}.txt"
+        run, args = (write, (str(out), texts.get(name, name), log))
+        if broken and name in broken:
+            run, args = broken[name], (str(out), log)
+        steps.append(Step(name, f"stap {name}", run, args, [out], tmp / ".state" / f"{name}.json",
+                          _key(name, texts.get(name, name)), deps=d, cost=(costs or {}).get(name, 1.0)))
+    return steps
+
+
+def ran(tmp: Path) -> list[str]:
+    p = tmp / "ran.log"
+    out = p.read_text().split() if p.exists() else []
+    p.unlink(missing_ok=True)
+    return [x.removesuffix(".txt") for x in out]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_only_changed_steps_and_their_dependants_rerun(tmp_path, jobs):
+    texts = {}
+    assert run_graph(graph(tmp_path, texts), jobs) == ([], [], [])
+    assert sorted(ran(tmp_path)) == ["a", "b", "c", "d", "e"]
+    run_graph(graph(tmp_path, texts), jobs)
+    assert ran(tmp_path) == []                       # no-op rerun
+    texts["b"] = "b, new version"                    # b's output changed: b and c rerun; c writes the
+    run_graph(graph(tmp_path, texts), jobs)          # same bytes as before, so e does not
+    assert sorted(ran(tmp_path)) == ["b", "c"]
+    texts["c"] = "c, new version"
+    run_graph(graph(tmp_path, texts), jobs)
+    assert sorted(ran(tmp_path)) == ["c", "e"]
+    (tmp_path / "d.txt").unlink()                    # a missing output is rebuilt
+    run_graph(graph(tmp_path, texts), jobs)
+    assert ran(tmp_path) == ["d"]
+
+
+def test_unchanged_input_content_stops_the_rerun_downstream(tmp_path):
+    """A step that reruns but writes the same bytes does not rerun what depends on it."""
+    run_graph(graph(tmp_path, {}), 1)
+    ran(tmp_path)
+    (tmp_path / ".state" / "a.json").unlink()
+    run_graph(graph(tmp_path, {}), 1)
+    assert ran(tmp_path) == ["a"]
+
+
+def test_serial_order_starts_the_longest_chain_first(tmp_path):
+    run_graph(graph(tmp_path, {}, costs={"d": 5, "e": 10}), 1)
+    order = ran(tmp_path)
+    assert order.index("a") < order.index("d") and order.index("b") < order.index("d")  # a,b lead to e (cost 10)
+    assert order.index("c") < order.index("e")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_failures_skip_dependants_but_report_every_independent_problem(tmp_path, jobs, capsys):
+    failures, problems, leaks = run_graph(graph(tmp_path, {}, broken={"a": bad_input, "d": crash}), jobs)
+    assert [p.column for p in problems] == ["kolom"] and "a.txt" in problems[0].file
+    assert len(failures) == 1 and "stap d" in failures[0] and "kapot: d.txt" in failures[0]
+    assert leaks == []
+    assert sorted(ran(tmp_path)) == ["a", "b"]       # c and e wait on a and are skipped, b still ran
+    assert not (tmp_path / "c.txt").exists()
+    out = capsys.readouterr().out
+    assert "stap c: overgeslagen" in out and "stap e: overgeslagen" in out
+
+
+def test_a_failed_step_is_retried_on_the_next_run(tmp_path):
+    run_graph(graph(tmp_path, {}, broken={"c": crash}), 1)
+    ran(tmp_path)
+    assert run_graph(graph(tmp_path, {}), 1) == ([], [], [])
+    assert sorted(ran(tmp_path)) == ["c", "e"]
+
+
+@pytest.mark.parametrize("flags,expected", [
+    (" -j3 --jobserver-auth=3,4", 3), ("k -j4 --jobserver-auth=fifo:/tmp/x", 4), (" -j", None), ("", None),
+    (" -j2 --jobserver-auth=3,4 -- YEAR=2024", 2)])
+def test_jobs_follow_makes_j_flag(flags, expected):
+    import os
+    assert jobs_from_make({"MAKEFLAGS": flags}) == (expected or max(1, os.cpu_count() or 1))
+
+
+def test_failing_notebook_names_its_cell_and_keeps_the_earlier_report(tmp_path):
+    from pipeline.report.render import NotebookFailed, execute
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("y = x + 1"), nbformat.v4.new_code_cell("1 / (y - 2)")]
+    src = tmp_path / "hoofdstuk.ipynb"
+    nbformat.write(nb, src)
+    out = tmp_path / "out" / "hoofdstuk.ipynb"
+    out.parent.mkdir()
+    out.write_text("earlier good run")
+    with pytest.raises(NotebookFailed) as err:
+        execute(src, out, {"x": 1})
+    msg = str(err.value)
+    assert "hoofdstuk.ipynb" in msg and "ZeroDivisionError" in msg and "cell" in msg
+    assert out.read_text() == "earlier good run"
+    failed = out.with_name("hoofdstuk.FAILED.ipynb")
+    kept = nbformat.read(failed, as_version=4)
+    assert any(o.get("ename") == "ZeroDivisionError" for c in kept.cells for o in c.get("outputs", []))
+    with pytest.raises(NotebookFailed, match="unknown parameter"):
+        execute(src, out, {"z": 1})
+
+
+def test_state_file_records_the_key(tmp_path):
+    steps = graph(tmp_path, {})
+    run_graph(steps, 1)
+    assert all(len(json.loads(s.state.read_text())["key"]) == 64 for s in steps)
