@@ -29,6 +29,11 @@ def crash(target: str, log: str) -> None:
     raise RuntimeError(f"kapot: {Path(target).name}")
 
 
+def die(target: str, log: str) -> None:
+    import os
+    os._exit(1)  # a worker that dies outright, as on running out of memory
+
+
 def graph(tmp: Path, texts: dict[str, str], costs: dict[str, float] | None = None, broken: dict | None = None):
     """a, b -> c -> e ;  d (independent). Each step writes <name>.txt."""
     log = str(tmp / "ran.log")
@@ -97,6 +102,12 @@ def test_failures_skip_dependants_but_report_every_independent_problem(tmp_path,
     assert "stap c: overgeslagen" in out and "stap e: overgeslagen" in out
 
 
+def test_a_dying_worker_is_reported_not_hung_on(tmp_path):
+    failures, _, _ = run_graph(graph(tmp_path, {}, broken={"a": die}), 2)
+    assert any("stap a" in f for f in failures)
+    assert not (tmp_path / "c.txt").exists() and not (tmp_path / "e.txt").exists()
+
+
 def test_a_failed_step_is_retried_on_the_next_run(tmp_path):
     run_graph(graph(tmp_path, {}, broken={"c": crash}), 1)
     ran(tmp_path)
@@ -127,7 +138,8 @@ def test_failing_notebook_names_its_cell_and_keeps_the_earlier_report(tmp_path):
     with pytest.raises(NotebookFailed) as err:
         execute(src, out, {"x": 1})
     msg = str(err.value)
-    assert "hoofdstuk.ipynb" in msg and "ZeroDivisionError" in msg and "cell" in msg
+    assert "hoofdstuk.ipynb" in msg and "ZeroDivisionError" in msg
+    assert "cel 4" in msg and "1 / (y - 2)" in msg   # parameters, injected parameters, y = ..., the failing cell
     assert out.read_text() == "earlier good run"
     failed = out.with_name("hoofdstuk.FAILED.ipynb")
     kept = nbformat.read(failed, as_version=4)

@@ -196,6 +196,7 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
     Returns (failure messages, input problems, disclosure leaks); a failed step's dependants are skipped, every
     independent step still runs, so one run reports all problems."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     from pipeline.clean.errors import InputError
     from pipeline.disclosure.errors import DisclosureError
@@ -271,7 +272,10 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
             while queue and len(running) < jobs:
                 s = queue.pop(0)
                 log(f"{s.label}: gestart")
-                running[pool.submit(_timed, s.run, s.args)] = s
+                try:
+                    running[pool.submit(_timed, s.run, s.args)] = s
+                except BrokenProcessPool as err:  # a worker died (e.g. out of memory): report, do not hang
+                    finish(s, None, err)
             if not running:
                 break
             finished_now, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -62,9 +62,11 @@ def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool 
     except PapermillExecutionError as err:
         failed = output.with_name(output.stem + ".FAILED.ipynb")
         os.replace(partial, failed)
+        first = next((ln.strip() for ln in (err.source or "").splitlines() if ln.strip()), "")
         raise NotebookFailed(
-            f"{notebook.name} failed in cell {err.exec_count} ({err.ename}: {err.evalue}).\n"
-            f"The partial run is kept in {failed}; earlier reports are untouched.") from None
+            f"{notebook.name}: fout in cel {err.cell_index + 1} (In [{err.exec_count}]: {first[:80]}) — "
+            f"{err.ename}: {err.evalue}\n"
+            f"De gedeeltelijke uitvoering staat in {failed}; eerdere rapporten zijn niet aangeraakt.") from None
     os.replace(partial, output)
     return output
 
