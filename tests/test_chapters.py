@@ -64,8 +64,11 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     for name, text in html.items():
         assert "import pandas" not in text and "Traceback" not in text, name
     assert "data:image/png;base64" in html["02_inclusie.html"]
-    assert "Herkomst van dit hoofdstuk" in html["02_inclusie.html"]
-    assert 'class="toc"' in html["02_inclusie.html"]
+    chapters = [n for n in html if n != "index.html"]
+    assert len(chapters) == 8
+    for name in chapters:  # every chapter says what it was made from and can be navigated
+        assert "Herkomst van dit hoofdstuk" in html[name] and "sha256" in html[name], name
+        assert 'class="toc"' in html[name], name
     # tables exported as CSV and one Excel workbook, after suppression
     from openpyxl import load_workbook
     csvs = sorted((tmp_path / "reports" / "tables").glob("*/*.csv"))
