@@ -69,6 +69,10 @@ def test_bad_inputs_give_clear_errors():
         SurveyDesign(df, weights="w").proportion("y")
     with pytest.raises(DesignError, match="reference"):
         SurveyDesign(df, weights="w").compare("y", by="g", reference="zz")
+    collinear = SurveyDesign(frame().assign(y2=lambda x: 2 * x["y"]), weights="w")
+    for family, outcome in (("gaussian", "y"), ("binomial", "d")):
+        with pytest.raises(DesignError, match="rank deficient"):
+            collinear.glm(f"{outcome} ~ y + y2", family=family)
     with pytest.raises(RakingError, match="no population total"):
         rake(df, {"g": {"a": 10, "b": 10}}, weights="w")
     with pytest.raises(RakingError, match="no respondents"):

@@ -376,12 +376,15 @@ class SurveyDesign:
         rows = data.loc[X.index, "_row"].to_numpy()
         w = self.w[rows]
         yv, Xv = y.to_numpy()[:, 0], X.to_numpy()
-        if np.linalg.matrix_rank(Xv) < Xv.shape[1]:
-            raise DesignError(f"glm: the model matrix of '{formula}' is rank deficient (an empty or "
-                              "collinear category); merge categories first")
         if family == "gaussian":  # identity link: IRLS is weighted least squares, solved in one step
             sw = np.sqrt(w)
-            beta = np.linalg.lstsq(Xv * sw[:, None], yv * sw, rcond=None)[0]
+            beta, _, rank, _ = np.linalg.lstsq(Xv * sw[:, None], yv * sw, rcond=None)
+        else:
+            rank = np.linalg.matrix_rank(Xv)
+        if rank < Xv.shape[1]:  # same SVD tolerance as matrix_rank
+            raise DesignError(f"glm: the model matrix of '{formula}' is rank deficient (an empty or "
+                              "collinear category); merge categories first")
+        if family == "gaussian":
             mu = Xv @ beta
         else:
             fit = GLM(yv, Xv, family=fam, var_weights=w).fit()
@@ -510,15 +513,16 @@ def stack(designs: dict, label: str = "golf") -> SurveyDesign:
         cols = [q.shape[1] if q is not None else 0 for q in qs]
         Q = np.zeros((sum(n), sum(cols)))
         mult = np.ones(sum(n))
+        blocks = []
         r = c = 0
         for q, m, ni, ci in zip(qs, mults, n, cols):
             if q is not None:
                 Q[r:r + ni, c:c + ci] = q
                 mult[r:r + ni] = m
-            else:  # an uncalibrated wave: residuals equal the values (mult 1, no projection)
-                pass
+                blocks.append((r, r + ni, c, c + ci))
+            # an uncalibrated wave: residuals equal the values (mult 1, no projection)
             r, c = r + ni, c + ci
-        out.calibration = Calibration(q=Q, mult=mult)
+        out.calibration = Calibration(q=Q, mult=mult, blocks=tuple(blocks))
     else:
         out.calibration = None
     return out
