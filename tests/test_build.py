@@ -152,3 +152,22 @@ def test_state_file_records_the_key(tmp_path):
     steps = graph(tmp_path, {})
     run_graph(steps, 1)
     assert all(len(json.loads(s.state.read_text())["key"]) == 64 for s in steps)
+
+
+def test_year_selection_reaches_the_notebooks_and_drops_chapters_without_enough_waves(demo_small, tmp_path):
+    import yaml
+
+    from pipeline.report.build import chapter_parameters, chapter_specs
+    from pipeline.settings import load_settings
+    cfg = yaml.safe_load(open("config/report.yaml"))
+    cfg["demo"]["dir"] = str(demo_small)
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
+    everything = load_settings(tmp_path / "report.yaml")
+    assert {"06_effect_inclusie", "07_effect_veiligheid"} <= {c["name"] for c in chapter_specs(everything)}
+    one_year = load_settings(tmp_path / "report.yaml", years=[2025])
+    names = {c["name"] for c in chapter_specs(one_year)}
+    assert "03_veiligheid" in names                                    # MTO has a 2025 wave
+    assert not names & {"02_inclusie", "06_effect_inclusie", "07_effect_veiligheid"}  # no NIM 2025; one MTO wave
+    spec = next(c for c in chapter_specs(one_year) if c["name"] == "03_veiligheid")
+    assert chapter_parameters(spec, one_year, [2025])["survey_years"] == [2025]
+    assert "survey_years" not in chapter_parameters(spec, everything)

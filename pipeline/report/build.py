@@ -97,9 +97,9 @@ def _write_index(config: str, years: list[int] | None, names: list[str]) -> None
         raise DisclosureError(leaks)
 
 
-def _write_workbook(tables: Path, target: Path) -> None:
+def _write_workbook(tables: Path, target: Path, chapters: list[str]) -> None:
     from pipeline.report.export import write_workbook
-    write_workbook(tables, target)
+    write_workbook(tables, target, chapters)
 
 
 @dataclass
@@ -139,22 +139,29 @@ def chapter_specs(settings: Settings) -> list[dict]:
     """Chapters from config/chapters.yaml whose sources are available."""
     specs = []
     for ch in load_yaml(CHAPTERS)["chapters"]:
-        needs = ch.get("needs", [])
-        if all(settings.waves(s) for s in needs):
+        needs, least = ch.get("needs", []), ch.get("min_waves", 1)
+        if all(len(settings.waves(s)) >= least for s in needs):
             specs.append(ch)
+        elif least > 1 and all(settings.waves(s) for s in needs):
+            print(f"[hoofdstuk] {ch['name']} overgeslagen: vraagt minstens {least} metingen van {needs}", flush=True)
         else:
-            print(f"[hoofdstuk] {ch['name']} overgeslagen: bron(nen) {needs} niet geconfigureerd", flush=True)
+            missing = [s for s in needs if not settings.waves(s)]
+            print(f"[hoofdstuk] {ch['name']} overgeslagen: geen gegevens van {missing} "
+                  "(niet geconfigureerd of niet in de gekozen jaren)", flush=True)
     return specs
 
 
-def chapter_parameters(ch: dict, settings: Settings) -> dict:
+def chapter_parameters(ch: dict, settings: Settings, years: list[int] | None = None) -> dict:
     params = {"config_path": str(settings.path.relative_to(ROOT) if settings.path.is_relative_to(ROOT) else settings.path),
               "min_cell_size": settings.min_cell_size, "language": settings["language"]}
+    if years:
+        params["survey_years"] = sorted(years)
     params.update(ch.get("parameters", {}))
     return params
 
 
-def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: list[Step]) -> list[Step]:
+def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: list[Step],
+                  years: list[int] | None = None) -> list[Step]:
     """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
     its key includes their content, so a re-cleaned file with identical content reruns nothing."""
     reports = settings.reports_dir
@@ -162,7 +169,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     for ch in specs:
         reads = ch.get("reads", ch.get("needs", []))
         deps = [c for c in cleaned if reads == "all" or c.args[0] in reads]
-        params = chapter_parameters(ch, settings)
+        params = chapter_parameters(ch, settings, years)
         executed = reports / "notebooks" / f"{ch['name']}.ipynb"
         html = reports / f"{ch['name']}.html"
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html),
@@ -299,12 +306,12 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     code = code_hash()
     specs = chapter_specs(settings)
     cleaned = clean_steps(settings, code)
-    chapters = chapter_steps(settings, specs, code, cleaned)
+    chapters = chapter_steps(settings, specs, code, cleaned, years)
     reports = settings.reports_dir
     names = [c.name for c in chapters]
     final = [Step("_index", "index", _write_index, (str(settings.path), years, names), [reports / "index.html"],
                   reports / ".state" / "_index.json", _key("index", code, names, settings.demo), deps=names, cost=0.5),
-             Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx"),
+             Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
                   deps=names, cost=1.5)]
     steps = [*cleaned, *chapters, *final]

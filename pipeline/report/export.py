@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 
-def write_workbook(tables_dir: Path, target: Path) -> Path | None:
-    csvs = sorted(Path(tables_dir).glob("*/*.csv"))
+def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = None) -> Path | None:
+    """`chapters`: the chapters of this report (tables left by chapters of an earlier, wider run are
+    not included)."""
+    csvs = sorted(p for p in Path(tables_dir).glob("*/*.csv") if chapters is None or p.parent.name in chapters)
     if not csvs:
         return None
     tmp = target.with_name(f".{target.name}.tmp.xlsx")
