@@ -86,11 +86,10 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path) -> None:
     os.replace(candidate, html)
 
 
-def _write_index(config: str, years: list[int] | None, names: list[str]) -> None:
+def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> None:
     from pipeline.disclosure.guard import DisclosureError, scan_html
     from pipeline.report.index import write_index
     settings = load_settings(config, years=years)
-    specs = [c for c in load_yaml(CHAPTERS)["chapters"] if c["name"] in names]
     index = write_index(settings, specs)
     leaks = scan_html(index, settings.min_cell_size)
     if leaks:
@@ -115,6 +114,7 @@ class Step:
     key: str
     deps: list[str] = field(default_factory=list)
     cost: float = 1.0
+    source: str | None = None  # the source a cleaning step belongs to
 
 
 def _timed(run: Callable, args: tuple) -> float:
@@ -131,7 +131,7 @@ def clean_steps(settings: Settings, code: str) -> list[Step]:
             steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
                               (source, wave, str(path), str(settings.path)), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
-                              _key("clean", code, sha256(path), settings.demo), cost=0.5))
+                              _key("clean", code, sha256(path), settings.demo), cost=0.5, source=source))
     return steps
 
 
@@ -168,7 +168,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     steps = []
     for ch in specs:
         reads = ch.get("reads", ch.get("needs", []))
-        deps = [c for c in cleaned if reads == "all" or c.args[0] in reads]
+        deps = [c for c in cleaned if reads == "all" or c.source in reads]
         params = chapter_parameters(ch, settings, years)
         executed = reports / "notebooks" / f"{ch['name']}.ipynb"
         html = reports / f"{ch['name']}.html"
@@ -220,8 +220,19 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
         count[0] += step_done
         print(f"[{time.perf_counter() - t0:6.1f}s {count[0]:>3}/{len(steps)}] {msg}", flush=True)
 
+    hashes: dict[Path, str] = {}  # each finished output is hashed once, however many steps read it
+    keys: dict[str, str] = {}
+
+    def digest(path: Path) -> str:
+        if path not in hashes:
+            hashes[path] = sha256(path)
+        return hashes[path]
+
     def full_key(s: Step) -> str:
-        return _key(s.key, [sha256(o) for d in s.deps for o in by_name[d].outputs])
+        """Computed once, when the step's inputs are complete: its own key plus their content."""
+        if s.name not in keys:
+            keys[s.name] = _key(s.key, [digest(o) for d in s.deps for o in by_name[d].outputs])
+        return keys[s.name]
 
     def ready() -> list[Step]:
         out = []
@@ -309,7 +320,7 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     chapters = chapter_steps(settings, specs, code, cleaned, years)
     reports = settings.reports_dir
     names = [c.name for c in chapters]
-    final = [Step("_index", "index", _write_index, (str(settings.path), years, names), [reports / "index.html"],
+    final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
                   reports / ".state" / "_index.json", _key("index", code, names, settings.demo), deps=names, cost=0.5),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),

@@ -379,14 +379,13 @@ class SurveyDesign:
         if family == "gaussian":  # identity link: IRLS is weighted least squares, solved in one step
             sw = np.sqrt(w)
             beta, _, rank, _ = np.linalg.lstsq(Xv * sw[:, None], yv * sw, rcond=None)
+            mu = Xv @ beta
         else:
             rank = np.linalg.matrix_rank(Xv)
         if rank < Xv.shape[1]:  # same SVD tolerance as matrix_rank
             raise DesignError(f"glm: the model matrix of '{formula}' is rank deficient (an empty or "
                               "collinear category); merge categories first")
-        if family == "gaussian":
-            mu = Xv @ beta
-        else:
+        if family != "gaussian":
             fit = GLM(yv, Xv, family=fam, var_weights=w).fit()
             beta, mu = fit.params, fit.fittedvalues
         vmu = np.ones_like(mu) if family == "gaussian" else mu * (1 - mu)
