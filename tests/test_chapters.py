@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from pipeline.analysis.gaps import gap_table
+from pipeline.disclosure.publish import Policy, publish
 from pipeline.clean import clean_source
 from pipeline.weight import weighted_design
 
@@ -27,7 +28,7 @@ def test_planted_gaps_recovered(nim_design, truth_full):
     design, report = nim_design
     assert report["kish_deff"] > 1 and report["g_range"][0] > 0
     refs = {"herkomst_oud": "nederlands", "beperking": "nee", "lhbtiq": "nee", "jong": "nee"}
-    gaps = gap_table(design, ["inclusion", "authenticity"], list(refs), refs, [], k=10, adjust=False)
+    gaps = publish(gap_table(design, ["inclusion", "authenticity"], list(refs), refs, [], adjust=False), Policy(k=10)).table
     truth = truth_full["nim"]["2024"]
     inside = 0
     for _, row in gaps.iterrows():

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis import discrimination as D
+from pipeline.disclosure.publish import Policy, publish
 from pipeline.survey import stack
 from conftest import weighted_waves
 
@@ -12,17 +13,14 @@ from conftest import weighted_waves
 @pytest.fixture(scope="module")
 def designs(demo_full, tmp_path_factory):
     result = weighted_waves(demo_full, "discrimination", (2024, 2026), tmp_path_factory.mktemp("disc"))
-    for d in result.values():
-        d.data = D.add_derived(d.data)
-        d._domain_cache = {}
-    return result
+    return {w: D.with_derived(d) for w, d in result.items()}
 
 
 def test_planted_prevalences_recovered(designs, truth_full):
     dims = ["herkomst_cbs", "beperking"]
     inside = total = 0
     for w, d in designs.items():
-        prev = D.prevalence(d, D.PREVALENCE, dims, 10)
+        prev = publish(D.prevalence(d, D.PREVALENCE, dims), Policy(k=10)).table
         for _, r in prev.iterrows():
             t = truth_full["discrimination"][str(w)][r["indicator"]]
             true = t["overall"] if r["dimension"] == "totaal" else t["groups"][r["dimension"]][r["group"]]
@@ -34,13 +32,14 @@ def test_planted_prevalences_recovered(designs, truth_full):
 def test_multiple_response_and_follow_up_domains(designs):
     d = designs[2024]
     assert d.data.loc[d.data["ervaren_discriminatie"] == 0, "bron_leidinggevende"].isna().all()
-    src = D.prevalence(d, ["bron_leidinggevende"], [], 10).iloc[0]
+    src = publish(D.prevalence(d, ["bron_leidinggevende"], []), Policy(k=10)).table.iloc[0]
     assert 0.55 < src["estimate"] < 0.70        # planted: 62% of cases attributed to a manager
     assert src["n"] < 0.2 * len(d.data)         # estimated among those who experienced it
 
 
 def test_planted_changes_detected_with_right_sign(designs):
-    chg = D.change(stack(designs), ["ervaren_discriminatie", "ervaren_pesten", "kent_routekaart"], [], 2024, 2026, 10)
+    chg = publish(D.change(stack(designs), ["ervaren_discriminatie", "ervaren_pesten", "kent_routekaart"], [], 2024, 2026),
+                  Policy(k=10)).table
     c = chg.set_index("indicator")
     assert c.loc["ervaren_discriminatie", "change"] < 0 and c.loc["ervaren_discriminatie", "p_bh"] < 0.05
     assert c.loc["kent_routekaart", "change"] > 0 and c.loc["kent_routekaart", "p_bh"] < 0.05

@@ -7,10 +7,12 @@ import pytest
 
 from pipeline.analysis import register as reg
 from pipeline.clean import clean_source
+from pipeline.disclosure.publish import Policy, publish
 
 TARGETS = {"baseline_year": 2024, "target_year": 2026, "share_under35": 0.20,
            "share_nonwestern_12_14": 0.30, "diversity_12plus_relative_increase": 0.25}
-PAIRS = [("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("div_12_14", "n_12_14"), ("div_12plus", "n_12plus")]
+PAIRS = reg.DIRECTORATE_PAIRS
+POLICY = Policy(k=10)
 
 
 @pytest.fixture(scope="module")
@@ -51,14 +53,14 @@ def test_flows_reproduced_exactly(snaps, truth_full):
         for grp, t in entry["groups"].items():
             for col in ("headcount_start", "hires", "leavers", "stayers", "band_promotions"):
                 assert sub.loc[grp, col] == t[col], (period, grp, col)
-    rates = reg.flow_rates(fl, "herkomst_oud", "nederlands", 10)
+    rates = publish(reg.flow_rates(fl, "herkomst_oud", "nederlands"), POLICY).table
     out = rates[(rates["stroom"] == "uitstroom") & (rates["herkomst_oud"] == "niet_westers")].iloc[0]
     assert out["ci_low"] < out["rate"] < out["ci_high"] and out["p_vs_referentie"] < 0.05  # planted higher outflow
 
 
 def test_small_directorate_is_suppressed_and_not_derivable(snaps):
     table = reg.target_table(snaps, by="directie_code")
-    sup = reg.suppress_directorates(table, "directie_code", 10, PAIRS)
+    sup = publish(reg.by_directorate(table), POLICY).table
     for year, raw in table.groupby("jaar"):
         s = sup[sup["jaar"] == year]
         for num, den in PAIRS:

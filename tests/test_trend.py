@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pipeline.analysis import trend as T
+from pipeline.disclosure.publish import Policy, publish
 from pipeline.survey import SurveyDesign, stack
 from conftest import weighted_waves
 
@@ -19,7 +20,7 @@ def nim_stack(demo_full, tmp_path_factory):
 
 
 def test_planted_gap_change_recovered(nim_stack, truth_full):
-    g = T.gap_changes(nim_stack, "inclusion", ["herkomst_oud"], REFS, [2019, 2024], 10).set_index("group")
+    g = publish(T.gap_changes(nim_stack, "inclusion", ["herkomst_oud"], REFS, [2019, 2024]), Policy(k=10)).table.set_index("group")
     t = truth_full["nim"]
     truth = {w: t[w]["inclusion"]["groups"]["herkomst_oud"] for w in ("2019", "2024")}
     did_true = (truth["2024"]["niet_westers"] - truth["2024"]["nederlands"]) - \
@@ -33,7 +34,7 @@ def test_planted_gap_change_recovered(nim_stack, truth_full):
 
 
 def test_changes_and_trend_shapes(nim_stack):
-    ch = T.changes(nim_stack, "inclusion", [2019, 2024], dims=["herkomst_oud"])
+    ch = publish(T.changes(nim_stack, "inclusion", [2019, 2024], dims=["herkomst_oud"]), Policy(k=10)).table
     overall = ch[ch["dimension"] == "totaal"]
     assert len(overall) == 1 and overall.iloc[0]["van"] == 2019 and overall.iloc[0]["naar"] == 2024
     nw = ch[ch["group_label"] == "Niet-westers"].iloc[0]

@@ -1,6 +1,9 @@
 """Headline dashboard: for each programme indicator where it stands, how it changed since the
 baseline, whether that change is significant after Benjamini-Hochberg, and whether it moves toward
-the goal. Feeds the first page of the report (index.html)."""
+the goal. Feeds the first page of the report (index.html).
+
+Built from published estimates only (each survey indicator is published under the policy before it is
+used), so the dashboard itself has no small cells; its tests form one BH family."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +13,7 @@ from pipeline.analysis import discrimination as D
 from pipeline.analysis import register as R
 from pipeline.analysis import trend as T
 from pipeline.analysis.load import survey_design
+from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish
 from pipeline.survey import stack
 
 SURVEY_GAPS = [  # (source, construct, dimension, group, Dutch label)
@@ -20,7 +24,7 @@ SURVEY_GAPS = [  # (source, construct, dimension, group, Dutch label)
 ]
 
 
-def build(settings, k: int) -> pd.DataFrame:
+def build(settings, policy: Policy) -> Result:
     refs = settings["groups"]["reference"]
     rows = []
     stacks = {}
@@ -30,7 +34,7 @@ def build(settings, k: int) -> pd.DataFrame:
             continue
         if source not in stacks:
             stacks[source] = stack({w: survey_design(settings, source, w)[0] for w in (waves[0], waves[-1])})
-        g = T.gap_changes(stacks[source], construct, [dim], refs, [waves[0], waves[-1]], k)
+        g = publish(T.gap_changes(stacks[source], construct, [dim], refs, [waves[0], waves[-1]]), policy).table
         g = g[g["group"] == group]
         if g.empty or g["onderdrukt"].iloc[0]:
             continue
@@ -41,12 +45,8 @@ def build(settings, k: int) -> pd.DataFrame:
                      "naar_doel": bool(np.sign(r["did"]) == -np.sign(gap_base)), "eenheid": "schaalpunten"})
     waves = settings.waves("discrimination")
     if len(waves) >= 2 and all(w in settings.waves("register") for w in (waves[0], waves[-1])):
-        ds = {}
-        for w in (waves[0], waves[-1]):
-            d = survey_design(settings, "discrimination", w)[0]
-            d.data = D.add_derived(d.data)
-            ds[w] = d
-        c = D.change(stack(ds), ["ervaren_discriminatie"], [], waves[0], waves[-1], k).iloc[0]
+        ds = {w: D.with_derived(survey_design(settings, "discrimination", w)[0]) for w in (waves[0], waves[-1])}
+        c = publish(D.change(stack(ds), ["ervaren_discriminatie"], [], waves[0], waves[-1]), policy).table.iloc[0]
         rows.append({"indicator": "Ervaren discriminatie (12 mnd)", "periode": f"{waves[0]}–{waves[-1]}",
                      "stand": c["repeat"], "verandering": c["change"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
                      "p": c["p"], "naar_doel": bool(c["change"] < 0), "eenheid": "aandeel"})
@@ -68,10 +68,15 @@ def build(settings, k: int) -> pd.DataFrame:
                      "periode": f"{int(first['jaar'])}–{int(last['jaar'])}", "stand": last["relative_change_12plus"],
                      "verandering": last["relative_change_12plus"], "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
                      "naar_doel": bool(last["relative_change_12plus"] > 0), "eenheid": "relatieve toename (telling)"})
-    out = pd.DataFrame(rows)
+    return Result(pd.DataFrame(rows), NoSmallCells("composed of published estimates and organisation-wide shares"),
+                  family="dashboard")
+
+
+def verdicts(dash: pd.DataFrame) -> pd.DataFrame:
+    """Words for the reader: significant after BH (or not applicable to a count), direction to the goal."""
+    out = dash.copy()
     if out.empty:
         return out
-    out["p_bh"] = T.bh(out["p"])
     out["significant"] = np.where(out["p_bh"].isna(), "n.v.t. (telling)", np.where(out["p_bh"] < 0.05, "ja", "nee"))
     out["richting"] = np.where(out["naar_doel"], "naar het doel", "van het doel af")
     return out

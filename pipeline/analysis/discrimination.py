@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from pipeline.analysis.gaps import CONTROLS, label, level_table
 from pipeline.codebook import load_codebook
-from pipeline.disclosure.suppress import hidden_groups, suppress_estimates
+from pipeline.disclosure.publish import Estimates, GroupSizes, Result
 from pipeline.survey import DesignError, SurveyDesign
 
 PREVALENCE = ["ervaren_ongewenst", "gezien_ongewenst", "ervaren_discriminatie", "ervaren_racisme",
@@ -53,19 +51,31 @@ def add_derived(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str], k: int) -> pd.DataFrame:
-    """Shares (logit intervals) overall and per group; groups hidden by the disclosure rules are blanked."""
-    return level_table(design, indicators, dims, k, estimator="proportion", name="indicator")
+def with_derived(design: SurveyDesign) -> SurveyDesign:
+    """The design with the population-level indicators of `add_derived` (a new design)."""
+    derived = add_derived(design.data)
+    changed = {c: derived[c] for c in derived.columns
+               if c not in design.data.columns or not derived[c].equals(design.data[c])}
+    if hasattr(design, "update"):
+        return design.update(**changed)
+    design.data = derived  # TEMPORARY until the immutable design lands
+    design._domain_cache = {}
+    return design
 
 
-def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat, k: int,
-           label_col: str = "golf") -> pd.DataFrame:
+def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str]) -> Result:
+    """Shares (logit intervals) overall and per group (disclosure: rules 1, 3, 4)."""
+    return level_table(design, indicators, dims, estimator="proportion", name="indicator")
+
+
+def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat,
+           label_col: str = "golf", family: str = "verandering") -> Result:
     """Change repeat - baseline per indicator, overall and per group: raw (difference of independent
     design-based proportions), adjusted for composition (linear probability svyglm with pay-scale band,
-    age band, gender and origin), Rao-Scott F for the indicator x wave table, and BH over the family."""
+    age band, gender and origin), Rao-Scott F for the indicator x wave table; BH over `family`.
+    Disclosure: a group hidden on the stacked respondents, or with fewer than k in either wave."""
     rows = []
     data = stacked.data
-    hidden = hidden_groups(data, dims, k)
     for ind in indicators:
         found = {}  # (dim, level) -> comparison row; one design pass per dimension
         for dim in ["totaal", *dims]:
@@ -108,13 +118,7 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
     out["adj_change"] = np.where(overall, out["indicator"].map(lambda i: adj[i][0]), np.nan)
     out["adj_p"] = np.where(overall, out["indicator"].map(lambda i: adj[i][1]), np.nan)
     out["p_raoscott"] = np.where(overall, out["indicator"].map(rs), np.nan)
-    out["n_min"] = np.minimum(out["n_baseline"], out["n_repeat"])
-    out.loc[[(d, g) in hidden for d, g in zip(out["dimension"], out["group"])], "n_min"] = 0
-    ok = out["p"].notna() & (out["n_min"] >= k)
-    out["p_bh"] = np.nan
-    if ok.any():
-        out.loc[ok, "p_bh"] = multipletests(out.loc[ok, "p"], method="fdr_bh")[1]
-    return suppress_estimates(out, k, n_col="n_min").drop(columns="n_min")
+    return Result(out, Estimates(n=("n_baseline", "n_repeat"), sizes=(GroupSizes.of(data, dims),)), family=family)
 
 
 def _pct(x: float) -> str:

@@ -1,17 +1,17 @@
 """Group differences in a construct: raw gap vs the reference group (design-based t test, Cohen's d),
 the adjusted gap from a survey-weighted regression, and Benjamini-Hochberg over the chapter's family.
 
-Why one table: the forest plot, the Dutch summary and the Excel export all read the same tidy rows,
-and suppression is applied to those rows once.
+Why one table: the forest plot, the Dutch summary and the Excel export all read the same tidy rows.
+Every function returns an unsuppressed `Result` that declares its disclosure rule;
+`pipeline.disclosure.publish` applies it (and the chapter's Benjamini–Hochberg family) once.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from pipeline.config import classifications
-from pipeline.disclosure.suppress import hidden_groups, suppress_estimates
+from pipeline.disclosure.publish import Estimates, GroupSizes, Result
 from pipeline.survey import DesignError, SurveyDesign
 
 CONTROLS = {"schaalband": "C(schaalband)", "leeftijdsband": "C(leeftijdsband)", "dienstjaren": "dienstjaren",
@@ -40,8 +40,11 @@ def adjusted_gaps(design: SurveyDesign, construct: str, dim: str, reference: str
 
 
 def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], references: dict,
-              intersections: list[list[str]], k: int, adjust: bool = True) -> pd.DataFrame:
-    """Tidy gaps for every construct x group (and intersection), suppressed below k respondents."""
+              intersections: list[list[str]], adjust: bool = True, family: str = "groepsverschillen") -> Result:
+    """Tidy gaps for every construct x group (and intersection) against the reference group.
+
+    Disclosure (rules 1-4): a comparison is hidden when its group or its reference group is hidden or
+    either has fewer than k respondents; `p_bh` is Benjamini–Hochberg over the visible tests of `family`."""
     rows = []
     for c in constructs:
         for dim in [*dims, *intersections]:
@@ -64,25 +67,18 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
     for col in ("adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"):
         if col not in out:
             out[col] = np.nan
-    hidden = hidden_groups(design.data, dims, k, [list(i) for i in intersections])
-    ref_key = out["reference_key"]
-    out["n_min"] = np.minimum(out["n"], out["n_ref"])
-    hide = [(d, g) in hidden or (d, r) in hidden for d, g, r in zip(out["dimension"], out["group"], ref_key)]
-    out.loc[hide, "n_min"] = 0
-    ok = out["p"].notna() & (out["n_min"] >= k)
     out["p_bh"] = np.nan
-    if ok.any():
-        out.loc[ok, "p_bh"] = multipletests(out.loc[ok, "p"], method="fdr_bh")[1]
     keep = ["construct", "dimension", "group", "group_label", "reference", "estimate", "ref_estimate",
             "difference", "se", "ci_low", "ci_high", "p", "p_bh", "cohens_d", "adj_difference", "adj_se",
-            "adj_ci_low", "adj_ci_high", "adj_p", "n", "n_ref", "n_min"]
-    return suppress_estimates(out[keep], k, n_col="n_min").drop(columns="n_min")
+            "adj_ci_low", "adj_ci_high", "adj_p", "n", "n_ref", "reference_key"]
+    sizes = GroupSizes.of(design.data, dims, [list(i) for i in intersections])
+    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key"), family=family)
 
 
-def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], k: int, *,
-                estimator: str = "mean", name: str = "construct") -> pd.DataFrame:
+def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
+                estimator: str = "mean", name: str = "construct") -> Result:
     """Weighted level (`mean`, or `proportion` with logit intervals) per variable, overall and per
-    group, with interval; groups hidden by the disclosure rules are blanked."""
+    group, with interval. Disclosure: rules 1, 3, 4 on the respondents per group."""
     estimate = getattr(design, estimator)
     rows = []
     for c in constructs:
@@ -94,10 +90,8 @@ def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], k:
             est["group_label"] = [label(dim, v) for v in est["group"]]
             rows.append(est.drop(columns=[dim]).assign(**{name: c}, dimension=dim))
     out = pd.concat(rows, ignore_index=True)
-    hidden = hidden_groups(design.data, dims, k)
-    out.loc[[(d, g) in hidden for d, g in zip(out["dimension"], out["group"])], "n"] = 0
     cols = [name, "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
-    return suppress_estimates(out[cols], k)
+    return Result(out[cols], Estimates(sizes=(GroupSizes.of(design.data, dims),)))
 
 
 def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05) -> str:
@@ -124,33 +118,32 @@ def _nl(x: float) -> str:
     return f"{abs(x):.2f}".replace(".", ",")
 
 
-def likert_shares(design: SurveyDesign, items: list[str], k: int, by: str | None = None) -> pd.DataFrame:
+def likert_shares(design: SurveyDesign, items: list[str], by: str | None = None) -> Result:
     """Weighted answer distribution per item (and per group of `by`), for stacked bars.
 
-    Shares are design-weighted point estimates; a group with fewer than k answering respondents (or
-    hidden by the disclosure rules) is left out."""
+    Shares are design-weighted point estimates; n is the group's respondents answering the item.
+    Disclosure: a group with fewer than k of them, or hidden by rules 1-3, is left out of the figure."""
     d = design.data.assign(_w=design.w)
-    hidden = hidden_groups(d, [by], k) if by else set()
     rows = []
     for it in items:
         x = d[[it, "_w"] + ([by] if by else [])].dropna()
         groups = x.groupby(by, observed=True) if by else [("totaal", x)]
         for g, sub in groups:
-            if len(sub) < k or (by and (by, str(g)) in hidden):
-                continue
             shares = sub.groupby(it)["_w"].sum() / sub["_w"].sum()
             for v, sh in shares.items():
                 rows.append({"item": it, "group": str(g), "group_label": label(by, g) if by else "Alle medewerkers",
                              "answer": int(v), "share": float(sh), "n": len(sub)})
-    return pd.DataFrame(rows, columns=["item", "group", "group_label", "answer", "share", "n"])
+    out = pd.DataFrame(rows, columns=["item", "group", "group_label", "answer", "share", "n"])
+    out.insert(0, "dimension", by or "totaal")
+    sizes = (GroupSizes.of(d, [by]),) if by else ()
+    return Result(out, Estimates(sizes=sizes, drop=True))
 
 
-def directorate_table(design: SurveyDesign, construct: str, k: int, names: dict | None = None) -> pd.DataFrame:
+def directorate_table(design: SurveyDesign, construct: str, names: dict | None = None) -> Result:
     """Weighted level per directorate with interval; small directorates hidden (with a complement)."""
     est = design.mean(construct, by="directie_code")
     est["group"] = est["directie_code"].astype(str)
     est["group_label"] = est["group"].map(names or {}).fillna(est["group"])
     est["dimension"] = "directie_code"
-    hidden = hidden_groups(design.data, ["directie_code"], k)
-    est.loc[[("directie_code", g) in hidden for g in est["group"]], "n"] = 0
-    return suppress_estimates(est[["group_label", "estimate", "ci_low", "ci_high", "n"]], k)
+    return Result(est[["dimension", "group", "group_label", "estimate", "ci_low", "ci_high", "n"]],
+                  Estimates(sizes=(GroupSizes.of(design.data, ["directie_code"]),)))

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from pipeline.disclosure.suppress import secondary_mask
+from pipeline.disclosure.publish import Estimates, LinkedCounts, Rates, Result
 
 DIVERSE = {"old": ("herkomst_oud", "niet_westers"), "cbs": ("herkomst_cbs", "buiten_europa")}
 BAND_ORDER = ["<=9", "10-11", "12-14", "15+"]
@@ -103,8 +103,9 @@ def flows(snapshots: dict[int, pd.DataFrame], group: str, *, id_col: str = "pseu
                                        "band_promotions"])
 
 
-def flow_rates(fl: pd.DataFrame, group: str, reference: str, k: int) -> pd.DataFrame:
-    """Rates with exact 95% intervals and Fisher's exact test against the reference group, long format."""
+def flow_rates(fl: pd.DataFrame, group: str, reference: str) -> Result:
+    """Rates with exact 95% intervals and Fisher's exact test against the reference group, long format.
+    Disclosure: a flow of 1..k-1 persons or a base below k hides the rate (register rule)."""
     specs = {"instroom": ("hires", "headcount_start"), "uitstroom": ("leavers", "headcount_start"),
              "doorstroom": ("band_promotions", "stayers")}
     rows = []
@@ -122,15 +123,12 @@ def flow_rates(fl: pd.DataFrame, group: str, reference: str, k: int) -> pd.DataF
                              "rate": x / n if n else np.nan, "ci_low": lo, "ci_high": hi, "p_vs_referentie": p})
     out = pd.DataFrame(rows, columns=["periode", "stroom", group, "aantal", "noemer", "rate", "ci_low", "ci_high",
                                       "p_vs_referentie"])
-    small = ((out["aantal"] > 0) & (out["aantal"] < k)) | (out["noemer"] < k)
-    for c in ("aantal", "noemer", "rate", "ci_low", "ci_high", "p_vs_referentie"):
-        out[c] = out[c].astype(float).mask(small)
-    out["onderdrukt"] = small
-    return out
+    return Result(out, Rates("aantal", "noemer", columns=("rate", "ci_low", "ci_high", "p_vs_referentie")))
 
 
-def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: str = "old") -> pd.DataFrame:
-    """Share of the diverse group per pay-scale band and year: the 'pipeline' from <=9 to 15+."""
+def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: str = "old") -> Result:
+    """Share of the diverse group per pay-scale band and year: the 'pipeline' from <=9 to 15+.
+    Disclosure: a band with fewer than k staff is not shown."""
     rows = []
     for year, df in sorted(snapshots.items()):
         div = _diverse(df, classification)
@@ -139,34 +137,20 @@ def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: 
             rows.append({"jaar": year, "schaalband": band, "n": int(m.sum()), "n_divers": int((div & m).sum())})
     out = pd.DataFrame(rows)
     out["aandeel"] = out["n_divers"] / out["n"]
-    return out
+    return Result(out, Estimates(keys=("jaar",)))
 
 
-def suppress_directorates(table: pd.DataFrame, key: str, k: int, pairs: list[tuple[str, str]]) -> pd.DataFrame:
-    """Secondary suppression per year over directorates for each (numerator, denominator) pair:
-    the table directorate x {in group, not in group} has published row (directorate) and column (city)
-    totals, so a hidden cell must not follow from them. Shares of hidden cells are hidden too."""
-    out = table.copy()
-    num_cols = [c for c in out.columns if c not in (key, "jaar") and pd.api.types.is_numeric_dtype(out[c])]
-    out[num_cols] = out[num_cols].astype(float)
-    share_of = {"n_young": "share_young", "div_12_14": "share_div_12_14", "div_12plus": "share_div_12plus"}
-    depends = {"n_12_14": ["div_12_14", "share_div_12_14"], "n_12plus": ["div_12plus", "share_div_12plus"]}
-    for year, idx in out.groupby("jaar").groups.items():
-        sub = out.loc[idx]
-        for num, den in pairs:
-            counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
-            mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
-            # the hidden rows must again be at least two (city total is published)
-            if mask.sum() == 1 and len(sub) > 1:
-                cand = sub[num].where(~mask).astype(float)
-                mask[np.nanargmin(cand.to_numpy())] = True
-            hide = sub.index[mask]
-            out.loc[hide, num] = np.nan
-            out.loc[hide, [share_of[num]] if num in share_of else []] = np.nan
-            out.loc[hide, depends.get(num, [])] = np.nan
-    out.loc[out["n"] < k, num_cols] = np.nan
-    return out
+DIRECTORATE_PAIRS = (("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("div_12_14", "n_12_14"),
+                     ("div_12plus", "n_12plus"))
 
+
+def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
+    """Target counts per directorate and year, with the linked-table rule: each count is a cell of
+    directorate x {in group, not in group} whose organisation totals are published."""
+    return Result(table, LinkedCounts(
+        unit=key, pairs=DIRECTORATE_PAIRS,
+        shares={"n_young": "share_young", "div_12_14": "share_div_12_14", "div_12plus": "share_div_12plus"},
+        depends={"n_12_14": ("div_12_14", "share_div_12_14"), "n_12plus": ("div_12plus", "share_div_12plus")}))
 
 
 def _pct(x: float) -> str:

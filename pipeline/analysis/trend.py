@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 
 from pipeline.analysis.gaps import label
+from pipeline.disclosure.publish import Estimates, GroupSizes, Result
 from pipeline.survey import DesignError, SurveyDesign
 
 ADJUST = "C(schaalband) + C(leeftijdsband) + C(directie_code)"
@@ -28,29 +28,34 @@ def _restricted(stacked: SurveyDesign, y: pd.Series, tmp: str = "_tr_y") -> Surv
     return stacked
 
 
-def levels(stacked: SurveyDesign, indicator: str, dims: list[str], wave_col: str = "golf") -> pd.DataFrame:
-    """Weighted level per wave, overall and per group."""
+def wave_sizes(stacked: SurveyDesign, dims: list[str], waves, wave_col: str = "golf") -> tuple[GroupSizes, ...]:
+    """Respondents per group in each wave: a group hidden in any wave is hidden in every comparison."""
+    data = stacked.data
+    return tuple(GroupSizes.of(data[data[wave_col] == w], list(dims)) for w in waves)
+
+
+def levels(stacked: SurveyDesign, indicator: str, dims: list[str], wave_col: str = "golf") -> Result:
+    """Weighted level per wave, overall and per group (disclosure: rules 1, 3, 4 in every wave)."""
     rows = [stacked.mean(indicator, by=wave_col).assign(dimension="totaal", group="totaal", group_label="Alle medewerkers")]
     for dim in dims:
         est = stacked.mean(indicator, by=[wave_col, dim])
         est["group"] = est[dim].astype(str)
         est["group_label"] = [label(dim, v) for v in est["group"]]
         rows.append(est.drop(columns=[dim]).assign(dimension=dim))
-    return pd.concat(rows, ignore_index=True).assign(indicator=indicator)
+    out = pd.concat(rows, ignore_index=True).assign(indicator=indicator)
+    waves = sorted(stacked.data[wave_col].dropna().unique())
+    return Result(out, Estimates(sizes=wave_sizes(stacked, dims, waves, wave_col), keys=(wave_col,)))
 
 
 def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: str = "golf",
-            dims: list[str] = (), k: int = 10) -> pd.DataFrame:
+            dims: list[str] = (), family: str | None = None) -> Result:
     """Change since the baseline (first wave) and since the previous wave, with interval and p,
-    overall and per group of `dims` (a group's change is a domain comparison on the stacked design)."""
-    from pipeline.disclosure.suppress import hidden_groups
+    overall and per group of `dims` (a group's change is a domain comparison on the stacked design).
+    Disclosure: a group hidden in any wave, or with fewer than k respondents in either wave."""
     rows = []
     data = stacked.data
     pairs = list(dict.fromkeys([*((waves[0], w) for w in waves[1:]), *zip(waves[1:-1], waves[2:])]))
     groups = [("totaal", None)] + [(dim, lv) for dim in dims for lv in sorted(data[dim].dropna().astype(str).unique())]
-    hidden = set()
-    for w in waves:
-        hidden |= hidden_groups(data[data[wave_col] == w], list(dims), k)
     found = {}  # (dim, level, wave before, wave after) -> comparison row; one design pass per dim and pair
     for w_prev, w in pairs:
         y = data[indicator].where(data[wave_col].isin([w_prev, w]))
@@ -67,17 +72,16 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
             r = found.get((dim, lv, w_prev, w))
             if r is None:
                 continue
-            small = (dim, lv) in hidden or min(r["n"], r["n_ref"]) < k
-            rows.append({"indicator": indicator, "dimension": dim, "group_label": "Alle medewerkers" if lv is None
-                         else label(dim, lv), "van": w_prev, "naar": w,
+            rows.append({"indicator": indicator, "dimension": dim, "group": "totaal" if lv is None else lv,
+                         "group_label": "Alle medewerkers" if lv is None else label(dim, lv), "van": w_prev, "naar": w,
                          "soort": "sinds nulmeting" if w_prev == waves[0] else "sinds vorige meting",
-                         **{c: (np.nan if small else r[src]) for c, src in
+                         **{c: r[src] for c, src in
                             (("change", "difference"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
-                             ("p", "p"), ("n_van", "n_ref"), ("n_naar", "n"))},
-                         "onderdrukt": small})
+                             ("p", "p"), ("n_van", "n_ref"), ("n_naar", "n"))}})
     stacked.data = data
     stacked._domain_cache = {}
-    return pd.DataFrame(rows)
+    return Result(pd.DataFrame(rows), Estimates(n=("n_van", "n_naar"), sizes=wave_sizes(stacked, dims, waves, wave_col),
+                                                keys=("van", "naar")), family=family)
 
 
 def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave_a, wave_b,
@@ -126,14 +130,11 @@ def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, ref
 
 
 def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], references: dict, waves: list[int],
-                k: int, wave_col: str = "golf") -> pd.DataFrame:
-    """Gap per wave and its change since the baseline, raw, adjusted and standardised, per group."""
-    from pipeline.disclosure.suppress import hidden_groups
+                wave_col: str = "golf", family: str | None = None) -> Result:
+    """Gap per wave and its change since the baseline, raw, adjusted and standardised, per group.
+    Disclosure: a group or reference hidden in any wave, or fewer than k answers in a group x wave."""
     rows = []
     base, last = waves[0], waves[-1]
-    hidden = set()
-    for w in waves:
-        hidden |= hidden_groups(stacked.data[stacked.data[wave_col] == w], dims, k)
     for dim in dims:
         ref = references[dim]
         m_all = stacked.mean(indicator, by=[wave_col, dim])
@@ -161,15 +162,9 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                          "did_standardised": standardised_gap(stacked, indicator, dim, lv, ref, last, base, wave_col)
                          - standardised_gap(stacked, indicator, dim, lv, ref, base, base, wave_col),
                          "se_gap_last": se_last.get(lv, np.nan), "n_last": n_last.get(lv, np.nan),
-                         "n_min": n_min,
-                         "hidden": any((dim, x) in hidden for x in (lv, str(ref)))})
-    out = pd.DataFrame(rows)
-    out.loc[out["hidden"], "n_min"] = 0
-    num = [c for c in out.columns if c not in ("n_min", "hidden") and pd.api.types.is_numeric_dtype(out[c])]
-    small = out["n_min"] < k
-    out.loc[small, num] = np.nan
-    out["onderdrukt"] = small
-    return out.drop(columns=["hidden"])
+                         "n_min": n_min, "reference_key": str(ref)})
+    return Result(pd.DataFrame(rows), Estimates(n=("n_min",), sizes=wave_sizes(stacked, dims, waves, wave_col),
+                                                reference="reference_key"), family=family)
 
 
 def trend_test(stacked: SurveyDesign, indicator: str, wave_col: str = "golf", dim: str | None = None,
@@ -192,14 +187,6 @@ def trend_test(stacked: SurveyDesign, indicator: str, wave_col: str = "golf", di
     finally:
         stacked.data = data
         stacked._domain_cache = {}
-
-
-def bh(p: pd.Series) -> pd.Series:
-    out = pd.Series(np.nan, index=p.index)
-    ok = p.notna()
-    if ok.any():
-        out[ok] = multipletests(p[ok], method="fdr_bh")[1]
-    return out
 
 
 # --- power of the next wave -----------------------------------------------------------------------

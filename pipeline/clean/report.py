@@ -7,29 +7,21 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.codebook import load_codebook
-from pipeline.disclosure import suppress_counts
+from pipeline.disclosure.publish import Counts, Removals, Result
 
 
 def load_manifest(processed_dir: Path, source: str, wave: int) -> dict:
     return json.loads((Path(processed_dir) / f"{source}_{wave}.manifest.json").read_text())
 
 
-def flow_table(manifest: dict, k: int) -> pd.DataFrame:
-    """Rows in -> records removed per reason -> rows out, with small counts suppressed.
-
-    A removal count below k is hidden; if exactly one is hidden, the rows-out count is hidden too,
-    so it cannot be recovered as rows in minus the other removals."""
+def flow_table(manifest: dict) -> Result:
+    """Rows in -> records removed per reason -> rows out (disclosure: `Removals`, rule 2)."""
     rows = [("ingelezen", manifest["rows_in"])]
     rows += [(e["reden"], e["aantal"]) for e in manifest["excluded"]]
     rows.append(("in analysebestand", manifest["rows_out"]))
     out = pd.DataFrame(rows, columns=["stap", "aantal"])
-    small = (out["aantal"] > 0) & (out["aantal"] < k)
-    removed = out["stap"].isin([e["reden"] for e in manifest["excluded"] if not e["reden"].startswith("gemarkeerd")])
-    if (small & removed).sum() == 1:
-        small |= out["stap"] == "in analysebestand"
-    out["aantal"] = out["aantal"].astype(float).mask(small)
-    out["onderdrukt"] = small
-    return out
+    removals = tuple(e["reden"] for e in manifest["excluded"] if not e["reden"].startswith("gemarkeerd"))
+    return Result(out, Removals(count="aantal", step="stap", removals=removals, total="in analysebestand"))
 
 
 def missingness(df: pd.DataFrame, source: str, wave: int) -> pd.DataFrame:
@@ -41,10 +33,9 @@ def missingness(df: pd.DataFrame, source: str, wave: int) -> pd.DataFrame:
     return out.sort_values("ontbrekend", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def distribution(df: pd.DataFrame, column: str, k: int) -> pd.DataFrame:
-    """Value counts of one variable with shares, suppressed below k."""
+def distribution(df: pd.DataFrame, column: str) -> Result:
+    """Value counts of one variable with shares (disclosure: `Counts` with a complementary cell)."""
     counts = df[column].value_counts(dropna=False, sort=False).rename_axis("waarde").reset_index(name="aantal")
     counts["waarde"] = counts["waarde"].astype("object").where(counts["waarde"].notna(), "ontbrekend").astype(str)
     counts["aandeel"] = counts["aantal"] / counts["aantal"].sum()
-    return suppress_counts(counts.sort_values("waarde", kind="stable").reset_index(drop=True), "aantal", k,
-                           also=["aandeel"])
+    return Result(counts.sort_values("waarde", kind="stable").reset_index(drop=True), Counts("aantal", ("aandeel",)))

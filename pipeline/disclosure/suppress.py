@@ -1,20 +1,24 @@
-"""Primary and secondary (complementary) suppression of tables.
+"""The disclosure rules: primary and secondary (complementary) suppression of tables.
 
-Rules (the project's disclosure policy; k = `min_cell_size` in config/report.yaml, default 10):
+Every published table passes through `pipeline.disclosure.publish.publish(result, policy)`, which
+applies the rule its analysis declared; the rules themselves are the functions here. k is
+`min_cell_size` in config/report.yaml (default 10), carried by the `Policy`.
 
-1. Primary: a cell, or a group's estimate, based on fewer than k unweighted respondents (persons, for
-   the register) is not shown.
+1. Primary (threshold rule of the SDC handbook): a cell, or a group's estimate, based on fewer than k
+   unweighted respondents (persons, for the register) is not shown (`Estimates`, `Counts`, `Rates`).
 2. Secondary, count tables: in every row and column of a table whose totals are published, a line
    with a suppressed cell gets at least two suppressed cells (the smallest other non-zero cell is
-   added), iterated until stable — so no suppressed count follows from a total minus the rest.
+   added), iterated until stable — so no suppressed count follows from a total minus the rest
+   (`secondary_mask`; one-way tables `suppress_counts`; the cleaning flow `suppress_removals`; register
+   units x group across years `suppress_linked`; intersections of two group dimensions).
 3. Secondary, group estimates: if one level of a group dimension is suppressed while the total is
    published, the smallest other level of that dimension is suppressed too; otherwise the hidden
-   group's mean would follow from the total and the other groups' means and shares.
+   group's mean would follow from the total and the other groups' means and shares (`hidden_from_sizes`).
 4. Consistency across a chapter: suppression of group estimates is decided on the number of
    respondents in the group (not per item), so every construct hides the same groups; comparisons
-   involving a hidden group are hidden as well.
-5. Across years: each year's table is suppressed on its own counts; a change between years is shown
-   only where both years are shown (see `suppress_changes`).
+   involving a hidden group (or a hidden reference group) are hidden as well.
+5. Across years: a group hidden in any wave is hidden in every level, change and gap change of the
+   chapter (`GroupSizes` per wave); a change needs k respondents in both waves.
 """
 from __future__ import annotations
 
@@ -64,55 +68,74 @@ def secondary_mask(counts: np.ndarray, k: int) -> np.ndarray:
     return mask
 
 
-def suppress_crosstab(table: pd.DataFrame, k: int) -> pd.DataFrame:
-    """A rows x columns count table with primary and secondary suppression (NaN = not shown)."""
-    mask = secondary_mask(table.to_numpy(float), k)
-    return table.astype(float).mask(mask)
-
-
-def suppress_estimates(table: pd.DataFrame, k: int, *, n_col: str = "n",
-                       group_cols: tuple[str, str] | None = None) -> pd.DataFrame:
-    """Blank every numeric column of rows whose unweighted n is below k (n itself included).
-
-    With `group_cols=(dimension_col, group_col)` rule 3 applies: a dimension with exactly one
-    hidden level gets its smallest other level hidden as well.
-    """
-    out = table.copy()
-    n = out[n_col].astype(float)
-    small = n < k
-    if group_cols is not None:
-        dim_col, _ = group_cols
-        for _, idx in out.groupby(dim_col, sort=False).groups.items():
-            idx = list(idx)
-            if len(idx) > 1 and small.loc[idx].sum() == 1:
-                others = n.loc[idx].where(~small.loc[idx])
-                small.loc[others.idxmin()] = True
-    num = [c for c in out.columns if pd.api.types.is_numeric_dtype(out[c]) and c != "onderdrukt"]
-    for c in num:
-        out[c] = out[c].astype(float).mask(small)
-    out["onderdrukt"] = small | (out["onderdrukt"] if "onderdrukt" in out else False)
-    return out
-
-
-def hidden_groups(data: pd.DataFrame, dims: list[str], k: int,
-                  intersections: list[list[str]] = ()) -> set[tuple[str, str]]:
+def hidden_from_sizes(single: dict[str, pd.Series], crossed: dict[str, pd.DataFrame], k: int) -> set[tuple[str, str]]:
     """(dimension, level) pairs hidden by rules 1-3, from respondent counts per group.
 
-    An intersection a x b is a two-way table whose margins (the groups of a and of b) are published,
-    so its hidden cells follow rule 2; its name is 'a×b' and its levels 'x/y'."""
+    `single`: per dimension the respondents per level (value_counts order); `crossed`: per intersection
+    'a×b' its two-way count table, whose margins (the groups of a and of b) are published, so its
+    hidden cells follow rule 2; their levels are named 'x/y'."""
     hidden = set()
-    for dim in dims:
-        counts = data[dim].astype("object").dropna().astype(str).value_counts()
+    for dim, counts in single.items():
         small = counts[counts < k]
         hidden |= {(dim, lv) for lv in small.index}
         if len(small) == 1 and len(counts) > 1:
             hidden.add((dim, counts[counts >= k].idxmin()))
-    for a, b in intersections:
-        tab = pd.crosstab(data[a].astype("object"), data[b].astype("object"))
+    for name, tab in crossed.items():
         mask = secondary_mask(tab.to_numpy(float), k)
         for i, j in zip(*np.nonzero(mask)):
-            hidden.add((f"{a}×{b}", f"{tab.index[i]}/{tab.columns[j]}"))
+            hidden.add((name, f"{tab.index[i]}/{tab.columns[j]}"))
     return hidden
+
+
+def hidden_groups(data: pd.DataFrame, dims: list[str], k: int,
+                  intersections: list[list[str]] = ()) -> set[tuple[str, str]]:
+    """`hidden_from_sizes` on the respondents of `data`."""
+    from pipeline.disclosure.publish import GroupSizes
+    sizes = GroupSizes.of(data, dims, intersections)
+    return hidden_from_sizes(sizes.single, sizes.crossed, k)
+
+
+def suppress_removals(table: pd.DataFrame, k: int, *, count: str = "aantal", step: str = "stap",
+                      removals=(), total: str = "in analysebestand") -> pd.DataFrame:
+    """Records in -> removed per reason -> records out. A removal count below k is hidden; if exactly
+    one removal is hidden, the records-out count is hidden too, so it cannot be recovered as records
+    in minus the other removals."""
+    out = table.copy()
+    small = (out[count] > 0) & (out[count] < k)
+    removed = out[step].isin(list(removals))
+    if (small & removed).sum() == 1:
+        small |= out[step] == total
+    out[count] = out[count].astype(float).mask(small)
+    out["onderdrukt"] = small
+    return out
+
+
+def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=None, depends=None,
+                    total: str = "n", year: str = "jaar") -> pd.DataFrame:
+    """Rule 2 across the units of a register table (e.g. directorates), per year, for each
+    (numerator, denominator) pair: the table unit x {in group, not in group} has published row (unit)
+    and column (organisation) totals, so a hidden cell must not follow from them. Shares (`shares`:
+    numerator -> share column) and columns derived from a hidden denominator (`depends`) go with it;
+    a unit with fewer than k persons shows nothing."""
+    shares, depends = dict(shares or {}), {kk: list(v) for kk, v in (depends or {}).items()}
+    out = table.copy()
+    num_cols = [c for c in out.columns if c not in (unit, year) and pd.api.types.is_numeric_dtype(out[c])]
+    out[num_cols] = out[num_cols].astype(float)
+    for _, idx in out.groupby(year).groups.items():
+        sub = out.loc[idx]
+        for num, den in pairs:
+            counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
+            mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
+            # the hidden rows must again be at least two (the organisation total is published)
+            if mask.sum() == 1 and len(sub) > 1:
+                cand = sub[num].where(~mask).astype(float)
+                mask[np.nanargmin(cand.to_numpy())] = True
+            hide = sub.index[mask]
+            out.loc[hide, num] = np.nan
+            out.loc[hide, [shares[num]] if num in shares else []] = np.nan
+            out.loc[hide, depends.get(num, [])] = np.nan
+    out.loc[out[total] < k, num_cols] = np.nan
+    return out
 
 
 def merge_small(df: pd.DataFrame, column: str, min_size: int, into: str = "overig") -> pd.DataFrame:
@@ -125,8 +148,3 @@ def merge_small(df: pd.DataFrame, column: str, min_size: int, into: str = "overi
         col = out[column].astype("object")
         out[column] = col.where(~col.isin(small), into)
     return out
-
-
-def suppress_changes(a: pd.Series, b: pd.Series) -> pd.Series:
-    """Difference b - a, shown only where both years are shown (rule 5)."""
-    return (b - a).where(a.notna() & b.notna())

@@ -60,7 +60,7 @@ def _clean_one(source: str, wave: int, path: str, config: str) -> None:
     clean_source(source, wave, path, settings=load_settings(config))
 
 
-def _run_chapter(ch: dict, params: dict, executed: Path, html: Path) -> None:
+def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> None:
     """Execute, guard, then render: a chapter that leaks never reaches HTML (the executed notebook
     is kept as <name>.LEAK.ipynb for the researcher, outside the published pages)."""
     import os
@@ -73,13 +73,13 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path) -> None:
         shutil.rmtree(tables)
     os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
     execute(NOTEBOOKS / ch["notebook"], executed, params)
-    leaks = scan_notebook(executed, params["min_cell_size"])
+    leaks = scan_notebook(executed, k)
     if leaks:
         os.replace(executed, executed.with_name(executed.stem + ".LEAK.ipynb"))
         raise DisclosureError(leaks)
     candidate = html.with_name(f".{html.stem}.candidate.html")
     to_html(executed, candidate, ch["title"])
-    leaks = scan_html(candidate, params["min_cell_size"])  # the page as reviewers will read it
+    leaks = scan_html(candidate, k)  # the page as reviewers will read it
     if leaks:
         os.replace(candidate, executed.with_name(executed.stem + ".LEAK.html"))
         raise DisclosureError(leaks)
@@ -152,8 +152,8 @@ def chapter_specs(settings: Settings) -> list[dict]:
 
 
 def chapter_parameters(ch: dict, settings: Settings, years: list[int] | None = None) -> dict:
-    params = {"config_path": str(settings.path.relative_to(ROOT) if settings.path.is_relative_to(ROOT) else settings.path),
-              "min_cell_size": settings.min_cell_size, "language": settings["language"]}
+    # the disclosure threshold is not a parameter: every chapter reads it from the config itself
+    params = {"config_path": str(settings.path.relative_to(ROOT) if settings.path.is_relative_to(ROOT) else settings.path)}
     if years:
         params["survey_years"] = sorted(years)
     params.update(ch.get("parameters", {}))
@@ -172,9 +172,9 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         params = chapter_parameters(ch, settings, years)
         executed = reports / "notebooks" / f"{ch['name']}.ipynb"
         html = reports / f"{ch['name']}.html"
-        steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html),
+        steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html, settings.min_cell_size),
                           [executed, html], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params),
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1))))
     return steps
 

@@ -11,6 +11,7 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from pipeline.disclosure import SUPPRESSED
+from pipeline.disclosure.publish import Published, PublishedFigure, unchecked
 
 
 def heading(text: str, level: int = 2) -> None:
@@ -32,11 +33,14 @@ COUNT_COLUMNS = {"n", "n_ref", "aantal", "items", "noemer"}
 YEAR_COLUMNS = {"jaar", "golf", "wave", "periode"}
 
 
-def figure(fig) -> None:
-    """Embed a matplotlib figure as a static PNG whatever the backend, then free it.
+def figure(published: PublishedFigure) -> None:
+    """Embed a figure drawn from published tables as a static PNG whatever the backend, then free it.
 
     PNG metadata (software version, timestamps) is dropped so equal inputs give byte-identical images."""
     import io
+    if not isinstance(published, PublishedFigure):
+        raise TypeError("show.figure: only figures drawn from published tables (pipeline.disclosure.publish.figure)")
+    fig = published.fig
 
     import matplotlib.pyplot as plt
     from IPython.display import Image
@@ -76,10 +80,13 @@ def _export(df: pd.DataFrame, caption: str) -> None:
     (d / f"{n:02d}_{slug}.caption").write_text(caption, encoding="utf-8")
 
 
-def table(df: pd.DataFrame, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
+def table(published: Published, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
           integers: list[str] | None = None, export: bool = True) -> None:
-    """Show a tidy table without index; NaN in a numeric column is shown as the suppression mark.
+    """Show a published table without index; NaN in a numeric column is shown as the suppression mark.
     The same table (suppressed, Dutch column names) is exported as CSV for the Excel workbook."""
+    if not isinstance(published, Published):
+        raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
+    df = published.table
     if export:
         _export(df, caption)
     out = df.copy()
@@ -102,4 +109,23 @@ def provenance(inputs: dict, parameters: dict) -> None:
     from pipeline.report.provenance import provenance_table
     heading("Herkomst van dit hoofdstuk", 2)
     text("Controlegetallen van de invoer, codeversie, pakketversies en parameters waarmee dit hoofdstuk is gemaakt.")
-    table(provenance_table(inputs, parameters), "Herkomst", export=False)
+    table(unchecked(provenance_table(inputs, parameters), "input checksums, versions and parameters"), "Herkomst",
+          export=False)
+
+
+def chapter(ch) -> None:
+    """Show a chapter's content (pipeline.chapters.Chapter) in order."""
+    for kind, value in ch.blocks:
+        if kind == "heading":
+            heading(*value)
+        elif kind == "text":
+            text(value)
+        elif kind == "table":
+            t, caption, fmt = value
+            table(t, caption, **fmt)
+        elif kind == "figure":
+            figure(value)
+        elif kind == "provenance":
+            provenance(*value)
+        else:
+            raise ValueError(f"unknown chapter block {kind!r}")

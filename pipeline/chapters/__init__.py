@@ -1,0 +1,44 @@
+"""Chapters as functions: each module's `build(config_path, ...)` returns a `Chapter`, the ordered
+headings, generated texts, published tables and figures of one report page.
+
+Why: the notebooks are papermill's "notebook as a function" — parameters, one call to a chapter
+function, and `show.chapter(...)`. Every loop, merge, test correction and text lives here, in tested
+code; the disclosure policy comes from the settings (never from a notebook parameter), so a notebook
+run by hand publishes exactly what `make report` publishes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.disclosure.publish import Published, PublishedFigure
+
+
+@dataclass
+class Chapter:
+    """The content of one page, in reading order. Tables and figures must be published."""
+
+    blocks: list[tuple[str, Any]] = field(default_factory=list)
+
+    def heading(self, text: str, level: int = 2) -> None:
+        self.blocks.append(("heading", (text, level)))
+
+    def text(self, md: str) -> None:
+        self.blocks.append(("text", md))
+
+    def table(self, table: Published, caption: str = "", **fmt) -> None:
+        if not isinstance(table, Published):
+            raise TypeError(f"Chapter.table('{caption}'): only published tables can be shown (got {type(table).__name__})")
+        self.blocks.append(("table", (table, caption, fmt)))
+
+    def figure(self, fig: PublishedFigure) -> None:
+        if not isinstance(fig, PublishedFigure):
+            raise TypeError(f"Chapter.figure: only figures drawn from published tables can be shown (got {type(fig).__name__})")
+        self.blocks.append(("figure", fig))
+
+    def provenance(self, inputs: dict, parameters: dict) -> None:
+        self.blocks.append(("provenance", (inputs, parameters)))
+
+    def tables(self) -> list[tuple[str, Published]]:
+        """(caption, table) of every table, for tests and exports."""
+        return [(b[1][1], b[1][0]) for b in self.blocks if b[0] == "table"]

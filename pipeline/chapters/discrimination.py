@@ -1,0 +1,87 @@
+"""Chapter 05: experienced discrimination and unwanted behaviour, the baseline study and its repeat."""
+from __future__ import annotations
+
+from pipeline.analysis import discrimination as D
+from pipeline.analysis.load import survey_design
+from pipeline.chapters import Chapter
+from pipeline.clean.report import load_manifest
+from pipeline.disclosure.publish import Policy, figure, publish_all
+from pipeline.report import figures
+from pipeline.settings import load_settings
+from pipeline.survey import stack
+
+DIMENSIONS = ["herkomst_cbs", "herkomst_oud", "geslacht", "jong", "lhbtiq", "beperking", "schaalband"]
+
+
+def designs(settings, waves) -> dict:
+    """The raked design of each wave with the derived population-level indicators added."""
+    out = {}
+    for w in sorted(set(waves)):
+        d, _, _ = survey_design(settings, "discrimination", w)
+        out[w] = D.with_derived(d)
+    return out
+
+
+def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=None, survey_years=None) -> Chapter:
+    settings = load_settings(config_path, years=survey_years)
+    policy = Policy.from_settings(settings)
+    dims = dimensions or DIMENSIONS
+    waves = settings.waves("discrimination")
+    baseline_wave = int(baseline_wave or waves[0])
+    repeat_wave = int(repeat_wave or waves[-1])
+    ds = designs(settings, {baseline_wave, repeat_wave})
+    labs = D.labels(repeat_wave)
+    population = [*D.PREVALENCE, *[f"discr_{g}" for g in D.GROUNDS], "funnel_gemeld", "funnel_tevreden", *D.KNOWLEDGE]
+    results = {f"prev:{w}": D.prevalence(d, population, dims) for w, d in ds.items()}
+    results["follow"] = D.prevalence(ds[repeat_wave], [*D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS], [])
+    if repeat_wave != baseline_wave:
+        results["change"] = D.change(stack(ds), [*D.PREVALENCE, "funnel_gemeld", *D.KNOWLEDGE, "tevreden_afhandeling"],
+                                     dims, baseline_wave, repeat_wave)
+    pub = publish_all(results, policy)
+    prev = pub[f"prev:{repeat_wave}"]
+    chg = pub.get("change")
+
+    ch = Chapter()
+    ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)
+    ch.text("Aandelen medewerkers dat in de afgelopen 12 maanden ongewenst gedrag, discriminatie, racisme, "
+            "micro-agressie, pesten of (seksuele) intimidatie ervoer of zag; wie het deed, of het gemeld is en hoe "
+            "de melding is afgehandeld. Gewogen schattingen met 95%-intervallen (logit).")
+    ch.heading("Samenvatting")
+    ch.text(D.summary_nl(prev.table, chg.table if chg is not None else None, labs, repeat_wave, baseline_wave))
+    ch.heading(f"Vóórkomen in {repeat_wave}")
+    ch.figure(figure(figures.prevalence_bars, prev, D.PREVALENCE, labs, f"Ervaren en gezien (12 maanden), {repeat_wave}"))
+    ch.figure(figure(figures.prevalence_bars, prev, [f"discr_{g}" for g in D.GROUNDS], labs,
+                     f"Ervaren discriminatie per grond, {repeat_wave}"))
+    for dim in dims:
+        ch.figure(figure(figures.prevalence_bars, prev, ["ervaren_discriminatie"], labs,
+                         f"Ervaren discriminatie naar {figures.DIMENSION_LABELS.get(dim, dim).lower()}", dimension=dim))
+    ch.heading("Van wie, melden en afhandeling")
+    ch.text("Onder medewerkers die discriminatie ervoeren (meerdere antwoorden mogelijk): gronden, van wie het kwam, "
+            "of en waar het gemeld is; redenen om niet te melden onder wie niet meldde; tevredenheid onder wie meldde.")
+    follow = pub["follow"]
+    ch.table(follow.view(map={"indicator": labs}, columns=["indicator", "estimate", "ci_low", "ci_high", "n"],
+                         rename={"indicator": "vraag"}), f"Vervolgvragen {repeat_wave}", decimals=3)
+    ch.figure(figure(figures.funnel, {w: pub[f"prev:{w}"] for w in ds}, "Meldingstrechter: ervaren → gemeld → tevreden"))
+    if chg is not None:
+        ch.heading(f"Nulmeting {baseline_wave} en herhaling {repeat_wave}")
+        ch.text("Verandering: verschil tussen twee onafhankelijke metingen met een ontwerpgebaseerde standaardfout; "
+                "*gecorrigeerd*: dezelfde verandering bij gelijke samenstelling naar salarisschaal, leeftijd, gender en "
+                "herkomst (lineair kansmodel); *Rao–Scott*: toets op de tabel indicator × meting; *p (BH)*: "
+                "gecorrigeerd voor alle toetsen in dit hoofdstuk.")
+        ch.figure(figure(figures.change_dots, chg, labs, f"{baseline_wave} en {repeat_wave}"))
+        named = {"indicator": lambda i: labs.get(i, i)}
+        overall = chg.table["dimension"] == "totaal"
+        ch.table(chg.view(rows=overall, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
+                                                            "ci_high", "p_bh", "adj_change", "p_raoscott"]),
+                 "Verandering, alle medewerkers", decimals=3)
+        ch.table(chg.view(rows=~overall, map=named, columns=["indicator", "group_label", "baseline", "repeat", "change",
+                                                             "ci_low", "ci_high", "p_bh", "n_baseline", "n_repeat"]),
+                 "Verandering per groep", decimals=3, integers=["n_baseline", "n_repeat"])
+    ch.heading("Alle cijfers per groep")
+    ch.table(prev.view(rows=prev.table["dimension"] != "totaal", map={"indicator": lambda i: labs.get(i, i)},
+                       columns=["indicator", "group_label", "estimate", "ci_low", "ci_high", "n"]),
+             f"Aandelen per groep, {repeat_wave}", decimals=3)
+    ch.provenance({f"discrimination {w}": load_manifest(settings.processed_dir, "discrimination", w)["input"] for w in ds},
+                  {"baseline_wave": baseline_wave, "repeat_wave": repeat_wave, "dimensions": dims,
+                   "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
+    return ch

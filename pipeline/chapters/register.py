@@ -1,0 +1,92 @@
+"""Chapter 04: the workforce targets, in-, through- and outflow and the pay-scale pipeline (HR register)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.analysis import register as reg
+from pipeline.chapters import Chapter
+from pipeline.clean.report import load_manifest
+from pipeline.config import classifications
+from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
+from pipeline.report import figures
+from pipeline.settings import load_settings
+
+CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "share_div_12_14": "aandeel divers 12–14",
+                "share_div_12plus": "aandeel divers 12+"}
+DIRECTORATE_COLUMNS = {"directie_code": "directie", "n": "aantal", "share_young": "aandeel < 35",
+                       "share_div_12_14": "aandeel divers 12–14", "share_div_12plus": "aandeel divers 12+",
+                       "relative_change_12plus": "toename 12+"}
+
+
+def build(config_path: str, *, years=None, baseline_year=None, classification=None, survey_years=None) -> Chapter:
+    settings = load_settings(config_path, years=survey_years)
+    policy = Policy.from_settings(settings)
+    targets = dict(settings["targets"])
+    if baseline_year:
+        targets["baseline_year"] = int(baseline_year)
+    years = [int(y) for y in (years or targets["years"]) if int(y) in settings.waves("register")]
+    mon = settings["register_monitor"]
+    classification = classification or mon["classification"]
+    young = settings["groups"]["young_cutoff"]
+    snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
+    city = reg.target_status(reg.target_table(snaps, classification=classification, young_cutoff=young), targets)
+    per_dir = reg.target_table(snaps, classification=classification, young_cutoff=young, by="directie_code")
+    rates = reg.flow_rates(reg.flows(snaps, mon["flow_group"]), mon["flow_group"], mon["flow_reference"])
+    col = "herkomst_oud" if classification == "old" else "herkomst_cbs"
+    cw = classifications()["origin"]
+    pub = publish_all({
+        "city": Result(city, NoSmallCells("organisation-wide headcounts and shares (thousands of staff)")),
+        "dir": reg.by_directorate(per_dir),
+        "rates": rates,
+        "pipeline": reg.pipeline_representation(snaps, classification),
+        "benchmark": Result(reg.benchmark_table(snaps[max(years)], settings["benchmark"], col), NoSmallCells(
+            "shares of the whole workforce per origin group next to the labour force")),
+        "crosswalk": Result(pd.DataFrame([{"herkomstgroep": v["label"], "oude indeling": v["old"],
+                                           "CBS 2022": v["cbs_group"], "werelddeel": v["cbs_continent"]}
+                                          for v in cw.values()]), NoSmallCells("a classification, no data")),
+    }, policy)
+    # distance to the targets follows from the published (suppressed) directorate counts only
+    by_dir = pub["dir"].derive(reg.target_status, targets, key="directie_code")
+
+    ch = Chapter()
+    ch.heading("Streefcijfers personeelsbestand (HR-register)", 1)
+    ch.text("Het HR-register is een volledige telling: de cijfers hebben geen steekproefmarge. Aantallen kleiner "
+            f"dan {policy.k} worden niet getoond, ook niet via totalen (secundaire onderdrukking).")
+    ch.heading("Samenvatting")
+    ch.text(reg.summary_nl(city, targets, classification))
+    ch.figure(figure(figures.target_trend, pub["city"], targets))
+    ch.heading("Gemeente per jaar")
+    base = targets["baseline_year"]
+    ch.table(pub["city"].view(columns=[*CITY_COLUMNS, "relative_change_12plus", "needed_young", "needed_div_12_14",
+                                       "needed_div_12plus"],
+                              rename={**CITY_COLUMNS, "relative_change_12plus": f"toename 12+ t.o.v. {base}",
+                                      "needed_young": "nodig: jongeren", "needed_div_12_14": "nodig: schaal 12–14",
+                                      "needed_div_12plus": "nodig: 12+"}),
+             "Stand en benodigde netto-instroom (bij gelijke omvang)", decimals=3)
+    ch.heading("Per directie (laatste jaar)")
+    names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first()
+    ch.table(by_dir.view(rows=by_dir.table["jaar"] == max(years), columns=list(DIRECTORATE_COLUMNS),
+                         map={"directie_code": lambda c: names.get(c, c)}, rename=DIRECTORATE_COLUMNS),
+             "Streefcijfers per directie; '<k' = niet getoond om herleidbaarheid te voorkomen", decimals=3)
+    ch.heading("In-, door- en uitstroom")
+    ch.text("Instroom en uitstroom als aandeel van het personeel aan het begin van de periode; doorstroom als "
+            "aandeel van de blijvers dat naar een hogere schaalgroep ging. Intervallen: exact (Clopper–Pearson); "
+            "p: Fisher-toets tegen de referentiegroep.")
+    if len(pub["rates"]) == 0:
+        ch.text("Voor stroomcijfers zijn twee opeenvolgende peildata nodig; die zijn hier niet geconfigureerd.")
+    else:
+        labels = classifications()["labels"][mon["flow_group"]]
+        ch.figure(figure(figures.flow_rates_plot, pub["rates"], mon["flow_group"], labels))
+        ch.table(pub["rates"].view(columns=[c for c in pub["rates"].table.columns if c != "onderdrukt"]),
+                 "Stroomcijfers per groep", decimals=3)
+    ch.heading("De pijplijn: aandeel per schaalgroep")
+    ch.figure(figure(figures.pipeline_bars, pub["pipeline"]))
+    ch.heading("Vergelijking met de Amsterdamse beroepsbevolking")
+    ch.text(f"Bron beroepsbevolking: {settings['benchmark']['source']}.")
+    ch.table(pub["benchmark"], f"Samenstelling {max(years)}", decimals=3)
+    ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
+    ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
+    ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},
+                  {"years": years, "baseline_year": targets["baseline_year"], "classification": classification,
+                   "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
+    return ch

@@ -1,0 +1,104 @@
+"""Chapters 06 and 07: effect measurement over the waves — levels, changes, gap changes, trend, power."""
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.analysis import trend as T
+from pipeline.analysis.load import survey_design
+from pipeline.chapters import Chapter
+from pipeline.clean.report import load_manifest
+from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
+from pipeline.report import figures
+from pipeline.settings import load_settings
+from pipeline.survey import stack
+
+DIMENSIONS = ["herkomst_oud", "herkomst_cbs", "beperking", "lhbtiq", "jong", "geslacht"]
+FAMILY = "effectmeting"  # changes and gap changes of one chapter are one Benjamini–Hochberg family
+
+
+def _concat(results: list[Result]) -> Result:
+    return Result(pd.concat([r.table for r in results], ignore_index=True), results[0].rule, results[0].family)
+
+
+def summary_nl(gaps: pd.DataFrame, waves: list[int]) -> str:
+    """Plain-Dutch summary of the gap changes that are significant after BH."""
+    sig = gaps[(gaps["p_bh"] < 0.05)]
+    if not len(sig):
+        return "Geen van de kloven veranderde significant na correctie voor meervoudig toetsen."
+    first, last = waves[0], waves[-1]
+    lines = [f"- {r.group_label}: kloof {_signed(r[f'gap_{first}'])} in {first} → {_signed(r[f'gap_{last}'])} in {last} "
+             f"(verandering {_signed(r['did'])}, "
+             + ("kleiner geworden" if r["did"] * r[f"gap_{first}"] < 0 else "groter geworden") + ")"
+             for _, r in sig.iterrows()]
+    return (f"{len(sig)} van de {int(gaps['p_bh'].notna().sum())} kloven veranderden significant "
+            "(Benjamini–Hochberg):\n\n" + "\n".join(lines))
+
+
+def _signed(x: float) -> str:
+    return f"{x:+.2f}".replace(".", ",")
+
+
+def build(config_path: str, *, source: str, indicators: list[str], dimensions=None, response_rates=(0.2, 0.25, 0.3, 0.4, 0.5),
+          detect_change: float = 0.10, alpha: float = 0.05, power: float = 0.8, survey_years=None) -> Chapter:
+    settings = load_settings(config_path, years=survey_years)
+    policy = Policy.from_settings(settings)
+    dims = dimensions or DIMENSIONS
+    refs = settings["groups"]["reference"]
+    waves = [w for w in settings.waves(source) if w in settings.waves("register")]
+    designs, reports = {}, {}
+    for w in waves:
+        designs[w], reports[w], _ = survey_design(settings, source, w)
+    stacked = stack(designs)
+    results = {f"levels:{i}": T.levels(stacked, i, dims) for i in indicators}
+    if len(waves) > 1:
+        results["changes"] = _concat([T.changes(stacked, i, waves, dims=dims, family=FAMILY) for i in indicators])
+        results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY) for i in indicators])
+    if len(waves) >= 3:
+        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(stacked, i)} for i in indicators]),
+                                  NoSmallCells("slopes over all respondents of every wave"))
+    pub = publish_all(results, policy)
+
+    ch = Chapter()
+    ch.heading(f"Effectmeting over de jaren: {source.upper()} {', '.join(map(str, waves))}", 1)
+    ch.text("De metingen zijn gestapeld (strata = meting × directie; elke meting gewogen naar het register van dat jaar). "
+            "De **kloof** is het verschil tussen een groep en haar referentiegroep; de **verandering van de kloof** "
+            "(verschil-in-verschillen) is de interactie meting × groep in een gewogen regressie, ruw, gecorrigeerd voor "
+            "samenstelling (salarisschaal, leeftijd, directie) en direct gestandaardiseerd naar de samenstelling van de nulmeting.")
+    gaps = pub.get("gaps")
+    if gaps is not None and len(gaps):
+        ch.heading("Samenvatting")
+        ch.text(summary_nl(gaps.table, waves))
+    for i in indicators:
+        for dim in dims:
+            ch.figure(figure(figures.gap_trend, pub[f"levels:{i}"], dim, f"{i}: {figures.DIMENSION_LABELS.get(dim, dim)}"))
+    chg = pub.get("changes")
+    if chg is not None and len(chg):
+        ch.heading("Verandering sinds de nulmeting en sinds de vorige meting")
+        shown = [c for c in chg.table.columns if c not in ("se", "group")]
+        overall = chg.table["dimension"] == "totaal"
+        ch.table(chg.view(rows=overall, columns=[c for c in shown if c != "dimension"]), "Alle medewerkers",
+                 decimals=3, integers=["n_van", "n_naar"])
+        ch.table(chg.view(rows=~overall, columns=shown), "Per groep", decimals=3, integers=["n_van", "n_naar"])
+        if "trend" in pub:
+            ch.table(pub["trend"], "Lineaire trend per jaar (gewogen regressie, 3 of meer metingen)", decimals=4)
+    if gaps is not None and len(gaps):
+        ch.heading("Verandering van de kloof (verschil-in-verschillen)")
+        cols = ["indicator", "group_label", "reference", *[f"gap_{w}" for w in waves], "did", "ci_low", "ci_high",
+                "p_bh", "did_adjusted", "did_standardised"]
+        ch.table(gaps.view(columns=cols), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}", decimals=3)
+        ch.heading("Wat kan de volgende meting aantonen?")
+        last = waves[-1]
+        pop, resp = reports[last]["population"], reports[last]["respondents"]
+        shown_gaps = gaps.view(rows=~gaps.table["onderdrukt"].astype(bool))
+        mdc = shown_gaps.derive(T.mdc_table, pop, resp, list(response_rates), alpha, power)
+        ch.text(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
+                f"(α = {alpha}, onderscheidend vermogen {power:.0%}), bij de ontwerpeffecten van {last}.".replace("0.", "0,"))
+        ch.figure(figure(figures.mdc_plot, mdc, "Kleinste aantoonbare verandering naar respons"))
+        need = shown_gaps.derive(lambda t: pd.DataFrame({"group_label": t["group_label"], "respons nodig": [
+            T.response_needed(se, resp, pop, detect_change, alpha, power) for se in t["se_gap_last"]]}))
+        ch.table(need, f"Benodigde respons om een verandering van {detect_change} punt aan te tonen (inf: niet haalbaar)",
+                 percent=["respons nodig"])
+    ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
+                  {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
+                   "alpha": alpha, "power": power, "min_cell_size": policy.k, "survey_years": survey_years})
+    return ch
