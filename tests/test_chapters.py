@@ -116,3 +116,25 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     assert reg.name in msg and "salarisschaal" in msg and "geslacht" in msg and "rij 3" in msg
     assert pages == {p: p.read_bytes() for p in pages}
     assert processed == {p: p.read_bytes() for p in processed}
+
+
+def test_a_new_group_dimension_is_config_only(demo_small, tmp_path):
+    """A dimension added in the config (with its reference group) appears in the chapter's tables."""
+    from pipeline.chapters import inclusion
+    cfg = yaml.safe_load(open("config/report.yaml"))
+    cfg["demo"]["dir"] = str(demo_small)
+    cfg["paths"]["processed"] = str(tmp_path / "processed")
+    cfg["groups"]["dimensions"] = ["herkomst_oud", "leeftijdsband"]
+    cfg["groups"]["intersections"] = []
+    cfg["groups"]["reference"]["leeftijdsband"] = "35-54"
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
+    for source in ("nim", "register"):
+        clean_source(source, 2024, demo_small / f"{source}_2024.{'sav' if source == 'nim' else 'csv'}",
+                     out_dir=tmp_path / "processed", demo=True)
+    ch = inclusion.build(str(tmp_path / "report.yaml"), source="nim", constructs=["inclusion"], title="t", intro="i",
+                         survey_years=[2024])
+    tables = dict(ch.tables())
+    levels = tables["Ervaren inclusie (totaal) per groep: gewogen gemiddelde met 95%-interval"].table
+    assert set(levels["dimension"]) == {"totaal", "herkomst_oud", "leeftijdsband"}
+    gaps = tables["Ervaren inclusie (totaal): verschillen"].table
+    assert gaps["reference"].str.contains("35").any()

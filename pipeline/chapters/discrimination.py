@@ -10,8 +10,6 @@ from pipeline.report import figures
 from pipeline.settings import load_settings
 from pipeline.survey import stack
 
-DIMENSIONS = ["herkomst_cbs", "herkomst_oud", "geslacht", "jong", "lhbtiq", "beperking", "schaalband"]
-
 
 def designs(settings, waves) -> dict:
     """The raked design of each wave with the derived population-level indicators added."""
@@ -25,7 +23,7 @@ def designs(settings, waves) -> dict:
 def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=None, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
-    dims = dimensions or DIMENSIONS
+    dims = dimensions or settings["groups"]["dimensions"]
     waves = settings.waves("discrimination")
     baseline_wave = int(baseline_wave or waves[0])
     repeat_wave = int(repeat_wave or waves[-1])

@@ -12,7 +12,6 @@ from pipeline.report import figures
 from pipeline.settings import load_settings
 from pipeline.survey import stack
 
-DIMENSIONS = ["herkomst_oud", "herkomst_cbs", "beperking", "lhbtiq", "jong", "geslacht"]
 FAMILY = "effectmeting"  # changes and gap changes of one chapter are one Benjamini–Hochberg family
 
 
@@ -42,7 +41,7 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
           detect_change: float = 0.10, alpha: float = 0.05, power: float = 0.8, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
-    dims = dimensions or DIMENSIONS
+    dims = dimensions or settings["groups"]["dimensions"]
     refs = settings["groups"]["reference"]
     waves = [w for w in settings.waves(source) if w in settings.waves("register")]
     designs, reports = {}, {}
