@@ -76,6 +76,15 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     assert len(csvs) > 20
     wb = load_workbook(tmp_path / "reports" / "tabellen.xlsx", read_only=True)
     assert "inhoud" in wb.sheetnames and len(wb.sheetnames) == len(csvs) + 1
+    # every published estimate is one row of the results table, with codes; suppressed rows carry no number
+    results = pd.read_csv(tmp_path / "reports" / "results.csv", keep_default_na=False, na_values=[""])
+    assert set(results["chapter"]) >= {"01_opschoning", "02_inclusie", "03_veiligheid", "04_streefcijfers"}
+    assert results.loc[results["suppressed"], ["estimate", "se", "ci_low", "ci_high", "p", "n"]].isna().all().all()
+    survey = results[results["statistic"].isin(["level", "gap", "change", "answer_share"]) & ~results["suppressed"]
+                     & results["n"].notna()]
+    assert len(survey) > 50 and (survey["n"] >= 10).all()
+    lvl = results[(results["chapter"] == "02_inclusie") & (results["statistic"] == "level")]
+    assert set(lvl["indicator"]) == {"inclusion", "belonging", "authenticity"} and "niet_westers" in set(lvl["group"])
     # a no-op rerun executes nothing
     before = {p: p.stat().st_mtime for p in (tmp_path / "reports").glob("*.html") if p.name != "index.html"}
     build(tmp_path / "report.yaml")

@@ -128,3 +128,17 @@ def test_notebook_is_parameters_one_chapter_call_and_show(path):
     builds = [n for c in calls for n in ast.walk(c) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
               and n.func.attr == "build"]
     assert len(builds) == 1, f"{path.name}: exactly one chapter function call"
+
+
+def test_results_rows_carry_codes_and_never_a_suppressed_number():
+    from pipeline.results import COLUMNS, Tidy, tidy_rows
+    data, table = _groups()
+    spec = Tidy("level", {"indicator": lambda t: ["y"] * len(t)}, {"waves": "2024"})
+    pub = publish(Result(table, Estimates(sizes=(GroupSizes.of(data, ["g"]),)), tidy=(spec,)), K10)
+    rows = tidy_rows(pub.table, pub.tidy[0], chapter="c", table="t")
+    assert list(rows.columns) == COLUMNS
+    assert rows["group"].tolist() == ["totaal", "a", "b", "c"] and (rows["waves"] == "2024").all()
+    assert rows.loc[rows["suppressed"], ["estimate", "n", "p"]].isna().all().all()
+    assert rows.loc[~rows["suppressed"], "estimate"].tolist() == [0.5, 0.4]
+    only = tidy_rows(pub.table, Tidy("x", only={"dimension": "g"}), chapter="c", table="t")
+    assert len(only) == 3

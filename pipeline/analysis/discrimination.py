@@ -14,6 +14,7 @@ import pandas as pd
 from pipeline.analysis.gaps import CONTROLS, label, level_table
 from pipeline.codebook import load_codebook
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
+from pipeline.results import Tidy
 from pipeline.survey import DesignError, SurveyDesign
 
 PREVALENCE = ["ervaren_ongewenst", "gezien_ongewenst", "ervaren_discriminatie", "ervaren_racisme",
@@ -118,7 +119,11 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
     out["adj_change"] = np.where(overall, out["indicator"].map(lambda i: adj[i][0]), np.nan)
     out["adj_p"] = np.where(overall, out["indicator"].map(lambda i: adj[i][1]), np.nan)
     out["p_raoscott"] = np.where(overall, out["indicator"].map(rs), np.nan)
-    return Result(out, Estimates(n=("n_baseline", "n_repeat"), sizes=(GroupSizes.of(data, dims),)), family=family)
+    tidy = (Tidy("change", {"estimate": "change", "n": "n_repeat"}),
+            Tidy("adjusted_change", {"estimate": "adj_change", "p": "adj_p"}, {"se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_bh": np.nan}, only={"dimension": "totaal"}),
+            Tidy("raoscott_test", {"p": "p_raoscott"}, {"estimate": np.nan, **{"se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_bh": np.nan}}, only={"dimension": "totaal"}))
+    return Result(out, Estimates(n=("n_baseline", "n_repeat"), sizes=(GroupSizes.of(data, dims),)), family=family,
+                  tidy=tidy)
 
 
 def _pct(x: float) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.config import classifications
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
+from pipeline.results import Tidy
 from pipeline.survey import DesignError, SurveyDesign
 
 CONTROLS = {"schaalband": "C(schaalband)", "leeftijdsband": "C(leeftijdsband)", "dienstjaren": "dienstjaren",
@@ -72,7 +73,12 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
             "difference", "se", "ci_low", "ci_high", "p", "p_bh", "cohens_d", "adj_difference", "adj_se",
             "adj_ci_low", "adj_ci_high", "adj_p", "n", "n_ref", "reference_key"]
     sizes = GroupSizes.of(design.data, dims, [list(i) for i in intersections])
-    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key"), family=family)
+    tidy = (Tidy("gap", {"indicator": "construct", "estimate": "difference", "reference": "reference_key"}),
+            Tidy("adjusted_gap", {"indicator": "construct", "estimate": "adj_difference", "se": "adj_se",
+                                  "ci_low": "adj_ci_low", "ci_high": "adj_ci_high", "p": "adj_p",
+                                  "reference": "reference_key"}, {"p_bh": np.nan}))
+    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key"), family=family,
+                  tidy=tidy)
 
 
 def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
@@ -91,7 +97,9 @@ def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
             rows.append(est.drop(columns=[dim]).assign(**{name: c}, dimension=dim))
     out = pd.concat(rows, ignore_index=True)
     cols = [name, "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
-    return Result(out[cols], Estimates(sizes=(GroupSizes.of(design.data, dims),)))
+    statistic = "level" if estimator == "mean" else "share"
+    return Result(out[cols], Estimates(sizes=(GroupSizes.of(design.data, dims),)),
+                  tidy=(Tidy(statistic, {"indicator": name}),))
 
 
 def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05) -> str:
@@ -136,7 +144,8 @@ def likert_shares(design: SurveyDesign, items: list[str], by: str | None = None)
     out = pd.DataFrame(rows, columns=["item", "group", "group_label", "answer", "share", "n"])
     out.insert(0, "dimension", by or "totaal")
     sizes = (GroupSizes.of(d, [by]),) if by else ()
-    return Result(out, Estimates(sizes=sizes, drop=True))
+    return Result(out, Estimates(sizes=sizes, drop=True),
+                  tidy=(Tidy("answer_share", {"indicator": "item", "estimate": "share", "category": "answer"}),))
 
 
 def directorate_table(design: SurveyDesign, construct: str, names: dict | None = None) -> Result:
@@ -146,4 +155,5 @@ def directorate_table(design: SurveyDesign, construct: str, names: dict | None =
     est["group_label"] = est["group"].map(names or {}).fillna(est["group"])
     est["dimension"] = "directie_code"
     return Result(est[["dimension", "group", "group_label", "estimate", "ci_low", "ci_high", "n"]],
-                  Estimates(sizes=(GroupSizes.of(design.data, ["directie_code"]),)))
+                  Estimates(sizes=(GroupSizes.of(design.data, ["directie_code"]),)),
+                  tidy=(Tidy("level", constants={"indicator": construct}),))

@@ -19,6 +19,18 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from pipeline.disclosure.publish import Estimates, LinkedCounts, Rates, Result
+from pipeline.results import Tidy
+
+# the target shares of the register tables as results rows: indicator code -> (share column, base column)
+TARGET_SHARES = {"share_under_young_cutoff": ("share_young", "n"), "share_diverse_12_14": ("share_div_12_14", "n_12_14"),
+                 "share_diverse_12plus": ("share_div_12plus", "n_12plus")}
+
+
+def target_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
+    """Results rows of a target table: each share per year (and per unit, e.g. directorate)."""
+    where = ({"group": unit}, {"dimension": unit}) if unit else ({}, {})
+    return tuple(Tidy("share", {"estimate": share, "n": base, "waves": "jaar", **where[0]}, {"indicator": code, **where[1]})
+                 for code, (share, base) in TARGET_SHARES.items())
 
 DIVERSE = {"old": ("herkomst_oud", "niet_westers"), "cbs": ("herkomst_cbs", "buiten_europa")}
 BAND_ORDER = ["<=9", "10-11", "12-14", "15+"]
@@ -123,7 +135,9 @@ def flow_rates(fl: pd.DataFrame, group: str, reference: str) -> Result:
                              "rate": x / n if n else np.nan, "ci_low": lo, "ci_high": hi, "p_vs_referentie": p})
     out = pd.DataFrame(rows, columns=["periode", "stroom", group, "aantal", "noemer", "rate", "ci_low", "ci_high",
                                       "p_vs_referentie"])
-    return Result(out, Rates("aantal", "noemer", columns=("rate", "ci_low", "ci_high", "p_vs_referentie")))
+    return Result(out, Rates("aantal", "noemer", columns=("rate", "ci_low", "ci_high", "p_vs_referentie")),
+                  tidy=(Tidy("rate", {"indicator": "stroom", "estimate": "rate", "p": "p_vs_referentie", "waves": "periode",
+                                      "group": group, "n": "noemer"}, {"dimension": group}),))
 
 
 def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: str = "old") -> Result:
@@ -137,7 +151,9 @@ def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: 
             rows.append({"jaar": year, "schaalband": band, "n": int(m.sum()), "n_divers": int((div & m).sum())})
     out = pd.DataFrame(rows)
     out["aandeel"] = out["n_divers"] / out["n"]
-    return Result(out, Estimates(keys=("jaar",)))
+    return Result(out, Estimates(keys=("jaar",)),
+                  tidy=(Tidy("share", {"estimate": "aandeel", "group": "schaalband", "waves": "jaar"},
+                             {"indicator": f"share_diverse_{classification}", "dimension": "schaalband"}),))
 
 
 DIRECTORATE_PAIRS = (("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("div_12_14", "n_12_14"),
@@ -150,7 +166,8 @@ def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
     return Result(table, LinkedCounts(
         unit=key, pairs=DIRECTORATE_PAIRS,
         shares={"n_young": "share_young", "div_12_14": "share_div_12_14", "div_12plus": "share_div_12plus"},
-        depends={"n_12_14": ("div_12_14", "share_div_12_14"), "n_12plus": ("div_12plus", "share_div_12plus")}))
+        depends={"n_12_14": ("div_12_14", "share_div_12_14"), "n_12plus": ("div_12plus", "share_div_12plus")}),
+        tidy=target_tidy(key))
 
 
 def _pct(x: float) -> str:

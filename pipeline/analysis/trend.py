@@ -17,6 +17,7 @@ from statsmodels.stats.power import NormalIndPower
 
 from pipeline.analysis.gaps import label
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
+from pipeline.results import Tidy
 from pipeline.survey import DesignError, SurveyDesign
 
 ADJUST = "C(schaalband) + C(leeftijdsband) + C(directie_code)"
@@ -44,7 +45,12 @@ def levels(stacked: SurveyDesign, indicator: str, dims: list[str], wave_col: str
         rows.append(est.drop(columns=[dim]).assign(dimension=dim))
     out = pd.concat(rows, ignore_index=True).assign(indicator=indicator)
     waves = sorted(stacked.data[wave_col].dropna().unique())
-    return Result(out, Estimates(sizes=wave_sizes(stacked, dims, waves, wave_col), keys=(wave_col,)))
+    return Result(out, Estimates(sizes=wave_sizes(stacked, dims, waves, wave_col), keys=(wave_col,)),
+                  tidy=(Tidy("level", {"waves": wave_col}),))
+
+
+def _span(t: pd.DataFrame):
+    return (t["van"].astype(str) + "-" + t["naar"].astype(str)).to_numpy()
 
 
 def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: str = "golf",
@@ -81,7 +87,8 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
     stacked.data = data
     stacked._domain_cache = {}
     return Result(pd.DataFrame(rows), Estimates(n=("n_van", "n_naar"), sizes=wave_sizes(stacked, dims, waves, wave_col),
-                                                keys=("van", "naar")), family=family)
+                                                keys=("van", "naar")), family=family,
+                  tidy=(Tidy("change", {"estimate": "change", "n": "n_naar", "waves": _span}),))
 
 
 def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave_a, wave_b,
@@ -164,7 +171,15 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                          "se_gap_last": se_last.get(lv, np.nan), "n_last": n_last.get(lv, np.nan),
                          "n_min": n_min, "reference_key": str(ref)})
     return Result(pd.DataFrame(rows), Estimates(n=("n_min",), sizes=wave_sizes(stacked, dims, waves, wave_col),
-                                                reference="reference_key"), family=family)
+                                                reference="reference_key"), family=family,
+                  tidy=(Tidy("gap_change", {"estimate": "did", "reference": "reference_key", "n": "n_min"},
+                             {"waves": f"{base}-{last}"}),
+                        Tidy("adjusted_gap_change", {"estimate": "did_adjusted", "p": "p_adjusted",
+                                                     "reference": "reference_key", "n": "n_min"},
+                             {"waves": f"{base}-{last}", **{"se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_bh": np.nan}}),
+                        Tidy("standardised_gap_change", {"estimate": "did_standardised", "reference": "reference_key",
+                                                         "n": "n_min"},
+                             {"waves": f"{base}-{last}", "p": np.nan, **{"se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_bh": np.nan}})))
 
 
 def trend_test(stacked: SurveyDesign, indicator: str, wave_col: str = "golf", dim: str | None = None,

@@ -36,6 +36,24 @@ class Chapter:
             raise TypeError(f"Chapter.figure: only figures drawn from published tables can be shown (got {type(fig).__name__})")
         self.blocks.append(("figure", fig))
 
+    def record(self, published: dict[str, Published], **constants) -> None:
+        """Every estimate of these published tables becomes a row of the results table (constants: source,
+        waves, ...); tables without a `tidy` spec hold no estimates (provenance, classifications)."""
+        from pipeline.results import tidy_rows
+        for name, pub in published.items():
+            if not isinstance(pub, Published):
+                raise TypeError(f"Chapter.record('{name}'): only published tables")
+            for spec in pub.tidy:
+                rows = tidy_rows(pub.table, spec, table=name, family=pub.family or "", **constants)
+                self.blocks.append(("results", rows))
+
+    def results(self):
+        """All results rows of this chapter (without the chapter name, which the report build adds)."""
+        import pandas as pd
+        from pipeline.results import COLUMNS
+        rows = [b[1] for b in self.blocks if b[0] == "results" and len(b[1])]
+        return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS)
+
     def provenance(self, inputs: dict, parameters: dict) -> None:
         self.blocks.append(("provenance", (inputs, parameters)))
 

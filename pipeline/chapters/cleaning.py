@@ -9,12 +9,15 @@ from pipeline.clean.run import scale_ranges
 from pipeline.clean.scales import reliability
 from pipeline.codebook import load_codebook
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
+from pipeline.results import Tidy
 from pipeline.settings import load_settings
 
 SOURCE_ORDER = ("register", "nim", "mto", "discrimination")
 DISTRIBUTIONS = ("geslacht", "leeftijdsband", "schaalband", "herkomst_oud", "herkomst_cbs")
 RELIABILITY_GROUPS = ("herkomst_oud", "beperking", "lhbtiq")
 MIN_RELIABILITY_N = 30  # a reliability coefficient needs at least this many complete answers
+RELIABILITY = tuple(Tidy(f"reliability_{c}", {"indicator": "schaal", "group": "groep", "estimate": c})
+                    for c in ("alpha", "omega"))
 
 
 def build(config_path: str, *, survey_years=None) -> Chapter:
@@ -35,18 +38,21 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             if m["reliability"]:
                 cb = load_codebook(src, w)
                 results["reliability"] = Result(pd.DataFrame(m["reliability"]), NoSmallCells(
-                    "reliability coefficients of whole scales over all respondents of the wave"))
+                    "reliability coefficients of whole scales over all respondents of the wave"), tidy=RELIABILITY)
                 by_group = [reliability(df, cb.scales, scale_ranges(cb), by=g,
                                         min_n=max(MIN_RELIABILITY_N, policy.k)).assign(indeling=g)
                             for g in RELIABILITY_GROUPS if g in df]
                 by_group = pd.concat(by_group, ignore_index=True) if by_group else pd.DataFrame()
                 results["reliability_by_group"] = Result(by_group, NoSmallCells(
-                    f"groups with fewer than max({MIN_RELIABILITY_N}, k) complete answers are left out"))
+                    f"groups with fewer than max({MIN_RELIABILITY_N}, k) complete answers are left out"),
+                    tidy=RELIABILITY if len(by_group) else ())
             results["missing"] = Result(missingness(df, src, w).head(8), NoSmallCells(
-                "item non-response shares over all respondents of the wave"))
+                "item non-response shares over all respondents of the wave"),
+                tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
             for col in (c for c in DISTRIBUTIONS if c in df):
                 results[f"dist:{col}"] = distribution(df, col)
             pub = publish_all(results, policy)
+            ch.record(pub, source=src, waves=str(w))
 
             ch.heading(f"{src.upper()} {w}")
             ch.text(f"Codeboek `{m['codebook']}` (versie {m['codebook_version']}); invoerbestand sha256 "

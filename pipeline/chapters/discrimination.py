@@ -40,6 +40,11 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     chg = pub.get("change")
 
     ch = Chapter()
+    for w in ds:
+        ch.record({f"prev:{w}": pub[f"prev:{w}"]}, source="discrimination", waves=str(w))
+    ch.record({"follow": pub["follow"]}, source="discrimination", waves=str(repeat_wave))
+    if chg is not None:
+        ch.record({"change": chg}, source="discrimination", waves=f"{baseline_wave}-{repeat_wave}")
     ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)
     ch.text("Aandelen medewerkers dat in de afgelopen 12 maanden ongewenst gedrag, discriminatie, racisme, "
             "micro-agressie, pesten of (seksuele) intimidatie ervoer of zag; wie het deed, of het gemeld is en hoe "

@@ -40,8 +40,9 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     results |= {f"dir:{c}": directorate_table(design, c, reg_names) for c in constructs}
     pub = publish_all(results, policy)
     gaps, levels = pub["gaps"], pub["levels"]
-
     ch = Chapter()
+    ch.record(pub, source=source, waves=str(wave))
+
     ch.heading(title, 1)
     ch.text(intro + " Dit hoofdstuk laat zien of groepen medewerkers dit anders ervaren dan hun referentiegroep, "
             "hoe groot dat verschil is, en hoe groot het blijft bij gelijke salarisschaal, leeftijd, dienstjaren en directie.")

@@ -9,6 +9,7 @@ from pipeline.clean.report import load_manifest
 from pipeline.config import classifications
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
 from pipeline.report import figures
+from pipeline.results import Tidy
 from pipeline.settings import load_settings
 
 CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "share_div_12_14": "aandeel divers 12–14",
@@ -35,12 +36,15 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     col = "herkomst_oud" if classification == "old" else "herkomst_cbs"
     cw = classifications()["origin"]
     pub = publish_all({
-        "city": Result(city, NoSmallCells("organisation-wide headcounts and shares (thousands of staff)")),
+        "city": Result(city, NoSmallCells("organisation-wide headcounts and shares (thousands of staff)"),
+                       tidy=reg.target_tidy()),
         "dir": reg.by_directorate(per_dir),
         "rates": rates,
         "pipeline": reg.pipeline_representation(snaps, classification),
         "benchmark": Result(reg.benchmark_table(snaps[max(years)], settings["benchmark"], col), NoSmallCells(
-            "shares of the whole workforce per origin group next to the labour force")),
+            "shares of the whole workforce per origin group next to the labour force"),
+            tidy=(Tidy("share", {"group": "groep", "estimate": "medewerkers"},
+                       {"indicator": "workforce_share", "dimension": col, "waves": str(max(years))}),)),
         "crosswalk": Result(pd.DataFrame([{"herkomstgroep": v["label"], "oude indeling": v["old"],
                                            "CBS 2022": v["cbs_group"], "werelddeel": v["cbs_continent"]}
                                           for v in cw.values()]), NoSmallCells("a classification, no data")),
@@ -49,6 +53,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     by_dir = pub["dir"].derive(reg.target_status, targets, key="directie_code")
 
     ch = Chapter()
+    ch.record(pub, source="register")
     ch.heading("Streefcijfers personeelsbestand (HR-register)", 1)
     ch.text("Het HR-register is een volledige telling: de cijfers hebben geen steekproefmarge. Aantallen kleiner "
             f"dan {policy.k} worden niet getoond, ook niet via totalen (secundaire onderdrukking).")

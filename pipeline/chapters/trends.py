@@ -9,6 +9,7 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
 from pipeline.report import figures
+from pipeline.results import Tidy
 from pipeline.settings import load_settings
 from pipeline.survey import stack
 
@@ -16,7 +17,8 @@ FAMILY = "effectmeting"  # changes and gap changes of one chapter are one Benjam
 
 
 def _concat(results: list[Result]) -> Result:
-    return Result(pd.concat([r.table for r in results], ignore_index=True), results[0].rule, results[0].family)
+    first = results[0]
+    return Result(pd.concat([r.table for r in results], ignore_index=True), first.rule, first.family, first.p, first.tidy)
 
 
 def summary_nl(gaps: pd.DataFrame, waves: list[int]) -> str:
@@ -54,10 +56,13 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY) for i in indicators])
     if len(waves) >= 3:
         results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(stacked, i)} for i in indicators]),
-                                  NoSmallCells("slopes over all respondents of every wave"))
+                                  NoSmallCells("slopes over all respondents of every wave"),
+                                  tidy=(Tidy("trend_slope", {"estimate": "slope"},
+                                             {"waves": f"{waves[0]}-{waves[-1]}", "p_bh": float("nan")}),))
     pub = publish_all(results, policy)
 
     ch = Chapter()
+    ch.record(pub, source=source)
     ch.heading(f"Effectmeting over de jaren: {source.upper()} {', '.join(map(str, waves))}", 1)
     ch.text("De metingen zijn gestapeld (strata = meting × directie; elke meting gewogen naar het register van dat jaar). "
             "De **kloof** is het verschil tussen een groep en haar referentiegroep; de **verandering van de kloof** "

@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline.codebook import load_codebook
 from pipeline.disclosure.publish import Counts, Removals, Result
+from pipeline.results import Tidy
 
 
 def load_manifest(processed_dir: Path, source: str, wave: int) -> dict:
@@ -21,7 +22,8 @@ def flow_table(manifest: dict) -> Result:
     rows.append(("in analysebestand", manifest["rows_out"]))
     out = pd.DataFrame(rows, columns=["stap", "aantal"])
     removals = tuple(e["reden"] for e in manifest["excluded"] if not e["reden"].startswith("gemarkeerd"))
-    return Result(out, Removals(count="aantal", step="stap", removals=removals, total="in analysebestand"))
+    return Result(out, Removals(count="aantal", step="stap", removals=removals, total="in analysebestand"),
+                  tidy=(Tidy("count", {"category": "stap", "estimate": "aantal"}, {"indicator": "records"}),))
 
 
 def missingness(df: pd.DataFrame, source: str, wave: int) -> pd.DataFrame:
@@ -38,4 +40,6 @@ def distribution(df: pd.DataFrame, column: str) -> Result:
     counts = df[column].value_counts(dropna=False, sort=False).rename_axis("waarde").reset_index(name="aantal")
     counts["waarde"] = counts["waarde"].astype("object").where(counts["waarde"].notna(), "ontbrekend").astype(str)
     counts["aandeel"] = counts["aantal"] / counts["aantal"].sum()
-    return Result(counts.sort_values("waarde", kind="stable").reset_index(drop=True), Counts("aantal", ("aandeel",)))
+    return Result(counts.sort_values("waarde", kind="stable").reset_index(drop=True), Counts("aantal", ("aandeel",)),
+                  tidy=(Tidy("count", {"category": "waarde", "estimate": "aantal"}, {"indicator": column}),
+                        Tidy("share", {"category": "waarde", "estimate": "aandeel"}, {"indicator": column})))

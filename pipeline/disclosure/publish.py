@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.disclosure import suppress as S
+from pipeline.results import Tidy
 
 _TOKEN = object()  # only this module constructs Published objects
 
@@ -137,24 +138,30 @@ class Result:
     """An analysis result before disclosure control: a tidy table and the rule that protects it.
 
     family: name of the Benjamini–Hochberg family its `p` column belongs to; `publish_all` corrects
-    each family over its visible tests into `p_bh` (in place if the table has that column)."""
+    each family over its visible tests into `p_bh` (in place if the table has that column).
+    tidy: how its rows enter the results table (reports/results.csv), one spec per statistic."""
 
     table: pd.DataFrame
     rule: Rule
     family: str | None = None
     p: str = "p"
+    tidy: tuple[Tidy, ...] = ()
 
 
 class Published:
     """A table that has passed disclosure control. Views (row/column selections, renames) stay
     published; nothing else makes one."""
 
-    __slots__ = ("table", "rule", "suppressed")
+    __slots__ = ("table", "rule", "suppressed", "family", "tidy")
 
-    def __init__(self, table: pd.DataFrame, rule: Rule, suppressed: int, *, _token=None):
+    def __init__(self, table: pd.DataFrame, rule: Rule, suppressed: int, *, family: str | None = None,
+                 tidy: tuple[Tidy, ...] = (), _token=None):
         if _token is not _TOKEN:
             raise TypeError("Published tables are made by pipeline.disclosure.publish(), not by hand")
-        self.table, self.rule, self.suppressed = table, rule, suppressed
+        self.table, self.rule, self.suppressed, self.family, self.tidy = table, rule, suppressed, family, tidy
+
+    def _like(self, table: pd.DataFrame) -> "Published":
+        return Published(table, self.rule, self.suppressed, family=self.family, tidy=self.tidy, _token=_TOKEN)
 
     def view(self, rows=None, columns: list[str] | None = None, rename: Mapping[str, str] | None = None,
              map: Mapping[str, Callable | Mapping] | None = None) -> "Published":  # noqa: A002
@@ -170,12 +177,12 @@ class Published:
             t = t[list(columns)]
         if rename:
             t = t.rename(columns=dict(rename))
-        return Published(t, self.rule, self.suppressed, _token=_TOKEN)
+        return self._like(t)
 
     def derive(self, fn: Callable[..., pd.DataFrame], *args, **kwargs) -> "Published":
         """A table computed from this published table alone (e.g. the distance to a target from
         published counts): what follows from published numbers is itself publishable."""
-        return Published(fn(self.table.copy(), *args, **kwargs), self.rule, self.suppressed, _token=_TOKEN)
+        return self._like(fn(self.table.copy(), *args, **kwargs))
 
     def __len__(self) -> int:
         return len(self.table)
@@ -254,7 +261,8 @@ def publish_all(results: Mapping[str, Result], policy: Policy) -> dict[str, Publ
             m = len(tables[n])
             tables[n] = tables[n].assign(p_bh=adj[start:start + m])
             start += m
-    return {name: Published(t, results[name].rule, _count_suppressed(t), _token=_TOKEN) for name, t in tables.items()}
+    return {name: Published(t, results[name].rule, _count_suppressed(t), family=results[name].family,
+                            tidy=results[name].tidy, _token=_TOKEN) for name, t in tables.items()}
 
 
 def publish(result: Result, policy: Policy) -> Published:

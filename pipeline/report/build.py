@@ -72,6 +72,9 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> 
     if tables.exists():
         shutil.rmtree(tables)
     os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
+    results = executed.parent.parent / "results" / f"{ch['name']}.parquet"
+    results.unlink(missing_ok=True)
+    os.environ["INCLUSIEMONITOR_RESULTS"] = str(results)  # display.chapter writes the chapter's results rows
     execute(NOTEBOOKS / ch["notebook"], executed, params)
     leaks = scan_notebook(executed, k)
     if leaks:
@@ -94,6 +97,22 @@ def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> Non
     leaks = scan_html(index, settings.min_cell_size)
     if leaks:
         raise DisclosureError(leaks)
+
+
+def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
+    """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order."""
+    import pandas as pd
+
+    from pipeline.results import COLUMNS
+    frames = [pd.read_parquet(parts / f"{c}.parquet") for c in chapters if (parts / f"{c}.parquet").exists()]
+    frames = [f for f in frames if len(f)]
+    table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
+    tmp = target.with_name(f".{target.stem}.tmp.parquet")
+    table.to_parquet(tmp, index=False)
+    tmp.replace(target.with_suffix(".parquet"))
+    tmp = target.with_name(f".{target.stem}.tmp.csv")
+    table.to_csv(tmp, index=False, float_format="%.10g")
+    tmp.replace(target)
 
 
 def _write_workbook(tables: Path, target: Path, chapters: list[str]) -> None:
@@ -322,6 +341,9 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     names = [c.name for c in chapters]
     final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
                   reports / ".state" / "_index.json", _key("index", code, names, settings.demo), deps=names, cost=0.5),
+             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", names),
+                  [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
+                  _key("results", code, names), deps=names, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
                   deps=names, cost=1.5)]

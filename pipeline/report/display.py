@@ -127,5 +127,17 @@ def chapter(ch) -> None:
             figure(value)
         elif kind == "provenance":
             provenance(*value)
-        else:
+        elif kind != "results":
             raise ValueError(f"unknown chapter block {kind!r}")
+    _export_results(ch.results())
+
+
+def _export_results(rows: pd.DataFrame) -> None:
+    """The chapter's rows of the results table, when the report build asks for them (it adds the
+    chapter's name and gathers all chapters into reports/results.csv)."""
+    import os
+    from pathlib import Path
+    target = os.environ.get("INCLUSIEMONITOR_RESULTS")
+    if target:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        rows.assign(chapter=Path(target).stem).to_parquet(target, index=False)
