@@ -171,3 +171,46 @@ def test_year_selection_reaches_the_notebooks_and_drops_chapters_without_enough_
     spec = next(c for c in chapter_specs(one_year) if c["name"] == "03_veiligheid")
     assert chapter_parameters(spec, one_year, [2025])["survey_years"] == [2025]
     assert "survey_years" not in chapter_parameters(spec, everything)
+
+
+def test_a_leaking_chapter_publishes_nothing_and_is_quarantined_outside_reports(tmp_path, monkeypatch):
+    """Every artefact is guarded (here an exported CSV whose count column shows 3); the chapter's earlier
+    outputs stay, the run's outputs and the findings go to quarantine beside reports/."""
+    from pipeline.disclosure.errors import DisclosureError
+    from pipeline.report import build as B
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    leak = ("import os, json, pathlib\n"
+            "d = pathlib.Path(os.environ['INCLUSIEMONITOR_TABLES']); d.mkdir(parents=True)\n"
+            "(d / '01_t.csv').write_text('groep;aantal\\na;3\\nb;250\\n')\n"
+            "(d / '01_t.meta.json').write_text(json.dumps({'counts': ['aantal']}))")
+    nb.cells = [params, nbformat.v4.new_code_cell(leak)]
+    (tmp_path / "nb").mkdir()
+    nbformat.write(nb, tmp_path / "nb" / "x.ipynb")
+    monkeypatch.setattr(B, "NOTEBOOKS", tmp_path / "nb")
+    reports = tmp_path / "reports"
+    (reports / "tables" / "99_x").mkdir(parents=True)
+    (reports / "tables" / "99_x" / "01_old.csv").write_text("groep;aantal\na;120\n")
+    (reports / "99_x.html").write_text("earlier good page")
+    with pytest.raises(DisclosureError) as err:
+        B._run_chapter({"name": "99_x", "notebook": "x.ipynb", "title": "x"}, {"x": 1},
+                       reports / "notebooks" / "99_x.ipynb", reports / "99_x.html", 10)
+    assert "aantal" in str(err.value) and "toont 3" in str(err.value)
+    assert sorted(p.name for p in (reports / "tables" / "99_x").iterdir()) == ["01_old.csv"]
+    assert (reports / "99_x.html").read_text() == "earlier good page"
+    assert not list(reports.rglob("*LEAK*")) and not (reports / "notebooks" / "99_x.ipynb").exists()
+    quarantine = tmp_path / ".quarantaine" / "reports" / "99_x"
+    assert "toont 3" in (quarantine / "BEVINDINGEN.txt").read_text()
+    assert (quarantine / "tables" / "01_t.csv").exists()
+
+
+def test_guard_reads_counts_from_the_tables_metadata_not_its_headers(tmp_path):
+    import json
+
+    from pipeline.disclosure.guard import scan_csv
+    (tmp_path / "t.csv").write_text("groep;personen in groep;schatting\na;4;0,5\nb;300;0,4\n")
+    assert scan_csv(tmp_path / "t.csv", 10) == []                 # unknown header, no metadata: not a count
+    (tmp_path / "t.meta.json").write_text(json.dumps({"counts": ["personen in groep"]}))
+    assert [x.reason for x in scan_csv(tmp_path / "t.csv", 10)] == ["kolom 'personen in groep' rij 1 toont 4 (< 10)"]

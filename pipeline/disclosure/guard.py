@@ -1,10 +1,14 @@
 """Output guard: the last check before anything is published.
 
-Scans executed notebooks (cell by cell) and rendered HTML pages for
+Scans every artefact of a chapter — the executed notebook (cell by cell), the rendered HTML page, each
+exported CSV table and the chapter's rows of the results table — for
 - respondent-level rows: tables with id-like columns, or pseudonyms, e-mail addresses anywhere;
-- counts below k: a count column (n, aantal, ...) with a value 1..k-1;
+- counts below k: a column that counts persons with a value 1..k-1. For the CSVs and the results
+  table the columns come from the table's own metadata (what `publish` declared as counts), not from
+  header names; pages and notebooks fall back to known count headers;
 - free-text columns (toelichting, open antwoorden).
-`make report` stops with the notebook and cell that leaked, and the leaking chapter's HTML is not written.
+`make report` stops with the artefact that leaked; nothing of that chapter's run is published and the
+findings and the quarantined outputs are written outside reports/.
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from bs4 import BeautifulSoup
 
 from pipeline.disclosure.errors import DisclosureError  # noqa: F401  (re-exported)
 
-COUNT_HEADERS = {"n", "n_ref", "n referentie", "aantal", "respondenten", "personen", "count"}
+COUNT_HEADERS = {"n", "n_ref", "n referentie", "aantal", "respondenten", "personen", "count", "noemer", "n_van",
+                 "n_naar", "n_baseline", "n_repeat"}
 ID_HEADERS = re.compile(r"(pseudo|respondent_?id|respondentnummer|personeelsnummer|e-?mail|^naam$|^bsn$)", re.I)
 FREE_TEXT_HEADERS = re.compile(r"(toelichting|open antwoord|vrije tekst|free.?text)", re.I)
 PSEUDONYM = re.compile(r"\bp[0-9a-f]{20}\b")
@@ -101,3 +106,51 @@ def scan_notebook(path: str | Path, k: int) -> list[Leak]:
 def scan_html(path: str | Path, k: int) -> list[Leak]:
     return [Leak(str(path), "pagina", r) for r in dict.fromkeys(scan_html_fragment(Path(path).read_text(), k))]
 
+
+
+def scan_csv(path: str | Path, k: int) -> list[Leak]:
+    """An exported table: counts (from its `.meta.json`, else known headers) and identifying content."""
+    import json
+
+    import pandas as pd
+    path = Path(path)
+    df = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    meta = path.with_suffix(".meta.json")
+    counts = json.loads(meta.read_text())["counts"] if meta.exists() else \
+        [c for c in df.columns if c.strip().lower() in COUNT_HEADERS]
+    reasons = []
+    for c in df.columns:
+        if ID_HEADERS.search(c):
+            reasons.append(f"identificerende kolom '{c}'")
+        if FREE_TEXT_HEADERS.search(c):
+            reasons.append(f"kolom met vrije tekst '{c}'")
+    for c in counts:
+        if c not in df:
+            continue
+        for i, v in enumerate(df[c], 1):
+            x = _number(v)
+            if x is not None and 0 < x < k:
+                reasons.append(f"kolom '{c}' rij {i} toont {x:g} (< {k})")
+    text = " ".join(df.astype(str).to_numpy().ravel()) + " " + " ".join(df.columns)
+    if PSEUDONYM.search(text):
+        reasons.append("pseudoniem van een respondent")
+    if EMAIL.search(text):
+        reasons.append("e-mailadres")
+    if len(df) > MAX_ROWS:
+        reasons.append(f"{len(df)} rijen — lijkt een lijst van respondenten")
+    return [Leak(str(path), "tabel", r) for r in dict.fromkeys(reasons)]
+
+
+def scan_results(path: str | Path, k: int) -> list[Leak]:
+    """A chapter's rows of the results table: no visible row rests on 1..k-1 persons, and a count
+    statistic never shows 1..k-1."""
+    import pandas as pd
+    df = pd.read_parquet(path)
+    visible = df[~df["suppressed"].astype(bool)]
+    small_n = visible[(visible["n"] > 0) & (visible["n"] < k)]
+    small_count = visible[(visible["statistic"] == "count") & (visible["estimate"] > 0) & (visible["estimate"] < k)]
+    leaks = [Leak(str(path), f"rij {i + 1}", f"{r['statistic']} {r['indicator']} {r['dimension']}={r['group']} "
+                                            f"rust op n = {r['n']:g} (< {k})") for i, r in small_n.iterrows()]
+    leaks += [Leak(str(path), f"rij {i + 1}", f"telling {r['indicator']} {r['category']} = {r['estimate']:g} (< {k})")
+              for i, r in small_count.iterrows()]
+    return leaks

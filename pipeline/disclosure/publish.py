@@ -152,16 +152,19 @@ class Published:
     """A table that has passed disclosure control. Views (row/column selections, renames) stay
     published; nothing else makes one."""
 
-    __slots__ = ("table", "rule", "suppressed", "family", "tidy")
+    __slots__ = ("table", "rule", "suppressed", "family", "tidy", "counts")
 
     def __init__(self, table: pd.DataFrame, rule: Rule, suppressed: int, *, family: str | None = None,
-                 tidy: tuple[Tidy, ...] = (), _token=None):
+                 tidy: tuple[Tidy, ...] = (), counts: tuple[str, ...] | None = None, _token=None):
         if _token is not _TOKEN:
             raise TypeError("Published tables are made by pipeline.disclosure.publish(), not by hand")
         self.table, self.rule, self.suppressed, self.family, self.tidy = table, rule, suppressed, family, tidy
+        # the columns that count persons: the output guard checks exactly these in every exported file
+        self.counts = tuple(c for c in (count_columns(rule) if counts is None else counts) if c in table.columns)
 
-    def _like(self, table: pd.DataFrame) -> "Published":
-        return Published(table, self.rule, self.suppressed, family=self.family, tidy=self.tidy, _token=_TOKEN)
+    def _like(self, table: pd.DataFrame, counts: tuple[str, ...] | None = None) -> "Published":
+        return Published(table, self.rule, self.suppressed, family=self.family, tidy=self.tidy,
+                         counts=self.counts if counts is None else counts, _token=_TOKEN)
 
     def view(self, rows=None, columns: list[str] | None = None, rename: Mapping[str, str] | None = None,
              map: Mapping[str, Callable | Mapping] | None = None) -> "Published":  # noqa: A002
@@ -175,9 +178,11 @@ class Published:
             t[col] = t[col].map(f)
         if columns is not None:
             t = t[list(columns)]
+        counts = self.counts
         if rename:
             t = t.rename(columns=dict(rename))
-        return self._like(t)
+            counts = tuple(dict(rename).get(c, c) for c in counts)
+        return self._like(t, counts)
 
     def derive(self, fn: Callable[..., pd.DataFrame], *args, **kwargs) -> "Published":
         """A table computed from this published table alone (e.g. the distance to a target from
@@ -189,6 +194,19 @@ class Published:
 
     def __repr__(self) -> str:
         return f"Published({len(self.table)} rows, {self.suppressed} suppressed, rule={type(self.rule).__name__})"
+
+
+def count_columns(rule: Rule) -> tuple[str, ...]:
+    """The columns of a table under `rule` that hold numbers of persons."""
+    if isinstance(rule, Estimates):
+        return rule.n
+    if isinstance(rule, (Counts, Removals)):
+        return (rule.count,)
+    if isinstance(rule, Rates):
+        return (rule.numerator, rule.denominator)
+    if isinstance(rule, LinkedCounts):
+        return tuple(dict.fromkeys([c for pair in rule.pairs for c in pair] + [rule.total]))
+    return ()
 
 
 def _blank(table: pd.DataFrame, hide: pd.Series, keys=()) -> pd.DataFrame:

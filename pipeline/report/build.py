@@ -61,32 +61,56 @@ def _clean_one(source: str, wave: int, path: str, config: str) -> None:
 
 
 def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> None:
-    """Execute, guard, then render: a chapter that leaks never reaches HTML (the executed notebook
-    is kept as <name>.LEAK.ipynb for the researcher, outside the published pages)."""
+    """Execute into a staging folder, guard every artefact, then publish them together.
+
+    A chapter's notebook, page, CSV tables and results rows are built outside reports/ and checked by
+    the output guard; only a clean run replaces the chapter's published outputs (all of them at once).
+    A leaking run publishes nothing: its outputs and the findings go to quarantine beside reports/,
+    and the last good report stays as it was."""
     import os
     import shutil
 
-    from pipeline.disclosure.guard import DisclosureError, scan_html, scan_notebook
+    from pipeline.disclosure.guard import DisclosureError, scan_csv, scan_html, scan_notebook, scan_results
     from pipeline.report.render import execute, to_html
-    tables = executed.parent.parent / "tables" / ch["name"]
-    if tables.exists():
-        shutil.rmtree(tables)
+    reports = executed.parent.parent
+    stage = reports.parent / ".staging" / reports.name / ch["name"]
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    tables, results = stage / "tables", stage / "results.parquet"
     os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
-    results = executed.parent.parent / "results" / f"{ch['name']}.parquet"
-    results.unlink(missing_ok=True)
     os.environ["INCLUSIEMONITOR_RESULTS"] = str(results)  # display.chapter writes the chapter's results rows
-    execute(NOTEBOOKS / ch["notebook"], executed, params)
-    leaks = scan_notebook(executed, k)
+    staged_nb, staged_html = stage / executed.name, stage / html.name
+    execute(NOTEBOOKS / ch["notebook"], staged_nb, params)
+    leaks = scan_notebook(staged_nb, k)
+    if not leaks:
+        to_html(staged_nb, staged_html, ch["title"])
+        leaks = scan_html(staged_html, k)  # the page as reviewers will read it
+        leaks += [x for p in sorted(tables.glob("*.csv")) for x in scan_csv(p, k)]
+        leaks += scan_results(results, k) if results.exists() else []
     if leaks:
-        os.replace(executed, executed.with_name(executed.stem + ".LEAK.ipynb"))
-        raise DisclosureError(leaks)
-    candidate = html.with_name(f".{html.stem}.candidate.html")
-    to_html(executed, candidate, ch["title"])
-    leaks = scan_html(candidate, k)  # the page as reviewers will read it
-    if leaks:
-        os.replace(candidate, executed.with_name(executed.stem + ".LEAK.html"))
-        raise DisclosureError(leaks)
-    os.replace(candidate, html)
+        quarantine = reports.parent / ".quarantaine" / reports.name / ch["name"]
+        if quarantine.exists():
+            shutil.rmtree(quarantine)
+        quarantine.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(stage, quarantine)
+        (quarantine / "BEVINDINGEN.txt").write_text("\n".join(map(str, leaks)) + "\n", encoding="utf-8")
+        raise DisclosureError([*leaks, f"niets gepubliceerd; uitvoer en bevindingen in quarantaine: {quarantine}"])
+    published_tables = reports / "tables" / ch["name"]
+    published_results = reports / "results" / f"{ch['name']}.parquet"
+    for target in (published_tables, published_results, executed, html):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    if published_tables.exists():
+        shutil.rmtree(published_tables)
+    if tables.exists():
+        os.replace(tables, published_tables)
+    if results.exists():
+        os.replace(results, published_results)
+    else:
+        published_results.unlink(missing_ok=True)
+    os.replace(staged_nb, executed)
+    os.replace(staged_html, html)
+    shutil.rmtree(stage, ignore_errors=True)
 
 
 def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> None:

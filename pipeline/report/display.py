@@ -62,7 +62,7 @@ def _fmt(v, decimals: int) -> str:
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def _export(df: pd.DataFrame, caption: str) -> None:
+def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> None:
     """Tidy CSV of every shown table (after suppression) when the report build asks for it."""
     import os
     import re
@@ -77,6 +77,10 @@ def _export(df: pd.DataFrame, caption: str) -> None:
     out = df.drop(columns=[c for c in ("onderdrukt",) if c in df.columns]).rename(columns=COLUMN_LABELS)
     out.to_csv(d / f"{n:02d}_{slug}.csv", index=False, sep=";", decimal=",", encoding="utf-8-sig",
                float_format="%.6g", na_rep=SUPPRESSED)
+    # which columns count persons, for the output guard (the table's own metadata, not its headers)
+    import json
+    (d / f"{n:02d}_{slug}.meta.json").write_text(json.dumps(
+        {"counts": [COLUMN_LABELS.get(c, c) for c in counts]}, ensure_ascii=False), encoding="utf-8")
     (d / f"{n:02d}_{slug}.caption").write_text(caption, encoding="utf-8")
 
 
@@ -88,7 +92,7 @@ def table(published: Published, caption: str = "", decimals: int = 2, percent: l
         raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
     df = published.table
     if export:
-        _export(df, caption)
+        _export(df, caption, published.counts)
     out = df.copy()
     for c in percent or []:
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
