@@ -85,6 +85,14 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     assert len(survey) > 50 and (survey["n"] >= 10).all()
     lvl = results[(results["chapter"] == "02_inclusie") & (results["statistic"] == "level")]
     assert set(lvl["indicator"]) == {"inclusion", "belonging", "authenticity"} and "niet_westers" in set(lvl["group"])
+    # the dashboard shows each indicator's own chapter correction, never a second one
+    dash = pd.read_csv(tmp_path / "reports" / "_dashboard" / "dashboard.csv")
+    tested = dash[dash["p"].notna()]
+    chapter_p = results[results["statistic"].isin(["gap_change", "change"])][["p", "p_bh"]].dropna()
+    assert len(tested) and all(((chapter_p["p"] - r.p).abs() < 1e-12).any() for r in tested.itertuples())
+    for r in tested.itertuples():
+        match = chapter_p[(chapter_p["p"] - r.p).abs() < 1e-12]
+        assert match["p_bh"].iloc[0] == pytest.approx(r.p_bh, rel=1e-9), r.indicator
     # a no-op rerun executes nothing
     before = {p: p.stat().st_mtime for p in (tmp_path / "reports").glob("*.html") if p.name != "index.html"}
     build(tmp_path / "report.yaml")

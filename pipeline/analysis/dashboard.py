@@ -2,19 +2,16 @@
 baseline, whether that change is significant after Benjamini-Hochberg, and whether it moves toward
 the goal. Feeds the first page of the report (index.html).
 
-Built from published estimates only (each survey indicator is published under the policy before it is
-used), so the dashboard itself has no small cells; its tests form one BH family."""
+Built from the published results of the chapters (reports/results/<chapter>.parquet), never from
+its own estimates: a gap change shows the chapter's own estimate, interval and BH-corrected p (its
+chapter's family), so the dashboard and the chapter can never disagree.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis import discrimination as D
-from pipeline.analysis import register as R
-from pipeline.analysis import trend as T
-from pipeline.analysis.load import survey_design
-from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish
-from pipeline.survey import stack
+from pipeline.disclosure.publish import NoSmallCells, Result
 
 SURVEY_GAPS = [  # (source, construct, dimension, group, Dutch label)
     ("nim", "inclusion", "herkomst_oud", "niet_westers", "Inclusiekloof niet-westerse migratieachtergrond"),
@@ -22,54 +19,63 @@ SURVEY_GAPS = [  # (source, construct, dimension, group, Dutch label)
     ("nim", "inclusion", "lhbtiq", "ja", "Inclusiekloof LHBTIQ+"),
     ("mto", "social_safety", "herkomst_oud", "niet_westers", "Kloof sociale veiligheid niet-westerse migratieachtergrond"),
 ]
+COLUMNS = ["indicator", "periode", "stand", "verandering", "ci_low", "ci_high", "p", "p_bh", "naar_doel", "eenheid"]
 
 
-def build(settings, policy: Policy) -> Result:
-    refs = settings["groups"]["reference"]
+def _one(results: pd.DataFrame, **where) -> pd.Series | None:
+    sel = results
+    for col, value in where.items():
+        sel = sel[sel[col].astype(str) == str(value)]
+    return None if sel.empty or bool(sel["suppressed"].iloc[0]) else sel.iloc[0]
+
+
+def build(results: pd.DataFrame, targets: dict) -> Result:
+    """Dashboard rows from the chapters' published results (one row per programme indicator)."""
     rows = []
-    stacks = {}
     for source, construct, dim, group, lab in SURVEY_GAPS:
-        waves = settings.waves(source)
-        if len(waves) < 2 or not all(w in settings.waves("register") for w in waves):
+        did = _one(results, source=source, statistic="gap_change", indicator=construct, dimension=dim, group=group)
+        if did is None:
             continue
-        if source not in stacks:
-            stacks[source] = stack({w: survey_design(settings, source, w)[0] for w in (waves[0], waves[-1])})
-        g = publish(T.gap_changes(stacks[source], construct, [dim], refs, [waves[0], waves[-1]]), policy).table
-        g = g[g["group"] == group]
-        if g.empty or g["onderdrukt"].iloc[0]:
+        base, last = did["waves"].split("-")
+        gap = {w: _one(results, chapter=did["chapter"], statistic="gap", waves=w, indicator=construct,
+                       dimension=dim, group=group) for w in (base, last)}
+        if any(g is None for g in gap.values()):
             continue
-        r = g.iloc[0]
-        gap_last, gap_base = r[f"gap_{waves[-1]}"], r[f"gap_{waves[0]}"]
-        rows.append({"indicator": lab, "periode": f"{waves[0]}–{waves[-1]}", "stand": gap_last,
-                     "verandering": r["did"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
-                     "naar_doel": bool(np.sign(r["did"]) == -np.sign(gap_base)), "eenheid": "schaalpunten"})
-    waves = settings.waves("discrimination")
-    if len(waves) >= 2 and all(w in settings.waves("register") for w in (waves[0], waves[-1])):
-        ds = {w: D.with_derived(survey_design(settings, "discrimination", w)[0]) for w in (waves[0], waves[-1])}
-        c = publish(D.change(stack(ds), ["ervaren_discriminatie"], [], waves[0], waves[-1]), policy).table.iloc[0]
-        rows.append({"indicator": "Ervaren discriminatie (12 mnd)", "periode": f"{waves[0]}–{waves[-1]}",
-                     "stand": c["repeat"], "verandering": c["change"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
-                     "p": c["p"], "naar_doel": bool(c["change"] < 0), "eenheid": "aandeel"})
-    t = settings["targets"]
-    years = [y for y in t["years"] if y in settings.waves("register")]
-    if years:
-        snaps = {y: pd.read_parquet(settings.processed_dir / f"register_{y}.parquet") for y in years}
-        st = R.target_status(R.target_table(snaps, classification=settings["register_monitor"]["classification"],
-                                            young_cutoff=settings["groups"]["young_cutoff"]), t)
-        first, last = st.iloc[0], st.iloc[-1]
-        for col, lab, goal in (("share_young", f"Aandeel jonger dan 35 (doel {t['share_under35']:.0%})", t["share_under35"]),
-                               ("share_div_12_14", f"Niet-westers in schaal 12–14 (doel {t['share_nonwestern_12_14']:.0%})",
-                                t["share_nonwestern_12_14"])):
-            ch = last[col] - first[col]
-            rows.append({"indicator": lab, "periode": f"{int(first['jaar'])}–{int(last['jaar'])}", "stand": last[col],
-                         "verandering": ch, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
-                         "naar_doel": bool(ch > 0) if last[col] < goal else True, "eenheid": "aandeel (telling)"})
+        rows.append({"indicator": lab, "periode": f"{base}–{last}", "stand": gap[last]["estimate"],
+                     "verandering": did["estimate"], "ci_low": did["ci_low"], "ci_high": did["ci_high"], "p": did["p"],
+                     "p_bh": did["p_bh"], "naar_doel": bool(np.sign(did["estimate"]) == -np.sign(gap[base]["estimate"])),
+                     "eenheid": "schaalpunten"})
+    c = _one(results, source="discrimination", statistic="change", indicator="ervaren_discriminatie", dimension="totaal")
+    if c is not None:
+        base, last = c["waves"].split("-")
+        level = _one(results, source="discrimination", statistic="share", waves=last, indicator="ervaren_discriminatie",
+                     dimension="totaal")
+        rows.append({"indicator": "Ervaren discriminatie (12 mnd)", "periode": f"{base}–{last}",
+                     "stand": level["estimate"], "verandering": c["estimate"], "ci_low": c["ci_low"],
+                     "ci_high": c["ci_high"], "p": c["p"], "p_bh": c["p_bh"], "naar_doel": bool(c["estimate"] < 0),
+                     "eenheid": "aandeel"})
+    city = results[(results["source"] == "register") & (results["table"] == "city")]
+    if len(city):
+        years = sorted(city["waves"].astype(int).unique())
+        first, last = str(years[0]), str(years[-1])
+
+        def share(code, year):
+            return _one(city, indicator=code, waves=year)["estimate"]
+        t = targets
+        for code, lab, goal in (("share_under_young_cutoff", f"Aandeel jonger dan 35 (doel {t['share_under35']:.0%})",
+                                 t["share_under35"]),
+                                ("share_diverse_12_14", f"Niet-westers in schaal 12–14 (doel "
+                                 f"{t['share_nonwestern_12_14']:.0%})", t["share_nonwestern_12_14"])):
+            now, change = share(code, last), share(code, last) - share(code, first)
+            rows.append({"indicator": lab, "periode": f"{first}–{last}", "stand": now, "verandering": change,
+                         "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan,
+                         "naar_doel": bool(change > 0) if now < goal else True, "eenheid": "aandeel (telling)"})
+        rel = share("relative_increase_diverse_12plus", last)
         rows.append({"indicator": f"Toename diversiteit vanaf schaal 12 (doel +{t['diversity_12plus_relative_increase']:.0%})",
-                     "periode": f"{int(first['jaar'])}–{int(last['jaar'])}", "stand": last["relative_change_12plus"],
-                     "verandering": last["relative_change_12plus"], "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
-                     "naar_doel": bool(last["relative_change_12plus"] > 0), "eenheid": "relatieve toename (telling)"})
-    return Result(pd.DataFrame(rows), NoSmallCells("composed of published estimates and organisation-wide shares"),
-                  family="dashboard")
+                     "periode": f"{first}–{last}", "stand": rel, "verandering": rel, "ci_low": np.nan, "ci_high": np.nan,
+                     "p": np.nan, "p_bh": np.nan, "naar_doel": bool(rel > 0), "eenheid": "relatieve toename (telling)"})
+    return Result(pd.DataFrame(rows, columns=COLUMNS), NoSmallCells(
+        "composed of the chapters' published results; p (BH) is each chapter's own correction"))
 
 
 def verdicts(dash: pd.DataFrame) -> pd.DataFrame:

@@ -29,8 +29,12 @@ TARGET_SHARES = {"share_under_young_cutoff": ("share_young", "n"), "share_divers
 def target_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
     """Results rows of a target table: each share per year (and per unit, e.g. directorate)."""
     where = ({"group": unit}, {"dimension": unit}) if unit else ({}, {})
-    return tuple(Tidy("share", {"estimate": share, "n": base, "waves": "jaar", **where[0]}, {"indicator": code, **where[1]})
-                 for code, (share, base) in TARGET_SHARES.items())
+    shares = tuple(Tidy("share", {"estimate": share, "n": base, "waves": "jaar", **where[0]}, {"indicator": code, **where[1]})
+                   for code, (share, base) in TARGET_SHARES.items())
+    if unit:
+        return shares
+    return shares + (Tidy("relative_change", {"estimate": "relative_change_12plus", "n": "n_12plus", "waves": "jaar"},
+                          {"indicator": "relative_increase_diverse_12plus"}),)
 
 DIVERSE = {"old": ("herkomst_oud", "niet_westers"), "cbs": ("herkomst_cbs", "buiten_europa")}
 BAND_ORDER = ["<=9", "10-11", "12-14", "15+"]

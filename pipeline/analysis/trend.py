@@ -172,7 +172,10 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                          "n_min": n_min, "reference_key": str(ref)})
     return Result(pd.DataFrame(rows), Estimates(n=("n_min",), sizes=wave_sizes(stacked, dims, waves, wave_col),
                                                 reference="reference_key"), family=family,
-                  tidy=(Tidy("gap_change", {"estimate": "did", "reference": "reference_key", "n": "n_min"},
+                  tidy=(*(Tidy("gap", {"estimate": f"gap_{w}", "reference": "reference_key"},
+                               {"waves": str(w), "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
+                                "p_bh": np.nan, "n": np.nan}) for w in (base, last)),
+                        Tidy("gap_change", {"estimate": "did", "reference": "reference_key", "n": "n_min"},
                              {"waves": f"{base}-{last}"}),
                         Tidy("adjusted_gap_change", {"estimate": "did_adjusted", "p": "p_adjusted",
                                                      "reference": "reference_key", "n": "n_min"},

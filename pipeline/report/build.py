@@ -194,11 +194,14 @@ def chapter_specs(settings: Settings) -> list[dict]:
     return specs
 
 
-def chapter_parameters(ch: dict, settings: Settings, years: list[int] | None = None) -> dict:
+def chapter_parameters(ch: dict, settings: Settings, years: list[int] | None = None,
+                       available: list[str] | None = None) -> dict:
     # the disclosure threshold is not a parameter: every chapter reads it from the config itself
     params = {"config_path": str(settings.path.relative_to(ROOT) if settings.path.is_relative_to(ROOT) else settings.path)}
     if years:
         params["survey_years"] = sorted(years)
+    if ch.get("uses"):  # only chapters of this run: a result left by an earlier, wider run is never shown
+        params["uses"] = [u for u in ch["uses"] if u in (available or ch["uses"])]
     params.update(ch.get("parameters", {}))
     return params
 
@@ -212,13 +215,18 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     for ch in specs:
         reads = ch.get("reads", ch.get("needs", []))
         deps = [c for c in cleaned if reads == "all" or c.source in reads]
-        params = chapter_parameters(ch, settings, years)
+        params = chapter_parameters(ch, settings, years, [c["name"] for c in specs])
         executed = reports / "notebooks" / f"{ch['name']}.ipynb"
         html = reports / f"{ch['name']}.html"
+        results = reports / "results" / f"{ch['name']}.parquet"
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html, settings.min_cell_size),
-                          [executed, html], reports / ".state" / f"{ch['name']}.json",
+                          [executed, html, results], reports / ".state" / f"{ch['name']}.json",
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1))))
+    # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
+    names = {s.name for s in steps}
+    for step, ch in zip(steps, specs):
+        step.deps += [u for u in ch.get("uses", []) if u in names]
     return steps
 
 
