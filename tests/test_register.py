@@ -73,3 +73,20 @@ def test_small_directorate_is_suppressed_and_not_derivable(snaps):
             assert np.all(np.isnan(s[den].to_numpy(float)[raw[den].to_numpy(float) < 10]))
     audit = sup[sup["directie_code"] == "D40"]
     assert audit["div_12plus"].isna().all() and audit["share_div_12plus"].isna().all()
+
+
+def test_unknown_origin_leaves_the_denominator_and_is_reported():
+    """A hand-made register: 20 staff in scale 12-14, 4 non-western, 4 of unknown origin."""
+    n = 20
+    df = pd.DataFrame({"salarisschaal": [13] * n, "leeftijd": [40] * n, "pseudo_id": [f"p{i}" for i in range(n)],
+                       "herkomst_oud": ["niet_westers"] * 4 + [None] * 4 + ["nederlands"] * 12,
+                       "schaalband": ["12-14"] * n, "directie_code": ["D01"] * n})
+    t = reg.target_table({2024: df})
+    row = t.iloc[0]
+    assert row["known_12_14"] == 16 and row["unknown_12_14"] == 4
+    assert row["share_div_12_14"] == pytest.approx(4 / 16)            # not 4 / 20
+    st = reg.target_status(t, TARGETS).iloc[0]
+    assert st["needed_div_12_14"] == np.ceil(0.30 * 16 - 4)           # intake on the known-origin base
+    unknown = publish(reg.unknown_origin(t, {2024: df}), POLICY).table
+    assert unknown["onderdrukt"].all()                                # 4 persons: a count below k is hidden
+    assert reg.pipeline_representation({2024: df}).table.set_index("schaalband").loc["12-14", "aandeel"] == 0.25

@@ -22,8 +22,8 @@ from pipeline.disclosure.publish import Estimates, LinkedCounts, Rates, Result
 from pipeline.results import Tidy
 
 # the target shares of the register tables as results rows: indicator code -> (share column, base column)
-TARGET_SHARES = {"share_under_young_cutoff": ("share_young", "n"), "share_diverse_12_14": ("share_div_12_14", "n_12_14"),
-                 "share_diverse_12plus": ("share_div_12plus", "n_12plus")}
+TARGET_SHARES = {"share_under_young_cutoff": ("share_young", "n"), "share_diverse_12_14": ("share_div_12_14", "known_12_14"),
+                 "share_diverse_12plus": ("share_div_12plus", "known_12plus")}
 
 
 def target_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
@@ -40,35 +40,44 @@ DIVERSE = {"old": ("herkomst_oud", "niet_westers"), "cbs": ("herkomst_cbs", "bui
 BAND_ORDER = ["<=9", "10-11", "12-14", "15+"]
 
 
-def _diverse(df: pd.DataFrame, classification: str) -> pd.Series:
+def _diverse(df: pd.DataFrame, classification: str) -> tuple[pd.Series, pd.Series]:
+    """(in the diverse group, origin known): unknown origin is neither diverse nor not diverse."""
     col, level = DIVERSE[classification]
-    return df[col].astype("object") == level
+    origin = df[col].astype("object")
+    return origin == level, origin.notna()
 
 
 def target_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "old", young_cutoff: int = 35,
                  by: str | None = None) -> pd.DataFrame:
-    """Counts and shares per year (and per `by`, e.g. directie_code): the raw material of the targets."""
+    """Counts and shares per year (and per `by`, e.g. directie_code): the raw material of the targets.
+
+    Staff whose origin is unknown leave the denominator of the diversity shares (`known_*`) and are
+    counted separately (`unknown_*`): counting them as 'not diverse' would bias every share down."""
     rows = []
     for year, df in sorted(snapshots.items()):
-        div = _diverse(df, classification)
+        div, known = _diverse(df, classification)
         scale = pd.to_numeric(df["salarisschaal"], errors="coerce")
         frame = pd.DataFrame({
             "key": df[by].astype(str) if by else "gemeente",
             "young": pd.to_numeric(df["leeftijd"], errors="coerce") < young_cutoff,
-            "s1214": scale.between(12, 14), "s12": scale >= 12, "div": div})
+            "s1214": scale.between(12, 14), "s12": scale >= 12, "div": div, "known": known})
         g = frame.groupby("key")
         agg = pd.DataFrame({
             "n": g.size(), "n_young": g["young"].sum(),
             "n_12_14": g["s1214"].sum(), "div_12_14": g.apply(lambda x: (x["div"] & x["s1214"]).sum(), include_groups=False),
             "n_12plus": g["s12"].sum(), "div_12plus": g.apply(lambda x: (x["div"] & x["s12"]).sum(), include_groups=False),
+            "known_12_14": g.apply(lambda x: (x["known"] & x["s1214"]).sum(), include_groups=False),
+            "known_12plus": g.apply(lambda x: (x["known"] & x["s12"]).sum(), include_groups=False),
         }).reset_index().rename(columns={"key": by or "niveau"})
+        agg["unknown_12_14"] = agg["n_12_14"] - agg["known_12_14"]
+        agg["unknown_12plus"] = agg["n_12plus"] - agg["known_12plus"]
         agg.insert(0, "jaar", year)
         rows.append(agg)
     out = pd.concat(rows, ignore_index=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share_young"] = out["n_young"] / out["n"]
-        out["share_div_12_14"] = out["div_12_14"] / out["n_12_14"]
-        out["share_div_12plus"] = out["div_12plus"] / out["n_12plus"]
+        out["share_div_12_14"] = out["div_12_14"] / out["known_12_14"]
+        out["share_div_12plus"] = out["div_12plus"] / out["known_12plus"]
     return out
 
 
@@ -76,7 +85,8 @@ def target_status(table: pd.DataFrame, targets: dict, *, key: str = "niveau") ->
     """Distance to each target and the net intake needed (headcount held constant).
 
     Net intake needed for a share target T among n staff with d in the group: ceil(T*n - d) more
-    group members replacing others. The +25% target compares the baseline and target year shares.
+    group members replacing others; for the diversity targets n is the staff of known origin. The +25%
+    target compares the baseline and target year shares.
     """
     base_year, target_year = targets["baseline_year"], targets["target_year"]
     out = table.copy()
@@ -84,13 +94,13 @@ def target_status(table: pd.DataFrame, targets: dict, *, key: str = "niveau") ->
     out["gap_young"] = out["share_young"] - targets["share_under35"]
     out["needed_young"] = np.ceil(targets["share_under35"] * out["n"] - out["n_young"]).clip(lower=0)
     out["target_div_12_14"] = targets["share_nonwestern_12_14"]
-    out["needed_div_12_14"] = np.ceil(targets["share_nonwestern_12_14"] * out["n_12_14"] - out["div_12_14"]).clip(lower=0)
+    out["needed_div_12_14"] = np.ceil(targets["share_nonwestern_12_14"] * out["known_12_14"] - out["div_12_14"]).clip(lower=0)
     base = out[out["jaar"] == base_year].set_index(key)["share_div_12plus"]
     out["baseline_div_12plus"] = out[key].map(base)
     out["relative_change_12plus"] = out["share_div_12plus"] / out["baseline_div_12plus"] - 1
     goal = out["baseline_div_12plus"] * (1 + targets["diversity_12plus_relative_increase"])
     out["target_div_12plus"] = goal
-    out["needed_div_12plus"] = np.ceil(goal * out["n_12plus"] - out["div_12plus"]).clip(lower=0)
+    out["needed_div_12plus"] = np.ceil(goal * out["known_12plus"] - out["div_12plus"]).clip(lower=0)
     out["target_year"] = target_year
     return out
 
@@ -149,19 +159,36 @@ def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: 
     Disclosure: a band with fewer than k staff is not shown."""
     rows = []
     for year, df in sorted(snapshots.items()):
-        div = _diverse(df, classification)
+        div, known = _diverse(df, classification)
         for band in BAND_ORDER:
             m = df["schaalband"].astype(str) == band
-            rows.append({"jaar": year, "schaalband": band, "n": int(m.sum()), "n_divers": int((div & m).sum())})
+            rows.append({"jaar": year, "schaalband": band, "n": int(m.sum()), "n_divers": int((div & m).sum()),
+                         "n_bekend": int((known & m).sum())})
     out = pd.DataFrame(rows)
-    out["aandeel"] = out["n_divers"] / out["n"]
+    out["aandeel"] = out["n_divers"] / out["n_bekend"]  # unknown origin is left out of the share
     return Result(out, Estimates(keys=("jaar",)),
                   tidy=(Tidy("share", {"estimate": "aandeel", "group": "schaalband", "waves": "jaar"},
                              {"indicator": f"share_diverse_{classification}", "dimension": "schaalband"}),))
 
 
-DIRECTORATE_PAIRS = (("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("div_12_14", "n_12_14"),
-                     ("div_12plus", "n_12plus"))
+DIRECTORATE_PAIRS = (("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("div_12_14", "known_12_14"),
+                     ("div_12plus", "known_12plus"), ("unknown_12_14", "n_12_14"), ("unknown_12plus", "n_12plus"))
+
+
+def unknown_origin(table: pd.DataFrame, snapshots: dict[int, pd.DataFrame], classification: str = "old") -> Result:
+    """Staff of unknown origin per year, overall and in the target bands (register counts, rule `Rates`)."""
+    col, _ = DIVERSE[classification]
+    rows = []
+    for _, r in table.iterrows():
+        total = int(snapshots[r["jaar"]][col].isna().sum())
+        for label, count, base in (("alle medewerkers", total, r["n"]), ("schaal 12–14", r["unknown_12_14"], r["n_12_14"]),
+                                   ("vanaf schaal 12", r["unknown_12plus"], r["n_12plus"])):
+            rows.append({"jaar": int(r["jaar"]), "groep": label, "aantal": int(count), "noemer": int(base),
+                         "aandeel": count / base if base else np.nan})
+    return Result(pd.DataFrame(rows, columns=["jaar", "groep", "aantal", "noemer", "aandeel"]),
+                  Rates("aantal", "noemer", columns=("aandeel",)),
+                  tidy=(Tidy("share", {"estimate": "aandeel", "waves": "jaar", "category": "groep", "n": "noemer"},
+                             {"indicator": "unknown_origin"}),))
 
 
 def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
@@ -170,7 +197,9 @@ def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
     return Result(table, LinkedCounts(
         unit=key, pairs=DIRECTORATE_PAIRS,
         shares={"n_young": "share_young", "div_12_14": "share_div_12_14", "div_12plus": "share_div_12plus"},
-        depends={"n_12_14": ("div_12_14", "share_div_12_14"), "n_12plus": ("div_12plus", "share_div_12plus")}),
+        depends={"n_12_14": ("div_12_14", "share_div_12_14", "known_12_14", "unknown_12_14"),
+                 "n_12plus": ("div_12plus", "share_div_12plus", "known_12plus", "unknown_12plus"),
+                 "unknown_12_14": ("known_12_14",), "unknown_12plus": ("known_12plus",)}),
         tidy=target_tidy(key))
 
 

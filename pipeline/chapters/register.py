@@ -40,6 +40,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                        tidy=reg.target_tidy()),
         "dir": reg.by_directorate(per_dir),
         "rates": rates,
+        "unknown": reg.unknown_origin(city, snaps, classification),
         "pipeline": reg.pipeline_representation(snaps, classification),
         "benchmark": Result(reg.benchmark_table(snaps[max(years)], settings["benchmark"], col), NoSmallCells(
             "shares of the whole workforce per origin group next to the labour force"),
@@ -68,6 +69,11 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                                       "needed_young": "nodig: jongeren", "needed_div_12_14": "nodig: schaal 12–14",
                                       "needed_div_12plus": "nodig: 12+"}),
              "Stand en benodigde netto-instroom (bij gelijke omvang)", decimals=3)
+    if pub["unknown"].table["aantal"].fillna(1).gt(0).any():
+        ch.text("Medewerkers van wie de herkomst onbekend is, tellen niet mee in de aandelen met een migratieachtergrond "
+                "(ook niet als 'geen migratieachtergrond'); de benodigde instroom is berekend op wie een bekende "
+                "herkomst heeft.")
+        ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", decimals=3)
     ch.heading("Per directie (laatste jaar)")
     names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first()
     ch.table(by_dir.view(rows=by_dir.table["jaar"] == max(years), columns=list(DIRECTORATE_COLUMNS),
