@@ -10,14 +10,13 @@ df.residual (rows used minus strata minus coefficients plus one).
 """
 from __future__ import annotations
 
-import ast
-import re
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.survey.variance import Calibration, make_strata, stratified_covariance, stratified_variance
+from pipeline.survey.formula import design_matrices
+from pipeline.survey.variance import (LONELY_PSU, Calibration, design_covariance, difference_variance,
+                                      domain_variance, make_strata)
 
 NOTE_FEW = "te weinig waarnemingen voor een interval"
 NOTE_CONST = "geen variatie in deze groep"
@@ -33,55 +32,6 @@ def _as_list(by) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-# C(col) or C(col, Treatment(<literal>)): the categorical terms _model_frame hands to patsy pre-coded
-_C_TERM = re.compile(r"C\(\s*([A-Za-z_]\w*)\s*(?:,\s*Treatment\(([^()]*)\))?\s*\)")
-
-
-def _model_frame(df: pd.DataFrame, formula: str) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """The formula's columns in a form patsy handles quickly and correctly.
-
-    Returns (data, formula, names): patsy cannot handle pandas' nullable dtypes (pd.NA), so numbers
-    become float. Each `C(col)` / `C(col, Treatment(ref))` term becomes a pandas Categorical with the
-    level order patsy would choose (sorted, the reference first), passed bare: patsy inspects a
-    C()-wrapped column value by value, which dominated the report's run time. `names` maps the
-    stand-in names back, so coefficient names are exactly patsy's own."""
-    out, names = {}, {}
-
-    def precode(m: re.Match) -> str:
-        col, ref = m.group(1), m.group(2)
-        if col not in df.columns:
-            return m.group(0)
-        s = df[col]
-        values = s.astype(object).where(s.notna(), None)
-        try:
-            levels = list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else sorted(values.dropna().unique())
-            if ref is not None:
-                r = ast.literal_eval(ref.strip())
-                if r not in levels:
-                    return m.group(0)  # let patsy report the unknown reference level
-                levels = [r] + [v for v in levels if v != r]
-        except (TypeError, ValueError, SyntaxError):
-            return m.group(0)
-        stand_in = f"_cat{len(names)}_"
-        out[stand_in] = pd.Categorical(values, categories=levels)
-        names[stand_in] = m.group(0)
-        return stand_in
-
-    formula = _C_TERM.sub(precode, formula)
-    for c in df.columns:
-        if not re.search(r"(?<![\w.])" + re.escape(str(c)) + r"(?![\w.])", formula):
-            continue
-        s = df[c]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            pass
-        elif pd.api.types.is_extension_array_dtype(s) and (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            s = s.astype(float)
-        elif pd.api.types.is_extension_array_dtype(s):
-            s = s.astype(object).where(s.notna(), np.nan)
-        out[c] = s
-    return pd.DataFrame(out, index=df.index), formula, names
-
-
 class SurveyDesign:
     """Stratified element design with optional FPC and calibration.
 
@@ -93,6 +43,7 @@ class SurveyDesign:
     def __init__(self, data: pd.DataFrame, weights: str | None = None, strata: str | None = None,
                  fpc: str | None = None, *, lonely_psu: str = "fail", level: float = 0.95,
                  _calibration: Calibration | None = None, _weights_array: np.ndarray | None = None):
+        _check_options(lonely_psu, level)
         self.data = data.reset_index(drop=True)
         n = len(self.data)
         if n == 0:
@@ -164,36 +115,6 @@ class SurveyDesign:
         labels = key.assign(_c=codes)[codes >= 0].drop_duplicates("_c").sort_values("_c")
         return codes, labels.drop(columns="_c").reset_index(drop=True)
 
-    def _domain_var(self, u_own: np.ndarray, codes: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-domain variance of totals of u (u_own: the row's value in its own domain, 0 elsewhere).
-
-        Returns (variance, stratum sums s1 [H x D], stratum sums of squares s2 [H x D]).
-        """
-        H = self.strata.n_strata
-        if self.calibration is None:
-            ok = codes >= 0
-            flat = self.strata.codes[ok] * D + codes[ok]
-            s1 = np.bincount(flat, weights=u_own[ok], minlength=H * D).reshape(H, D)
-            s2 = np.bincount(flat, weights=u_own[ok] ** 2, minlength=H * D).reshape(H, D)
-            ss = s2 - s1 ** 2 / self.strata.n_h[:, None]
-            lonely = self.strata.n_h < 2
-            if lonely.any():
-                if self.lonely_psu == "adjust":
-                    grand = s1.sum(axis=0) / self.strata.n_h.sum()
-                    ss[lonely] = (s1[lonely] - grand) ** 2
-                else:
-                    ss[lonely] = 0.0
-            return (self.strata.scale_h[:, None] * ss).sum(axis=0), s1, s2
-        U = self._dense(u_own, codes, D)
-        return stratified_variance(self.calibration.residuals(U), self.strata, self.lonely_psu), None, None
-
-    @staticmethod
-    def _dense(u_own, codes, D):
-        U = np.zeros((len(u_own), D))
-        ok = codes >= 0
-        U[np.flatnonzero(ok), codes[ok]] = u_own[ok]
-        return U
-
     def _df_domains(self, valid: np.ndarray, codes: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
         """(n_d, df_d): respondents with a valid value, and domain respondents minus strata represented."""
         n_d = np.bincount(codes[valid & (codes >= 0)], minlength=D)
@@ -220,9 +141,10 @@ class SurveyDesign:
         """Weighted mean per domain with linearised SE, t interval on the domain df, and deff
         (as svymean(deff=TRUE): design variance over SRS-without-replacement variance)."""
         y = self._numeric(var)
-        return self._mean(y, by)
+        return self._mean(y, by)[0]
 
-    def _mean(self, y, by):
+    def _mean(self, y, by) -> tuple[pd.DataFrame, dict]:
+        """(estimates per domain of `by`, the parts compare() builds on)."""
         codes, labels = self._domains(by)
         D = len(labels)
         w = self.w
@@ -233,15 +155,15 @@ class SurveyDesign:
         with np.errstate(invalid="ignore", divide="ignore"):
             m = T / W
             u = np.where(valid, w * (np.nan_to_num(y) - m[c]) / W[c], 0.0)
-        var, _, _ = self._domain_var(u, np.where(valid, codes, -1), D)
+        var = domain_variance(u, np.where(valid, codes, -1), D, self.strata, self.lonely_psu, self.calibration)
         n_d, df_d = self._df_domains(valid, codes, D)
         with np.errstate(invalid="ignore", divide="ignore"):
             dev2 = np.bincount(c[valid], weights=(w * (np.nan_to_num(y) - m[c]) ** 2)[valid], minlength=D)
             s2 = dev2 / W * n_d / (n_d - 1)
             vsrs = s2 * (W - n_d) / (W * n_d)
             deff = var / vsrs
-        self._last_parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2)
-        return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff)
+        parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2)
+        return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff), parts
 
     def proportion(self, var: str, by=None) -> pd.DataFrame:
         """Share with var == 1; interval on the logit scale as svyciprop(method = "logit")."""
@@ -249,7 +171,7 @@ class SurveyDesign:
         vals = np.unique(y[~np.isnan(y)])
         if not np.isin(vals, [0, 1]).all():
             raise DesignError(f"proportion('{var}'): expected values 0/1 (or missing), found {vals[:8].tolist()}")
-        out = self._mean(y, by)
+        out = self._mean(y, by)[0]
         p, se = out["estimate"].to_numpy(), out["se"].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = np.log(p / (1 - p))
@@ -271,7 +193,7 @@ class SurveyDesign:
         c = np.where(valid, codes, 0)
         u = np.where(valid, self.w * np.nan_to_num(y), 0.0)
         T = np.bincount(c[valid], weights=u[valid], minlength=D)
-        var_, _, _ = self._domain_var(u, np.where(valid, codes, -1), D)
+        var_ = domain_variance(u, np.where(valid, codes, -1), D, self.strata, self.lonely_psu, self.calibration)
         n_d, df_d = self._df_domains(valid, codes, D)
         W = np.bincount(c[valid], weights=self.w[valid], minlength=D)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -295,8 +217,7 @@ class SurveyDesign:
 
         cols, wcols = _as_list(by), _as_list(within)
         y = self._numeric(var)
-        est = self._mean(y, wcols + cols)
-        parts = self._last_parts
+        est, parts = self._mean(y, wcols + cols)
         ref = reference if isinstance(reference, tuple) else (reference,)
         match = np.ones(len(est), dtype=bool)
         for c, r in zip(cols, ref):
@@ -312,17 +233,7 @@ class SurveyDesign:
         keep = (r >= 0) & (r != np.arange(D))
         r = np.where(r >= 0, r, np.arange(D))  # placeholder for domains without a reference; dropped below
         codes, u = parts["codes"], parts["u"]
-        if self.calibration is None:
-            _, s1, s2 = self._domain_var(u, codes, D)
-            n_h = self.strata.n_h[:, None]
-            ss = (s2 + s2[:, r]) - (s1 - s1[:, r]) ** 2 / n_h
-            lonely = self.strata.n_h < 2
-            if lonely.any():
-                ss[lonely] = 0.0 if self.lonely_psu != "adjust" else ((s1 - s1[:, r])[lonely] - (s1 - s1[:, r]).sum(0) / n_h.sum()) ** 2
-            var_diff = (self.strata.scale_h[:, None] * ss).sum(axis=0)
-        else:
-            U = self._dense(u, codes, D)
-            var_diff = stratified_variance(self.calibration.residuals(U - U[:, r]), self.strata, self.lonely_psu)
+        var_diff = difference_variance(u, codes, r, self.strata, self.lonely_psu, self.calibration)
         valid = codes >= 0
         H = self.strata.n_strata
         present = np.bincount(self.strata.codes[valid] * D + codes[valid], minlength=H * D).reshape(H, D) > 0
@@ -359,7 +270,6 @@ class SurveyDesign:
     def glm(self, formula: str, family: str = "gaussian") -> pd.DataFrame:
         """Survey-weighted GLM (svyglm): point estimates from weighted IRLS, sandwich variance from the
         design (Binder 1983). family 'gaussian' (identity) or 'binomial' (logit; as quasibinomial)."""
-        import patsy
         from statsmodels.genmod import families
         from statsmodels.genmod.generalized_linear_model import GLM  # not statsmodels.api: 0.3 s less per kernel
 
@@ -367,15 +277,8 @@ class SurveyDesign:
                "quasibinomial": families.Binomial()}.get(family)
         if fam is None:
             raise DesignError(f"glm: family must be 'gaussian' or 'binomial', got {family!r}")
-        data, coded, names = _model_frame(self.data, formula)
-        data = data.assign(_row=np.arange(len(self.w)))
-        y, X = patsy.dmatrices(coded, data, return_type="dataframe", NA_action="drop")
-        terms = list(X.columns)
-        for stand_in, original in names.items():
-            terms = [t.replace(stand_in + "[", original + "[") for t in terms]
-        rows = data.loc[X.index, "_row"].to_numpy()
+        yv, Xv, terms, rows = design_matrices(self.data, formula)
         w = self.w[rows]
-        yv, Xv = y.to_numpy()[:, 0], X.to_numpy()
         if family == "gaussian":  # identity link: IRLS is weighted least squares, solved in one step
             sw = np.sqrt(w)
             beta, _, rank, _ = np.linalg.lstsq(Xv * sw[:, None], yv * sw, rcond=None)
@@ -393,9 +296,7 @@ class SurveyDesign:
         Ainv = np.linalg.inv(A)
         est = np.zeros((len(self.w), Xv.shape[1]))
         est[rows] = (Xv * (w * (yv - mu))[:, None]) @ Ainv
-        if self.calibration is not None:
-            est = self.calibration.residuals(est)
-        V = stratified_covariance(est, self.strata, self.lonely_psu)
+        V = design_covariance(est, self.strata, self.lonely_psu, self.calibration)
         se = np.sqrt(np.diag(V))
         used = np.zeros(len(self.w), dtype=bool)
         used[rows] = True
@@ -426,9 +327,7 @@ class SurveyDesign:
         mm[np.flatnonzero(ok), cell[ok]] = 1.0
         p = (mm * w[:, None]).sum(axis=0) / Wt
         U = np.where(ok[:, None], (mm - p) * (w / Wt)[:, None], 0.0)
-        if self.calibration is not None:
-            U = self.calibration.residuals(U)
-        V = stratified_covariance(U, self.strata, self.lonely_psu)
+        V = design_covariance(U, self.strata, self.lonely_psu, self.calibration)
         rows = np.tile(np.arange(nr), nc)
         cols = np.repeat(np.arange(nc), nr)
         X1 = np.column_stack([np.ones(K), *(rows == i for i in range(1, nr)), *(cols == j for j in range(1, nc))]).astype(float)
@@ -477,6 +376,13 @@ class SurveyDesign:
     @property
     def weights(self) -> pd.Series:
         return pd.Series(self.w, index=self.data.index, name="w")
+
+
+def _check_options(lonely_psu, level) -> None:
+    if lonely_psu not in LONELY_PSU:
+        raise DesignError(f"lonely_psu must be one of {', '.join(map(repr, LONELY_PSU))}; got {lonely_psu!r}")
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise DesignError(f"level must be a confidence level between 0 and 1 (e.g. 0.95); got {level!r}")
 
 
 def stack(designs: dict, label: str = "golf") -> SurveyDesign:
