@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.survey.formula import design_matrices
+from pipeline.survey.result import GLMResult
 from pipeline.survey.variance import (LONELY_PSU, Calibration, design_covariance, difference_variance,
                                       domain_variance, make_strata)
 
@@ -267,9 +268,10 @@ class SurveyDesign:
         out["note"] = np.where(out["df"] < 1, NOTE_FEW, "")
         return out
 
-    def glm(self, formula: str, family: str = "gaussian") -> pd.DataFrame:
+    def glm(self, formula: str, family: str = "gaussian") -> GLMResult:
         """Survey-weighted GLM (svyglm): point estimates from weighted IRLS, sandwich variance from the
-        design (Binder 1983). family 'gaussian' (identity) or 'binomial' (logit; as quasibinomial)."""
+        design (Binder 1983). family 'gaussian' (identity) or 'binomial' (logit; as quasibinomial).
+        The result reads as the tidy coefficient table and carries `vcov` and `contrast()`."""
         from statsmodels.genmod import families
         from statsmodels.genmod.generalized_linear_model import GLM  # not statsmodels.api: 0.3 s less per kernel
 
@@ -297,15 +299,10 @@ class SurveyDesign:
         est = np.zeros((len(self.w), Xv.shape[1]))
         est[rows] = (Xv * (w * (yv - mu))[:, None]) @ Ainv
         V = design_covariance(est, self.strata, self.lonely_psu, self.calibration)
-        se = np.sqrt(np.diag(V))
         used = np.zeros(len(self.w), dtype=bool)
         used[rows] = True
         df_res = int(used.sum() - len(np.unique(self.strata.codes[used])) + 1 - Xv.shape[1])
-        t = beta / se
-        half = self._t(df_res) * se
-        return pd.DataFrame({"term": terms, "estimate": beta, "se": se, "t": t,
-                             "p": 2 * stats.t.sf(np.abs(t), max(df_res, 1)),
-                             "ci_low": beta - half, "ci_high": beta + half, "df": df_res, "n": int(used.sum())})
+        return GLMResult(terms, beta, V, df_res, int(used.sum()), self.level, formula=formula, family=family)
 
     def chisq(self, a: str, b: str) -> pd.DataFrame:
         """Rao-Scott second-order corrected F test of independence, as svychisq(statistic = "F")."""
