@@ -12,10 +12,7 @@ from conftest import weighted_waves
 @pytest.fixture(scope="module")
 def designs(demo_full, tmp_path_factory):
     result = weighted_waves(demo_full, "discrimination", (2024, 2026), tmp_path_factory.mktemp("disc"))
-    for d in result.values():
-        d.data = D.add_derived(d.data)
-        d._domain_cache = {}
-    return result
+    return {w: D.with_derived(d) for w, d in result.items()}
 
 
 def test_planted_prevalences_recovered(designs, truth_full):

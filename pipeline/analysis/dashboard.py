@@ -43,9 +43,7 @@ def build(settings, k: int) -> pd.DataFrame:
     if len(waves) >= 2 and all(w in settings.waves("register") for w in (waves[0], waves[-1])):
         ds = {}
         for w in (waves[0], waves[-1]):
-            d = survey_design(settings, "discrimination", w)[0]
-            d.data = D.add_derived(d.data)
-            ds[w] = d
+            ds[w] = D.with_derived(survey_design(settings, "discrimination", w)[0])
         c = D.change(stack(ds), ["ervaren_discriminatie"], [], waves[0], waves[-1], k).iloc[0]
         rows.append({"indicator": "Ervaren discriminatie (12 mnd)", "periode": f"{waves[0]}–{waves[-1]}",
                      "stand": c["repeat"], "verandering": c["change"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],

@@ -53,6 +53,14 @@ def add_derived(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def with_derived(design: SurveyDesign) -> SurveyDesign:
+    """A new design with add_derived's columns (the given design is left as it is)."""
+    data = design.data
+    derived = add_derived(data)
+    return design.update(**{c: derived[c] for c in derived.columns
+                            if c not in data or derived[c].dtype != data[c].dtype or not derived[c].equals(data[c])})
+
+
 def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str], k: int) -> pd.DataFrame:
     """Shares (logit intervals) overall and per group; groups hidden by the disclosure rules are blanked."""
     return level_table(design, indicators, dims, k, estimator="proportion", name="indicator")
