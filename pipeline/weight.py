@@ -66,6 +66,5 @@ def weighted_design(survey: pd.DataFrame, register: pd.DataFrame, *, strata: str
               "kish_deff": float(len(g) * (design.w ** 2).sum() / design.w.sum() ** 2),
               "margins_used": list(pops), "margins_dropped": dropped}
     # keep original missing values for analysis: the 'onbekend' category exists only for weighting
-    design.data = design.data.assign(**{v: survey[v].reset_index(drop=True) for v in margins})
-    design._domain_cache = {}
+    design = design.update(**{v: survey[v].reset_index(drop=True) for v in margins})
     return design, report

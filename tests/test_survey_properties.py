@@ -137,14 +137,12 @@ def test_compare_within_equals_one_comparison_per_level(seed, calibrated, var):
     together = d.compare(var, by="t", reference="t0", within="g").set_index("g")
     data = d.data
     for lv in sorted(df["g"].unique()):
-        d.data = data.assign(_y=data[var].where(data["g"] == lv))
-        d._domain_cache = {}
-        one = d.compare("_y", by="t", reference="t0").iloc[0]
+        one = d.update(_y=data[var].where(data["g"] == lv)).compare("_y", by="t", reference="t0").iloc[0]
+        dom = d.subset(data["g"] == lv).compare(var, by="t", reference="t0").iloc[0]
         row = together.loc[lv]
         for col in ("estimate", "ref_estimate", "difference", "se", "df", "p", "ci_low", "ci_high", "cohens_d", "n", "n_ref"):
             assert row[col] == pytest.approx(one[col], rel=1e-9, abs=1e-12), (lv, col)
-    d.data = data
-    d._domain_cache = {}
+            assert dom[col] == pytest.approx(one[col], rel=1e-9, abs=1e-12), (lv, col)
 
 
 # --- coverage ------------------------------------------------------------------------------------

@@ -53,15 +53,11 @@ def add_derived(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_derived(design: SurveyDesign) -> SurveyDesign:
-    """The design with the population-level indicators of `add_derived` (a new design)."""
-    derived = add_derived(design.data)
-    changed = {c: derived[c] for c in derived.columns
-               if c not in design.data.columns or not derived[c].equals(design.data[c])}
-    if hasattr(design, "update"):
-        return design.update(**changed)
-    design.data = derived  # TEMPORARY until the immutable design lands
-    design._domain_cache = {}
-    return design
+    """A new design with add_derived's columns (the given design is left as it is)."""
+    data = design.data
+    derived = add_derived(data)
+    return design.update(**{c: derived[c] for c in derived.columns
+                            if c not in data or derived[c].dtype != data[c].dtype or not derived[c].equals(data[c])})
 
 
 def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str]) -> Result:

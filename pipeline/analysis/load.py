@@ -25,6 +25,6 @@ def survey_design(settings: Settings, source: str, wave: int | None = None):
     # Small categories merged for publication (config disclosure.merge); the design's strata are kept.
     for col, spec in ((settings.raw.get("disclosure") or {}).get("merge") or {}).items():
         if col in design.data:
-            design.data = merge_small(design.data, col, spec["min_size"], spec.get("into", "overig"))
-            design._domain_cache = {}
+            merged = merge_small(design.data, col, spec["min_size"], spec.get("into", "overig"))
+            design = design.update(**{col: merged[col]})
     return design, report, wave

@@ -23,12 +23,6 @@ from pipeline.survey import DesignError, SurveyDesign
 ADJUST = "C(schaalband) + C(leeftijdsband) + C(directie_code)"
 
 
-def _restricted(stacked: SurveyDesign, y: pd.Series, tmp: str = "_tr_y") -> SurveyDesign:
-    stacked.data = stacked.data.assign(**{tmp: y})
-    stacked._domain_cache = {}
-    return stacked
-
-
 def wave_sizes(stacked: SurveyDesign, dims: list[str], waves, wave_col: str = "golf") -> tuple[GroupSizes, ...]:
     """Respondents per group in each wave: a group hidden in any wave is hidden in every comparison."""
     data = stacked.data
@@ -64,11 +58,10 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
     groups = [("totaal", None)] + [(dim, lv) for dim in dims for lv in sorted(data[dim].dropna().astype(str).unique())]
     found = {}  # (dim, level, wave before, wave after) -> comparison row; one design pass per dim and pair
     for w_prev, w in pairs:
-        y = data[indicator].where(data[wave_col].isin([w_prev, w]))
+        pair = stacked.subset(data[wave_col].isin([w_prev, w]))
         for dim in ["totaal", *dims]:
             try:
-                cmp = _restricted(stacked, y).compare("_tr_y", by=wave_col, reference=w_prev,
-                                                      within=None if dim == "totaal" else dim)
+                cmp = pair.compare(indicator, by=wave_col, reference=w_prev, within=None if dim == "totaal" else dim)
             except DesignError:
                 continue
             for _, r in cmp[cmp[wave_col] == w].iterrows():
@@ -84,8 +77,6 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
                          **{c: r[src] for c, src in
                             (("change", "difference"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
                              ("p", "p"), ("n_van", "n_ref"), ("n_naar", "n"))}})
-    stacked.data = data
-    stacked._domain_cache = {}
     return Result(pd.DataFrame(rows), Estimates(n=("n_van", "n_naar"), sizes=wave_sizes(stacked, dims, waves, wave_col),
                                                 keys=("van", "naar")), family=family,
                   tidy=(Tidy("change", {"estimate": "change", "n": "n_naar", "waves": _span}),))
@@ -96,22 +87,15 @@ def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference
     """Difference-in-differences: (gap in wave b) - (gap in wave a), as the wave x group interaction."""
     data = stacked.data
     keep = data[wave_col].isin([wave_a, wave_b]) & data[dim].astype("object").isin([group, reference])
-    y = data[indicator].where(keep)
-    g = (data[dim].astype("object") == group).astype(float).where(keep)
-    wv = (data[wave_col] == wave_b).astype(float).where(keep)
-    stacked.data = data.assign(_tr_y=y, _tr_g=g, _tr_w=wv)
-    stacked._domain_cache = {}
-    formula = "_tr_y ~ _tr_w * _tr_g" + (f" + {ADJUST}" if adjust else "")
+    design = stacked.update(_tr_g=(data[dim].astype("object") == group).astype(float),
+                            _tr_w=(data[wave_col] == wave_b).astype(float))
+    formula = f"{indicator} ~ _tr_w * _tr_g" + (f" + {ADJUST}" if adjust else "")
     try:
-        fit = stacked.glm(formula)
-        row = fit[fit["term"] == "_tr_w:_tr_g"].iloc[0]
-        out = {"did": row["estimate"], "se": row["se"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
-               "p": row["p"], "df": row["df"]}
-    except (DesignError, IndexError, np.linalg.LinAlgError):
+        c = design.glm(formula, subset=keep).contrast({"_tr_w:_tr_g": 1})
+        out = {"did": c["estimate"], "se": c["se"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+               "p": c["p"], "df": c["df"]}
+    except (DesignError, np.linalg.LinAlgError):
         out = {"did": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "df": np.nan}
-    finally:
-        stacked.data = data
-        stacked._domain_cache = {}
     return out
 
 
@@ -148,8 +132,7 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
         m_all["_g"] = m_all[dim].astype(str)
         means = m_all.set_index([wave_col, "_g"])["estimate"]
         try:  # SE of each group's gap in the last wave: the input of the power calculation
-            last_cmp = _restricted(stacked, stacked.data[indicator].where(stacked.data[wave_col] == last)) \
-                .compare("_tr_y", by=dim, reference=ref)
+            last_cmp = stacked.subset(stacked.data[wave_col] == last).compare(indicator, by=dim, reference=ref)
             se_last = dict(zip(last_cmp[dim].astype(str), last_cmp["se"]))
             n_last = dict(zip(last_cmp[dim].astype(str), last_cmp["n"]))
         except DesignError:
@@ -191,20 +174,14 @@ def trend_test(stacked: SurveyDesign, indicator: str, wave_col: str = "golf", di
     data = stacked.data
     year = pd.to_numeric(data[wave_col]).astype(float)
     if dim is None:
-        stacked.data = data.assign(_tr_t=year - year.min())
+        design, keep = stacked.update(_tr_t=year - year.min()), None
         formula, term = f"{indicator} ~ _tr_t", "_tr_t"
     else:
         keep = data[dim].astype("object").isin([group, reference])
-        stacked.data = data.assign(_tr_t=year - year.min(), _tr_y=data[indicator].where(keep),
-                                   _tr_g=(data[dim].astype("object") == group).astype(float).where(keep))
-        formula, term = "_tr_y ~ _tr_t * _tr_g", "_tr_t:_tr_g"
-    stacked._domain_cache = {}
-    try:
-        r = stacked.glm(formula).set_index("term").loc[term]
-        return {"slope": r["estimate"], "se": r["se"], "p": r["p"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
-    finally:
-        stacked.data = data
-        stacked._domain_cache = {}
+        design = stacked.update(_tr_t=year - year.min(), _tr_g=(data[dim].astype("object") == group).astype(float))
+        formula, term = f"{indicator} ~ _tr_t * _tr_g", "_tr_t:_tr_g"
+    r = design.glm(formula, subset=keep).contrast({term: 1})
+    return {"slope": r["estimate"], "se": r["se"], "p": r["p"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
 
 
 # --- power of the next wave -----------------------------------------------------------------------

@@ -4,20 +4,26 @@ Every estimator is R survey's linearisation estimator (Lumley 2010), checked aga
 from R survey 4.x (tests/golden/). Subgroups are domains of the full design, never plain subsets:
 rows outside a domain or with a missing value contribute zero influence but still count in n_h.
 
+A design is immutable. The verbs return a new design and leave the old one as it was, as R's:
+  update(**columns)   columns added or replaced (update.survey.design)
+  subset(mask)        a domain of this design (subset.survey.design)
+  calibrate(margins)  raked weights, SEs that account for the raking (calibrate)
+  stack(designs)      independent waves as one design
+
 Degrees of freedom follow R's degf() of the domain: its respondents (item non-respondents included,
 as svyciprop on a svyby domain) minus the strata represented among them; for a GLM, svyglm's
 df.residual (rows used minus strata minus coefficients plus one).
 """
 from __future__ import annotations
 
-import ast
-import re
-
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.survey.variance import Calibration, make_strata, stratified_covariance, stratified_variance
+from pipeline.survey.formula import design_matrices
+from pipeline.survey.result import GLMResult
+from pipeline.survey.variance import (LONELY_PSU, Calibration, Strata, design_covariance, difference_variance,
+                                      domain_variance, make_strata)
 
 NOTE_FEW = "te weinig waarnemingen voor een interval"
 NOTE_CONST = "geen variatie in deze groep"
@@ -33,99 +39,191 @@ def _as_list(by) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
-# C(col) or C(col, Treatment(<literal>)): the categorical terms _model_frame hands to patsy pre-coded
-_C_TERM = re.compile(r"C\(\s*([A-Za-z_]\w*)\s*(?:,\s*Treatment\(([^()]*)\))?\s*\)")
-
-
-def _model_frame(df: pd.DataFrame, formula: str) -> tuple[pd.DataFrame, str, dict[str, str]]:
-    """The formula's columns in a form patsy handles quickly and correctly.
-
-    Returns (data, formula, names): patsy cannot handle pandas' nullable dtypes (pd.NA), so numbers
-    become float. Each `C(col)` / `C(col, Treatment(ref))` term becomes a pandas Categorical with the
-    level order patsy would choose (sorted, the reference first), passed bare: patsy inspects a
-    C()-wrapped column value by value, which dominated the report's run time. `names` maps the
-    stand-in names back, so coefficient names are exactly patsy's own."""
-    out, names = {}, {}
-
-    def precode(m: re.Match) -> str:
-        col, ref = m.group(1), m.group(2)
-        if col not in df.columns:
-            return m.group(0)
-        s = df[col]
-        values = s.astype(object).where(s.notna(), None)
-        try:
-            levels = list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype) else sorted(values.dropna().unique())
-            if ref is not None:
-                r = ast.literal_eval(ref.strip())
-                if r not in levels:
-                    return m.group(0)  # let patsy report the unknown reference level
-                levels = [r] + [v for v in levels if v != r]
-        except (TypeError, ValueError, SyntaxError):
-            return m.group(0)
-        stand_in = f"_cat{len(names)}_"
-        out[stand_in] = pd.Categorical(values, categories=levels)
-        names[stand_in] = m.group(0)
-        return stand_in
-
-    formula = _C_TERM.sub(precode, formula)
-    for c in df.columns:
-        if not re.search(r"(?<![\w.])" + re.escape(str(c)) + r"(?![\w.])", formula):
-            continue
-        s = df[c]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            pass
-        elif pd.api.types.is_extension_array_dtype(s) and (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            s = s.astype(float)
-        elif pd.api.types.is_extension_array_dtype(s):
-            s = s.astype(object).where(s.notna(), np.nan)
-        out[c] = s
-    return pd.DataFrame(out, index=df.index), formula, names
-
-
 class SurveyDesign:
     """Stratified element design with optional FPC and calibration.
 
     SurveyDesign(df, weights="w", strata="directie", fpc="N_h"); fpc is the stratum population size.
     lonely_psu: what to do with a stratum of one respondent ('fail' as R's default, 'certainty',
     'adjust'). `level` is the confidence level of every interval.
+
+    Immutable: `data` and the design's parts are read-only; `update`, `subset` and `calibrate` return
+    new designs. A subset keeps every row (rows outside the domain keep their place in the strata
+    with zero influence): `data` and `w` stay aligned to all rows, `domain` marks the rows inside.
     """
 
     def __init__(self, data: pd.DataFrame, weights: str | None = None, strata: str | None = None,
-                 fpc: str | None = None, *, lonely_psu: str = "fail", level: float = 0.95,
-                 _calibration: Calibration | None = None, _weights_array: np.ndarray | None = None):
-        self.data = data.reset_index(drop=True)
-        n = len(self.data)
+                 fpc: str | None = None, *, lonely_psu: str = "fail", level: float = 0.95):
+        _check_options(lonely_psu, level)
+        data = data.reset_index(drop=True)
+        n = len(data)
         if n == 0:
             raise DesignError("SurveyDesign: the data has no rows")
-        missing = [c for c in (weights, strata, fpc) if c is not None and c not in self.data]
+        missing = [c for c in (weights, strata, fpc) if c is not None and c not in data]
         if missing:
             raise DesignError(f"SurveyDesign: columns {missing} not in the data")
-        if _weights_array is not None:
-            w = _weights_array
-        elif weights is None:
+        if weights is None:
             w = np.ones(n)
         else:
-            w = pd.to_numeric(self.data[weights], errors="coerce").to_numpy(float)
+            w = pd.to_numeric(data[weights], errors="coerce").to_numpy(float)
         bad = np.flatnonzero(~np.isfinite(w) | (w <= 0))
         if len(bad):
             raise DesignError(f"SurveyDesign: weights must be positive and finite; {len(bad)} rows are not "
                               f"(rows {[int(i) + 1 for i in bad[:5]]})")
-        self.w = w
-        self.weights_name, self.strata_name, self.fpc_name = weights, strata, fpc
-        st = None if strata is None else self.data[strata].to_numpy()
-        if st is not None and pd.isna(self.data[strata]).any():
+        st = None if strata is None else data[strata].to_numpy()
+        if st is not None and pd.isna(data[strata]).any():
             raise DesignError(f"SurveyDesign: stratum variable '{strata}' has missing values")
-        fp = None if fpc is None else self.data[fpc].to_numpy(float)
-        self.lonely_psu = lonely_psu
-        self.strata = make_strata(st, fp, n, lonely_psu)
-        self.calibration = _calibration
-        self.level = level
+        fp = None if fpc is None else data[fpc].to_numpy(float)
+        self._init_parts(data, w, make_strata(st, fp, n, lonely_psu), names=(weights, strata, fpc),
+                         lonely_psu=lonely_psu, level=level)
 
-    # --- internals ---------------------------------------------------------------------------
+    # --- construction: the one place a design's parts are set -------------------------------------
+
+    @classmethod
+    def _from_parts(cls, data: pd.DataFrame, w: np.ndarray, strata: Strata, *, names=(None, None, None),
+                    lonely_psu: str, level: float, calibration: Calibration | None = None,
+                    domain: np.ndarray | None = None) -> "SurveyDesign":
+        new = object.__new__(cls)
+        new._init_parts(data, w, strata, names=names, lonely_psu=lonely_psu, level=level,
+                        calibration=calibration, domain=domain)
+        return new
+
+    def _init_parts(self, data, w, strata, *, names, lonely_psu, level, calibration=None, domain=None):
+        _check_options(lonely_psu, level)
+        if domain is not None:
+            domain = np.asarray(domain, dtype=bool)
+            domain.setflags(write=False)
+        parts = {"_data": data, "_w": w, "_strata": strata, "_names": tuple(names), "_lonely_psu": lonely_psu,
+                 "_level": level, "_calibration": calibration, "_domain": domain, "_domain_cache": {}}
+        for k, v in parts.items():
+            object.__setattr__(self, k, v)
+
+    def _parts(self, **changes) -> "SurveyDesign":
+        """A new design with some parts changed and the rest shared with this one."""
+        parts = dict(data=self._data, w=self._w, strata=self._strata, names=self._names,
+                     lonely_psu=self._lonely_psu, level=self._level, calibration=self._calibration,
+                     domain=self._domain)
+        parts.update(changes)
+        return type(self)._from_parts(**parts)
+
+    def __setattr__(self, name, value):
+        if name == "data":
+            raise AttributeError("SurveyDesign.data is read-only: design.update(column=values) returns a new "
+                                 "design with columns added or replaced (design.subset(mask) for a domain)")
+        raise AttributeError(f"SurveyDesign is immutable (cannot set '{name}'): update(), subset() and "
+                             "calibrate() return a new design")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"SurveyDesign is immutable (cannot delete '{name}')")
+
+    def __repr__(self) -> str:
+        dom = "" if self._domain is None else f", domain of {int(self._domain.sum())} rows"
+        return (f"<SurveyDesign: {len(self._w)} rows, {self._strata.n_strata} strata"
+                f"{', FPC' if self._strata.N_h is not None else ''}"
+                f"{', calibrated' if self._calibration is not None else ''}{dom}>")
+
+    # --- read-only parts ------------------------------------------------------------------------
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The variables, one row per respondent (all rows, also those outside a subset's domain)."""
+        return self._data
+
+    @property
+    def w(self) -> np.ndarray:
+        return self._w
+
+    @property
+    def strata(self) -> Strata:
+        return self._strata
+
+    @property
+    def calibration(self) -> Calibration | None:
+        return self._calibration
+
+    @property
+    def lonely_psu(self) -> str:
+        return self._lonely_psu
+
+    @property
+    def level(self) -> float:
+        return self._level
+
+    @property
+    def weights_name(self) -> str | None:
+        return self._names[0]
+
+    @property
+    def strata_name(self) -> str | None:
+        return self._names[1]
+
+    @property
+    def fpc_name(self) -> str | None:
+        return self._names[2]
+
+    @property
+    def domain(self) -> np.ndarray:
+        """Which rows are in this design's domain (all rows unless it came from subset())."""
+        return np.ones(len(self._w), dtype=bool) if self._domain is None else self._domain
+
+    @property
+    def weights(self) -> pd.Series:
+        return pd.Series(self.w, index=self.data.index, name="w")
 
     @property
     def degf(self) -> int:
-        return len(self.w) - self.strata.n_strata
+        """R's degf(): respondents in the domain minus the strata represented among them."""
+        if self._domain is None:
+            return len(self.w) - self.strata.n_strata
+        inside = self._domain
+        return int(inside.sum() - len(np.unique(self.strata.codes[inside])))
+
+    # --- verbs ----------------------------------------------------------------------------------
+
+    def update(self, **columns) -> "SurveyDesign":
+        """A new design with columns added or replaced, as R's update(design, ...); weights, strata,
+        FPC, calibration and domain stay as they are (replacing a design variable's column changes
+        the data, not the design). Values as pandas' assign: a Series aligned to the design rows
+        (index 0..n-1), an array of n values, a scalar, or a callable f(data)."""
+        data = self._data
+        for name, v in columns.items():
+            if isinstance(v, pd.Series):
+                self._check_aligned(v, f"update({name}=...)")
+            elif not callable(v) and np.ndim(v) > 0 and len(v) != len(data):
+                raise DesignError(f"update({name}=...): {len(v)} values for {len(data)} design rows")
+        return self._parts(data=data.assign(**columns))
+
+    def subset(self, mask) -> "SurveyDesign":
+        """The domain `mask` of this design, as R's subset(design, ...): rows outside keep their place
+        in the strata with zero influence, so estimates and SEs are domain estimates (not a sample
+        re-designed on fewer rows). mask: booleans aligned to the design rows (missing counts as
+        outside, as in R) or a callable f(data). A subset of a subset is the intersection."""
+        inside = self._mask(mask, "subset")
+        if self._domain is not None:
+            inside = inside & self._domain
+        return self._parts(domain=inside)
+
+    def _check_aligned(self, s: pd.Series, what: str) -> None:
+        idx = self._data.index
+        if not s.index.equals(idx) and (len(s) != len(idx) or s.index.has_duplicates or not idx.isin(s.index).all()):
+            raise DesignError(f"{what}: the Series is not aligned to the design rows (index 0..{len(idx) - 1}); "
+                              "pass .to_numpy() or .reset_index(drop=True)")
+
+    def _mask(self, mask, what: str) -> np.ndarray:
+        if callable(mask):
+            mask = mask(self._data)
+        if isinstance(mask, pd.Series):
+            self._check_aligned(mask, what)
+            s = mask.reindex(self._data.index)
+        else:
+            s = pd.Series(np.asarray(mask))
+        if len(s) != len(self._w):
+            raise DesignError(f"{what}: {len(s)} values for {len(self._w)} design rows")
+        if not (pd.api.types.is_bool_dtype(s)
+                or s.dtype == object and s.dropna().map(lambda v: isinstance(v, (bool, np.bool_))).all()):
+            raise DesignError(f"{what}: expected booleans (True/False, missing counts as outside), got dtype {s.dtype}")
+        return s.fillna(False).to_numpy(dtype=bool)
+
+    # --- internals ---------------------------------------------------------------------------
 
     def _t(self, df):
         df = np.asarray(df, dtype=float)
@@ -140,59 +238,43 @@ class SurveyDesign:
             raise DesignError(f"variable '{var}' is not numeric (dtype {s.dtype}); estimate shares with proportion()")
         return pd.to_numeric(s, errors="coerce").to_numpy(float)
 
-    def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame]:
-        """Domain code per row (-1 where a `by` value is missing) and the table of domain labels.
+    def _domains(self, by) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+        """Domain code per row (-1 where a `by` value is missing or the row is outside the design's
+        domain), the table of domain labels, and which labels have rows in the design's domain.
 
         Cached per `by`: a chapter asks for many constructs over the same groups."""
         key = tuple(_as_list(by))
-        cache = self.__dict__.setdefault("_domain_cache", {})
+        cache = self._domain_cache
         if key not in cache:
             cache[key] = self._domains_uncached(by)
-        codes, labels = cache[key]
-        return codes, labels.copy()
+        codes, labels, shown = cache[key]
+        return codes, labels.copy(), shown
 
-    def _domains_uncached(self, by) -> tuple[np.ndarray, pd.DataFrame]:
+    def _domains_uncached(self, by) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
         cols = _as_list(by)
         if not cols:
-            return np.zeros(len(self.w), dtype=np.int64), pd.DataFrame(index=[0])
-        for c in cols:
-            if c not in self.data:
-                raise DesignError(f"by: column '{c}' not in the data")
-        key = self.data[cols]
-        codes = key.groupby(cols, observed=True, sort=True, dropna=True).ngroup().fillna(-1).to_numpy()
-        codes = np.where(key.isna().any(axis=1).to_numpy(), -1, codes).astype(np.int64)
-        labels = key.assign(_c=codes)[codes >= 0].drop_duplicates("_c").sort_values("_c")
-        return codes, labels.drop(columns="_c").reset_index(drop=True)
-
-    def _domain_var(self, u_own: np.ndarray, codes: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-domain variance of totals of u (u_own: the row's value in its own domain, 0 elsewhere).
-
-        Returns (variance, stratum sums s1 [H x D], stratum sums of squares s2 [H x D]).
-        """
-        H = self.strata.n_strata
-        if self.calibration is None:
-            ok = codes >= 0
-            flat = self.strata.codes[ok] * D + codes[ok]
-            s1 = np.bincount(flat, weights=u_own[ok], minlength=H * D).reshape(H, D)
-            s2 = np.bincount(flat, weights=u_own[ok] ** 2, minlength=H * D).reshape(H, D)
-            ss = s2 - s1 ** 2 / self.strata.n_h[:, None]
-            lonely = self.strata.n_h < 2
-            if lonely.any():
-                if self.lonely_psu == "adjust":
-                    grand = s1.sum(axis=0) / self.strata.n_h.sum()
-                    ss[lonely] = (s1[lonely] - grand) ** 2
-                else:
-                    ss[lonely] = 0.0
-            return (self.strata.scale_h[:, None] * ss).sum(axis=0), s1, s2
-        U = self._dense(u_own, codes, D)
-        return stratified_variance(self.calibration.residuals(U), self.strata, self.lonely_psu), None, None
+            codes, labels = np.zeros(len(self.w), dtype=np.int64), pd.DataFrame(index=[0])
+        else:
+            for c in cols:
+                if c not in self.data:
+                    raise DesignError(f"by: column '{c}' not in the data")
+            key = self.data[cols]
+            codes = key.groupby(cols, observed=True, sort=True, dropna=True).ngroup().fillna(-1).to_numpy()
+            codes = np.where(key.isna().any(axis=1).to_numpy(), -1, codes).astype(np.int64)
+            labels = key.assign(_c=codes)[codes >= 0].drop_duplicates("_c").sort_values("_c")
+            labels = labels.drop(columns="_c").reset_index(drop=True)
+        shown = np.ones(len(labels), dtype=bool)
+        if self._domain is not None:
+            # a subset: the groups are those of the full design (same codes, same sums as the
+            # full design), rows outside the domain join none, groups without rows are not shown
+            codes = np.where(self._domain, codes, -1)
+            if cols:
+                shown = np.bincount(codes[codes >= 0], minlength=len(labels)) > 0
+        return codes, labels, shown
 
     @staticmethod
-    def _dense(u_own, codes, D):
-        U = np.zeros((len(u_own), D))
-        ok = codes >= 0
-        U[np.flatnonzero(ok), codes[ok]] = u_own[ok]
-        return U
+    def _shown(out: pd.DataFrame, shown: np.ndarray) -> pd.DataFrame:
+        return out if shown.all() else out[shown].reset_index(drop=True)
 
     def _df_domains(self, valid: np.ndarray, codes: np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
         """(n_d, df_d): respondents with a valid value, and domain respondents minus strata represented."""
@@ -220,10 +302,12 @@ class SurveyDesign:
         """Weighted mean per domain with linearised SE, t interval on the domain df, and deff
         (as svymean(deff=TRUE): design variance over SRS-without-replacement variance)."""
         y = self._numeric(var)
-        return self._mean(y, by)
+        out, parts = self._mean(y, by)
+        return self._shown(out, parts["shown"])
 
-    def _mean(self, y, by):
-        codes, labels = self._domains(by)
+    def _mean(self, y, by) -> tuple[pd.DataFrame, dict]:
+        """(estimates for every domain of `by`, the parts compare() builds on)."""
+        codes, labels, shown = self._domains(by)
         D = len(labels)
         w = self.w
         valid = ~np.isnan(y) & (codes >= 0)
@@ -233,15 +317,15 @@ class SurveyDesign:
         with np.errstate(invalid="ignore", divide="ignore"):
             m = T / W
             u = np.where(valid, w * (np.nan_to_num(y) - m[c]) / W[c], 0.0)
-        var, _, _ = self._domain_var(u, np.where(valid, codes, -1), D)
+        var = domain_variance(u, np.where(valid, codes, -1), D, self.strata, self.lonely_psu, self.calibration)
         n_d, df_d = self._df_domains(valid, codes, D)
         with np.errstate(invalid="ignore", divide="ignore"):
             dev2 = np.bincount(c[valid], weights=(w * (np.nan_to_num(y) - m[c]) ** 2)[valid], minlength=D)
             s2 = dev2 / W * n_d / (n_d - 1)
             vsrs = s2 * (W - n_d) / (W * n_d)
             deff = var / vsrs
-        self._last_parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2)
-        return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff)
+        parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2, shown=shown)
+        return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff), parts
 
     def proportion(self, var: str, by=None) -> pd.DataFrame:
         """Share with var == 1; interval on the logit scale as svyciprop(method = "logit")."""
@@ -249,7 +333,8 @@ class SurveyDesign:
         vals = np.unique(y[~np.isnan(y)])
         if not np.isin(vals, [0, 1]).all():
             raise DesignError(f"proportion('{var}'): expected values 0/1 (or missing), found {vals[:8].tolist()}")
-        out = self._mean(y, by)
+        out, parts = self._mean(y, by)
+        out = self._shown(out, parts["shown"])
         p, se = out["estimate"].to_numpy(), out["se"].to_numpy()
         with np.errstate(divide="ignore", invalid="ignore"):
             eta = np.log(p / (1 - p))
@@ -265,13 +350,13 @@ class SurveyDesign:
     def total(self, var: str, by=None) -> pd.DataFrame:
         """Weighted total per domain (missing values count as outside the domain, as na.rm = TRUE)."""
         y = self._numeric(var)
-        codes, labels = self._domains(by)
+        codes, labels, shown = self._domains(by)
         D = len(labels)
         valid = ~np.isnan(y) & (codes >= 0)
         c = np.where(valid, codes, 0)
         u = np.where(valid, self.w * np.nan_to_num(y), 0.0)
         T = np.bincount(c[valid], weights=u[valid], minlength=D)
-        var_, _, _ = self._domain_var(u, np.where(valid, codes, -1), D)
+        var_ = domain_variance(u, np.where(valid, codes, -1), D, self.strata, self.lonely_psu, self.calibration)
         n_d, df_d = self._df_domains(valid, codes, D)
         W = np.bincount(c[valid], weights=self.w[valid], minlength=D)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -280,7 +365,7 @@ class SurveyDesign:
             s2 = dev2 / W * n_d / (n_d - 1)
             vsrs = s2 * W ** 2 * (W - n_d) / (W * n_d)
             deff = var_ / vsrs
-        return self._frame(labels, T, np.sqrt(var_), df_d, n_d, deff)
+        return self._shown(self._frame(labels, T, np.sqrt(var_), df_d, n_d, deff), shown)
 
     def compare(self, var: str, by, reference, *, within=None, alpha: float = 0.05) -> pd.DataFrame:
         """Each domain of `by` against `reference`: difference of means with design-based SE, t test on
@@ -295,34 +380,24 @@ class SurveyDesign:
 
         cols, wcols = _as_list(by), _as_list(within)
         y = self._numeric(var)
-        est = self._mean(y, wcols + cols)
-        parts = self._last_parts
+        est, parts = self._mean(y, wcols + cols)
+        shown = parts["shown"]
         ref = reference if isinstance(reference, tuple) else (reference,)
-        match = np.ones(len(est), dtype=bool)
+        match = shown.copy()
         for c, r in zip(cols, ref):
             match &= est[c].astype(str).to_numpy() == str(r)
         if not wcols and match.sum() != 1:
             raise DesignError(f"compare: reference {reference!r} is not a non-empty level of {cols}; "
-                              f"levels: {est[cols].astype(str).agg('/'.join, axis=1).tolist()}")
+                              f"levels: {est[shown][cols].astype(str).agg('/'.join, axis=1).tolist()}")
         # the reference domain of every domain: same `within` level, reference level of `by`
         wkey = est[wcols].astype(str).agg("\x1f".join, axis=1) if wcols else pd.Series("", index=est.index)
         ref_of = dict(zip(wkey[match], np.flatnonzero(match)))
         D = len(est)
         r = np.array([ref_of.get(k, -1) for k in wkey], dtype=np.int64)
-        keep = (r >= 0) & (r != np.arange(D))
+        keep = (r >= 0) & (r != np.arange(D)) & shown
         r = np.where(r >= 0, r, np.arange(D))  # placeholder for domains without a reference; dropped below
         codes, u = parts["codes"], parts["u"]
-        if self.calibration is None:
-            _, s1, s2 = self._domain_var(u, codes, D)
-            n_h = self.strata.n_h[:, None]
-            ss = (s2 + s2[:, r]) - (s1 - s1[:, r]) ** 2 / n_h
-            lonely = self.strata.n_h < 2
-            if lonely.any():
-                ss[lonely] = 0.0 if self.lonely_psu != "adjust" else ((s1 - s1[:, r])[lonely] - (s1 - s1[:, r]).sum(0) / n_h.sum()) ** 2
-            var_diff = (self.strata.scale_h[:, None] * ss).sum(axis=0)
-        else:
-            U = self._dense(u, codes, D)
-            var_diff = stratified_variance(self.calibration.residuals(U - U[:, r]), self.strata, self.lonely_psu)
+        var_diff = difference_variance(u, codes, r, self.strata, self.lonely_psu, self.calibration)
         valid = codes >= 0
         H = self.strata.n_strata
         present = np.bincount(self.strata.codes[valid] * D + codes[valid], minlength=H * D).reshape(H, D) > 0
@@ -356,10 +431,13 @@ class SurveyDesign:
         out["note"] = np.where(out["df"] < 1, NOTE_FEW, "")
         return out
 
-    def glm(self, formula: str, family: str = "gaussian") -> pd.DataFrame:
+    def glm(self, formula: str, family: str = "gaussian", *, subset=None) -> GLMResult:
         """Survey-weighted GLM (svyglm): point estimates from weighted IRLS, sandwich variance from the
-        design (Binder 1983). family 'gaussian' (identity) or 'binomial' (logit; as quasibinomial)."""
-        import patsy
+        design (Binder 1983). family 'gaussian' (identity) or 'binomial' (logit; as quasibinomial).
+
+        subset: fit on that domain (booleans aligned to the design rows), as svyglm(design =
+        subset(design, ...)): rows outside contribute nothing but stay in their strata. The result
+        reads as the tidy coefficient table and carries `vcov` and `contrast()`."""
         from statsmodels.genmod import families
         from statsmodels.genmod.generalized_linear_model import GLM  # not statsmodels.api: 0.3 s less per kernel
 
@@ -367,15 +445,14 @@ class SurveyDesign:
                "quasibinomial": families.Binomial()}.get(family)
         if fam is None:
             raise DesignError(f"glm: family must be 'gaussian' or 'binomial', got {family!r}")
-        data, coded, names = _model_frame(self.data, formula)
-        data = data.assign(_row=np.arange(len(self.w)))
-        y, X = patsy.dmatrices(coded, data, return_type="dataframe", NA_action="drop")
-        terms = list(X.columns)
-        for stand_in, original in names.items():
-            terms = [t.replace(stand_in + "[", original + "[") for t in terms]
-        rows = data.loc[X.index, "_row"].to_numpy()
+        inside = None if subset is None else self._mask(subset, "glm(subset=...)")
+        if self._domain is not None:
+            inside = self._domain if inside is None else inside & self._domain
+        yv, Xv, terms, rows = design_matrices(self.data, formula)
+        if inside is not None and not inside[rows].all():
+            sel = inside[rows]
+            yv, Xv, rows = yv[sel], Xv[sel], rows[sel]
         w = self.w[rows]
-        yv, Xv = y.to_numpy()[:, 0], X.to_numpy()
         if family == "gaussian":  # identity link: IRLS is weighted least squares, solved in one step
             sw = np.sqrt(w)
             beta, _, rank, _ = np.linalg.lstsq(Xv * sw[:, None], yv * sw, rcond=None)
@@ -393,42 +470,37 @@ class SurveyDesign:
         Ainv = np.linalg.inv(A)
         est = np.zeros((len(self.w), Xv.shape[1]))
         est[rows] = (Xv * (w * (yv - mu))[:, None]) @ Ainv
-        if self.calibration is not None:
-            est = self.calibration.residuals(est)
-        V = stratified_covariance(est, self.strata, self.lonely_psu)
-        se = np.sqrt(np.diag(V))
+        V = design_covariance(est, self.strata, self.lonely_psu, self.calibration)
         used = np.zeros(len(self.w), dtype=bool)
         used[rows] = True
         df_res = int(used.sum() - len(np.unique(self.strata.codes[used])) + 1 - Xv.shape[1])
-        t = beta / se
-        half = self._t(df_res) * se
-        return pd.DataFrame({"term": terms, "estimate": beta, "se": se, "t": t,
-                             "p": 2 * stats.t.sf(np.abs(t), max(df_res, 1)),
-                             "ci_low": beta - half, "ci_high": beta + half, "df": df_res, "n": int(used.sum())})
+        return GLMResult(terms, beta, V, df_res, int(used.sum()), self.level, formula=formula, family=family)
 
     def chisq(self, a: str, b: str) -> pd.DataFrame:
-        """Rao-Scott second-order corrected F test of independence, as svychisq(statistic = "F")."""
+        """Rao-Scott second-order corrected F test of independence, as svychisq(statistic = "F");
+        on a subset, within its domain (N and the denominator df those of the domain)."""
         ra, rb = self.data[a], self.data[b]
         ok = (ra.notna() & rb.notna()).to_numpy()
+        if self._domain is not None:
+            ok &= self._domain
         la, ia = np.unique(ra[ok].astype(str), return_inverse=True)
         lb, ib = np.unique(rb[ok].astype(str), return_inverse=True)
         nr, nc = len(la), len(lb)
         if nr < 2 or nc < 2:
             raise DesignError(f"chisq: '{a}' and '{b}' need at least two observed categories each "
                               f"(found {nr} and {nc})")
-        N = len(self.w)
-        cell = np.full(N, -1)
+        rows_n = len(self.w)
+        N = rows_n if self._domain is None else int(self._domain.sum())
+        cell = np.full(rows_n, -1)
         cell[ok] = ia + nr * ib                     # rows vary fastest, as R's interaction()
         K = nr * nc
         w = self.w
         Wt = w[ok].sum()
-        mm = np.zeros((N, K))
+        mm = np.zeros((rows_n, K))
         mm[np.flatnonzero(ok), cell[ok]] = 1.0
         p = (mm * w[:, None]).sum(axis=0) / Wt
         U = np.where(ok[:, None], (mm - p) * (w / Wt)[:, None], 0.0)
-        if self.calibration is not None:
-            U = self.calibration.residuals(U)
-        V = stratified_covariance(U, self.strata, self.lonely_psu)
+        V = design_covariance(U, self.strata, self.lonely_psu, self.calibration)
         rows = np.tile(np.arange(nr), nc)
         cols = np.repeat(np.arange(nc), nr)
         X1 = np.column_stack([np.ones(K), *(rows == i for i in range(1, nr)), *(cols == j for j in range(1, nc))]).astype(float)
@@ -456,6 +528,10 @@ class SurveyDesign:
         """A raked design whose SEs account for the calibration, as calibrate(calfun = "raking")."""
         from pipeline.survey.rake import calibrate_g, margin_matrix, trim_g
 
+        if self.calibration is not None:
+            raise DesignError("calibrate: this design is already calibrated")
+        if self._domain is not None:
+            raise DesignError("calibrate: calibrate the full design, then take subset()")
         X, totals, _ = margin_matrix(self.data, margins)
         g, _, ok = calibrate_g(X, self.w, totals, max_iter=max_iter, tol=tol)
         if not ok:
@@ -464,19 +540,14 @@ class SurveyDesign:
             g, _ = trim_g(g, self.w, trim)
         whalf = np.sqrt(self.w)
         q, _ = np.linalg.qr(X * whalf[:, None])
-        cal = Calibration(q=q, mult=g * whalf)
-        if self.calibration is not None:
-            raise DesignError("calibrate: this design is already calibrated")
-        new = SurveyDesign.__new__(SurveyDesign)
-        new.__dict__.update(self.__dict__)
-        new._domain_cache = {}
-        new.w = self.w * g
-        new.calibration = cal
-        return new
+        return self._parts(w=self.w * g, calibration=Calibration(q=q, mult=g * whalf))
 
-    @property
-    def weights(self) -> pd.Series:
-        return pd.Series(self.w, index=self.data.index, name="w")
+
+def _check_options(lonely_psu, level) -> None:
+    if lonely_psu not in LONELY_PSU:
+        raise DesignError(f"lonely_psu must be one of {', '.join(map(repr, LONELY_PSU))}; got {lonely_psu!r}")
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise DesignError(f"level must be a confidence level between 0 and 1 (e.g. 0.95); got {level!r}")
 
 
 def stack(designs: dict, label: str = "golf") -> SurveyDesign:
@@ -485,9 +556,8 @@ def stack(designs: dict, label: str = "golf") -> SurveyDesign:
 
     Because the waves' strata are disjoint, a difference between waves gets variance var1 + var2,
     and every estimator (glm with a wave term, Rao-Scott tables by wave) works on the stacked design.
+    A wave that is a subset keeps its domain.
     """
-    from pipeline.survey.variance import Calibration, make_strata
-
     parts, weights, strata, fpc, qs, mults = [], [], [], [], [], []
     lonely = {d.lonely_psu for d in designs.values()}
     for wave, d in designs.items():
@@ -498,15 +568,11 @@ def stack(designs: dict, label: str = "golf") -> SurveyDesign:
         qs.append(d.calibration.q if d.calibration is not None else None)
         mults.append(d.calibration.mult if d.calibration is not None else None)
     data = pd.concat(parts, ignore_index=True)
-    out = SurveyDesign.__new__(SurveyDesign)
-    out.data = data
-    out.w = np.concatenate(weights)
-    out.weights_name, out.strata_name, out.fpc_name = None, "_stratum", None
-    out.lonely_psu = lonely.pop() if len(lonely) == 1 else "adjust"
+    w = np.concatenate(weights)
+    lonely_psu = lonely.pop() if len(lonely) == 1 else "adjust"
     has_fpc = all(f is not None for f in fpc)
-    out.strata = make_strata(np.concatenate(strata), np.concatenate(fpc) if has_fpc else None, len(out.w), out.lonely_psu)
-    out.level = next(iter(designs.values())).level
-    out._domain_cache = {}
+    st = make_strata(np.concatenate(strata), np.concatenate(fpc) if has_fpc else None, len(w), lonely_psu)
+    calibration = None
     if any(q is not None for q in qs):
         n = [len(p) for p in parts]
         cols = [q.shape[1] if q is not None else 0 for q in qs]
@@ -521,7 +587,10 @@ def stack(designs: dict, label: str = "golf") -> SurveyDesign:
                 blocks.append((r, r + ni, c, c + ci))
             # an uncalibrated wave: residuals equal the values (mult 1, no projection)
             r, c = r + ni, c + ci
-        out.calibration = Calibration(q=Q, mult=mult, blocks=tuple(blocks))
-    else:
-        out.calibration = None
-    return out
+        calibration = Calibration(q=Q, mult=mult, blocks=tuple(blocks))
+    domain = None
+    if any(len(d.domain) and not d.domain.all() for d in designs.values()):
+        domain = np.concatenate([d.domain for d in designs.values()])
+    return SurveyDesign._from_parts(data, w, st, names=(None, "_stratum", None), lonely_psu=lonely_psu,
+                                    level=next(iter(designs.values())).level, calibration=calibration,
+                                    domain=domain)

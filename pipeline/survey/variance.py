@@ -19,6 +19,35 @@ class LonelyPSUError(ValueError):
     pass
 
 
+LONELY_PSU = ("fail", "certainty", "adjust")
+
+
+def check_lonely_psu(lonely_psu: str) -> str:
+    if lonely_psu not in LONELY_PSU:
+        raise ValueError(f"lonely_psu must be one of {', '.join(map(repr, LONELY_PSU))}; got {lonely_psu!r}")
+    return lonely_psu
+
+
+def lonely_deviation(x: np.ndarray, grand: np.ndarray, lonely_psu: str) -> np.ndarray:
+    """The lonely-PSU rule (R's options(survey.lonely.psu)): the deviation a stratum with a single
+    PSU contributes. 'adjust': its value centred at the grand mean; 'certainty' (and a census stratum
+    under 'fail'): nothing. Every variance in this module takes its lonely strata from here."""
+    if lonely_psu == "adjust":
+        return x - grand
+    return np.zeros_like(x)
+
+
+def stratum_ss(s1: np.ndarray, s2: np.ndarray, n_h: np.ndarray, lonely_psu: str) -> np.ndarray:
+    """Sums of squared deviations from the stratum mean (H x k), from the stratum sums s1 and sums of
+    squares s2 of the values; n_h counts every design row of the stratum (padding, as R)."""
+    ss = s2 - s1 ** 2 / n_h[:, None]
+    lonely = n_h < 2
+    if lonely.any():
+        grand = s1.sum(axis=0) / n_h.sum()
+        ss[lonely] = lonely_deviation(s1[lonely], grand, lonely_psu) ** 2
+    return ss
+
+
 @dataclass(frozen=True)
 class Strata:
     """Stratum codes (0..H-1) per row, n_h and the per-row scale f_h * n_h/(n_h-1)."""
@@ -36,6 +65,7 @@ class Strata:
 
 def make_strata(strata: np.ndarray | None, fpc: np.ndarray | None, n: int, lonely_psu: str = "fail") -> Strata:
     """Build stratum bookkeeping; `lonely_psu` as R's survey.lonely.psu: 'fail', 'certainty' or 'adjust'."""
+    check_lonely_psu(lonely_psu)
     if strata is None:
         codes, labels = np.zeros(n, dtype=np.int64), np.array(["(geen strata)"], dtype=object)
     else:
@@ -87,16 +117,7 @@ def stratified_variance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -> 
     ind = indicator(st)
     s1 = np.asarray(ind @ u)
     s2 = np.asarray(ind @ (u * u))
-    n_h = st.n_h[:, None]
-    ss = s2 - s1 ** 2 / n_h                      # sum of squared deviations from the stratum mean
-    lonely = (st.n_h < 2)
-    if lonely.any():
-        if lonely_psu == "adjust":
-            grand = s1.sum(axis=0) / st.n_h.sum()
-            ss[lonely] = (s1[lonely] - grand) ** 2  # one PSU: deviation from the grand mean
-        else:  # certainty (or census strata): no contribution
-            ss[lonely] = 0.0
-    return (st.scale_h[:, None] * ss).sum(axis=0)
+    return (st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)).sum(axis=0)
 
 
 def stratified_covariance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -> np.ndarray:
@@ -112,12 +133,61 @@ def stratified_covariance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -
     lonely = st.n_h < 2
     if lonely.any():
         rows = lonely[st.codes]
-        if lonely_psu == "adjust":
-            centred[rows] = u[rows] - u.sum(axis=0) / len(u)
-        else:
-            centred[rows] = 0.0
+        centred[rows] = lonely_deviation(u[rows], u.sum(axis=0) / len(u), lonely_psu)
     scaled = centred * np.sqrt(st.scale_h[st.codes])[:, None]
     return scaled.T @ scaled
+
+
+def design_covariance(u: np.ndarray, st: Strata, lonely_psu: str, calibration: "Calibration | None" = None) -> np.ndarray:
+    """Covariance of the column totals of the influence values u (n x k), calibration residuals taken first."""
+    if calibration is not None:
+        u = calibration.residuals(u)
+    return stratified_covariance(u, st, lonely_psu)
+
+
+# --- domains: variance of per-domain totals ---------------------------------------------------------
+# u_own holds each row's value in its own domain (0 elsewhere); codes the row's domain, -1 outside every
+# domain (rows outside still count in n_h, so these are domain estimates of the full design).
+
+def _stratum_sums(u_own: np.ndarray, codes: np.ndarray, D: int, st: Strata) -> tuple[np.ndarray, np.ndarray]:
+    """Stratum x domain sums s1 and sums of squares s2 of u (H x D each), by bincount."""
+    H = st.n_strata
+    ok = codes >= 0
+    flat = st.codes[ok] * D + codes[ok]
+    s1 = np.bincount(flat, weights=u_own[ok], minlength=H * D).reshape(H, D)
+    s2 = np.bincount(flat, weights=u_own[ok] ** 2, minlength=H * D).reshape(H, D)
+    return s1, s2
+
+
+def _dense(u_own: np.ndarray, codes: np.ndarray, D: int) -> np.ndarray:
+    U = np.zeros((len(u_own), D))
+    ok = codes >= 0
+    U[np.flatnonzero(ok), codes[ok]] = u_own[ok]
+    return U
+
+
+def domain_variance(u_own: np.ndarray, codes: np.ndarray, D: int, st: Strata, lonely_psu: str,
+                    calibration: "Calibration | None" = None) -> np.ndarray:
+    """Variance of each of the D domain totals of u (length D)."""
+    if calibration is None:
+        s1, s2 = _stratum_sums(u_own, codes, D, st)
+        return (st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)).sum(axis=0)
+    return stratified_variance(calibration.residuals(_dense(u_own, codes, D)), st, lonely_psu)
+
+
+def difference_variance(u_own: np.ndarray, codes: np.ndarray, ref: np.ndarray, st: Strata, lonely_psu: str,
+                        calibration: "Calibration | None" = None) -> np.ndarray:
+    """Variance of each domain's total minus the total of its reference domain ref[d] (length D).
+
+    The domains are disjoint, so per stratum the difference's sum is s1_d - s1_ref and its sum of
+    squares s2_d + s2_ref."""
+    D = len(ref)
+    if calibration is None:
+        s1, s2 = _stratum_sums(u_own, codes, D, st)
+        ss = stratum_ss(s1 - s1[:, ref], s2 + s2[:, ref], st.n_h, lonely_psu)
+        return (st.scale_h[:, None] * ss).sum(axis=0)
+    U = _dense(u_own, codes, D)
+    return stratified_variance(calibration.residuals(U - U[:, ref]), st, lonely_psu)
 
 
 @dataclass(frozen=True)
