@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.config import ROOT, load_yaml
-from pipeline.report.provenance import sha256
+from pipeline.io import atomic_path, atomic_write_text, sha256
 from pipeline.settings import Settings, load_settings
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -39,8 +39,7 @@ def _up_to_date(state: Path, key: str, outputs: list[Path]) -> bool:
 
 
 def _mark(state: Path, key: str) -> None:
-    state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(json.dumps({"key": key}))
+    atomic_write_text(state, json.dumps({"key": key}))
 
 
 def ensure_demo_data(settings: Settings) -> Settings:
@@ -62,7 +61,8 @@ def _clean_one(source: str, wave: int, path: str, config: str) -> None:
 
 def _run_chapter(ch: dict, params: dict, executed: Path, html: Path) -> None:
     """Execute, guard, then render: a chapter that leaks never reaches HTML (the executed notebook
-    is kept as <name>.LEAK.ipynb for the researcher, outside the published pages)."""
+    is kept as <name>.LEAK.ipynb for the researcher, outside the published pages) and leaves the
+    previous notebook and page in place."""
     import os
     import shutil
 
@@ -72,18 +72,17 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path) -> None:
     if tables.exists():
         shutil.rmtree(tables)
     os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
-    execute(NOTEBOOKS / ch["notebook"], executed, params)
-    leaks = scan_notebook(executed, params["min_cell_size"])
-    if leaks:
-        os.replace(executed, executed.with_name(executed.stem + ".LEAK.ipynb"))
-        raise DisclosureError(leaks)
-    candidate = html.with_name(f".{html.stem}.candidate.html")
-    to_html(executed, candidate, ch["title"])
-    leaks = scan_html(candidate, params["min_cell_size"])  # the page as reviewers will read it
-    if leaks:
-        os.replace(candidate, executed.with_name(executed.stem + ".LEAK.html"))
-        raise DisclosureError(leaks)
-    os.replace(candidate, html)
+    with atomic_path(executed, keep_on_error=executed.with_name(executed.stem + ".LEAK.ipynb")) as candidate:
+        execute(NOTEBOOKS / ch["notebook"], candidate, params,
+                failed=executed.with_name(executed.stem + ".FAILED.ipynb"))
+        leaks = scan_notebook(candidate, params["min_cell_size"])
+        if leaks:
+            raise DisclosureError(leaks)
+    with atomic_path(html, keep_on_error=executed.with_name(executed.stem + ".LEAK.html")) as candidate:
+        to_html(executed, candidate, ch["title"])
+        leaks = scan_html(candidate, params["min_cell_size"])  # the page as reviewers will read it
+        if leaks:
+            raise DisclosureError(leaks)
 
 
 def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> None:

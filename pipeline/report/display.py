@@ -63,6 +63,8 @@ def _export(df: pd.DataFrame, caption: str) -> None:
     import os
     import re
     from pathlib import Path
+
+    from pipeline.io import atomic_path, atomic_write_text
     target = os.environ.get("INCLUSIEMONITOR_TABLES")
     if not target:
         return
@@ -71,9 +73,10 @@ def _export(df: pd.DataFrame, caption: str) -> None:
     n = len(list(d.glob("*.csv"))) + 1
     slug = re.sub(r"[^a-z0-9]+", "_", caption.lower()).strip("_")[:40] or "tabel"
     out = df.drop(columns=[c for c in ("onderdrukt",) if c in df.columns]).rename(columns=COLUMN_LABELS)
-    out.to_csv(d / f"{n:02d}_{slug}.csv", index=False, sep=";", decimal=",", encoding="utf-8-sig",
-               float_format="%.6g", na_rep=SUPPRESSED)
-    (d / f"{n:02d}_{slug}.caption").write_text(caption, encoding="utf-8")
+    with atomic_path(d / f"{n:02d}_{slug}.csv") as tmp:
+        out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format="%.6g",
+                   na_rep=SUPPRESSED)
+    atomic_write_text(d / f"{n:02d}_{slug}.caption", caption)
 
 
 def table(df: pd.DataFrame, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
