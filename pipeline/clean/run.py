@@ -80,7 +80,7 @@ def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out
     checksum = sha256(path) if path.exists() else None
     mode = os.stat(path).st_mode if path.exists() else None
     raw, _labels = read_raw(path, cb)
-    df, report = clean_frame(raw, cb, str(path), demo=demo, young_cutoff=settings["groups"].get("young_cutoff"))
+    df, report = clean_frame(raw, cb, str(path), demo=demo, young_cutoff=settings.young_cutoff)
     if mode is not None and os.stat(path).st_mode != mode:
         raise RuntimeError(f"{path} changed while cleaning")  # raw data is read-only by contract
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -152,7 +152,7 @@ def chapter_specs(settings: Settings) -> list[dict]:
 
 def chapter_parameters(ch: dict, settings: Settings, years: list[int] | None = None) -> dict:
     params = {"config_path": str(settings.path.relative_to(ROOT) if settings.path.is_relative_to(ROOT) else settings.path),
-              "min_cell_size": settings.min_cell_size, "language": settings["language"]}
+              "min_cell_size": settings.min_cell_size}
     if years:
         params["survey_years"] = sorted(years)
     params.update(ch.get("parameters", {}))
