@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import CONFIG_DIR, load_yaml
+from pipeline.io import sha256
 
 CODEBOOK_DIR = CONFIG_DIR / "codebooks"
 
@@ -41,8 +42,7 @@ class Codebook:
 
 
 def _file_version(path: Path) -> str:
-    import hashlib
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return sha256(path)[:12]
 
 
 def load_codebook(source: str, wave: int | None = None, directory: Path | str = CODEBOOK_DIR) -> Codebook:

@@ -37,3 +37,30 @@ def classifications() -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def synth_params() -> dict[str, Any]:
     return load_yaml(CONFIG_DIR / "synth.yaml")
+
+
+# --- domain knowledge declared in classifications.yaml ------------------------------------------
+
+
+def diverse_groups() -> dict[str, tuple[str, str]]:
+    """Classification -> (column, level) of the group the register targets count as diverse."""
+    return {name: (spec["dimension"], spec["level"]) for name, spec in classifications()["diverse"].items()}
+
+
+def diverse_group(classification: str) -> tuple[str, str]:
+    """(column, level) of the diverse group under `classification` ('old' or 'cbs')."""
+    groups = diverse_groups()
+    if classification not in groups:
+        raise KeyError(f"unknown classification {classification!r}; classifications.yaml `diverse:` has "
+                       f"{', '.join(groups)}")
+    return groups[classification]
+
+
+def band_order() -> list[str]:
+    """Pay-scale bands from low to high (the scale band labels in classifications.yaml)."""
+    return list(classifications()["bands"]["scale"]["labels"])
+
+
+def default_young_cutoff() -> int:
+    """groups.young_cutoff of the default report config, for code called without settings."""
+    return int(load_yaml(CONFIG_DIR / "report.yaml")["groups"]["young_cutoff"])

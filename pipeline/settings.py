@@ -1,23 +1,57 @@
 """The report configuration (config/report.yaml): read, checked and resolved in one place.
 
 Why: every step (cleaning, weighting, chapters, suppression) reads its parameters from here, so a
-researcher changes a wave or a threshold in one YAML file and nowhere else.
+researcher changes a wave or a threshold in one YAML file and nowhere else. The check is strict: an
+unknown or misspelt key is an error (a setting that is silently ignored does not do what it says),
+and every problem in the file is listed at once.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
-from pipeline.config import ROOT, SafeLoader, load_yaml
+from pipeline.config import ROOT, SafeLoader, classifications, load_yaml
 
 KNOWN_SOURCES = ("register", "nim", "mto", "discrimination")
+
+# Every key report.yaml may hold: section -> its known keys (None: the section's keys are free,
+# e.g. sources or disclosure merges, and are checked by their own rule below).
+SCHEMA: dict[str, tuple[str, ...] | None] = {
+    "min_cell_size": (),
+    "paths": ("raw", "processed", "reports"),
+    "demo": ("dir", "seed"),
+    "sources": None,
+    "weighting": ("strata", "margins", "trim"),
+    "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
+    "targets": ("baseline_year", "target_year", "years", "share_under35", "share_nonwestern_12_14",
+                "diversity_12plus_relative_increase"),
+    "disclosure": ("merge",),
+    "register_monitor": ("classification", "flow_group", "flow_reference"),
+    "benchmark": None,
+    "indicators": None,
+    "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
+}
+REQUIRED = ("min_cell_size", "paths", "demo", "groups", "weighting", "targets", "indicators", "models")
+MODEL_KINDS = ("adjusted_gap", "gap_change", "composition_change")
+INDICATOR_KEYS = ("source", "construct", "dimension", "group", "label")
 
 
 class ConfigError(ValueError):
     """The report configuration is wrong; the message lists every problem found."""
+
+
+class Indicator(NamedTuple):
+    """A programme indicator on the dashboard: the gap of `group` (vs the dimension's reference
+    group) in `construct` of `source`, named `label` for reviewers."""
+    source: str
+    construct: str
+    dimension: str
+    group: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -46,13 +80,235 @@ class Settings:
     def demo_dir(self) -> Path:
         return _abs(self.raw["demo"]["dir"])
 
+    @property
+    def young_cutoff(self) -> int:
+        """Age below which staff count as young (groups.young_cutoff; the only place it is set)."""
+        return int(self.raw["groups"]["young_cutoff"])
+
+    @property
+    def references(self) -> dict[str, str]:
+        """Dimension -> its reference group (groups.reference)."""
+        return dict(self.raw["groups"]["reference"])
+
+    @property
+    def indicators(self) -> list[Indicator]:
+        """The programme's survey indicators (`indicators:`), in dashboard order."""
+        return [Indicator(*(i[k] for k in INDICATOR_KEYS)) for i in self.raw["indicators"]]
+
+    def covariates(self, kind: str, dimension: str | None = None) -> list[str]:
+        """Formula terms a model of `kind` is adjusted for (`models:`), in order.
+
+        With `dimension` (a model comparing that dimension's groups as a factor, as the adjusted gap
+        does), terms on the dimension itself and on the variables listed for it under
+        `models.overlaps` are left out."""
+        models = self.raw["models"]
+        if kind not in MODEL_KINDS:
+            raise KeyError(f"unknown model kind {kind!r}; known: {', '.join(MODEL_KINDS)}")
+        terms = list(models[kind])
+        if dimension is None:
+            return terms
+        drop = {dimension, *((models.get("overlaps") or {}).get(dimension) or [])}
+        return [t for t in terms if term_variable(t) not in drop]
+
     def waves(self, source: str) -> list[int]:
         return sorted(self.sources.get(source, {}))
+
+
+def term_variable(term: str) -> str | None:
+    """The variable a formula term is on: "C(schaalband)" -> schaalband, "dienstjaren" -> dienstjaren."""
+    m = re.fullmatch(r"\s*(?:C\(\s*([A-Za-z_]\w*)\s*(?:,.*)?\)|([A-Za-z_]\w*))\s*", term)
+    return (m.group(1) or m.group(2)) if m else None
 
 
 def _abs(p: str | Path) -> Path:
     p = Path(p)
     return p if p.is_absolute() else ROOT / p
+
+
+def _known(keys) -> str:
+    return f"known keys: {', '.join(keys)}"
+
+
+def check(raw: dict[str, Any], path: Path) -> list[str]:
+    """Every problem in a report config, one line each (empty when it is fine)."""
+    problems: list[str] = []
+
+    def add(msg: str) -> None:
+        problems.append(f"{path}: {msg}")
+
+    for key in raw:
+        if key not in SCHEMA:
+            add(f"unknown key '{key}' ({_known(SCHEMA)})")
+    for key in REQUIRED:
+        if key not in raw:
+            add(f"missing key '{key}'")
+    for section, keys in SCHEMA.items():
+        value = raw.get(section)
+        if keys is None or not keys or value is None:
+            continue
+        if not isinstance(value, dict):
+            add(f"'{section}' must be a mapping ({_known(keys)}), found {type(value).__name__}")
+            continue
+        for key in value:
+            if key not in keys:
+                add(f"unknown key '{section}.{key}' ({_known(keys)})")
+
+    if not isinstance(raw.get("min_cell_size"), int) or raw.get("min_cell_size", 0) < 1:
+        add(f"min_cell_size must be a positive integer, found {raw.get('min_cell_size')!r}")
+    real = raw.get("sources") or {}
+    for src in real:
+        if src not in KNOWN_SOURCES:
+            add(f"unknown source '{src}' under sources (known: {', '.join(KNOWN_SOURCES)})")
+    problems += [f"{path}: {p}" for p in _check_groups(raw.get("groups"))]
+    problems += [f"{path}: {p}" for p in _check_indicators(raw.get("indicators"), raw.get("groups"))]
+    problems += [f"{path}: {p}" for p in _check_models(raw.get("models"))]
+    problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
+    problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
+    problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]
+    problems += [f"{path}: {p}" for p in _check_codebook_waves(real)]
+    return problems
+
+
+def _levels(dim: str) -> dict[str, str] | None:
+    """The labelled levels of a dimension in classifications.yaml, None if it has no labels there."""
+    return classifications()["labels"].get(dim)
+
+
+def _check_groups(groups) -> list[str]:
+    if not isinstance(groups, dict):
+        return []
+    out = []
+    cutoff = groups.get("young_cutoff")
+    if not isinstance(cutoff, int) or isinstance(cutoff, bool) or not 16 <= cutoff <= 70:
+        out.append(f"groups.young_cutoff must be an age in whole years (16 to 70), found {cutoff!r}")
+    reference = groups.get("reference") or {}
+    dims = list(groups.get("dimensions") or [])
+    for inter in groups.get("intersections") or []:
+        dims += [d for d in inter if d not in dims]
+    for dim in dims:
+        if dim not in reference:
+            out.append(f"dimension '{dim}' has no reference group: add it under groups.reference")
+    for dim, ref in reference.items():
+        levels = _levels(dim)
+        if levels is not None and str(ref) not in levels:
+            out.append(f"groups.reference.{dim}: '{ref}' is not a level of {dim} in config/classifications.yaml "
+                       f"(levels: {', '.join(levels)})")
+    return out
+
+
+def _check_indicators(indicators, groups) -> list[str]:
+    if indicators is None:
+        return []
+    if not isinstance(indicators, list):
+        return [f"indicators must be a list of {{{', '.join(INDICATOR_KEYS)}}}, found {type(indicators).__name__}"]
+    from pipeline.codebook import load_codebook
+    out = []
+    dims = set((groups or {}).get("dimensions") or []) if isinstance(groups, dict) else set()
+    for i, ind in enumerate(indicators, 1):
+        where = f"indicators[{i}]"
+        if not isinstance(ind, dict):
+            out.append(f"{where} must be a mapping with {_known(INDICATOR_KEYS)}")
+            continue
+        out += [f"unknown key '{where}.{k}' ({_known(INDICATOR_KEYS)})" for k in ind if k not in INDICATOR_KEYS]
+        missing = [k for k in INDICATOR_KEYS if k not in ind]
+        if missing:
+            out.append(f"{where} lacks {', '.join(missing)}")
+            continue
+        src, construct, dim, group = ind["source"], ind["construct"], ind["dimension"], str(ind["group"])
+        if src not in KNOWN_SOURCES:
+            out.append(f"{where}: unknown source '{src}' (known: {', '.join(KNOWN_SOURCES)})")
+        else:
+            cb = load_codebook(src)
+            if construct not in cb.scales and construct not in cb.variables:
+                out.append(f"{where}: '{construct}' is neither a scale nor a variable of the {src} codebook")
+        if dim not in dims:
+            out.append(f"{where}: dimension '{dim}' is not one of groups.dimensions")
+        levels = _levels(dim)
+        if levels is not None and group not in levels:
+            out.append(f"{where}: '{group}' is not a level of {dim} (levels: {', '.join(levels)})")
+        reference = ((groups or {}).get("reference") or {}) if isinstance(groups, dict) else {}
+        if str(reference.get(dim)) == group:
+            out.append(f"{where}: '{group}' is the reference group of {dim}; an indicator is a gap to it")
+    return out
+
+
+def _check_models(models) -> list[str]:
+    if not isinstance(models, dict):
+        return []
+    out = []
+    for kind in MODEL_KINDS:
+        terms = models.get(kind)
+        if not isinstance(terms, list):
+            out.append(f"models.{kind} must be a list of formula terms, found {terms!r}")
+            continue
+        out += [f"models.{kind}: '{t}' is not a formula term on one variable (e.g. C(schaalband) or dienstjaren)"
+                for t in terms if not isinstance(t, str) or term_variable(t) is None]
+    overlaps = models.get("overlaps") or {}
+    if not isinstance(overlaps, dict) or not all(isinstance(v, list) for v in overlaps.values()):
+        out.append("models.overlaps must map a dimension to a list of variables, e.g. {jong: [leeftijdsband]}")
+    return out
+
+
+def _check_register_monitor(mon) -> list[str]:
+    if not isinstance(mon, dict):
+        return []
+    from pipeline.config import diverse_groups
+    out = []
+    known = diverse_groups()
+    if "classification" in mon and mon["classification"] not in known:
+        out.append(f"register_monitor.classification must be one of {', '.join(known)} "
+                   f"(classifications.yaml `diverse:`), found {mon['classification']!r}")
+    levels = _levels(mon.get("flow_group", ""))
+    if "flow_reference" in mon and levels is not None and str(mon["flow_reference"]) not in levels:
+        out.append(f"register_monitor.flow_reference: '{mon['flow_reference']}' is not a level of "
+                   f"{mon['flow_group']} (levels: {', '.join(levels)})")
+    return out
+
+
+def _check_merge(disclosure) -> list[str]:
+    merges = (disclosure or {}).get("merge") if isinstance(disclosure, dict) else None
+    out = []
+    for col, spec in (merges or {}).items():
+        if not isinstance(spec, dict) or "min_size" not in spec:
+            out.append(f"disclosure.merge.{col} must be a mapping with min_size (and optionally into)")
+            continue
+        out += [f"unknown key 'disclosure.merge.{col}.{k}' (known keys: min_size, into)"
+                for k in spec if k not in ("min_size", "into")]
+    return out
+
+
+def _check_benchmark(bench) -> list[str]:
+    if not isinstance(bench, dict):
+        return []
+    out = []
+    for dim, shares in bench.items():
+        if dim == "source":
+            continue
+        levels = _levels(dim)
+        if levels is None:
+            out.append(f"unknown key 'benchmark.{dim}' (known keys: source and the dimensions labelled in "
+                       f"config/classifications.yaml: {', '.join(classifications()['labels'])})")
+        elif isinstance(shares, dict):
+            out += [f"benchmark.{dim}: '{lv}' is not a level of {dim} (levels: {', '.join(levels)})"
+                    for lv in shares if str(lv) not in levels]
+    return out
+
+
+def _check_codebook_waves(real: dict) -> list[str]:
+    """A configured wave of a real source must be declared in the source's codebook (`waves:`), so a
+    new wave is a deliberate step: its codebook (and any wave_overrides) has been looked at."""
+    from pipeline.codebook import CODEBOOK_DIR, source_waves
+    out = []
+    for src, waves in real.items():
+        if src not in KNOWN_SOURCES or not (CODEBOOK_DIR / f"{src}.yaml").exists():
+            continue
+        declared = source_waves(src)
+        for w in sorted(waves or {}):
+            if int(w) not in declared:
+                out.append(f"sources.{src}: wave {w} is not listed in config/codebooks/{src}.yaml `waves:` "
+                           f"({', '.join(map(str, declared))}); add it there after checking the codebook "
+                           "for renamed items or changed codes (wave_overrides)")
+    return out
 
 
 def load_settings(path: str | Path = "config/report.yaml", *, years: list[int] | None = None) -> Settings:
@@ -61,20 +317,10 @@ def load_settings(path: str | Path = "config/report.yaml", *, years: list[int] |
     if not path.exists():
         raise ConfigError(f"Report config not found: {path}")
     raw = load_yaml(path)
-    problems = []
-    for key in ("language", "min_cell_size", "paths", "demo", "groups", "weighting", "targets"):
-        if key not in raw:
-            problems.append(f"{path}: missing key '{key}'")
-    if raw.get("language") not in ("nl", "en"):
-        problems.append(f"{path}: language must be 'nl' or 'en', found {raw.get('language')!r}")
-    if not isinstance(raw.get("min_cell_size"), int) or raw.get("min_cell_size", 0) < 1:
-        problems.append(f"{path}: min_cell_size must be a positive integer, found {raw.get('min_cell_size')!r}")
-    real = raw.get("sources") or {}
-    for src in real:
-        if src not in KNOWN_SOURCES:
-            problems.append(f"{path}: unknown source '{src}' under sources (known: {', '.join(KNOWN_SOURCES)})")
+    problems = check(raw, path)
     if problems:
         raise ConfigError("\n".join(problems))
+    real = raw.get("sources") or {}
     demo = not real
     if demo:
         manifest = _abs(raw["demo"]["dir"]) / "sources.yaml"

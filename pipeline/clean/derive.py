@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.config import classifications
+from pipeline.config import classifications, default_young_cutoff
 
 
 def band(values: pd.Series, breaks: list[int], labels: list[str]) -> pd.Categorical:
@@ -40,10 +40,11 @@ def migration(origin: pd.Series, born_nl: pd.Series | None) -> pd.DataFrame:
 
 
 def derive(df: pd.DataFrame, *, young_cutoff: int | None = None, reference_date: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Add derived group variables; works for survey (leeftijd given) and register (birth date) rows."""
+    """Add derived group variables; works for survey (leeftijd given) and register (birth date) rows.
+    `young_cutoff`: the report's groups.young_cutoff (default: that of config/report.yaml)."""
     c = classifications()
     bands = c["bands"]
-    cutoff = young_cutoff or bands["young_cutoff"]
+    cutoff = default_young_cutoff() if young_cutoff is None else young_cutoff
     out = df.copy()
     if "leeftijd" not in out and "geboortedatum" in out:
         ref = out["peildatum"] if "peildatum" in out else reference_date

@@ -22,7 +22,7 @@ from pipeline.clean.readers import read_raw
 from pipeline.clean.scales import reliability, score
 from pipeline.clean.schema import validate
 from pipeline.codebook import load_codebook
-from pipeline.report.provenance import git_commit, sha256
+from pipeline.io import atomic_write_parquet, atomic_write_text, git_commit, sha256
 
 
 def scale_ranges(cb) -> dict[str, tuple]:
@@ -63,18 +63,6 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
     return df.reset_index(drop=True), report
 
 
-def _atomic_write_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
-def _atomic_write_text(text: str, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out_dir: str | Path | None = None,
                  demo: bool | None = None) -> Path:
     """Clean one raw file into `<out_dir>/<source>_<wave>.parquet` with a manifest beside it."""
@@ -92,7 +80,7 @@ def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out
     checksum = sha256(path) if path.exists() else None
     mode = os.stat(path).st_mode if path.exists() else None
     raw, _labels = read_raw(path, cb)
-    df, report = clean_frame(raw, cb, str(path), demo=demo, young_cutoff=settings["groups"].get("young_cutoff"))
+    df, report = clean_frame(raw, cb, str(path), demo=demo, young_cutoff=settings.young_cutoff)
     if mode is not None and os.stat(path).st_mode != mode:
         raise RuntimeError(f"{path} changed while cleaning")  # raw data is read-only by contract
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -103,7 +91,7 @@ def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out
         "code_version": git_commit(), "demo": demo, "seconds": round(time.perf_counter() - t0, 2), **report,
     }
     # Write data first, manifest last: a manifest always describes the parquet beside it.
-    _atomic_write_parquet(df, target)
-    _atomic_write_text(json.dumps(manifest, indent=1, ensure_ascii=False, default=str),
-                       out_dir / f"{source}_{wave}.manifest.json")
+    atomic_write_parquet(df, target)
+    atomic_write_text(out_dir / f"{source}_{wave}.manifest.json",
+                      json.dumps(manifest, indent=1, ensure_ascii=False, default=str))
     return target

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.config import ROOT, load_yaml
-from pipeline.report.provenance import sha256
+from pipeline.io import atomic_path, atomic_write_text, sha256
 from pipeline.settings import Settings, load_settings
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -39,8 +39,7 @@ def _up_to_date(state: Path, key: str, outputs: list[Path]) -> bool:
 
 
 def _mark(state: Path, key: str) -> None:
-    state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(json.dumps({"key": key}))
+    atomic_write_text(state, json.dumps({"key": key}))
 
 
 def ensure_demo_data(settings: Settings) -> Settings:
@@ -131,12 +130,10 @@ def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
     frames = [pd.read_parquet(parts / f"{c}.parquet") for c in chapters if (parts / f"{c}.parquet").exists()]
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
-    tmp = target.with_name(f".{target.stem}.tmp.parquet")
-    table.to_parquet(tmp, index=False)
-    tmp.replace(target.with_suffix(".parquet"))
-    tmp = target.with_name(f".{target.stem}.tmp.csv")
-    table.to_csv(tmp, index=False, float_format="%.10g")
-    tmp.replace(target)
+    with atomic_path(target.with_suffix(".parquet")) as tmp:
+        table.to_parquet(tmp, index=False)
+    with atomic_path(target) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.10g")
 
 
 def _write_workbook(tables: Path, target: Path, chapters: list[str]) -> None:

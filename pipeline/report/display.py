@@ -6,10 +6,12 @@ the same provenance block, so this lives here rather than in each notebook.
 from __future__ import annotations
 
 import html as _html
+import json
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+from pipeline import labels
 from pipeline.disclosure import SUPPRESSED
 from pipeline.disclosure.publish import Published, PublishedFigure, unchecked
 
@@ -22,13 +24,6 @@ def text(md: str) -> None:
     display(Markdown(md))
 
 
-COLUMN_LABELS = {
-    "dimension": "indeling", "group_label": "groep", "reference": "referentie", "estimate": "schatting",
-    "se": "standaardfout", "ci_low": "95%-interval onder", "ci_high": "95%-interval boven", "n": "n",
-    "n_ref": "n referentie", "deff": "ontwerpeffect", "difference": "verschil", "p": "p", "p_bh": "p (BH)",
-    "cohens_d": "Cohens d", "adj_difference": "gecorrigeerd verschil", "adj_p": "p gecorrigeerd",
-    "schaal": "schaal", "groep": "groep", "items": "items", "alpha": "alfa", "omega": "omega",
-}
 COUNT_COLUMNS = {"n", "n_ref", "aantal", "items", "noemer"}
 YEAR_COLUMNS = {"jaar", "golf", "wave", "periode"}
 
@@ -67,6 +62,8 @@ def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> Non
     import os
     import re
     from pathlib import Path
+
+    from pipeline.io import atomic_path, atomic_write_text
     target = os.environ.get("INCLUSIEMONITOR_TABLES")
     if not target:
         return
@@ -74,14 +71,14 @@ def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> Non
     d.mkdir(parents=True, exist_ok=True)
     n = len(list(d.glob("*.csv"))) + 1
     slug = re.sub(r"[^a-z0-9]+", "_", caption.lower()).strip("_")[:40] or "tabel"
-    out = df.drop(columns=[c for c in ("onderdrukt",) if c in df.columns]).rename(columns=COLUMN_LABELS)
-    out.to_csv(d / f"{n:02d}_{slug}.csv", index=False, sep=";", decimal=",", encoding="utf-8-sig",
-               float_format="%.6g", na_rep=SUPPRESSED)
+    out = df.drop(columns=[c for c in ("onderdrukt",) if c in df.columns]).rename(columns=labels.column)
+    with atomic_path(d / f"{n:02d}_{slug}.csv") as tmp:
+        out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format="%.6g",
+                   na_rep=SUPPRESSED)
     # which columns count persons, for the output guard (the table's own metadata, not its headers)
-    import json
-    (d / f"{n:02d}_{slug}.meta.json").write_text(json.dumps(
-        {"counts": [COLUMN_LABELS.get(c, c) for c in counts]}, ensure_ascii=False), encoding="utf-8")
-    (d / f"{n:02d}_{slug}.caption").write_text(caption, encoding="utf-8")
+    atomic_write_text(d / f"{n:02d}_{slug}.meta.json", json.dumps(
+        {"counts": [labels.column(c) for c in counts]}, ensure_ascii=False))
+    atomic_write_text(d / f"{n:02d}_{slug}.caption", caption)
 
 
 def table(published: Published, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
@@ -102,7 +99,7 @@ def table(published: Published, caption: str = "", decimals: int = 2, percent: l
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else _fmt(int(v), 0))
     for c in YEAR_COLUMNS & set(out.columns):
         out[c] = out[c].map(lambda v: str(int(v)) if isinstance(v, (int, float)) and not pd.isna(v) else str(v))
-    shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=COLUMN_LABELS)
+    shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
     styler = shown.style.format(lambda v: _fmt(v, decimals), na_rep=_html.escape(SUPPRESSED), escape="html").hide(axis="index")
     if caption:
         styler = styler.set_caption(_html.escape(caption))

@@ -2,10 +2,11 @@
 who work in Excel. Built from the tidy CSVs that `display.table` wrote after suppression."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from pipeline.io import atomic_path
 
 
 def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = None) -> Path | None:
@@ -14,10 +15,9 @@ def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = 
     csvs = sorted(p for p in Path(tables_dir).glob("*/*.csv") if chapters is None or p.parent.name in chapters)
     if not csvs:
         return None
-    tmp = target.with_name(f".{target.name}.tmp.xlsx")
     used = set()
     index_rows = []
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+    with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         for p in csvs:
             chapter = p.parent.name
             df = pd.read_csv(p, sep=";", decimal=",", encoding="utf-8-sig", keep_default_na=False)
@@ -30,5 +30,4 @@ def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = 
             caption = p.with_suffix(".caption").read_text(encoding="utf-8") if p.with_suffix(".caption").exists() else ""
             index_rows.append({"blad": name, "hoofdstuk": chapter, "tabel": caption})
         pd.DataFrame(index_rows).to_excel(xl, sheet_name="inhoud", index=False)
-    os.replace(tmp, target)
     return target

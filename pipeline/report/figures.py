@@ -5,15 +5,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-DIMENSION_COLOURS = {
-    "herkomst_oud": "#004699", "herkomst_cbs": "#009dec", "geslacht": "#a00078", "jong": "#ff9100",
-    "lhbtiq": "#bed200", "beperking": "#00a03c", "schaalband": "#767676", "leeftijdsband": "#ffe600",
-}
-DIMENSION_LABELS = {
-    "herkomst_oud": "Migratieachtergrond (westers/niet-westers)", "herkomst_cbs": "Herkomst (CBS 2022)",
-    "geslacht": "Gender", "jong": "Jonger dan 35", "lhbtiq": "LHBTIQ+", "beperking": "Beperking/chronische ziekte",
-    "schaalband": "Salarisschaal", "leeftijdsband": "Leeftijd",
-}
+from pipeline import labels as catalogue
+
+# Views of the label catalogue (config/labels.yaml) for notebooks that still read them from here;
+# new code asks pipeline.labels (dimension, colour).
+DIMENSION_COLOURS = catalogue.colours()
+DIMENSION_LABELS = catalogue.dimensions()
 plt.rcParams.update({"svg.hashsalt": "inclusiemonitor", "figure.dpi": 100, "font.size": 9})
 
 
@@ -23,7 +20,7 @@ def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Versch
     shown = g[~g["onderdrukt"]]
     fig, ax = plt.subplots(figsize=(7, 0.32 * len(shown) + 1.4))
     y = np.arange(len(shown))[::-1]
-    colours = [DIMENSION_COLOURS.get(d, "#333333") for d in shown["dimension"]]
+    colours = [catalogue.colour(d, "#333333") for d in shown["dimension"]]
     ax.errorbar(shown["difference"], y, xerr=[shown["difference"] - shown["ci_low"], shown["ci_high"] - shown["difference"]],
                 fmt="none", ecolor=colours, elinewidth=1.5)
     ax.scatter(shown["difference"], y, c=colours, zorder=3, label="ruw verschil")
@@ -74,7 +71,7 @@ def pipeline_bars(rep: pd.DataFrame):
         sub = rep[rep["jaar"] == y].set_index("schaalband").reindex(bands)
         ax.bar(np.arange(len(bands)) + i * width, sub["aandeel"], width, label=str(y), color=blues[i % len(blues)])
     ax.set_xticks(np.arange(len(bands)) + width * (len(years) - 1) / 2,
-                  ["schaal ≤ 9", "schaal 10–11", "schaal 12–14", "schaal 15+"])
+                  [catalogue.group("schaalband", b) for b in bands])
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     ax.set_ylabel("aandeel met niet-westerse\nmigratieachtergrond")
     ax.legend(frameon=False, fontsize=8)
@@ -82,8 +79,10 @@ def pipeline_bars(rep: pd.DataFrame):
     return fig
 
 
-def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict):
-    """Flow rates per group with exact 95% intervals; suppressed groups left out with a note."""
+def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict | None = None):
+    """Flow rates per group with exact 95% intervals; suppressed groups left out with a note.
+    `labels`: level -> label (default: the catalogue's labels of `group`)."""
+    labels = catalogue.groups(group) if labels is None else labels
     shown = rates[~rates["onderdrukt"]]
     flows_ = list(dict.fromkeys(shown["stroom"]))
     fig, axes = plt.subplots(1, len(flows_), figsize=(3.3 * len(flows_), 2.8), sharey=False)
@@ -123,7 +122,7 @@ def prevalence_bars(prev: pd.DataFrame, indicators: list[str], labels: dict, tit
         names = [labels.get(i, i) for i in sub["indicator"]]
     fig, ax = plt.subplots(figsize=(7, 0.34 * len(sub) + 1.2))
     y = np.arange(len(sub))[::-1]
-    colour = DIMENSION_COLOURS.get(dimension, "#004699")
+    colour = catalogue.colour(dimension, "#004699")
     ax.barh(y, sub["estimate"], color=colour, alpha=0.8)
     ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
                 fmt="none", ecolor="black", elinewidth=1)
@@ -201,7 +200,7 @@ def gap_trend(levels_: pd.DataFrame, dim: str, title: str, wave_col: str = "golf
     """Level per wave per group of one dimension, with 95% intervals (suppressed groups omitted)."""
     sub = levels_[(levels_["dimension"] == dim) & levels_["estimate"].notna()]
     fig, ax = plt.subplots(figsize=(6, 3))
-    colour = DIMENSION_COLOURS.get(dim, "#004699")
+    colour = catalogue.colour(dim, "#004699")
     styles = ["-", "--", ":", "-."]
     for i, (g, s) in enumerate(sub.groupby("group_label", sort=False)):
         s = s.sort_values(wave_col)

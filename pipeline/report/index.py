@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import os
 from datetime import date
 
 import base64
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.report.provenance import git_commit
+from pipeline.io import atomic_path, atomic_write_text, git_commit
 from pipeline.settings import Settings
 
 DASHBOARD_DIR = "_dashboard"
@@ -20,8 +19,10 @@ def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path) -> None:
     """Write the dashboard figure (deterministic PNG) and table for the index page."""
     out = Path(reports_dir) / DASHBOARD_DIR
     out.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out / "dashboard.png", format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    dash.to_csv(out / "dashboard.csv", index=False)
+    with atomic_path(out / "dashboard.png") as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    with atomic_path(out / "dashboard.csv") as tmp:
+        dash.to_csv(tmp, index=False)
 
 
 def _dashboard_html(reports_dir: Path) -> str:
@@ -71,9 +72,4 @@ def write_index(settings: Settings, chapters: list[dict]):
                        intro="Jaarlijkse meting van ervaren inclusie, sociale veiligheid, discriminatie en de "
                              "streefcijfers van het programma Inclusie en Diversiteit 2024–2028.",
                        items=items, dashboard=_dashboard_html(settings.reports_dir), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
-    path = settings.reports_dir / "index.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(settings.reports_dir / "index.html", page)

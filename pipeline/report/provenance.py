@@ -5,35 +5,13 @@ must be able to reproduce it a year later.
 """
 from __future__ import annotations
 
-import hashlib
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
-
-from pipeline.config import ROOT
+from pipeline.io import git_commit, sha256
 
 PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "pyreadstat",
             "pandera", "papermill", "nbconvert", "pyarrow")
-
-
-def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def git_commit() -> str:
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
-        return sha + ("+lokale-wijzigingen" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "onbekend (geen git)"
 
 
 def package_versions() -> dict[str, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 
 from pipeline.config import ROOT
+from pipeline.io import atomic_path, atomic_write_text
 
 KERNEL = "inclusiemonitor"
 
@@ -40,8 +41,10 @@ def notebook_parameters(path: Path) -> dict[str, object]:
     return names
 
 
-def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool = False) -> Path:
-    """Run `notebook` into `output`; on failure keep the partial run as `<name>.FAILED.ipynb`."""
+def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool = False,
+            failed: Path | None = None) -> Path:
+    """Run `notebook` into `output`; on failure keep the partial run as `failed` (default
+    `<output name>.FAILED.ipynb`) and leave `output` as it was."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -50,24 +53,21 @@ def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool 
     unknown = sorted(set(parameters) - set(known))
     if unknown:
         raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; the notebook accepts {sorted(known)}")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.stem + ".running.ipynb")
-    try:
-        pm.execute_notebook(str(notebook), str(partial), parameters=parameters, kernel_name=KERNEL,
-                            cwd=str(ROOT), progress_bar=False, log_output=log_output,
-                            request_save_on_cell_execute=True, execution_timeout=1800,
-                            # the kernel's own log (plain-TCP notice, interrupt at shutdown) is noise
-                            # for a researcher; errors in the notebook surface through papermill
-                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
-    except PapermillExecutionError as err:
-        failed = output.with_name(output.stem + ".FAILED.ipynb")
-        os.replace(partial, failed)
-        first = next((ln.strip() for ln in (err.source or "").splitlines() if ln.strip()), "")
-        raise NotebookFailed(
-            f"{notebook.name}: fout in cel {err.cell_index + 1} (In [{err.exec_count}]: {first[:80]}) — "
-            f"{err.ename}: {err.evalue}\n"
-            f"De gedeeltelijke uitvoering staat in {failed}; eerdere rapporten zijn niet aangeraakt.") from None
-    os.replace(partial, output)
+    failed = failed or output.with_name(output.stem + ".FAILED.ipynb")
+    with atomic_path(output, keep_on_error=failed) as partial:
+        try:
+            pm.execute_notebook(str(notebook), str(partial), parameters=parameters, kernel_name=KERNEL,
+                                cwd=str(ROOT), progress_bar=False, log_output=log_output,
+                                request_save_on_cell_execute=True, execution_timeout=1800,
+                                # the kernel's own log (plain-TCP notice, interrupt at shutdown) is noise
+                                # for a researcher; errors in the notebook surface through papermill
+                                extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+        except PapermillExecutionError as err:
+            first = next((ln.strip() for ln in (err.source or "").splitlines() if ln.strip()), "")
+            raise NotebookFailed(
+                f"{notebook.name}: fout in cel {err.cell_index + 1} (In [{err.exec_count}]: {first[:80]}) — "
+                f"{err.ename}: {err.evalue}\n"
+                f"De gedeeltelijke uitvoering staat in {failed}; eerdere rapporten zijn niet aangeraakt.") from None
     return output
 
 
@@ -81,11 +81,7 @@ def to_html(executed: Path, html: Path, title: str) -> Path:
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     body = add_toc(body)
-    html.parent.mkdir(parents=True, exist_ok=True)
-    tmp = html.with_suffix(".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, html)
-    return html
+    return atomic_write_text(html, body)
 
 
 def add_toc(page: str) -> str:

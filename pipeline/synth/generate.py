@@ -7,7 +7,6 @@ truth.json (the planted population values the tests check the pipeline against).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from scipy.special import expit
 
 from pipeline.codebook import load_codebook
 from pipeline.config import synth_params
+from pipeline.io import atomic_path, atomic_write_text
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import (
     DISCRIMINATION_VARS, _solve_intercept, add_item_missing, add_soft_problems, background_frame,
@@ -56,17 +56,16 @@ def population_summary(pop: pd.DataFrame, values: dict[str, np.ndarray]) -> dict
 
 def _write_sav(df: pd.DataFrame, cb, path: Path, file_label: str) -> None:
     raw, value_labels, missing, labels = encode(df, cb)
-    tmp = path.with_suffix(".tmp.sav")
-    pyreadstat.write_sav(raw, tmp, file_label=file_label, column_labels=labels,
-                         variable_value_labels=value_labels, missing_ranges=missing)
-    # ReadStat stamps the write time into the header (creation date and time at bytes 92-108 of the
-    # SPSS system file); a fixed stamp makes the demo inputs, and so their checksums, reproducible.
-    with open(tmp, "r+b") as fh:
-        fh.seek(92)
-        assert fh.read(9)[2:3] == b" ", "unexpected SPSS header layout"
-        fh.seek(92)
-        fh.write(b"01 Jan 24" + b"00:00:00")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pyreadstat.write_sav(raw, tmp, file_label=file_label, column_labels=labels,
+                             variable_value_labels=value_labels, missing_ranges=missing)
+        # ReadStat stamps the write time into the header (creation date and time at bytes 92-108 of the
+        # SPSS system file); a fixed stamp makes the demo inputs, and so their checksums, reproducible.
+        with open(tmp, "r+b") as fh:
+            fh.seek(92)
+            assert fh.read(9)[2:3] == b" ", "unexpected SPSS header layout"
+            fh.seek(92)
+            fh.write(b"01 Jan 24" + b"00:00:00")
 
 
 def _dd_mm_yyyy(dates: pd.Series) -> np.ndarray:
@@ -120,7 +119,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             "herkomst": pop["origin"].map(herkomst_label).to_numpy(),
         }).sample(frac=1, random_state=int(reg_rng.integers(1 << 31))).reset_index(drop=True)
         path = out / f"register_{year}.csv"
-        reg.to_csv(path, sep=";", decimal=",", encoding="cp1252", index=False)
+        with atomic_path(path) as tmp:
+            reg.to_csv(tmp, sep=";", decimal=",", encoding="cp1252", index=False)
         sources["register"][year] = path.name
         truth["register"][year] = register_truth(pop)
     truth["flows"] = flow_truth(snap, p["register_years"])
@@ -151,10 +151,11 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             _write_sav(df, cb, path, f"{cb.label} {wave} (synthetisch)")
             sources[source][wave] = path.name
 
-    (out / "truth.json").write_text(json.dumps(truth, indent=1, sort_keys=True, default=_json_default))
+    atomic_write_text(out / "truth.json", json.dumps(truth, indent=1, sort_keys=True, default=_json_default))
     manifest = {"demo": True, "seed": seed, "scale": scale,
                 "sources": {s: {int(w): f for w, f in v.items()} for s, v in sources.items()}}
-    (out / "sources.yaml").write_text(yaml.safe_dump(manifest, sort_keys=True))
+    # written last: its presence tells `make report` that the demo data are complete
+    atomic_write_text(out / "sources.yaml", yaml.safe_dump(manifest, sort_keys=True))
     return truth
 
 

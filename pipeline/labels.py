@@ -1,0 +1,121 @@
+"""The one label catalogue: every Dutch name a reviewer reads instead of a variable name.
+
+Why: tables, figures, summaries and the Excel export must call a group, a dimension or a construct
+the same everywhere. The words live in configuration, never in code:
+
+- group levels (``Niet-westers``)             -> config/classifications.yaml ``labels:``
+- dimensions and their colours                -> config/labels.yaml ``dimensions:``
+- table column headers                        -> config/labels.yaml ``columns:``
+- scales, items, survey questions             -> config/codebooks/<source>.yaml (``label:``)
+- indicators derived by the analysis          -> config/labels.yaml ``indicators:``
+
+    from pipeline import labels
+    labels.group("herkomst_oud", "niet_westers")   # 'Niet-westers'
+    labels.dimension("herkomst_oud")               # 'Migratieachtergrond (westers/niet-westers)'
+    labels.column("ci_low")                        # '95%-interval onder'
+    labels.indicator("nim", "inclusion")           # 'Ervaren inclusie (totaal)'
+    labels.colour("geslacht")                      # '#a00078'
+
+Unknown names come back unchanged (as text), so a new variable shows up under its own name rather
+than failing a chapter.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pipeline.config import CONFIG_DIR, classifications, load_yaml
+
+INTERSECTION = "×"  # how gap tables name a crossed dimension, e.g. "herkomst_oud×geslacht"
+
+
+@lru_cache(maxsize=None)
+def _catalogue() -> dict[str, Any]:
+    return load_yaml(CONFIG_DIR / "labels.yaml")
+
+
+# --- groups and dimensions ------------------------------------------------------------------------
+
+
+def group(dim: str, level) -> str:
+    """Label of one level of a group dimension (classifications.yaml ``labels:``); unknown -> str(level)."""
+    labs = classifications()["labels"].get(dim, {})
+    return labs.get(str(level), str(level))
+
+
+def label(dim: str, level) -> str:
+    """Same as `group` (the name the analysis modules have always used)."""
+    return group(dim, level)
+
+
+def groups(dim: str) -> dict[str, str]:
+    """Level -> label of a dimension, in the classification's order (empty for an unlabelled one)."""
+    return dict(classifications()["labels"].get(dim, {}))
+
+
+def dimension(dim: str) -> str:
+    """Heading of a group dimension; a crossed dimension ("a×b") joins its members' headings."""
+    if INTERSECTION in dim:
+        return " × ".join(dimension(d) for d in dim.split(INTERSECTION))
+    return _catalogue()["dimensions"].get(dim, {}).get("label", dim)
+
+
+def dimensions() -> dict[str, str]:
+    """Dimension -> heading for every dimension in the catalogue."""
+    return {d: spec["label"] for d, spec in _catalogue()["dimensions"].items()}
+
+
+def colour(dim: str, default: str | None = None) -> str | None:
+    """The dimension's colour in every figure (`default` for a dimension without one)."""
+    return _catalogue()["dimensions"].get(dim, {}).get("colour", default)
+
+
+def colours() -> dict[str, str]:
+    return {d: spec["colour"] for d, spec in _catalogue()["dimensions"].items() if "colour" in spec}
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+
+def column(name: str) -> str:
+    """Header of a table column as shown and exported; unlisted columns keep their name."""
+    return _catalogue()["columns"].get(name, name)
+
+
+def columns() -> dict[str, str]:
+    """Column -> header, for `DataFrame.rename(columns=...)`."""
+    return dict(_catalogue()["columns"])
+
+
+# --- constructs and indicators --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _codebook_labels(source: str, wave: int | None) -> dict[str, str]:
+    from pipeline.codebook import load_codebook
+    cb = load_codebook(source, wave)
+    out = {n: v.get("label", n) for n, v in cb.variables.items()}
+    out.update({n: s.get("label", n) for n, s in cb.scales.items()})
+    return out
+
+
+def indicator(source: str, name: str, wave: int | None = None) -> str:
+    """Label of a construct, item or derived indicator of `source` (codebook of `wave`, else the base)."""
+    derived = (_catalogue().get("indicators") or {}).get(source, {})
+    if name in derived:
+        return derived[name]
+    book = _codebook_labels(source, wave)
+    for key, template in derived.items():
+        if key.endswith("*") and name.startswith(key[:-1]) and name[len(key) - 1:] in book:
+            item = book[name[len(key) - 1:]]
+            return template.format(item=item.split(": ", 1)[-1])
+    return book.get(name, name)
+
+
+def indicators(source: str, wave: int | None = None) -> dict[str, str]:
+    """Name -> label for every variable and scale of the source's codebook and its named derived
+    indicators (pattern keys such as ``discr_*`` are resolved by `indicator` on lookup)."""
+    out = dict(_codebook_labels(source, wave))
+    out.update({k: v for k, v in ((_catalogue().get("indicators") or {}).get(source, {})).items()
+                if not k.endswith("*")})
+    return out
