@@ -85,3 +85,15 @@ def atomic_write_parquet(df, path: str | Path) -> Path:
     with atomic_path(path) as tmp:
         df.to_parquet(tmp, index=False)
     return Path(path)
+
+
+def move(src: str | Path, dst: str | Path) -> Path:
+    """Move a finished file or folder into place (same file system: one rename). A folder already at
+    `dst` is replaced as a whole, so a chapter's published tables never mix two runs."""
+    import shutil
+    src, dst = Path(src), Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.is_dir() and src.is_dir():
+        shutil.rmtree(dst)
+    os.replace(src, dst)
+    return dst

@@ -28,7 +28,7 @@ def test_planted_gaps_recovered(nim_design, truth_full):
     design, report = nim_design
     assert report["kish_deff"] > 1 and report["g_range"][0] > 0
     refs = {"herkomst_oud": "nederlands", "beperking": "nee", "lhbtiq": "nee", "jong": "nee"}
-    gaps = publish(gap_table(design, ["inclusion", "authenticity"], list(refs), refs, [], adjust=False), Policy(k=10)).table
+    gaps = publish(gap_table(design, ["inclusion", "authenticity"], list(refs), refs, []), Policy(k=10)).table
     truth = truth_full["nim"]["2024"]
     inside = 0
     for _, row in gaps.iterrows():

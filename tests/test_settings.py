@@ -102,20 +102,21 @@ def test_a_configured_wave_must_be_in_the_codebook(tmp_path):
     assert load_settings(write(tmp_path, cfg)).waves("nim") == [2024]
 
 
-def test_settings_reproduce_the_analysis_constants():
-    """The declared indicators and covariates are exactly what the analysis modules hard-code today
-    (they switch to the settings; this guards that the numbers stay the same)."""
-    from pipeline.analysis import dashboard, gaps, register, trend
+def test_settings_declare_the_indicators_and_covariates_the_report_uses():
+    """The declared indicators and covariate sets (what the analysis hard-coded before they moved here)."""
     s = load_settings()
-    assert [tuple(i) for i in s.indicators] == dashboard.SURVEY_GAPS
-    for dim in [*s["groups"]["dimensions"], "leeftijdsband", "directie_code"]:
-        today = [v for k, v in gaps.CONTROLS.items() if k != dim and not (dim == "jong" and k == "leeftijdsband")]
-        assert s.covariates("adjusted_gap", dim) == today, dim
-    assert " + ".join(s.covariates("gap_change")) == trend.ADJUST
-    assert " + ".join(s.covariates("composition_change")) == \
-        "C(schaalband) + C(leeftijdsband) + C(geslacht) + C(herkomst_cbs)"  # discrimination.change
-    assert diverse_groups() == register.DIVERSE and diverse_group("old") == ("herkomst_oud", "niet_westers")
-    assert band_order() == register.BAND_ORDER
+    assert [(i.source, i.construct, i.dimension, i.group) for i in s.indicators] == [
+        ("nim", "inclusion", "herkomst_oud", "niet_westers"), ("nim", "inclusion", "beperking", "ja"),
+        ("nim", "inclusion", "lhbtiq", "ja"), ("mto", "social_safety", "herkomst_oud", "niet_westers")]
+    full = ["C(schaalband)", "C(leeftijdsband)", "dienstjaren", "C(directie_code)"]
+    assert s.covariates("adjusted_gap", "herkomst_oud") == full
+    assert s.covariates("adjusted_gap", "schaalband") == [t for t in full if t != "C(schaalband)"]
+    assert s.covariates("adjusted_gap", "jong") == [t for t in full if t != "C(leeftijdsband)"]   # overlaps
+    assert s.covariates("gap_change") == ["C(schaalband)", "C(leeftijdsband)", "C(directie_code)"]
+    assert s.covariates("composition_change") == ["C(schaalband)", "C(leeftijdsband)", "C(geslacht)", "C(herkomst_cbs)"]
+    assert diverse_groups() == {"old": ("herkomst_oud", "niet_westers"), "cbs": ("herkomst_cbs", "buiten_europa")}
+    assert diverse_group("old") == ("herkomst_oud", "niet_westers")
+    assert band_order() == ["<=9", "10-11", "12-14", "15+"]
     with pytest.raises(KeyError):
         s.covariates("adjusted")
 
@@ -132,10 +133,10 @@ def test_young_cutoff_is_set_in_one_place():
 
 
 def test_group_labels_are_todays_labels():
-    from pipeline.analysis.gaps import label
     for dim, levels in classifications()["labels"].items():
-        for level in [*levels, "onbekend_niveau"]:
-            assert labels.group(dim, level) == label(dim, level) == labels.label(dim, level)
+        for level, text in levels.items():
+            assert labels.group(dim, level) == labels.label(dim, level) == text
+        assert labels.group(dim, "onbekend_niveau") == "onbekend_niveau"
     assert labels.group("herkomst_oud", "niet_westers") == "Niet-westers"
 
 

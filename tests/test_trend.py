@@ -20,7 +20,8 @@ def nim_stack(demo_full, tmp_path_factory):
 
 
 def test_planted_gap_change_recovered(nim_stack, truth_full):
-    g = publish(T.gap_changes(nim_stack, "inclusion", ["herkomst_oud"], REFS, [2019, 2024]), Policy(k=10)).table.set_index("group")
+    g = publish(T.gap_changes(nim_stack, "inclusion", ["herkomst_oud"], REFS, [2019, 2024],
+                              covariates=["C(schaalband)", "C(leeftijdsband)", "C(directie_code)"]), Policy(k=10)).table.set_index("group")
     t = truth_full["nim"]
     truth = {w: t[w]["inclusion"]["groups"]["herkomst_oud"] for w in ("2019", "2024")}
     did_true = (truth["2024"]["niet_westers"] - truth["2024"]["nederlands"]) - \

@@ -13,12 +13,6 @@ import pandas as pd
 
 from pipeline.disclosure.publish import NoSmallCells, Result
 
-SURVEY_GAPS = [  # (source, construct, dimension, group, Dutch label)
-    ("nim", "inclusion", "herkomst_oud", "niet_westers", "Inclusiekloof niet-westerse migratieachtergrond"),
-    ("nim", "inclusion", "beperking", "ja", "Inclusiekloof beperking/chronische ziekte"),
-    ("nim", "inclusion", "lhbtiq", "ja", "Inclusiekloof LHBTIQ+"),
-    ("mto", "social_safety", "herkomst_oud", "niet_westers", "Kloof sociale veiligheid niet-westerse migratieachtergrond"),
-]
 COLUMNS = ["indicator", "periode", "stand", "verandering", "ci_low", "ci_high", "p", "p_bh", "naar_doel", "eenheid"]
 
 
@@ -29,10 +23,11 @@ def _one(results: pd.DataFrame, **where) -> pd.Series | None:
     return None if sel.empty or bool(sel["suppressed"].iloc[0]) else sel.iloc[0]
 
 
-def build(results: pd.DataFrame, targets: dict) -> Result:
-    """Dashboard rows from the chapters' published results (one row per programme indicator)."""
+def build(results: pd.DataFrame, indicators, targets: dict) -> Result:
+    """Dashboard rows from the chapters' published results: the programme's survey indicators
+    (config `indicators`: source, construct, dimension, group, label) and the register targets."""
     rows = []
-    for source, construct, dim, group, lab in SURVEY_GAPS:
+    for source, construct, dim, group, lab in indicators:
         did = _one(results, source=source, statistic="gap_change", indicator=construct, dimension=dim, group=group)
         if did is None:
             continue

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis.gaps import CONTROLS, label, level_table
+from pipeline.analysis.gaps import level_table
 from pipeline.codebook import load_codebook
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
+from pipeline.labels import group as label
 from pipeline.results import Tidy
 from pipeline.survey import DesignError, SurveyDesign
 
@@ -66,10 +67,11 @@ def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str]) -> 
 
 
 def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat,
-           label_col: str = "golf", family: str = "verandering") -> Result:
+           label_col: str = "golf", family: str = "verandering", controls: list[str] = ()) -> Result:
     """Change repeat - baseline per indicator, overall and per group: raw (difference of independent
     design-based proportions), adjusted for composition (linear probability svyglm with pay-scale band,
-    age band, gender and origin), Rao-Scott F for the indicator x wave table; BH over `family`.
+    age band, gender and origin: config `models.composition_change`), Rao-Scott F for the indicator x
+    wave table; BH over `family`.
     Disclosure: a group hidden on the stacked respondents, or with fewer than k in either wave."""
     rows = []
     data = stacked.data
@@ -98,11 +100,10 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
     out = pd.DataFrame(rows)
     # composition-adjusted change and Rao-Scott test, overall only
     adj, rs = {}, {}
-    controls = " + ".join(v for k_, v in CONTROLS.items() if k_ in ("schaalband", "leeftijdsband")) + \
-        " + C(geslacht) + C(herkomst_cbs)"
+    adjust = "".join(f" + {t}" for t in controls)
     for ind in indicators:
         try:
-            fit = stacked.glm(f"{ind} ~ C({label_col}, Treatment({baseline!r})) + {controls}")
+            fit = stacked.glm(f"{ind} ~ C({label_col}, Treatment({baseline!r})){adjust}")
             term = fit[fit["term"].str.startswith(f"C({label_col}")].iloc[0]
             adj[ind] = (term["estimate"], term["p"])
         except (DesignError, IndexError, np.linalg.LinAlgError):

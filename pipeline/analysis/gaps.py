@@ -10,23 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.config import classifications
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
 from pipeline.results import Tidy
+from pipeline.labels import group as label
 from pipeline.survey import DesignError, SurveyDesign
 
-CONTROLS = {"schaalband": "C(schaalband)", "leeftijdsband": "C(leeftijdsband)", "dienstjaren": "dienstjaren",
-            "directie_code": "C(directie_code)"}
 
-
-def label(dim: str, level) -> str:
-    labs = classifications()["labels"].get(dim, {})
-    return labs.get(str(level), str(level))
-
-
-def adjusted_gaps(design: SurveyDesign, construct: str, dim: str, reference: str) -> pd.DataFrame:
-    """Coefficients of `dim` in construct ~ dim + pay-scale band + age band + tenure + directorate."""
-    controls = [v for k, v in CONTROLS.items() if k != dim and not (dim == "jong" and k == "leeftijdsband")]
+def adjusted_gaps(design: SurveyDesign, construct: str, dim: str, reference: str, controls: list[str]) -> pd.DataFrame:
+    """Coefficients of `dim` in construct ~ dim + controls (config `models.adjusted_gap`: pay-scale band,
+    age band, tenure, directorate, less the terms on `dim` itself)."""
     formula = f"{construct} ~ C({dim}, Treatment({reference!r})) + " + " + ".join(controls)
     try:
         fit = design.glm(formula)
@@ -41,8 +33,10 @@ def adjusted_gaps(design: SurveyDesign, construct: str, dim: str, reference: str
 
 
 def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], references: dict,
-              intersections: list[list[str]], adjust: bool = True, family: str = "groepsverschillen") -> Result:
-    """Tidy gaps for every construct x group (and intersection) against the reference group.
+              intersections: list[list[str]], adjust_for=None, family: str = "groepsverschillen") -> Result:
+    """Tidy gaps for every construct x group (and intersection) against the reference group; with
+    `adjust_for` (dimension -> covariate terms, e.g. `settings.covariates("adjusted_gap", dim)`) also the
+    adjusted gap of each single dimension.
 
     Disclosure (rules 1-4): a comparison is hidden when its group or its reference group is hidden or
     either has fewer than k respondents; `p_bh` is Benjamini–Hochberg over the visible tests of `family`."""
@@ -61,8 +55,8 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
             cmp["construct"] = c
             cmp["reference"] = " × ".join(label(d, r) for d, r in zip(cols, ref))
             cmp["reference_key"] = "/".join(map(str, ref))
-            if adjust and len(cols) == 1:
-                cmp = cmp.merge(adjusted_gaps(design, c, cols[0], ref[0]), on="group", how="left")
+            if adjust_for is not None and len(cols) == 1:
+                cmp = cmp.merge(adjusted_gaps(design, c, cols[0], ref[0], adjust_for(cols[0])), on="group", how="left")
             rows.append(cmp.drop(columns=cols))
     out = pd.concat(rows, ignore_index=True)
     for col in ("adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"):

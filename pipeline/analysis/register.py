@@ -36,13 +36,12 @@ def target_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
     return shares + (Tidy("relative_change", {"estimate": "relative_change_12plus", "n": "n_12plus", "waves": "jaar"},
                           {"indicator": "relative_increase_diverse_12plus"}),)
 
-DIVERSE = {"old": ("herkomst_oud", "niet_westers"), "cbs": ("herkomst_cbs", "buiten_europa")}
-BAND_ORDER = ["<=9", "10-11", "12-14", "15+"]
+from pipeline.config import band_order, diverse_group
 
 
 def _diverse(df: pd.DataFrame, classification: str) -> tuple[pd.Series, pd.Series]:
     """(in the diverse group, origin known): unknown origin is neither diverse nor not diverse."""
-    col, level = DIVERSE[classification]
+    col, level = diverse_group(classification)
     origin = df[col].astype("object")
     return origin == level, origin.notna()
 
@@ -109,7 +108,7 @@ def flows(snapshots: dict[int, pd.DataFrame], group: str, *, id_col: str = "pseu
     """In-, through- and outflow between consecutive years per level of `group` (at the start for
     leavers and stayers, at the end for hires), with counts and denominators."""
     years = sorted(snapshots)
-    band_rank = {b: i for i, b in enumerate(BAND_ORDER)}
+    band_rank = {b: i for i, b in enumerate(band_order())}
     rows = []
     for prev, cur in zip(years[:-1], years[1:]):
         a = snapshots[prev].set_index(id_col)
@@ -160,7 +159,7 @@ def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: 
     rows = []
     for year, df in sorted(snapshots.items()):
         div, known = _diverse(df, classification)
-        for band in BAND_ORDER:
+        for band in band_order():
             m = df["schaalband"].astype(str) == band
             rows.append({"jaar": year, "schaalband": band, "n": int(m.sum()), "n_divers": int((div & m).sum()),
                          "n_bekend": int((known & m).sum())})
@@ -177,7 +176,7 @@ DIRECTORATE_PAIRS = (("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("di
 
 def unknown_origin(table: pd.DataFrame, snapshots: dict[int, pd.DataFrame], classification: str = "old") -> Result:
     """Staff of unknown origin per year, overall and in the target bands (register counts, rule `Rates`)."""
-    col, _ = DIVERSE[classification]
+    col, _ = diverse_group(classification)
     rows = []
     for _, r in table.iterrows():
         total = int(snapshots[r["jaar"]][col].isna().sum())

@@ -4,7 +4,7 @@ trend tests and the power of the next wave.
 Waves are stacked on the harmonised variables (`pipeline.survey.stack`: strata = wave x directorate,
 each wave raked to its own register). The gap change between waves a and b for group g against its
 reference r is the wave x group interaction in a survey-weighted regression on the two waves and the
-two groups:  y ~ C(wave) * C(group) [+ pay-scale band + age band + directorate for the adjusted one].
+two groups:  y ~ C(wave) * C(group) [+ the covariates of config `models.gap_change` for the adjusted one].
 Beside it, a direct standardisation: each wave's gap re-weighted to the baseline wave's composition
 by pay-scale band x age band (point estimate; the regression gives the test).
 """
@@ -15,13 +15,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 
-from pipeline.analysis.gaps import label
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
+from pipeline.labels import group as label
 from pipeline.results import Tidy
 from pipeline.survey import DesignError, SurveyDesign
-
-ADJUST = "C(schaalband) + C(leeftijdsband) + C(directie_code)"
-
 
 def wave_sizes(stacked: SurveyDesign, dims: list[str], waves, wave_col: str = "golf") -> tuple[GroupSizes, ...]:
     """Respondents per group in each wave: a group hidden in any wave is hidden in every comparison."""
@@ -83,13 +80,13 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
 
 
 def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave_a, wave_b,
-               wave_col: str = "golf", adjust: bool = False) -> dict:
+               wave_col: str = "golf", covariates: list[str] = ()) -> dict:
     """Difference-in-differences: (gap in wave b) - (gap in wave a), as the wave x group interaction."""
     data = stacked.data
     keep = data[wave_col].isin([wave_a, wave_b]) & data[dim].astype("object").isin([group, reference])
     design = stacked.update(_tr_g=(data[dim].astype("object") == group).astype(float),
                             _tr_w=(data[wave_col] == wave_b).astype(float))
-    formula = f"{indicator} ~ _tr_w * _tr_g" + (f" + {ADJUST}" if adjust else "")
+    formula = f"{indicator} ~ _tr_w * _tr_g" + "".join(f" + {t}" for t in covariates)
     try:
         c = design.glm(formula, subset=keep).contrast({"_tr_w:_tr_g": 1})
         out = {"did": c["estimate"], "se": c["se"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
@@ -121,8 +118,9 @@ def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, ref
 
 
 def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], references: dict, waves: list[int],
-                wave_col: str = "golf", family: str | None = None) -> Result:
-    """Gap per wave and its change since the baseline, raw, adjusted and standardised, per group.
+                wave_col: str = "golf", family: str | None = None, covariates: list[str] = ()) -> Result:
+    """Gap per wave and its change since the baseline, raw, adjusted for `covariates` (config
+    `models.gap_change`; none: no adjusted change) and standardised, per group.
     Disclosure: a group or reference hidden in any wave, or fewer than k answers in a group x wave."""
     rows = []
     base, last = waves[0], waves[-1]
@@ -143,7 +141,8 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
             n_min = min(int(((stacked.data[wave_col] == w) & (stacked.data[dim].astype(str) == x)
                              & stacked.data[indicator].notna()).sum()) for w in (base, last) for x in (lv, str(ref)))
             raw = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col)
-            adj = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col, adjust=True)
+            adj = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
+                else dict.fromkeys(raw, np.nan)
             gaps = {w: means.get((w, lv), np.nan) - means.get((w, str(ref)), np.nan) for w in waves}
             rows.append({"indicator": indicator, "dimension": dim, "group": lv, "group_label": label(dim, lv),
                          "reference": label(dim, ref), **{f"gap_{w}": gaps[w] for w in waves},

@@ -1,6 +1,7 @@
 """Chapter 05: experienced discrimination and unwanted behaviour, the baseline study and its repeat."""
 from __future__ import annotations
 
+from pipeline import labels
 from pipeline.analysis import discrimination as D
 from pipeline.analysis.load import survey_design
 from pipeline.chapters import Chapter
@@ -34,7 +35,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     results["follow"] = D.prevalence(ds[repeat_wave], [*D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS], [])
     if repeat_wave != baseline_wave:
         results["change"] = D.change(stack(ds), [*D.PREVALENCE, "funnel_gemeld", *D.KNOWLEDGE, "tevreden_afhandeling"],
-                                     dims, baseline_wave, repeat_wave)
+                                     dims, baseline_wave, repeat_wave,
+                                     controls=settings.covariates("composition_change"))
     pub = publish_all(results, policy)
     prev = pub[f"prev:{repeat_wave}"]
     chg = pub.get("change")
@@ -57,7 +59,7 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
                      f"Ervaren discriminatie per grond, {repeat_wave}"))
     for dim in dims:
         ch.figure(figure(figures.prevalence_bars, prev, ["ervaren_discriminatie"], labs,
-                         f"Ervaren discriminatie naar {figures.DIMENSION_LABELS.get(dim, dim).lower()}", dimension=dim))
+                         f"Ervaren discriminatie naar {labels.dimension(dim).lower()}", dimension=dim))
     ch.heading("Van wie, melden en afhandeling")
     ch.text("Onder medewerkers die discriminatie ervoeren (meerdere antwoorden mogelijk): gronden, van wie het kwam, "
             "of en waar het gemeld is; redenen om niet te melden onder wie niet meldde; tevredenheid onder wie meldde.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
+from pipeline import labels
 from pipeline.analysis.load import survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
@@ -12,9 +13,6 @@ from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import load_settings
 
-LABELS = {"inclusion": "Ervaren inclusie (totaal)", "belonging": "Erbij horen", "authenticity": "Authenticiteit",
-          "psych_safety": "Psychologische veiligheid", "social_safety": "Sociale veiligheid",
-          "tevredenheid": "Tevredenheid (rapportcijfer)"}
 GAP_COLUMNS = ["group_label", "reference", "difference", "ci_low", "ci_high", "p_bh", "cohens_d", "adj_difference",
                "adj_p", "n"]
 
@@ -33,7 +31,9 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     likert_dims = dims[:3] if first else []
     reg_names = pd.read_parquet(settings.processed_dir / f"register_{wave}.parquet").groupby(
         "directie_code", observed=True)["directie"].first().to_dict()
-    results = {"gaps": gap_table(design, constructs, dims, groups["reference"], inter),
+    LABELS = {c: labels.indicator(source, c, wave) for c in constructs}
+    results = {"gaps": gap_table(design, constructs, dims, groups["reference"], inter,
+                                 adjust_for=lambda dim: settings.covariates("adjusted_gap", dim)),
                "levels": level_table(design, constructs, dims)}
     results |= {f"likert:{c}": likert_shares(design, items) for c, items in scale_items.items()}
     results |= {f"likert_by:{dim}": likert_shares(design, [first], by=dim) for dim in likert_dims}
@@ -74,7 +74,7 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     for dim in likert_dims:
         vl = cb.variables[first].get("value_labels", {})
         ch.figure(figure(figures.likert_bars, pub[f"likert_by:{dim}"], item_labels, vl,
-                         f"'{item_labels[first]}' naar {figures.DIMENSION_LABELS.get(dim, dim).lower()}", by_group=True))
+                         f"'{item_labels[first]}' naar {labels.dimension(dim).lower()}", by_group=True))
     ch.heading("Per directie")
     for c in constructs:
         d = pub[f"dir:{c}"]

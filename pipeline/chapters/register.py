@@ -28,7 +28,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     years = [int(y) for y in (years or targets["years"]) if int(y) in settings.waves("register")]
     mon = settings["register_monitor"]
     classification = classification or mon["classification"]
-    young = settings["groups"]["young_cutoff"]
+    young = settings.young_cutoff
     snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
     city = reg.target_status(reg.target_table(snaps, classification=classification, young_cutoff=young), targets)
     per_dir = reg.target_table(snaps, classification=classification, young_cutoff=young, by="directie_code")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline import labels
 from pipeline.analysis import trend as T
 from pipeline.analysis.load import survey_design
 from pipeline.chapters import Chapter
@@ -53,7 +54,8 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     results = {f"levels:{i}": T.levels(stacked, i, dims) for i in indicators}
     if len(waves) > 1:
         results["changes"] = _concat([T.changes(stacked, i, waves, dims=dims, family=FAMILY) for i in indicators])
-        results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY) for i in indicators])
+        results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
+                                                   covariates=settings.covariates("gap_change")) for i in indicators])
     if len(waves) >= 3:
         results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(stacked, i)} for i in indicators]),
                                   NoSmallCells("slopes over all respondents of every wave"),
@@ -74,7 +76,7 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         ch.text(summary_nl(gaps.table, waves))
     for i in indicators:
         for dim in dims:
-            ch.figure(figure(figures.gap_trend, pub[f"levels:{i}"], dim, f"{i}: {figures.DIMENSION_LABELS.get(dim, dim)}"))
+            ch.figure(figure(figures.gap_trend, pub[f"levels:{i}"], dim, f"{i}: {labels.dimension(dim)}"))
     chg = pub.get("changes")
     if chg is not None and len(chg):
         ch.heading("Verandering sinds de nulmeting en sinds de vorige meting")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.config import ROOT, load_yaml
-from pipeline.io import atomic_path, atomic_write_text, sha256
+from pipeline.io import atomic_path, atomic_write_text, move, sha256
 from pipeline.settings import Settings, load_settings
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -88,27 +88,21 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> 
         leaks += [x for p in sorted(tables.glob("*.csv")) for x in scan_csv(p, k)]
         leaks += scan_results(results, k) if results.exists() else []
     if leaks:
-        quarantine = reports.parent / ".quarantaine" / reports.name / ch["name"]
-        if quarantine.exists():
-            shutil.rmtree(quarantine)
-        quarantine.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(stage, quarantine)
-        (quarantine / "BEVINDINGEN.txt").write_text("\n".join(map(str, leaks)) + "\n", encoding="utf-8")
+        quarantine = move(stage, reports.parent / ".quarantaine" / reports.name / ch["name"])
+        atomic_write_text(quarantine / "BEVINDINGEN.txt", "\n".join(map(str, leaks)) + "\n")
         raise DisclosureError([*leaks, f"niets gepubliceerd; uitvoer en bevindingen in quarantaine: {quarantine}"])
     published_tables = reports / "tables" / ch["name"]
     published_results = reports / "results" / f"{ch['name']}.parquet"
-    for target in (published_tables, published_results, executed, html):
-        target.parent.mkdir(parents=True, exist_ok=True)
-    if published_tables.exists():
-        shutil.rmtree(published_tables)
     if tables.exists():
-        os.replace(tables, published_tables)
+        move(tables, published_tables)
+    elif published_tables.exists():
+        shutil.rmtree(published_tables)
     if results.exists():
-        os.replace(results, published_results)
+        move(results, published_results)
     else:
         published_results.unlink(missing_ok=True)
-    os.replace(staged_nb, executed)
-    os.replace(staged_html, html)
+    move(staged_nb, executed)
+    move(staged_html, html)
     shutil.rmtree(stage, ignore_errors=True)
 
 
