@@ -61,6 +61,11 @@ def main(argv=None) -> int:
     except FileNotFoundError as err:
         print(f"FOUT: {err}", file=sys.stderr)
         return 2
+    from pipeline.codebook.check import _waves
+    from pipeline.codebook.draft import resolve_like
+    waves = _waves(resolve_like(args.source, Path(args.codebooks)))
+    if args.wave not in waves:
+        print(f"Opmerking: golf {args.wave} staat nog niet in waves {waves} van het codeboek.")
     if not findings:
         print(f"In orde: {args.file} past bij het codeboek van {args.source}, golf {args.wave}.")
         return 0

@@ -152,7 +152,7 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
             spec.update(type="integer" if integral else "float", range=rng)
             todo.append(f"TODO: bereik {_rng(rng)} is alleen wat in dit bestand voorkomt; vul het geldige bereik in")
         else:
-            spec.update(type="integer" if not col.missing else "integer")
+            spec.update(type="integer")
             todo.append("TODO: kolom is leeg in dit bestand; type en bereik onbekend")
 
     if col.kind in ("datetime", "date"):
