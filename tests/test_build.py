@@ -171,3 +171,19 @@ def test_year_selection_reaches_the_notebooks_and_drops_chapters_without_enough_
     spec = next(c for c in chapter_specs(one_year) if c["name"] == "03_veiligheid")
     assert chapter_parameters(spec, one_year, [2025])["survey_years"] == [2025]
     assert "survey_years" not in chapter_parameters(spec, everything)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_output_changed_by_hand_reruns_its_step_and_says_so(tmp_path, jobs, capsys):
+    run_graph(graph(tmp_path, {}), jobs)
+    ran(tmp_path)
+    state = json.loads((tmp_path / ".state" / "c.json").read_text())
+    assert list(state["outputs"].values()) == [__import__("pipeline.report.provenance", fromlist=["sha256"]).sha256(tmp_path / "c.txt")]
+    (tmp_path / "c.txt").write_text("c, edited by hand")
+    capsys.readouterr()
+    run_graph(graph(tmp_path, {}), jobs)
+    assert ran(tmp_path) == ["c"]                    # restored with the same bytes: e does not rerun
+    assert (tmp_path / "c.txt").read_text() == "c"
+    assert "stap c: uitvoer met de hand gewijzigd (c.txt): opnieuw" in capsys.readouterr().out
+    run_graph(graph(tmp_path, {}), jobs)
+    assert ran(tmp_path) == []
