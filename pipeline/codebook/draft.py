@@ -51,8 +51,8 @@ def _numbers(col: Column, decimal: str = ".") -> pd.Series | None:
     if col.kind != "text" or col.values.empty:
         return None
     v = col.values.astype(str)
-    pattern = r"-?\d+" + (r"(,\d+)?" if decimal == "," else r"(\.\d+)?")
-    if not v.str.fullmatch(pattern).all():
+    # a decimal comma counts as a decimal point, as in the cleaning step's schema.to_number
+    if not v.str.fullmatch(r"-?\d+([.,]\d+)?").all():
         return None
     return pd.to_numeric(v.str.replace(",", ".", regex=False)).astype(float)
 
@@ -483,6 +483,12 @@ def _wrapped(prefix: str, v, width: int) -> list[str]:
     return lines
 
 
+def _has_todo(v) -> bool:
+    if isinstance(v, dict):
+        return "todo" in v or any(_has_todo(x) for x in v.values())
+    return isinstance(v, list) and any(_has_todo(x) for x in v)
+
+
 def _scalar_only(v) -> bool:
     items = v.values() if isinstance(v, dict) else v
     return all(not isinstance(x, (dict, list)) for x in items)
@@ -497,7 +503,7 @@ def emit(d: dict, indent: int = 0, flow_width: int = 118) -> list[str]:
         key = _flow(k)
         if isinstance(v, dict) and v and not _scalar_only(v):
             one = f"{pad}{key}: {_flow(v)}"
-            if "todo" not in v and all(not isinstance(x, (dict, list)) or _scalar_only(x) for x in v.values()) \
+            if not _has_todo(v) and all(not isinstance(x, (dict, list)) or _scalar_only(x) for x in v.values()) \
                     and len(one) <= flow_width:
                 lines.append(one)
             else:
