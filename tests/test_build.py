@@ -214,3 +214,19 @@ def test_guard_reads_counts_from_the_tables_metadata_not_its_headers(tmp_path):
     assert scan_csv(tmp_path / "t.csv", 10) == []                 # unknown header, no metadata: not a count
     (tmp_path / "t.meta.json").write_text(json.dumps({"counts": ["personen in groep"]}))
     assert [x.reason for x in scan_csv(tmp_path / "t.csv", 10)] == ["kolom 'personen in groep' rij 1 toont 4 (< 10)"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_output_changed_by_hand_reruns_its_step_and_says_so(tmp_path, jobs, capsys):
+    run_graph(graph(tmp_path, {}), jobs)
+    ran(tmp_path)
+    state = json.loads((tmp_path / ".state" / "c.json").read_text())
+    assert list(state["outputs"].values()) == [__import__("pipeline.io", fromlist=["sha256"]).sha256(tmp_path / "c.txt")]
+    (tmp_path / "c.txt").write_text("c, edited by hand")
+    capsys.readouterr()
+    run_graph(graph(tmp_path, {}), jobs)
+    assert ran(tmp_path) == ["c"]                    # restored with the same bytes: e does not rerun
+    assert (tmp_path / "c.txt").read_text() == "c"
+    assert "stap c: uitvoer met de hand gewijzigd (c.txt): opnieuw" in capsys.readouterr().out
+    run_graph(graph(tmp_path, {}), jobs)
+    assert ran(tmp_path) == []

@@ -136,7 +136,7 @@ def test_cli_exits_non_zero_with_the_message(demo_small, tmp_path, capsys):
     df.loc[3, "salarisschaal"] = "99"
     write_register(df, tmp_path / "r.csv")
     code = main(["--source", "register", "--wave", "2024", "--input", str(tmp_path / "r.csv"),
-                 "--out", str(tmp_path / "out"), "--demo"])
+                 "--out", str(tmp_path / "out")])
     assert code == 2
     err = capsys.readouterr().err
     assert "salarisschaal" in err and "rij 4" in err and "r.csv" in err
@@ -191,10 +191,10 @@ def test_missing_key_is_a_clear_error_outside_demo(monkeypatch, tmp_path):
     monkeypatch.delenv("INCLUSIEMONITOR_KEY", raising=False)
     with pytest.raises(MissingKeyError, match="INCLUSIEMONITOR_KEY"):
         load_key(demo=False, key_file=tmp_path / "absent.key")
-    (tmp_path / "k.key").write_text("s3cret\n")
-    assert load_key(demo=False, key_file=tmp_path / "k.key") == b"s3cret"
-    monkeypatch.setenv("INCLUSIEMONITOR_KEY", "fromenv")
-    assert load_key(demo=False, key_file=tmp_path / "k.key") == b"fromenv"
+    (tmp_path / "k.key").write_text("s3cret-" + "f" * 32 + "\n")
+    assert load_key(demo=False, key_file=tmp_path / "k.key") == b"s3cret-" + b"f" * 32
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", "fromenv-" + "e" * 32)
+    assert load_key(demo=False, key_file=tmp_path / "k.key") == b"fromenv-" + b"e" * 32
 
 
 def test_pseudonyms_depend_on_the_key():
@@ -281,7 +281,8 @@ def test_reliability_matches_known_values():
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
-def test_register_as_excel_or_parquet_gives_the_same_analysis_set(demo_small, tmp_path, fmt):
+def test_register_as_excel_or_parquet_gives_the_same_analysis_set(demo_small, tmp_path, fmt, monkeypatch):
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", "k" * 32)  # copies outside the demo folder need a real key
     df = read_register(demo_small).iloc[:300]
     write_register(df, tmp_path / "r.csv")
     path = tmp_path / f"r.{fmt}"

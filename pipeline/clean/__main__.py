@@ -1,30 +1,50 @@
-"""python -m pipeline.clean --source SOURCE --wave YEAR --input PATH [--config FILE] [--out DIR]"""
+"""python -m pipeline.clean --source SOURCE --wave YEAR --input PATH [--config FILE] [--out DIR] [--codebooks DIR]
+
+A cleaning step run by hand writes to <paths.processed>/handmatig/ by default, never over the files
+`make report` made and uses. To replace the report's file on purpose, say so: --out data/processed
+(the next `make report` then sees that the output changed by hand and reruns that step from the
+configured input, saying so in its progress line).
+"""
 import argparse
 import sys
+from pathlib import Path
 
 from pipeline.clean.errors import InputError
 from pipeline.clean.pseudonymise import MissingKeyError
 
+HAND_DIR = "handmatig"
+
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.clean", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m pipeline.clean", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--source", required=True, choices=["nim", "mto", "discrimination", "register"])
     ap.add_argument("--wave", required=True, type=int)
     ap.add_argument("--input", required=True)
     ap.add_argument("--config", default="config/report.yaml")
-    ap.add_argument("--out", default=None, help="output folder (default: paths.processed in the config)")
-    ap.add_argument("--demo", action="store_true", help="allow the public demo pseudonymisation key")
+    ap.add_argument("--out", default=None,
+                    help=f"output folder (default: <paths.processed>/{HAND_DIR}; the report's own folder only if named here)")
+    ap.add_argument("--codebooks", default=None, help="codebook folder (default: config/codebooks)")
+    # Kept so old scripts still run: the demo key is used only for verified demo files, whatever this says.
+    ap.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     from pipeline.clean.run import clean_source
-    from pipeline.settings import load_settings
+    from pipeline.settings import ConfigError, load_settings
     try:
         settings = load_settings(args.config)
-        target = clean_source(args.source, args.wave, args.input, settings=settings, out_dir=args.out,
-                              demo=args.demo or None)
-    except (InputError, MissingKeyError) as err:
+        out = Path(args.out) if args.out else settings.processed_dir / HAND_DIR
+        target = clean_source(args.source, args.wave, args.input, settings=settings, out_dir=out,
+                              codebooks=args.codebooks)
+    except (InputError, MissingKeyError, ConfigError) as err:
         print(f"FOUT — niets overschreven.\n{err}", file=sys.stderr)
         return 2
     print(f"Geschreven: {target}")
+    if out.resolve() == settings.processed_dir.resolve():
+        print("Dit is het bestand dat `make report` gebruikt. Wijkt het af van wat het rapport ervan maakte, dan "
+              "maakt de volgende `make report` het opnieuw uit de geconfigureerde invoer (en zegt dat).")
+    elif not args.out:
+        print(f"(Niet gebruikt door `make report`; --out {settings.processed_dir.relative_to(Path.cwd()) if settings.processed_dir.is_relative_to(Path.cwd()) else settings.processed_dir} "
+              "om het bestand van het rapport te vervangen.)")
     return 0
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.clean.derive import derive
-from pipeline.clean.errors import InputError, Problem
+from pipeline.clean.errors import InputError, Problem, codebook_todo_error
 from pipeline.clean.harmonise import harmonise
-from pipeline.clean.pseudonymise import load_key, pseudonymise
+from pipeline.clean.pseudonymise import demo_file_status, load_key, pseudonymise
 from pipeline.clean.quality import apply_quality_rules
 from pipeline.clean.readers import read_raw
 from pipeline.clean.scales import reliability, score
@@ -29,8 +29,10 @@ def scale_ranges(cb) -> dict[str, tuple]:
     return {name: tuple(cb.variables[spec["items"][0]]["range"]) for name, spec in cb.scales.items()}
 
 
-def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: int | None = None) -> tuple[pd.DataFrame, dict]:
-    """Pure transformation of a raw frame; returns (analysis set, cleaning report)."""
+def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: int | None = None,
+                why_not_demo: str = "") -> tuple[pd.DataFrame, dict]:
+    """Pure transformation of a raw frame; returns (analysis set, cleaning report). `demo` allows the
+    public demo key; only pass True for verified demo files (`demo_file_status`)."""
     raw = raw.reset_index(drop=True)
     validate(raw, cb, file)
     df, missing = harmonise(raw, cb)
@@ -46,7 +48,7 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
         df[name] = score(df, spec["items"], reverse_items=spec.get("reverse", []), value_range=rng,
                          min_valid=spec["min_valid"])
     if id_col:
-        key = load_key(demo=demo)
+        key = load_key(demo=demo, why_not_demo=why_not_demo)
         df[id_col] = pseudonymise(df[id_col], key)
         df = df.rename(columns={id_col: "pseudo_id"})
     for col in ("startdatum", "einddatum", "geboortedatum"):
@@ -64,23 +66,34 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
 
 
 def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out_dir: str | Path | None = None,
-                 demo: bool | None = None) -> Path:
-    """Clean one raw file into `<out_dir>/<source>_<wave>.parquet` with a manifest beside it."""
+                 demo: bool | None = None, codebooks: str | Path | None = None) -> Path:
+    """Clean one raw file into `<out_dir>/<source>_<wave>.parquet` with a manifest beside it.
+
+    The public demo key is used only for a file the demo generator wrote (listed, with the same sha256,
+    in the DEMO_DATA marker of its folder) and never when `demo` is False; any other file needs a
+    configured key. A codebook that still contains TODO is refused with every TODO listed."""
+    from pipeline.codebook import CODEBOOK_DIR
     from pipeline.settings import load_settings
 
     settings = settings or load_settings()
     out_dir = Path(out_dir) if out_dir else settings.processed_dir
-    demo = settings.demo if demo is None else demo
     path = Path(path)
     t0 = time.perf_counter()
     try:
-        cb = load_codebook(source, wave)
+        cb = load_codebook(source, wave, codebooks or CODEBOOK_DIR)
     except FileNotFoundError as err:
         raise InputError([Problem(str(path), "-", (), 0, "een bekende bron", str(err))]) from None
+    if cb.todos:
+        raise codebook_todo_error(cb.todos)
     checksum = sha256(path) if path.exists() else None
     mode = os.stat(path).st_mode if path.exists() else None
     raw, _labels = read_raw(path, cb)
-    df, report = clean_frame(raw, cb, str(path), demo=demo, young_cutoff=settings.young_cutoff)
+    is_demo, why_not = demo_file_status(path, checksum)
+    if demo is False and is_demo:
+        is_demo, why_not = False, "the demo key was switched off for this run"
+    df, report = clean_frame(raw, cb, str(path), demo=is_demo, why_not_demo=why_not,
+                             young_cutoff=settings.young_cutoff)
+    demo = is_demo
     if mode is not None and os.stat(path).st_mode != mode:
         raise RuntimeError(f"{path} changed while cleaning")  # raw data is read-only by contract
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,10 @@
 """`make report`: raw -> processed -> chapter notebooks -> HTML -> index, rerunning only what changed.
 
 Why: researchers rerun the report many times while checking a wave. Each step records a key (hash of
-its inputs, code and parameters); a step whose key is unchanged and whose output exists is skipped.
+its inputs, code and parameters) and the sha256 of every output it wrote; a step is skipped only when
+its key is unchanged and its outputs on disk are still exactly what it wrote. An output changed by
+hand (or by a cleaning step run by hand into data/processed) reruns its step, and the progress line
+says so.
 """
 from __future__ import annotations
 
@@ -34,16 +37,72 @@ def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _up_to_date(state: Path, key: str, outputs: list[Path]) -> bool:
-    return state.exists() and json.loads(state.read_text()).get("key") == key and all(p.exists() for p in outputs)
+ABSENT = "-"  # recorded for a checked output that the step did not write (e.g. a chapter without tables)
 
 
-def _mark(state: Path, key: str) -> None:
-    atomic_write_text(state, json.dumps({"key": key}))
+def content_hash(path: Path) -> str:
+    """sha256 of a file; of a folder, over its files' relative names and sha256s; ABSENT if neither."""
+    if path.is_file():
+        return sha256(path)
+    if path.is_dir():
+        h = hashlib.sha256()
+        for p in sorted(q for q in path.rglob("*") if q.is_file()):
+            h.update(f"{p.relative_to(path).as_posix()}\0{sha256(p)}\n".encode())
+        return h.hexdigest()
+    return ABSENT
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+
+
+def _names(paths: list[Path]) -> str:
+    return ", ".join(p.name for p in paths)
+
+
+def _stale(state: Path, key: str, outputs: list[Path], digest: Callable[[Path], str] = content_hash,
+           checked: list[Path] = ()) -> str | None:
+    """None when the step is up to date: same key, and every output (and checked file or folder) on disk
+    is what the step recorded when it finished. Otherwise why it must run: "nieuw" or "gewijzigd" (a
+    new or changed key: nothing to report), or a Dutch reason for the progress line."""
+    if not state.exists():
+        return "nieuw"
+    try:
+        record = json.loads(state.read_text())
+    except ValueError:
+        return "stapstatus onleesbaar: opnieuw"
+    if record.get("key") != key:
+        return "gewijzigd"
+    missing = [p for p in outputs if not p.exists()]
+    if missing:
+        return f"uitvoer ontbreekt ({_names(missing)}): opnieuw"
+    recorded = record.get("outputs")
+    paths = [*outputs, *checked]
+    if not isinstance(recorded, dict) or any(_rel(p) not in recorded for p in paths):
+        return "uitvoer niet eerder vastgelegd: opnieuw"
+    changed = [p for p in paths if digest(p) != recorded[_rel(p)]]
+    if changed:
+        return f"uitvoer met de hand gewijzigd ({_names(changed)}): opnieuw"
+    return None
+
+
+def _up_to_date(state: Path, key: str, outputs: list[Path], checked: list[Path] = ()) -> bool:
+    return _stale(state, key, outputs, content_hash, checked) is None
+
+
+def _mark(state: Path, key: str, outputs: list[Path] = (), digest: Callable[[Path], str] = content_hash,
+          checked: list[Path] = ()) -> None:
+    """Record the step's key and the sha256 of what it wrote, once it finished."""
+    record = {"key": key, "outputs": {_rel(p): digest(p) for p in [*outputs, *checked]}}
+    atomic_write_text(state, json.dumps(record, indent=0, sort_keys=True))
 
 
 def ensure_demo_data(settings: Settings) -> Settings:
-    if settings.demo and not (settings.demo_dir / "sources.yaml").exists():
+    """Generate the demo data when it is absent, or when it has no DEMO_DATA marker (made by an older
+    version): without the marker the cleaning step may not use the demo key. Generation is
+    deterministic, so regenerated files are the same files."""
+    d = settings.demo_dir
+    if settings.demo and not ((d / "sources.yaml").exists() and (d / "DEMO_DATA").exists()):
         from pipeline.synth import generate
         print(f"[demo] Geen echte data geconfigureerd: synthetische demodata maken in {settings.demo_dir}", flush=True)
         generate(settings.demo_dir, settings["demo"]["seed"])
@@ -149,6 +208,9 @@ class Step:
     deps: list[str] = field(default_factory=list)
     cost: float = 1.0
     source: str | None = None  # the source a cleaning step belongs to
+    # also written by the step and verified like `outputs`, but not read by later steps (so not part of
+    # their keys): a cleaning step's manifest, a chapter's exported tables folder
+    checked: list[Path] = field(default_factory=list)
 
 
 def _timed(run: Callable, args: tuple) -> float:
@@ -165,7 +227,8 @@ def clean_steps(settings: Settings, code: str) -> list[Step]:
             steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
                               (source, wave, str(path), str(settings.path)), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
-                              _key("clean", code, sha256(path), settings.demo), cost=0.5, source=source))
+                              _key("clean", code, sha256(path), settings.demo), cost=0.5, source=source,
+                              checked=[settings.processed_dir / f"{source}_{wave}.manifest.json"]))
     return steps
 
 
@@ -213,7 +276,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html, settings.min_cell_size),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw),
-                          deps=[d.name for d in deps], cost=float(ch.get("cost", 1))))
+                          deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
+                          checked=[reports / "tables" / ch["name"]]))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
     names = {s.name for s in steps}
     for step, ch in zip(steps, specs):
@@ -267,7 +331,7 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
 
     def digest(path: Path) -> str:
         if path not in hashes:
-            hashes[path] = sha256(path)
+            hashes[path] = content_hash(path)
         return hashes[path]
 
     def full_key(s: Step) -> str:
@@ -286,16 +350,21 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
                 log(f"{s.label}: overgeslagen (een invoerstap is mislukt)", True)
             elif all(d in done for d in s.deps):
                 pending.remove(n)
-                if _up_to_date(s.state, full_key(s), s.outputs):
+                why = _stale(s.state, full_key(s), s.outputs, digest, s.checked)
+                if why is None:
                     done.add(n)
                     log(f"{s.label}: ongewijzigd", True)
                 else:
+                    if why not in ("nieuw", "gewijzigd"):
+                        log(f"{s.label}: {why}")
                     out.append(s)
         return out
 
     def finish(s: Step, secs: float | None, err: BaseException | None) -> None:
         if err is None:
-            _mark(s.state, full_key(s))
+            for p in [*s.outputs, *s.checked]:
+                hashes.pop(p, None)  # hashed before the run if it was checked: hash what it wrote now
+            _mark(s.state, full_key(s), s.outputs, digest, s.checked)
             done.add(s.name)
             log(f"{s.label}: klaar in {secs:.1f}s", True)
             return

@@ -1,8 +1,10 @@
 """Write the synthetic demo inputs in the formats the real sources arrive in, plus the truth file.
 
 Outputs in OUT: register_<year>.csv (semicolon, decimal comma, cp1252), nim_<wave>.sav,
-mto_<wave>.sav, discrimination_<wave>.sav, sources.yaml (what the report config points at) and
-truth.json (the planted population values the tests check the pipeline against).
+mto_<wave>.sav, discrimination_<wave>.sav, sources.yaml (what the report config points at),
+truth.json (the planted population values the tests check the pipeline against) and, written last,
+DEMO_DATA: the sha256 of every file above. Only files listed there with a matching checksum may be
+pseudonymised with the public demo key (pipeline.clean.pseudonymise).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pyreadstat
 import yaml
 from scipy.special import expit
 
+from pipeline.clean.pseudonymise import DEMO_MARKER, write_demo_marker
 from pipeline.codebook import load_codebook
 from pipeline.config import synth_params
 from pipeline.io import atomic_path, atomic_write_text
@@ -85,6 +88,7 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     rng = np.random.default_rng(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    (out / DEMO_MARKER).unlink(missing_ok=True)  # rewritten last, listing only what this run wrote
     snap, dirs, events = simulate_workforce(p, rng)
     truth: dict = {"seed": seed, "scale": scale, "planted": {k: p[k] for k in ("nim", "mto", "discrimination", "flows")}}
     sources: dict = {"register": {}, "nim": {}, "mto": {}, "discrimination": {}}
@@ -156,6 +160,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
                 "sources": {s: {int(w): f for w, f in v.items()} for s, v in sources.items()}}
     # written last: its presence tells `make report` that the demo data are complete
     atomic_write_text(out / "sources.yaml", yaml.safe_dump(manifest, sort_keys=True))
+    written = [f for files in sources.values() for f in files.values()] + ["truth.json", "sources.yaml"]
+    write_demo_marker(out, written, f"seed {seed}, scale {scale}")
     return truth
 
 
