@@ -52,12 +52,12 @@ def _dashboard_html(reports_dir: Path) -> str:
 PAGE = """<!DOCTYPE html>
 <html lang="nl"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-<style>body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;line-height:1.5;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}
+<style>body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;line-height:1.5;overflow-wrap:break-word;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}
 h1{{color:#c00000;overflow-wrap:break-word}} li{{margin:.4rem 0}} a{{color:#0a58ca;text-decoration:underline}} a:visited{{color:#5a2a9e}}
 img{{max-width:100%;height:auto}} .scroll{{overflow-x:auto;max-width:100%}}
 table{{border-collapse:collapse;font-size:.9rem}} caption{{text-align:left;font-weight:600;padding:.25rem 0}}
 td,th{{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}} .meta{{color:#595959;font-size:.9rem}} .demo{{background:#fff3cd;padding:.6rem;border-radius:4px}}
-@media print{{.scroll{{overflow:visible}} table{{width:100%;font-size:8.5pt}} td,th{{overflow-wrap:anywhere}} a{{color:inherit}}}}</style>
+@media print{{.scroll{{overflow:visible}} table{{width:100%;font-size:8.5pt}} td,th{{overflow-wrap:break-word}} a{{color:inherit}}}}</style>
 </head><body><main>
 <h1>{title}</h1>
 {demo}
