@@ -73,7 +73,9 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
                 "*gecorrigeerd*: dezelfde verandering bij gelijke samenstelling naar salarisschaal, leeftijd, gender en "
                 "herkomst (lineair kansmodel); *Rao–Scott*: toets op de tabel indicator × meting; *p (BH)*: "
                 "gecorrigeerd voor alle toetsen in dit hoofdstuk.")
-        ch.figure(figure(figures.change_dots, chg, labs, f"{baseline_wave} en {repeat_wave}"))
+        ch.figure(figure(figures.change_dots, chg, labs, f"{baseline_wave} en {repeat_wave}",
+                         alt=f"Aandeel per indicator in de nulmeting {baseline_wave} en de herhaling {repeat_wave}, "
+                             "alle medewerkers; significante veranderingen gemarkeerd"))
         named = {"indicator": lambda i: labs.get(i, i)}
         overall = chg.table["dimension"] == "totaal"
         ch.table(chg.view(rows=overall, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline import labels
 from pipeline.analysis import register as reg
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
@@ -86,12 +87,15 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     if len(pub["rates"]) == 0:
         ch.text("Voor stroomcijfers zijn twee opeenvolgende peildata nodig; die zijn hier niet geconfigureerd.")
     else:
-        labels = classifications()["labels"][mon["flow_group"]]
-        ch.figure(figure(figures.flow_rates_plot, pub["rates"], mon["flow_group"], labels))
+        group_labels = labels.groups(mon["flow_group"])
+        ch.figure(figure(figures.flow_rates_plot, pub["rates"], mon["flow_group"], group_labels,
+                         alt=f"In-, door- en uitstroom per jaar naar {labels.dimension(mon['flow_group']).lower()}, "
+                             "met 95%-intervallen"))
         ch.table(pub["rates"].view(columns=[c for c in pub["rates"].table.columns if c != "onderdrukt"]),
                  "Stroomcijfers per groep", decimals=3)
     ch.heading("De pijplijn: aandeel per schaalgroep")
-    ch.figure(figure(figures.pipeline_bars, pub["pipeline"]))
+    ch.figure(figure(figures.pipeline_bars, pub["pipeline"], alt="Aandeel medewerkers met een niet-westerse "
+                     "migratieachtergrond per salarisschaalgroep (schaal ≤ 9 tot 15+), per jaar"))
     ch.heading("Vergelijking met de Amsterdamse beroepsbevolking")
     ch.text(f"Bron beroepsbevolking: {settings['benchmark']['source']}.")
     ch.table(pub["benchmark"], f"Samenstelling {max(years)}", decimals=3)

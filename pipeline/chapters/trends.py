@@ -76,7 +76,10 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         ch.text(summary_nl(gaps.table, waves))
     for i in indicators:
         for dim in dims:
-            ch.figure(figure(figures.gap_trend, pub[f"levels:{i}"], dim, f"{i}: {labels.dimension(dim)}"))
+            name = labels.indicator(source, i)
+            ch.figure(figure(figures.gap_trend, pub[f"levels:{i}"], dim, f"{name}: {labels.dimension(dim)}",
+                             alt=f"Gemiddelde {name.lower()} per meting voor elke groep naar "
+                                 f"{labels.dimension(dim).lower()}, met 95%-intervallen"))
     chg = pub.get("changes")
     if chg is not None and len(chg):
         ch.heading("Verandering sinds de nulmeting en sinds de vorige meting")

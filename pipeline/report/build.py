@@ -27,7 +27,8 @@ CHAPTERS = ROOT / "config" / "chapters.yaml"
 def code_hash() -> str:
     """Hash of the package and config sources: any code change invalidates downstream outputs."""
     h = hashlib.sha256()
-    for p in sorted([*(ROOT / "pipeline").rglob("*.py"), *(ROOT / "config").rglob("*.yaml")]):
+    templates = [p for p in (ROOT / "pipeline" / "report" / "templates").rglob("*") if p.is_file()]  # page templates, CSS
+    for p in sorted([*(ROOT / "pipeline").rglob("*.py"), *templates, *(ROOT / "config").rglob("*.yaml")]):
         h.update(p.relative_to(ROOT).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]

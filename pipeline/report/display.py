@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import html as _html
 import json
+from pathlib import Path
 
+import jinja2
 import pandas as pd
+from pandas.io.formats.style import Styler
 from IPython.display import HTML, Markdown, display
 
 from pipeline import labels
@@ -28,21 +31,43 @@ COUNT_COLUMNS = {"n", "n_ref", "aantal", "items", "noemer"}
 YEAR_COLUMNS = {"jaar", "golf", "wave", "periode"}
 
 
+def figure_description(fig) -> str:
+    """What a figure shows, from its own titles: the suptitle, then each axes' title (its axis labels
+    where it has no title), joined; "Figuur" only if the figure has no text at all."""
+    parts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
+    for ax in fig.get_axes():
+        parts.append(ax.get_title() or ax.get_title(loc="left") or ax.get_title(loc="right")
+                     or " – ".join(t for t in (ax.get_ylabel(), ax.get_xlabel()) if t))
+    seen: list[str] = []
+    for p in (" ".join(p.split()) for p in parts):
+        if p and p not in seen:
+            seen.append(p)
+    return "; ".join(seen) or "Figuur"
+
+
 def figure(published: PublishedFigure) -> None:
     """Embed a figure drawn from published tables as a static PNG whatever the backend, then free it.
+    Its `alt` (default: the figure's titles, see figure_description) becomes the image's alt text.
 
     PNG metadata (software version, timestamps) is dropped so equal inputs give byte-identical images."""
     import io
     if not isinstance(published, PublishedFigure):
         raise TypeError("show.figure: only figures drawn from published tables (pipeline.disclosure.publish.figure)")
     fig = published.fig
-
     import matplotlib.pyplot as plt
     from IPython.display import Image
+    alt = published.alt or figure_description(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
-    display(Image(data=buf.getvalue()))
+    display(Image(data=buf.getvalue(), alt=alt))
+
+
+class _ScopedStyler(Styler):
+    """pandas' Styler whose column headers carry scope="col" (templates/pandas/scoped_table.tpl)."""
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(Path(__file__).parent / "templates" / "pandas"), Styler.loader]), trim_blocks=True)
+    template_html_table = env.get_template("scoped_table.tpl")
 
 
 def _fmt(v, decimals: int) -> str:
@@ -100,7 +125,7 @@ def table(published: Published, caption: str = "", decimals: int = 2, percent: l
     for c in YEAR_COLUMNS & set(out.columns):
         out[c] = out[c].map(lambda v: str(int(v)) if isinstance(v, (int, float)) and not pd.isna(v) else str(v))
     shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
-    styler = shown.style.format(lambda v: _fmt(v, decimals), na_rep=_html.escape(SUPPRESSED), escape="html").hide(axis="index")
+    styler = _ScopedStyler(shown).format(lambda v: _fmt(v, decimals), na_rep=_html.escape(SUPPRESSED), escape="html").hide(axis="index")
     if caption:
         styler = styler.set_caption(_html.escape(caption))
     display(HTML(styler.to_html()))

@@ -19,6 +19,8 @@ def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path) -> None:
     """Write the dashboard figure (deterministic PNG) and table for the index page."""
     out = Path(reports_dir) / DASHBOARD_DIR
     out.mkdir(parents=True, exist_ok=True)
+    from pipeline.report.display import figure_description
+    atomic_write_text(out / "dashboard.alt", figure_description(fig))  # the image's alt text
     with atomic_path(out / "dashboard.png") as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
     with atomic_path(out / "dashboard.csv") as tmp:
@@ -31,6 +33,8 @@ def _dashboard_html(reports_dir: Path) -> str:
         return ""
     img = base64.b64encode((d / "dashboard.png").read_bytes()).decode()
     dash = pd.read_csv(d / "dashboard.csv")
+    alt_file = d / "dashboard.alt"
+    alt = alt_file.read_text(encoding="utf-8") if alt_file.exists() else "Programma-indicatoren in één oogopslag"
 
     def fmt(v, pct):
         if pd.isna(v):
@@ -40,15 +44,22 @@ def _dashboard_html(reports_dir: Path) -> str:
         f"<tr><td>{html.escape(r.indicator)}</td><td>{r.periode}</td>"
         f"<td>{fmt(r.stand, False).lstrip('+')}</td><td>{fmt(r.verandering, r.eenheid.startswith('aandeel'))}</td>"
         f"<td>{html.escape(r.significant)}</td><td>{html.escape(r.richting)}</td></tr>" for r in dash.itertuples())
-    return (f'<h2>Dashboard</h2><img alt="dashboard" style="max-width:100%" src="data:image/png;base64,{img}">'
-            "<table><tr><th>indicator</th><th>periode</th><th>stand</th><th>verandering</th><th>significant (BH)</th>"
-            f"<th>richting</th></tr>{rows}</table>")
+    head = "".join(f'<th scope="col">{h}</th>' for h in
+                   ("indicator", "periode", "stand", "verandering", "significant (BH)", "richting"))
+    return (f'<h2>Dashboard</h2><img alt="{html.escape(alt)}" src="data:image/png;base64,{img}">'
+            '<div class="scroll"><table><caption>Programma-indicatoren: stand, verandering sinds de nulmeting, '
+            f'significantie en richting</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>')
 
 PAGE = """<!DOCTYPE html>
-<html lang="nl"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}
-h1{{color:#ec0000}} li{{margin:.4rem 0}} table{{border-collapse:collapse;font-size:.9rem}} td,th{{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left}} .meta{{color:#666;font-size:.9rem}} .demo{{background:#fff3cd;padding:.6rem;border-radius:4px}}</style>
-</head><body>
+<html lang="nl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<style>body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;line-height:1.5;overflow-wrap:break-word;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}}
+h1{{color:#c00000;overflow-wrap:break-word}} li{{margin:.4rem 0}} a{{color:#0a58ca;text-decoration:underline}} a:visited{{color:#5a2a9e}}
+img{{max-width:100%;height:auto}} .scroll{{overflow-x:auto;max-width:100%}}
+table{{border-collapse:collapse;font-size:.9rem}} caption{{text-align:left;font-weight:600;padding:.25rem 0}}
+td,th{{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}} .meta{{color:#595959;font-size:.9rem}} .demo{{background:#fff3cd;padding:.6rem;border-radius:4px}}
+@media print{{.scroll{{overflow:visible}} table{{width:100%;font-size:8.5pt}} td,th{{overflow-wrap:break-word}} a{{color:inherit}}}}</style>
+</head><body><main>
 <h1>{title}</h1>
 {demo}
 <p>{intro}</p>
@@ -58,7 +69,7 @@ h1{{color:#ec0000}} li{{margin:.4rem 0}} table{{border-collapse:collapse;font-si
 {items}
 </ul>
 <p class="meta">Code: {commit} · kleinste getoonde groep: {k} respondenten · gemaakt op {today}</p>
-</body></html>
+</main></body></html>
 """
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from html import escape as html_escape
 from pathlib import Path
 
 import nbformat
@@ -71,15 +72,25 @@ def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool 
     return output
 
 
-def to_html(executed: Path, html: Path, title: str) -> Path:
-    """Code-free HTML with embedded images; written atomically."""
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def exporter():
+    """nbconvert's HTML exporter for reviewer pages: our template (JupyterLab's without require.js,
+    MathJax or anything else fetched from the network; alt text on figures; readable and printable
+    styles), Dutch, no code, no "¶" anchor links."""
     from nbconvert import HTMLExporter
 
+    return HTMLExporter(template_name="inclusiemonitor", extra_template_basedirs=[str(TEMPLATES)],
+                        language_code="nl", exclude_anchor_links=True, exclude_input=True,
+                        exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+def to_html(executed: Path, html: Path, title: str) -> Path:
+    """Code-free, offline HTML with embedded images; written atomically."""
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter().from_notebook_node(nb)
     body = add_toc(body)
     return atomic_write_text(html, body)
 
@@ -96,11 +107,10 @@ def add_toc(page: str) -> str:
     for i, h in enumerate(heads):
         if not h.get("id"):
             h["id"] = f"sectie-{i}"
-        text = h.get_text(strip=True).rstrip("¶")
-        indent = "" if h.name == "h1" else "margin-left:1.2em;"
-        items.append(f'<li style="{indent}"><a href="#{h["id"]}">{text}</a></li>')
-    nav = BeautifulSoup('<nav class="toc" style="border:1px solid #ddd;padding:.5rem 1rem;margin:1rem 0;'
-                        'font-size:.9rem"><strong>Inhoud</strong><ul style="list-style:none;padding-left:0">'
+        text = html_escape(h.get_text(strip=True).rstrip("¶"))
+        sub = "" if h.name == "h1" else ' class="toc-sub"'
+        items.append(f'<li{sub}><a href="#{h["id"]}">{text}</a></li>')
+    nav = BeautifulSoup('<nav class="toc" aria-labelledby="toc-title"><p class="toc-title" id="toc-title">Inhoud</p><ul>'
                         + "".join(items) + '</ul><a href="index.html">← terug naar het overzicht</a></nav>', "html.parser")
     main = soup.find("main") or soup.body
     main.insert(0, nav)

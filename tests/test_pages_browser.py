@@ -1,0 +1,186 @@
+"""Every page of the report as a reviewer opens it: offline, in Dutch, accessible (axe-core, WCAG 2.1 AA)
+and readable on a phone — checked in a real headless Chromium (Debian's `chromium`; `.ci/run` installs it).
+
+The report is rendered once for this module on the small demo data; each page is loaded once and every
+check below reads the recorded results, so a failure names all pages and problems at once.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+CHROMIUM = os.environ.get("INCLUSIEMONITOR_CHROMIUM", "/usr/bin/chromium")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PHONE_WIDTH = 400
+MAX_PAGE_BYTES = 1_000_000
+NBCONVERT_PLACEHOLDER = "No description has been provided for this image"
+
+
+def _chromium_or_skip() -> str:
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{CHROMIUM} ontbreekt in CI: .ci/run hoort Debian's chromium te installeren")
+    pytest.skip(f"Chromium niet geïnstalleerd ({CHROMIUM}); installeer het met `apt-get install chromium` "
+                "om de browsertests te draaien (in CI verplicht)")
+
+
+@pytest.fixture(scope="module")
+def report_dir(demo_small, tmp_path_factory) -> Path:
+    """The report as `make report` builds it, on a 10% workforce."""
+    from pipeline.report.build import build
+    tmp = tmp_path_factory.mktemp("browser_report")
+    cfg = yaml.safe_load(open("config/report.yaml"))
+    demo_dir = tmp / "demo"
+    shutil.copytree(demo_small, demo_dir)
+    cfg["paths"] = {"raw": str(tmp), "processed": str(tmp / "processed"), "reports": str(tmp / "reports")}
+    cfg["demo"]["dir"] = str(demo_dir)
+    (tmp / "report.yaml").write_text(yaml.safe_dump(cfg))
+    build(tmp / "report.yaml")
+    return tmp / "reports"
+
+
+@pytest.fixture(scope="module")
+def pages(report_dir) -> list[Path]:
+    found = sorted(report_dir.glob("*.html"))
+    assert report_dir / "index.html" in found and len(found) >= 9, [p.name for p in found]
+    return found
+
+
+# Elements whose box or content (a long word, path or hash) sticks out of the viewport, outside any
+# horizontal scroll container (a wide table scrolls inside its own box, which is fine).
+_OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const scroller = el => { const o = getComputedStyle(el).overflowX; return o === 'auto' || o === 'scroll'; };
+  const inScroller = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+      if (scroller(p)) return true; return false; };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || inScroller(el)) continue;
+    const right = scroller(el) ? r.right : r.left + Math.max(r.width, el.scrollWidth);
+    if (right > width + 1 || r.left < -1)
+      out.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}" (${Math.round(r.left)}..${Math.round(right)} px)`);
+  }
+  return {pageWidth: document.documentElement.scrollWidth, width: width, outside: out.slice(-5)};
+}"""
+
+
+@pytest.fixture(scope="module")
+def browsed(pages) -> dict[str, dict]:
+    """Load every page from file:// in headless Chromium: console errors, requests that would leave
+    the machine (blocked), axe-core violations, and what overflows at phone width."""
+    executable = _chromium_or_skip()
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe = Axe()
+    results: dict[str, dict] = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            for path in pages:
+                rec: dict = {"console": [], "external": []}
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                # nothing may leave the machine: record and block every non-local request
+                context.route(lambda url: not url.startswith(("file:", "data:")), lambda route: route.abort())
+                page = context.new_page()
+                page.on("console", lambda m, rec=rec: rec["console"].append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e, rec=rec: rec["console"].append(str(e)))
+                page.on("request", lambda r, rec=rec: rec["external"].append(r.url)
+                        if not r.url.startswith(("file:", "data:")) else None)
+                page.goto(path.as_uri(), wait_until="load")
+                res = axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS},
+                                             "resultTypes": ["violations"]})
+                rec["axe"] = res.response["violations"]
+                page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+                rec["phone"] = page.evaluate(_OVERFLOW_JS)
+                context.close()
+                results[path.name] = rec
+        finally:
+            browser.close()
+    return results
+
+
+def test_pages_make_no_external_requests_and_no_console_errors(browsed):
+    problems = {name: {k: r[k] for k in ("console", "external") if r[k]} for name, r in browsed.items()}
+    assert not {n: p for n, p in problems.items() if p}, problems
+
+
+def test_pages_have_no_axe_violations(browsed):
+    lines = [f"{name}: {v['id']} ({v['impact']}, {len(v['nodes'])}x) — {v['help']} — eerste: {v['nodes'][0]['target']}"
+             for name, r in browsed.items() for v in r["axe"]]
+    print("\n".join(f"{name}: {len(r['axe'])} axe-overtredingen" for name, r in browsed.items()))
+    assert not lines, "\n".join(lines)
+
+
+def test_pages_fit_a_phone(browsed):
+    """At 400 px nothing sticks out sideways except inside a table's own scroll box."""
+    wide = {name: r["phone"] for name, r in browsed.items()
+            if r["phone"]["outside"] or r["phone"]["pageWidth"] > r["phone"]["width"]}
+    assert not wide, wide
+
+
+def test_pages_are_dutch_offline_and_described(pages):
+    """What axe cannot judge: the language is Dutch, nothing points at a CDN, figures say what they show,
+    tables have column headers with scope and a caption, no "¶" anchors, a viewport, under 1 MB."""
+    from bs4 import BeautifulSoup
+    problems = []
+    for path in pages:
+        raw = path.read_bytes()
+        soup = BeautifulSoup(raw.decode("utf-8"), "html.parser")
+        name = path.name
+        if len(raw) >= MAX_PAGE_BYTES:
+            problems.append(f"{name}: {len(raw)} bytes")
+        if soup.html.get("lang") != "nl":
+            problems.append(f"{name}: lang={soup.html.get('lang')!r}")
+        viewport = soup.find("meta", attrs={"name": "viewport"})
+        if not viewport or "width=device-width" not in viewport.get("content", ""):
+            problems.append(f"{name}: no viewport meta")
+        for tag, attr in (("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")):
+            for el in soup.find_all(tag):
+                if re.match(r"(https?:)?//", el.get(attr, "")):
+                    problems.append(f"{name}: external {tag} {el[attr][:80]}")
+        if soup.find("script"):
+            problems.append(f"{name}: has a <script>")
+        if "¶" in soup.get_text() or soup.select("a.anchor-link"):
+            problems.append(f"{name}: ¶ anchor links")
+        for img in soup.find_all("img"):
+            alt = (img.get("alt") or "").strip()
+            if alt in ("", "Figuur", "dashboard") or alt == NBCONVERT_PLACEHOLDER or len(alt) < 10:
+                problems.append(f"{name}: image without a description (alt={alt!r})")
+        for table in soup.find_all("table"):
+            if not table.caption or not table.caption.get_text(strip=True):
+                problems.append(f"{name}: table without caption")
+            heads = table.select("thead th") or table.find_all("tr")[0].find_all("th")
+            if not heads or any(th.get("scope") != "col" for th in heads):
+                problems.append(f"{name}: table {table.caption.get_text(strip=True) if table.caption else ''!r} "
+                                "without scope=col headers")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_figure_alt_text_says_what_the_figure_shows():
+    """display.figure: the alt text is the figure's own titles (or axis labels), or the caller's text."""
+    import matplotlib.pyplot as plt
+
+    from pipeline.disclosure.publish import figure
+    from pipeline.report import display as show
+    fig, (a, b) = plt.subplots(1, 2)
+    fig.suptitle("Ervaren inclusie per groep")
+    a.set_title("Instroom", loc="left")
+    b.set_ylabel("aandeel")
+    assert show.figure_description(fig) == "Ervaren inclusie per groep; Instroom; aandeel"
+    shown = []
+    orig, show.display = show.display, shown.append
+    try:
+        show.figure(figure(lambda: fig))
+        show.figure(figure(lambda: plt.subplots()[0], alt="Kloof in 2024 en 2025"))
+    finally:
+        show.display = orig
+    assert [s._repr_png_()[1].get("alt") for s in shown] == ["Ervaren inclusie per groep; Instroom; aandeel",
+                                                    "Kloof in 2024 en 2025"]
