@@ -367,17 +367,16 @@ class SurveyDesign:
             deff = var_ / vsrs
         return self._shown(self._frame(labels, T, np.sqrt(var_), df_d, n_d, deff), shown)
 
-    def compare(self, var: str, by, reference, *, within=None, alpha: float = 0.05) -> pd.DataFrame:
+    def compare(self, var: str, by, reference, *, within=None) -> pd.DataFrame:
         """Each domain of `by` against `reference`: difference of means with design-based SE, t test on
-        the df of the two domains together (as svyttest on that subset), Cohen's d with the pooled
-        weighted SD, and Benjamini-Hochberg adjusted p over the comparisons in this call.
+        the df of the two domains together (as svyttest on that subset) and Cohen's d with the pooled
+        weighted SD. Multiple-testing correction is not done here: a chapter corrects its whole declared
+        family once (`pipeline.disclosure.publish.publish_all`).
 
         within: column(s) whose levels each get their own comparison (e.g. the change between two
         waves per group): the domains are within x by, each compared with the reference level of `by`
         in the same `within` level; levels without a reference domain are left out. One pass over the
         data instead of one call per level."""
-        from statsmodels.stats.multitest import multipletests
-
         cols, wcols = _as_list(by), _as_list(within)
         y = self._numeric(var)
         est, parts = self._mean(y, wcols + cols)
@@ -424,10 +423,6 @@ class SurveyDesign:
         out["cohens_d"] = d
         out["n"], out["n_ref"] = n, n[r]
         out = out[keep].reset_index(drop=True)
-        ok = np.isfinite(out["p"].to_numpy())
-        out["p_bh"] = np.nan
-        if ok.any():
-            out.loc[ok, "p_bh"] = multipletests(out.loc[ok, "p"], alpha=alpha, method="fdr_bh")[1]
         out["note"] = np.where(out["df"] < 1, NOTE_FEW, "")
         return out
 
