@@ -45,3 +45,17 @@ def weighted_waves(demo, source: str, waves, out) -> dict:
         r = pd.read_parquet(clean_source("register", w, demo / f"register_{w}.csv", out_dir=out, demo=True))
         designs[w] = weighted_design(s, r)[0]
     return designs
+
+
+def report_config(tmp: Path, demo_dir: Path) -> Path:
+    """A copy of config/report.yaml that reads the demo data in `demo_dir` and writes processed data
+    and reports under `tmp` (test reports never touch the project's own folders)."""
+    import yaml
+
+    from pipeline.config import ROOT
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    cfg["paths"] = {"raw": str(tmp), "processed": str(tmp / "processed"), "reports": str(tmp / "reports")}
+    cfg["demo"]["dir"] = str(demo_dir)
+    path = tmp / "report.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path

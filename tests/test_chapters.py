@@ -12,6 +12,7 @@ import yaml
 from pipeline.analysis.gaps import gap_table
 from pipeline.disclosure.publish import Policy, publish
 from pipeline.clean import clean_source
+from conftest import report_config
 from pipeline.weight import weighted_design
 
 
@@ -52,12 +53,9 @@ def test_weighting_reduces_bias_of_the_overall_mean(nim_design, truth_full):
 def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     """make report's chain on a 10% workforce: every chapter executes and the HTML has no code."""
     from pipeline.report.build import build
-    cfg = yaml.safe_load(open("config/report.yaml"))
     demo_dir = tmp_path / "demo"
     shutil.copytree(demo_small, demo_dir)
-    cfg["paths"] = {"raw": str(tmp_path), "processed": str(tmp_path / "processed"), "reports": str(tmp_path / "reports")}
-    cfg["demo"]["dir"] = str(demo_dir)
-    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
+    report_config(tmp_path, demo_dir)
     index = build(tmp_path / "report.yaml")
     html = {p.name: p.read_text() for p in (tmp_path / "reports").glob("*.html")}
     assert {"index.html", "01_opschoning.html", "02_inclusie.html", "03_veiligheid.html"} <= set(html)

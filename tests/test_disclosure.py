@@ -16,6 +16,7 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
+from conftest import report_config
 from pipeline.config import ROOT
 from pipeline.disclosure.guard import scan_html_fragment, scan_notebook
 from pipeline.disclosure.suppress import hidden_groups, merge_small, secondary_mask, suppress_counts
@@ -114,11 +115,7 @@ def test_single_lgbtiq_respondent_cannot_be_read_or_derived(demo_small, tmp_path
                          missing_ranges=meta.missing_ranges)
     (demo / "sources.yaml").write_text(yaml.safe_dump(
         {"demo": True, "sources": {"nim": {2024: "nim_2024.sav"}, "register": {2024: "register_2024.csv"}}}))
-    cfg = yaml.safe_load(open(ROOT / "config/report.yaml"))
-    cfg["paths"] = {"raw": str(tmp_path), "processed": str(tmp_path / "processed"), "reports": str(tmp_path / "reports")}
-    cfg["demo"]["dir"] = str(demo)
-    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
-    build(tmp_path / "report.yaml")
+    build(report_config(tmp_path, demo))
     page = (tmp_path / "reports" / "02_inclusie.html").read_text()
     from bs4 import BeautifulSoup
     soup = BeautifulSoup(page, "html.parser")

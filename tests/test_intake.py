@@ -11,6 +11,7 @@ import pyreadstat
 import pytest
 import yaml
 
+from conftest import report_config
 from pipeline.clean import InputError, clean_source
 from pipeline.clean import pseudonymise as pseudo
 from pipeline.clean.pseudonymise import DEMO_KEY, MissingKeyError, WeakKeyError, load_key
@@ -188,11 +189,7 @@ def test_check_lists_every_mismatch_at_once_and_writes_nothing(demo_small, tmp_p
 def test_an_output_changed_by_hand_reruns_its_cleaning_step_and_is_restored(demo_small, tmp_path, capsys):
     from pipeline.report.build import clean_steps, run_graph
     from pipeline.settings import load_settings
-    cfg = yaml.safe_load(open("config/report.yaml"))
-    cfg["demo"]["dir"] = str(demo_small)
-    cfg["paths"] = {"raw": str(tmp_path), "processed": str(tmp_path / "processed"), "reports": str(tmp_path / "reports")}
-    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
-    settings = load_settings(tmp_path / "report.yaml")
+    settings = load_settings(report_config(tmp_path, demo_small))
 
     def steps():
         return [s for s in clean_steps(settings, "code") if s.name in ("register_2024", "nim_2024")]

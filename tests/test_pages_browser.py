@@ -35,13 +35,9 @@ def report_dir(demo_small, tmp_path_factory) -> Path:
     """The report as `make report` builds it, on a 10% workforce."""
     from pipeline.report.build import build
     tmp = tmp_path_factory.mktemp("browser_report")
-    cfg = yaml.safe_load(open("config/report.yaml"))
     demo_dir = tmp / "demo"
     shutil.copytree(demo_small, demo_dir)
-    cfg["paths"] = {"raw": str(tmp), "processed": str(tmp / "processed"), "reports": str(tmp / "reports")}
-    cfg["demo"]["dir"] = str(demo_dir)
-    (tmp / "report.yaml").write_text(yaml.safe_dump(cfg))
-    build(tmp / "report.yaml")
+    build(report_config(tmp, demo_dir))
     return tmp / "reports"
 
 
