@@ -78,7 +78,8 @@ def demo_file_status(path: str | Path, checksum: str | None = None) -> tuple[boo
         return False, f"{path} does not exist"
     marker = path.resolve().parent / DEMO_MARKER
     if not marker.is_file():
-        return False, f"{path} is not in a demo data folder (no {DEMO_MARKER} marker beside it)"
+        return False, (f"{path} is not in a demo data folder (no {DEMO_MARKER} marker beside it; demo data made "
+                       "before the marker existed: run `make demo-data` again)")
     listed = {}
     for line in marker.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):

@@ -99,11 +99,7 @@ def _mark(state: Path, key: str, outputs: list[Path] = (), digest: Callable[[Pat
 
 
 def ensure_demo_data(settings: Settings) -> Settings:
-    """Generate the demo data when it is absent, or when it has no DEMO_DATA marker (made by an older
-    version): without the marker the cleaning step may not use the demo key. Generation is
-    deterministic, so regenerated files are the same files."""
-    d = settings.demo_dir
-    if settings.demo and not ((d / "sources.yaml").exists() and (d / "DEMO_DATA").exists()):
+    if settings.demo and not (settings.demo_dir / "sources.yaml").exists():
         from pipeline.synth import generate
         print(f"[demo] Geen echte data geconfigureerd: synthetische demodata maken in {settings.demo_dir}", flush=True)
         generate(settings.demo_dir, settings["demo"]["seed"])
