@@ -132,7 +132,7 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> 
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
-    tables, results = stage / "tables", stage / "results.parquet"
+    tables, results = stage / "tables", stage / f"{ch['name']}.parquet"  # display names the rows by this stem
     os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
     os.environ["INCLUSIEMONITOR_RESULTS"] = str(results)  # display.chapter writes the chapter's results rows
     staged_nb, staged_html = stage / executed.name, stage / html.name
