@@ -12,7 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
+
+from conftest import report_config
 
 CHROMIUM = os.environ.get("INCLUSIEMONITOR_CHROMIUM", "/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
