@@ -4,7 +4,7 @@
 - from fresh: the demo inputs removed too, so they are generated first (a new checkout);
 - no-op rerun: nothing changed.
 Results are printed and appended to benchmarks/results/report.csv (git-ignored). Targets on the
-2-core machine: from clean <= 60 s, no-op rerun <= 3 s.
+2-core machine: from clean <= 60 s, no-op rerun < 1 s.
 
     .venv/bin/python benchmarks/bench_report.py [--jobs 2 1] [--skip-fresh]
 """
