@@ -10,7 +10,6 @@ dropped and every margin sums to the register headcount.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from pipeline.survey import SurveyDesign

@@ -187,7 +187,9 @@ class Published:
     def derive(self, fn: Callable[..., pd.DataFrame], *args, **kwargs) -> "Published":
         """A table computed from this published table alone (e.g. the distance to a target from
         published counts): what follows from published numbers is itself publishable."""
-        return self._like(fn(self.table.copy(), *args, **kwargs))
+        # a new table: its results rows, if any, are declared by whoever publishes it, not inherited
+        return Published(fn(self.table.copy(), *args, **kwargs), self.rule, self.suppressed, family=self.family,
+                         counts=self.counts, _token=_TOKEN)
 
     def __len__(self) -> int:
         return len(self.table)
