@@ -115,3 +115,96 @@ def test_raked_weights_equal_r_calibrate(data, margins):
     w, report = rake(data, margins, weights="w", tol=1e-13)
     assert report.converged and max(report.max_rel_error.values()) < 1e-9
     assert close(w, w_r)
+
+
+# --- proportions: svyciprop's beta (Korn-Graubard) and xlogit, with domains at 0 and at 1 ----------
+
+@pytest.fixture(scope="module")
+def golden_prop():
+    return pd.read_csv(GOLDEN / "golden_proportions.csv", keep_default_na=False, na_values=["NA"])
+
+
+@pytest.mark.parametrize("dn", ["strat", "cal"])
+@pytest.mark.parametrize("method", ["beta", "xlogit"])
+@pytest.mark.parametrize("var", ["d", "e"])
+@pytest.mark.parametrize("by", [None, "g"])
+def test_proportion_methods(designs, golden_prop, dn, method, var, by):
+    r = golden_prop[(golden_prop.design == dn) & (golden_prop.method == method) & (golden_prop["var"] == var)
+                    & (golden_prop.by == (by or ""))].reset_index(drop=True)
+    ours = designs[dn].proportion(var, by=by, method=method)
+    if by:
+        ours = ours.assign(level=ours[by].astype(str)).set_index("level").loc[r["level"]].reset_index()
+    edge = r["estimate"].isin([0, 1]).to_numpy()
+    assert (edge.sum() == 2) == (var == "e" and by == "g")  # one domain with no successes, one with only
+    _check(ours[~edge], r[~edge], ("estimate", "se", "ci_low", "ci_high", "df"))
+    assert (ours["n"].to_numpy() == r["n"].to_numpy()).all()
+    if method == "beta":
+        # R's n.eff = 0/0 gives NaN at the boundary (or, where rounding leaves an SE of 1e-17, a zero-width
+        # interval); the golden holds Clopper-Pearson on n (make_golden.R)
+        rr = r.loc[edge]
+        assert (rr["r_ci_low"].isna() | (rr["r_ci_low"] == rr["r_ci_high"])).all()
+        _check(ours[edge], r[edge], ("ci_low", "ci_high"))
+        assert (ours["ci_high"] - ours["ci_low"] > 0).all()
+    else:  # xlogit has no interval at 0 or 1 (R: NaN, or zero width); ours keeps the share with a note
+        assert (r.loc[edge, "ci_low"].isna() | (r.loc[edge, "ci_low"] == r.loc[edge, "ci_high"])).all()
+        assert (ours.loc[edge, "ci_low"] == ours.loc[edge, "estimate"]).all() and ours.loc[edge, "note"].str.len().gt(0).all()
+    if dn == "strat" or method == "xlogit":  # where not at the boundary, R's own svyciprop interval
+        _check(ours[~edge], r[~edge].assign(ci_low=r["r_ci_low"], ci_high=r["r_ci_high"]), ("ci_low", "ci_high"))
+
+
+def test_proportion_method_is_checked(designs):
+    with pytest.raises(Exception, match="method must be one of"):
+        designs["strat"].proportion("d", method="wilson")
+
+
+# --- linked waves: the person as PSU in the stacked design (svydesign(ids = ~person)) --------------
+
+@pytest.fixture(scope="module")
+def linked():
+    from pipeline.survey import stack
+    data = pd.read_csv(GOLDEN / "golden_linked_data.csv")
+    waves = {w: SurveyDesign(g.reset_index(drop=True), weights="w") for w, g in data.groupby("golf")}
+    cal = {w: d.calibrate({"sex": {"m": 210.0, "v": 190.0}}, tol=1e-13) for w, d in waves.items()}
+    out = {}
+    for name, ds in (("linked", waves), ("linked_cal", cal)):
+        s = stack(ds, person="person")
+        out[name] = s.update(tw=(s.data["golf"] == 3).astype(float), tg=(s.data["grp"] == "b").astype(float),
+                             tt=s.data["golf"] - 1.0)
+    return out
+
+
+@pytest.fixture(scope="module")
+def golden_linked():
+    return pd.read_csv(GOLDEN / "golden_linked.csv", keep_default_na=False, na_values=["NA"])
+
+
+@pytest.mark.parametrize("dn", ["linked", "linked_cal"])
+def test_linked_changes_match_r(linked, golden_linked, dn):
+    s, g = linked[dn], golden_linked[golden_linked.design == dn].set_index(["what", "term"])
+    for var in ("y", "d"):
+        c = s.compare(var, by="golf", reference=1).set_index("golf")
+        pair = s.subset(s.data["golf"].isin([2, 3])).compare(var, by="golf", reference=2).set_index("golf")
+        for term, row in (("2-1", c.loc[2]), ("3-1", c.loc[3]), ("3-2", pair.loc[3])):
+            r = g.loc[(f"change_{var}", term)]
+            assert close(row["difference"], r["estimate"]) and close(row["se"], r["se"]), (var, term)
+    w = s.compare("y", by="golf", reference=1, within="grp")
+    for grp in ("a", "b"):
+        row = w[(w["grp"] == grp) & (w["golf"] == 3)].iloc[0]
+        r = g.loc[("change_y_grp", grp)]
+        assert close(row["difference"], r["estimate"]) and close(row["se"], r["se"])
+    did = s.glm("y ~ tw * tg", subset=s.data["golf"].isin([1, 3])).contrast({"tw:tg": 1})
+    trend = s.glm("y ~ tt").contrast({"tt": 1})
+    for what, term, ours in (("did", "tw:tg", did), ("trend", "tt", trend)):
+        r = g.loc[(what, term)]
+        assert close(ours["estimate"], r["estimate"]) and close(ours["se"], r["se"]) and ours["df"] == r["df"]
+    assert s.degf == g.loc[("degf", ""), "estimate"]
+
+
+def test_linked_covariance_matters(linked):
+    """The same rows as independent waves: a change's SE differs, so the person key is really used."""
+    from pipeline.survey import stack
+    s = linked["linked"]
+    waves = {w: SurveyDesign(s.data[s.data["golf"] == w].reset_index(drop=True), weights="w") for w in (1, 2, 3)}
+    indep = stack(waves).compare("y", by="golf", reference=1).set_index("golf")
+    link = s.compare("y", by="golf", reference=1).set_index("golf")
+    assert (link["se"] < 0.9 * indep["se"]).all()   # positively correlated waves: a smaller SE

@@ -8,7 +8,7 @@ A design is immutable. The verbs return a new design and leave the old one as it
   update(**columns)   columns added or replaced (update.survey.design)
   subset(mask)        a domain of this design (subset.survey.design)
   calibrate(margins)  raked weights, SEs that account for the raking (calibrate)
-  stack(designs)      independent waves as one design
+  stack(designs)      waves as one design: independent, or linked by a person key (person as PSU)
 
 Degrees of freedom follow R's degf() of the domain: its respondents (item non-respondents included,
 as svyciprop on a svyby domain) minus the strata represented among them; for a GLM, svyglm's
@@ -27,6 +27,7 @@ from pipeline.survey.variance import (LONELY_PSU, Calibration, Strata, design_co
 
 NOTE_FEW = "te weinig waarnemingen voor een interval"
 NOTE_CONST = "geen variatie in deze groep"
+PROPORTION_METHODS = ("logit", "xlogit", "beta")
 
 
 class DesignError(ValueError):
@@ -117,7 +118,8 @@ class SurveyDesign:
 
     def __repr__(self) -> str:
         dom = "" if self._domain is None else f", domain of {int(self._domain.sum())} rows"
-        return (f"<SurveyDesign: {len(self._w)} rows, {self._strata.n_strata} strata"
+        psu = "" if self._strata.psu is None else f", {self._strata.n_psu} PSUs"
+        return (f"<SurveyDesign: {len(self._w)} rows{psu}, {self._strata.n_strata} strata"
                 f"{', FPC' if self._strata.N_h is not None else ''}"
                 f"{', calibrated' if self._calibration is not None else ''}{dom}>")
 
@@ -171,11 +173,29 @@ class SurveyDesign:
 
     @property
     def degf(self) -> int:
-        """R's degf(): respondents in the domain minus the strata represented among them."""
+        """R's degf(): PSUs (respondents, or clusters) in the domain minus the strata represented among them."""
         if self._domain is None:
-            return len(self.w) - self.strata.n_strata
+            return self.strata.n_psu - self.strata.n_strata
         inside = self._domain
-        return int(inside.sum() - len(np.unique(self.strata.codes[inside])))
+        return int(self._psus(inside) - len(np.unique(self.strata.codes[inside])))
+
+    def _psus(self, rows: np.ndarray) -> int:
+        """Number of PSUs among the rows marked True (the rows themselves without clusters)."""
+        psu = self.strata.psu
+        return int(rows.sum()) if psu is None else len(np.unique(psu[rows]))
+
+    def _psu_presence(self, rows: np.ndarray, codes: np.ndarray, D: int):
+        """Sparse PSU x domain indicator of the PSUs with a marked row in each domain (None without clusters)."""
+        from scipy import sparse
+        psu = self.strata.psu
+        if psu is None:
+            return None
+        ok = rows & (codes >= 0)
+        M = sparse.csr_matrix((np.ones(int(ok.sum())), (psu[ok], codes[ok])), shape=(self.strata.n_psu, D))
+        M.data[:] = 1.0  # duplicates summed to counts: back to presence
+        M.sum_duplicates()
+        M.data[:] = 1.0
+        return M
 
     # --- verbs ----------------------------------------------------------------------------------
 
@@ -282,7 +302,9 @@ class SurveyDesign:
         member = codes >= 0
         H = self.strata.n_strata
         present = np.bincount(self.strata.codes[member] * D + codes[member], minlength=H * D).reshape(H, D) > 0
-        return n_d, np.bincount(codes[member], minlength=D) - present.sum(axis=0)
+        M = self._psu_presence(member, codes, D)
+        units = np.bincount(codes[member], minlength=D) if M is None else np.asarray(M.sum(axis=0)).ravel()
+        return n_d, units - present.sum(axis=0)
 
     def _frame(self, labels: pd.DataFrame, est, se, df, n, deff=None, ci=None) -> pd.DataFrame:
         if ci is None:
@@ -324,27 +346,49 @@ class SurveyDesign:
             s2 = dev2 / W * n_d / (n_d - 1)
             vsrs = s2 * (W - n_d) / (W * n_d)
             deff = var / vsrs
-        parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2, shown=shown)
+        rows = np.bincount(codes[codes >= 0], minlength=D)
+        parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2, shown=shown, rows=rows)
         return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff), parts
 
-    def proportion(self, var: str, by=None) -> pd.DataFrame:
-        """Share with var == 1; interval on the logit scale as svyciprop(method = "logit")."""
+    def proportion(self, var: str, by=None, *, method: str = "logit") -> pd.DataFrame:
+        """Share with var == 1 and its interval, as svyciprop(method = ...):
+
+        "logit"  (default) Wald interval on the logit scale, t on the domain df (svyglm intercept);
+        "xlogit" the same from svymean by the delta method (R: svycontrast of log(p/(1-p)); for one
+                 share it equals "logit");
+        "beta"   Korn & Graubard (1998): Clopper-Pearson with the effective sample size
+                 n_eff = p(1-p)/se^2, scaled by (t_{n-1}/t_df)^2 with n the domain's rows.
+
+        At a share of 0 or 1 the design SE is 0: R's logit/xlogit give no interval and its beta gives
+        NaN (0/0). Here "beta" then uses n_eff = the domain's respondents with an answer, so the
+        interval is Clopper-Pearson on n (e.g. 0 of 44 -> 0 to 8.0%) and never has zero width; the
+        logit methods keep the zero-width interval with a note. n for the df scaling counts the
+        domain's rows also for a calibrated design (R counts all rows of a calibrated design there)."""
+        if method not in PROPORTION_METHODS:
+            raise DesignError(f"proportion: method must be one of {', '.join(map(repr, PROPORTION_METHODS))}; "
+                              f"got {method!r}")
         y = self._numeric(var)
         vals = np.unique(y[~np.isnan(y)])
         if not np.isin(vals, [0, 1]).all():
             raise DesignError(f"proportion('{var}'): expected values 0/1 (or missing), found {vals[:8].tolist()}")
         out, parts = self._mean(y, by)
+        rows = parts["rows"]
         out = self._shown(out, parts["shown"])
-        p, se = out["estimate"].to_numpy(), out["se"].to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            eta = np.log(p / (1 - p))
-            se_eta = se / (p * (1 - p))
-            half = self._t(out["df"]) * se_eta
-            lo, hi = 1 / (1 + np.exp(-(eta - half))), 1 / (1 + np.exp(-(eta + half)))
+        rows = rows[parts["shown"]]
+        p, se, df = out["estimate"].to_numpy(), out["se"].to_numpy(), out["df"].to_numpy(float)
         edge = (p == 0) | (p == 1)
-        out["ci_low"] = np.where(edge, p, lo)
-        out["ci_high"] = np.where(edge, p, hi)
-        out.loc[edge, "note"] = "aandeel 0 of 1: geen logit-interval"
+        if method == "beta":
+            lo, hi = _korn_graubard(p, se, df, out["n"].to_numpy(float), rows, self.level)
+            out.loc[edge, "note"] = "aandeel 0 of 1: Clopper-Pearson-interval op n"
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                eta = np.log(p / (1 - p))
+                se_eta = se / (p * (1 - p))
+                half = self._t(df) * se_eta
+                lo, hi = 1 / (1 + np.exp(-(eta - half))), 1 / (1 + np.exp(-(eta + half)))
+            lo, hi = np.where(edge, p, lo), np.where(edge, p, hi)
+            out.loc[edge, "note"] = "aandeel 0 of 1: geen logit-interval"
+        out["ci_low"], out["ci_high"] = lo, hi
         return out
 
     def total(self, var: str, by=None) -> pd.DataFrame:
@@ -402,7 +446,13 @@ class SurveyDesign:
         present = np.bincount(self.strata.codes[valid] * D + codes[valid], minlength=H * D).reshape(H, D) > 0
         pair_strata = (present | present[:, r]).sum(axis=0)
         n = parts["n"]
-        df = n + n[r] - pair_strata - 1
+        M = self._psu_presence(valid, codes, D)
+        if M is None:
+            units = n + n[r]
+        else:  # PSUs in either domain: those in both (a person in both waves) count once
+            both = (M.T @ M).toarray()
+            units = np.diag(both) + np.diag(both)[r] - both[np.arange(D), r]
+        df = units - pair_strata - 1
         m = est["estimate"].to_numpy()
         diff = m - m[r]
         se = np.sqrt(var_diff)
@@ -468,7 +518,7 @@ class SurveyDesign:
         V = design_covariance(est, self.strata, self.lonely_psu, self.calibration)
         used = np.zeros(len(self.w), dtype=bool)
         used[rows] = True
-        df_res = int(used.sum() - len(np.unique(self.strata.codes[used])) + 1 - Xv.shape[1])
+        df_res = int(self._psus(used) - len(np.unique(self.strata.codes[used])) + 1 - Xv.shape[1])
         return GLMResult(terms, beta, V, df_res, int(used.sum()), self.level, formula=formula, family=family)
 
     def chisq(self, a: str, b: str) -> pd.DataFrame:
@@ -538,6 +588,23 @@ class SurveyDesign:
         return self._parts(w=self.w * g, calibration=Calibration(q=q, mult=g * whalf))
 
 
+def _korn_graubard(p, se, df, n, rows, level):
+    """Korn-Graubard interval (svyciprop(method = "beta")); n_eff = n where the SE is 0 at p = 0 or 1."""
+    alpha = 1 - level
+    edge = (p == 0) | (p == 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.where(edge, n, p * (1 - p) / se ** 2)
+        ok = (df >= 1) & (rows >= 2)
+        scale = (stats.t.ppf(alpha / 2, np.maximum(rows - 1, 1)) / stats.t.ppf(alpha / 2, np.maximum(df, 1))) ** 2
+        n_eff = np.where(ok, n_eff * scale, np.nan)
+        a, b = n_eff * p, n_eff * (1 - p)
+        lo = np.where(p == 0, 0.0, stats.beta.ppf(alpha / 2, a, b + 1))
+        hi = np.where(p == 1, 1.0, stats.beta.ppf(1 - alpha / 2, a + 1, b))
+        census = ~edge & (se == 0)  # no sampling error (a census domain): the share itself
+    lo, hi = np.where(census, p, lo), np.where(census, p, hi)
+    return np.where(ok, lo, np.nan), np.where(ok, hi, np.nan)
+
+
 def _check_options(lonely_psu, level) -> None:
     if lonely_psu not in LONELY_PSU:
         raise DesignError(f"lonely_psu must be one of {', '.join(map(repr, LONELY_PSU))}; got {lonely_psu!r}")
@@ -545,13 +612,23 @@ def _check_options(lonely_psu, level) -> None:
         raise DesignError(f"level must be a confidence level between 0 and 1 (e.g. 0.95); got {level!r}")
 
 
-def stack(designs: dict, label: str = "golf") -> SurveyDesign:
-    """Stack independent waves into one design: strata = wave x stratum, each wave's weights, FPC and
-    calibration kept (the calibration residuals are taken per wave, a block-diagonal projection).
+def stack(designs: dict, label: str = "golf", *, person: str | None = None) -> SurveyDesign:
+    """Stack waves into one design, each wave's weights and calibration kept (the calibration
+    residuals are taken per wave, a block-diagonal projection). A wave that is a subset keeps its domain.
 
-    Because the waves' strata are disjoint, a difference between waves gets variance var1 + var2,
-    and every estimator (glm with a wave term, Rao-Scott tables by wave) works on the stacked design.
-    A wave that is a subset keeps its domain.
+    person=None: the waves are independent samples. Strata = wave x stratum with each wave's FPC;
+    the waves' strata are disjoint, so a difference between waves gets variance var1 + var2.
+
+    person="<column>": linked waves. The person is the PSU, so one person's rows in different waves
+    are one cluster and the covariance between overlapping waves enters every variance, as R's
+    svydesign(ids = ~person, weights = ~w) on the stacked rows. No strata: a person moves between
+    directorates, so wave x directorate strata would cut through the clusters (R refuses PSUs that cross
+    strata), and strata constant per person do not exist for someone who changes directorate; dropping
+    them only loses the small gain of stratifying by directorate. No FPC: the persons are taken as
+    drawn with replacement, so changes and trends describe the process that generates the waves,
+    not only this finite workforce. A row without a key (a wave without one) is its own PSU.
+
+    Every estimator (glm with a wave term, Rao-Scott tables by wave) works on the stacked design.
     """
     parts, weights, strata, fpc, qs, mults = [], [], [], [], [], []
     lonely = {d.lonely_psu for d in designs.values()}
@@ -565,8 +642,15 @@ def stack(designs: dict, label: str = "golf") -> SurveyDesign:
     data = pd.concat(parts, ignore_index=True)
     w = np.concatenate(weights)
     lonely_psu = lonely.pop() if len(lonely) == 1 else "adjust"
-    has_fpc = all(f is not None for f in fpc)
-    st = make_strata(np.concatenate(strata), np.concatenate(fpc) if has_fpc else None, len(w), lonely_psu)
+    if person is None:
+        has_fpc = all(f is not None for f in fpc)
+        st = make_strata(np.concatenate(strata), np.concatenate(fpc) if has_fpc else None, len(w), lonely_psu)
+        names = (None, "_stratum", None)
+    else:
+        key = data[person].astype("object") if person in data else pd.Series(np.nan, index=data.index, dtype=object)
+        own = pd.Series([f"\x00{label}={v}|{i}" for i, v in enumerate(data[label])], index=data.index)
+        st = make_strata(None, None, len(w), lonely_psu, psu=key.where(key.notna(), own).astype(str).to_numpy())
+        names = (None, None, None)
     calibration = None
     if any(q is not None for q in qs):
         n = [len(p) for p in parts]
@@ -586,6 +670,6 @@ def stack(designs: dict, label: str = "golf") -> SurveyDesign:
     domain = None
     if any(len(d.domain) and not d.domain.all() for d in designs.values()):
         domain = np.concatenate([d.domain for d in designs.values()])
-    return SurveyDesign._from_parts(data, w, st, names=(None, "_stratum", None), lonely_psu=lonely_psu,
+    return SurveyDesign._from_parts(data, w, st, names=names, lonely_psu=lonely_psu,
                                     level=next(iter(designs.values())).level, calibration=calibration,
                                     domain=domain)

@@ -1,12 +1,17 @@
 """Taylor-linearisation variance for a stratified element sample with finite-population correction.
 
-This is R survey's `svyrecvar` for one-stage designs (each respondent its own PSU):
+This is R survey's `svyrecvar` for one-stage designs (each respondent its own PSU by default):
 
     V(sum_i u_i) = sum_h (1 - n_h/N_h) * n_h/(n_h - 1) * sum_{i in h} (u_i - mean_h(u))^2
 
 where n_h counts every design row in stratum h (domain estimation: rows outside a domain carry
 u_i = 0 but still count, as R pads a subset back to n_h PSUs). Calibration enters through the
 residuals of u on the calibration model (R's `greg_calibration` post-strata), see `calibration_residuals`.
+
+With clusters (`Strata.psu`: several rows per PSU, e.g. one person answering several stacked waves)
+the residuals are summed per PSU first and the formula runs over PSU totals, n_h counting PSUs, as
+svydesign(ids = ~psu) with replacement at the first stage (no FPC); so the covariance between rows
+of one PSU enters every variance.
 """
 from __future__ import annotations
 
@@ -57,20 +62,55 @@ class Strata:
     N_h: np.ndarray | None
     scale_h: np.ndarray
     labels: np.ndarray
+    psu: np.ndarray | None = None   # PSU code (0..P-1) per row; None: every row its own PSU
 
     @property
     def n_strata(self) -> int:
         return len(self.n_h)
 
+    @property
+    def n_psu(self) -> int:
+        return len(self.codes) if self.psu is None else int(self.psu.max()) + 1
 
-def make_strata(strata: np.ndarray | None, fpc: np.ndarray | None, n: int, lonely_psu: str = "fail") -> Strata:
-    """Build stratum bookkeeping; `lonely_psu` as R's survey.lonely.psu: 'fail', 'certainty' or 'adjust'."""
+    def psu_level(self, u: np.ndarray) -> tuple[np.ndarray, "Strata"]:
+        """(u summed per PSU, the strata of the PSUs as one-row-per-PSU strata); as is without clusters."""
+        if self.psu is None:
+            return u, self
+        from scipy import sparse
+        P = self.n_psu
+        agg = sparse.csr_matrix((np.ones(len(self.psu)), (self.psu, np.arange(len(self.psu)))), shape=(P, len(self.psu)))
+        codes = np.zeros(P, dtype=np.int64)
+        codes[self.psu] = self.codes
+        return np.asarray(agg @ u), Strata(codes=codes, n_h=self.n_h, N_h=self.N_h, scale_h=self.scale_h,
+                                           labels=self.labels)
+
+
+def make_strata(strata: np.ndarray | None, fpc: np.ndarray | None, n: int, lonely_psu: str = "fail",
+                psu: np.ndarray | None = None) -> Strata:
+    """Build stratum bookkeeping; `lonely_psu` as R's survey.lonely.psu: 'fail', 'certainty' or 'adjust'.
+
+    psu: the primary sampling unit of each row (clusters, sampled with replacement: no FPC); each PSU
+    must lie in one stratum (R's svydesign refuses PSUs that cross strata without nest = TRUE)."""
     check_lonely_psu(lonely_psu)
     if strata is None:
         codes, labels = np.zeros(n, dtype=np.int64), np.array(["(geen strata)"], dtype=object)
     else:
         labels, codes = np.unique(np.asarray(strata, dtype=object).astype(str), return_inverse=True)
-    n_h = np.bincount(codes, minlength=len(labels)).astype(float)
+    psu_codes = None
+    if psu is not None:
+        if fpc is not None:
+            raise ValueError("fpc: a finite-population correction with clusters is not supported (PSUs are "
+                             "taken as sampled with replacement)")
+        _, psu_codes = np.unique(np.asarray(psu, dtype=object).astype(str), return_inverse=True)
+        psu_codes = psu_codes.astype(np.int64)
+        first = np.full(psu_codes.max() + 1, -1)
+        first[psu_codes[::-1]] = codes[::-1]
+        if np.any(first[psu_codes] != codes):
+            raise ValueError("psu: a PSU lies in more than one stratum (a person in several strata); use strata "
+                             "that are constant per PSU, or none")
+        n_h = np.bincount(first, minlength=len(labels)).astype(float)
+    else:
+        n_h = np.bincount(codes, minlength=len(labels)).astype(float)
     if fpc is None:
         f_h = np.ones_like(n_h)
         N_h = None
@@ -95,7 +135,7 @@ def make_strata(strata: np.ndarray | None, fpc: np.ndarray | None, n: int, lonel
                 f"Stratum/strata with a single respondent: {list(bad)[:10]}. The variance cannot be "
                 "estimated there. Merge small strata, or pass lonely_psu='certainty' (contributes no "
                 "variance) or 'adjust' (centred at the grand mean), as R's options(survey.lonely.psu).")
-    return Strata(codes=codes, n_h=n_h, N_h=N_h, scale_h=scale_h, labels=labels)
+    return Strata(codes=codes, n_h=n_h, N_h=N_h, scale_h=scale_h, labels=labels, psu=psu_codes)
 
 
 def indicator(st: Strata):
@@ -113,6 +153,7 @@ def stratified_variance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -> 
     u = np.asarray(u, dtype=float)
     if u.ndim == 1:
         u = u[:, None]
+    u, st = st.psu_level(u)
     # sums and sums of squares per stratum, for all columns at once (sparse indicator product)
     ind = indicator(st)
     s1 = np.asarray(ind @ u)
@@ -125,6 +166,7 @@ def stratified_covariance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -
     u = np.asarray(u, dtype=float)
     if u.ndim == 1:
         u = u[:, None]
+    u, st = st.psu_level(u)
     H = st.n_strata
     means = np.column_stack([np.bincount(st.codes, weights=u[:, j], minlength=H) for j in range(u.shape[1])]) \
         if u.shape[1] else np.zeros((H, 0))
@@ -169,10 +211,11 @@ def _dense(u_own: np.ndarray, codes: np.ndarray, D: int) -> np.ndarray:
 def domain_variance(u_own: np.ndarray, codes: np.ndarray, D: int, st: Strata, lonely_psu: str,
                     calibration: "Calibration | None" = None) -> np.ndarray:
     """Variance of each of the D domain totals of u (length D)."""
-    if calibration is None:
+    if calibration is None and st.psu is None:
         s1, s2 = _stratum_sums(u_own, codes, D, st)
         return (st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)).sum(axis=0)
-    return stratified_variance(calibration.residuals(_dense(u_own, codes, D)), st, lonely_psu)
+    U = _dense(u_own, codes, D)
+    return stratified_variance(U if calibration is None else calibration.residuals(U), st, lonely_psu)
 
 
 def difference_variance(u_own: np.ndarray, codes: np.ndarray, ref: np.ndarray, st: Strata, lonely_psu: str,
@@ -182,12 +225,13 @@ def difference_variance(u_own: np.ndarray, codes: np.ndarray, ref: np.ndarray, s
     The domains are disjoint, so per stratum the difference's sum is s1_d - s1_ref and its sum of
     squares s2_d + s2_ref."""
     D = len(ref)
-    if calibration is None:
+    if calibration is None and st.psu is None:
         s1, s2 = _stratum_sums(u_own, codes, D, st)
         ss = stratum_ss(s1 - s1[:, ref], s2 + s2[:, ref], st.n_h, lonely_psu)
         return (st.scale_h[:, None] * ss).sum(axis=0)
     U = _dense(u_own, codes, D)
-    return stratified_variance(calibration.residuals(U - U[:, ref]), st, lonely_psu)
+    U = U - U[:, ref]
+    return stratified_variance(U if calibration is None else calibration.residuals(U), st, lonely_psu)
 
 
 @dataclass(frozen=True)
