@@ -62,14 +62,14 @@ def with_derived(design: SurveyDesign) -> SurveyDesign:
 
 
 def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str]) -> Result:
-    """Shares (logit intervals) overall and per group (disclosure: rules 1, 3, 4)."""
+    """Shares (Korn-Graubard intervals) overall and per group (disclosure: rules 1, 3, 4)."""
     return level_table(design, indicators, dims, estimator="proportion", name="indicator")
 
 
 def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat,
            label_col: str = "golf", family: str = "verandering", controls: list[str] = ()) -> Result:
-    """Change repeat - baseline per indicator, overall and per group: raw (difference of independent
-    design-based proportions), adjusted for composition (linear probability svyglm with pay-scale band,
+    """Change repeat - baseline per indicator, overall and per group: raw (difference of design-based
+    proportions on `stacked`: linked by the person key when it has one, `pipeline.analysis.linkage`), adjusted for composition (linear probability svyglm with pay-scale band,
     age band, gender and origin: config `models.composition_change`), Rao-Scott F for the indicator x
     wave table; BH over `family`.
     Disclosure: a group hidden on the stacked respondents, or with fewer than k in either wave."""

@@ -15,6 +15,11 @@ from pipeline.results import Tidy
 from pipeline.labels import group as label
 from pipeline.survey import DesignError, SurveyDesign
 
+# Interval of every published share: Korn-Graubard (svyciprop(method = "beta")), as statistics offices
+# use for proportions from complex samples; it never has zero width at 0 or 1, where a logit interval
+# reads "0 (0-0)" for a small group in which nobody said yes.
+SHARE_INTERVAL = "beta"
+
 
 def adjusted_gaps(design: SurveyDesign, construct: str, dim: str, reference: str, controls: list[str]) -> pd.DataFrame:
     """Coefficients of `dim` in construct ~ dim + controls (config `models.adjusted_gap`: pay-scale band,
@@ -77,9 +82,12 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
 
 def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
                 estimator: str = "mean", name: str = "construct") -> Result:
-    """Weighted level (`mean`, or `proportion` with logit intervals) per variable, overall and per
-    group, with interval. Disclosure: rules 1, 3, 4 on the respondents per group."""
+    """Weighted level (`mean`, or `proportion` with SHARE_INTERVAL intervals) per variable, overall and
+    per group, with interval. Disclosure: rules 1, 3, 4 on the respondents per group."""
     estimate = getattr(design, estimator)
+    if estimator == "proportion":
+        def estimate(var, by=None):
+            return design.proportion(var, by, method=SHARE_INTERVAL)
     rows = []
     for c in constructs:
         rows.append(estimate(c).assign(**{name: c}, dimension="totaal", group="totaal",

@@ -2,7 +2,8 @@
 trend tests and the power of the next wave.
 
 Waves are stacked on the harmonised variables (`pipeline.survey.stack`: strata = wave x directorate,
-each wave raked to its own register). The gap change between waves a and b for group g against its
+each wave raked to its own register). Changes, gap changes and trends take the stack of
+`pipeline.analysis.linkage.stack_for_change`: linked by the person key where the waves carry one. The gap change between waves a and b for group g against its
 reference r is the wave x group interaction in a survey-weighted regression on the two waves and the
 two groups:  y ~ C(wave) * C(group) [+ the covariates of config `models.gap_change` for the adjusted one].
 Beside it, a direct standardisation: each wave's gap re-weighted to the baseline wave's composition
@@ -118,11 +119,15 @@ def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, ref
 
 
 def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], references: dict, waves: list[int],
-                wave_col: str = "golf", family: str | None = None, covariates: list[str] = ()) -> Result:
+                wave_col: str = "golf", family: str | None = None, covariates: list[str] = (),
+                linked: SurveyDesign | None = None) -> Result:
     """Gap per wave and its change since the baseline, raw, adjusted for `covariates` (config
     `models.gap_change`; none: no adjusted change) and standardised, per group.
+    linked: the stack with the person as PSU (`pipeline.analysis.linkage`) for the gap changes; the
+    gaps per wave and the last wave's SE (input of the power calculation, with its FPC) come from `stacked`.
     Disclosure: a group or reference hidden in any wave, or fewer than k answers in a group x wave."""
     rows = []
+    change_design = stacked if linked is None else linked
     base, last = waves[0], waves[-1]
     for dim in dims:
         ref = references[dim]
@@ -140,8 +145,8 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                 continue
             n_min = min(int(((stacked.data[wave_col] == w) & (stacked.data[dim].astype(str) == x)
                              & stacked.data[indicator].notna()).sum()) for w in (base, last) for x in (lv, str(ref)))
-            raw = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col)
-            adj = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
+            raw = gap_change(change_design, indicator, dim, lv, ref, base, last, wave_col)
+            adj = gap_change(change_design, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
                 else dict.fromkeys(raw, np.nan)
             gaps = {w: means.get((w, lv), np.nan) - means.get((w, str(ref)), np.nan) for w in waves}
             rows.append({"indicator": indicator, "dimension": dim, "group": lv, "group_label": label(dim, lv),

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pipeline import labels
 from pipeline.analysis import discrimination as D
+from pipeline.analysis import linkage
 from pipeline.analysis.load import survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import load_settings
-from pipeline.survey import stack
 
 
 def designs(settings, waves) -> dict:
@@ -34,7 +34,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     results = {f"prev:{w}": D.prevalence(d, population, dims) for w, d in ds.items()}
     results["follow"] = D.prevalence(ds[repeat_wave], [*D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS], [])
     if repeat_wave != baseline_wave:
-        results["change"] = D.change(stack(ds), [*D.PREVALENCE, "funnel_gemeld", *D.KNOWLEDGE, "tevreden_afhandeling"],
+        linked, link = linkage.stack_for_change(ds)
+        results["change"] = D.change(linked, [*D.PREVALENCE, "funnel_gemeld", *D.KNOWLEDGE, "tevreden_afhandeling"],
                                      dims, baseline_wave, repeat_wave,
                                      controls=settings.covariates("composition_change"))
     pub = publish_all(results, policy)
@@ -50,7 +51,11 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)
     ch.text("Aandelen medewerkers dat in de afgelopen 12 maanden ongewenst gedrag, discriminatie, racisme, "
             "micro-agressie, pesten of (seksuele) intimidatie ervoer of zag; wie het deed, of het gemeld is en hoe "
-            "de melding is afgehandeld. Gewogen schattingen met 95%-intervallen (logit).")
+            "de melding is afgehandeld. Gewogen schattingen met 95%-intervallen volgens Korn en Graubard: het "
+            "exacte binomiale (Clopper–Pearson) interval bij de effectieve steekproefomvang, zoals statistische "
+            "bureaus het voor aandelen uit een gewogen steekproef gebruiken. Het is nooit nul breed: waar een "
+            "aandeel 0 of 1 is (niemand, of iedereen, in een groep) volgt het uit het aantal respondenten, "
+            "zodat ook '0%' een bovengrens heeft.")
     ch.heading("Samenvatting")
     ch.text(D.summary_nl(prev.table, chg.table if chg is not None else None, labs, repeat_wave, baseline_wave))
     ch.heading(f"Vóórkomen in {repeat_wave}")
@@ -69,10 +74,11 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     ch.figure(figure(figures.funnel, {w: pub[f"prev:{w}"] for w in ds}, "Meldingstrechter: ervaren → gemeld → tevreden"))
     if chg is not None:
         ch.heading(f"Nulmeting {baseline_wave} en herhaling {repeat_wave}")
-        ch.text("Verandering: verschil tussen twee onafhankelijke metingen met een ontwerpgebaseerde standaardfout; "
+        ch.text("Verandering: verschil tussen de nulmeting en de herhaling met een ontwerpgebaseerde standaardfout; "
                 "*gecorrigeerd*: dezelfde verandering bij gelijke samenstelling naar salarisschaal, leeftijd, gender en "
                 "herkomst (lineair kansmodel); *Rao–Scott*: toets op de tabel indicator × meting; *p (BH)*: "
                 "gecorrigeerd voor alle toetsen in dit hoofdstuk.")
+        ch.text(linkage.method_nl(link))
         ch.figure(figure(figures.change_dots, chg, labs, f"{baseline_wave} en {repeat_wave}",
                          alt=f"Aandeel per indicator in de nulmeting {baseline_wave} en de herhaling {repeat_wave}, "
                              "alle medewerkers; significante veranderingen gemarkeerd"))

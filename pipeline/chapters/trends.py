@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import labels
+from pipeline.analysis import linkage
 from pipeline.analysis import trend as T
 from pipeline.analysis.load import survey_design
 from pipeline.chapters import Chapter
@@ -51,13 +52,15 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     for w in waves:
         designs[w], reports[w], _ = survey_design(settings, source, w)
     stacked = stack(designs)
+    linked, link = linkage.stack_for_change(designs)
     results = {f"levels:{i}": T.levels(stacked, i, dims) for i in indicators}
     if len(waves) > 1:
-        results["changes"] = _concat([T.changes(stacked, i, waves, dims=dims, family=FAMILY) for i in indicators])
+        results["changes"] = _concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators])
         results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
-                                                   covariates=settings.covariates("gap_change")) for i in indicators])
+                                                   covariates=settings.covariates("gap_change"), linked=linked)
+                                   for i in indicators])
     if len(waves) >= 3:
-        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(stacked, i)} for i in indicators]),
+        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(linked, i)} for i in indicators]),
                                   NoSmallCells("slopes over all respondents of every wave"),
                                   tidy=(Tidy("trend_slope", {"estimate": "slope"},
                                              {"waves": f"{waves[0]}-{waves[-1]}", "p_bh": float("nan")}),))
@@ -70,6 +73,8 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
             "De **kloof** is het verschil tussen een groep en haar referentiegroep; de **verandering van de kloof** "
             "(verschil-in-verschillen) is de interactie meting × groep in een gewogen regressie, ruw, gecorrigeerd voor "
             "samenstelling (salarisschaal, leeftijd, directie) en direct gestandaardiseerd naar de samenstelling van de nulmeting.")
+    if len(waves) > 1:
+        ch.text(linkage.method_nl(link))
     gaps = pub.get("gaps")
     if gaps is not None and len(gaps):
         ch.heading("Samenvatting")

@@ -42,7 +42,7 @@ def harmonise(raw: pd.DataFrame, cb: Codebook) -> tuple[pd.DataFrame, pd.DataFra
             out[name] = pd.to_datetime(s, format=spec.get("date_format"), errors="coerce")
         elif t == "datetime":
             out[name] = pd.to_datetime(s, errors="coerce")
-        elif t in ("string", "id"):
+        elif t in ("string", "id", "person_key"):
             out[name] = s.astype("string").str.strip()
         else:
             out[name] = s

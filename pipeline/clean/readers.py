@@ -26,7 +26,7 @@ def read_raw(path: str | Path, cb: Codebook) -> tuple[pd.DataFrame, dict]:
                                   f"extensie '{path.suffix}'")])
     # String-like codebook columns are read as text so codes such as '007' or 'v' survive intact.
     text_cols = [cb.raw_name(n) for n, v in cb.variables.items()
-                 if v["type"] in ("id", "string", "identifier", "free_text", "date")
+                 if v["type"] in ("id", "person_key", "string", "identifier", "free_text", "date")
                  or (v["type"] == "code" and any(isinstance(c, str) for c in v.get("codes", {})))]
     try:
         if kind == "sav":

@@ -24,6 +24,34 @@ from pipeline.clean.schema import validate
 from pipeline.codebook import load_codebook
 from pipeline.io import atomic_write_parquet, atomic_write_text, git_commit, sha256
 
+PERSON_KEY = "person_key"  # the pseudonymised person key in every processed survey wave that has one
+
+
+def person_key_column(cb) -> str | None:
+    """The codebook variable of type `person_key`: a stable key of the person across waves, delivered by
+    the survey agency (at most one per codebook)."""
+    found = cb.of_type("person_key")
+    if len(found) > 1:
+        raise InputError([Problem(cb.path, ", ".join(found), (), 0, "hoogstens één variabele van type person_key",
+                                  f"{len(found)} variabelen")])
+    return found[0] if found else None
+
+
+def link_key(df: pd.DataFrame, column: str, key: bytes, file: str) -> pd.DataFrame:
+    """The person key -> column `person_key`: keyed pseudonym (prefix k) of 'persoon|<value>', so the
+    same person gets the same pseudonym in every wave (same project key), while it never equals the
+    pseudonym of the same number used as a personnel or respondent id. A person answers a wave once:
+    after the duplicate rule, a key shared by two respondents means the key is not a person key."""
+    raw = df[column].astype("string").str.strip().replace("", pd.NA)
+    shared = raw[raw.notna() & raw.duplicated(keep=False)]
+    if len(shared):
+        rows = tuple(int(i) + 1 for i in shared.index[:5])
+        raise InputError([Problem(file, column, rows, len(shared), "één respondent per persoonssleutel per meting",
+                                  f"{shared.nunique()} sleutels bij meer dan één respondent")])
+    out = df.drop(columns=column)
+    out[PERSON_KEY] = pseudonymise("persoon|" + raw, key, prefix="k").where(raw.notna())
+    return out
+
 
 def scale_ranges(cb) -> dict[str, tuple]:
     return {name: tuple(cb.variables[spec["items"][0]]["range"]) for name, spec in cb.scales.items()}
@@ -47,10 +75,14 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
         rng = tuple(cb.variables[spec["items"][0]]["range"])
         df[name] = score(df, spec["items"], reverse_items=spec.get("reverse", []), value_range=rng,
                          min_valid=spec["min_valid"])
-    if id_col:
+    person_col = person_key_column(cb)
+    if id_col or person_col in df:
         key = load_key(demo=demo, why_not_demo=why_not_demo)
+    if id_col:
         df[id_col] = pseudonymise(df[id_col], key)
         df = df.rename(columns={id_col: "pseudo_id"})
+    if person_col in df:
+        df = link_key(df, person_col, key, file)
     for col in ("startdatum", "einddatum", "geboortedatum"):
         if col in df:  # exact timestamps and birth dates are quasi-identifiers; keep derived values only
             df = df.drop(columns=col)
@@ -61,6 +93,7 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
         "excluded": exclusions.to_dict("records"),
         "missing_codes": missing.to_dict("records"),
         "reliability": reliability(df, cb.scales, scale_ranges(cb)).to_dict("records") if cb.scales else [],
+        "person_key": PERSON_KEY in df,
     })
     return df.reset_index(drop=True), report
 

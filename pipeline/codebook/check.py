@@ -83,7 +83,7 @@ def _label_findings(path: Path, cb) -> list[Finding]:
                 out.append(Finding("label", col.name, f"code {code} heet in het bestand '{label}', in het codeboek "
                                    f"'{texts[code]}' (andere codering?)", spec.get("type") == "code"))
         file_missing, cb_missing = set(col.missing), set(spec.get("missing") or {})
-        if spec.get("type") not in ("id", "identifier", "free_text", "string") and file_missing != cb_missing:
+        if spec.get("type") not in ("id", "person_key", "identifier", "free_text", "string") and file_missing != cb_missing:
             extra, absent = sorted(file_missing - cb_missing, key=str), sorted(cb_missing - file_missing, key=str)
             parts = ([f"in het bestand, niet in het codeboek: {extra}"] if extra else []) + \
                     ([f"in het codeboek, niet in het bestand: {absent}"] if absent else [])

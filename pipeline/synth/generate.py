@@ -24,7 +24,7 @@ from pipeline.io import atomic_path, atomic_write_text
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import (
     DISCRIMINATION_VARS, _solve_intercept, add_item_missing, add_soft_problems, background_frame,
-    encode, group_indicators, latent_score, likert_items, respond,
+    encode, group_indicators, latent_score, likert_items, person_key, person_logit, respond_panel,
 )
 
 # Group dimensions as the pipeline derives them; truth is reported on the same levels.
@@ -131,25 +131,32 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
 
     # --- Surveys -----------------------------------------------------------------------------
     resp = p["response"]
+    panel = p["panel"]
     dir_resp = pd.Series(rng.normal(0, resp["directorate_sd"], len(dirs)), index=dirs["directie_code"])
     truth["response"] = {}
     for source, builder in (("nim", _nim), ("mto", _mto), ("discrimination", _discrimination)):
         truth[source] = {}
         dir_effect = pd.Series(rng.normal(0, p.get(source, {}).get("directorate_sd", 0.2), len(dirs)),
                                index=dirs["directie_code"])
+        answered = set()  # person ids of the previous wave's respondents (panel overlap)
         for wave, rate in resp[source].items():
             pop = snap[snap["year"] == wave].reset_index(drop=True)
             wrng = np.random.default_rng([seed, wave, len(source)])
             answers, items, values = builder(pop, p, wave, dir_effect, wrng)
             truth[source][wave] = population_summary(pop, values)
-            responded = respond(pop, rate, resp, dir_resp, wrng)
-            df = pd.concat([background_frame(pop, wave, wrng), answers], axis=1).loc[responded].reset_index(drop=True)
+            before = pop["person_id"].isin(answered).to_numpy()
+            responded = respond_panel(pop, rate, resp, dir_resp, wrng, before, panel["overlap"])
+            answered = set(pop.loc[responded, "person_id"])
+            df = pd.concat([background_frame(pop, wave, wrng), answers], axis=1)
+            if wave not in (panel.get("no_person_key") or {}).get(source, []):
+                df.insert(1, "persoonssleutel", person_key(pop))
+            df = df.loc[responded].reset_index(drop=True)
             likert = [c for c in items if c in df]
             df = add_item_missing(df, likert, p.get(source, {}).get("item_missing", 0.0), 8, wrng)
             df, soft = add_soft_problems(df, likert, resp, wrng)
             truth["response"][f"{source}_{wave}"] = {
                 "population": int(len(pop)), "respondents": int(responded.sum()),
-                "rate": float(responded.mean()), **soft}
+                "rate": float(responded.mean()), "also_previous_wave": float(before[responded].mean()), **soft}
             cb = load_codebook(source, wave)
             path = out / f"{source}_{wave}.sav"
             _write_sav(df, cb, path, f"{cb.label} {wave} (synthetisch)")
@@ -255,6 +262,7 @@ def _discrimination(pop, p, wave, dir_effect, rng):
     for key, var in DISCRIMINATION_VARS.items():
         s = spec[key]
         linear = sum(eff * g[k] for k, eff in s["effects"].items()) + dir_effect.reindex(pop["directie_code"]).to_numpy()
+        linear = linear + person_logit(pop, spec.get("person_sd", 0.0))
         a = _solve_intercept(linear, s["overall"][wave])
         answers[var] = (rng.random(n) < expit(a + linear)).astype(float)
         values[var] = answers[var].copy()

@@ -76,6 +76,41 @@ def respond(pop, rate, resp, dir_resp, rng):
     return rng.random(len(pop)) < expit(a + linear)
 
 
+def respond_panel(pop, rate, resp, dir_resp, rng, answered_before: np.ndarray, overlap: float):
+    """As `respond`, with a panel: someone who answered the previous wave answers again more often, so
+    that about `overlap` of this wave's respondents answered the previous wave too (as in repeated staff
+    surveys, where the same people tend to respond). The boost b on the logit scale is solved with the
+    intercept (mean response still hits `rate`); without earlier respondents it is plain `respond`."""
+    before = np.asarray(answered_before, dtype=float)
+    if not before.any():
+        return respond(pop, rate, resp, dir_resp, rng)
+    e = resp["effects"]
+    g = group_indicators(pop)
+    linear = (dir_resp.reindex(pop["directie_code"]).to_numpy()
+              + e["age_per_10y"] * (pop["age"].to_numpy() - 45) / 10
+              + e["nonwestern"] * g["nonwestern"] + e["western"] * g["western"]
+              + e["high_scale"] * (pop["salarisschaal"].to_numpy() >= 12) + e["young"] * g["young"]
+              + e["disability"] * g["disability"])
+
+    def share(b):
+        p = expit(_solve_intercept(linear + b * before, rate) + linear + b * before)
+        return (p * before).sum() / p.sum() - overlap
+    b = brentq(share, -10, 15) if share(-10) < 0 < share(15) else (15.0 if share(15) < 0 else -10.0)
+    lin = linear + b * before
+    return rng.random(len(pop)) < expit(_solve_intercept(lin, rate) + lin)
+
+
+def person_key(pop: pd.DataFrame) -> np.ndarray:
+    """The survey agency's stable person key (the same in every wave); pseudonymised when cleaned."""
+    return np.array([f"PNL-{pid:07d}" for pid in pop["person_id"]], dtype=object)
+
+
+def person_logit(pop: pd.DataFrame, sd: float) -> np.ndarray:
+    """A persistent person effect on the logit of the discrimination outcomes (SD `sd`): someone who
+    experiences it in one wave is more likely to in the next. Opposite to the person's belonging."""
+    return -sd / 0.6 * pop["person_effect"].to_numpy()
+
+
 def background_frame(pop: pd.DataFrame, wave: int, rng) -> pd.DataFrame:
     """Harmonised background variables with realistic item non-response."""
     n = len(pop)

@@ -1,0 +1,91 @@
+"""Linked waves: stack survey waves for changes and trends, with the person as sampling unit when the
+waves carry the agency's stable person key (pseudonymised as `person_key` when cleaned).
+
+Why: most respondents of one wave also answer the next, and one person's answers in two waves are
+correlated. Treating the waves as independent samples then overstates the variance of a change
+(Var(a - b) = Var a + Var b - 2 Cov(a, b), and the covariance is positive). With the key, the
+stacked design has the person as PSU (`pipeline.survey.stack(..., person=)`), which estimates that
+covariance; without it, the intervals assume independent samples and the report says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.survey import SurveyDesign, stack
+
+PERSON_KEY = "person_key"
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """Which waves carry a person key, and per keyed wave the share of its respondents (with a key)
+    who also answered the previous keyed wave."""
+
+    waves: tuple
+    keyed: tuple
+    overlap: dict
+
+    @property
+    def linked(self) -> bool:
+        return len(self.keyed) >= 2
+
+    @property
+    def unkeyed(self) -> tuple:
+        return tuple(w for w in self.waves if w not in self.keyed)
+
+
+def keys(design: SurveyDesign) -> pd.Series:
+    data = design.data
+    if PERSON_KEY not in data:
+        return pd.Series(dtype=object)
+    return data.loc[design.domain & data[PERSON_KEY].notna().to_numpy(), PERSON_KEY]
+
+
+def linkage(designs: dict) -> Linkage:
+    waves = tuple(designs)
+    found = {w: set(keys(d)) for w, d in designs.items()}
+    keyed = tuple(w for w in waves if found[w])
+    overlap = {b: len(found[b] & found[a]) / len(found[b]) for a, b in zip(keyed[:-1], keyed[1:])}
+    return Linkage(waves=waves, keyed=keyed, overlap=overlap)
+
+
+def stack_for_change(designs: dict, label: str = "golf") -> tuple[SurveyDesign, Linkage]:
+    """The stacked design for changes, gap changes and trends: linked by the person key when at least
+    two waves carry one (rows without a key are their own PSU), else independent waves."""
+    link = linkage(designs)
+    if link.linked:
+        return stack(designs, label, person=PERSON_KEY), link
+    return stack(designs, label), link
+
+
+def _waves(ws) -> str:
+    ws = [str(w) for w in ws]
+    return ws[0] if len(ws) == 1 else ", ".join(ws[:-1]) + " en " + ws[-1]
+
+
+def method_nl(link: Linkage) -> str:
+    """Dutch method text: how the standard errors of changes treat overlapping respondents."""
+    independent = ("De intervallen van veranderingen gaan uit van onafhankelijke steekproeven. Doen dezelfde "
+                   "mensen aan beide metingen mee, wat bij een personeelsenquête meestal zo is, dan hangen hun "
+                   "antwoorden samen en zijn deze intervallen conservatief: breder dan nodig, zodat een echte "
+                   "verandering minder snel significant is.")
+    if not link.linked:
+        return ("De metingen hebben geen stabiele persoonssleutel en zijn dus niet aan elkaar te koppelen. "
+                + independent)
+    pct = "; ".join(f"{round(100 * s)}% van de respondenten van {w}" for w, s in link.overlap.items())
+    text = (f"De metingen {_waves(link.keyed)} zijn gekoppeld met een stabiele persoonssleutel van het "
+            f"onderzoeksbureau, gepseudonimiseerd met de projectsleutel ({pct} deed ook mee aan de meting "
+            "ervoor). Veranderingen, veranderingen van de kloof en trends nemen daarom de persoon als "
+            "steekproefeenheid: wie aan meer metingen meedeed telt als één cluster, zodat de samenhang tussen "
+            "de antwoorden van dezelfde persoon in de standaardfout meetelt. Dat maakt de intervallen smaller "
+            "dan bij onafhankelijke steekproeven, en terecht. Het gestapelde ontwerp heeft geen strata (een "
+            "persoon kan van directie wisselen, en een cluster moet binnen één stratum liggen) en geen "
+            "eindige-populatiecorrectie: een verandering beschrijft het proces over de jaren, niet alleen het "
+            "personeel van één peildatum. Niveaus per meting worden per meting geschat, zoals elders in het rapport.")
+    if link.unkeyed:
+        text += (f" De meting {_waves(link.unkeyed)} heeft geen persoonssleutel: de respondenten daarvan tellen "
+                 "elk als eigen eenheid. Voor vergelijkingen met die meting gaan de intervallen dus uit van "
+                 "onafhankelijke steekproeven en zijn ze conservatief als respondenten overlappen.")
+    return text
