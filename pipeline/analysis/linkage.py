@@ -79,8 +79,9 @@ def method_nl(link: Linkage) -> str:
             f"onderzoeksbureau, gepseudonimiseerd met de projectsleutel ({pct} deed ook mee aan de meting "
             "ervoor). Veranderingen, veranderingen van de kloof en trends nemen daarom de persoon als "
             "steekproefeenheid: wie aan meer metingen meedeed telt als één cluster, zodat de samenhang tussen "
-            "de antwoorden van dezelfde persoon in de standaardfout meetelt. Dat maakt de intervallen smaller "
-            "dan bij onafhankelijke steekproeven, en terecht. Het gestapelde ontwerp heeft geen strata (een "
+            "de antwoorden van dezelfde persoon in de standaardfout meetelt. Omdat die samenhang positief is, "
+            "zijn de intervallen smaller dan wanneer de metingen als onafhankelijke steekproeven werden "
+            "behandeld. Het gestapelde ontwerp heeft geen strata (een "
             "persoon kan van directie wisselen, en een cluster moet binnen één stratum liggen) en geen "
             "eindige-populatiecorrectie: een verandering beschrijft het proces over de jaren, niet alleen het "
             "personeel van één peildatum. Niveaus per meting worden per meting geschat, zoals elders in het rapport.")
