@@ -123,3 +123,23 @@ def test_stack_for_change_links_only_with_two_keyed_waves():
     plain = {1: SurveyDesign(d.drop(columns="person_key"), weights="w"), 2: keyed[2]}
     s, link = linkage.stack_for_change(plain)
     assert not link.linked and s.strata.psu is None
+
+
+def test_person_psu_with_distinct_people_equals_independent_rows():
+    """Nobody in two waves: the person-as-PSU stack is the plain unstratified stack, SE for SE."""
+    rng = np.random.default_rng(3)
+    frames = {w: pd.DataFrame({"person_key": [f"{w}-{i}" for i in range(60)], "y": rng.normal(size=60),
+                               "w": rng.uniform(1, 3, 60)}) for w in (1, 2)}
+    linked = stack({w: SurveyDesign(f, weights="w") for w, f in frames.items()}, person="person_key")
+    rows = SurveyDesign(pd.concat([f.assign(golf=w) for w, f in frames.items()], ignore_index=True), weights="w")
+    a = linked.compare("y", by="golf", reference=1).iloc[0]
+    b = rows.compare("y", by="golf", reference=1).iloc[0]
+    assert np.isclose(a["se"], b["se"], rtol=1e-12) and a["df"] == b["df"] and linked.degf == rows.degf
+
+
+def test_psus_may_not_cross_strata():
+    from pipeline.survey.variance import make_strata
+    with pytest.raises(ValueError, match="more than one stratum"):
+        make_strata(np.array(["a", "b", "b"]), None, 3, psu=np.array(["p1", "p1", "p2"]))
+    st = make_strata(np.array(["a", "a", "b"]), None, 3, "certainty", psu=np.array(["p1", "p1", "p2"]))
+    assert st.n_psu == 2 and st.n_h.tolist() == [1.0, 1.0]

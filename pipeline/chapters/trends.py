@@ -69,7 +69,8 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     ch = Chapter()
     ch.record(pub, source=source)
     ch.heading(f"Effectmeting over de jaren: {source.upper()} {', '.join(map(str, waves))}", 1)
-    ch.text("De metingen zijn gestapeld (strata = meting × directie; elke meting gewogen naar het register van dat jaar). "
+    ch.text("De metingen zijn gestapeld, elke meting gewogen naar het register van dat jaar (voor de niveaus per meting: "
+            "strata = meting × directie). "
             "De **kloof** is het verschil tussen een groep en haar referentiegroep; de **verandering van de kloof** "
             "(verschil-in-verschillen) is de interactie meting × groep in een gewogen regressie, ruw, gecorrigeerd voor "
             "samenstelling (salarisschaal, leeftijd, directie) en direct gestandaardiseerd naar de samenstelling van de nulmeting.")

@@ -28,6 +28,7 @@ TOKEN_MATCH = 0.85  # a value label this similar to a category names that catego
 MAX_CODES = 20      # a text column with at most this many distinct values is a code list
 
 ID_WORDS = re.compile(r"nummer|respondent|(^| )(id|nr|key)( |$)")
+PERSON_WORDS = re.compile(r"persoonssleutel|person ?key|panel ?(id|key|nummer)")  # stable over waves
 IDENT_WORDS = re.compile(r"e ?mail|telefoon|phone|(^| )bsn( |$)|(^| )(voor|achter)?naam( |$)|(^| )name( |$)|postcode|(^| )adres( |$)")
 FREE_WORDS = re.compile(r"toelichting|opmerking|open antwoord|open vraag|anders namelijk|vrije tekst|comment")
 LIKERT_WORDS = re.compile(r"eens|oneens|tevreden|nooit|altijd|vaak|zelden|slecht|goed|helemaal|zeer|neutraal")
@@ -164,7 +165,10 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
             todo.append(f"TODO: bereik {_rng(rng)} is alleen wat in dit bestand voorkomt; vul het geldige bereik in")
     elif col.kind == "number":
         vals = col.answers.astype(float)
-        if ID_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
+        if PERSON_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
+            spec["type"] = "person_key"
+            todo.append("TODO: bevestig dat deze sleutel dezelfde persoon in elke meting aanduidt (anders: type id)")
+        elif ID_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
             spec["type"] = "id"
             if vals.is_unique:
                 spec["unique"] = True
@@ -176,6 +180,9 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
         date_fmt = _date_format(col)
         if IDENT_WORDS.search(words) or (n and vals.str.fullmatch(EMAIL.pattern).mean() > 0.5):
             spec["type"] = "identifier"
+        elif PERSON_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
+            spec["type"] = "person_key"
+            todo.append("TODO: bevestig dat deze sleutel dezelfde persoon in elke meting aanduidt (anders: type id)")
         elif FREE_WORDS.search(words):
             spec["type"] = "free_text"
         elif ID_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
@@ -208,7 +215,7 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
                 todo.append(f"TODO: codes {distinct} hebben geen omschrijving in het bestand; vul hun betekenis in")
         else:
             spec["type"] = "string"
-    if col.missing and spec["type"] not in ("id", "identifier", "free_text", "string", "date", "datetime"):
+    if col.missing and spec["type"] not in ("id", "person_key", "identifier", "free_text", "string", "date", "datetime"):
         spec["missing"] = {**spec.get("missing", {}), **_missing_spec(col)}
     if col.missing_ranges:
         todo.append(f"TODO: het bestand heeft missingbereiken {col.missing_ranges}; het codeboek kent alleen losse "
@@ -234,7 +241,7 @@ def _compatible(col: Column, spec: dict, decimal: str) -> bool:
     if col.kind in ("date", "datetime"):
         return t in ("date", "datetime")
     if col.kind == "number":
-        return t in (*NUMERIC_TYPES, "id") or (t == "code" and not any(isinstance(c, str) for c in spec.get("codes", {})))
+        return t in (*NUMERIC_TYPES, "id", "person_key") or (t == "code" and not any(isinstance(c, str) for c in spec.get("codes", {})))
     if t in NUMERIC_TYPES:
         return _numbers(col, decimal) is not None
     return True
