@@ -120,14 +120,14 @@ def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, ref
 
 def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], references: dict, waves: list[int],
                 wave_col: str = "golf", family: str | None = None, covariates: list[str] = (),
-                linked: SurveyDesign | None = None) -> Result:
+                model: SurveyDesign | None = None) -> Result:
     """Gap per wave and its change since the baseline, raw, adjusted for `covariates` (config
     `models.gap_change`; none: no adjusted change) and standardised, per group.
-    linked: the stack with the person as PSU (`pipeline.analysis.linkage`) for the gap changes; the
-    gaps per wave and the last wave's SE (input of the power calculation, with its FPC) come from `stacked`.
+    model: the stacked design the gap changes are fitted on (default `stacked`): the stack with the person
+    as PSU where waves are linked (`pipeline.analysis.linkage`); the gaps per wave and the SE feeding the
+    power calculation (with its FPC) stay on `stacked`.
     Disclosure: a group or reference hidden in any wave, or fewer than k answers in a group x wave."""
     rows = []
-    change_design = stacked if linked is None else linked
     base, last = waves[0], waves[-1]
     for dim in dims:
         ref = references[dim]
@@ -145,8 +145,8 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                 continue
             n_min = min(int(((stacked.data[wave_col] == w) & (stacked.data[dim].astype(str) == x)
                              & stacked.data[indicator].notna()).sum()) for w in (base, last) for x in (lv, str(ref)))
-            raw = gap_change(change_design, indicator, dim, lv, ref, base, last, wave_col)
-            adj = gap_change(change_design, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
+            raw = gap_change(model or stacked, indicator, dim, lv, ref, base, last, wave_col)
+            adj = gap_change(model or stacked, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
                 else dict.fromkeys(raw, np.nan)
             gaps = {w: means.get((w, lv), np.nan) - means.get((w, str(ref)), np.nan) for w in waves}
             rows.append({"indicator": indicator, "dimension": dim, "group": lv, "group_label": label(dim, lv),

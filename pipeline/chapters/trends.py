@@ -57,7 +57,7 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     if len(waves) > 1:
         results["changes"] = _concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators])
         results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
-                                                   covariates=settings.covariates("gap_change"), linked=linked)
+                                                   covariates=settings.covariates("gap_change"), model=linked)
                                    for i in indicators])
     if len(waves) >= 3:
         results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(linked, i)} for i in indicators]),

@@ -192,9 +192,8 @@ class SurveyDesign:
             return None
         ok = rows & (codes >= 0)
         M = sparse.csr_matrix((np.ones(int(ok.sum())), (psu[ok], codes[ok])), shape=(self.strata.n_psu, D))
-        M.data[:] = 1.0  # duplicates summed to counts: back to presence
         M.sum_duplicates()
-        M.data[:] = 1.0
+        M.data[:] = 1.0  # rows per PSU and domain -> presence
         return M
 
     # --- verbs ----------------------------------------------------------------------------------

@@ -65,6 +65,13 @@ def likert_items(theta, n_items, n_cat, rng, loading=0.85, noise=0.55):
 
 def respond(pop, rate, resp, dir_resp, rng):
     """Bernoulli response with propensity depending on directorate and person; mean hits `rate`."""
+    linear = response_linear(pop, resp, dir_resp)
+    a = _solve_intercept(linear, rate)
+    return rng.random(len(pop)) < expit(a + linear)
+
+
+def response_linear(pop, resp, dir_resp) -> np.ndarray:
+    """The response propensity's linear predictor without intercept (directorate and person)."""
     e = resp["effects"]
     g = group_indicators(pop)
     linear = (dir_resp.reindex(pop["directie_code"]).to_numpy()
@@ -72,8 +79,7 @@ def respond(pop, rate, resp, dir_resp, rng):
               + e["nonwestern"] * g["nonwestern"] + e["western"] * g["western"]
               + e["high_scale"] * (pop["salarisschaal"].to_numpy() >= 12) + e["young"] * g["young"]
               + e["disability"] * g["disability"])
-    a = _solve_intercept(linear, rate)
-    return rng.random(len(pop)) < expit(a + linear)
+    return linear
 
 
 def respond_panel(pop, rate, resp, dir_resp, rng, answered_before: np.ndarray, overlap: float):
@@ -84,13 +90,7 @@ def respond_panel(pop, rate, resp, dir_resp, rng, answered_before: np.ndarray, o
     before = np.asarray(answered_before, dtype=float)
     if not before.any():
         return respond(pop, rate, resp, dir_resp, rng)
-    e = resp["effects"]
-    g = group_indicators(pop)
-    linear = (dir_resp.reindex(pop["directie_code"]).to_numpy()
-              + e["age_per_10y"] * (pop["age"].to_numpy() - 45) / 10
-              + e["nonwestern"] * g["nonwestern"] + e["western"] * g["western"]
-              + e["high_scale"] * (pop["salarisschaal"].to_numpy() >= 12) + e["young"] * g["young"]
-              + e["disability"] * g["disability"])
+    linear = response_linear(pop, resp, dir_resp)
 
     def share(b):
         p = expit(_solve_intercept(linear + b * before, rate) + linear + b * before)
