@@ -300,11 +300,11 @@ def progress(counts_pub: pd.DataFrame, outflow_pub: pd.DataFrame, targets: list[
             # every target is a minimum: reached when the value is at or above the goal
             if pd.isna(now) or pd.isna(goal) or pd.isna(path):
                 verdict = "niet te tonen"
-            elif now >= goal:
+            elif now >= goal - 1e-9:
                 verdict = "gehaald"
             elif last >= t.target_year:
                 verdict = "niet gehaald"
-            elif now >= path:
+            elif now >= path - 1e-9:
                 verdict = "op koers"
             else:
                 verdict = "achter op schema"
