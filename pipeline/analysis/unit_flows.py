@@ -58,7 +58,9 @@ def flows(snapshots: dict[int, pd.DataFrame], group: str, unit: str = "directie_
             long = t.melt(id_vars=["eenheid", "groep", "noemer"], value_vars=list(FLOWS), var_name="stroom",
                           value_name="aantal")
             frames.append(long.assign(periode=f"{y0}-{y1}"))
-    out = pd.concat(frames, ignore_index=True)[["periode", "stroom", "eenheid", "groep", "aantal", "noemer"]]
+    columns = ["periode", "stroom", "eenheid", "groep", "aantal", "noemer"]
+    out = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns).astype(
+        {"aantal": float, "noemer": float})
     with np.errstate(invalid="ignore", divide="ignore"):
         out["rate"] = out["aantal"] / out["noemer"].where(out["noemer"] > 0)
     return out
