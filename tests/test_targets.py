@@ -4,6 +4,8 @@ recoverable as the organisation's count minus the other directorates (checked by
 a target added in a test config appears without code."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -175,3 +177,62 @@ def test_a_wrong_target_is_a_config_error(tmp_path):
         load_settings(tmp_path / "report.yaml")
     for word in ("colour", "kind", "counted", "target_year"):
         assert word in str(err.value)
+
+
+def _cells(page: Path, caption_start: str) -> pd.DataFrame:
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    table = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text().startswith(caption_start))
+    heads = [th.get_text(strip=True) for th in table.select("thead th")]
+    return pd.DataFrame([[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.select("tbody tr")],
+                        columns=heads)
+
+
+def _num(v: str) -> float:
+    return np.nan if v == "<k" else float(v.replace("\u202f", "").replace(",", "."))
+
+
+@pytest.mark.slow
+def test_pages_show_no_count_below_k_nor_one_the_organisation_gives_away(demo_small, tmp_path):
+    """All directorate pages of the small demo, read back from their HTML: no count 1..k-1, and for every
+    target and year (and every flow) never exactly one directorate hidden while the organisation's
+    count is published — recomputed as organisation minus the pages that show it."""
+    from pipeline.clean import clean_source
+    from pipeline.config import ROOT
+    from pipeline.report import directorate_pages as P
+    from pipeline.settings import load_settings
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    cfg["paths"] = {"raw": str(tmp_path), "processed": str(tmp_path / "processed"), "reports": str(tmp_path / "reports")}
+    cfg["demo"]["dir"] = str(demo_small)
+    cfg["directorate_pages"] = "all"
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    settings = load_settings(tmp_path / "report.yaml")
+    k = settings.min_cell_size
+    for y in settings["targets"]["years"]:
+        clean_source("register", y, demo_small / f"register_{y}.csv", out_dir=settings.processed_dir, demo=True)
+    P.run(str(tmp_path / "report.yaml"), [], "test")
+    pages = sorted((settings.reports_dir / "directies").glob("*.html"))
+    assert len(pages) >= 30
+    trend = pd.concat([_cells(p, "Streefcijfers per jaar").assign(page=p.stem) for p in pages])
+    flows = pd.concat([_cells(p, "Stromen per").assign(page=p.stem) for p in pages])
+    # a directorate's own target counts what an organisation target counts: it is hidden exactly as there
+    d02 = trend[trend["page"] == "D02"].set_index(["streefcijfer", "jaar"])
+    for year in d02.index.get_level_values("jaar").unique():
+        assert d02.loc[("Dienstverlening: niet-westerse migratieachtergrond in schaal 12–14", year), "aantal"] == \
+            d02.loc[("Niet-westerse migratieachtergrond in schaal 12–14", year), "aantal"]
+    shared = trend.groupby("streefcijfer")["page"].transform("nunique") == len(pages)
+    trend = trend[shared]  # the organisation's targets, on every page
+    for table, keys in ((trend, ["streefcijfer", "jaar"]), (flows, ["periode", "stroom", "groep"])):
+        for col in ("aantal", "noemer"):
+            values = table[col].map(_num)
+            assert not ((values > 0) & (values < k)).any(), table[(values > 0) & (values < k)]
+            assert values.isna().any() and values.notna().any()       # small data: some hidden, some shown
+            hidden = values.isna().groupby([table[c] for c in keys]).sum()
+            assert not (hidden == 1).any(), hidden[hidden == 1]
+    # within a page the groups' start headcounts add up to the directorate's headcount: where that is
+    # shown (a directorate of fewer than k shows none), never exactly one group hidden
+    staff = trend[trend["streefcijfer"] == "Medewerkers jonger dan 35"]
+    shown = {(p, y) for p, y, n in zip(staff["page"], staff["jaar"], staff["noemer"]) if n != "<k"}
+    flows = flows[[(p, per[:4]) in shown for p, per in zip(flows["page"], flows["periode"])]]
+    per_page = flows["noemer"].map(_num).isna().groupby([flows["page"], flows["periode"], flows["stroom"]]).sum()
+    assert len(per_page) and not (per_page == 1).any(), per_page[per_page == 1]
