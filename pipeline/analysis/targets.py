@@ -21,7 +21,7 @@ The o*N vacancies per year are what that intake has to come from.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +67,13 @@ class Target:
     def describe(self) -> str:
         """The target in Dutch, e.g. '30% in 2026' or '+25% t.o.v. 2024 in 2026'."""
         if self.kind == "share":
-            return f"{_pct(self.value, 0)} in {self.target_year}"
+            return f"{pct(self.value, 0)} in {self.target_year}"
         if self.kind == "relative_increase":
-            return f"+{_pct(self.value, 0)} t.o.v. {self.baseline_year} in {self.target_year}"
+            return f"+{pct(self.value, 0)} t.o.v. {self.baseline_year} in {self.target_year}"
         return f"{int(self.value)} personen in {self.target_year}"
 
 
-def _pct(x: float, decimals: int = 1) -> str:
+def pct(x: float, decimals: int = 1) -> str:
     return f"{100 * x:.{decimals}f}%".replace(".", ",")
 
 
@@ -330,18 +330,18 @@ def shown_progress(prog: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
     kinds = {t.name: t.kind for t in targets}
     out = prog.copy()
     for col in ("basis", "huidig", "streefwaarde", "pad"):
-        out[col] = [_show(v, kinds[t] == "count") for v, t in zip(prog[col], prog["target"])]
-    out["uitstroom"] = [_show(v, False) + ("" if src == "eigen" or pd.isna(v) else " (gemeente)")
+        out[col] = [show_value(v, kinds[t] == "count") for v, t in zip(prog[col], prog["target"])]
+    out["uitstroom"] = [show_value(v, False) + ("" if src == "eigen" or pd.isna(v) else " (gemeente)")
                         for v, src in zip(prog["uitstroom"], prog["uitstroom_bron"])]
-    out["vacatures_per_jaar"] = [_show(v, True) for v in prog["vacatures_per_jaar"]]
+    out["vacatures_per_jaar"] = [show_value(v, True) for v in prog["vacatures_per_jaar"]]
     return out
 
 
-def _show(v: float, count: bool) -> str:
+def show_value(v: float, count: bool) -> str:
     from pipeline.disclosure import SUPPRESSED
     if pd.isna(v):
         return SUPPRESSED
-    return f"{int(round(v))}" if count else _pct(v)
+    return f"{int(round(v))}" if count else pct(v)
 
 
 PROGRESS_TIDY = (Tidy("target_progress", {"estimate": "huidig", "waves": "jaar", "group": "eenheid", "n": "noemer",
@@ -354,7 +354,7 @@ def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -
     lines = []
     for _, r in prog[(prog["eenheid"] == unit) & prog["target"].isin(list(by_name))].iterrows():
         t = by_name[r["target"]]
-        fmt = (lambda v: f"{int(v)}") if t.kind == "count" else _pct
+        fmt = (lambda v: f"{int(v)}") if t.kind == "count" else pct
         if r["oordeel"] == "niet te tonen":
             lines.append(f"- **{t.label}**: voor {who} niet te tonen (te weinig medewerkers om de cijfers te publiceren).")
             continue
@@ -368,7 +368,7 @@ def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -
             line += (f"Volgens een rechte lijn naar het doel zou het nu {fmt(r['pad'])} zijn: "
                      + ("**op koers**." if r["oordeel"] == "op koers" else "**achter op schema**."))
             if not pd.isna(r["nodig_per_jaar"]) and r["nodig_per_jaar"] > 0 and not pd.isna(r["vacatures_per_jaar"]):
-                line += (f" Bij gelijke omvang en het waargenomen vertrek ({_pct(r['uitstroom'])} per jaar"
+                line += (f" Bij gelijke omvang en het waargenomen vertrek ({pct(r['uitstroom'])} per jaar"
                          + ("" if r["uitstroom_bron"] == "eigen" else ", cijfer van de gemeente") +
                          f") zijn tot {r['doeljaar']} elk jaar ongeveer {int(r['nodig_per_jaar'])} instromers of "
                          f"doorstromers uit de doelgroep nodig, van de ongeveer {int(r['vacatures_per_jaar'])} "

@@ -190,8 +190,8 @@ def _trend_table(own: pd.DataFrame, org: pd.DataFrame, targets) -> pd.DataFrame:
         t = kinds[r.target]
         count = t.kind == "count"
         rows.append({"streefcijfer": t.label, "jaar": r.jaar, "aantal": r.aantal, "noemer": r.noemer,
-                     "directie": T._show(r.aantal if count else r.aandeel, count),
-                     "gemeente": T._show(org_value.get((r.target, r.jaar), np.nan), count)})
+                     "directie": T.show_value(r.aantal if count else r.aandeel, count),
+                     "gemeente": T.show_value(org_value.get((r.target, r.jaar), np.nan), count)})
     return pd.DataFrame(rows, columns=["streefcijfer", "jaar", "aantal", "noemer", "directie", "gemeente"])
 
 
@@ -213,7 +213,7 @@ def _summary(inputs: dict) -> str:
         if r.empty or g.empty or pd.isna(r["huidig"].iloc[0]):
             lines.append(f"- {t.label}: voor deze directie niet te tonen (te weinig medewerkers).")
             continue
-        fmt = (lambda v: f"{int(v)}") if t.kind == "count" else T._pct
+        fmt = (lambda v: f"{int(v)}") if t.kind == "count" else T.pct
         now, org_now = r["huidig"].iloc[0], g["huidig"].iloc[0]
         rel = "hoger dan" if now > org_now else "lager dan" if now < org_now else "gelijk aan"
         lines.append(f"- {t.label}: {fmt(now)} in {r['jaar'].iloc[0]}, {rel} de gemeente ({fmt(org_now)}).")

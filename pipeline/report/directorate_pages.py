@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.io import atomic_path, atomic_write_text, move, sha256
+from pipeline.io import atomic_write_text, move, sha256
 
 NAME = "directies"
 LISTING = "pages.json"
@@ -36,7 +37,6 @@ def render(ch, title: str) -> str:
     from IPython.utils.capture import capture_output
 
     from pipeline.report import display as show
-    from pipeline.report.render import exporter
     InteractiveShell.instance()
     for var in ("INCLUSIEMONITOR_TABLES", "INCLUSIEMONITOR_RESULTS"):  # no chapter exports from here
         os.environ.pop(var, None)
@@ -46,18 +46,16 @@ def render(ch, title: str) -> str:
     nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {"title": title},
                              "cells": [{"cell_type": "code", "id": "page", "source": "", "metadata": {},
                                         "execution_count": None, "outputs": outputs}]})
-    body, _ = _exporter(exporter).from_notebook_node(nb)
+    body, _ = _html_exporter().from_notebook_node(nb)
     nav = ('<nav aria-label="terug"><p><a href="../index.html">← terug naar het overzicht</a></p></nav>')
     return body.replace("<main>", "<main>" + nav, 1)
 
 
-_EXPORTER = []
-
-
-def _exporter(make):
-    if not _EXPORTER:
-        _EXPORTER.append(make())
-    return _EXPORTER[0]
+@lru_cache(maxsize=1)
+def _html_exporter():
+    """The chapters' nbconvert exporter, made once per process (its template loading is the slow part)."""
+    from pipeline.report.render import exporter
+    return exporter()
 
 
 def run(config: str, uses: list[str], code: str) -> None:
