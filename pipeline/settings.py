@@ -27,8 +27,8 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "sources": None,
     "weighting": ("strata", "margins", "trim"),
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
-    "targets": ("baseline_year", "target_year", "years", "share_under35", "share_nonwestern_12_14",
-                "diversity_12plus_relative_increase"),
+    "targets": ("years", "declared"),
+    "directorate_pages": (),
     "disclosure": ("merge",),
     "register_monitor": ("classification", "flow_group", "flow_reference"),
     "benchmark": None,
@@ -110,6 +110,17 @@ class Settings:
         drop = {dimension, *((models.get("overlaps") or {}).get(dimension) or [])}
         return [t for t in terms if term_variable(t) not in drop]
 
+    @property
+    def targets(self) -> list:
+        """The declared targets (`targets.declared`, config/targets.yaml), in file order."""
+        from pipeline.analysis.targets import load
+        return load(self.raw["targets"])
+
+    @property
+    def directorate_pages(self) -> str:
+        """Which directorates get a page: plans (those with a target of their own), all, or none."""
+        return self.raw.get("directorate_pages", "plans")
+
     def waves(self, source: str) -> list[int]:
         return sorted(self.sources.get(source, {}))
 
@@ -166,6 +177,7 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
     problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]
     problems += [f"{path}: {p}" for p in _check_codebook_waves(real)]
+    problems += [f"{path}: {p}" for p in _check_targets(raw.get("targets"), raw.get("directorate_pages", "plans"))]
     return problems
 
 
@@ -292,6 +304,22 @@ def _check_benchmark(bench) -> list[str]:
             out += [f"benchmark.{dim}: '{lv}' is not a level of {dim} (levels: {', '.join(levels)})"
                     for lv in shares if str(lv) not in levels]
     return out
+
+
+DIRECTORATE_PAGES = ("plans", "all", "none")
+
+
+def _check_targets(section, pages) -> list[str]:
+    """`targets.declared` names a targets file (config/targets.yaml) whose every entry is checked."""
+    from pipeline.analysis import targets as T
+    out = [] if pages in DIRECTORATE_PAGES else [
+        f"directorate_pages must be one of {', '.join(DIRECTORATE_PAGES)}, found {pages!r}"]
+    if not isinstance(section, dict):
+        return out
+    file = T.declared_path(section)
+    if not file.exists():
+        return out + [f"targets.declared: {file} does not exist"]
+    return out + [f"{file}: {p}" for p in T.check(load_yaml(file))]
 
 
 def _check_codebook_waves(real: dict) -> list[str]:

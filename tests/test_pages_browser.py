@@ -46,7 +46,9 @@ def report_dir(demo_small, tmp_path_factory) -> Path:
 def pages(report_dir) -> list[Path]:
     found = sorted(report_dir.glob("*.html"))
     assert report_dir / "index.html" in found and len(found) >= 9, [p.name for p in found]
-    return found
+    directorates = sorted((report_dir / "directies").glob("*.html"))
+    assert directorates, "no directorate pages (config directorate_pages)"
+    return found + directorates[:3]
 
 
 # Elements whose box or content (a long word, path or hash) sticks out of the viewport, outside any

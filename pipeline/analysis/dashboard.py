@@ -23,9 +23,30 @@ def _one(results: pd.DataFrame, **where) -> pd.Series | None:
     return None if sel.empty or bool(sel["suppressed"].iloc[0]) else sel.iloc[0]
 
 
-def build(results: pd.DataFrame, indicators, targets: dict) -> Result:
+def target_rows(results: pd.DataFrame, targets) -> list[dict]:
+    """One row per declared organisation target (config/targets.yaml) from chapter 04's published
+    rows: the latest value, its change since the first year shown, and whether it is on track."""
+    rows = []
+    reg = results[(results["source"] == "register") & (results["group"] == "gemeente")]
+    for t in targets:
+        own = reg[(reg["indicator"] == f"target:{t.name}") & (reg["table"] == "targets_org")]
+        prog = _one(reg, indicator=f"target:{t.name}", table="progress")
+        if own.empty or prog is None:
+            continue
+        by_year = own.assign(j=own["waves"].astype(int)).sort_values("j")
+        first, last = by_year.iloc[0], by_year.iloc[-1]
+        unit = "aantal (telling)" if t.kind == "count" else "aandeel (telling)"
+        rows.append({"indicator": f"{t.label} (doel {t.describe()})", "periode": f"{first['waves']}–{last['waves']}",
+                     "stand": last["estimate"], "verandering": last["estimate"] - first["estimate"],
+                     "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan,
+                     "naar_doel": prog["category"] in ("gehaald", "op koers"), "eenheid": unit})
+    return rows
+
+
+def build(results: pd.DataFrame, indicators, targets) -> Result:
     """Dashboard rows from the chapters' published results: the programme's survey indicators
-    (config `indicators`: source, construct, dimension, group, label) and the register targets."""
+    (config `indicators`: source, construct, dimension, group, label) and the declared organisation
+    targets (config/targets.yaml)."""
     rows = []
     for source, construct, dim, group, lab in indicators:
         did = _one(results, source=source, statistic="gap_change", indicator=construct, dimension=dim, group=group)
@@ -49,26 +70,7 @@ def build(results: pd.DataFrame, indicators, targets: dict) -> Result:
                      "stand": level["estimate"], "verandering": c["estimate"], "ci_low": c["ci_low"],
                      "ci_high": c["ci_high"], "p": c["p"], "p_bh": c["p_bh"], "naar_doel": bool(c["estimate"] < 0),
                      "eenheid": "aandeel"})
-    city = results[(results["source"] == "register") & (results["table"] == "city")]
-    if len(city):
-        years = sorted(city["waves"].astype(int).unique())
-        first, last = str(years[0]), str(years[-1])
-
-        def share(code, year):
-            return _one(city, indicator=code, waves=year)["estimate"]
-        t = targets
-        for code, lab, goal in (("share_under_young_cutoff", f"Aandeel jonger dan 35 (doel {t['share_under35']:.0%})",
-                                 t["share_under35"]),
-                                ("share_diverse_12_14", f"Niet-westers in schaal 12–14 (doel "
-                                 f"{t['share_nonwestern_12_14']:.0%})", t["share_nonwestern_12_14"])):
-            now, change = share(code, last), share(code, last) - share(code, first)
-            rows.append({"indicator": lab, "periode": f"{first}–{last}", "stand": now, "verandering": change,
-                         "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan,
-                         "naar_doel": bool(change > 0) if now < goal else True, "eenheid": "aandeel (telling)"})
-        rel = share("relative_increase_diverse_12plus", last)
-        rows.append({"indicator": f"Toename diversiteit vanaf schaal 12 (doel +{t['diversity_12plus_relative_increase']:.0%})",
-                     "periode": f"{first}–{last}", "stand": rel, "verandering": rel, "ci_low": np.nan, "ci_high": np.nan,
-                     "p": np.nan, "p_bh": np.nan, "naar_doel": bool(rel > 0), "eenheid": "relatieve toename (telling)"})
+    rows += target_rows(results, [t for t in targets if t.organisation])
     return Result(pd.DataFrame(rows, columns=COLUMNS), NoSmallCells(
         "composed of the chapters' published results; p (BH) is each chapter's own correction"))
 

@@ -1,9 +1,7 @@
 """Workforce targets and flows from the HR register (a census: exact counts, no sampling intervals).
 
-Targets (programme Inclusie en Diversiteit 2024-2028, see config `targets`):
-- share of staff younger than the young cut-off (default 35): target 20%;
-- share with a non-western migration background in scales 12-14 (and from 12 up): target 30%;
-- cultural diversity from scale 12 up: +25% in the target year against the baseline year.
+The shares behind the programme's targets per year (young, diverse in scales 12-14 and from 12 up);
+the targets themselves are declared in config/targets.yaml (pipeline/analysis/targets.py).
 `classification` selects 'old' (niet-westers) or 'cbs' (buiten Europa) as the diverse group.
 
 Flows between consecutive snapshots (linked on the keyed pseudonym): inflow = present now, absent
@@ -31,10 +29,7 @@ def target_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
     where = ({"group": unit}, {"dimension": unit}) if unit else ({}, {})
     shares = tuple(Tidy("share", {"estimate": share, "n": base, "waves": "jaar", **where[0]}, {"indicator": code, **where[1]})
                    for code, (share, base) in TARGET_SHARES.items())
-    if unit:
-        return shares
-    return shares + (Tidy("relative_change", {"estimate": "relative_change_12plus", "n": "n_12plus", "waves": "jaar"},
-                          {"indicator": "relative_increase_diverse_12plus"}),)
+    return shares
 
 from pipeline.config import band_order, diverse_group
 
@@ -77,30 +72,6 @@ def target_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "o
         out["share_young"] = out["n_young"] / out["n"]
         out["share_div_12_14"] = out["div_12_14"] / out["known_12_14"]
         out["share_div_12plus"] = out["div_12plus"] / out["known_12plus"]
-    return out
-
-
-def target_status(table: pd.DataFrame, targets: dict, *, key: str = "niveau") -> pd.DataFrame:
-    """Distance to each target and the net intake needed (headcount held constant).
-
-    Net intake needed for a share target T among n staff with d in the group: ceil(T*n - d) more
-    group members replacing others; for the diversity targets n is the staff of known origin. The +25%
-    target compares the baseline and target year shares.
-    """
-    base_year, target_year = targets["baseline_year"], targets["target_year"]
-    out = table.copy()
-    out["target_young"] = targets["share_under35"]
-    out["gap_young"] = out["share_young"] - targets["share_under35"]
-    out["needed_young"] = np.ceil(targets["share_under35"] * out["n"] - out["n_young"]).clip(lower=0)
-    out["target_div_12_14"] = targets["share_nonwestern_12_14"]
-    out["needed_div_12_14"] = np.ceil(targets["share_nonwestern_12_14"] * out["known_12_14"] - out["div_12_14"]).clip(lower=0)
-    base = out[out["jaar"] == base_year].set_index(key)["share_div_12plus"]
-    out["baseline_div_12plus"] = out[key].map(base)
-    out["relative_change_12plus"] = out["share_div_12plus"] / out["baseline_div_12plus"] - 1
-    goal = out["baseline_div_12plus"] * (1 + targets["diversity_12plus_relative_increase"])
-    out["target_div_12plus"] = goal
-    out["needed_div_12plus"] = np.ceil(goal * out["known_12plus"] - out["div_12plus"]).clip(lower=0)
-    out["target_year"] = target_year
     return out
 
 
@@ -200,31 +171,6 @@ def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
                  "n_12plus": ("div_12plus", "share_div_12plus", "known_12plus", "unknown_12plus"),
                  "unknown_12_14": ("known_12_14",), "unknown_12plus": ("known_12plus",)}),
         tidy=target_tidy(key))
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%".replace(".", ",")
-
-
-def summary_nl(status: pd.DataFrame, targets: dict, classification: str) -> str:
-    """Generated Dutch summary of where the city stands on each target in the latest year."""
-    last = status[status["jaar"] == status["jaar"].max()].iloc[0]
-    group = "een niet-westerse migratieachtergrond" if classification == "old" else "een herkomst buiten Europa"
-    lines = [
-        f"- **Jonger dan 35**: {_pct(last['share_young'])} van de medewerkers in {int(last['jaar'])} "
-        f"(streefcijfer {_pct(targets['share_under35'])}: "
-        + ("gehaald)." if last["share_young"] >= targets["share_under35"] else
-           f"nog {int(last['needed_young'])} jongere medewerkers nodig bij gelijke omvang)."),
-        f"- **Schaal 12–14 met {group}**: {_pct(last['share_div_12_14'])} (streefcijfer "
-        f"{_pct(targets['share_nonwestern_12_14'])}; bij gelijke omvang nog {int(last['needed_div_12_14'])} medewerkers nodig).",
-        f"- **Culturele diversiteit vanaf schaal 12**: {_pct(last['share_div_12plus'])} tegen "
-        f"{_pct(last['baseline_div_12plus'])} in {targets['baseline_year']}, een relatieve toename van "
-        f"{_pct(last['relative_change_12plus'])} (doel in {targets['target_year']}: +"
-        f"{_pct(targets['diversity_12plus_relative_increase'])}"
-        + ("; gehaald)." if last["relative_change_12plus"] >= targets["diversity_12plus_relative_increase"]
-           else f"; nog {int(last['needed_div_12plus'])} medewerkers nodig)."),
-    ]
-    return "\n".join(lines)
 
 
 def benchmark_table(snapshot: pd.DataFrame, benchmark: dict, column: str) -> pd.DataFrame:

@@ -24,7 +24,7 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     results = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame(columns=COLUMNS_RESULTS)
-    dash = publish(dashboard.build(results, settings.indicators, settings["targets"]), policy).derive(dashboard.verdicts)
+    dash = publish(dashboard.build(results, settings.indicators, settings.targets), policy).derive(dashboard.verdicts)
     fig = figure(figures.dashboard_figure, dash)
     if save:
         save_dashboard(dash.table, fig.fig, settings.reports_dir)

@@ -33,6 +33,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     population = [*D.PREVALENCE, *[f"discr_{g}" for g in D.GROUNDS], "funnel_gemeld", "funnel_tevreden", *D.KNOWLEDGE]
     results = {f"prev:{w}": D.prevalence(d, population, dims) for w, d in ds.items()}
     results["follow"] = D.prevalence(ds[repeat_wave], [*D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS], [])
+    # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
+    results["dir:ervaren_discriminatie"] = D.prevalence(ds[repeat_wave], ["ervaren_discriminatie"], ["directie_code"])
     if repeat_wave != baseline_wave:
         linked, link = linkage.stack_for_change(ds)
         results["change"] = D.change(linked, [*D.PREVALENCE, "funnel_gemeld", *D.KNOWLEDGE, "tevreden_afhandeling"],
@@ -45,7 +47,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     ch = Chapter()
     for w in ds:
         ch.record({f"prev:{w}": pub[f"prev:{w}"]}, source="discrimination", waves=str(w))
-    ch.record({"follow": pub["follow"]}, source="discrimination", waves=str(repeat_wave))
+    ch.record({"follow": pub["follow"], "dir:ervaren_discriminatie": pub["dir:ervaren_discriminatie"]},
+              source="discrimination", waves=str(repeat_wave))
     if chg is not None:
         ch.record({"change": chg}, source="discrimination", waves=f"{baseline_wave}-{repeat_wave}")
     ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)

@@ -1,10 +1,13 @@
 """Chapter 04: the workforce targets, in-, through- and outflow and the pay-scale pipeline (HR register)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from pipeline import labels
 from pipeline.analysis import register as reg
+from pipeline.analysis import targets as T
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.config import classifications
@@ -15,31 +18,42 @@ from pipeline.settings import load_settings
 
 CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "share_div_12_14": "aandeel divers 12–14",
                 "share_div_12plus": "aandeel divers 12+"}
-DIRECTORATE_COLUMNS = {"directie_code": "directie", "n": "aantal", "share_young": "aandeel < 35",
-                       "share_div_12_14": "aandeel divers 12–14", "share_div_12plus": "aandeel divers 12+",
-                       "relative_change_12plus": "toename 12+"}
+PROGRESS_COLUMNS = {"doel": "streefcijfer", "basisjaar": "basisjaar", "basis": "waarde basisjaar", "jaar": "jaar",
+                    "huidig": "waarde", "doeljaar": "doeljaar", "streefwaarde": "doel", "pad": "pad", "oordeel": "oordeel",
+                    "uitstroom": "vertrek per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
+                    "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
+
+
+def _wide_shares(table: pd.DataFrame, year: str, target_labels: dict, names) -> pd.DataFrame:
+    """Directorate x target: the published share of each organisation target in `year`."""
+    sub = table[table["jaar"] == year]
+    wide = sub.pivot(index="eenheid", columns="target", values="aandeel").reindex(columns=list(target_labels))
+    wide.index = [names.get(c, c) for c in wide.index]
+    wide.columns.name = None
+    return wide.rename(columns=target_labels).rename_axis("directie").reset_index()
 
 
 def build(config_path: str, *, years=None, baseline_year=None, classification=None, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
-    targets = dict(settings["targets"])
+    declared = settings.targets
     if baseline_year:
-        targets["baseline_year"] = int(baseline_year)
-    years = [int(y) for y in (years or targets["years"]) if int(y) in settings.waves("register")]
+        declared = [replace(t, baseline_year=int(baseline_year)) for t in declared]
+    org_targets = [t for t in declared if t.organisation]
+    years = [int(y) for y in (years or settings["targets"]["years"]) if int(y) in settings.waves("register")]
     mon = settings["register_monitor"]
     classification = classification or mon["classification"]
     young = settings.young_cutoff
     snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
-    city = reg.target_status(reg.target_table(snaps, classification=classification, young_cutoff=young), targets)
-    per_dir = reg.target_table(snaps, classification=classification, young_cutoff=young, by="directie_code")
+    city = reg.target_table(snaps, classification=classification, young_cutoff=young)
     rates = reg.flow_rates(reg.flows(snaps, mon["flow_group"]), mon["flow_group"], mon["flow_reference"])
     col = "herkomst_oud" if classification == "old" else "herkomst_cbs"
     cw = classifications()["origin"]
     pub = publish_all({
         "city": Result(city, NoSmallCells("organisation-wide headcounts and shares (thousands of staff)"),
                        tidy=reg.target_tidy()),
-        "dir": reg.by_directorate(per_dir),
+        **T.count_results(T.counts(snaps, org_targets, young)),
+        **T.outflow_results(T.outflow(snaps, org_targets, young)),
         "rates": rates,
         "unknown": reg.unknown_origin(city, snaps, classification),
         "pipeline": reg.pipeline_representation(snaps, classification),
@@ -51,25 +65,31 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                                            "CBS 2022": v["cbs_group"], "werelddeel": v["cbs_continent"]}
                                           for v in cw.values()]), NoSmallCells("a classification, no data")),
     }, policy)
-    # distance to the targets follows from the published (suppressed) directorate counts only
-    by_dir = pub["dir"].derive(reg.target_status, targets, key="directie_code")
+    # progress follows from the published (suppressed) counts only
+    outflow = pd.concat([pub["outflow_org"].table, pub["outflow_dir"].table], ignore_index=True)
+    prog = pub["targets_org"].derive(T.progress, outflow, org_targets)
+    labels_t = {t.name: t.label for t in org_targets}
 
     ch = Chapter()
-    ch.record(pub, source="register")
+    ch.record({k: v for k, v in pub.items() if k != "targets_dir"}, source="register")
+    ch.record({"progress": prog.with_tidy(T.PROGRESS_TIDY)}, source="register")
     ch.heading("Streefcijfers personeelsbestand (HR-register)", 1)
     ch.text("Het HR-register is een volledige telling: de cijfers hebben geen steekproefmarge. Aantallen kleiner "
             f"dan {policy.k} worden niet getoond, ook niet via totalen (secundaire onderdrukking).")
     ch.heading("Samenvatting")
-    ch.text(reg.summary_nl(city, targets, classification))
-    ch.figure(figure(figures.target_trend, pub["city"], targets))
+    ch.text(T.summary_nl(prog.table, org_targets, T.ORGANISATION, "de gemeente"))
+    ch.figure(figure(figures.target_trend, pub["targets_org"], {t.name: (t.label, t.kind, t.value, t.baseline_year)
+                                                                 for t in org_targets},
+                     alt="Streefcijfers van de gemeente per jaar, met het streefcijfer als stippellijn"))
+    ch.heading("Voortgang per streefcijfer")
+    ch.text("Pad: de waarde die het cijfer in het laatste jaar zou hebben op een rechte lijn van het basisjaar naar "
+            "het doel. Nodig per jaar: instroom of doorstroom uit de doelgroep die bij gelijke omvang en het "
+            "waargenomen vertrek uit de doelpopulatie het doel in het doeljaar haalt; vrijkomende plaatsen: het "
+            "vertrek per jaar bij die omvang.")
+    ch.table(prog.derive(T.shown_progress, org_targets).view(columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS),
+             "Voortgang per streefcijfer")
     ch.heading("Gemeente per jaar")
-    base = targets["baseline_year"]
-    ch.table(pub["city"].view(columns=[*CITY_COLUMNS, "relative_change_12plus", "needed_young", "needed_div_12_14",
-                                       "needed_div_12plus"],
-                              rename={**CITY_COLUMNS, "relative_change_12plus": f"toename 12+ t.o.v. {base}",
-                                      "needed_young": "nodig: jongeren", "needed_div_12_14": "nodig: schaal 12–14",
-                                      "needed_div_12plus": "nodig: 12+"}),
-             "Stand en benodigde netto-instroom (bij gelijke omvang)", decimals=3)
+    ch.table(pub["city"].view(columns=list(CITY_COLUMNS), rename=CITY_COLUMNS), "Aandelen per jaar", decimals=3)
     if pub["unknown"].table["aantal"].fillna(1).gt(0).any():
         ch.text("Medewerkers van wie de herkomst onbekend is, tellen niet mee in de aandelen met een migratieachtergrond "
                 "(ook niet als 'geen migratieachtergrond'); de benodigde instroom is berekend op wie een bekende "
@@ -77,9 +97,8 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
         ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", decimals=3)
     ch.heading("Per directie (laatste jaar)")
     names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first()
-    ch.table(by_dir.view(rows=by_dir.table["jaar"] == max(years), columns=list(DIRECTORATE_COLUMNS),
-                         map={"directie_code": lambda c: names.get(c, c)}, rename=DIRECTORATE_COLUMNS),
-             "Streefcijfers per directie; '<k' = niet getoond om herleidbaarheid te voorkomen", decimals=3)
+    per_dir = pub["targets_dir"].derive(_wide_shares, str(max(years)), labels_t, names)
+    ch.table(per_dir, "Streefcijfers per directie; '<k' = niet getoond om herleidbaarheid te voorkomen", decimals=3)
     ch.heading("In-, door- en uitstroom")
     ch.text("Instroom en uitstroom als aandeel van het personeel aan het begin van de periode; doorstroom als "
             "aandeel van de blijvers dat naar een hogere schaalgroep ging. Intervallen: exact (Clopper–Pearson); "
@@ -102,6 +121,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
     ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},
-                  {"years": years, "baseline_year": targets["baseline_year"], "classification": classification,
+                  {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in declared],
+                   "classification": classification,
                    "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
     return ch

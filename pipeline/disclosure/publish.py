@@ -114,6 +114,20 @@ class LinkedCounts:
 
 
 @dataclass(frozen=True)
+class CrossedCounts:
+    """Rule 2 for a two-way count table per `key` (e.g. directorate x group per period) whose row and
+    column totals are published (a directorate's headcount, the organisation's count per group):
+    `secondary_mask` on each table, for each count column; `also`: count column -> derived columns
+    (rates) hidden with it."""
+
+    rows: str
+    columns: str
+    counts: tuple[str, ...]
+    key: tuple[str, ...] = ()
+    also: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Rates:
     """Register rates: a numerator 1..k-1 or a denominator below k hides the rate and its interval."""
 
@@ -130,7 +144,7 @@ class NoSmallCells:
     reason: str
 
 
-Rule = Estimates | Counts | Removals | LinkedCounts | Rates | NoSmallCells
+Rule = Estimates | Counts | Removals | LinkedCounts | CrossedCounts | Rates | NoSmallCells
 
 
 @dataclass(frozen=True)
@@ -191,6 +205,11 @@ class Published:
         return Published(fn(self.table.copy(), *args, **kwargs), self.rule, self.suppressed, family=self.family,
                          counts=self.counts, _token=_TOKEN)
 
+    def with_tidy(self, tidy: tuple[Tidy, ...]) -> "Published":
+        """The same published table with its results rows declared (e.g. a derived table's)."""
+        return Published(self.table, self.rule, self.suppressed, family=self.family, tidy=tuple(tidy),
+                         counts=self.counts, _token=_TOKEN)
+
     def __len__(self) -> int:
         return len(self.table)
 
@@ -206,6 +225,8 @@ def count_columns(rule: Rule) -> tuple[str, ...]:
         return (rule.count,)
     if isinstance(rule, Rates):
         return (rule.numerator, rule.denominator)
+    if isinstance(rule, CrossedCounts):
+        return rule.counts
     if isinstance(rule, LinkedCounts):
         return tuple(dict.fromkeys([c for pair in rule.pairs for c in pair] + [rule.total]))
     return ()
@@ -244,6 +265,8 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     if isinstance(rule, LinkedCounts):
         return S.suppress_linked(t, rule.unit, k, rule.pairs, shares=rule.shares, depends=rule.depends,
                                  total=rule.total, year=rule.year)
+    if isinstance(rule, CrossedCounts):
+        return S.suppress_crossed(t, rule.rows, rule.columns, k, rule.counts, key=rule.key, also=rule.also)
     if isinstance(rule, Rates):
         cnt, den = t[rule.numerator].astype(float), t[rule.denominator].astype(float)
         hide = ((cnt > 0) & (cnt < k)) | (den < k)

@@ -138,6 +138,27 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
     return out
 
 
+def suppress_crossed(table: pd.DataFrame, rows: str, columns: str, k: int, counts, *, key=(), also=None) -> pd.DataFrame:
+    """Rule 2 on the two-way table rows x columns of each count column, per level of `key`: both
+    margins are published, so `secondary_mask` hides at least two cells in every line with a hidden
+    cell. A cell missing from the long table counts as 0. `also`: count -> columns hidden with it."""
+    out = table.copy()
+    for col in {*counts, *(c for v in (also or {}).values() for c in v)}:
+        out[col] = out[col].astype(float)
+    hidden = pd.Series(False, index=out.index)
+    groups = out.groupby(list(key), sort=False).groups.items() if key else [(None, out.index)]
+    for _, idx in groups:
+        sub = out.loc[idx]
+        for col in counts:
+            wide = sub.pivot_table(index=rows, columns=columns, values=col, aggfunc="sum", fill_value=0, observed=True)
+            mask = pd.DataFrame(secondary_mask(wide.to_numpy(float), k), index=wide.index, columns=wide.columns)
+            cell = pd.Series([bool(mask.at[r, c]) for r, c in zip(sub[rows], sub[columns])], index=idx)
+            out.loc[idx[cell.to_numpy()], [col, *(also or {}).get(col, ())]] = np.nan
+            hidden.loc[idx] |= cell
+    out["onderdrukt"] = hidden
+    return out
+
+
 def merge_small(df: pd.DataFrame, column: str, min_size: int, into: str = "overig") -> pd.DataFrame:
     """Merge categories of `column` with fewer than `min_size` rows into one category (config
     `disclosure.merge`), before any table is made, so small directorates never appear on their own."""

@@ -24,11 +24,15 @@ NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = ROOT / "config" / "chapters.yaml"
 
 
-def code_hash() -> str:
-    """Hash of the package and config sources: any code change invalidates downstream outputs."""
+def code_hash(exclude: tuple[Path, ...] = ()) -> str:
+    """Hash of the package and config sources: any code change invalidates downstream outputs.
+    `exclude`: config files only some steps read (the declared targets); those steps hash them."""
     h = hashlib.sha256()
     templates = [p for p in (ROOT / "pipeline" / "report" / "templates").rglob("*") if p.is_file()]  # page templates, CSS
+    skip = {Path(p).resolve() for p in exclude}
     for p in sorted([*(ROOT / "pipeline").rglob("*.py"), *templates, *(ROOT / "config").rglob("*.yaml")]):
+        if p.resolve() in skip:
+            continue
         h.update(p.relative_to(ROOT).as_posix().encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
@@ -165,8 +169,9 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> 
 def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> None:
     from pipeline.disclosure.guard import DisclosureError, scan_html
     from pipeline.report.index import write_index
+    from pipeline.report.directorate_pages import links
     settings = load_settings(config, years=years)
-    index = write_index(settings, specs)
+    index = write_index(settings, specs, extra=links(settings.reports_dir))
     leaks = scan_html(index, settings.min_cell_size)
     if leaks:
         raise DisclosureError(leaks)
@@ -260,7 +265,10 @@ def chapter_parameters(ch: dict, settings: Settings, years: list[int] | None = N
 def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: list[Step],
                   years: list[int] | None = None) -> list[Step]:
     """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
-    its key includes their content, so a re-cleaned file with identical content reruns nothing."""
+    its key includes their content, so a re-cleaned file with identical content reruns nothing.
+    `reads_targets`: the chapter reads the declared targets file, so its content is part of the key."""
+    from pipeline.analysis.targets import declared_path
+    targets = sha256(declared_path(settings["targets"]))
     reports = settings.reports_dir
     steps = []
     for ch in specs:
@@ -272,7 +280,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         results = reports / "results" / f"{ch['name']}.parquet"
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html, settings.min_cell_size),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw),
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw,
+                               targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]]))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
@@ -422,21 +431,26 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
             os.environ.setdefault(var, "1")
     settings = load_settings(config, years=years)
     settings = ensure_demo_data(settings)
-    code = code_hash()
+    from pipeline.analysis.targets import declared_path
+    from pipeline.report import directorate_pages
+    code = code_hash(exclude=(declared_path(settings["targets"]),))
     specs = chapter_specs(settings)
     cleaned = clean_steps(settings, code)
     chapters = chapter_steps(settings, specs, code, cleaned, years)
+    # pages beyond the chapters (the directorate pages): steps of their own, linked from the index
+    extra = directorate_pages.steps(settings, code, cleaned, chapters)
     reports = settings.reports_dir
     names = [c.name for c in chapters]
+    pages = [*names, *(e.name for e in extra)]
     final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
-                  reports / ".state" / "_index.json", _key("index", code, names, settings.demo), deps=names, cost=0.5),
-             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", names),
+                  reports / ".state" / "_index.json", _key("index", code, pages, settings.demo), deps=pages, cost=0.5),
+             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
-                  _key("results", code, names), deps=names, cost=0.2),
+                  _key("results", code, pages), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
                   deps=names, cost=1.5)]
-    steps = [*cleaned, *chapters, *final]
+    steps = [*cleaned, *chapters, *extra, *final]
     print(f"[plan] {len(cleaned)} bronbestanden, {len(chapters)} hoofdstukken, index en werkmap; "
           f"{jobs} stap(pen) tegelijk", flush=True)
     failures, problems, leaks = run_graph(steps, jobs, t0)

@@ -40,22 +40,27 @@ def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Versch
     return fig
 
 
-def target_trend(status: pd.DataFrame, targets: dict):
-    """Three panels: share under 35, diverse share in 12-14, relative change from 12 up; target lines dashed."""
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2))
-    years = status["jaar"].astype(int)
-    panels = [("share_young", targets["share_under35"], "Aandeel jonger dan 35"),
-              ("share_div_12_14", targets["share_nonwestern_12_14"], "Aandeel niet-westers, schaal 12–14"),
-              ("relative_change_12plus", targets["diversity_12plus_relative_increase"],
-               f"Toename diversiteit vanaf schaal 12 t.o.v. {targets['baseline_year']}")]
-    for ax, (col, goal, title) in zip(axes, panels):
-        ax.plot(years, status[col], marker="o", color="#004699")
-        ax.axhline(goal, ls="--", color="#ec0000", lw=1)
-        ax.text(years.min(), goal, " streefcijfer", color="#ec0000", va="bottom", fontsize=8)
-        ax.set_title(title, fontsize=9, loc="left")
+def target_trend(counts: pd.DataFrame, specs: dict):
+    """One panel per declared target (specs: name -> (label, kind, value, baseline_year)): the value per
+    year and the target as a dashed line (a relative increase: baseline share x (1 + increase))."""
+    fig, axes = plt.subplots(1, max(len(specs), 1), figsize=(3.4 * max(len(specs), 1), 3.2), squeeze=False)
+    for ax, (name, (label, kind, value, base_year)) in zip(axes[0], specs.items()):
+        sub = counts[counts["target"] == name].sort_values("jaar")
+        years = sub["jaar"].astype(int)
+        col = "aantal" if kind == "count" else "aandeel"
+        vals = sub[col].astype(float)
+        base = vals[years == base_year]
+        goal = value if kind != "relative_increase" else (base.iloc[0] * (1 + value) if len(base) else np.nan)
+        ax.plot(years, vals, marker="o", color="#004699")
+        if not np.isnan(goal):
+            ax.axhline(goal, ls="--", color="#ec0000", lw=1)
+            ax.text(years.min(), goal, " streefcijfer", color="#ec0000", va="bottom", fontsize=8)
+        ax.set_title(label, fontsize=9, loc="left", wrap=True)
         ax.set_xticks(years)
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-        ax.set_ylim(min(0, status[col].min() * 1.1), max(goal, status[col].max()) * 1.25)
+        if kind != "count":
+            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+        top = np.nanmax([goal, vals.max()]) if len(vals) else 1.0
+        ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1.0) * 1.25)
     fig.tight_layout()
     return fig
 

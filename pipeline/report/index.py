@@ -68,12 +68,22 @@ td,th{{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertica
 <ul>
 {items}
 </ul>
+{extra}
 <p class="meta">Code: {commit} · kleinste getoonde groep: {k} respondenten · gemaakt op {today}</p>
 </main></body></html>
 """
 
 
-def write_index(settings: Settings, chapters: list[dict]):
+def _extra_html(extra: list[dict]) -> str:
+    """Further pages (e.g. one per directorate): a titled list of links, or nothing."""
+    if not extra:
+        return ""
+    items = "\n".join(f'<li><a href="{html.escape(p["href"])}">{html.escape(p["title"])}</a>'
+                      f' — {html.escape(p.get("summary", ""))}</li>' for p in extra)
+    return f"<h2>Per directie</h2>\n<ul>\n{items}\n</ul>"
+
+
+def write_index(settings: Settings, chapters: list[dict], extra: list[dict] = ()):
     items = "\n".join(f'<li><a href="{html.escape(c["name"])}.html">{html.escape(c["title"])}</a>'
                       f' — {html.escape(c.get("summary", ""))}</li>' for c in chapters)
     demo = ('<p class="demo"><strong>Let op:</strong> dit rapport is gemaakt op <em>synthetische demodata</em>; '
@@ -82,5 +92,5 @@ def write_index(settings: Settings, chapters: list[dict]):
     page = PAGE.format(title="Monitor Inclusie en Diversiteit — gemeente Amsterdam als werkgever", demo=demo,
                        intro="Jaarlijkse meting van ervaren inclusie, sociale veiligheid, discriminatie en de "
                              "streefcijfers van het programma Inclusie en Diversiteit 2024–2028.",
-                       items=items, dashboard=_dashboard_html(settings.reports_dir), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
+                       items=items, extra=_extra_html(list(extra)), dashboard=_dashboard_html(settings.reports_dir), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
     return atomic_write_text(settings.reports_dir / "index.html", page)

@@ -85,6 +85,7 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     p = synth_params()
     p = {**p, "workforce_2019": int(round(p["workforce_2019"] * scale))}
     seed = p["seed"] if seed is None else seed
+    p = {**p, "seed": seed}
     rng = np.random.default_rng(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -22,15 +22,38 @@ DIRECTORATES = [
 ]
 
 
-def directorate_table(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Codes, names and relative sizes; the last one (Audit) is deliberately tiny for suppression."""
+def directorate_table(n: int, rng: np.random.Generator, profiles: dict | None = None) -> pd.DataFrame:
+    """Codes, names and relative sizes; the last one (Audit) is deliberately tiny for suppression.
+    `profiles` (synth.yaml `directorate_profiles`): planted share of the workforce of named directorates."""
     sizes = rng.lognormal(mean=0.0, sigma=0.75, size=n)
     sizes[-1] = sizes.sum() * 0.0018  # ~40 staff
-    return pd.DataFrame({
-        "directie_code": [f"D{i + 1:02d}" for i in range(n)],
-        "directie": DIRECTORATES[:n],
-        "weight": sizes / sizes.sum(),
-    })
+    w = sizes / sizes.sum()
+    names = DIRECTORATES[:n]
+    fixed = {i: float(profiles[nm]["size"]) for i, nm in enumerate(names) if nm in (profiles or {})}
+    if fixed:
+        free = [i for i in range(n) if i not in fixed]
+        w[free] *= (1 - sum(fixed.values())) / w[free].sum()
+        for i, share in fixed.items():
+            w[i] = share
+    return pd.DataFrame({"directie_code": [f"D{i + 1:02d}" for i in range(n)], "directie": names, "weight": w})
+
+
+def _tilt_directorates(people: pd.DataFrame, dirs: pd.DataFrame, profiles: dict, rng: np.random.Generator) -> np.ndarray:
+    """Directorate of each new person with the planted starting points of the directorates that have
+    an action plan: their odds for young staff (< 35) and for non-western staff in scale 12 and up
+    are multiplied by the profile's `young_odds` and `nonwestern_12plus_odds`. Drawn from its own
+    generator, so the rest of the simulation is the same as without profiles."""
+    young = (people["age"].to_numpy() < 35).astype(float)
+    nw12 = ((people["herkomst_oud"].to_numpy() == "niet_westers") & (people["salarisschaal"].to_numpy() >= 12)).astype(float)
+    logw = np.tile(np.log(dirs["weight"].to_numpy()), (len(people), 1))
+    for j, name in enumerate(dirs["directie"]):
+        prof = profiles.get(name)
+        if prof:
+            logw[:, j] += young * np.log(prof.get("young_odds", 1.0)) + nw12 * np.log(prof.get("nonwestern_12plus_odds", 1.0))
+    prob = np.exp(logw - logw.max(axis=1, keepdims=True))
+    cum = np.cumsum(prob / prob.sum(axis=1, keepdims=True), axis=1)
+    pick = (rng.random(len(people))[:, None] > cum).sum(axis=1)
+    return dirs["directie_code"].to_numpy()[np.minimum(pick, len(dirs) - 1)]
 
 
 def _origin_attributes(origin: np.ndarray) -> dict[str, np.ndarray]:
@@ -99,11 +122,15 @@ def simulate_workforce(p: dict, rng: np.random.Generator) -> tuple[pd.DataFrame,
     events: per person and year the flags hired / left / promoted, the generator's own bookkeeping
     against which the register flow analysis is checked.
     """
-    dirs = directorate_table(p["n_directorates"], rng)
+    profiles = p.get("directorate_profiles") or {}
+    dirs = directorate_table(p["n_directorates"], rng, profiles)
+    tilt = np.random.default_rng([int(p.get("seed", 0)), 17])
     fl = p["flows"]
     year = p["first_year"]
     people = _new_people(p["workforce_2019"], np.arange(p["workforce_2019"]), year, p, dirs, rng,
                          age_mean=44, age_sd=11)
+    if profiles:
+        people["directie_code"] = _tilt_directorates(people, dirs, profiles, tilt)
     next_id = len(people)
     snapshots = [people.assign(year=year)]
     events = []
@@ -125,6 +152,8 @@ def simulate_workforce(p: dict, rng: np.random.Generator) -> tuple[pd.DataFrame,
                             age_mean=fl["hire_age_mean"], age_sd=8,
                             nonwestern_share=fl["hire_nonwestern_share"][year],
                             high_scale_share=fl["hire_high_scale_share"])
+        if profiles:
+            hires["directie_code"] = _tilt_directorates(hires, dirs, profiles, tilt)
         next_id += n_hire
         events.append(pd.DataFrame({
             "person_id": np.concatenate([people["person_id"].to_numpy(), hires["person_id"].to_numpy()]),

@@ -1,0 +1,377 @@
+"""Declared workforce targets (config/targets.yaml): counts, progress and the intake needed.
+
+Why: the organisation and ~40 directorates each set their own targets (action plans); a target is
+data — population (pay scales), group counted, kind, baseline and target year — so a new target or
+a directorate's own target needs no code. One engine counts every target for the organisation and
+for every directorate, so the organisation page, chapter 04 and the directorate pages show the same,
+identically suppressed numbers.
+
+Kinds: `share` (the group's share of the population reaches `value` by the target year),
+`relative_increase` (the share rises by `value`, 0.25 = +25%, from baseline to target year) and
+`count` (at least `value` persons). Staff whose value of the counted variable is unknown (unknown
+origin) leave the denominator: counting them as 'not in the group' would bias every share down.
+
+Progress: the straight line from the baseline value to the target value is the path; a unit is on
+track when its latest value is at or beyond the path in that year. Intake needed: with the
+population's size held constant and its observed yearly outflow rate o, the group grows as
+d_{t+1} = d_t (1 - o) + x; the constant yearly inflow x of group members (hires or promotions into
+the population) that reaches the target G after L years is x = (G - d_0 (1-o)^L) / sum_{i<L} (1-o)^i.
+The o*N vacancies per year are what that intake has to come from.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import CONFIG_DIR, diverse_group, diverse_groups, load_yaml
+from pipeline.disclosure.publish import LinkedCounts, Rates, Result
+from pipeline.results import Tidy
+
+KINDS = ("share", "relative_increase", "count")
+KEYS = ("name", "label", "scope", "scale", "counted", "kind", "value", "baseline_year", "target_year", "source")
+REQUIRED = ("name", "label", "scope", "counted", "kind", "value", "baseline_year", "target_year")
+ORGANISATION = "gemeente"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    label: str
+    scope: tuple[str, ...] | None  # None: the organisation; else directorate codes
+    counted: Any
+    kind: str
+    value: float
+    baseline_year: int
+    target_year: int
+    scale: tuple[float | None, float | None] | None = None
+    source: str = ""
+
+    @property
+    def organisation(self) -> bool:
+        return self.scope is None
+
+    def goal(self, baseline: float) -> float:
+        """The value to reach: a relative increase is relative to the baseline share."""
+        return baseline * (1 + self.value) if self.kind == "relative_increase" else self.value
+
+    @property
+    def measure(self) -> str:
+        """'aandeel' (share kinds) or 'aantal' (count kind): the column the target is about."""
+        return "aantal" if self.kind == "count" else "aandeel"
+
+    def describe(self) -> str:
+        """The target in Dutch, e.g. '30% in 2026' or '+25% t.o.v. 2024 in 2026'."""
+        if self.kind == "share":
+            return f"{pct(self.value, 0)} in {self.target_year}"
+        if self.kind == "relative_increase":
+            return f"+{pct(self.value, 0)} t.o.v. {self.baseline_year} in {self.target_year}"
+        return f"{int(self.value)} personen in {self.target_year}"
+
+
+def pct(x: float, decimals: int = 1) -> str:
+    return f"{100 * x:.{decimals}f}%".replace(".", ",")
+
+
+# --- declaration ---------------------------------------------------------------------------------
+
+def declared_path(targets_section: dict) -> Path:
+    """The targets file of a report config (`targets.declared`, relative to config/)."""
+    p = Path(targets_section.get("declared", "targets.yaml"))
+    return p if p.is_absolute() else CONFIG_DIR / p
+
+
+def check(raw: Any) -> list[str]:
+    """Every problem in a targets file (empty when fine)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("targets"), list):
+        return ["a targets file needs a list `targets:`"]
+    out, names = [], set()
+    for i, t in enumerate(raw["targets"], 1):
+        where = f"targets[{i}]"
+        if not isinstance(t, dict):
+            out.append(f"{where} must be a mapping ({', '.join(KEYS)})")
+            continue
+        where = f"targets[{i}] ({t.get('name', '?')})"
+        out += [f"{where}: unknown key '{k}' (known keys: {', '.join(KEYS)})" for k in t if k not in KEYS]
+        out += [f"{where}: missing key '{k}'" for k in REQUIRED if k not in t]
+        if t.get("name") in names:
+            out.append(f"{where}: name used twice")
+        names.add(t.get("name"))
+        if "kind" in t and t["kind"] not in KINDS:
+            out.append(f"{where}: kind must be one of {', '.join(KINDS)}, found {t['kind']!r}")
+        scope = t.get("scope")
+        if scope is not None and scope != "organisation" and not (
+                isinstance(scope, list) and scope and all(isinstance(s, str) for s in scope)):
+            out.append(f"{where}: scope must be 'organisation' or a list of directorate codes")
+        scale = t.get("scale")
+        if scale is not None and not (isinstance(scale, list) and len(scale) == 2
+                                      and all(s is None or isinstance(s, (int, float)) for s in scale)):
+            out.append(f"{where}: scale must be [from, to] (null for open), e.g. [12, 14] or [12, null]")
+        try:
+            _counted(t.get("counted"), 35)
+        except ValueError as err:
+            out.append(f"{where}: {err}")
+        v = t.get("value")
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or (t.get("kind") == "share" and v > 1):
+            out.append(f"{where}: value must be a number (a share between 0 and 1, an increase, or a count)")
+        by, ty = t.get("baseline_year"), t.get("target_year")
+        if not (isinstance(by, int) and isinstance(ty, int) and ty > by):
+            out.append(f"{where}: baseline_year and target_year must be years with target_year > baseline_year")
+    return out
+
+
+def load(targets_section: dict) -> list[Target]:
+    """The declared targets of a report config's `targets:` section, in file order."""
+    raw = load_yaml(declared_path(targets_section))
+    problems = check(raw)
+    if problems:
+        raise ValueError("\n".join(problems))
+    return [from_dict(t) for t in raw["targets"]]
+
+
+def from_dict(t: dict) -> Target:
+    scope = None if t["scope"] == "organisation" else tuple(t["scope"])
+    scale = tuple(t["scale"]) if t.get("scale") is not None else None
+    return Target(name=t["name"], label=t["label"], scope=scope, counted=t["counted"], kind=t["kind"],
+                  value=float(t["value"]), baseline_year=int(t["baseline_year"]), target_year=int(t["target_year"]),
+                  scale=scale, source=t.get("source", ""))
+
+
+def _counted(spec: Any, young_cutoff: int) -> tuple[str, list[str] | None, float | None]:
+    """(register column, levels counted, or an age bound 'below'): what a target counts."""
+    if spec == "young":
+        return "leeftijd", None, float(young_cutoff)
+    if isinstance(spec, dict) and set(spec) == {"origin"}:
+        if spec["origin"] not in diverse_groups():
+            raise ValueError(f"counted.origin must be one of {', '.join(diverse_groups())}")
+        col, level = diverse_group(spec["origin"])
+        return col, [level], None
+    if isinstance(spec, dict) and set(spec) == {"column", "levels"} and isinstance(spec["levels"], list):
+        return str(spec["column"]), [str(v) for v in spec["levels"]], None
+    raise ValueError("counted must be 'young', {origin: old|cbs} or {column: X, levels: [..]}")
+
+
+def members(df: pd.DataFrame, t: Target, young_cutoff: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(in the population, known value of the counted variable, in the counted group) per person."""
+    scale = pd.to_numeric(df["salarisschaal"], errors="coerce").to_numpy(float)
+    pop = np.ones(len(df), bool)
+    if t.scale:
+        lo, hi = t.scale
+        pop &= (scale >= lo) if lo is not None else True
+        pop &= (scale <= hi) if hi is not None else True
+    col, levels, below = _counted(t.counted, young_cutoff)
+    if below is not None:
+        x = pd.to_numeric(df[col], errors="coerce")
+        known, grp = x.notna().to_numpy(), (x < below).to_numpy()
+    else:
+        v = df[col].astype("object")
+        known = v.notna().to_numpy()
+        grp = known & v.astype(str).isin(levels).to_numpy()
+    return pop, pop & known, pop & known & grp
+
+
+# --- counting ------------------------------------------------------------------------------------
+
+def counts(snapshots: dict[int, pd.DataFrame], targets: list[Target], young_cutoff: int,
+           unit: str = "directie_code") -> pd.DataFrame:
+    """Per target, unit (the organisation and every directorate) and year: aantal (in the group),
+    noemer (population of known value), n (the unit's headcount). Long format, one row each."""
+    frames = []
+    for year, df in sorted(snapshots.items()):
+        cols = {"n": np.ones(len(df), int)}
+        for t in targets:
+            _, known, grp = members(df, t, young_cutoff)
+            cols[f"a|{t.name}"], cols[f"b|{t.name}"] = grp.astype(int), known.astype(int)
+        wide = pd.DataFrame(cols, index=df.index)
+        per_unit = wide.groupby(df[unit].astype(str).to_numpy()).sum()
+        per_unit.loc[ORGANISATION] = wide.sum()
+        for t in targets:
+            frames.append(pd.DataFrame({"target": t.name, "eenheid": per_unit.index, "jaar": str(year),
+                                        "aantal": per_unit[f"a|{t.name}"].to_numpy(),
+                                        "noemer": per_unit[f"b|{t.name}"].to_numpy(), "n": per_unit["n"].to_numpy(),
+                                        "soort": t.kind}))
+    out = pd.concat(frames, ignore_index=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["aandeel"] = out["aantal"] / out["noemer"].where(out["noemer"] > 0)
+    out["indicator"] = "target:" + out["target"]
+    out["sleutel"] = out["target"] + "|" + out["jaar"]
+    return out
+
+
+def outflow(snapshots: dict[int, pd.DataFrame], targets: list[Target], young_cutoff: int,
+            unit: str = "directie_code", id_col: str = "pseudo_id") -> pd.DataFrame:
+    """Per target and unit: staff of the target population who left it (left the organisation or the
+    directorate, or moved out of its pay scales) between consecutive years, pooled over the years
+    (vertrek), and the population at the start of each year (basis)."""
+    years = sorted(snapshots)
+    rows = []
+    for t in targets:
+        acc: dict[str, list[int]] = {}
+        for y0, y1 in zip(years[:-1], years[1:]):
+            a, b = snapshots[y0], snapshots[y1]
+            pop_a, _, _ = members(a, t, young_cutoff)
+            pop_b, _, _ = members(b, t, young_cutoff)
+            stay = pd.MultiIndex.from_arrays([b[id_col][pop_b].astype(str), b[unit][pop_b].astype(str)])
+            start = a[pop_a]
+            kept = pd.MultiIndex.from_arrays([start[id_col].astype(str), start[unit].astype(str)]).isin(stay)
+            left = pd.Series(~kept, index=start.index).groupby(start[unit].astype(str).to_numpy()).agg(["sum", "size"])
+            left.loc[ORGANISATION] = [int((~kept).sum()), len(start)]
+            for u, r in left.iterrows():
+                acc.setdefault(u, [0, 0])
+                acc[u][0] += int(r["sum"])
+                acc[u][1] += int(r["size"])
+        rows += [{"target": t.name, "eenheid": u, "vertrek": v, "basis": b} for u, (v, b) in acc.items()]
+    out = pd.DataFrame(rows, columns=["target", "eenheid", "vertrek", "basis"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["uitstroom"] = out["vertrek"] / out["basis"].where(out["basis"] > 0)
+    return out
+
+
+# --- disclosure: the same rule for every consumer -------------------------------------------------
+
+def count_results(table: pd.DataFrame) -> dict[str, Result]:
+    """The counts as publishable results: the organisation's rows (a count of 1..k-1 or a denominator
+    below k hidden) and the directorates' rows, linked: the organisation total is published, so per
+    target and year every hidden directorate cell has a second one (rule 2 across directorates), for
+    the group count within the population and for the population within the headcount."""
+    cols = ["target", "indicator", "soort", "eenheid", "jaar", "aantal", "noemer", "aandeel", "n"]
+    org = table[table["eenheid"] == ORGANISATION]
+    units = table[table["eenheid"] != ORGANISATION]
+    where = {"n": "noemer", "waves": "jaar", "group": "eenheid"}
+    tidy = tuple(Tidy(stat, {"estimate": col, **where}, {"dimension": "eenheid"}, only={"soort": kind})
+                 for kind, stat, col in (("share", "share", "aandeel"), ("relative_increase", "share", "aandeel"),
+                                         ("count", "count", "aantal")))
+    return {
+        "targets_org": Result(org[cols].reset_index(drop=True), Rates("aantal", "noemer", columns=("aandeel",)),
+                              tidy=tidy),
+        "targets_dir": Result(units[[*cols, "sleutel"]].reset_index(drop=True), LinkedCounts(
+            unit="eenheid", pairs=(("aantal", "noemer"), ("noemer", "n")), shares={"aantal": "aandeel"},
+            depends={"noemer": ("aantal", "aandeel")}, total="n", year="sleutel"), tidy=tidy),
+    }
+
+
+def outflow_results(table: pd.DataFrame) -> dict[str, Result]:
+    """Outflow of each target population: organisation (rate rule) and directorates (linked per target)."""
+    org = table[table["eenheid"] == ORGANISATION].reset_index(drop=True)
+    units = table[table["eenheid"] != ORGANISATION].reset_index(drop=True)
+    return {"outflow_org": Result(org, Rates("vertrek", "basis", columns=("uitstroom",))),
+            "outflow_dir": Result(units, LinkedCounts(unit="eenheid", pairs=(("vertrek", "basis"),),
+                                                      shares={"vertrek": "uitstroom"}, total="basis", year="target"))}
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+def needed_per_year(goal_count: float, d0: float, rate: float, years_left: int) -> float:
+    """Constant yearly inflow of group members that brings d0 to goal_count in `years_left` years
+    when a share `rate` of the group leaves each year (0 if the target is reached anyway)."""
+    if any(pd.isna(v) for v in (goal_count, d0, rate)):
+        return np.nan
+    if years_left <= 0:
+        return max(0.0, math.ceil(goal_count - d0 - 1e-9))
+    keep = 1.0 - rate
+    total = sum(keep ** i for i in range(years_left))
+    return max(0.0, math.ceil((goal_count - d0 * keep ** years_left) / total - 1e-9))
+
+
+def progress(counts_pub: pd.DataFrame, outflow_pub: pd.DataFrame, targets: list[Target],
+             units: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """One row per (target, unit): baseline, latest value, goal, value on the straight-line path in
+    the latest year, verdict, and the intake needed per year. Computed from published (suppressed)
+    counts only; `units`: target name -> units to report (default: every unit in the counts)."""
+    rows = []
+    org_rate = outflow_pub[outflow_pub["eenheid"] == ORGANISATION].set_index("target")["uitstroom"]
+    rates = outflow_pub.set_index(["target", "eenheid"])["uitstroom"]
+    for t in targets:
+        sub = counts_pub[counts_pub["target"] == t.name]
+        for u in (units or {}).get(t.name, sub["eenheid"].unique()):
+            s = sub[sub["eenheid"] == u].assign(jaar=lambda d: d["jaar"].astype(int)).set_index("jaar").sort_index()
+            if s.empty:
+                continue
+            last = int(min(s.index.max(), max(t.target_year, s.index.min())))
+            base = s[t.measure].get(t.baseline_year, np.nan)
+            now = s.at[last, t.measure]
+            goal = t.goal(base) if t.kind == "relative_increase" else t.goal(np.nan)
+            frac = min(max((last - t.baseline_year) / (t.target_year - t.baseline_year), 0.0), 1.0)
+            path = base + (goal - base) * frac
+            # every target is a minimum: reached when the value is at or above the goal
+            if pd.isna(now) or pd.isna(goal) or pd.isna(path):
+                verdict = "niet te tonen"
+            elif now >= goal - 1e-9:
+                verdict = "gehaald"
+            elif last >= t.target_year:
+                verdict = "niet gehaald"
+            elif now >= path - 1e-9:
+                verdict = "op koers"
+            else:
+                verdict = "achter op schema"
+            rate = rates.get((t.name, u), np.nan)
+            own_rate = not pd.isna(rate)
+            rate = rate if own_rate else org_rate.get(t.name, np.nan)
+            N, d = s.at[last, "noemer"], s.at[last, "aantal"]
+            goal_count = goal if t.kind == "count" else goal * N
+            need = needed_per_year(goal_count, d, rate, t.target_year - last)
+            rows.append({"target": t.name, "indicator": f"target:{t.name}", "doel": t.label, "eenheid": u,
+                         "basisjaar": str(t.baseline_year), "basis": base, "jaar": str(last), "huidig": now,
+                         "doeljaar": str(t.target_year), "streefwaarde": goal, "pad": path, "oordeel": verdict,
+                         "uitstroom": rate, "uitstroom_bron": "eigen" if own_rate else "gemeente",
+                         "vacatures_per_jaar": np.nan if pd.isna(rate) or pd.isna(N) else round(rate * N),
+                         "nodig_per_jaar": need, "noemer": N, "soort": t.kind})
+    return pd.DataFrame(rows, columns=["target", "indicator", "doel", "eenheid", "basisjaar", "basis", "jaar", "huidig",
+                                       "doeljaar", "streefwaarde", "pad", "oordeel", "uitstroom", "uitstroom_bron",
+                                       "vacatures_per_jaar", "nodig_per_jaar", "noemer", "soort"])
+
+
+def shown_progress(prog: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
+    """The progress table for reading: shares as percentages, counts as whole numbers (text)."""
+    kinds = {t.name: t.kind for t in targets}
+    out = prog.copy()
+    for col in ("basis", "huidig", "streefwaarde", "pad"):
+        out[col] = [show_value(v, kinds[t] == "count") for v, t in zip(prog[col], prog["target"])]
+    out["uitstroom"] = [show_value(v, False) + ("" if src == "eigen" or pd.isna(v) else " (gemeente)")
+                        for v, src in zip(prog["uitstroom"], prog["uitstroom_bron"])]
+    out["vacatures_per_jaar"] = [show_value(v, True) for v in prog["vacatures_per_jaar"]]
+    return out
+
+
+def show_value(v: float, count: bool) -> str:
+    from pipeline.disclosure import SUPPRESSED
+    if pd.isna(v):
+        return SUPPRESSED
+    return f"{int(round(v))}" if count else pct(v)
+
+
+PROGRESS_TIDY = (Tidy("target_progress", {"estimate": "huidig", "waves": "jaar", "group": "eenheid", "n": "noemer",
+                                          "category": "oordeel"}, {"dimension": "eenheid"}),)
+
+
+def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -> str:
+    """Plain-Dutch lines on where `unit` stands on each of its targets (from the progress table)."""
+    by_name = {t.name: t for t in targets}
+    lines = []
+    for _, r in prog[(prog["eenheid"] == unit) & prog["target"].isin(list(by_name))].iterrows():
+        t = by_name[r["target"]]
+        fmt = (lambda v: f"{int(v)}") if t.kind == "count" else pct
+        if r["oordeel"] == "niet te tonen":
+            lines.append(f"- **{t.label}**: voor {who} niet te tonen (te weinig medewerkers om de cijfers te publiceren).")
+            continue
+        line = (f"- **{t.label}**: {fmt(r['huidig'])} in {r['jaar']} (was {fmt(r['basis'])} in {r['basisjaar']}; "
+                f"doel {t.describe()}, dus {fmt(r['streefwaarde'])}). ")
+        if r["oordeel"] == "gehaald":
+            line += "Het doel is gehaald."
+        elif r["oordeel"] == "niet gehaald":
+            line += "Het doel is in het doeljaar niet gehaald."
+        else:
+            line += (f"Volgens een rechte lijn naar het doel zou het nu {fmt(r['pad'])} zijn: "
+                     + ("**op koers**." if r["oordeel"] == "op koers" else "**achter op schema**."))
+            if not pd.isna(r["nodig_per_jaar"]) and r["nodig_per_jaar"] > 0 and not pd.isna(r["vacatures_per_jaar"]):
+                line += (f" Bij gelijke omvang en het waargenomen vertrek ({pct(r['uitstroom'])} per jaar"
+                         + ("" if r["uitstroom_bron"] == "eigen" else ", cijfer van de gemeente") +
+                         f") zijn tot {r['doeljaar']} elk jaar ongeveer {int(r['nodig_per_jaar'])} instromers of "
+                         f"doorstromers uit de doelgroep nodig, van de ongeveer {int(r['vacatures_per_jaar'])} "
+                         "plaatsen die jaarlijks vrijkomen.")
+        lines.append(line)
+    return "\n".join(lines)

@@ -1,0 +1,274 @@
+"""A page per directorate: its action plan's targets and progress, its flows and its survey indicators,
+each against the organisation (reports/directies/<code>.html).
+
+Why: directorates run the programme through their own action plans; their HR adviser and works
+council need one page with their own numbers next to the organisation's. Everything is computed once
+for all directorates (`prepare`), so the disclosure rules see every directorate at the same time:
+a count hidden on one page cannot be recovered from the organisation page minus the other pages.
+Survey indicators are not re-estimated: the page shows the per-directorate levels the survey chapters
+published (their suppression included), so a page and its chapter never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline import labels
+from pipeline.analysis import targets as T
+from pipeline.analysis import unit_flows as F
+from pipeline.chapters import Chapter
+from pipeline.disclosure.publish import Estimates, Policy, Published, Result, publish, publish_all
+from pipeline.settings import Settings
+
+# The survey indicators of a page: (chapter, table of the per-directorate level, overall table, indicator, label)
+SURVEY = (("02_inclusie", "dir:inclusion", "levels", "inclusion", "Ervaren inclusie (NIM, 1–5)"),
+          ("03_veiligheid", "dir:psych_safety", "levels", "psych_safety", "Psychologische veiligheid (MTO, 1–7)"),
+          ("03_veiligheid", "dir:social_safety", "levels", "social_safety", "Sociale veiligheid (MTO, 1–5)"),
+          ("05_discriminatie", "dir:ervaren_discriminatie", None, "ervaren_discriminatie",
+           "Ervaren discriminatie, 12 maanden (aandeel)"))
+USES = tuple(dict.fromkeys(s[0] for s in SURVEY))
+FEW = "te weinig respondenten"
+
+PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig": "waarde", "jaar": "jaar",
+                    "streefwaarde": "doel", "doeljaar": "doeljaar", "pad": "pad", "oordeel": "oordeel",
+                    "uitstroom": "vertrek per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
+                    "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
+
+
+@dataclass
+class Shared:
+    """What every page draws on, published once for all directorates."""
+    targets: list
+    names: dict
+    pub: dict
+    progress: Published
+    survey: pd.DataFrame
+    group: str
+    k: int
+    years: list
+
+
+def plans(targets) -> set[str]:
+    """Directorates with targets of their own (an action plan)."""
+    return {c for t in targets if not t.organisation for c in t.scope}
+
+
+def pages(settings: Settings, codes) -> list[str]:
+    """The directorates that get a page under config `directorate_pages`."""
+    mode = settings.directorate_pages
+    if mode == "none":
+        return []
+    own = plans(settings.targets)
+    return sorted(c for c in codes if mode == "all" or c in own)
+
+
+def prepare(settings: Settings, survey_results: pd.DataFrame) -> Shared:
+    """Count, publish and derive everything the pages show, for all directorates at once."""
+    policy = Policy.from_settings(settings)
+    declared = settings.targets
+    years = [int(y) for y in settings["targets"]["years"] if int(y) in settings.waves("register")]
+    snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
+    names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first().astype(str).to_dict()
+    young = settings.young_cutoff
+    group = settings["register_monitor"]["flow_group"]
+    pub = publish_all({**T.count_results(T.counts(snaps, declared, young)),
+                       **T.outflow_results(T.outflow(snaps, declared, young)),
+                       **F.flow_results(F.flows(snaps, group), group)}, policy)
+    counts = pd.concat([pub["targets_org"].table, pub["targets_dir"].table], ignore_index=True)
+    outflow = pd.concat([pub["outflow_org"].table, pub["outflow_dir"].table], ignore_index=True)
+    units = {t.name: [T.ORGANISATION, *names] if t.organisation else list(t.scope) for t in declared}
+    progress = pub["targets_dir"].derive(lambda _: T.progress(counts, outflow, declared, units))
+    return Shared(declared, names, pub, progress.with_tidy(T.PROGRESS_TIDY), survey_results, group, policy.k, years)
+
+
+def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Per survey indicator: the directorate's published level and the organisation's, with intervals
+    (rows the chapters suppressed come with no numbers)."""
+    rows = []
+    for chapter, table, overall, ind, label in SURVEY:
+        r = results[(results["chapter"] == chapter) & (results["indicator"] == ind)]
+        own = r[(r["table"] == table) & (r["group"] == code)]
+        org = r[(r["table"] == overall) & (r["dimension"] == "totaal")] if overall else \
+            r[r["table"].str.startswith("prev:") & (r["dimension"] == "totaal")]
+        if org.empty and own.empty:
+            continue
+        if overall is None and not org.empty:  # the wave of the directorate table
+            org = org[org["waves"] == (own["waves"].iloc[0] if len(own) else org["waves"].max())]
+        o = org.iloc[0] if len(org) else None
+        d = own.iloc[0] if len(own) else None
+        rows.append({"indicator": label, "meting": (d if d is not None else o)["waves"],
+                     "directie": d["estimate"] if d is not None else np.nan,
+                     "directie_laag": d["ci_low"] if d is not None else np.nan,
+                     "directie_hoog": d["ci_high"] if d is not None else np.nan,
+                     "n": d["n"] if d is not None else np.nan,
+                     "gemeente": o["estimate"] if o is not None else np.nan,
+                     "gemeente_laag": o["ci_low"] if o is not None else np.nan,
+                     "gemeente_hoog": o["ci_high"] if o is not None else np.nan})
+    out = pd.DataFrame(rows, columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
+                                      "gemeente", "gemeente_laag", "gemeente_hoog"])
+    out["vergelijking"] = [_compare(r) for r in out.itertuples()]
+    return out
+
+
+def _compare(r) -> str:
+    """Words for the comparison: only where the intervals do not overlap is a difference called clear
+    (conservative: the directorate is part of the organisation)."""
+    if pd.isna(r.directie) or pd.isna(r.n):
+        return FEW
+    if r.directie_laag > r.gemeente_hoog:
+        return "hoger dan de gemeente"
+    if r.directie_hoog < r.gemeente_laag:
+        return "lager dan de gemeente"
+    return "geen duidelijk verschil"
+
+
+def results(shared: Shared, codes: list[str]) -> pd.DataFrame:
+    """The results rows of the pages of `codes` (what they show of the register), in one pass."""
+    ch = Chapter()
+    pub = shared.pub
+    ch.record({"targets_dir": pub["targets_dir"].view(rows=lambda d: d["eenheid"].isin(codes)),
+               "progress": shared.progress.view(rows=lambda d: d["eenheid"].isin(codes)),
+               "flows_dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"].isin(codes))}, source="register")
+    return ch.results()
+
+
+def page_inputs(shared: Shared, code: str) -> dict:
+    """Everything one page shows, as published tables: its key decides whether the page is rebuilt."""
+    pub = shared.pub
+    own_targets = [t for t in shared.targets if not t.organisation and code in t.scope]
+    org_targets = [t for t in shared.targets if t.organisation]
+    prog = shared.progress
+    own = prog.view(rows=lambda d: (d["eenheid"] == code) & d["target"].isin([t.name for t in own_targets]))
+    org = prog.view(rows=lambda d: d["eenheid"].isin([code, T.ORGANISATION])
+                    & d["target"].isin([t.name for t in org_targets]))
+    shown = [t.name for t in own_targets + org_targets]
+    trend = {"dir": pub["targets_dir"].view(rows=lambda d: (d["eenheid"] == code) & d["target"].isin(shown)),
+             "org": pub["targets_org"].view(rows=lambda d: d["target"].isin(shown))}
+    flows = {"dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"] == code),
+             "org": pub["flows_org"]}
+    survey = publish(Result(survey_table(shared.survey, code), Estimates(n=("n",), keys=("meting", "gemeente", "gemeente_laag", "gemeente_hoog"))), Policy(k=shared.k))
+    return {"code": code, "name": shared.names.get(code, code), "own": own, "org": org, "trend": trend,
+            "flows": flows, "survey": survey, "own_targets": own_targets, "org_targets": org_targets,
+            "group": shared.group, "k": shared.k}
+
+
+def key_material(inputs: dict) -> list:
+    """The page's content as plain values, for its rebuild key."""
+    out = []
+    for v in inputs.values():
+        if isinstance(v, Published):
+            out.append(v.table.to_csv(index=False))
+        elif isinstance(v, dict):
+            out.append({k: x.table.to_csv(index=False) for k, x in v.items()})
+        else:
+            out.append(repr(v))
+    return out
+
+
+def _flow_table(flows: dict, group: str) -> Published:
+    """Directorate rate next to the organisation's, per period, flow and group."""
+    org = flows["org"].table.set_index(["periode", "stroom", "groep"])["rate"]
+
+    def join(d: pd.DataFrame) -> pd.DataFrame:
+        out = d.copy()
+        out["gemeente"] = [org.get((p, s, g), np.nan) for p, s, g in zip(d["periode"], d["stroom"], d["groep"])]
+        out["groep"] = out["groep"].map(lambda g: labels.group(group, g))
+        return out
+    return flows["dir"].derive(join).view(columns=["periode", "stroom", "groep", "aantal", "noemer", "rate", "gemeente"],
+                                          rename={"rate": "directie (aandeel)", "gemeente": "gemeente (aandeel)"})
+
+
+def _trend_table(own: pd.DataFrame, org: pd.DataFrame, targets) -> pd.DataFrame:
+    """Per target and year the directorate's value (with its count and population) and the organisation's."""
+    kinds = {t.name: t for t in targets}
+    org_value = {(r.target, r.jaar): (r.aantal if kinds[r.target].kind == "count" else r.aandeel)
+                 for r in org.itertuples()}
+    rows = []
+    for r in own[own["target"].isin(list(kinds))].itertuples():
+        t = kinds[r.target]
+        count = t.kind == "count"
+        rows.append({"streefcijfer": t.label, "jaar": r.jaar, "aantal": r.aantal, "noemer": r.noemer,
+                     "directie": T.show_value(r.aantal if count else r.aandeel, count),
+                     "gemeente": T.show_value(org_value.get((r.target, r.jaar), np.nan), count)})
+    return pd.DataFrame(rows, columns=["streefcijfer", "jaar", "aantal", "noemer", "directie", "gemeente"])
+
+
+def _summary(inputs: dict) -> str:
+    name, code = inputs["name"], inputs["code"]
+    prog = pd.concat([inputs["own"].table, inputs["org"].table], ignore_index=True)
+    parts = []
+    if inputs["own_targets"]:
+        parts.append(f"{name} heeft eigen streefcijfers in een actieplan.")
+        parts.append(T.summary_nl(prog, inputs["own_targets"], code, name))
+    else:
+        parts.append(f"{name} heeft (nog) geen eigen streefcijfers vastgelegd; deze pagina toont de directie op de "
+                     "streefcijfers van de gemeente.")
+    org = prog[prog["eenheid"] == code]
+    lines = []
+    for t in inputs["org_targets"]:
+        r = org[org["target"] == t.name]
+        g = prog[(prog["eenheid"] == T.ORGANISATION) & (prog["target"] == t.name)]
+        if r.empty or g.empty or pd.isna(r["huidig"].iloc[0]):
+            lines.append(f"- {t.label}: voor deze directie niet te tonen (te weinig medewerkers).")
+            continue
+        fmt = (lambda v: f"{int(v)}") if t.kind == "count" else T.pct
+        now, org_now = r["huidig"].iloc[0], g["huidig"].iloc[0]
+        rel = "hoger dan" if now > org_now else "lager dan" if now < org_now else "gelijk aan"
+        lines.append(f"- {t.label}: {fmt(now)} in {r['jaar'].iloc[0]}, {rel} de gemeente ({fmt(org_now)}).")
+    parts.append("Op de streefcijfers van de gemeente:\n" + "\n".join(lines))
+    surv = inputs["survey"].table
+    clear = surv[surv["vergelijking"].isin(["hoger dan de gemeente", "lager dan de gemeente"])]
+    few = surv[surv["vergelijking"] == FEW]
+    if len(surv):
+        s = ("In de medewerkersonderzoeken verschilt de directie niet duidelijk van de gemeente"
+             if clear.empty else "In de medewerkersonderzoeken: " + "; ".join(
+                 f"{r.indicator.split(' (')[0].lower()} {r.vergelijking}" for r in clear.itertuples()))
+        if len(few):
+            s += f" (voor {len(few)} indicator(en) te weinig respondenten om iets te zeggen)"
+        parts.append(s + ".")
+    return "\n\n".join(parts)
+
+
+def build_page(inputs: dict) -> Chapter:
+    """The page of one directorate, in reading order."""
+    name, code, k = inputs["name"], inputs["code"], inputs["k"]
+    specs = {t.name: (t.label, t.kind, t.value, t.baseline_year) for t in inputs["own_targets"] + inputs["org_targets"]}
+    ch = Chapter()
+    ch.heading(f"Directie {name}", 1)
+    ch.text(f"Directiecode {code}. Cijfers uit het HR-register (volledige telling, geen steekproefmarge) en uit de "
+            f"medewerkersonderzoeken. Aantallen kleiner dan {k} worden niet getoond, ook niet via de gemeente of "
+            "andere directies (secundaire onderdrukking); '<k' markeert zo'n cel.")
+    ch.heading("Samenvatting")
+    ch.text(_summary(inputs))
+    ch.heading("Streefcijfers en voortgang")
+    if inputs["own_targets"]:
+        ch.table(inputs["own"].derive(T.shown_progress, inputs["own_targets"]).view(
+            columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS), f"Streefcijfers uit het actieplan van {name}")
+    org = inputs["org"].derive(T.shown_progress, inputs["org_targets"]).view(
+        columns=["eenheid", *PROGRESS_COLUMNS], map={"eenheid": lambda u: "gemeente" if u == T.ORGANISATION else name},
+        rename={"eenheid": "voor", **PROGRESS_COLUMNS})
+    ch.table(org, "Streefcijfers van de gemeente: de directie en de gemeente")
+    ch.text("Pad: de waarde op een rechte lijn van het basisjaar naar het doel in het doeljaar. Nodig per jaar: "
+            "instroom of doorstroom uit de doelgroep die bij gelijke omvang en het waargenomen vertrek uit de "
+            "doelpopulatie het doel haalt (vertrek van de directie; bij te weinig vertrekkers dat van de gemeente).")
+    ch.table(inputs["trend"]["dir"].derive(_trend_table, inputs["trend"]["org"].table, inputs["own_targets"]
+                                           + inputs["org_targets"]),
+             "Streefcijfers per jaar: directie en gemeente")
+    ch.heading("In-, door- en uitstroom")
+    ch.text("Instroom: nieuw in de directie (ook vanuit een andere directie); uitstroom: uit de directie vertrokken; "
+            "doorstroom: gebleven en naar een hogere schaalgroep. Alle drie als aandeel van de groep aan het begin "
+            "van de periode, naast hetzelfde cijfer voor de gemeente.")
+    ch.table(_flow_table(inputs["flows"], inputs["group"]), f"Stromen per {labels.dimension(inputs['group']).lower()}",
+             decimals=3)
+    ch.heading("Medewerkersonderzoeken")
+    ch.text("Gewogen gemiddelde (ervaren discriminatie: aandeel) met 95%-interval, naast de gemeente. Een verschil "
+            f"heet duidelijk als de intervallen elkaar niet overlappen. Bij minder dan {k} respondenten: "
+            f"'{FEW}' (geen cijfer).")
+    surv = inputs["survey"].view(columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
+                                          "gemeente", "gemeente_laag", "gemeente_hoog", "vergelijking"],
+                                 rename={"directie_laag": "directie 95% laag", "directie_hoog": "directie 95% hoog",
+                                         "gemeente_laag": "gemeente 95% laag", "gemeente_hoog": "gemeente 95% hoog"})
+    ch.table(surv, "Inclusie, veiligheid en discriminatie: directie en gemeente", decimals=2)
+    return ch

@@ -1,0 +1,238 @@
+"""Declared targets (config/targets.yaml) and the directorate pages: every kind of target on small
+hand-made registers with answers worked out by hand; no count on a directorate page below k or
+recoverable as the organisation's count minus the other directorates (checked by recomputation);
+a target added in a test config appears without code."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.analysis import targets as T
+from pipeline.analysis import unit_flows as F
+from pipeline.disclosure.publish import Policy, publish_all
+
+K = 10
+
+
+def _target(**kw) -> T.Target:
+    base = {"name": "t", "label": "t", "scope": "organisation", "counted": "young", "kind": "share", "value": 0.2,
+            "baseline_year": 2024, "target_year": 2026}
+    return T.from_dict({**base, **kw})
+
+
+def _staff(n: int, *, young: int = 0, scale: int = 8, origin=None, unit: str = "D01", start: int = 0) -> pd.DataFrame:
+    origin = origin or ["nederlands"] * n
+    return pd.DataFrame({"pseudo_id": [f"{unit}-{start + i}" for i in range(n)], "directie_code": unit,
+                         "leeftijd": [25] * young + [45] * (n - young), "salarisschaal": scale,
+                         "herkomst_oud": origin, "schaalband": "12-14" if scale >= 12 else "<=9"})
+
+
+def test_share_target_by_hand():
+    """2024: 100 staff, 10 young; 2025: 100 staff, 15 young. Target 20% in 2026: the straight line
+    gives 15% in 2025, so 15% is exactly on track."""
+    snaps = {2024: _staff(100, young=10), 2025: _staff(100, young=15, start=1000)}
+    t = _target()
+    c = T.counts(snaps, [t], 35)
+    org = c[c["eenheid"] == T.ORGANISATION].set_index("jaar")
+    assert org.loc["2024", "aandeel"] == 0.10 and org.loc["2025", "aandeel"] == 0.15
+    out = T.outflow(snaps, [t], 35)
+    assert out.set_index("eenheid").loc[T.ORGANISATION, "uitstroom"] == 1.0  # everybody replaced
+    prog = T.progress(c, out, [t]).set_index("eenheid").loc[T.ORGANISATION]
+    assert prog["pad"] == pytest.approx(0.15) and prog["oordeel"] == "op koers"
+    # one year left, everyone leaves each year: all 20 young places must be filled in that year
+    assert prog["nodig_per_jaar"] == 20
+
+
+def test_relative_increase_and_unknown_origin_by_hand():
+    """Scale 12+: 2024 10 of 50 known (20%; 10 unknown leave the denominator); 2026 12 of 48 (25%).
+    +25% means 25% in 2026: reached exactly."""
+    origin24 = ["niet_westers"] * 10 + ["nederlands"] * 40 + [None] * 10
+    origin26 = ["niet_westers"] * 12 + ["nederlands"] * 36 + [None] * 12
+    snaps = {2024: _staff(60, scale=12, origin=origin24), 2026: _staff(60, scale=13, origin=origin26)}
+    t = _target(kind="relative_increase", value=0.25, scale=[12, None], counted={"origin": "old"})
+    c = T.counts(snaps, [t], 35)
+    org = c[c["eenheid"] == T.ORGANISATION].set_index("jaar")
+    assert list(org["noemer"]) == [50, 48] and org.loc["2026", "aandeel"] == 0.25
+    prog = T.progress(c, T.outflow(snaps, [t], 35), [t]).set_index("eenheid").loc[T.ORGANISATION]
+    assert prog["streefwaarde"] == pytest.approx(0.25) and prog["oordeel"] == "gehaald"
+
+
+def test_count_target_and_population_filter_by_hand():
+    """A count target on scale 12-14 only: staff in scale 8 never count."""
+    snaps = {2024: pd.concat([_staff(30, young=30, scale=13), _staff(50, young=50, scale=8, start=100)]),
+             2025: pd.concat([_staff(30, young=30, scale=13), _staff(50, young=50, scale=8, start=100)])}
+    t = _target(kind="count", value=40, scale=[12, 14], target_year=2027)
+    c = T.counts(snaps, [t], 35)
+    org = c[c["eenheid"] == T.ORGANISATION].set_index("jaar")
+    assert list(org["aantal"]) == [30, 30] and list(org["noemer"]) == [30, 30]
+    prog = T.progress(c, T.outflow(snaps, [t], 35), [t]).set_index("eenheid").loc[T.ORGANISATION]
+    # the straight line from 30 (2024) to 40 (2027) is at 33.3 in 2025: 30 is behind
+    assert prog["pad"] == pytest.approx(30 + 10 / 3) and prog["oordeel"] == "achter op schema"
+    # nobody left (same ids): 10 more in two years = 5 a year
+    assert prog["uitstroom"] == 0 and prog["nodig_per_jaar"] == 5
+
+
+def test_needed_per_year_reaches_the_goal_and_one_less_does_not():
+    for goal, d0, rate, years in ((60, 20, 0.1, 3), (30, 25, 0.2, 1), (100, 10, 0.05, 5)):
+        x = T.needed_per_year(goal, d0, rate, years)
+        grow = lambda x: (lambda d: [d := d * (1 - rate) + x for _ in range(years)][-1])(d0)  # noqa: E731
+        assert grow(x) >= goal - 1e-9 and grow(x - 1) < goal
+
+
+def _org(n_dirs: int = 7, seed: int = 3) -> dict[int, pd.DataFrame]:
+    """Directorates of very different sizes (one tiny), two years, people moving and leaving."""
+    rng = np.random.default_rng(seed)
+    snaps, ids = {}, None
+    sizes = [400, 250, 120, 60, 35, 18, 8][:n_dirs]
+    rows = []
+    for d, size in enumerate(sizes):
+        for i in range(size):
+            rows.append({"pseudo_id": f"p{d}-{i}", "directie_code": f"D{d + 1:02d}", "leeftijd": int(rng.integers(20, 64)),
+                         "salarisschaal": int(rng.integers(6, 16)),
+                         "herkomst_oud": rng.choice(["nederlands", "westers", "niet_westers", None], p=[.55, .15, .27, .03])})
+    a = pd.DataFrame(rows)
+    b = a.sample(frac=0.9, random_state=seed).copy()
+    b["salarisschaal"] = np.minimum(b["salarisschaal"] + (rng.random(len(b)) < 0.1), 18)
+    new = a.sample(frac=0.12, random_state=seed + 1).copy()
+    new["pseudo_id"] = [f"n{i}" for i in range(len(new))]
+    b = pd.concat([b, new], ignore_index=True)
+    for df in (a, b):
+        df["schaalband"] = pd.cut(df["salarisschaal"], [0, 9, 11, 14, 99], labels=["<=9", "10-11", "12-14", "15+"]).astype(str)
+    snaps[2024], snaps[2025] = a, b
+    return snaps
+
+
+def _never_derivable(table: pd.DataFrame, org: pd.DataFrame, keys: list[str], cols: list[str], unit: str):
+    """Recompute each hidden directorate count as organisation minus the shown directorates: that must
+    only ever be possible for a pair of hidden cells, never a single one; no shown count is 1..k-1."""
+    for col in cols:
+        shown = table[col].dropna()
+        assert not ((shown > 0) & (shown < K)).any(), (col, shown[(shown > 0) & (shown < K)].tolist())
+        for key, sub in table.groupby(keys):
+            hidden = sub[col].isna()
+            total = org.set_index(keys).loc[key if isinstance(key, tuple) else (key,), col] \
+                if len(keys) > 1 else org.set_index(keys[0]).loc[key, col]
+            if not pd.isna(total):
+                assert hidden.sum() != 1, (col, key, sub.loc[hidden, unit].tolist())
+
+
+def test_directorate_counts_never_below_k_nor_derivable_from_the_organisation():
+    snaps = _org()
+    targets = [_target(name="jong"), _target(name="nw", scale=[12, 14], counted={"origin": "old"}),
+               _target(name="nw12", scale=[12, None], counted={"origin": "old"}, kind="relative_increase", value=0.25)]
+    pub = publish_all({**T.count_results(T.counts(snaps, targets, 35)),
+                       **F.flow_results(F.flows(snaps, "herkomst_oud"), "herkomst_oud")}, Policy(k=K))
+    d, o = pub["targets_dir"].table, pub["targets_org"].table
+    assert d["aantal"].isna().any() and d["aantal"].notna().any()      # the test is not vacuous
+    _never_derivable(d, o, ["target", "jaar"], ["aantal", "noemer"], "eenheid")
+    assert d.loc[d["eenheid"] == "D07", ["aantal", "noemer", "aandeel"]].isna().all().all()  # 8 staff: nothing
+    fd, fo = pub["flows_dir"].table, pub["flows_org"].table
+    _never_derivable(fd, fo, ["periode", "stroom", "groep"], ["aantal", "noemer"], "eenheid")
+    # within a directorate the groups add up to its headcount (shown on its page): never one hidden group
+    for key, sub in fd.groupby(["periode", "stroom", "eenheid"]):
+        assert sub["noemer"].isna().sum() != 1, key
+    # a shown rate never reveals a hidden count
+    assert (fd["rate"].isna() | (fd["aantal"].notna() & fd["noemer"].notna())).all()
+
+
+def test_a_target_added_in_a_config_appears_without_code(tmp_path):
+    from pipeline.chapters import directorate as D
+    from pipeline.config import ROOT
+    from pipeline.settings import load_settings
+    declared = yaml.safe_load(open(ROOT / "config" / "targets.yaml"))
+    declared["targets"].append({"name": "d05_vrouwen_15plus", "label": "Vrouwen vanaf schaal 15", "scope": ["D05"],
+                                "scale": [15, None], "counted": {"column": "geslacht", "levels": ["vrouw"]},
+                                "kind": "count", "value": 12, "baseline_year": 2024, "target_year": 2027})
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True))
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    cfg["targets"]["declared"] = str(tmp_path / "targets.yaml")
+    cfg["directorate_pages"] = "plans"
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    settings = load_settings(tmp_path / "report.yaml")
+    added = [t for t in settings.targets if t.name == "d05_vrouwen_15plus"]
+    assert added and added[0].scope == ("D05",) and added[0].kind == "count"
+    assert D.pages(settings, ["D01", "D02", "D03", "D05", "D06"]) == ["D02", "D03", "D05"]
+    snaps = _org()
+    for df in snaps.values():
+        df["geslacht"] = np.where(np.arange(len(df)) % 2, "vrouw", "man")
+    c = T.counts(snaps, settings.targets, 35)
+    prog = T.progress(c, T.outflow(snaps, settings.targets, 35), settings.targets, {"d05_vrouwen_15plus": ["D05"]})
+    assert (prog["target"] == "d05_vrouwen_15plus").sum() == 1
+
+
+def test_a_wrong_target_is_a_config_error(tmp_path):
+    from pipeline.config import ROOT
+    from pipeline.settings import ConfigError, load_settings
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump({"targets": [
+        {"name": "x", "label": "x", "scope": "organisation", "counted": "old people", "kind": "more",
+         "value": 2, "baseline_year": 2026, "target_year": 2024, "colour": "red"}]}))
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    cfg["targets"]["declared"] = str(tmp_path / "targets.yaml")
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "report.yaml")
+    for word in ("colour", "kind", "counted", "target_year"):
+        assert word in str(err.value)
+
+
+def _cells(page: Path, caption_start: str) -> pd.DataFrame:
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    table = next(t for t in soup.find_all("table") if t.caption and t.caption.get_text().startswith(caption_start))
+    heads = [th.get_text(strip=True) for th in table.select("thead th")]
+    return pd.DataFrame([[td.get_text(strip=True) for td in tr.find_all("td")] for tr in table.select("tbody tr")],
+                        columns=heads)
+
+
+def _num(v: str) -> float:
+    return np.nan if v == "<k" else float(v.replace("\u202f", "").replace(",", "."))
+
+
+@pytest.mark.slow
+def test_pages_show_no_count_below_k_nor_one_the_organisation_gives_away(demo_small, tmp_path):
+    """All directorate pages of the small demo, read back from their HTML: no count 1..k-1, and for every
+    target and year (and every flow) never exactly one directorate hidden while the organisation's
+    count is published — recomputed as organisation minus the pages that show it."""
+    from pipeline.clean import clean_source
+    from pipeline.config import ROOT
+    from pipeline.report import directorate_pages as P
+    from pipeline.settings import load_settings
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    cfg["paths"] = {"raw": str(tmp_path), "processed": str(tmp_path / "processed"), "reports": str(tmp_path / "reports")}
+    cfg["demo"]["dir"] = str(demo_small)
+    cfg["directorate_pages"] = "all"
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    settings = load_settings(tmp_path / "report.yaml")
+    k = settings.min_cell_size
+    for y in settings["targets"]["years"]:
+        clean_source("register", y, demo_small / f"register_{y}.csv", out_dir=settings.processed_dir, demo=True)
+    P.run(str(tmp_path / "report.yaml"), [], "test")
+    pages = sorted((settings.reports_dir / "directies").glob("*.html"))
+    assert len(pages) >= 30
+    trend = pd.concat([_cells(p, "Streefcijfers per jaar").assign(page=p.stem) for p in pages])
+    flows = pd.concat([_cells(p, "Stromen per").assign(page=p.stem) for p in pages])
+    # a directorate's own target counts what an organisation target counts: it is hidden exactly as there
+    d02 = trend[trend["page"] == "D02"].set_index(["streefcijfer", "jaar"])
+    for year in d02.index.get_level_values("jaar").unique():
+        assert d02.loc[("Dienstverlening: niet-westerse migratieachtergrond in schaal 12–14", year), "aantal"] == \
+            d02.loc[("Niet-westerse migratieachtergrond in schaal 12–14", year), "aantal"]
+    shared = trend.groupby("streefcijfer")["page"].transform("nunique") == len(pages)
+    trend = trend[shared]  # the organisation's targets, on every page
+    for table, keys in ((trend, ["streefcijfer", "jaar"]), (flows, ["periode", "stroom", "groep"])):
+        for col in ("aantal", "noemer"):
+            values = table[col].map(_num)
+            assert not ((values > 0) & (values < k)).any(), table[(values > 0) & (values < k)]
+            assert values.isna().any() and values.notna().any()       # small data: some hidden, some shown
+            hidden = values.isna().groupby([table[c] for c in keys]).sum()
+            assert not (hidden == 1).any(), hidden[hidden == 1]
+    # within a page the groups' start headcounts add up to the directorate's headcount: where that is
+    # shown (a directorate of fewer than k shows none), never exactly one group hidden
+    staff = trend[trend["streefcijfer"] == "Medewerkers jonger dan 35"]
+    shown = {(p, y) for p, y, n in zip(staff["page"], staff["jaar"], staff["noemer"]) if n != "<k"}
+    flows = flows[[(p, per[:4]) in shown for p, per in zip(flows["page"], flows["periode"])]]
+    per_page = flows["noemer"].map(_num).isna().groupby([flows["page"], flows["periode"], flows["stroom"]]).sum()
+    assert len(per_page) and not (per_page == 1).any(), per_page[per_page == 1]
