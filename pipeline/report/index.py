@@ -23,8 +23,8 @@ def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path) -> None:
     atomic_write_text(out / "dashboard.alt", figure_description(fig))  # the image's alt text
     with atomic_path(out / "dashboard.png") as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    with atomic_path(out / "dashboard.csv") as tmp:
-        dash.to_csv(tmp, index=False)
+    with atomic_path(out / "dashboard.csv") as tmp:  # the precision of the pages, not full floats
+        dash.to_csv(tmp, index=False, float_format="%.3f")
 
 
 def _dashboard_html(reports_dir: Path) -> str:
@@ -68,9 +68,16 @@ td,th{{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertica
 <ul>
 {items}
 </ul>
+{disclosure}
 <p class="meta">Code: {commit} · kleinste getoonde groep: {k} respondenten · gemaakt op {today}</p>
 </main></body></html>
 """
+
+
+def _disclosure_html(settings: Settings, chapters: list[dict]) -> str:
+    from pipeline.disclosure.summary import suppression_summary, summary_html
+    table = suppression_summary(settings.reports_dir / "tables", [c["name"] for c in chapters])
+    return summary_html(table, settings.min_cell_size)
 
 
 def write_index(settings: Settings, chapters: list[dict]):
@@ -82,5 +89,6 @@ def write_index(settings: Settings, chapters: list[dict]):
     page = PAGE.format(title="Monitor Inclusie en Diversiteit — gemeente Amsterdam als werkgever", demo=demo,
                        intro="Jaarlijkse meting van ervaren inclusie, sociale veiligheid, discriminatie en de "
                              "streefcijfers van het programma Inclusie en Diversiteit 2024–2028.",
-                       items=items, dashboard=_dashboard_html(settings.reports_dir), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
+                       items=items, dashboard=_dashboard_html(settings.reports_dir),
+                       disclosure=_disclosure_html(settings, chapters), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
     return atomic_write_text(settings.reports_dir / "index.html", page)
