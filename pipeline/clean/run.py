@@ -59,7 +59,9 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
     # exact timestamps, dates, age, fte and the fine origin are quasi-identifiers (with directorate, a
     # hire date alone singles out most staff): processed data keep only what the analysis uses —
     # tenure in whole years, age band and young/not, fte band, origin in the published classifications
-    df = df.drop(columns=[c for c in (*QUASI_IDENTIFIERS, *(c for c in FINE_ORIGIN if c not in keep)) if c in df])
+    # (the register's tenure only as a band: no register analysis uses years; survey models do)
+    drop = [*QUASI_IDENTIFIERS, *(c for c in FINE_ORIGIN if c not in keep), *(["dienstjaren"] if cb.source == "register" else [])]
+    df = df.drop(columns=[c for c in drop if c in df])
     df["bron"] = cb.source
     df["golf"] = int(cb.wave) if cb.wave is not None else pd.NA
     report.update({

@@ -60,8 +60,7 @@ class GroupSizes:
     @classmethod
     def of(cls, data: pd.DataFrame, dims=(), intersections=(), references: Mapping[str, Any] | None = None) -> "GroupSizes":
         single = {d: _level_counts(data[d]) for d in dims if d}
-        crossed = {f"{a}×{b}": pd.crosstab(_levels(data[a]), _levels(data[b]), dropna=False)
-                   for a, b in intersections}
+        crossed = {f"{a}×{b}": _crossed(data[a], data[b]) for a, b in intersections}
         protected = {f"{a}×{b}": f"{references[a]}/{references[b]}" for a, b in intersections
                      if references and a in references and b in references}
         return cls(single, crossed, protected)
@@ -81,6 +80,12 @@ def _levels(x: pd.Series) -> pd.Series:
     if isinstance(x.dtype, pd.CategoricalDtype):
         return x.cat.rename_categories([str(c) for c in x.cat.categories])
     return x.astype("object").where(x.notna()).map(lambda v: v if v is None or v != v else str(v))
+
+
+def _crossed(a: pd.Series, b: pd.Series) -> pd.DataFrame:
+    """Two-way respondent counts with empty categories kept and missing values left out."""
+    tab = pd.crosstab(_levels(a), _levels(b), dropna=False)
+    return tab.loc[tab.index.notna(), tab.columns.notna()]
 
 
 def _level_counts(x: pd.Series) -> pd.Series:

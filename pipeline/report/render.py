@@ -80,6 +80,10 @@ def scrub_paths(path: Path) -> None:
     pm_meta = nb.metadata.get("papermill", {})
     for key in ("input_path", "output_path", "environment_variables", "cwd"):
         pm_meta.pop(key, None)
+    params = pm_meta.get("parameters", {})
+    for key, value in params.items():  # a config outside the repository: its name only
+        if isinstance(value, str) and os.path.isabs(value):
+            params[key] = Path(value).name
     nbformat.write(nb, path)
 
 
