@@ -175,7 +175,14 @@ def likert_shares(design: SurveyDesign, items: list[str], by: str | None = None)
     out.insert(0, "dimension", by or "totaal")
     sizes = (GroupSizes.of(d, [by]),) if by else ()
     return Result(out, Distribution(sizes=sizes),
-                  tidy=(Tidy("answer_share", {"indicator": "item", "estimate": "share", "category": "answer"}),))
+                  tidy=(Tidy("answer_share", {"indicator": "item", "estimate": "share", "category": _answers}),))
+
+
+def _answers(t: pd.DataFrame) -> np.ndarray:
+    """The answer (or merged answers 'a-b', see `Distribution`) a published share is about."""
+    first = t["answer"].astype(int).astype(str)
+    last = t["answer_tot"].astype(int).astype(str) if "answer_tot" in t else first
+    return np.where(first == last, first, first + "-" + last)
 
 
 def directorate_table(design: SurveyDesign, construct: str, names: dict | None = None) -> Result:

@@ -1,24 +1,51 @@
-"""The disclosure rules: primary and secondary (complementary) suppression of tables.
+"""The disclosure rules: what may be published, and what must be hidden or coarsened with it.
 
 Every published table passes through `pipeline.disclosure.publish.publish(result, policy)`, which
 applies the rule its analysis declared; the rules themselves are the functions here. k is
-`min_cell_size` in config/report.yaml (default 10), carried by the `Policy`.
+`min_cell_size` in config/report.yaml (default 10), carried by the `Policy`. The rules follow the
+output checking of national statistics offices (ESS Handbook on Statistical Disclosure Control,
+Hundepool et al.; Eurostat/ESSnet): which handbook rule applies where is named in brackets.
 
-1. Primary (threshold rule of the SDC handbook): a cell, or a group's estimate, based on fewer than k
-   unweighted respondents (persons, for the register) is not shown (`Estimates`, `Counts`, `Rates`).
-2. Secondary, count tables: in every row and column of a table whose totals are published, a line
-   with a suppressed cell gets at least two suppressed cells (the smallest other non-zero cell is
-   added), iterated until stable — so no suppressed count follows from a total minus the rest
-   (`secondary_mask`; one-way tables `suppress_counts`; the cleaning flow `suppress_removals`; register
-   units x group across years `suppress_linked`; intersections of two group dimensions).
-3. Secondary, group estimates: if one level of a group dimension is suppressed while the total is
-   published, the smallest other level of that dimension is suppressed too; otherwise the hidden
-   group's mean would follow from the total and the other groups' means and shares (`hidden_from_sizes`).
+1. Primary (threshold rule): a cell, or a group's estimate, based on fewer than k unweighted
+   respondents (persons, for the register) is not shown (`Estimates`, `Counts`, `Rates`).
+2. Secondary, count tables (differencing rule, linked margins): in every row and column whose total is
+   published, hidden cells are at least two and hold at least k together, so neither a single hidden
+   cell nor the sum of the hidden cells of a line (total minus the rest) falls below k. The
+   complementary cells are the fewest that achieve this (exhaustive search for small tables; least
+   cells, then least respondents; a reference group only as a last resort), greedily by smallest
+   cell for large ones (`secondary_mask`; one-way tables `suppress_counts`; the cleaning flow, whose
+   records in and out are published elsewhere, `suppress_removals`; register units x group across
+   years `suppress_linked`; intersections of two group dimensions `hidden_from_sizes`). Empty cells
+   never serve as complements (they hide nothing) and are shown as suppressed, never left out.
+3. Secondary, group estimates (differencing rule): if exactly one level of a group dimension is hidden
+   while the total is published, the visible level with the fewest respondents is hidden too, per
+   statistic; otherwise the hidden group's estimate would follow from the total and the others'
+   estimates with the published group sizes (raking margins) (`hidden_from_sizes`,
+   `publish._complement`).
 4. Consistency across a chapter: suppression of group estimates is decided on the number of
    respondents in the group (not per item), so every construct hides the same groups; comparisons
    involving a hidden group (or a hidden reference group) are hidden as well.
 5. Across years: a group hidden in any wave is hidden in every level, change and gap change of the
    chapter (`GroupSizes` per wave); a change needs k respondents in both waves.
+6. Attribute disclosure (threshold rule applied to both outcomes; group disclosure): a share is
+   published only if its unweighted yes-count and no-count are both at least k, so "0%", "100%" and
+   shares that mean 1..k-1 persons are hidden (`Estimates.shares`). A nested share (a step of the
+   reporting funnel, a ground of discrimination, published as a share of everyone) is also checked
+   in its nested sub-group (e.g. satisfied and not satisfied among those who reported), so the ratio
+   of two published rows cannot reveal it. Stacked answer distributions merge adjacent answers until
+   every segment and its complement hold at least k, or leave the bar out (`safe_distribution`).
+7. Linked tables (audit of derived cells; differencing rule across tables): a cell that follows from
+   two published ones — scale 15+ = from 12 up minus 12-14 in the register targets — is checked as if
+   it were published, and where it must be hidden one of its sources is (`suppress_linked`
+   `differences`). Totals across bands, chapters and waves: organisation totals come from the same
+   register counts everywhere, survey groups are hidden on respondent counts of every wave (rule 5).
+8. Rounding (conventional rounding of the SDC handbook): register tables, which are exact counts
+   linked to published totals, publish counts rounded to base 5 and shares to whole percentages
+   (yearly flow rates and their intervals to 0.1 percentage point), p-values to 3 decimals, so no
+   hidden count can be back-calculated from a share and its base (`round_register`). Survey shares
+   are weighted estimates and are not rounded beyond display.
+The dominance (p%, (n,k)) rule applies to magnitude tables (sums of, e.g., salaries); the monitor
+publishes none, only frequencies, shares and means of scale scores, so it is not applied.
 """
 from __future__ import annotations
 
@@ -136,10 +163,9 @@ def hidden_from_sizes(single: dict[str, pd.Series], crossed: dict[str, pd.DataFr
     else works); their levels are named 'x/y'."""
     hidden = set()
     for dim, counts in single.items():
-        small = counts[counts < k]
-        hidden |= {(dim, lv) for lv in small.index}
-        if (small > 0).sum() == 1 and len(counts) > 1:
-            hidden.add((dim, counts[counts >= k].idxmin()))
+        # one line whose total is published: rule 2 (at least two hidden, together at least k)
+        mask = secondary_mask(counts.to_numpy(float)[None, :], k)[0] | (counts.to_numpy() < k)
+        hidden |= {(dim, lv) for lv in counts.index[mask]}
     for name, tab in crossed.items():
         prot = np.zeros(tab.shape, bool)
         ref = (protected or {}).get(name)
@@ -304,7 +330,7 @@ def safe_distribution(table: pd.DataFrame, rule, k: int) -> pd.DataFrame:
             r[rule.count] = part[rule.count].sum()
             r[tot_col] = part[cat].iloc[-1]
             rows.append(r)
-    out = pd.DataFrame(rows, columns=[*table.columns, tot_col]) if rows else \
+    out = pd.DataFrame(rows, columns=[*table.columns, tot_col]).infer_objects() if rows else \
         pd.DataFrame(columns=[*table.columns, tot_col])
     if dropped and len(out):
         # one bar of a figure of groups left out: the smallest other goes too (rule 3)
