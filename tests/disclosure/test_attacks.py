@@ -184,7 +184,7 @@ def test_5_processed_register_has_no_exact_quasi_identifiers(demo_small, tmp_pat
         assert col not in df, col
     assert {"dienstjarenband", "leeftijdsband", "jong", "fteband", "herkomst_oud", "herkomst_cbs"} <= set(df.columns)
     # the attack: single out staff on directorate + hire date (raw) vs what is kept (tenure band)
-    unique = lambda frame, cols: frame.groupby(cols, dropna=False)[cols[0]].transform("size").eq(1).mean()  # noqa: E731
+    unique = lambda frame, cols: frame.groupby(cols, dropna=False, observed=True)[cols[0]].transform("size").eq(1).mean()  # noqa: E731
     date_col = next(c for c in raw.columns if "dienst" in c.lower())
     before = unique(raw, ["directie_code", date_col])
     after = unique(df, ["directie_code", "dienstjarenband"])
