@@ -71,7 +71,8 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
             Tidy("adjusted_gap", {"indicator": "construct", "estimate": "adj_difference", "se": "adj_se",
                                   "ci_low": "adj_ci_low", "ci_high": "adj_ci_high", "p": "adj_p",
                                   "reference": "reference_key"}, {"p_bh": np.nan}))
-    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key"), family=family,
+    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key", item=("construct",)),
+                  family=family,
                   tidy=tidy)
 
 

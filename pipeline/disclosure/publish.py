@@ -389,17 +389,20 @@ def _with_empty_levels(t: pd.DataFrame, rule: Estimates) -> pd.DataFrame:
     dims = t[rule.dimension].astype(str)
     for d, lv in levels.items():
         sub = t[dims == d]
-        if sub.empty or "×" in d:
+        if sub.empty:
             continue
         for key, rows in sub.groupby(list(rule.item), sort=False, dropna=False):
             have = set(rows[rule.group].astype(str))
+            if rule.reference:  # a comparison table has no row for its reference group
+                have |= set(rows[rule.reference].astype(str))
             for level in lv:
                 if level not in have:
                     row = rows.iloc[0].copy()
                     for c in t.columns:
                         if c not in (*rule.item, *rule.keys, rule.dimension) and pd.api.types.is_numeric_dtype(t[c]):
                             row[c] = np.nan
-                    row[rule.group], row["group_label"] = level, label(d, level)
+                    row[rule.group] = level
+                    row["group_label"] = " × ".join(label(a, v) for a, v in zip(d.split("×"), level.split("/")))
                     add.append(row)
     if not add:
         return t
