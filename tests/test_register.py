@@ -53,7 +53,7 @@ def test_small_directorate_is_suppressed_and_not_derivable(snaps):
     sup = publish(reg.by_directorate(table), POLICY).table
     for year, raw in table.groupby("jaar"):
         s = sup[sup["jaar"] == year]
-        for num, den in PAIRS:
+        for num, den in [(a, b) for a, b in PAIRS if a in raw]:  # derived cells (15+) are audited, not shown
             shown = s[num].to_numpy(float)
             raw_num = raw[num].to_numpy(float)
             assert not np.any((shown > 0) & (shown < 10)), (year, num)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis.gaps import level_table
+from pipeline.analysis.gaps import level_table, yes_counts
 from pipeline.codebook import load_codebook
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
 from pipeline.labels import group as label
@@ -61,9 +61,17 @@ def with_derived(design: SurveyDesign) -> SurveyDesign:
                             if c not in data or derived[c].dtype != data[c].dtype or not derived[c].equals(data[c])})
 
 
+# nested population-level shares: indicator -> the indicator whose 1s it subdivides. Their ratio is a
+# share within a sub-group (e.g. satisfied among those who reported), so disclosure is decided on
+# that sub-group's unweighted n (rule 6 of pipeline.disclosure.suppress).
+NESTED = {"funnel_gemeld": "ervaren_discriminatie", "funnel_tevreden": "funnel_gemeld",
+          **{f"discr_{g}": "ervaren_discriminatie" for g in GROUNDS}}
+
+
 def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str]) -> Result:
-    """Shares (Korn-Graubard intervals) overall and per group (disclosure: rules 1, 3, 4)."""
-    return level_table(design, indicators, dims, estimator="proportion", name="indicator")
+    """Shares (Korn-Graubard intervals) overall and per group (disclosure: rules 1, 3, 4 and 6; nested
+    funnel steps and grounds on their sub-group, `NESTED`)."""
+    return level_table(design, indicators, dims, estimator="proportion", name="indicator", nested=NESTED)
 
 
 def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat,
@@ -72,9 +80,16 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
     proportions on `stacked`: linked by the person key when it has one, `pipeline.analysis.linkage`), adjusted for composition (linear probability svyglm with pay-scale band,
     age band, gender and origin: config `models.composition_change`), Rao-Scott F for the indicator x
     wave table; BH over `family`.
-    Disclosure: a group hidden on the stacked respondents, or with fewer than k in either wave."""
+    Disclosure: a group hidden on the stacked respondents, or with fewer than k in either wave; in
+    each wave yes and no both at least k (rule 6; nested indicators on their sub-group)."""
     rows = []
     data = stacked.data
+    counts = {}  # (indicator, dimension, group) -> unweighted yes counts and nested n per wave
+    for wave, tag in ((baseline, "baseline"), (repeat, "repeat")):
+        wd = data[data[label_col] == wave]
+        for r in yes_counts(wd, list(indicators), dims, NESTED).itertuples():
+            counts.setdefault((r.indicator, r.dimension, r.group), {}).update(
+                {f"ja_{tag}": r.n_ja, f"sub_{tag}": r.n_sub})
     for ind in indicators:
         found = {}  # (dim, level) -> comparison row; one design pass per dimension
         for dim in ["totaal", *dims]:
@@ -92,7 +107,8 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
             if r is None:
                 continue
             n_b = int(r["n_ref"])
-            rows.append({"indicator": ind, "dimension": dim, "group": key,
+            yes = counts.get((ind, dim, key), {})
+            rows.append({**yes, "indicator": ind, "dimension": dim, "group": key,
                          "group_label": "Alle medewerkers" if lv is None else label(dim, lv),
                          "baseline": r["ref_estimate"], "repeat": r["estimate"], "change": r["difference"],
                          "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p": r["p"],
@@ -119,8 +135,12 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
     tidy = (Tidy("change", {"estimate": "change", "n": "n_repeat"}),
             Tidy("adjusted_change", {"estimate": "adj_change", "p": "adj_p"}, {"se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_bh": np.nan}, only={"dimension": "totaal"}),
             Tidy("raoscott_test", {"p": "p_raoscott"}, {"estimate": np.nan, **{"se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_bh": np.nan}}, only={"dimension": "totaal"}))
-    return Result(out, Estimates(n=("n_baseline", "n_repeat"), sizes=(GroupSizes.of(data, dims),)), family=family,
-                  tidy=tidy)
+    for c in ("ja_baseline", "sub_baseline", "ja_repeat", "sub_repeat"):
+        out[c] = out[c].astype(float) if c in out else np.nan
+    shares = (("ja_baseline", "n_baseline"), ("ja_repeat", "n_repeat"), ("ja_baseline", "sub_baseline"),
+              ("ja_repeat", "sub_repeat"))
+    return Result(out, Estimates(n=("n_baseline", "n_repeat"), sizes=(GroupSizes.of(data, dims),), shares=shares,
+                                 item=("indicator",)), family=family, tidy=tidy)
 
 
 def _pct(x: float) -> str:

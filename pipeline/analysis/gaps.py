@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure.publish import Estimates, GroupSizes, Result
+from pipeline.disclosure.publish import Distribution, Estimates, GroupSizes, Result
 from pipeline.results import Tidy
 from pipeline.labels import group as label
 from pipeline.survey import DesignError, SurveyDesign
@@ -71,19 +71,48 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
     keep = ["construct", "dimension", "group", "group_label", "reference", "estimate", "ref_estimate",
             "difference", "se", "ci_low", "ci_high", "p", "p_bh", "cohens_d", "adj_difference", "adj_se",
             "adj_ci_low", "adj_ci_high", "adj_p", "n", "n_ref", "reference_key"]
-    sizes = GroupSizes.of(design.data, dims, [list(i) for i in intersections])
+    sizes = GroupSizes.of(design.data, dims, [list(i) for i in intersections], references)
     tidy = (Tidy("gap", {"indicator": "construct", "estimate": "difference", "reference": "reference_key"}),
             Tidy("adjusted_gap", {"indicator": "construct", "estimate": "adj_difference", "se": "adj_se",
                                   "ci_low": "adj_ci_low", "ci_high": "adj_ci_high", "p": "adj_p",
                                   "reference": "reference_key"}, {"p_bh": np.nan}))
-    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key"), family=family,
+    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key", item=("construct",)),
+                  family=family,
                   tidy=tidy)
 
 
+def yes_counts(data: pd.DataFrame, variables: list[str], dims, nested: dict[str, str] | None = None,
+               name: str = "indicator") -> pd.DataFrame:
+    """Unweighted respondents answering 1 (n_ja) on each variable and, for a nested share (`nested`:
+    variable -> parent, the variable is 1 only where the parent is 1: e.g. reported -> satisfied),
+    the nested sub-group's n (n_sub: parent 1 and the variable answered), overall ('totaal') and per
+    level of each dimension: what rule 6 of pipeline.disclosure.suppress checks."""
+    nested = {v: p for v, p in (nested or {}).items() if v in variables}
+    y = data[variables].apply(pd.to_numeric, errors="coerce")
+    parts = {f"ja|{v}": (y[v] == 1).astype(int) for v in variables}
+    parts |= {f"sub|{v}": ((pd.to_numeric(data[p], errors="coerce") == 1) & y[v].notna()).astype(int)
+              for v, p in nested.items()}
+    frame = pd.DataFrame(parts, index=data.index)
+    tabs = [frame.sum().to_frame().T.assign(dimension="totaal", group="totaal")]
+    for dim in dims:
+        g = frame.groupby(data[dim], observed=True, dropna=True).sum()
+        g.index = g.index.astype(str)
+        tabs.append(g.rename_axis("group").reset_index().assign(dimension=dim))
+    wide = pd.concat(tabs, ignore_index=True)
+    rows = []
+    for v in variables:
+        rows.append(pd.DataFrame({name: v, "dimension": wide["dimension"], "group": wide["group"],
+                                  "n_ja": wide[f"ja|{v}"].astype(float),
+                                  "n_sub": wide[f"sub|{v}"].astype(float) if v in nested else np.nan}))
+    return pd.concat(rows, ignore_index=True)
+
+
 def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
-                estimator: str = "mean", name: str = "construct") -> Result:
+                estimator: str = "mean", name: str = "construct", nested: dict[str, str] | None = None) -> Result:
     """Weighted level (`mean`, or `proportion` with SHARE_INTERVAL intervals) per variable, overall and
-    per group, with interval. Disclosure: rules 1, 3, 4 on the respondents per group."""
+    per group, with interval. Disclosure: rules 1, 3, 4 on the respondents per group; for proportions
+    also rule 6 (yes and no both at least k, for a `nested` share: variable -> parent, in the nested
+    sub-group too), with the complement per indicator."""
     estimate = getattr(design, estimator)
     if estimator == "proportion":
         def estimate(var, by=None):
@@ -100,7 +129,12 @@ def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
     out = pd.concat(rows, ignore_index=True)
     cols = [name, "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
     statistic = "level" if estimator == "mean" else "share"
-    return Result(out[cols], Estimates(sizes=(GroupSizes.of(design.data, dims),)),
+    sizes = (GroupSizes.of(design.data, dims),)
+    if estimator != "proportion":
+        return Result(out[cols], Estimates(sizes=sizes, item=(name,)), tidy=(Tidy(statistic, {"indicator": name}),))
+    counts = yes_counts(design.data, constructs, dims, nested, name)
+    out = out[cols].merge(counts, on=[name, "dimension", "group"], how="left")
+    return Result(out, Estimates(sizes=sizes, shares=(("n_ja", "n"), ("n_ja", "n_sub")), item=(name,)),
                   tidy=(Tidy(statistic, {"indicator": name}),))
 
 
@@ -132,22 +166,32 @@ def likert_shares(design: SurveyDesign, items: list[str], by: str | None = None)
     """Weighted answer distribution per item (and per group of `by`), for stacked bars.
 
     Shares are design-weighted point estimates; n is the group's respondents answering the item.
-    Disclosure: a group with fewer than k of them, or hidden by rules 1-3, is left out of the figure."""
+    Disclosure (`Distribution`): a group with fewer than k of them, or hidden by rules 1-3, is left out
+    of the figure; answers given by fewer than k (or by all but fewer than k) are merged with a
+    neighbouring answer (rule 6)."""
     d = design.data.assign(_w=design.w)
     rows = []
     for it in items:
         x = d[[it, "_w"] + ([by] if by else [])].dropna()
         groups = x.groupby(by, observed=True) if by else [("totaal", x)]
         for g, sub in groups:
-            shares = sub.groupby(it)["_w"].sum() / sub["_w"].sum()
+            per = sub.groupby(it)["_w"].agg(["sum", "size"])
+            shares = per["sum"] / sub["_w"].sum()
             for v, sh in shares.items():
                 rows.append({"item": it, "group": str(g), "group_label": label(by, g) if by else "Alle medewerkers",
-                             "answer": int(v), "share": float(sh), "n": len(sub)})
-    out = pd.DataFrame(rows, columns=["item", "group", "group_label", "answer", "share", "n"])
+                             "answer": int(v), "share": float(sh), "n": len(sub), "count": int(per.loc[v, "size"])})
+    out = pd.DataFrame(rows, columns=["item", "group", "group_label", "answer", "share", "n", "count"])
     out.insert(0, "dimension", by or "totaal")
     sizes = (GroupSizes.of(d, [by]),) if by else ()
-    return Result(out, Estimates(sizes=sizes, drop=True),
-                  tidy=(Tidy("answer_share", {"indicator": "item", "estimate": "share", "category": "answer"}),))
+    return Result(out, Distribution(sizes=sizes),
+                  tidy=(Tidy("answer_share", {"indicator": "item", "estimate": "share", "category": _answers}),))
+
+
+def _answers(t: pd.DataFrame) -> np.ndarray:
+    """The answer (or merged answers 'a-b', see `Distribution`) a published share is about."""
+    first = t["answer"].astype(int).astype(str)
+    last = t["answer_tot"].astype(int).astype(str) if "answer_tot" in t else first
+    return np.where(first == last, first, first + "-" + last)
 
 
 def directorate_table(design: SurveyDesign, construct: str, names: dict | None = None) -> Result:

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from pipeline.disclosure.publish import Estimates, LinkedCounts, Rates, Result
+from pipeline.disclosure.publish import Estimates, LinkedCounts, Rates, Result, Rounding
 from pipeline.results import Tidy
 
 # the target shares of the register tables as results rows: indicator code -> (share column, base column)
@@ -32,6 +32,14 @@ def target_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
     return shares
 
 from pipeline.config import band_order, diverse_group
+
+
+def _young(df: pd.DataFrame, cutoff: int) -> pd.Series:
+    """Younger than the cut-off: from the age where a frame has it, else from the `jong` flag the
+    cleaning step derived with the report's cut-off (processed data keep no exact age)."""
+    if "leeftijd" in df:
+        return pd.to_numeric(df["leeftijd"], errors="coerce") < cutoff
+    return df["jong"].astype("object") == "ja"
 
 
 def _diverse(df: pd.DataFrame, classification: str) -> tuple[pd.Series, pd.Series]:
@@ -53,7 +61,7 @@ def target_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "o
         scale = pd.to_numeric(df["salarisschaal"], errors="coerce")
         frame = pd.DataFrame({
             "key": df[by].astype(str) if by else "gemeente",
-            "young": pd.to_numeric(df["leeftijd"], errors="coerce") < young_cutoff,
+            "young": _young(df, young_cutoff),
             "s1214": scale.between(12, 14), "s12": scale >= 12, "div": div, "known": known})
         g = frame.groupby("key")
         agg = pd.DataFrame({
@@ -119,14 +127,19 @@ def flow_rates(fl: pd.DataFrame, group: str, reference: str) -> Result:
                              "rate": x / n if n else np.nan, "ci_low": lo, "ci_high": hi, "p_vs_referentie": p})
     out = pd.DataFrame(rows, columns=["periode", "stroom", group, "aantal", "noemer", "rate", "ci_low", "ci_high",
                                       "p_vs_referentie"])
-    return Result(out, Rates("aantal", "noemer", columns=("rate", "ci_low", "ci_high", "p_vs_referentie")),
+    # yearly rates are a few per cent: a tenth of a percentage point is the precision a reader needs
+    rounding = Rounding(counts=("aantal", "noemer"), shares=("rate", "ci_low", "ci_high"), p=("p_vs_referentie",),
+                        decimals=3)
+    return Result(out, Rates("aantal", "noemer", columns=("rate", "ci_low", "ci_high", "p_vs_referentie"),
+                             rounding=rounding),
                   tidy=(Tidy("rate", {"indicator": "stroom", "estimate": "rate", "p": "p_vs_referentie", "waves": "periode",
                                       "group": group, "n": "noemer"}, {"dimension": group}),))
 
 
 def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: str = "old") -> Result:
     """Share of the diverse group per pay-scale band and year: the 'pipeline' from <=9 to 15+.
-    Disclosure: a band with fewer than k staff is not shown."""
+    Disclosure: a band with fewer than k staff, or fewer than k in or out of the group, is not shown
+    (rule 6); shares are rounded to whole percentages."""
     rows = []
     for year, df in sorted(snapshots.items()):
         div, known = _diverse(df, classification)
@@ -136,13 +149,21 @@ def pipeline_representation(snapshots: dict[int, pd.DataFrame], classification: 
                          "n_bekend": int((known & m).sum())})
     out = pd.DataFrame(rows)
     out["aandeel"] = out["n_divers"] / out["n_bekend"]  # unknown origin is left out of the share
-    return Result(out, Estimates(keys=("jaar",)),
+    return Result(out, Estimates(keys=("jaar",), shares=(("n_divers", "n_bekend"),), rounding={"aandeel": 2}),
                   tidy=(Tidy("share", {"estimate": "aandeel", "group": "schaalband", "waves": "jaar"},
                              {"indicator": f"share_diverse_{classification}", "dimension": "schaalband"}),))
 
 
 DIRECTORATE_PAIRS = (("n_12_14", "n"), ("n_12plus", "n"), ("n_young", "n"), ("div_12_14", "known_12_14"),
-                     ("div_12plus", "known_12plus"), ("unknown_12_14", "n_12_14"), ("unknown_12plus", "n_12plus"))
+                     ("div_12plus", "known_12plus"), ("unknown_12_14", "n_12_14"), ("unknown_12plus", "n_12plus"),
+                     ("n_15plus", "n"), ("div_15plus", "known_15plus"))
+# cells that follow from two published bands (audit of linked tables): scale 15+ = from 12 up - 12-14;
+# where such a cell is hidden, the 12+ column goes so the difference cannot be taken
+DIRECTORATE_DIFFERENCES = {"n_15plus": ("n_12plus", "n_12_14", "n_12plus"),
+                           "div_15plus": ("div_12plus", "div_12_14", "div_12plus"),
+                           "known_15plus": ("known_12plus", "known_12_14", "known_12plus")}
+DIRECTORATE_COUNTS = ("n", "n_young", "n_12_14", "div_12_14", "n_12plus", "div_12plus", "known_12_14", "known_12plus",
+                      "unknown_12_14", "unknown_12plus")
 
 
 def unknown_origin(table: pd.DataFrame, snapshots: dict[int, pd.DataFrame], classification: str = "old") -> Result:
@@ -156,19 +177,25 @@ def unknown_origin(table: pd.DataFrame, snapshots: dict[int, pd.DataFrame], clas
             rows.append({"jaar": int(r["jaar"]), "groep": label, "aantal": int(count), "noemer": int(base),
                          "aandeel": count / base if base else np.nan})
     return Result(pd.DataFrame(rows, columns=["jaar", "groep", "aantal", "noemer", "aandeel"]),
-                  Rates("aantal", "noemer", columns=("aandeel",)),
+                  Rates("aantal", "noemer", columns=("aandeel",),
+                        rounding=Rounding(counts=("aantal", "noemer"), shares=("aandeel",))),
                   tidy=(Tidy("share", {"estimate": "aandeel", "waves": "jaar", "category": "groep", "n": "noemer"},
                              {"indicator": "unknown_origin"}),))
 
 
 def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
     """Target counts per directorate and year, with the linked-table rule: each count is a cell of
-    directorate x {in group, not in group} whose organisation totals are published."""
+    directorate x {in group, not in group} whose organisation totals are published; the scale-15+
+    cells that follow from the 12+ and 12-14 bands are audited too, and what is published is rounded
+    (counts to base 5, shares to whole percentages) so no hidden count can be back-calculated."""
     return Result(table, LinkedCounts(
+        differences=DIRECTORATE_DIFFERENCES,
+        rounding=Rounding(counts=DIRECTORATE_COUNTS, shares=("share_young", "share_div_12_14", "share_div_12plus")),
         unit=key, pairs=DIRECTORATE_PAIRS,
         shares={"n_young": "share_young", "div_12_14": "share_div_12_14", "div_12plus": "share_div_12plus"},
         depends={"n_12_14": ("div_12_14", "share_div_12_14", "known_12_14", "unknown_12_14"),
                  "n_12plus": ("div_12plus", "share_div_12plus", "known_12plus", "unknown_12plus"),
+                 "div_12plus": ("share_div_12plus",),
                  "unknown_12_14": ("known_12_14",), "unknown_12plus": ("known_12plus",)}),
         tidy=target_tidy(key))
 

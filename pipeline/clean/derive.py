@@ -60,6 +60,10 @@ def derive(df: pd.DataFrame, *, young_cutoff: int | None = None, reference_date:
         age = pd.to_numeric(out["leeftijd"], errors="coerce").astype(float)
         out["jong"] = pd.Categorical(np.where(age.isna(), None, np.where(age < cutoff, "ja", "nee")),
                                      categories=["ja", "nee"])
+    if "dienstjaren" in out and "tenure" in bands:
+        out["dienstjarenband"] = band(out["dienstjaren"], bands["tenure"]["breaks"], bands["tenure"]["labels"])
+    if "fte" in out and "fte" in bands:
+        out["fteband"] = band(out["fte"], bands["fte"]["breaks"], bands["fte"]["labels"])
     if "salarisschaal" in out:
         out["schaalband"] = band(out["salarisschaal"], bands["scale"]["breaks"], bands["scale"]["labels"])
     if "herkomst" in out:

@@ -57,8 +57,13 @@ def scale_ranges(cb) -> dict[str, tuple]:
     return {name: tuple(cb.variables[spec["items"][0]]["range"]) for name, spec in cb.scales.items()}
 
 
+QUASI_IDENTIFIERS = ("startdatum", "einddatum", "geboortedatum", "datum_in_dienst", "leeftijd", "fte", "herkomst",
+                     "geboorteland_nl")
+FINE_ORIGIN = ("herkomst_cbs_groep",)  # kept only when the report groups by it (groups.dimensions)
+
+
 def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: int | None = None,
-                why_not_demo: str = "") -> tuple[pd.DataFrame, dict]:
+                why_not_demo: str = "", keep=()) -> tuple[pd.DataFrame, dict]:
     """Pure transformation of a raw frame; returns (analysis set, cleaning report). `demo` allows the
     public demo key; only pass True for verified demo files (`demo_file_status`)."""
     raw = raw.reset_index(drop=True)
@@ -83,9 +88,12 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
         df = df.rename(columns={id_col: "pseudo_id"})
     if person_col in df:
         df = link_key(df, person_col, key, file)
-    for col in ("startdatum", "einddatum", "geboortedatum"):
-        if col in df:  # exact timestamps and birth dates are quasi-identifiers; keep derived values only
-            df = df.drop(columns=col)
+    # exact timestamps, dates, age, fte and the fine origin are quasi-identifiers (with directorate, a
+    # hire date alone singles out most staff): processed data keep only what the analysis uses —
+    # tenure in whole years, age band and young/not, fte band, origin in the published classifications
+    # (the register's tenure only as a band: no register analysis uses years; survey models do)
+    drop = [*QUASI_IDENTIFIERS, *(c for c in FINE_ORIGIN if c not in keep), *(["dienstjaren"] if cb.source == "register" else [])]
+    df = df.drop(columns=[c for c in drop if c in df])
     df["bron"] = cb.source
     df["golf"] = int(cb.wave) if cb.wave is not None else pd.NA
     report.update({
@@ -124,8 +132,10 @@ def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out
     is_demo, why_not = demo_file_status(path, checksum)
     if demo is False and is_demo:
         is_demo, why_not = False, "the demo key was switched off for this run"
+    groups = settings["groups"] or {}
+    keep = set(groups.get("dimensions") or []) | {d for i in groups.get("intersections") or [] for d in i}
     df, report = clean_frame(raw, cb, str(path), demo=is_demo, why_not_demo=why_not,
-                             young_cutoff=settings.young_cutoff)
+                             young_cutoff=settings.young_cutoff, keep=keep)
     demo = is_demo
     if mode is not None and os.stat(path).st_mode != mode:
         raise RuntimeError(f"{path} changed while cleaning")  # raw data is read-only by contract

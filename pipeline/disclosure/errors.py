@@ -1,7 +1,8 @@
 """Dependency-free pieces of disclosure control: the suppression mark and the guard's error."""
 from __future__ import annotations
 
-SUPPRESSED = "<k"
+SUPPRESSED = "<k"  # a value hidden by disclosure control (Published.hidden is True)
+MISSING = "–"  # an empty value that was not hidden: no data or not applicable
 
 
 class DisclosureError(RuntimeError):

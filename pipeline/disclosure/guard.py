@@ -1,7 +1,8 @@
 """Output guard: the last check before anything is published.
 
-Scans every artefact of a chapter — the executed notebook (cell by cell), the rendered HTML page, each
-exported CSV table and the chapter's rows of the results table — for
+Scans every artefact of a chapter — the executed notebook (cell by cell, and its metadata for build
+paths), the rendered HTML page, each exported CSV table and the chapter's rows of the results table —
+and the report-wide artefacts (the Excel workbook, dashboard.csv, the index page) for
 - respondent-level rows: tables with id-like columns, or pseudonyms, e-mail addresses anywhere;
 - counts below k: a column that counts persons with a value 1..k-1. For the CSVs and the results
   table the columns come from the table's own metadata (what `publish` declared as counts), not from
@@ -81,9 +82,24 @@ def scan_html_fragment(html: str, k: int) -> list[str]:
     return reasons
 
 
+ABSOLUTE_PATH = re.compile(r"(^|[\s\"'=])(/(home|work|tmp|Users|mnt|data|srv|var)/|[A-Za-z]:\\)")
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+
+
 def scan_notebook(path: str | Path, k: int) -> list[Leak]:
     nb = nbformat.read(path, as_version=4)
-    leaks = []
+    leaks = [Leak(str(path), "metadata", f"pad van de bouwomgeving in de metadata: {x[:60]}")
+             for x in dict.fromkeys(_strings(nb.metadata)) if ABSOLUTE_PATH.search(x)]
     for idx, cell in enumerate(nb.cells, 1):
         if cell.cell_type != "code":
             continue
@@ -139,6 +155,59 @@ def scan_csv(path: str | Path, k: int) -> list[Leak]:
     if len(df) > MAX_ROWS:
         reasons.append(f"{len(df)} rijen — lijkt een lijst van respondenten")
     return [Leak(str(path), "tabel", r) for r in dict.fromkeys(reasons)]
+
+
+def scan_workbook(path: str | Path, tables_dir: str | Path, k: int) -> list[Leak]:
+    """The Excel workbook: every sheet is checked like a CSV table, with the count columns of the
+    chapter table it was made from (its `.meta.json`, found through the workbook's contents sheet)."""
+    import json
+
+    import pandas as pd
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+    index = sheets.pop("inhoud", pd.DataFrame(columns=["blad", "hoofdstuk", "tabel"]))
+    metas = {}
+    for chapter in set(index.get("hoofdstuk", [])):
+        for meta in Path(tables_dir, chapter).glob("*.meta.json"):
+            metas[(chapter, meta.name[:2])] = json.loads(meta.read_text())["counts"]
+    leaks = []
+    for name, df in sheets.items():
+        row = index[index["blad"] == name]
+        counts = metas.get((row["hoofdstuk"].iloc[0], name[3:5]), None) if len(row) else None
+        counts = counts if counts is not None else [c for c in df.columns if c.strip().lower() in COUNT_HEADERS]
+        leaks += [Leak(str(path), f"blad {name}", r) for r in _scan_frame(df, counts, k)]
+    return leaks
+
+
+def scan_dashboard(path: str | Path, k: int) -> list[Leak]:
+    """dashboard.csv beside the index page: no identifying content and no count below k."""
+    import pandas as pd
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return [Leak(str(path), "dashboard", r) for r in _scan_frame(df, [c for c in df.columns
+                                                                      if c.strip().lower() in COUNT_HEADERS], k)]
+
+
+def _scan_frame(df, counts, k) -> list[str]:
+    reasons = []
+    for c in df.columns:
+        if ID_HEADERS.search(str(c)):
+            reasons.append(f"identificerende kolom '{c}'")
+        if FREE_TEXT_HEADERS.search(str(c)):
+            reasons.append(f"kolom met vrije tekst '{c}'")
+    for c in counts:
+        if c not in df:
+            continue
+        for i, v in enumerate(df[c], 1):
+            x = _number(str(v))
+            if x is not None and 0 < x < k:
+                reasons.append(f"kolom '{c}' rij {i} toont {x:g} (< {k})")
+    text = " ".join(df.astype(str).to_numpy().ravel()) + " " + " ".join(map(str, df.columns))
+    if PSEUDONYM.search(text):
+        reasons.append("pseudoniem van een respondent")
+    if EMAIL.search(text):
+        reasons.append("e-mailadres")
+    if len(df) > MAX_ROWS:
+        reasons.append(f"{len(df)} rijen — lijkt een lijst van respondenten")
+    return list(dict.fromkeys(reasons))
 
 
 def scan_results(path: str | Path, k: int) -> list[Leak]:

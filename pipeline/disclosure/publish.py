@@ -48,20 +48,50 @@ class Policy:
 @dataclass(frozen=True)
 class GroupSizes:
     """Respondents per level of each group dimension (rule 1/3) and per intersection cell (rule 2),
-    counted on everyone in the data set (not per item: rule 4, the same groups hidden for every item)."""
+    counted on everyone in the data set (not per item: rule 4, the same groups hidden for every item).
+    Levels of a categorical dimension without respondents are counted as 0 (shown as suppressed, so an
+    absent row never reveals an empty group). `protected`: per intersection the cell ('x/y') that is
+    suppressed only as a last resort, e.g. the reference group every comparison needs."""
 
     single: Mapping[str, pd.Series]
     crossed: Mapping[str, pd.DataFrame]
+    protected: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, data: pd.DataFrame, dims=(), intersections=()) -> "GroupSizes":
-        single = {d: data[d].astype("object").dropna().astype(str).value_counts() for d in dims if d}
-        crossed = {f"{a}×{b}": pd.crosstab(data[a].astype("object"), data[b].astype("object"))
-                   for a, b in intersections}
-        return cls(single, crossed)
+    def of(cls, data: pd.DataFrame, dims=(), intersections=(), references: Mapping[str, Any] | None = None) -> "GroupSizes":
+        single = {d: _level_counts(data[d]) for d in dims if d}
+        crossed = {f"{a}×{b}": _crossed(data[a], data[b]) for a, b in intersections}
+        protected = {f"{a}×{b}": f"{references[a]}/{references[b]}" for a, b in intersections
+                     if references and a in references and b in references}
+        return cls(single, crossed, protected)
 
     def hidden(self, k: int) -> set[tuple[str, str]]:
-        return S.hidden_from_sizes(self.single, self.crossed, k)
+        return S.hidden_from_sizes(self.single, self.crossed, k, self.protected)
+
+    def levels(self) -> dict[str, list[str]]:
+        """Every level of each dimension and intersection, empty ones included."""
+        out = {d: list(c.index) for d, c in self.single.items()}
+        out |= {name: [f"{r}/{c}" for r in tab.index for c in tab.columns] for name, tab in self.crossed.items()}
+        return out
+
+
+def _levels(x: pd.Series) -> pd.Series:
+    """Levels as strings; a categorical keeps its empty categories."""
+    if isinstance(x.dtype, pd.CategoricalDtype):
+        return x.cat.rename_categories([str(c) for c in x.cat.categories])
+    return x.astype("object").where(x.notna()).map(lambda v: v if v is None or v != v else str(v))
+
+
+def _crossed(a: pd.Series, b: pd.Series) -> pd.DataFrame:
+    """Two-way respondent counts with empty categories kept and missing values left out."""
+    tab = pd.crosstab(_levels(a), _levels(b), dropna=False)
+    return tab.loc[tab.index.notna(), tab.columns.notna()]
+
+
+def _level_counts(x: pd.Series) -> pd.Series:
+    counts = _levels(x).value_counts(dropna=True)
+    counts.index = counts.index.astype(str)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -69,7 +99,16 @@ class Estimates:
     """Rules 1, 3, 4: group estimates. A row is hidden when its group (or its reference group) is
     hidden by the respondent counts in `sizes` (in any of them: one per wave for changes), or when
     any of the unweighted `n` columns is below k. Hidden rows lose every numeric column except `keys`,
-    or are left out (`drop`, for distributions drawn as figures)."""
+    or are left out (`drop`, for distributions drawn as figures).
+
+    shares: (yes count, base) column pairs of a proportion (rule 6, attribute disclosure): the
+    unweighted yes-count and the no-count (base - yes) must both be at least k; a nested share
+    (e.g. satisfied among those who reported, published as a share of everyone) names the nested
+    sub-group's n as its base, so the ratio of two published rows cannot reveal it either.
+    item: the columns that name one statistic (e.g. indicator, wave); with them, a dimension with
+    exactly one hidden level gets a complement (rule 3 per statistic), and levels in `sizes` that the
+    table lacks are added as suppressed rows (an absent row would reveal an empty group).
+    rounding: column -> decimals of the published value."""
 
     n: tuple[str, ...] = ("n",)
     sizes: tuple[GroupSizes, ...] = ()
@@ -78,6 +117,27 @@ class Estimates:
     reference: str | None = None
     keys: tuple[str, ...] = ()
     drop: bool = False
+    shares: tuple[tuple[str, str], ...] = ()
+    item: tuple[str, ...] = ()
+    rounding: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Rule 6 for answer distributions drawn as stacked bars: per bar (`bar` columns) each segment's
+    unweighted `count` and the rest of the bar must be at least k. Adjacent answers (`category`, in
+    order) are merged, smallest first, until they are; a bar that cannot be made safe is left out, and
+    if one bar of a figure is left out for this reason the smallest other is left out with it.
+    Merged segments keep the first answer in `category` and the last in `<category>_tot`."""
+
+    count: str = "count"
+    share: str = "share"
+    category: str = "answer"
+    bar: tuple[str, ...] = ("item", "group")
+    n: str = "n"
+    sizes: tuple[GroupSizes, ...] = ()
+    dimension: str = "dimension"
+    group: str = "group"
 
 
 @dataclass(frozen=True)
@@ -111,6 +171,20 @@ class LinkedCounts:
     depends: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # denominator -> derived columns
     total: str = "n"
     year: str = "jaar"
+    differences: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
+    rounding: "Rounding | None" = None
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """Rounding of a register table after suppression (SDC handbook: rounding of linked tables):
+    `counts` to base `base`, `shares` to `decimals` decimals (2: whole percentages), `p` to 3."""
+
+    counts: tuple[str, ...] = ()
+    shares: tuple[str, ...] = ()
+    p: tuple[str, ...] = ()
+    base: int = 5
+    decimals: int = 2
 
 
 @dataclass(frozen=True)
@@ -134,6 +208,7 @@ class Rates:
     numerator: str = "aantal"
     denominator: str = "noemer"
     columns: tuple[str, ...] = ()
+    rounding: Rounding | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +219,7 @@ class NoSmallCells:
     reason: str
 
 
-Rule = Estimates | Counts | Removals | LinkedCounts | CrossedCounts | Rates | NoSmallCells
+Rule = Estimates | Distribution | Counts | Removals | LinkedCounts | CrossedCounts | Rates | NoSmallCells
 
 
 @dataclass(frozen=True)
@@ -166,19 +241,34 @@ class Published:
     """A table that has passed disclosure control. Views (row/column selections, renames) stay
     published; nothing else makes one."""
 
-    __slots__ = ("table", "rule", "suppressed", "family", "tidy", "counts")
+    __slots__ = ("table", "rule", "suppressed", "family", "tidy", "counts", "hidden")
 
     def __init__(self, table: pd.DataFrame, rule: Rule, suppressed: int, *, family: str | None = None,
-                 tidy: tuple[Tidy, ...] = (), counts: tuple[str, ...] | None = None, _token=None):
+                 tidy: tuple[Tidy, ...] = (), counts: tuple[str, ...] | None = None,
+                 hidden: pd.DataFrame | None = None, _token=None):
         if _token is not _TOKEN:
             raise TypeError("Published tables are made by pipeline.disclosure.publish(), not by hand")
         self.table, self.rule, self.suppressed, self.family, self.tidy = table, rule, suppressed, family, tidy
+        # cell status: True where disclosure control hid the value ("<k"); an empty cell that is not
+        # hidden is missing / not applicable. Same index and columns as `table`.
+        self.hidden = (pd.DataFrame(False, index=table.index, columns=table.columns) if hidden is None
+                       else hidden.reindex(index=table.index, columns=table.columns, fill_value=False))
         # the columns that count persons: the output guard checks exactly these in every exported file
         self.counts = tuple(c for c in (count_columns(rule) if counts is None else counts) if c in table.columns)
 
-    def _like(self, table: pd.DataFrame, counts: tuple[str, ...] | None = None) -> "Published":
+    def _like(self, table: pd.DataFrame, counts: tuple[str, ...] | None = None,
+              hidden: pd.DataFrame | None = None) -> "Published":
         return Published(table, self.rule, self.suppressed, family=self.family, tidy=self.tidy,
-                         counts=self.counts if counts is None else counts, _token=_TOKEN)
+                         counts=self.counts if counts is None else counts,
+                         hidden=self.hidden if hidden is None else hidden, _token=_TOKEN)
+
+    @property
+    def cells(self) -> tuple[int, int]:
+        """(numeric cells shown, cells hidden by disclosure control) of this table."""
+        num = [c for c in self.table.columns if c != "onderdrukt" and pd.api.types.is_numeric_dtype(self.table[c])]
+        hidden = int(self.hidden[num].to_numpy().sum()) if num else 0
+        shown = int(self.table[num].notna().to_numpy().sum()) if num else 0
+        return shown, hidden
 
     def view(self, rows=None, columns: list[str] | None = None, rename: Mapping[str, str] | None = None,
              map: Mapping[str, Callable | Mapping] | None = None) -> "Published":  # noqa: A002
@@ -193,22 +283,26 @@ class Published:
         if columns is not None:
             t = t[list(columns)]
         counts = self.counts
+        hidden = self.hidden.reindex(index=t.index, columns=t.columns, fill_value=False)
         if rename:
             t = t.rename(columns=dict(rename))
+            hidden = hidden.rename(columns=dict(rename))
             counts = tuple(dict(rename).get(c, c) for c in counts)
-        return self._like(t, counts)
+        return self._like(t, counts, hidden)
 
     def derive(self, fn: Callable[..., pd.DataFrame], *args, **kwargs) -> "Published":
         """A table computed from this published table alone (e.g. the distance to a target from
         published counts): what follows from published numbers is itself publishable."""
         # a new table: its results rows, if any, are declared by whoever publishes it, not inherited
-        return Published(fn(self.table.copy(), *args, **kwargs), self.rule, self.suppressed, family=self.family,
-                         counts=self.counts, _token=_TOKEN)
+        new = fn(self.table.copy(), *args, **kwargs)
+        return Published(new, self.rule, self.suppressed, family=self.family, counts=self.counts,
+                         hidden=self.hidden.reindex(index=new.index, columns=new.columns, fill_value=False),
+                         _token=_TOKEN)
 
     def with_tidy(self, tidy: tuple[Tidy, ...]) -> "Published":
         """The same published table with its results rows declared (e.g. a derived table's)."""
         return Published(self.table, self.rule, self.suppressed, family=self.family, tidy=tuple(tidy),
-                         counts=self.counts, _token=_TOKEN)
+                         counts=self.counts, hidden=self.hidden, _token=_TOKEN)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -223,6 +317,8 @@ def count_columns(rule: Rule) -> tuple[str, ...]:
         return rule.n
     if isinstance(rule, (Counts, Removals)):
         return (rule.count,)
+    if isinstance(rule, Distribution):
+        return (rule.n,)
     if isinstance(rule, Rates):
         return (rule.numerator, rule.denominator)
     if isinstance(rule, CrossedCounts):
@@ -244,27 +340,17 @@ def _blank(table: pd.DataFrame, hide: pd.Series, keys=()) -> pd.DataFrame:
 def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     rule, t, k = result.rule, result.table, policy.k
     if isinstance(rule, Estimates):
-        hidden: set = set()
-        for sizes in rule.sizes:
-            hidden |= sizes.hidden(k)
-        hide = pd.Series(False, index=t.index)
-        if hidden and rule.dimension in t:
-            dims = t[rule.dimension].astype(str)
-            hide |= pd.Series([(d, g) in hidden for d, g in zip(dims, t[rule.group].astype(str))], index=t.index)
-            if rule.reference:
-                hide |= pd.Series([(d, r) in hidden for d, r in zip(dims, t[rule.reference].astype(str))], index=t.index)
-        n = np.minimum.reduce([t[c].astype(float).to_numpy() for c in rule.n]) if rule.n else np.full(len(t), np.inf)
-        hide |= pd.Series(~(n >= k), index=t.index)  # NaN n (no respondents) is hidden too
-        if rule.drop:
-            return t[~hide].reset_index(drop=True)
-        return _blank(t, hide, rule.keys)
+        return _estimates(t, rule, k)
+    if isinstance(rule, Distribution):
+        return S.safe_distribution(t, rule, k)
     if isinstance(rule, Counts):
         return S.suppress_counts(t, rule.count, k, also=list(rule.also))
     if isinstance(rule, Removals):
         return S.suppress_removals(t, k, count=rule.count, step=rule.step, removals=rule.removals, total=rule.total)
     if isinstance(rule, LinkedCounts):
-        return S.suppress_linked(t, rule.unit, k, rule.pairs, shares=rule.shares, depends=rule.depends,
-                                 total=rule.total, year=rule.year)
+        out = S.suppress_linked(t, rule.unit, k, rule.pairs, shares=rule.shares, depends=rule.depends,
+                                total=rule.total, year=rule.year, differences=rule.differences)
+        return _rounded(out, rule.rounding)
     if isinstance(rule, CrossedCounts):
         return S.suppress_crossed(t, rule.rows, rule.columns, k, rule.counts, key=rule.key, also=rule.also)
     if isinstance(rule, Rates):
@@ -274,12 +360,113 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
         for c in (rule.numerator, rule.denominator, *rule.columns):
             out[c] = out[c].astype(float).mask(hide)
         out["onderdrukt"] = hide
-        return out
+        return _rounded(out, rule.rounding)
     if isinstance(rule, NoSmallCells):
         if not rule.reason:
             raise ValueError("NoSmallCells needs a reason")
         return t.copy()
     raise TypeError(f"publish: unknown rule {rule!r}")
+
+
+def _rounded(t: pd.DataFrame, r: Rounding | None) -> pd.DataFrame:
+    return t if r is None else S.round_register(t, r.counts, r.shares, base=r.base, decimals=r.decimals, p_columns=r.p)
+
+
+def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
+    hidden: set = set()
+    for sizes in rule.sizes:
+        hidden |= sizes.hidden(k)
+    if rule.item and rule.dimension in t and "group_label" in t:
+        t = _with_empty_levels(t, rule)
+    hide = pd.Series(False, index=t.index)
+    if hidden and rule.dimension in t:
+        dims = t[rule.dimension].astype(str)
+        hide |= pd.Series([(d, g) in hidden for d, g in zip(dims, t[rule.group].astype(str))], index=t.index)
+        if rule.reference:
+            hide |= pd.Series([(d, r) in hidden for d, r in zip(dims, t[rule.reference].astype(str))], index=t.index)
+    n = np.minimum.reduce([t[c].astype(float).to_numpy() for c in rule.n]) if rule.n else np.full(len(t), np.inf)
+    hide |= pd.Series(~(n >= k), index=t.index)  # NaN n (no respondents) is hidden too
+    for yes, base in rule.shares:  # attribute disclosure: yes and no both at least k
+        y, b = t[yes].astype(float), t[base].astype(float)
+        hide |= b.notna() & ~((y >= k) & (b - y >= k))
+    if rule.item and rule.dimension in t:
+        hide = _complement(t, hide, rule)
+    if rule.drop:
+        return t[~hide].reset_index(drop=True)
+    out = _blank(t, hide, rule.keys)
+    for col, d in rule.rounding.items():
+        if col in out:
+            out[col] = out[col].astype(float).round(d)
+    return out
+
+
+def _with_empty_levels(t: pd.DataFrame, rule: Estimates) -> pd.DataFrame:
+    """Rows for the levels of `sizes` that the table lacks (no respondents), to be shown as suppressed."""
+    from pipeline.labels import group as label
+    levels: dict[str, list[str]] = {}
+    for sizes in rule.sizes:
+        for d, lv in sizes.levels().items():
+            levels.setdefault(d, [])
+            levels[d] += [x for x in lv if x not in levels[d]]
+    add = []
+    dims = t[rule.dimension].astype(str)
+    for d, lv in levels.items():
+        sub = t[dims == d]
+        if sub.empty:
+            continue
+        for key, rows in sub.groupby(list(rule.item), sort=False, dropna=False):
+            have = set(rows[rule.group].astype(str))
+            if rule.reference:  # a comparison table has no row for its reference group
+                have |= set(rows[rule.reference].astype(str))
+            for level in lv:
+                if level not in have:
+                    row = rows.iloc[0].copy()
+                    for c in t.columns:
+                        if c not in (*rule.item, *rule.keys, rule.dimension) and pd.api.types.is_numeric_dtype(t[c]):
+                            row[c] = np.nan
+                    row[rule.group] = level
+                    row["group_label"] = " × ".join(label(a, v) for a, v in zip(d.split("×"), level.split("/")))
+                    add.append(row)
+    if not add:
+        return t
+    return pd.concat([t, pd.DataFrame(add)], ignore_index=True)
+
+
+def _complement(t: pd.DataFrame, hide: pd.Series, rule: Estimates) -> pd.Series:
+    """Rule 3 per statistic: a dimension with exactly one hidden non-empty level hides, with it, its
+    visible level with the fewest respondents (the hidden one would follow from the total)."""
+    n = t[list(rule.n)].astype(float).min(axis=1) if rule.n else pd.Series(np.inf, index=t.index)
+    real = n.fillna(0) > 0
+    rows = t[rule.dimension].astype(str) != "totaal"
+    keys = [t.loc[rows, c].astype(str) for c in [*rule.item, rule.dimension]]
+    frame = pd.DataFrame({"h": (hide & real)[rows].astype(int), "v": (~hide & real)[rows].astype(int),
+                          "n": n[rows].where((~hide & real)[rows])})
+    g = frame.groupby(keys, sort=False, dropna=False)
+    one = (g["h"].transform("sum") == 1) & (g["v"].transform("sum") > 0)
+    smallest = frame["n"] == g["n"].transform("min")
+    pick = (one & smallest & frame["n"].notna())
+    first = pick & ~pick.groupby(keys, sort=False, dropna=False).cumsum().gt(1)  # one per group on ties
+    out = hide.copy()
+    out[first[first].index] = True
+    return out
+
+
+def hidden_cells(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Where disclosure control hid a value: True for a numeric cell that had a value before `publish`
+    and is empty after it, and for every numeric cell of a row publish added (an empty group shown as
+    suppressed). An empty cell that is not hidden is missing or not applicable, not suppressed."""
+    mask = pd.DataFrame(False, index=after.index, columns=after.columns)
+    new_rows = ~after.index.isin(before.index)
+    for c in after.columns:
+        if c == "onderdrukt" or not pd.api.types.is_numeric_dtype(after[c]):
+            continue
+        empty = after[c].isna()
+        if c in before:
+            had = before[c].reindex(after.index).notna() if after.index.isin(before.index).any() else False
+            mask[c] = empty & (had | new_rows)
+        else:
+            mask[c] = empty & new_rows
+    return mask
 
 
 def _count_suppressed(t: pd.DataFrame) -> int:
@@ -305,7 +492,8 @@ def publish_all(results: Mapping[str, Result], policy: Policy) -> dict[str, Publ
             tables[n] = tables[n].assign(p_bh=adj[start:start + m])
             start += m
     return {name: Published(t, results[name].rule, _count_suppressed(t), family=results[name].family,
-                            tidy=results[name].tidy, _token=_TOKEN) for name, t in tables.items()}
+                            tidy=results[name].tidy, hidden=hidden_cells(results[name].table, t), _token=_TOKEN)
+            for name, t in tables.items()}
 
 
 def publish(result: Result, policy: Policy) -> Published:

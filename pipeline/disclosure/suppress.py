@@ -1,26 +1,55 @@
-"""The disclosure rules: primary and secondary (complementary) suppression of tables.
+"""The disclosure rules: what may be published, and what must be hidden or coarsened with it.
 
 Every published table passes through `pipeline.disclosure.publish.publish(result, policy)`, which
 applies the rule its analysis declared; the rules themselves are the functions here. k is
-`min_cell_size` in config/report.yaml (default 10), carried by the `Policy`.
+`min_cell_size` in config/report.yaml (default 10), carried by the `Policy`. The rules follow the
+output checking of national statistics offices (ESS Handbook on Statistical Disclosure Control,
+Hundepool et al.; Eurostat/ESSnet): which handbook rule applies where is named in brackets.
 
-1. Primary (threshold rule of the SDC handbook): a cell, or a group's estimate, based on fewer than k
-   unweighted respondents (persons, for the register) is not shown (`Estimates`, `Counts`, `Rates`).
-2. Secondary, count tables: in every row and column of a table whose totals are published, a line
-   with a suppressed cell gets at least two suppressed cells (the smallest other non-zero cell is
-   added), iterated until stable — so no suppressed count follows from a total minus the rest
-   (`secondary_mask`; one-way tables `suppress_counts`; the cleaning flow `suppress_removals`; register
-   units x group across years `suppress_linked`; intersections of two group dimensions).
-3. Secondary, group estimates: if one level of a group dimension is suppressed while the total is
-   published, the smallest other level of that dimension is suppressed too; otherwise the hidden
-   group's mean would follow from the total and the other groups' means and shares (`hidden_from_sizes`).
+1. Primary (threshold rule): a cell, or a group's estimate, based on fewer than k unweighted
+   respondents (persons, for the register) is not shown (`Estimates`, `Counts`, `Rates`).
+2. Secondary, count tables (differencing rule, linked margins): in every row and column whose total is
+   published, hidden cells are at least two and hold at least k together, so neither a single hidden
+   cell nor the sum of the hidden cells of a line (total minus the rest) falls below k. The
+   complementary cells are the fewest that achieve this (exhaustive search for small tables; least
+   cells, then least respondents; a reference group only as a last resort), greedily by smallest
+   cell for large ones (`secondary_mask`; one-way tables `suppress_counts`; the cleaning flow, whose
+   records in and out are published elsewhere, `suppress_removals`; register units x group across
+   years `suppress_linked`; intersections of two group dimensions `hidden_from_sizes`). Empty cells
+   never serve as complements (they hide nothing) and are shown as suppressed, never left out.
+3. Secondary, group estimates (differencing rule): if exactly one level of a group dimension is hidden
+   while the total is published, the visible level with the fewest respondents is hidden too, per
+   statistic; otherwise the hidden group's estimate would follow from the total and the others'
+   estimates with the published group sizes (raking margins) (`hidden_from_sizes`,
+   `publish._complement`).
 4. Consistency across a chapter: suppression of group estimates is decided on the number of
    respondents in the group (not per item), so every construct hides the same groups; comparisons
    involving a hidden group (or a hidden reference group) are hidden as well.
 5. Across years: a group hidden in any wave is hidden in every level, change and gap change of the
    chapter (`GroupSizes` per wave); a change needs k respondents in both waves.
+6. Attribute disclosure (threshold rule applied to both outcomes; group disclosure): a share is
+   published only if its unweighted yes-count and no-count are both at least k, so "0%", "100%" and
+   shares that mean 1..k-1 persons are hidden (`Estimates.shares`). A nested share (a step of the
+   reporting funnel, a ground of discrimination, published as a share of everyone) is also checked
+   in its nested sub-group (e.g. satisfied and not satisfied among those who reported), so the ratio
+   of two published rows cannot reveal it. Stacked answer distributions merge adjacent answers until
+   every segment and its complement hold at least k, or leave the bar out (`safe_distribution`).
+7. Linked tables (audit of derived cells; differencing rule across tables): a cell that follows from
+   two published ones — scale 15+ = from 12 up minus 12-14 in the register targets — is checked as if
+   it were published, and where it must be hidden one of its sources is (`suppress_linked`
+   `differences`). Totals across bands, chapters and waves: organisation totals come from the same
+   register counts everywhere, survey groups are hidden on respondent counts of every wave (rule 5).
+8. Rounding (conventional rounding of the SDC handbook): register tables, which are exact counts
+   linked to published totals, publish counts rounded to base 5 and shares to whole percentages
+   (yearly flow rates and their intervals to 0.1 percentage point), p-values to 3 decimals, so no
+   hidden count can be back-calculated from a share and its base (`round_register`). Survey shares
+   are weighted estimates and are not rounded beyond display.
+The dominance (p%, (n,k)) rule applies to magnitude tables (sums of, e.g., salaries); the monitor
+publishes none, only frequencies, shares and means of scale scores, so it is not applied.
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -29,15 +58,12 @@ from pipeline.disclosure.errors import SUPPRESSED  # noqa: F401  (re-exported)
 
 
 def suppress_counts(table: pd.DataFrame, count_col: str, k: int, *, also: list[str] | None = None) -> pd.DataFrame:
-    """Blank `count_col` (and the columns in `also`, e.g. shares) where the count is below k, and
-    add one complementary cell if exactly one cell is suppressed (the table's total is implied)."""
+    """Blank `count_col` (and the columns in `also`, e.g. shares) where the count is below k, with
+    complementary cells so that the hidden cells are at least two and hold at least k together (the
+    table's total is implied): `secondary_mask` on the one-row table."""
     out = table.copy()
     counts = out[count_col].astype(float)
-    small = (counts < k) & (counts > 0)
-    if small.sum() == 1:
-        candidates = counts.where(~small & (counts > 0))
-        if candidates.notna().any():
-            small.loc[candidates.idxmin()] = True
+    small = pd.Series(secondary_mask(counts.fillna(0).to_numpy()[None, :], k)[0], index=out.index)
     out[count_col] = counts.mask(small)
     for col in also or []:
         out[col] = out[col].astype(float).mask(small)
@@ -45,43 +71,110 @@ def suppress_counts(table: pd.DataFrame, count_col: str, k: int, *, also: list[s
     return out
 
 
-def secondary_mask(counts: np.ndarray, k: int) -> np.ndarray:
-    """Suppression mask for a 2-D count table with published row and column totals (rules 1-2)."""
+MAX_EXACT = 16  # up to this many candidate cells the complement is chosen by exhaustive search
+
+
+def _line_matrix(shape: tuple[int, int]) -> np.ndarray:
+    """cells x lines incidence (rows first, then columns) of an r x c table."""
+    r, c = shape
+    cells = np.arange(r * c)
+    lines = np.zeros((r * c, r + c), dtype=np.int32)
+    lines[cells, cells // c] = 1
+    lines[cells, r + cells % c] = 1
+    return lines
+
+
+def _unsafe(hidden: np.ndarray, counts: np.ndarray, lines: np.ndarray, k: int) -> np.ndarray:
+    """Per candidate pattern (rows of `hidden`, cells flattened): does some line let a hidden value be
+    derived from its published margin? A line is safe when it hides nothing, or when no visible
+    non-zero cell is left (its cells are then only the margin), or when it hides at least two non-zero
+    cells that together hold at least k (so neither the single cell nor the hidden sum falls below k)."""
+    nz = counts > 0
+    h = (hidden & nz).astype(np.int32) @ lines
+    s = (hidden * counts).astype(np.int64) @ lines
+    visible = (~hidden & nz).astype(np.int32) @ lines
+    return ((h > 0) & (visible > 0) & ((h < 2) | (s < k))).any(axis=1)
+
+
+@lru_cache(maxsize=4096)
+def _mask_cached(raw: bytes, shape: tuple[int, int], k: int, protect: bytes | None) -> bytes:
+    counts = np.frombuffer(raw, dtype=float).reshape(shape)
+    protected = np.zeros(shape, bool) if protect is None else np.frombuffer(protect, dtype=bool).reshape(shape)
+    flat = counts.ravel()
+    primary = (flat > 0) & (flat < k)
+    lines = _line_matrix(shape)
+    if not primary.any() or not _unsafe(primary[None, :], flat, lines, k)[0]:
+        return primary.tobytes()
+    cand = np.flatnonzero((flat > 0) & ~primary)
+    if len(cand) <= MAX_EXACT:
+        # every subset of the candidates (bit patterns): the safe one with the fewest protected cells,
+        # then the fewest cells, then the least hidden respondents (least information lost)
+        m = len(cand)
+        bits = ((np.arange(2 ** m)[:, None] >> np.arange(m)) & 1).astype(bool)
+        hidden = np.repeat(primary[None, :], len(bits), axis=0)
+        hidden[:, cand] = bits
+        ok = ~_unsafe(hidden, flat, lines, k)
+        if ok.any():
+            pflat = protected.ravel()[cand]
+            cost = np.lexsort(((bits * flat[cand]).sum(1), bits.sum(1), (bits & pflat).sum(1), ~ok))
+            return hidden[cost[0]].tobytes()
+    return _greedy(flat, primary, protected.ravel(), lines, k).tobytes()
+
+
+def _greedy(flat, hidden, protected, lines, k) -> np.ndarray:
+    """Large tables: in each unsafe line hide the smallest visible non-zero cell (unprotected first)."""
+    hidden = hidden.copy()
+    nz = flat > 0
+    while _unsafe(hidden[None, :], flat, lines, k)[0]:
+        h = (hidden & nz).astype(int) @ lines
+        s = (hidden * flat) @ lines
+        vis = (~hidden & nz).astype(int) @ lines
+        bad = np.flatnonzero((h > 0) & (vis > 0) & ((h < 2) | (s < k)))[0]
+        cells = np.flatnonzero(lines[:, bad].astype(bool) & ~hidden & nz)
+        order = np.lexsort((flat[cells], protected[cells]))
+        hidden[cells[order[0]]] = True
+    return hidden
+
+
+def secondary_mask(counts: np.ndarray, k: int, protect: np.ndarray | None = None) -> np.ndarray:
+    """Suppression mask for a 2-D count table with published row and column totals (rules 1-2).
+
+    Primary: cells 1..k-1. Secondary (differencing rule): the fewest further cells such that no line
+    (row or column) has a single hidden cell or hidden cells summing to less than k while a visible
+    non-zero cell remains; found by exhaustive search for small tables (least cells, then least
+    respondents; `protect`ed cells, e.g. a reference group, only when nothing else works), greedily by
+    smallest cell otherwise. Zero cells never serve as complements (they hide nothing)."""
     counts = np.asarray(counts, dtype=float)
-    mask = (counts > 0) & (counts < k)
-    changed = True
-    while changed:
-        changed = False
-        for axis in (0, 1):
-            lines = mask.T if axis == 0 else mask
-            vals = counts.T if axis == 0 else counts
-            for i in range(lines.shape[0]):
-                if lines[i].sum() == 1:
-                    cand = np.where(~lines[i] & (vals[i] > 0), vals[i], np.inf)
-                    if np.isfinite(cand).any():
-                        j = int(np.argmin(cand))
-                        if axis == 0:
-                            mask[j, i] = True
-                        else:
-                            mask[i, j] = True
-                        changed = True
-    return mask
+    if counts.ndim != 2 or counts.size == 0:
+        return np.zeros(counts.shape, bool)
+    protect_b = None if protect is None else np.ascontiguousarray(protect, dtype=bool).tobytes()
+    raw = _mask_cached(np.ascontiguousarray(counts).tobytes(), counts.shape, int(k), protect_b)
+    return np.frombuffer(raw, dtype=bool).reshape(counts.shape).copy()
 
 
-def hidden_from_sizes(single: dict[str, pd.Series], crossed: dict[str, pd.DataFrame], k: int) -> set[tuple[str, str]]:
+def hidden_from_sizes(single: dict[str, pd.Series], crossed: dict[str, pd.DataFrame], k: int,
+                      protected: dict[str, str] | None = None) -> set[tuple[str, str]]:
     """(dimension, level) pairs hidden by rules 1-3, from respondent counts per group.
 
-    `single`: per dimension the respondents per level (value_counts order); `crossed`: per intersection
-    'a×b' its two-way count table, whose margins (the groups of a and of b) are published, so its
-    hidden cells follow rule 2; their levels are named 'x/y'."""
+    `single`: per dimension the respondents per level (value_counts order; empty levels included, they
+    are shown as suppressed rather than left out); `crossed`: per intersection 'a×b' its two-way count
+    table, whose margins (the groups of a and of b) are published, so its hidden cells follow rule 2
+    (`secondary_mask`, the cell named in `protected`, e.g. the reference group, hidden only if nothing
+    else works); their levels are named 'x/y'."""
     hidden = set()
     for dim, counts in single.items():
-        small = counts[counts < k]
-        hidden |= {(dim, lv) for lv in small.index}
-        if len(small) == 1 and len(counts) > 1:
-            hidden.add((dim, counts[counts >= k].idxmin()))
+        # one line whose total is published: rule 2 (at least two hidden, together at least k)
+        mask = secondary_mask(counts.to_numpy(float)[None, :], k)[0] | (counts.to_numpy() < k)
+        hidden |= {(dim, lv) for lv in counts.index[mask]}
     for name, tab in crossed.items():
-        mask = secondary_mask(tab.to_numpy(float), k)
+        prot = np.zeros(tab.shape, bool)
+        ref = (protected or {}).get(name)
+        if ref:
+            r, c = ref.split("/", 1)
+            if r in tab.index.astype(str) and c in tab.columns.astype(str):
+                prot[list(tab.index.astype(str)).index(r), list(tab.columns.astype(str)).index(c)] = True
+        mask = secondary_mask(tab.to_numpy(float), k, prot)
+        mask |= tab.to_numpy(float) == 0  # an empty cell is shown as suppressed, never as absent
         for i, j in zip(*np.nonzero(mask)):
             hidden.add((name, f"{tab.index[i]}/{tab.columns[j]}"))
     return hidden
@@ -97,32 +190,49 @@ def hidden_groups(data: pd.DataFrame, dims: list[str], k: int,
 
 def suppress_removals(table: pd.DataFrame, k: int, *, count: str = "aantal", step: str = "stap",
                       removals=(), total: str = "in analysebestand") -> pd.DataFrame:
-    """Records in -> removed per reason -> records out. A removal count below k is hidden; if exactly
-    one removal is hidden, the records-out count is hidden too, so it cannot be recovered as records
-    in minus the other removals."""
+    """Records in -> removed per reason -> records out. Records in and out are published (and follow
+    from other tables: the distributions sum to records out), so the removals form a line whose total
+    is known: a removal below k is hidden together with further removals (smallest first) until the
+    hidden removals are at least two and hold at least k together (`secondary_mask`). Only when no
+    other removal exists is the records-in count hidden with it. Other steps (flags) below k are hidden."""
     out = table.copy()
-    small = (out[count] > 0) & (out[count] < k)
-    removed = out[step].isin(list(removals))
-    if (small & removed).sum() == 1:
-        small |= out[step] == total
-    out[count] = out[count].astype(float).mask(small)
+    counts = out[count].astype(float)
+    removed = out[step].isin(list(removals)).to_numpy()
+    small = ((counts > 0) & (counts < k)).to_numpy() & ~removed
+    rem = counts[removed].fillna(0).to_numpy()
+    if removed.any():
+        mask = secondary_mask(rem[None, :], k)[0]
+        small[np.flatnonzero(removed)[mask]] = True
+        if mask.any() and ((rem > 0) & ~mask).sum() == 0 and rem[mask].sum() < k:
+            small |= (out[step] == out[step].iloc[0]).to_numpy()  # nothing else to hide: records in goes
+    small = pd.Series(small, index=out.index)
+    out[count] = counts.mask(small)
     out["onderdrukt"] = small
     return out
 
 
 def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=None, depends=None,
-                    total: str = "n", year: str = "jaar") -> pd.DataFrame:
+                    total: str = "n", year: str = "jaar", differences=None) -> pd.DataFrame:
     """Rule 2 across the units of a register table (e.g. directorates), per year, for each
     (numerator, denominator) pair: the table unit x {in group, not in group} has published row (unit)
     and column (organisation) totals, so a hidden cell must not follow from them. Shares (`shares`:
     numerator -> share column) and columns derived from a hidden denominator (`depends`) go with it;
-    a unit with fewer than k persons shows nothing."""
+    a unit with fewer than k persons shows nothing.
+
+    `differences` (audit of linked cells): name -> (minuend, subtrahend, hidden with) for a cell that
+    follows from two published ones, e.g. staff in scale 15+ = staff from 12 up minus staff in 12-14.
+    Such a derived cell is checked as if it were published (pairs may name it); where it is hidden,
+    the column `hidden with` (and what depends on it) is hidden so the difference cannot be taken."""
     shares, depends = dict(shares or {}), {kk: list(v) for kk, v in (depends or {}).items()}
+    differences = dict(differences or {})
     out = table.copy()
     num_cols = [c for c in out.columns if c not in (unit, year) and pd.api.types.is_numeric_dtype(out[c])]
     out[num_cols] = out[num_cols].astype(float)
+    work = out.copy()
+    for name, (a, b, _) in differences.items():
+        work[name] = work[a] - work[b]
     for _, idx in out.groupby(year).groups.items():
-        sub = out.loc[idx]
+        sub = work.loc[idx]
         for num, den in pairs:
             counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
             mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
@@ -131,9 +241,10 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
                 cand = sub[num].where(~mask).astype(float)
                 mask[np.nanargmin(cand.to_numpy())] = True
             hide = sub.index[mask]
-            out.loc[hide, num] = np.nan
-            out.loc[hide, [shares[num]] if num in shares else []] = np.nan
-            out.loc[hide, depends.get(num, [])] = np.nan
+            target = differences[num][2] if num in differences else num
+            out.loc[hide, target] = np.nan
+            out.loc[hide, [shares[target]] if target in shares else []] = np.nan
+            out.loc[hide, depends.get(target, [])] = np.nan
     out.loc[out[total] < k, num_cols] = np.nan
     return out
 
@@ -159,6 +270,32 @@ def suppress_crossed(table: pd.DataFrame, rows: str, columns: str, k: int, count
     return out
 
 
+def round_base(values: pd.Series, base: int = 5) -> pd.Series:
+    """Counts rounded to the nearest multiple of `base` (conventional rounding, SDC handbook); a
+    non-zero count never becomes 0 (it would read as a structural zero). NaN stays NaN."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    r = np.floor(v / base + 0.5) * base
+    return r.where(~((v > 0) & (r == 0)), float(base))
+
+
+def round_register(table: pd.DataFrame, counts, shares, *, base: int = 5, decimals: int = 2,
+                   p_columns=()) -> pd.DataFrame:
+    """Rounding of a linked register table so exact back-calculation is impossible: counts to base
+    `base`, shares (and their intervals) to `decimals` decimals of a fraction (2: whole percentages),
+    p-values to 3 decimals."""
+    out = table.copy()
+    for c in counts:
+        if c in out:
+            out[c] = round_base(out[c], base)
+    for c in shares:
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(decimals)
+    for c in p_columns:
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).round(3)
+    return out
+
+
 def merge_small(df: pd.DataFrame, column: str, min_size: int, into: str = "overig") -> pd.DataFrame:
     """Merge categories of `column` with fewer than `min_size` rows into one category (config
     `disclosure.merge`), before any table is made, so small directorates never appear on their own."""
@@ -169,3 +306,61 @@ def merge_small(df: pd.DataFrame, column: str, min_size: int, into: str = "overi
         col = out[column].astype("object")
         out[column] = col.where(~col.isin(small), into)
     return out
+
+
+def _merge_segments(counts: np.ndarray, k: int) -> list[list[int]] | None:
+    """Adjacent answer categories merged (the smallest segment with its smaller neighbour) until every
+    segment and the rest of the bar hold at least k; None if the bar cannot be made safe."""
+    segs = [[i] for i in range(len(counts))]
+    tot = lambda seg: counts[seg].sum()  # noqa: E731
+    n = counts.sum()
+    while len(segs) > 1:
+        sizes = np.array([tot(g) for g in segs])
+        bad = np.flatnonzero((sizes < k) | (n - sizes < k))
+        if not len(bad):
+            return segs
+        i = bad[np.argmin(sizes[bad])]
+        nb = [j for j in (i - 1, i + 1) if 0 <= j < len(segs)]
+        j = min(nb, key=lambda j: sizes[j])
+        a, b = sorted((i, j))
+        segs[a:b + 1] = [segs[a] + segs[b]]
+    return None
+
+
+def safe_distribution(table: pd.DataFrame, rule, k: int) -> pd.DataFrame:
+    """Rule 6 for stacked bars (`publish.Distribution`): merge adjacent answers until every segment
+    and its complement hold at least k unweighted respondents, leave out bars that cannot be made
+    safe (and, per figure of groups, a complementary bar), and groups hidden by `rule.sizes`."""
+    hidden: set = set()
+    for sizes in rule.sizes:
+        hidden |= sizes.hidden(k)
+    cat, tot_col = rule.category, f"{rule.category}_tot"
+    rows, dropped = [], []
+    bars = table.sort_values(list(rule.bar) + [cat], kind="stable").groupby(list(rule.bar), sort=False)
+    for key, bar in bars:
+        dim, grp = str(bar[rule.dimension].iloc[0]), str(bar[rule.group].iloc[0])
+        counts = bar[rule.count].to_numpy(float)
+        segs = None if (dim, grp) in hidden or bar[rule.n].iloc[0] < k else _merge_segments(counts, k)
+        if segs is None:
+            dropped.append((key, bar))
+            continue
+        for seg in segs:
+            part = bar.iloc[seg]
+            r = part.iloc[0].copy()
+            r[rule.share] = part[rule.share].sum()
+            r[rule.count] = part[rule.count].sum()
+            r[tot_col] = part[cat].iloc[-1]
+            rows.append(r)
+    out = pd.DataFrame(rows, columns=[*table.columns, tot_col]).infer_objects() if rows else \
+        pd.DataFrame(columns=[*table.columns, tot_col])
+    if dropped and len(out):
+        # one bar of a figure of groups left out: the smallest other goes too (rule 3)
+        items = [c for c in rule.bar if c != rule.group]
+        for key, grp in out[out[rule.dimension].astype(str) != "totaal"].groupby(items + [rule.dimension], sort=False):
+            n_dropped = sum(1 for _, b in dropped if all(str(b[c].iloc[0]) == str(v) for c, v in
+                                                       zip(items + [rule.dimension], key if isinstance(key, tuple) else (key,)))
+                            and b[rule.count].sum() > 0)
+            if n_dropped == 1:
+                smallest = grp.loc[grp[rule.n].astype(float).idxmin(), rule.group]
+                out = out.drop(grp.index[grp[rule.group] == smallest])
+    return out.drop(columns=[rule.count]).reset_index(drop=True)

@@ -166,15 +166,27 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> 
     shutil.rmtree(stage, ignore_errors=True)
 
 
+def _quarantine(reports: Path, what: Path, leaks: list) -> Path:
+    """Move a leaking artefact out of reports/ with its findings beside it."""
+    target = move(what, reports.parent / ".quarantaine" / reports.name / what.name)
+    atomic_write_text(Path(str(target) + ".BEVINDINGEN.txt"), "\n".join(map(str, leaks)) + "\n")
+    return target
+
+
 def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> None:
-    from pipeline.disclosure.guard import DisclosureError, scan_html
-    from pipeline.report.index import write_index
+    from pipeline.disclosure.guard import DisclosureError, scan_dashboard, scan_html
     from pipeline.report.directorate_pages import links
+    from pipeline.report.index import DASHBOARD_DIR, write_index
     settings = load_settings(config, years=years)
-    index = write_index(settings, specs, extra=links(settings.reports_dir))
-    leaks = scan_html(index, settings.min_cell_size)
+    k, reports = settings.min_cell_size, settings.reports_dir
+    dash = reports / DASHBOARD_DIR
+    leaks = scan_dashboard(dash / "dashboard.csv", k) if (dash / "dashboard.csv").exists() else []
     if leaks:
-        raise DisclosureError(leaks)
+        raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: {_quarantine(reports, dash, leaks)}"])
+    index = write_index(settings, specs, extra=links(reports))
+    leaks = scan_html(index, k)
+    if leaks:
+        raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: {_quarantine(reports, index, leaks)}"])
 
 
 def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
@@ -191,9 +203,19 @@ def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
         table.to_csv(tmp, index=False, float_format="%.10g")
 
 
-def _write_workbook(tables: Path, target: Path, chapters: list[str]) -> None:
+def _write_workbook(tables: Path, target: Path, chapters: list[str], k: int = 10) -> None:
+    """The workbook is built beside reports/, checked by the guard, and only then published."""
+    from pipeline.disclosure.guard import DisclosureError, scan_workbook
     from pipeline.report.export import write_workbook
-    write_workbook(tables, target, chapters)
+    staged = target.parent.parent / ".staging" / target.parent.name / target.name
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    if write_workbook(tables, staged, chapters) is None:
+        return
+    leaks = scan_workbook(staged, tables, k)
+    if leaks:
+        raise DisclosureError([*leaks, "niets gepubliceerd; in quarantaine: "
+                               f"{_quarantine(target.parent, staged, leaks)}"])
+    move(staged, target)
 
 
 @dataclass
@@ -447,7 +469,8 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
                   _key("results", code, pages), deps=pages, cost=0.2),
-             Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names),
+             Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,
+                                                                   settings.min_cell_size),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
                   deps=names, cost=1.5)]
     steps = [*cleaned, *chapters, *extra, *final]

@@ -16,6 +16,7 @@ from IPython.display import HTML, Markdown, display
 
 from pipeline import labels
 from pipeline.disclosure import SUPPRESSED
+from pipeline.disclosure.errors import MISSING
 from pipeline.disclosure.publish import Published, PublishedFigure, unchecked
 
 
@@ -82,7 +83,14 @@ def _fmt(v, decimals: int) -> str:
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> None:
+def _missing(published: Published) -> pd.DataFrame:
+    """Empty cells that disclosure control did not hide: missing or not applicable (shown as MISSING)."""
+    df = published.table
+    return df.isna() & ~published.hidden.reindex(index=df.index, columns=df.columns, fill_value=False).astype(bool)
+
+
+def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), missing: pd.DataFrame | None = None,
+            cells: tuple[int, int] | None = None) -> None:
     """Tidy CSV of every shown table (after suppression) when the report build asks for it."""
     import os
     import re
@@ -96,13 +104,19 @@ def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> Non
     d.mkdir(parents=True, exist_ok=True)
     n = len(list(d.glob("*.csv"))) + 1
     slug = re.sub(r"[^a-z0-9]+", "_", caption.lower()).strip("_")[:40] or "tabel"
-    out = df.drop(columns=[c for c in ("onderdrukt",) if c in df.columns]).rename(columns=labels.column)
+    out = df.copy()
+    for c in (missing.columns[missing.any()] if missing is not None else []):
+        if c in out and c != "onderdrukt":  # "–" for missing, SUPPRESSED only for what was hidden
+            out[c] = [MISSING if m else (SUPPRESSED if pd.isna(v) else (f"{v:.6g}".replace(".", ",") if isinstance(v, float) else v))
+                      for v, m in zip(out[c], missing[c])]
+    out = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
     with atomic_path(d / f"{n:02d}_{slug}.csv") as tmp:
         out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format="%.6g",
                    na_rep=SUPPRESSED)
     # which columns count persons, for the output guard (the table's own metadata, not its headers)
+    # cells: (shown, suppressed) numeric cells, for the report's suppression summary
     atomic_write_text(d / f"{n:02d}_{slug}.meta.json", json.dumps(
-        {"counts": [labels.column(c) for c in counts]}, ensure_ascii=False))
+        {"counts": [labels.column(c) for c in counts], "cells": list(cells or (0, 0))}, ensure_ascii=False))
     atomic_write_text(d / f"{n:02d}_{slug}.caption", caption)
 
 
@@ -113,8 +127,12 @@ def table(published: Published, caption: str = "", decimals: int = 2, percent: l
     if not isinstance(published, Published):
         raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
     df = published.table
+    missing = _missing(published)
+    cells = published.cells
     if export:
-        _export(df, caption, published.counts)
+        _export(df, caption, published.counts, missing, cells)
+    if cells[1] and caption:
+        caption = f"{caption} ({cells[1]} {'cel' if cells[1] == 1 else 'cellen'} niet getoond)"
     out = df.copy()
     for c in percent or []:
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
@@ -124,6 +142,11 @@ def table(published: Published, caption: str = "", decimals: int = 2, percent: l
         out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else _fmt(int(v), 0))
     for c in YEAR_COLUMNS & set(out.columns):
         out[c] = out[c].map(lambda v: str(int(v)) if isinstance(v, (int, float)) and not pd.isna(v) else str(v))
+    for c in missing.columns[missing.any()]:
+        if c in out and c != "onderdrukt":
+            out[c] = out[c].astype(object).mask(missing[c], MISSING)
+    if missing.drop(columns=[c for c in ("onderdrukt",) if c in missing]).any().any() and caption:
+        caption = f"{caption} ({MISSING} = geen gegevens of niet van toepassing)"
     shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
     styler = _ScopedStyler(shown).format(lambda v: _fmt(v, decimals), na_rep=_html.escape(SUPPRESSED), escape="html").hide(axis="index")
     if caption:

@@ -254,5 +254,9 @@ def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, tit
     ax.set_xlim(0, 1)
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(ncol=len(answers), fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.05 - 0.5 / len(rows)))
+    if "answer_tot" in shares and (shares["answer_tot"].astype(float) != shares["answer"].astype(float)).any():
+        # disclosure control merged answers given by too few respondents with a neighbouring answer
+        fig.text(0.01, 0.01, "Bij sommige groepen zijn aangrenzende antwoorden samengevoegd (te weinig respondenten).",
+                 fontsize=7, color="#666666")
     fig.tight_layout()
     return fig

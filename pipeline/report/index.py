@@ -23,8 +23,8 @@ def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path) -> None:
     atomic_write_text(out / "dashboard.alt", figure_description(fig))  # the image's alt text
     with atomic_path(out / "dashboard.png") as tmp:
         fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    with atomic_path(out / "dashboard.csv") as tmp:
-        dash.to_csv(tmp, index=False)
+    with atomic_path(out / "dashboard.csv") as tmp:  # the precision of the pages, not full floats
+        dash.to_csv(tmp, index=False, float_format="%.3f")
 
 
 def _dashboard_html(reports_dir: Path) -> str:
@@ -69,6 +69,7 @@ td,th{{border-bottom:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertica
 {items}
 </ul>
 {extra}
+{disclosure}
 <p class="meta">Code: {commit} · kleinste getoonde groep: {k} respondenten · gemaakt op {today}</p>
 </main></body></html>
 """
@@ -83,6 +84,12 @@ def _extra_html(extra: list[dict]) -> str:
     return f"<h2>Per directie</h2>\n<ul>\n{items}\n</ul>"
 
 
+def _disclosure_html(settings: Settings, chapters: list[dict]) -> str:
+    from pipeline.disclosure.summary import suppression_summary, summary_html
+    table = suppression_summary(settings.reports_dir / "tables", [c["name"] for c in chapters])
+    return summary_html(table, settings.min_cell_size)
+
+
 def write_index(settings: Settings, chapters: list[dict], extra: list[dict] = ()):
     items = "\n".join(f'<li><a href="{html.escape(c["name"])}.html">{html.escape(c["title"])}</a>'
                       f' — {html.escape(c.get("summary", ""))}</li>' for c in chapters)
@@ -92,5 +99,6 @@ def write_index(settings: Settings, chapters: list[dict], extra: list[dict] = ()
     page = PAGE.format(title="Monitor Inclusie en Diversiteit — gemeente Amsterdam als werkgever", demo=demo,
                        intro="Jaarlijkse meting van ervaren inclusie, sociale veiligheid, discriminatie en de "
                              "streefcijfers van het programma Inclusie en Diversiteit 2024–2028.",
-                       items=items, extra=_extra_html(list(extra)), dashboard=_dashboard_html(settings.reports_dir), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
+                       items=items, extra=_extra_html(list(extra)), dashboard=_dashboard_html(settings.reports_dir),
+                       disclosure=_disclosure_html(settings, chapters), commit=html.escape(git_commit()), k=settings.min_cell_size, today=today)
     return atomic_write_text(settings.reports_dir / "index.html", page)

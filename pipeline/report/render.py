@@ -63,6 +63,7 @@ def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool 
                                 # the kernel's own log (plain-TCP notice, interrupt at shutdown) is noise
                                 # for a researcher; errors in the notebook surface through papermill
                                 extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+            scrub_paths(partial)
         except PapermillExecutionError as err:
             first = next((ln.strip() for ln in (err.source or "").splitlines() if ln.strip()), "")
             raise NotebookFailed(
@@ -70,6 +71,20 @@ def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool 
                 f"{err.ename}: {err.evalue}\n"
                 f"De gedeeltelijke uitvoering staat in {failed}; eerdere rapporten zijn niet aangeraakt.") from None
     return output
+
+
+def scrub_paths(path: Path) -> None:
+    """Drop build paths from a notebook's metadata (papermill records where it ran: machine paths,
+    staging folders); the parameters stay as the provenance of the chapter."""
+    nb = nbformat.read(path, as_version=4)
+    pm_meta = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path", "environment_variables", "cwd"):
+        pm_meta.pop(key, None)
+    params = pm_meta.get("parameters", {})
+    for key, value in params.items():  # a config outside the repository: its name only
+        if isinstance(value, str) and os.path.isabs(value):
+            params[key] = Path(value).name
+    nbformat.write(nb, path)
 
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -1,0 +1,275 @@
+"""Attacks on the published artefacts, one per finding of issue 20: each builds what a chapter
+publishes from a small world and tries to recover a hidden value by arithmetic (ratio, complement,
+margin, band difference, absent row). The `*_before` helpers show the attack works on the rule as
+it was; the assertions show it fails on what `publish` makes now."""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.analysis import discrimination as D
+from pipeline.analysis import register as reg
+from pipeline.analysis.gaps import level_table, likert_shares
+from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Policy, Result, figure, publish
+from pipeline.survey import SurveyDesign
+
+K = 10
+POLICY = Policy(k=K)
+GENDERS = ["man", "vrouw", "non_binair"]
+
+
+def _survey(sizes=(200, 200, 44), seed=1) -> pd.DataFrame:
+    """Respondents with every discrimination variable (random 0/1) and a weight per gender stratum."""
+    rng = np.random.default_rng(seed)
+    g = np.repeat(GENDERS, sizes)
+    n = len(g)
+    df = pd.DataFrame({"geslacht": pd.Categorical(g, categories=GENDERS), "w": np.where(g == "man", 3.0, 2.0),
+                       "stratum": g})
+    for c in [*D.PREVALENCE, *D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS, *D.KNOWLEDGE]:
+        df[c] = rng.integers(0, 2, n).astype(float)
+    exp = df["ervaren_discriminatie"] == 1
+    df.loc[~exp, [*D.GROUNDS, *D.SOURCES, "gemeld", *D.REASONS]] = np.nan
+    df.loc[df["gemeld"] != 1, "tevreden_afhandeling"] = np.nan
+    return df
+
+
+def _design(df: pd.DataFrame) -> SurveyDesign:
+    return D.with_derived(SurveyDesign(df, weights="w", strata="stratum"))
+
+
+def _rows(table: pd.DataFrame, indicator: str, group: str) -> pd.Series:
+    return table[(table["indicator"] == indicator) & (table["group"] == group)].iloc[0]
+
+
+# --- 1. nested funnel ratios ------------------------------------------------------------------
+
+def test_1_satisfaction_cannot_be_recomputed_from_the_funnel_rows():
+    df = _survey()
+    nb = df.index[df["geslacht"] == "non_binair"]
+    df.loc[nb, "ervaren_discriminatie"] = [1.0] * 20 + [0.0] * 24          # 20 experienced
+    df.loc[nb, "gemeld"] = [1.0] * 6 + [0.0] * 14 + [np.nan] * 24          # 6 reported (< k)
+    df.loc[nb, "tevreden_afhandeling"] = [1.0] * 2 + [0.0] * 4 + [np.nan] * 38
+    design = _design(df)
+    truth = design.proportion("tevreden_afhandeling", by="geslacht").set_index("geslacht").loc["non_binair", "estimate"]
+    steps = ["ervaren_discriminatie", "funnel_gemeld", "funnel_tevreden"]
+    result = D.prevalence(design, steps, ["geslacht"])
+
+    def attack(table):
+        return _rows(table, "funnel_tevreden", "non_binair")["estimate"] / _rows(table, "funnel_gemeld", "non_binair")["estimate"]
+    # before: suppression decided on the group's n (44) published both funnel rows: exact recovery
+    before = publish(Result(result.table, Estimates(sizes=result.rule.sizes)), POLICY).table
+    assert attack(before) == pytest.approx(truth, abs=1e-12)
+    # now: decided on the nested sub-group (6 reporters), the ratio cannot be taken
+    assert np.isnan(attack(publish(result, POLICY).table))
+
+
+# --- 2. attribute disclosure ------------------------------------------------------------------
+
+def test_2_a_share_meaning_fewer_than_k_persons_is_not_published_nor_derivable():
+    df = _survey()
+    nb = df.index[df["geslacht"] == "non_binair"]
+    df.loc[nb, "ervaren_pesten"] = [1.0] * 2 + [0.0] * 42           # 2 persons
+    df.loc[nb, "gezien_discriminatie"] = 0.0                         # nobody: "0,000 (0,000–0,000)"
+    design = _design(df)
+    pub = publish(D.prevalence(design, ["ervaren_pesten", "gezien_discriminatie"], ["geslacht"]), POLICY).table
+    for ind in ("ervaren_pesten", "gezien_discriminatie"):
+        row = _rows(pub, ind, "non_binair")
+        assert np.isnan(row["estimate"]) and np.isnan(row["ci_low"]) and row["onderdrukt"]
+        # complement: from the total and the other groups (weights are the published margins) the
+        # hidden share would follow; another group is hidden with it
+        grp = pub[(pub["indicator"] == ind) & (pub["dimension"] == "geslacht")]
+        assert grp["estimate"].isna().sum() >= 2
+    # every visible share rests on at least k yes and k no (unweighted)
+    vis = pub[pub["estimate"].notna()]
+    assert ((vis["n_ja"] >= K) & (vis["n"] - vis["n_ja"] >= K)).all()
+
+
+def test_2_stacked_likert_bars_show_no_segment_of_fewer_than_k():
+    from pipeline.report import figures
+    df = _survey(sizes=(200, 200, 44))
+    rng = np.random.default_rng(3)
+    df["v1"] = rng.integers(1, 6, len(df)).astype(float)
+    nb = df.index[df["geslacht"] == "non_binair"]
+    df.loc[nb, "v1"] = [1.0] + [3.0] * 20 + [4.0] * 23                # one person answered 1
+    design = SurveyDesign(df, weights="w", strata="stratum")
+    pub = publish(likert_shares(design, ["v1"], by="geslacht"), POLICY)
+    for (_, group), bar in pub.table.groupby(["item", "group"]):
+        answers = df.loc[df["geslacht"] == group, "v1"]
+        for a, b in zip(bar["answer"], bar["answer_tot"]):
+            count = int(answers.between(a, b).sum())
+            assert count >= K and len(answers) - count >= K, (group, a, b, count)
+    nb_bar = pub.table[pub.table["group"] == "non_binair"]
+    assert len(nb_bar) and nb_bar["share"].sum() == pytest.approx(1)  # merged, not dropped
+    figure(figures.likert_bars, pub, {"v1": "vraag"}, {}, "t", by_group=True)  # the figure draws from it
+
+
+# --- 3. linked register tables ----------------------------------------------------------------
+
+def _register() -> dict[int, pd.DataFrame]:
+    """Five directorates of 60; in D01, 30 staff in scale 12-14 (12 non-western) and 12 in 15+ (1)."""
+    rows = []
+    for d in range(1, 6):
+        for i in range(60):
+            scale = 13 if i < 30 else (16 if i < 42 else 8)
+            nw = (i < 12) or (i == 30) if d == 1 else (i % 3 == 0)
+            rows.append({"directie_code": f"D0{d}", "salarisschaal": scale, "leeftijd": 30 + i % 30,
+                         "herkomst_oud": "niet_westers" if nw else "nederlands", "pseudo_id": f"p{d}{i}"})
+    return {2024: pd.DataFrame(rows)}
+
+
+def _candidates(share: float, base: float, rounded: bool) -> set[int]:
+    """Integer numerators consistent with a published share and base (exact, or base-5 / 1%)."""
+    if np.isnan(share) or np.isnan(base):
+        return set(range(0, 1000))
+    bases = range(int(base) - 2, int(base) + 3) if rounded else [int(base)]
+    tol = 0.005 if rounded else 1e-6
+    return {x for n in bases if n > 0 for x in range(n + 1) if abs(x / n - share) <= tol + 1e-12}
+
+
+def test_3_scale_15plus_count_cannot_be_back_calculated_from_the_bands():
+    table = reg.target_table(_register(), by="directie_code")
+    truth = 1  # non-western staff of D01 in scale 15+
+
+    def attack(pub, rounded):
+        d = pub.set_index("directie_code").loc["D01"]
+        plus = _candidates(d["share_div_12plus"], d["known_12plus"], rounded)
+        band = _candidates(d["share_div_12_14"], d["known_12_14"], rounded)
+        return {a - b for a in plus for b in band if a >= b}
+    old_rule = LinkedCounts(unit="directie_code", pairs=reg.DIRECTORATE_PAIRS[:7],
+                            shares={"div_12_14": "share_div_12_14", "div_12plus": "share_div_12plus"})
+    before = publish(Result(table, old_rule), POLICY).table
+    assert attack(before, rounded=False) == {truth}          # recovered exactly
+    after = publish(reg.by_directorate(table), POLICY).table
+    assert len(attack(after, rounded=True)) > 1              # many values fit: not recoverable
+    visible = after.select_dtypes("number").drop(columns=["jaar"]).stack()
+    shares = after[["share_young", "share_div_12_14", "share_div_12plus"]].stack()
+    assert (shares.round(2) == shares).all()                 # whole percentages
+    counts = after[list(reg.DIRECTORATE_COUNTS)].stack()
+    assert (counts % 5 == 0).all() and len(visible)          # counts to base 5
+
+
+# --- 4. margin of the cleaning chapter ---------------------------------------------------------
+
+def test_4_hidden_exclusions_cannot_be_derived_from_the_total():
+    from pipeline.clean.report import flow_table
+    manifest = {"rows_in": 500, "rows_out": 433,
+                "excluded": [{"reden": "dubbel", "aantal": 3}, {"reden": "te snel", "aantal": 4},
+                             {"reden": "leeg", "aantal": 60}]}
+    res = flow_table(manifest)
+
+    def attack(t):  # records in - records out - visible removals = what the hidden removals hold
+        s = t.set_index("stap")["aantal"]
+        hidden = [r for r in ("dubbel", "te snel", "leeg") if np.isnan(s[r])]
+        return hidden, 500 - 433 - np.nansum([s[r] for r in ("dubbel", "te snel", "leeg") if r not in hidden])
+    old = res.table.copy()  # the rule as it was: removals below k hidden, a complement only if one was
+    small = (old["aantal"] > 0) & (old["aantal"] < K)
+    old["aantal"] = old["aantal"].astype(float).mask(small)
+    hidden, total = attack(old)
+    assert total < K and hidden                              # before: the hidden 3 + 4 = 7 follows
+    hidden, total = attack(publish(res, POLICY).table)
+    assert len(hidden) >= 2 and total >= K                   # now: at least k hidden together
+
+
+# --- 5. processed data keep only what the analysis uses -----------------------------------------
+
+def test_5_processed_register_has_no_exact_quasi_identifiers(demo_small, tmp_path):
+    from pipeline.clean import clean_source
+    raw = pd.read_csv(demo_small / "register_2024.csv", sep=";", decimal=",", encoding="cp1252")
+    df = pd.read_parquet(clean_source("register", 2024, demo_small / "register_2024.csv", out_dir=tmp_path, demo=True))
+    for col in ("datum_in_dienst", "leeftijd", "fte", "herkomst", "geboorteland_nl", "geboortedatum"):
+        assert col not in df, col
+    assert {"dienstjarenband", "leeftijdsband", "jong", "fteband", "herkomst_oud", "herkomst_cbs"} <= set(df.columns)
+    # the attack: single out staff on directorate + hire date (raw) vs what is kept (tenure band)
+    unique = lambda frame, cols: frame.groupby(cols, dropna=False, observed=True)[cols[0]].transform("size").eq(1).mean()  # noqa: E731
+    date_col = next(c for c in raw.columns if "dienst" in c.lower())
+    before = unique(raw, ["directie_code", date_col])
+    after = unique(df, ["directie_code", "dienstjarenband"])
+    assert before > 0.5 and after < 0.02, (before, after)
+
+
+# --- 6. the guard sees every artefact ------------------------------------------------------------
+
+def test_6_guard_scans_workbook_dashboard_and_notebook_metadata(tmp_path):
+    from pipeline.disclosure.guard import scan_dashboard, scan_notebook, scan_workbook
+    tables = tmp_path / "tables" / "01_x"
+    tables.mkdir(parents=True)
+    (tables / "01_t.meta.json").write_text(json.dumps({"counts": ["noemer"], "cells": [2, 0]}))
+    book = tmp_path / "tabellen.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        pd.DataFrame({"groep": ["a", "b"], "noemer": ["3", "250"]}).to_excel(xl, sheet_name="01_01_t", index=False)
+        pd.DataFrame({"blad": ["01_01_t"], "hoofdstuk": ["01_x"], "tabel": ["t"]}).to_excel(xl, sheet_name="inhoud", index=False)
+    assert any("toont 3" in str(x) for x in scan_workbook(book, tmp_path / "tables", K))
+    dash = tmp_path / "dashboard.csv"
+    pd.DataFrame({"indicator": ["x p0123456789abcdef0123"], "n": [4]}).to_csv(dash, index=False)
+    found = " ".join(map(str, scan_dashboard(dash, K)))
+    assert "pseudoniem" in found and "toont 4" in found
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"input_path": "/work/someone/notebooks/x.ipynb"}
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    assert any("metadata" in x.where for x in scan_notebook(tmp_path / "x.ipynb", K))
+
+
+# --- 7. small tells ----------------------------------------------------------------------------
+
+def test_7_an_empty_group_is_shown_as_suppressed_not_left_out():
+    df = _survey(sizes=(200, 200, 0))
+    design = _design(df)
+    pub = publish(level_table(design, ["ervaren_pesten"], ["geslacht"], estimator="proportion",
+                              name="indicator"), POLICY)
+    row = pub.table[pub.table["group"] == "non_binair"]
+    assert len(row) == 1 and row["onderdrukt"].all() and pub.hidden.loc[row.index, "estimate"].all()
+
+
+def test_7_missing_is_not_marked_as_suppressed(monkeypatch, tmp_path):
+    from pipeline.report import display
+    t = pd.DataFrame({"dimension": ["totaal", "g", "g"], "group": ["totaal", "a", "b"], "estimate": [0.5, 0.4, 0.6],
+                      "p": [np.nan, 0.01, 0.02], "n": [100, 95, 5]})
+    data = pd.DataFrame({"g": ["a"] * 95 + ["b"] * 5})
+    pub = publish(Result(t, Estimates(sizes=(GroupSizes.of(data, ["g"]),))), POLICY)
+    assert not pub.hidden.loc[0, "p"] and pub.hidden.loc[2, "estimate"]     # missing vs suppressed
+    shown = []
+    monkeypatch.setattr(display, "display", lambda obj: shown.append(obj.data))
+    monkeypatch.setenv("INCLUSIEMONITOR_TABLES", str(tmp_path))
+    display.table(pub, "t")
+    html = shown[0]
+    assert "–" in html and "&lt;k" in html
+    csv = next(tmp_path.glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert "–" in csv and "<k" in csv
+    assert json.loads(next(tmp_path.glob("*.meta.json")).read_text())["cells"][1] > 0
+
+
+def test_7_dashboard_csv_is_rounded_as_on_the_page(tmp_path):
+    import matplotlib.pyplot as plt
+    from pipeline.report.index import save_dashboard
+    fig = plt.figure()
+    save_dashboard(pd.DataFrame({"indicator": ["x"], "stand": [0.123456789], "p": [1.23456e-7]}), fig, tmp_path)
+    text = (tmp_path / "_dashboard" / "dashboard.csv").read_text()
+    assert "0.123\n" not in text and "0.123," in text and "456" not in text
+
+
+# --- least loss -------------------------------------------------------------------------------
+
+def test_least_loss_origin_by_gender_keeps_what_a_hand_made_suppression_keeps():
+    """The demo's NIM 2024 origin x gender counts (respondents):
+                   man  vrouw  non-binair
+      nederlands  1817   2156     27
+      westers      372    447      0
+      niet-west.   609    717      8      <- primary
+    By hand: non-binary needs a second hidden cell in its column (nederlands, 27; westers is empty),
+    each of those rows one more, and the column of those (vrouw, keeping the reference nederlands/man)
+    a second: 4 hidden, and 4 of the 8 non-empty cells shown (3 besides the reference). The old
+    cascade hid 7 of 8."""
+    counts = pd.DataFrame([[1817, 2156, 27], [372, 447, 0], [609, 717, 8]],
+                          index=["nederlands", "westers", "niet_westers"], columns=GENDERS)
+    data = pd.DataFrame([(o, g) for o in counts.index for g in GENDERS for _ in range(counts.loc[o, g])],
+                        columns=["herkomst_oud", "geslacht"])
+    data["geslacht"] = pd.Categorical(data["geslacht"], categories=GENDERS)
+    sizes = GroupSizes.of(data, [], [["herkomst_oud", "geslacht"]], {"herkomst_oud": "nederlands", "geslacht": "man"})
+    hidden = {lv for _, lv in sizes.hidden(K)}
+    shown = [f"{o}/{g}" for o in counts.index for g in GENDERS if counts.loc[o, g] > 0 and f"{o}/{g}" not in hidden]
+    assert "nederlands/man" in shown
+    assert len(shown) >= 4
