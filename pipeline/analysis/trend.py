@@ -118,9 +118,12 @@ def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, ref
 
 
 def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], references: dict, waves: list[int],
-                wave_col: str = "golf", family: str | None = None, covariates: list[str] = ()) -> Result:
+                wave_col: str = "golf", family: str | None = None, covariates: list[str] = (),
+                model: SurveyDesign | None = None) -> Result:
     """Gap per wave and its change since the baseline, raw, adjusted for `covariates` (config
-    `models.gap_change`; none: no adjusted change) and standardised, per group.
+    `models.gap_change`; none: no adjusted change) and standardised, per group. The gap changes are
+    regression contrasts fitted on `model` (default `stacked`; without FPC in the superpopulation
+    frame); the gaps per wave and the SE feeding the power calculation stay on `stacked`.
     Disclosure: a group or reference hidden in any wave, or fewer than k answers in a group x wave."""
     rows = []
     base, last = waves[0], waves[-1]
@@ -140,8 +143,8 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                 continue
             n_min = min(int(((stacked.data[wave_col] == w) & (stacked.data[dim].astype(str) == x)
                              & stacked.data[indicator].notna()).sum()) for w in (base, last) for x in (lv, str(ref)))
-            raw = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col)
-            adj = gap_change(stacked, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
+            raw = gap_change(model or stacked, indicator, dim, lv, ref, base, last, wave_col)
+            adj = gap_change(model or stacked, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
                 else dict.fromkeys(raw, np.nan)
             gaps = {w: means.get((w, lv), np.nan) - means.get((w, str(ref)), np.nan) for w in waves}
             rows.append({"indicator": indicator, "dimension": dim, "group": lv, "group_label": label(dim, lv),

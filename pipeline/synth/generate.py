@@ -207,8 +207,10 @@ def census_adjusted_gaps(pop: pd.DataFrame, values: dict[str, np.ndarray]) -> di
         X = X.drop(columns=drop)
         X.insert(0, "tenure", np.minimum(pop["tenure"].to_numpy()[keep], 52).astype(float))
         X.insert(0, "const", 1.0)
-        for name, y in values.items():
-            beta = np.linalg.lstsq(X.to_numpy(), np.asarray(y, float)[keep], rcond=None)[0]
+        A = X.to_numpy()
+        Y = np.column_stack([np.asarray(y, float)[keep] for y in values.values()])
+        B = np.linalg.solve(A.T @ A, A.T @ Y)  # normal equations: one small p x p solve for every outcome
+        for name, beta in zip(values, B.T):
             coef = dict(zip(X.columns, beta))
             out.setdefault(name, {})[dim] = {c[len(dim) + 1:]: float(b) for c, b in coef.items()
                                             if c.startswith(f"{dim}_")}

@@ -1,0 +1,67 @@
+"""Weighting on migration background: the weighted origin shares match the register (they did not
+when origin was no margin), every margin's weighted share matches, and the overall level moves toward
+the planted truth."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.clean import clean_source
+from pipeline.disclosure.publish import Policy, publish
+from pipeline.weight import ORIGIN, harmonised_origin, margin_table, weighted_design
+
+
+@pytest.fixture(scope="module")
+def nim_2024(demo_full, tmp_path_factory):
+    out = tmp_path_factory.mktemp("weighting")
+    s = pd.read_parquet(clean_source("nim", 2024, demo_full / "nim_2024.sav", out_dir=out, demo=True))
+    r = pd.read_parquet(clean_source("register", 2024, demo_full / "register_2024.csv", out_dir=out, demo=True))
+    return s, r
+
+
+def _nonwestern(design) -> float:
+    x = design.data["herkomst_oud"].astype("object")
+    return float(design.w[(x == "niet_westers").to_numpy()].sum() / design.w[x.notna().to_numpy()].sum())
+
+
+def test_weighted_nonwestern_share_matches_the_register(nim_2024):
+    s, r = nim_2024
+    register_share = float((r["herkomst_oud"].astype("object").dropna() == "niet_westers").mean())
+    with_origin, report = weighted_design(s, r)
+    without, _ = weighted_design(s, r, origin=None)
+    assert ORIGIN in report["margins_used"]
+    assert _nonwestern(with_origin) == pytest.approx(register_share, abs=1e-6)
+    assert register_share - _nonwestern(without) > 0.02   # response depends on origin: other margins do not repair it
+    # both classifications follow the register, because one harmonised margin carries them
+    x = with_origin.data["herkomst_cbs"].astype("object")
+    weighted_cbs = with_origin.w[(x == "buiten_europa").to_numpy()].sum() / with_origin.w[x.notna().to_numpy()].sum()
+    assert weighted_cbs == pytest.approx((r["herkomst_cbs"].astype("object").dropna() == "buiten_europa").mean(), abs=1e-6)
+
+
+def test_margin_table_shows_what_the_weighting_repairs(nim_2024):
+    s, r = nim_2024
+    _, report = weighted_design(s, r)
+    t = publish(margin_table(report), Policy(k=10)).table
+    shown = t[~t["onderdrukt"]]
+    assert set(shown["dimension"]) == {"geslacht", "leeftijdsband", "schaalband", ORIGIN}
+    assert np.allclose(shown["respondenten gewogen"], shown["register"], atol=1e-6)
+    nw = shown[(shown["dimension"] == ORIGIN) & (shown["group"] == "niet_westers")].iloc[0]
+    assert nw["respondenten ongewogen"] < nw["register"] - 0.02
+    assert "Niet-westers" in set(shown["categorie"])
+
+
+def test_harmonised_origin_reproduces_both_classifications():
+    df = pd.DataFrame({"herkomst_oud": ["nederlands", "westers", "westers", "niet_westers", None],
+                       "herkomst_cbs": ["nederland", "europa", "buiten_europa", "buiten_europa", None]})
+    assert harmonised_origin(df).tolist() == ["nederlands", "westers_europa", "westers_buiten_europa", "niet_westers", None]
+
+
+def test_weighting_moves_the_overall_level_toward_the_truth(nim_2024, truth_full):
+    s, r = nim_2024
+    truth = truth_full["nim"]["2024"]["inclusion"]["overall"]
+    design, _ = weighted_design(s, r)
+    est = design.mean("inclusion").iloc[0]
+    unweighted = design.data["inclusion"].mean()
+    assert abs(est["estimate"] - truth) < abs(unweighted - truth)
+    assert est["ci_low"] <= truth <= est["ci_high"]
