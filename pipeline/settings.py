@@ -25,7 +25,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "paths": ("raw", "processed", "reports"),
     "demo": ("dir", "seed"),
     "sources": None,
-    "weighting": ("strata", "margins", "origin", "trim"),
+    "weighting": ("strata", "margins", "trim", "origin"),
     "inference": ("levels", "models"),
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
     "targets": ("baseline_year", "target_year", "years", "share_under35", "share_nonwestern_12_14",

@@ -75,3 +75,28 @@ def test_origin_margin_moves_the_overall_prevalences_toward_the_truth(demo_full,
     after, before = np.array(z[True]), np.array(z[False])
     assert (after ** 2).sum() < 0.6 * (before ** 2).sum(), (before.round(2), after.round(2))
     assert abs(after.mean()) < abs(before.mean())
+
+
+def test_superpopulation_frame_drops_only_the_fpc():
+    from pipeline.survey import SurveyDesign
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame({"y": rng.normal(size=400), "h": np.repeat(["a", "b"], 200),
+                       "N": np.repeat([500.0, 2000.0], 200)})
+    finite = SurveyDesign(df.assign(w=df["N"] / 200), weights="w", strata="h", fpc="N")
+    model = finite.without_fpc()
+    by = ["h"]
+    se_f, se_m = finite.mean("y", by=by)["se"].to_numpy(), model.mean("y", by=by)["se"].to_numpy()
+    assert np.allclose(se_f, se_m * np.sqrt(1 - 200 / np.array([500.0, 2000.0])))
+    assert finite.mean("y")["estimate"].iloc[0] == model.mean("y")["estimate"].iloc[0]
+
+
+def test_inference_frame_is_a_checked_setting(tmp_path):
+    import yaml
+    from pipeline.config import ROOT
+    from pipeline.settings import ConfigError, load_settings
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    assert load_settings().frame("levels") == "finite" and load_settings().frame("models") == "superpopulation"
+    cfg["inference"] = {"models": "infinite"}
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError, match="inference.models must be one of finite, superpopulation"):
+        load_settings(tmp_path / "report.yaml")
