@@ -67,12 +67,13 @@ def _logit_counts(X: np.ndarray, r: np.ndarray, N: np.ndarray, max_iter: int = 5
     for _ in range(max_iter):
         mu = expit(X @ beta)
         H = X.T @ (X * (N * mu * (1 - mu))[:, None])
-        step = np.linalg.solve(H, X.T @ (r - N * mu))
+        # pseudo-inverse: small frames can have aliased dummies or a category nobody answered in
+        step = np.linalg.pinv(H, hermitian=True) @ (X.T @ (r - N * mu))
         beta += step
         if np.max(np.abs(step)) < 1e-10:
             break
     mu = expit(X @ beta)
-    return beta, np.linalg.inv(X.T @ (X * (N * mu * (1 - mu))[:, None]))
+    return beta, np.linalg.pinv(X.T @ (X * (N * mu * (1 - mu))[:, None]), hermitian=True)
 
 
 def r_indicator(cells: pd.DataFrame, auxiliaries: list[str], *, unplaced: int = 0) -> Representativeness:
