@@ -8,7 +8,7 @@ from pipeline.clean.report import distribution, flow_table, load_manifest, missi
 from pipeline.clean.run import scale_ranges
 from pipeline.clean.scales import reliability
 from pipeline.codebook import load_codebook
-from pipeline.analysis.load import R_TEXT, representativeness_tables
+from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
@@ -76,7 +76,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 shown_r_text = True
                 ch.table(pub["r_indicator"].view(columns=[c for c in pub["r_indicator"].table.columns if c != "bron"]),
                          f"R-indicator {src.upper()} {w} (95%-interval) en partiële R-indicatoren", decimals=3,
-                         percent=["respons"], integers=["cellen", "niet_geplaatst"])
+                         percent=["respons"], integers=["cellen", "niet geplaatst"])
                 resp = pub["response"]
                 ch.table(resp.view(columns=["kenmerk", "categorie", "aantal", "noemer", "rate", "partial"],
                                    rename={"aantal": "respondenten", "noemer": "medewerkers", "rate": "respons",

@@ -5,7 +5,8 @@ import pandas as pd
 
 from pipeline import labels
 from pipeline.analysis import trend as T
-from pipeline.analysis.load import R_TEXT, frame_text, in_frame, representativeness_tables, survey_design
+from pipeline.analysis.load import frame_text, in_frame, survey_design
+from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
@@ -119,7 +120,7 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
     ch.text(R_TEXT)
     r = pub["r_indicator"]
-    ch.table(r.view(columns=[c for c in r.table.columns if c not in ("bron", "cellen", "niet_geplaatst")]),
+    ch.table(r.view(columns=[c for c in r.table.columns if c not in ("bron", "cellen", "niet geplaatst")]),
              "Respons en R-indicator per meting (95%-interval), met partiële R-indicatoren per kenmerk", decimals=3,
              percent=["respons"])
     ch.text(MARGIN_TEXT)
