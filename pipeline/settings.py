@@ -25,7 +25,8 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "paths": ("raw", "processed", "reports"),
     "demo": ("dir", "seed"),
     "sources": None,
-    "weighting": ("strata", "margins", "trim"),
+    "weighting": ("strata", "margins", "trim", "origin"),
+    "inference": ("levels", "models"),
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
@@ -36,6 +37,8 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
 }
 REQUIRED = ("min_cell_size", "paths", "demo", "groups", "weighting", "targets", "indicators", "models")
+INFERENCE_DEFAULTS = {"levels": "finite", "models": "superpopulation"}
+FRAMES = ("finite", "superpopulation")
 MODEL_KINDS = ("adjusted_gap", "gap_change", "composition_change")
 INDICATOR_KEYS = ("source", "construct", "dimension", "group", "label")
 
@@ -120,6 +123,10 @@ class Settings:
     def directorate_pages(self) -> str:
         """Which directorates get a page: plans (those with a target of their own), all, or none."""
         return self.raw.get("directorate_pages", "plans")
+    def frame(self, kind: str) -> str:
+        """Inference frame of `kind` ('levels' or 'models'): 'finite' (this year's workforce, with
+        FPC) or 'superpopulation' (the process, no FPC). Defaults: levels finite, models superpopulation."""
+        return (self.raw.get("inference") or {}).get(kind, INFERENCE_DEFAULTS[kind])
 
     def waves(self, source: str) -> list[int]:
         return sorted(self.sources.get(source, {}))
@@ -173,6 +180,10 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     problems += [f"{path}: {p}" for p in _check_groups(raw.get("groups"))]
     problems += [f"{path}: {p}" for p in _check_indicators(raw.get("indicators"), raw.get("groups"))]
     problems += [f"{path}: {p}" for p in _check_models(raw.get("models"))]
+    inference = raw.get("inference") or {}
+    if isinstance(inference, dict):
+        problems += [f"{path}: inference.{k} must be one of {', '.join(FRAMES)}, found {v!r}"
+                     for k, v in inference.items() if k in INFERENCE_DEFAULTS and v not in FRAMES]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
     problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]

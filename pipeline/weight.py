@@ -6,15 +6,49 @@ margins (config `weighting.margins`) with standard errors that account for the r
 
 Respondents with a missing value on a margin variable keep their base-weighted total in an own
 'onbekend' category; the known categories share the rest in the register's proportions. So nobody is
-dropped and every margin sums to the register headcount.
+dropped and every margin sums to the register headcount. Staff whose value the register does not
+know (e.g. origin without a CBS link) are assumed to be distributed as those it knows.
+
+Migration background (issue 15): response depends on it, so by default the raking also calibrates on
+origin. The old (westers/niet-westers) and the CBS 2022 classification are both published, so they
+are harmonised into ONE margin, `herkomst_weging`, their cross-classification (config
+`weighting.origin`): calibrating on it reproduces the register's shares in both classifications,
+while two overlapping margins would be redundant and can make the raking fail.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from pipeline.disclosure.publish import Estimates, Result
+from pipeline.labels import group as label
+from pipeline.results import Tidy
 from pipeline.survey import SurveyDesign
 
 UNKNOWN = "onbekend"
+ORIGIN = "herkomst_weging"
+
+
+def harmonised_origin(df: pd.DataFrame, classifications: tuple[str, ...] = ("herkomst_oud", "herkomst_cbs")) -> pd.Series:
+    """One origin variable from the cross of the given classifications (missing if any is missing).
+
+    With the default pair: nederlands, westers_europa, westers_buiten_europa (Indonesia, North
+    America/Oceania), niet_westers (all non-western origins are outside Europe in CBS 2022)."""
+    parts = [df[c].astype("object") for c in classifications]
+    known = np.logical_and.reduce([p.notna().to_numpy() for p in parts])
+    if list(classifications) == ["herkomst_oud", "herkomst_cbs"]:
+        old, cbs = parts
+        value = np.where(old == "westers", "westers_" + cbs.astype(str), old.astype(str))
+    else:
+        value = pd.concat(parts, axis=1).astype(str).agg("|".join, axis=1).to_numpy()
+    return pd.Series(np.where(known, value, None), index=df.index, dtype="object", name=ORIGIN)
+
+
+def with_origin_margin(df: pd.DataFrame, origin: tuple[str, ...] | None) -> pd.DataFrame:
+    """`df` with the harmonised origin column added (when `origin` names classifications in df)."""
+    if not origin or not all(c in df for c in origin):
+        return df
+    return df.assign(**{ORIGIN: harmonised_origin(df, tuple(origin))})
 
 
 class WeightingError(ValueError):
@@ -36,8 +70,17 @@ def population_margins(survey: pd.DataFrame, register: pd.DataFrame, margins: li
 
 def weighted_design(survey: pd.DataFrame, register: pd.DataFrame, *, strata: str = "directie_code",
                     margins: list[str] = ("geslacht", "leeftijdsband", "schaalband"),
+                    origin: tuple[str, ...] | None = ("herkomst_oud", "herkomst_cbs"),
                     trim: tuple[float, float] | None = None, lonely_psu: str = "adjust") -> tuple[SurveyDesign, dict]:
-    """Raked SurveyDesign for one survey wave against the register snapshot of the same year."""
+    """Raked SurveyDesign for one survey wave against the register snapshot of the same year.
+
+    `origin`: classifications harmonised into the extra margin `herkomst_weging` (None: no origin
+    margin). The report holds `margin_shares`: per margin and category the register share and the
+    unweighted and weighted respondent shares (see `margin_table`)."""
+    margins = list(margins)
+    if origin and all(c in survey for c in origin) and all(c in register for c in origin):
+        survey, register = with_origin_margin(survey, origin), with_origin_margin(register, origin)
+        margins.append(ORIGIN)
     df = survey.copy()
     N_h = register[strata].value_counts()
     unknown = sorted(set(df[strata].dropna()) - set(N_h.index))
@@ -63,7 +106,59 @@ def weighted_design(survey: pd.DataFrame, register: pd.DataFrame, *, strata: str
               "response_by_stratum": (n_h / N_h).dropna().describe()[["min", "50%", "max"]].to_dict(),
               "g_range": (float(g.min()), float(g.max())),
               "kish_deff": float(len(g) * (design.w ** 2).sum() / design.w.sum() ** 2),
-              "margins_used": list(pops), "margins_dropped": dropped}
+              "margins_used": list(pops), "margins_dropped": dropped,
+              "margin_shares": margin_shares(survey, register, margins, base.w, design.w)}
     # keep original missing values for analysis: the 'onbekend' category exists only for weighting
     design = design.update(**{v: survey[v].reset_index(drop=True) for v in margins})
     return design, report
+
+
+def margin_shares(survey: pd.DataFrame, register: pd.DataFrame, margins: list[str], w0, w) -> pd.DataFrame:
+    """Per margin and category: register share, unweighted, base-weighted and weighted respondent
+    share — all among those whose value is known (the check that the weighting did what it should)."""
+    rows = []
+    for var in margins:
+        x = survey[var].astype("object").reset_index(drop=True)
+        known = x.notna().to_numpy()
+        reg = register[var].astype("object").dropna().value_counts(normalize=True)
+        n = x[known].value_counts()
+        for cat in sorted(set(reg.index) | set(n.index), key=str):
+            hit = (x == cat).to_numpy()
+            rows.append({"margin": var, "category": str(cat), "register": float(reg.get(cat, 0.0)),
+                         "unweighted": float(hit.sum() / known.sum()),
+                         "base_weighted": float(w0[hit].sum() / w0[known].sum()),
+                         "weighted": float(w[hit].sum() / w[known].sum()), "n": int(hit.sum())})
+    return pd.DataFrame(rows, columns=["margin", "category", "register", "unweighted", "base_weighted", "weighted", "n"])
+
+
+def margin_table(report: dict, *, include: tuple[str, ...] | None = None) -> Result:
+    """What the weighting repairs, per margin: register share, unweighted and weighted share of the
+    respondents (Dutch labels). Disclosure: a category with fewer than k respondents is hidden."""
+    t = report["margin_shares"].copy()
+    if include is not None:
+        t = t[t["margin"].isin(include)]
+    t["dimension"] = t["margin"]
+    t["group"] = t["category"]
+    from pipeline import labels
+    t["kenmerk"] = [labels.dimension(m) for m in t["margin"]]
+    t["categorie"] = [label(m, c) for m, c in zip(t["margin"], t["category"])]
+    out = t.rename(columns={"register": "register", "unweighted": "respondenten ongewogen",
+                            "weighted": "respondenten gewogen"})[
+        ["dimension", "group", "kenmerk", "categorie", "register", "respondenten ongewogen", "respondenten gewogen", "n"]]
+    tidy = tuple(Tidy(stat, {"indicator": "dimension", "estimate": col}, {"se": np.nan})
+                 for stat, col in (("register_share", "register"), ("unweighted_share", "respondenten ongewogen"),
+                                   ("weighted_share", "respondenten gewogen")))
+    return Result(out.reset_index(drop=True), Estimates(n=("n",), keys=("register",)), tidy=tidy)
+
+
+MARGIN_TEXT = (
+    "**Weging.** Iedereen is uitgenodigd; de respondenten zijn behandeld als een gestratificeerde steekproef "
+    "per directie (basisgewicht: medewerkers / respondenten in de directie, met eindige-populatiecorrectie) en "
+    "daarna *geraked* naar de verdeling in het HR-register van hetzelfde jaar op gender, leeftijd, salarisschaal "
+    "en migratieachtergrond. Migratieachtergrond doet mee omdat de respons ervan afhangt: zonder die marge "
+    "krijgen medewerkers met een niet-westerse achtergrond te weinig gewicht. De oude (westers/niet-westers) en "
+    "de nieuwe CBS-indeling zijn samengevoegd tot één kenmerk (hun kruising), zodat beide indelingen na weging "
+    "de registerverdeling volgen. Wie een kenmerk niet invulde, houdt zijn basisgewicht in een eigen categorie "
+    "'onbekend'; medewerkers van wie het register de herkomst niet kent, worden verondersteld net zo verdeeld "
+    "te zijn als wie het wel kent. De tabel laat per kenmerk zien wat de weging herstelt: het aandeel in het "
+    "register, onder de respondenten zonder weging en na weging (onder wie het kenmerk bekend is).")

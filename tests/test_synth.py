@@ -117,3 +117,29 @@ def test_truth_file_is_plain_json(demo_small):
     truth = json.loads((demo_small / "truth.json").read_text())
     assert {"register", "nim", "mto", "discrimination", "flows", "response", "planted"} <= set(truth)
     assert np.isfinite(truth["nim"]["2024"]["belonging"]["overall"])
+
+
+def test_register_knows_no_origin_for_about_five_percent(demo_small):
+    reg = pd.read_csv(demo_small / "register_2024.csv", sep=";", decimal=",", encoding="cp1252")
+    assert 0.03 < (reg["herkomst"] == "Onbekend").mean() < 0.07
+    truth = json.loads((demo_small / "truth.json").read_text())["register"]["2024"]["city"]
+    assert truth["unknown_origin"] == int((reg["herkomst"] == "Onbekend").sum())
+
+
+def test_experiencers_skip_follow_ups(demo_full):
+    cb = load_codebook("discrimination", 2024)
+    raw, _ = read_raw(demo_full / "discrimination_2024.sav", cb)
+    exp = raw[cb.raw_name("ervaren_discriminatie")] == 1
+    grounds = raw.loc[exp, cb.raw_name("grond_herkomst")]
+    assert 0.12 < grounds.isna().mean() < 0.18            # ~15% of experiencers skip the grounds
+    assert raw.loc[exp, cb.raw_name("gemeld")].isna().mean() > 0.04
+
+
+def test_pay_scale_mediates_the_planted_gaps(truth_full):
+    """A path pay scale -> outcome: the total origin gap is larger than the direct gap at equal pay scale."""
+    for source, construct, wave in (("nim", "inclusion", "2024"), ("mto", "psych_safety", "2025")):
+        t = truth_full[source][wave]
+        g = t[construct]["groups"]["herkomst_oud"]
+        total = g["niet_westers"] - g["nederlands"]
+        direct = t["adjusted_gap"][construct]["herkomst_oud"]["niet_westers"]
+        assert total < direct - 0.02, (source, total, direct)

@@ -5,11 +5,20 @@ Multiple-response questions (grounds, sources, to whom reported, reasons) are on
 option. Follow-up questions are asked only of those who experienced discrimination (or reported it);
 their shares are domain estimates among those asked. Prevalence *per ground* in the whole workforce is
 derived: experienced discrimination on that ground = experienced AND ground named.
+
+Item non-response on the follow-ups (issue 15): an experiencer who skips the grounds question would
+leave the denominator while every non-experiencer counts as 0, biasing "experienced X on ground G"
+down by the skip rate. `chained_share` therefore estimates it as P(X) x P(G | X, answered) — the
+product of the screening share and the share among experiencers who answered — with a linearised
+standard error from the design, and reports the share who skipped. This assumes the skippers
+resemble the experiencers who answered (missing at random within the domain).
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+from scipy.special import expit
 
 from pipeline.analysis.gaps import level_table, yes_counts
 from pipeline.codebook import load_codebook
@@ -17,6 +26,7 @@ from pipeline.disclosure.publish import Estimates, GroupSizes, Result
 from pipeline.labels import group as label
 from pipeline.results import Tidy
 from pipeline.survey import DesignError, SurveyDesign
+from pipeline.survey.variance import domain_variance
 
 PREVALENCE = ["ervaren_ongewenst", "gezien_ongewenst", "ervaren_discriminatie", "ervaren_racisme",
               "ervaren_microagressie", "ervaren_pesten", "ervaren_seksuele_intimidatie", "gezien_discriminatie"]
@@ -74,12 +84,134 @@ def prevalence(design: SurveyDesign, indicators: list[str], dims: list[str]) -> 
     return level_table(design, indicators, dims, estimator="proportion", name="indicator", nested=NESTED)
 
 
+CHAINS = {**{f"discr_{g}": ("ervaren_discriminatie", g) for g in GROUNDS},
+          "funnel_gemeld": ("ervaren_discriminatie", "gemeld"),
+          "funnel_tevreden": ("ervaren_discriminatie", "gemeld", "tevreden_afhandeling")}
+
+
+def _chain(design: SurveyDesign, steps: tuple[str, ...], by) -> pd.DataFrame:
+    """theta = P(s1) x P(s2 | s1, s2 answered) x ... per domain of `by`, with SE from the linearised
+    variable z = theta * sum_j (num_j / T_num_j - den_j / T_den_j) (delta method for a product of
+    ratios), whose weighted total's variance the design gives (strata, FPC, calibration)."""
+    data = design.data
+    if by is None:
+        codes, labels = np.zeros(len(data), dtype=int), pd.DataFrame(index=[0])
+    else:
+        cat = pd.Categorical(data[by])
+        codes, labels = cat.codes.astype(int), pd.DataFrame({by: cat.categories})
+    if len(design.domain) and not design.domain.all():
+        codes = np.where(design.domain, codes, -1)
+    D = len(labels)
+    ok = codes >= 0
+    c = np.where(ok, codes, 0)
+    w = design.w
+    vals = [pd.to_numeric(data[s], errors="coerce").to_numpy(float) for s in steps]
+    eligible = ok.copy()
+    nums, dens, theta = [], [], np.ones(D)
+    for v in vals:
+        den = eligible & ~np.isnan(v)
+        num = den & (v == 1)
+        T_den = np.bincount(c[den], weights=w[den], minlength=D)
+        T_num = np.bincount(c[num], weights=w[num], minlength=D)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            theta = theta * T_num / T_den
+        nums.append((num, T_num))
+        dens.append((den, T_den))
+        last_eligible = eligible
+        eligible = num
+    z = np.zeros(len(w))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for (num, T_num), (den, T_den) in zip(nums, dens):
+            z += np.where(num, 1 / T_num[c], 0.0) - np.where(den, 1 / T_den[c], 0.0)
+        z = np.where(ok, theta[c] * z, 0.0)
+    z = np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0)
+    # variance of each domain's weighted total of z, straight from the design's variance estimator
+    # (strata, FPC, calibration residuals): no copy of the data per call
+    var = domain_variance(w * z, np.where(ok, codes, -1), D, design.strata, design.lonely_psu, design.calibration)
+    se = np.sqrt(var)
+    df = np.full(D, design.degf, dtype=float)   # as svyciprop: the design's degrees of freedom
+    asked = last_eligible  # eligible for the last question
+    W_asked = np.bincount(c[asked], weights=w[asked], minlength=D)
+    answered = asked & ~np.isnan(vals[-1])
+    W_ans = np.bincount(c[answered], weights=w[answered], minlength=D)
+    n = np.bincount(c[ok & ~np.isnan(vals[0])], minlength=D)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eta = np.log(theta / (1 - theta))
+        half = stats.t.ppf(0.5 + design.level / 2, df) * se / (theta * (1 - theta))
+        lo, hi = expit(eta - half), expit(eta + half)
+        skipped = 1 - W_ans / W_asked
+    edge = (theta == 0) | (theta == 1)
+    out = labels.assign(estimate=theta, se=np.where(theta == 0, 0.0, se), ci_low=np.where(edge, theta, lo),
+                        ci_high=np.where(edge, theta, hi), n=n, deff=np.nan, skipped=skipped,
+                        n_followup=np.bincount(c[asked], minlength=D))
+    return out
+
+
+def chained_share(design: SurveyDesign, indicators: list[str], dims: list[str]) -> Result:
+    """Workforce shares of follow-up outcomes (`CHAINS`: discrimination on a ground, experienced and
+    reported, ...) robust to skipped follow-ups, overall and per group; `skipped`: weighted share of
+    those asked the last follow-up who left it blank. Disclosure as `prevalence` (rules 1, 3, 4)."""
+    rows = []
+    for ind in indicators:
+        rows.append(_chain(design, CHAINS[ind], None).assign(indicator=ind, dimension="totaal", group="totaal",
+                                                            group_label="Alle medewerkers"))
+        for dim in dims:
+            est = _chain(design, CHAINS[ind], dim)
+            est["group"] = est[dim].astype(str)
+            est["group_label"] = [label(dim, v) for v in est["group"]]
+            rows.append(est.drop(columns=[dim]).assign(indicator=ind, dimension=dim))
+    out = pd.concat(rows, ignore_index=True)
+    # the skip share is reported for all staff only: per group it would rest on a handful of experiencers
+    out.loc[out["dimension"] != "totaal", ["skipped", "n_followup"]] = np.nan
+    cols = ["indicator", "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff",
+            "skipped", "n_followup"]
+    return Result(out[cols], Estimates(sizes=(GroupSizes.of(design.data, dims),)),
+                  tidy=(Tidy("share", {"indicator": "indicator"}),
+                        Tidy("skipped_share", {"estimate": "skipped", "n": "n_followup"},
+                             {"se": np.nan, "ci_low": np.nan, "ci_high": np.nan}, only={"dimension": "totaal"})))
+
+
+def population_shares(design: SurveyDesign, indicators: list[str], dims: list[str]) -> Result:
+    """Workforce-level shares of every indicator in one table: screening questions and knowledge as
+    plain design-based proportions, follow-up outcomes (`CHAINS`) by `chained_share`."""
+    plain = prevalence(design, [i for i in indicators if i not in CHAINS], dims)
+    chained = chained_share(design, [i for i in indicators if i in CHAINS], dims)
+    table = pd.concat([plain.table.assign(chained=False), chained.table.assign(chained=True)], ignore_index=True)
+    order = {ind: k for k, ind in enumerate(indicators)}
+    table = table.sort_values("indicator", key=lambda x: x.map(order), kind="stable").reset_index(drop=True)
+    return Result(table, plain.rule, tidy=(Tidy("share", {"indicator": "indicator"}),
+                                           Tidy("skipped_share", {"estimate": "skipped", "n": "n_followup"},
+                                                {"se": np.nan, "ci_low": np.nan, "ci_high": np.nan},
+                                                only={"chained": True, "dimension": "totaal"})))
+
+
+def chained_change(designs: dict, indicators: list[str], baseline, repeat, family: str = "verandering") -> Result:
+    """Change of a `chained_share` between two waves (overall): difference with the variances added
+    (the waves' samples are taken as independent)."""
+    rows = []
+    for ind in indicators:
+        a = _chain(designs[baseline], CHAINS[ind], None).iloc[0]
+        b = _chain(designs[repeat], CHAINS[ind], None).iloc[0]
+        d, se = b["estimate"] - a["estimate"], float(np.hypot(a["se"], b["se"]))
+        dfree = max(int(a["n"]) + int(b["n"]) - 2, 1)
+        q = stats.t.ppf(0.975, dfree)
+        rows.append({"indicator": ind, "dimension": "totaal", "group": "totaal", "group_label": "Alle medewerkers",
+                     "baseline": a["estimate"], "repeat": b["estimate"], "change": d, "se": se,
+                     "ci_low": d - q * se, "ci_high": d + q * se, "p": 2 * stats.t.sf(abs(d) / se, dfree) if se > 0 else np.nan,
+                     "n_baseline": int(a["n"]), "n_repeat": int(b["n"])})
+    return Result(pd.DataFrame(rows), Estimates(n=("n_baseline", "n_repeat")), family=family,
+                  tidy=(Tidy("change", {"estimate": "change", "n": "n_repeat"}),))
+
+
 def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseline, repeat,
-           label_col: str = "golf", family: str = "verandering", controls: list[str] = ()) -> Result:
+           label_col: str = "golf", family: str = "verandering", controls: list[str] = (),
+           model: SurveyDesign | None = None) -> Result:
     """Change repeat - baseline per indicator, overall and per group: raw (difference of design-based
-    proportions on `stacked`: linked by the person key when it has one, `pipeline.analysis.linkage`), adjusted for composition (linear probability svyglm with pay-scale band,
-    age band, gender and origin: config `models.composition_change`), Rao-Scott F for the indicator x
-    wave table; BH over `family`.
+    proportions on `stacked`: linked by the person key when it has one, `pipeline.analysis.linkage`),
+    adjusted for composition (linear probability svyglm with pay-scale band, age band, gender and
+    origin: config `models.composition_change`), Rao-Scott F for the indicator x wave table; BH over
+    `family`. `model`: the stacked design for the adjusted change (the regression), e.g. without FPC in
+    the superpopulation frame; default `stacked`.
     Disclosure: a group hidden on the stacked respondents, or with fewer than k in either wave; in
     each wave yes and no both at least k (rule 6; nested indicators on their sub-group)."""
     rows = []
@@ -119,7 +251,7 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
     adjust = "".join(f" + {t}" for t in controls)
     for ind in indicators:
         try:
-            fit = stacked.glm(f"{ind} ~ C({label_col}, Treatment({baseline!r})){adjust}")
+            fit = (model or stacked).glm(f"{ind} ~ C({label_col}, Treatment({baseline!r})){adjust}")
             term = fit[fit["term"].str.startswith(f"C({label_col}")].iloc[0]
             adj[ind] = (term["estimate"], term["p"])
         except (DesignError, IndexError, np.linalg.LinAlgError):

@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.disclosure.publish import Distribution, Estimates, GroupSizes, Result
 from pipeline.results import Tidy
 from pipeline.labels import group as label
+from pipeline.settings import term_variable
 from pipeline.survey import DesignError, SurveyDesign
 
 # Interval of every published share: Korn-Graubard (svyciprop(method = "beta")), as statistics offices
@@ -21,30 +22,47 @@ from pipeline.survey import DesignError, SurveyDesign
 SHARE_INTERVAL = "beta"
 
 
+ADJ_COLUMNS = ["group", "adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p", "adj_n", "adj_n_ref"]
+
+
 def adjusted_gaps(design: SurveyDesign, construct: str, dim: str, reference: str, controls: list[str]) -> pd.DataFrame:
     """Coefficients of `dim` in construct ~ dim + controls (config `models.adjusted_gap`: pay-scale band,
-    age band, tenure, directorate, less the terms on `dim` itself)."""
+    age band, tenure, directorate, less the terms on `dim` itself): the *direct* gap at equal pay scale,
+    age, tenure and directorate. Pay scale lies on the path from e.g. origin to the outcome (a
+    mediator), so this is not "the real gap" but the part not running through those variables.
+
+    The model uses the respondents with every covariate known (complete cases): `adj_n`/`adj_n_ref`
+    are those per group, published next to the raw gap's n. `design` decides the inference frame
+    (without FPC for the superpopulation frame)."""
     formula = f"{construct} ~ C({dim}, Treatment({reference!r})) + " + " + ".join(controls)
     try:
         fit = design.glm(formula)
     except DesignError:
-        return pd.DataFrame(columns=["group", "adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"])
+        return pd.DataFrame(columns=ADJ_COLUMNS)
     prefix = f"C({dim}, Treatment({reference!r}))[T."
     rows = fit[fit["term"].str.startswith(prefix)].copy()
     rows["group"] = rows["term"].str[len(prefix):-1]
+    data = design.data
+    used = [construct, dim, *(v for v in map(term_variable, controls) if v)]
+    complete = data[used].notna().all(axis=1) & design.domain
+    n = data.loc[complete, dim].astype(str).value_counts()
+    rows["adj_n"] = rows["group"].map(n).fillna(0).astype(int)
+    rows["adj_n_ref"] = int(n.get(str(reference), 0))
     return rows.rename(columns={"estimate": "adj_difference", "se": "adj_se", "ci_low": "adj_ci_low",
-                                "ci_high": "adj_ci_high", "p": "adj_p"})[
-        ["group", "adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"]]
+                                "ci_high": "adj_ci_high", "p": "adj_p"})[ADJ_COLUMNS]
 
 
 def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], references: dict,
-              intersections: list[list[str]], adjust_for=None, family: str = "groepsverschillen") -> Result:
+              intersections: list[list[str]], adjust_for=None, family: str = "groepsverschillen",
+              model: SurveyDesign | None = None) -> Result:
     """Tidy gaps for every construct x group (and intersection) against the reference group; with
     `adjust_for` (dimension -> covariate terms, e.g. `settings.covariates("adjusted_gap", dim)`) also the
-    adjusted gap of each single dimension.
+    adjusted gap of each single dimension, fitted on `model` (default `design`; e.g. the design
+    without FPC in the superpopulation frame).
 
     Disclosure (rules 1-4): a comparison is hidden when its group or its reference group is hidden or
-    either has fewer than k respondents; `p_bh` is Benjamini–Hochberg over the visible tests of `family`."""
+    either has fewer than k respondents (raw or adjusted); `p_bh` and `adj_p_bh` are Benjamini–Hochberg
+    over the visible raw and adjusted tests of `family` together."""
     rows = []
     for c in constructs:
         for dim in [*dims, *intersections]:
@@ -61,24 +79,26 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
             cmp["reference"] = " × ".join(label(d, r) for d, r in zip(cols, ref))
             cmp["reference_key"] = "/".join(map(str, ref))
             if adjust_for is not None and len(cols) == 1:
-                cmp = cmp.merge(adjusted_gaps(design, c, cols[0], ref[0], adjust_for(cols[0])), on="group", how="left")
+                cmp = cmp.merge(adjusted_gaps(model or design, c, cols[0], ref[0], adjust_for(cols[0])), on="group",
+                                how="left")
             rows.append(cmp.drop(columns=cols))
     out = pd.concat(rows, ignore_index=True)
-    for col in ("adj_difference", "adj_se", "adj_ci_low", "adj_ci_high", "adj_p"):
+    for col in ADJ_COLUMNS[1:]:
         if col not in out:
             out[col] = np.nan
     out["p_bh"] = np.nan
+    out["adj_p_bh"] = np.nan
     keep = ["construct", "dimension", "group", "group_label", "reference", "estimate", "ref_estimate",
             "difference", "se", "ci_low", "ci_high", "p", "p_bh", "cohens_d", "adj_difference", "adj_se",
-            "adj_ci_low", "adj_ci_high", "adj_p", "n", "n_ref", "reference_key"]
+            "adj_ci_low", "adj_ci_high", "adj_p", "adj_p_bh", "n", "n_ref", "adj_n", "adj_n_ref", "reference_key"]
     sizes = GroupSizes.of(design.data, dims, [list(i) for i in intersections], references)
     tidy = (Tidy("gap", {"indicator": "construct", "estimate": "difference", "reference": "reference_key"}),
             Tidy("adjusted_gap", {"indicator": "construct", "estimate": "adj_difference", "se": "adj_se",
                                   "ci_low": "adj_ci_low", "ci_high": "adj_ci_high", "p": "adj_p",
-                                  "reference": "reference_key"}, {"p_bh": np.nan}))
-    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key", item=("construct",)),
-                  family=family,
-                  tidy=tidy)
+                                  "p_bh": "adj_p_bh", "n": "adj_n", "reference": "reference_key"}))
+    return Result(out[keep], Estimates(n=("n", "n_ref", "adj_n", "adj_n_ref"), sizes=(sizes,), reference="reference_key",
+                                       item=("construct",)),
+                  family=family, p=("p", "adj_p"), tidy=tidy)
 
 
 def yes_counts(data: pd.DataFrame, variables: list[str], dims, nested: dict[str, str] | None = None,

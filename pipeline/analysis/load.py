@@ -8,6 +8,24 @@ from pipeline.settings import Settings
 from pipeline.weight import weighted_design
 
 
+def in_frame(design, frame: str):
+    """The design for inference in `frame`: 'superpopulation' drops the finite-population correction."""
+    return design.without_fpc() if frame == "superpopulation" else design
+
+
+FRAME_NL = {"finite": "beschrijvend over het personeel van dit jaar (met eindige-populatiecorrectie)",
+            "superpopulation": "modelmatig, over het proces achter de uitkomsten (zonder eindige-populatiecorrectie)"}
+
+
+def frame_text(settings) -> str:
+    """Dutch method text: which inference frame the chapter's tables use (config `inference`)."""
+    return ("**Inferentiekader.** Niveaus, aandelen en ruwe verschillen beschrijven het personeel van dit jaar: "
+            f"{FRAME_NL[settings.frame('levels')]}. Bij volledige respons is hun marge nul. Regressiecoëfficiënten "
+            "(gecorrigeerde verschillen en veranderingen), veranderingen van een kloof en trends gaan over de vraag of "
+            "een verschil ook bij ander personeel zou optreden: "
+            f"{FRAME_NL[settings.frame('models')]}. Instelling: `inference` in config/report.yaml.")
+
+
 def survey_design(settings: Settings, source: str, wave: int | None = None):
     """(design, weighting report, wave) for `source`; wave None means the latest configured wave."""
     waves = settings.waves(source)
@@ -21,6 +39,7 @@ def survey_design(settings: Settings, source: str, wave: int | None = None):
     register = pd.read_parquet(reg_path)
     w = settings["weighting"]
     design, report = weighted_design(survey, register, strata=w["strata"], margins=w["margins"],
+                                     origin=tuple(w.get("origin") or ()) or None,
                                      trim=tuple(w["trim"]) if w.get("trim") else None)
     # Small categories merged for publication (config disclosure.merge); the design's strata are kept.
     for col, spec in ((settings.raw.get("disclosure") or {}).get("merge") or {}).items():

@@ -122,10 +122,10 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                 wave_col: str = "golf", family: str | None = None, covariates: list[str] = (),
                 model: SurveyDesign | None = None) -> Result:
     """Gap per wave and its change since the baseline, raw, adjusted for `covariates` (config
-    `models.gap_change`; none: no adjusted change) and standardised, per group.
-    model: the stacked design the gap changes are fitted on (default `stacked`): the stack with the person
-    as PSU where waves are linked (`pipeline.analysis.linkage`); the gaps per wave and the SE feeding the
-    power calculation (with its FPC) stay on `stacked`.
+    `models.gap_change`; none: no adjusted change) and standardised, per group. The gap changes are
+    regression contrasts fitted on `model` (default `stacked`): the stack with the person as PSU where
+    waves are linked (`pipeline.analysis.linkage`), otherwise without FPC in the superpopulation frame;
+    the gaps per wave and the SE feeding the power calculation (with its FPC) stay on `stacked`.
     Disclosure: a group or reference hidden in any wave, or fewer than k answers in a group x wave."""
     rows = []
     base, last = waves[0], waves[-1]

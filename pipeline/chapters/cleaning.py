@@ -8,6 +8,7 @@ from pipeline.clean.report import distribution, flow_table, load_manifest, missi
 from pipeline.clean.run import scale_ranges
 from pipeline.clean.scales import reliability
 from pipeline.codebook import load_codebook
+from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
@@ -29,6 +30,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             "verwijderd, hoeveel antwoorden ontbreken en hoe betrouwbaar de schalen zijn. Alle aantallen zijn\n"
             "geaggregeerd; groepen kleiner dan de minimale celgrootte worden niet getoond.")
     inputs = {}
+    shown_r_text = False
     for src in [*SOURCE_ORDER, *sorted(set(settings.sources) - set(SOURCE_ORDER))]:
         for w in settings.waves(src):
             m = load_manifest(settings.processed_dir, src, w)
@@ -51,6 +53,9 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
             for col in (c for c in DISTRIBUTIONS if c in df):
                 results[f"dist:{col}"] = distribution(df, col)
+            representative = src != "register" and w in settings.waves("register")
+            if representative:
+                results["r_indicator"], results["response"] = representativeness_tables(settings, src, w)
             pub = publish_all(results, policy)
             ch.record(pub, source=src, waves=str(w))
 
@@ -66,5 +71,16 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             ch.table(pub["missing"], "Variabelen met de meeste ontbrekende waarden", percent=["ontbrekend"])
             for col in (c for c in DISTRIBUTIONS if c in df):
                 ch.table(pub[f"dist:{col}"], f"Verdeling {col}", decimals=0, percent=["aandeel"])
+            if representative:
+                ch.text(R_TEXT if not shown_r_text else "Representativiteit: zie de uitleg bij de eerste meting hierboven.")
+                shown_r_text = True
+                ch.table(pub["r_indicator"].view(columns=[c for c in pub["r_indicator"].table.columns if c != "bron"]),
+                         f"R-indicator {src.upper()} {w} (95%-interval) en partiële R-indicatoren", decimals=3,
+                         percent=["respons"], integers=["cellen", "niet geplaatst"])
+                resp = pub["response"]
+                ch.table(resp.view(columns=["kenmerk", "categorie", "aantal", "noemer", "rate", "partial"],
+                                   rename={"aantal": "respondenten", "noemer": "medewerkers", "rate": "respons",
+                                           "partial": "partiële R"}),
+                         f"Respons per directie en groep, {src.upper()} {w}", decimals=3, percent=["respons"])
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
     return ch

@@ -4,20 +4,25 @@ from __future__ import annotations
 from pipeline import labels
 from pipeline.analysis import discrimination as D
 from pipeline.analysis import linkage
-from pipeline.analysis.load import survey_design
+from pipeline.analysis.load import frame_text, in_frame, survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import load_settings
+from pipeline.weight import MARGIN_TEXT, margin_table
+from pipeline.survey import stack
 
 
-def designs(settings, waves) -> dict:
-    """The raked design of each wave with the derived population-level indicators added."""
+def designs(settings, waves, reports: dict | None = None) -> dict:
+    """The raked design of each wave with the derived population-level indicators added (each
+    wave's weighting report goes into `reports` when given)."""
     out = {}
     for w in sorted(set(waves)):
-        d, _, _ = survey_design(settings, "discrimination", w)
+        d, rep, _ = survey_design(settings, "discrimination", w)
         out[w] = D.with_derived(d)
+        if reports is not None:
+            reports[w] = rep
     return out
 
 
@@ -28,29 +33,36 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     waves = settings.waves("discrimination")
     baseline_wave = int(baseline_wave or waves[0])
     repeat_wave = int(repeat_wave or waves[-1])
-    ds = designs(settings, {baseline_wave, repeat_wave})
+    reports: dict = {}
+    ds = designs(settings, {baseline_wave, repeat_wave}, reports)
     labs = D.labels(repeat_wave)
     population = [*D.PREVALENCE, *[f"discr_{g}" for g in D.GROUNDS], "funnel_gemeld", "funnel_tevreden", *D.KNOWLEDGE]
-    results = {f"prev:{w}": D.prevalence(d, population, dims) for w, d in ds.items()}
+    results = {f"prev:{w}": D.population_shares(d, population, dims) for w, d in ds.items()}
     results["follow"] = D.prevalence(ds[repeat_wave], [*D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS], [])
     # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
     results["dir:ervaren_discriminatie"] = D.prevalence(ds[repeat_wave], ["ervaren_discriminatie"], ["directie_code"])
     if repeat_wave != baseline_wave:
         linked, link = linkage.stack_for_change(ds)
-        results["change"] = D.change(linked, [*D.PREVALENCE, "funnel_gemeld", *D.KNOWLEDGE, "tevreden_afhandeling"],
+        results["change"] = D.change(linked, [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"],
                                      dims, baseline_wave, repeat_wave,
-                                     controls=settings.covariates("composition_change"))
+                                     controls=settings.covariates("composition_change"),
+                                     model=linked if link.linked else
+                                     stack({w: in_frame(d, settings.frame("models")) for w, d in ds.items()}))
+        results["change_followup"] = D.chained_change(ds, ["funnel_gemeld"], baseline_wave, repeat_wave)
+    results |= {f"margins:{w}": margin_table(r) for w, r in reports.items()}
     pub = publish_all(results, policy)
     prev = pub[f"prev:{repeat_wave}"]
     chg = pub.get("change")
 
     ch = Chapter()
     for w in ds:
-        ch.record({f"prev:{w}": pub[f"prev:{w}"]}, source="discrimination", waves=str(w))
+        ch.record({f"prev:{w}": pub[f"prev:{w}"], f"margins:{w}": pub[f"margins:{w}"]}, source="discrimination",
+                  waves=str(w))
     ch.record({"follow": pub["follow"], "dir:ervaren_discriminatie": pub["dir:ervaren_discriminatie"]},
               source="discrimination", waves=str(repeat_wave))
     if chg is not None:
-        ch.record({"change": chg}, source="discrimination", waves=f"{baseline_wave}-{repeat_wave}")
+        ch.record({"change": chg, "change_followup": pub["change_followup"]}, source="discrimination",
+                  waves=f"{baseline_wave}-{repeat_wave}")
     ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)
     ch.text("Aandelen medewerkers dat in de afgelopen 12 maanden ongewenst gedrag, discriminatie, racisme, "
             "micro-agressie, pesten of (seksuele) intimidatie ervoer of zag; wie het deed, of het gemeld is en hoe "
@@ -74,6 +86,18 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     follow = pub["follow"]
     ch.table(follow.view(map={"indicator": labs}, columns=["indicator", "estimate", "ci_low", "ci_high", "n"],
                          rename={"indicator": "vraag"}), f"Vervolgvragen {repeat_wave}", decimals=3)
+    ch.text("**Overgeslagen vervolgvragen.** Wie discriminatie ervoer maar de vervolgvraag (grond, of het gemeld is, "
+            "tevredenheid) oversloeg, valt niet uit de noemer en telt ook niet als 'nee'. Het aandeel van alle "
+            "medewerkers dat discriminatie ervoer op een grond is geschat als *aandeel dat discriminatie ervoer × "
+            "aandeel dat die grond noemde onder wie de vraag beantwoordde*; de standaardfout volgt uit het "
+            "steekproefontwerp (linearisatie van het product). Dit veronderstelt dat wie de vraag oversloeg lijkt op "
+            "wie hem wel beantwoordde. Zonder deze correctie zou elk aandeel per grond te laag uitvallen, met "
+            "ongeveer het aandeel dat oversloeg.")
+    skip = prev.view(rows=(prev.table["dimension"] == "totaal") & prev.table["chained"].astype(bool),
+                     map={"indicator": labs}, columns=["indicator", "skipped", "n_followup"],
+                     rename={"indicator": "indicator", "skipped": "vervolgvraag overgeslagen", "n_followup": "n gevraagd"})
+    ch.table(skip, f"Aandeel dat de vervolgvraag oversloeg (gewogen), {repeat_wave}", percent=["vervolgvraag overgeslagen"],
+             integers=["n gevraagd"])
     ch.figure(figure(figures.funnel, {w: pub[f"prev:{w}"] for w in ds}, "Meldingstrechter: ervaren → gemeld → tevreden"))
     if chg is not None:
         ch.heading(f"Nulmeting {baseline_wave} en herhaling {repeat_wave}")
@@ -90,9 +114,22 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
         ch.table(chg.view(rows=overall, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
                                                             "ci_high", "p_bh", "adj_change", "p_raoscott"]),
                  "Verandering, alle medewerkers", decimals=3)
+        ch.table(pub["change_followup"].view(map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
+                                                                 "ci_high", "p_bh"]),
+                 "Verandering van 'ervaren én gemeld' (product van aandelen, zie boven)", decimals=3)
         ch.table(chg.view(rows=~overall, map=named, columns=["indicator", "group_label", "baseline", "repeat", "change",
                                                              "ci_low", "ci_high", "p_bh", "n_baseline", "n_repeat"]),
                  "Verandering per groep", decimals=3, integers=["n_baseline", "n_repeat"])
+    ch.heading("Methode: weging en inferentiekader")
+    ch.text(MARGIN_TEXT)
+    for w in ds:
+        ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
+                                                   "respondenten gewogen"]),
+                 f"Wat de weging herstelt, {w}: aandeel in register en onder respondenten", percent=[
+                     "register", "respondenten ongewogen", "respondenten gewogen"])
+    ch.text(frame_text(settings) + " In dit hoofdstuk: de aandelen en de ruwe veranderingen zijn beschrijvend "
+            "(met eindige-populatiecorrectie); de voor samenstelling gecorrigeerde verandering is een regressiecoëfficiënt "
+            "(modelmatig). Benjamini–Hochberg: één familie per hoofdstuk ('verandering': alle veranderingstoetsen).")
     ch.heading("Alle cijfers per groep")
     ch.table(prev.view(rows=prev.table["dimension"] != "totaal", map={"indicator": lambda i: labs.get(i, i)},
                        columns=["indicator", "group_label", "estimate", "ci_low", "ci_high", "n"]),

@@ -5,16 +5,29 @@ import pandas as pd
 
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
 from pipeline import labels
-from pipeline.analysis.load import survey_design
+from pipeline.analysis.load import frame_text, in_frame, survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.codebook import load_codebook
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import load_settings
+from pipeline.weight import MARGIN_TEXT, margin_table
 
-GAP_COLUMNS = ["group_label", "reference", "difference", "ci_low", "ci_high", "p_bh", "cohens_d", "adj_difference",
-               "adj_p", "n"]
+GAP_COLUMNS = ["group_label", "reference", "difference", "ci_low", "ci_high", "p_bh", "cohens_d", "n", "adj_difference",
+               "adj_ci_low", "adj_ci_high", "adj_p_bh", "adj_n"]
+ADJUSTED_TEXT = (
+    "**Wat het gecorrigeerde verschil wel en niet is.** Het *ruwe verschil* is het verschil zoals het op de "
+    "werkvloer bestaat: het totale verschil tussen de groep en haar referentiegroep. Het *gecorrigeerde verschil* "
+    "is het verschil dat overblijft bij gelijke salarisschaal, leeftijd, dienstjaren en directie (coëfficiënt "
+    "in een gewogen regressie; bij 'jonger dan 35' zonder leeftijd). Het is niet 'het echte verschil': "
+    "salarisschaal ligt zelf op de weg van bijvoorbeeld migratieachtergrond naar inclusie (wie minder "
+    "doorstroomt, zit lager en voelt zich daardoor mogelijk minder gezien). Corrigeren voor zo'n tussenliggende "
+    "factor haalt dat deel van het verschil weg; het gecorrigeerde verschil is dus het *directe* verschil, het "
+    "deel dat niet via salarisschaal, leeftijd, dienstjaren of directie loopt. Het verschil tussen beide zegt hoeveel "
+    "via die kenmerken loopt. Het gecorrigeerde model gebruikt de respondenten van wie alle kenmerken bekend zijn "
+    "(*n gecorrigeerd*); het ruwe verschil iedereen die de groep en de schaal invulde (*n*). Alle toetsen van "
+    "dit hoofdstuk, ruw én gecorrigeerd, vormen samen één Benjamini–Hochberg-familie ('groepsverschillen').")
 
 
 def build(config_path: str, *, source: str, constructs: list[str], title: str, intro: str, wave=None,
@@ -33,8 +46,10 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
         "directie_code", observed=True)["directie"].first().to_dict()
     LABELS = {c: labels.indicator(source, c, wave) for c in constructs}
     results = {"gaps": gap_table(design, constructs, dims, groups["reference"], inter,
-                                 adjust_for=lambda dim: settings.covariates("adjusted_gap", dim)),
-               "levels": level_table(design, constructs, dims)}
+                                 adjust_for=lambda dim: settings.covariates("adjusted_gap", dim),
+                                 model=in_frame(design, settings.frame("models"))),
+               "levels": level_table(design, constructs, dims),
+               "margins": margin_table(weighting)}
     results |= {f"likert:{c}": likert_shares(design, items) for c, items in scale_items.items()}
     results |= {f"likert_by:{dim}": likert_shares(design, [first], by=dim) for dim in likert_dims}
     results |= {f"dir:{c}": directorate_table(design, c, reg_names) for c in constructs}
@@ -50,7 +65,7 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     ch.text(summary_nl(gaps.table, LABELS))
     n_resp, n_pop = (f"{weighting[k]:,}".replace(",", ".") for k in ("respondents", "population"))
     ch.text(f"Gebaseerd op {n_resp} respondenten van {n_pop} medewerkers (respons {weighting['response_rate']:.0%}). "
-            "Gewogen naar directie, gender, leeftijd en salarisschaal.")
+            "Gewogen naar directie, gender, leeftijd, salarisschaal en migratieachtergrond (zie Methode).")
     for c in constructs:
         ch.figure(figure(figures.forest, gaps, c, f"{LABELS[c]} ({source.upper()} {wave})"))
     ch.heading("Niveau per groep")
@@ -61,10 +76,12 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     ch.heading("Verschillen met de referentiegroep")
     ch.text("Ruw verschil: gewogen verschil in gemiddelde met een toets die rekening houdt met het "
             "steekproefontwerp; *p (BH)* is gecorrigeerd voor het aantal toetsen in dit hoofdstuk. "
-            "Gecorrigeerd verschil: hetzelfde verschil bij gelijke salarisschaal, leeftijd, dienstjaren en directie.")
+            "Gecorrigeerd verschil: het directe verschil bij gelijke salarisschaal, leeftijd, dienstjaren en directie "
+            "(zie hieronder wat dat betekent), met eigen interval, gecorrigeerde p en n.")
+    ch.text(ADJUSTED_TEXT)
     for c in constructs:
         ch.table(gaps.view(rows=gaps.table["construct"] == c, columns=GAP_COLUMNS), f"{LABELS[c]}: verschillen",
-                 decimals=3)
+                 decimals=3, integers=["adj_n"])
     ch.heading("Antwoorden per vraag")
     item_labels = {n: v.get("label", n) for n, v in cb.variables.items()}
     for c, items in scale_items.items():
@@ -80,6 +97,14 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
         d = pub[f"dir:{c}"]
         ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]),
                  f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval", decimals=2)
+    ch.heading("Methode: weging en inferentiekader")
+    ch.text(MARGIN_TEXT)
+    ch.table(pub["margins"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
+                                          "respondenten gewogen"]),
+             f"Wat de weging herstelt ({source.upper()} {wave}): aandeel in register en onder respondenten",
+             percent=["register", "respondenten ongewogen", "respondenten gewogen"])
+    ch.text(frame_text(settings) + " In dit hoofdstuk: niveaus, ruwe verschillen en de tabellen per directie zijn "
+            "beschrijvend; de gecorrigeerde verschillen zijn regressiecoëfficiënten (modelmatig).")
     m = load_manifest(settings.processed_dir, source, wave)
     ch.provenance({f"{source} {wave}": m["input"]},
                   {"source": source, "wave": wave, "constructs": constructs, "dimensions": dims,

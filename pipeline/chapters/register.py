@@ -46,7 +46,9 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     young = settings.young_cutoff
     snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
     city = reg.target_table(snaps, classification=classification, young_cutoff=young)
-    rates = reg.flow_rates(reg.flows(snaps, mon["flow_group"]), mon["flow_group"], mon["flow_reference"])
+    # the flow tests of this chapter are one Benjamini–Hochberg family (they describe a process, see the text)
+    rates = replace(reg.flow_rates(reg.flows(snaps, mon["flow_group"]), mon["flow_group"], mon["flow_reference"]),
+                    family="stroomtoetsen", p="p_vs_referentie")
     col = "herkomst_oud" if classification == "old" else "herkomst_cbs"
     cw = classifications()["origin"]
     pub = publish_all({
@@ -74,7 +76,8 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.record({k: v for k, v in pub.items() if k != "targets_dir"}, source="register")
     ch.record({"progress": prog.with_tidy(T.PROGRESS_TIDY)}, source="register")
     ch.heading("Streefcijfers personeelsbestand (HR-register)", 1)
-    ch.text("Het HR-register is een volledige telling: de cijfers hebben geen steekproefmarge. Aantallen kleiner "
+    ch.text("Het HR-register is een volledige telling: de stand per jaar (aantallen en aandelen) heeft geen "
+            "steekproefmarge en wordt zonder interval getoond. Aantallen kleiner "
             f"dan {policy.k} worden niet getoond, ook niet via totalen (secundaire onderdrukking).")
     ch.heading("Samenvatting")
     ch.text(T.summary_nl(prog.table, org_targets, T.ORGANISATION, "de gemeente"))
@@ -102,7 +105,14 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.heading("In-, door- en uitstroom")
     ch.text("Instroom en uitstroom als aandeel van het personeel aan het begin van de periode; doorstroom als "
             "aandeel van de blijvers dat naar een hogere schaalgroep ging. Intervallen: exact (Clopper–Pearson); "
-            "p: Fisher-toets tegen de referentiegroep.")
+            "p: Fisher-toets tegen de referentiegroep; *p (BH)*: gecorrigeerd voor alle stroomtoetsen van dit "
+            "hoofdstuk (één Benjamini–Hochberg-familie).\n\n"
+            "**Waarom intervallen bij een volledige telling?** Het aantal dat in een jaar vertrekt of doorstroomt is "
+            "bekend, zonder steekproefmarge. De intervallen en toetsen gaan over iets anders: over het *proces* "
+            "achter die stromen. Ze beantwoorden de vraag of een verschil tussen groepen groter is dan wat toeval in "
+            "wie er toevallig vertrekt of bevorderd wordt zou geven (elke medewerker als een trekking met een "
+            "eigen kans; inferentiekader: modelmatig). Een niet-significant verschil betekent dus niet dat de "
+            "getelde aantallen gelijk zijn, maar dat ze ook bij een gelijke kans hadden kunnen ontstaan.")
     if len(pub["rates"]) == 0:
         ch.text("Voor stroomcijfers zijn twee opeenvolgende peildata nodig; die zijn hier niet geconfigureerd.")
     else:

@@ -6,13 +6,15 @@ import pandas as pd
 from pipeline import labels
 from pipeline.analysis import linkage
 from pipeline.analysis import trend as T
-from pipeline.analysis.load import survey_design
+from pipeline.analysis.load import frame_text, in_frame, survey_design
+from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
 from pipeline.report import figures
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
+from pipeline.weight import MARGIN_TEXT, margin_table
 from pipeline.survey import stack
 
 FAMILY = "effectmeting"  # changes and gap changes of one chapter are one Benjamini–Hochberg family
@@ -53,21 +55,30 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         designs[w], reports[w], _ = survey_design(settings, source, w)
     stacked = stack(designs)
     linked, link = linkage.stack_for_change(designs)
+    # gap changes and trends: on the linked stack (person as PSU, no FPC) when waves carry a person key,
+    # otherwise in the inference frame of models
+    model = linked if link.linked else in_frame(stacked, settings.frame("models"))
     results = {f"levels:{i}": T.levels(stacked, i, dims) for i in indicators}
     if len(waves) > 1:
         results["changes"] = _concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators])
         results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
-                                                   covariates=settings.covariates("gap_change"), model=linked)
+                                                   covariates=settings.covariates("gap_change"), model=model)
                                    for i in indicators])
+    reps = [representativeness_tables(settings, source, w) for w in waves]
+    results["r_indicator"] = Result(pd.concat([r[0].table for r in reps], ignore_index=True), reps[0][0].rule,
+                                    tidy=reps[0][0].tidy)
+    results |= {f"margins:{w}": margin_table(reports[w]) for w in waves}
     if len(waves) >= 3:
-        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(linked, i)} for i in indicators]),
+        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(model, i)} for i in indicators]),
                                   NoSmallCells("slopes over all respondents of every wave"),
                                   tidy=(Tidy("trend_slope", {"estimate": "slope"},
                                              {"waves": f"{waves[0]}-{waves[-1]}", "p_bh": float("nan")}),))
     pub = publish_all(results, policy)
 
     ch = Chapter()
-    ch.record(pub, source=source)
+    ch.record({k: v for k, v in pub.items() if not k.startswith("margins:")}, source=source)
+    for w in waves:
+        ch.record({f"margins:{w}": pub[f"margins:{w}"]}, source=source, waves=str(w))
     ch.heading(f"Effectmeting over de jaren: {source.upper()} {', '.join(map(str, waves))}", 1)
     ch.text("De metingen zijn gestapeld, elke meting gewogen naar het register van dat jaar (voor de niveaus per meting: "
             "strata = meting × directie). "
@@ -113,6 +124,23 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
             T.response_needed(se, resp, pop, detect_change, alpha, power) for se in t["se_gap_last"]]}))
         ch.table(need, f"Benodigde respons om een verandering van {detect_change} punt aan te tonen (inf: niet haalbaar)",
                  percent=["respons nodig"])
+    ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
+    ch.text(R_TEXT)
+    r = pub["r_indicator"]
+    ch.table(r.view(columns=[c for c in r.table.columns if c not in ("bron", "cellen", "niet geplaatst")]),
+             "Respons en R-indicator per meting (95%-interval), met partiële R-indicatoren per kenmerk", decimals=3,
+             percent=["respons"])
+    ch.text(MARGIN_TEXT)
+    for w in waves:
+        ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
+                                                   "respondenten gewogen"]),
+                 f"Wat de weging herstelt, {source.upper()} {w}",
+                 percent=["register", "respondenten ongewogen", "respondenten gewogen"])
+    ch.text(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting en de veranderingen van niveaus zijn "
+            "beschrijvend (met eindige-populatiecorrectie per meting); de veranderingen van een kloof "
+            "(verschil-in-verschillen), de gecorrigeerde en gestandaardiseerde varianten en de trend per jaar zijn "
+            "modelmatig (zonder eindige-populatiecorrectie). Benjamini–Hochberg: één familie per hoofdstuk "
+            "('effectmeting': alle veranderingen en kloofveranderingen).")
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
                   {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
                    "alpha": alpha, "power": power, "min_cell_size": policy.k, "survey_years": survey_years})

@@ -227,13 +227,14 @@ class Result:
     """An analysis result before disclosure control: a tidy table and the rule that protects it.
 
     family: name of the Benjamini–Hochberg family its `p` column belongs to; `publish_all` corrects
-    each family over its visible tests into `p_bh` (in place if the table has that column).
+    each family over its visible tests into `p_bh` (in place if the table has that column). `p` may
+    name several columns (tests of the same family): then e.g. `adj_p` is corrected into `adj_p_bh`.
     tidy: how its rows enter the results table (reports/results.csv), one spec per statistic."""
 
     table: pd.DataFrame
     rule: Rule
     family: str | None = None
-    p: str = "p"
+    p: str | tuple[str, ...] = "p"
     tidy: tuple[Tidy, ...] = ()
 
 
@@ -484,16 +485,28 @@ def publish_all(results: Mapping[str, Result], policy: Policy) -> dict[str, Publ
         if r.family:
             families.setdefault(r.family, []).append(name)
     for fam, names in families.items():
-        p = pd.concat([tables[n][results[n].p].astype(float) for n in names], ignore_index=True)
+        # a result may test several things per row (`p` a tuple, e.g. raw and adjusted gap): every
+        # p column is one more set of tests of the same family; column c is corrected into bh_column(c)
+        parts = [(n, c) for n in names for c in _p_columns(results[n])]
+        p = pd.concat([tables[n][c].astype(float) for n, c in parts], ignore_index=True)
         adj = bh(p).to_numpy()
         start = 0
-        for n in names:
+        for n, c in parts:
             m = len(tables[n])
-            tables[n] = tables[n].assign(p_bh=adj[start:start + m])
+            tables[n] = tables[n].assign(**{bh_column(c): adj[start:start + m]})
             start += m
     return {name: Published(t, results[name].rule, _count_suppressed(t), family=results[name].family,
                             tidy=results[name].tidy, hidden=hidden_cells(results[name].table, t), _token=_TOKEN)
             for name, t in tables.items()}
+
+
+def _p_columns(result: Result) -> tuple[str, ...]:
+    return (result.p,) if isinstance(result.p, str) else tuple(result.p)
+
+
+def bh_column(p: str) -> str:
+    """Name of the Benjamini–Hochberg corrected column of p column `p`: p -> p_bh, adj_p -> adj_p_bh."""
+    return "p_bh" if p == "p" else f"{p}_bh"
 
 
 def publish(result: Result, policy: Policy) -> Published:

@@ -567,6 +567,17 @@ class SurveyDesign:
 
     # --- calibration -----------------------------------------------------------------------------
 
+    def without_fpc(self) -> "SurveyDesign":
+        """The same design without the finite-population correction: for model-based
+        (superpopulation) inference on regression coefficients, gap changes and trends."""
+        import dataclasses
+        st = self.strata
+        if st.N_h is None:
+            return self
+        lonely = st.n_h < 2
+        scale = np.where(lonely, 1.0, st.n_h / np.maximum(st.n_h - 1, 1))
+        return self._parts(strata=dataclasses.replace(st, N_h=None, scale_h=scale))
+
     def calibrate(self, margins: dict[str, dict], *, trim: tuple[float, float] | None = None,
                   max_iter: int = 100, tol: float = 1e-10) -> "SurveyDesign":
         """A raked design whose SEs account for the calibration, as calibrate(calfun = "raking")."""

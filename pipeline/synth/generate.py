@@ -91,6 +91,10 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).unlink(missing_ok=True)  # rewritten last, listing only what this run wrote
     snap, dirs, events = simulate_workforce(p, rng)
+    # Origin unknown in the register (no CBS link): a lasting trait of a person, so the truth of the
+    # target shares and flows is what the register can know (the known-origin base).
+    unknown = unknown_register_origin(snap["person_id"].to_numpy(), p["register_unknown_origin"], seed)
+    known_snap = snap.assign(**{c: snap[c].where(~unknown) for c in ("herkomst_oud", "herkomst_cbs")})
     truth: dict = {"seed": seed, "scale": scale, "planted": {k: p[k] for k in ("nim", "mto", "discrimination", "flows")}}
     sources: dict = {"register": {}, "nim": {}, "mto": {}, "discrimination": {}}
 
@@ -98,7 +102,7 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     truth["register"] = {}
     dir_names = dirs.set_index("directie_code")["directie"]
     for year in p["register_years"]:
-        pop = snap[snap["year"] == year]
+        pop = known_snap[known_snap["year"] == year]
         birth = pd.to_datetime((year - pop["age"]).astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] - 1, unit="D")
         hire = pd.to_datetime(pop["hire_year"].astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] % 300, unit="D")
         reg_rng = np.random.default_rng([seed, year])
@@ -121,14 +125,14 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             "fte": pop["fte"].to_numpy(),
             "datum_in_dienst": _dd_mm_yyyy(hire),
             "geboorteland": np.where(pop["geboorteland_nl"], "Nederland", "Buitenland"),
-            "herkomst": pop["origin"].map(herkomst_label).to_numpy(),
+            "herkomst": pop["origin"].map(herkomst_label).where(pop["herkomst_oud"].notna(), "Onbekend").to_numpy(),
         }).sample(frac=1, random_state=int(reg_rng.integers(1 << 31))).reset_index(drop=True)
         path = out / f"register_{year}.csv"
         with atomic_path(path) as tmp:
             reg.to_csv(tmp, sep=";", decimal=",", encoding="cp1252", index=False)
         sources["register"][year] = path.name
         truth["register"][year] = register_truth(pop)
-    truth["flows"] = flow_truth(snap, p["register_years"])
+    truth["flows"] = flow_truth(known_snap, p["register_years"])
 
     # --- Surveys -----------------------------------------------------------------------------
     resp = p["response"]
@@ -145,6 +149,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             wrng = np.random.default_rng([seed, wave, len(source)])
             answers, items, values = builder(pop, p, wave, dir_effect, wrng)
             truth[source][wave] = population_summary(pop, values)
+            if source in ("nim", "mto"):
+                truth[source][wave]["adjusted_gap"] = census_adjusted_gaps(pop, values)
             before = pop["person_id"].isin(answered).to_numpy()
             responded = respond_panel(pop, rate, resp, dir_resp, wrng, before, panel["overlap"])
             answered = set(pop.loc[responded, "person_id"])
@@ -181,17 +187,62 @@ def _json_default(o):
     raise TypeError(type(o))
 
 
+def unknown_register_origin(person_id: np.ndarray, share: float, seed: int) -> np.ndarray:
+    """Per row: is this person's origin unknown in the register (the same persons in every year)."""
+    draw = np.random.default_rng([seed, 5]).random(int(person_id.max()) + 1)
+    return draw[person_id] < share
+
+
+ADJUSTED_FOR = ("schaalband", "leeftijdsband", "directie_code")  # + tenure; as models.adjusted_gap
+
+
+def census_adjusted_gaps(pop: pd.DataFrame, values: dict[str, np.ndarray]) -> dict:
+    """The census value of each adjusted gap: the coefficient of a group in the least-squares fit of
+    outcome ~ group + pay-scale band + age band + tenure + directorate over the whole workforce (age
+    band left out for `jong`). Pay scale mediates the planted origin effects, so these direct gaps
+    differ from the total (raw) gaps in `groups`."""
+    groups = truth_groups(pop)
+    out: dict = {}
+    for dim in ("herkomst_oud", "herkomst_cbs", "beperking", "lhbtiq", "geslacht", "jong"):
+        g = groups[dim]
+        keep = g.notna().to_numpy()
+        covs = [c for c in ADJUSTED_FOR if not (dim == "jong" and c == "leeftijdsband")]
+        frame = pd.DataFrame({c: (groups[c] if c in groups else pop[c]).to_numpy() for c in covs})[keep]
+        X = pd.get_dummies(pd.DataFrame({dim: g[keep].astype(str).to_numpy()}).join(frame.reset_index(drop=True)),
+                           columns=[dim, *covs], drop_first=False, dtype=float)
+        ref = f"{dim}_{TRUTH_REFERENCE[dim]}"
+        drop = [ref] + [next(c for c in X.columns if c.startswith(f"{cv}_")) for cv in covs]
+        X = X.drop(columns=drop)
+        X.insert(0, "tenure", np.minimum(pop["tenure"].to_numpy()[keep], 52).astype(float))
+        X.insert(0, "const", 1.0)
+        A = X.to_numpy()
+        Y = np.column_stack([np.asarray(y, float)[keep] for y in values.values()])
+        B = np.linalg.solve(A.T @ A, A.T @ Y)  # normal equations: one small p x p solve for every outcome
+        for name, beta in zip(values, B.T):
+            coef = dict(zip(X.columns, beta))
+            out.setdefault(name, {})[dim] = {c[len(dim) + 1:]: float(b) for c, b in coef.items()
+                                            if c.startswith(f"{dim}_")}
+    return out
+
+
+TRUTH_REFERENCE = {"herkomst_oud": "nederlands", "herkomst_cbs": "nederland", "beperking": "nee", "lhbtiq": "nee",
+                   "geslacht": "man", "jong": "nee"}
+
+
 def register_truth(pop: pd.DataFrame) -> dict:
     """Target indicators of one snapshot, city-wide and per directorate (census values)."""
     def indicators(d: pd.DataFrame) -> dict:
         s1214 = d["salarisschaal"].between(12, 14)
         s12 = d["salarisschaal"] >= 12
+        known = d["herkomst_oud"].notna()  # unknown origin leaves the denominator of the shares
         nw = d["herkomst_oud"] == "niet_westers"
         ne = d["herkomst_cbs"] == "buiten_europa"
+        k1214, k12 = s1214 & known, s12 & known
         return {"n": int(len(d)), "share_under35": float((d["age"] < 35).mean()),
-                "n_12_14": int(s1214.sum()), "share_nonwestern_12_14": float(nw[s1214].mean()) if s1214.any() else None,
-                "n_12plus": int(s12.sum()), "share_nonwestern_12plus": float(nw[s12].mean()) if s12.any() else None,
-                "share_non_european_12plus": float(ne[s12].mean()) if s12.any() else None}
+                "unknown_origin": int((~known).sum()),
+                "n_12_14": int(s1214.sum()), "share_nonwestern_12_14": float(nw[k1214].mean()) if k1214.any() else None,
+                "n_12plus": int(s12.sum()), "share_nonwestern_12plus": float(nw[k12].mean()) if k12.any() else None,
+                "share_non_european_12plus": float(ne[k12].mean()) if k12.any() else None}
     return {"city": indicators(pop),
             "directorates": {k: indicators(g) for k, g in pop.groupby("directie_code")}}
 
@@ -218,6 +269,21 @@ def flow_truth(snap: pd.DataFrame, years: list[int]) -> dict:
                                     "band_promotions": int((up.to_numpy() & gboth).sum())}
         out[f"{prev}-{cur}"] = entry
     return out
+
+
+def skip_follow_ups(answers: dict, experienced, reported, skip: dict, rng) -> None:
+    """Item non-response on the follow-ups (in place): an experiencer skips the whole grounds block,
+    or the 'reported?' question (then nothing about reporting is asked), or a reporter the
+    satisfaction question. Skipping is at random, as the product estimator assumes."""
+    n = len(experienced)
+    grounds = experienced & (rng.random(n) < skip["grounds"])
+    for c in [k for k in answers if k.startswith("grond_")]:
+        answers[c] = np.where(grounds, np.nan, answers[c])
+    gemeld = experienced & (rng.random(n) < skip["reported"])
+    for c in ["gemeld", *[k for k in answers if k.startswith(("gemeld_", "reden_"))], "tevreden_afhandeling"]:
+        answers[c] = np.where(gemeld, np.nan, answers[c])
+    sat = reported & ~gemeld & (rng.random(n) < skip["satisfied"])
+    answers["tevreden_afhandeling"] = np.where(sat, np.nan, answers["tevreden_afhandeling"])
 
 
 # --- source builders: return (answers frame, item columns, population outcome values) --------
@@ -291,6 +357,12 @@ def _discrimination(pop, p, wave, dir_effect, rng):
     for var, prob in (("reden_geen_zin", 0.45), ("reden_angst_gevolgen", 0.35), ("reden_wist_niet_waar", 0.25),
                       ("reden_te_klein", 0.30)):
         answers[var] = among(notrep, prob)
+    # The workforce-level truth of the follow-ups, before anyone skips a question.
+    for c in [k for k in answers if k.startswith("grond_")]:
+        values[f"discr_{c}"] = np.where(exp, answers[c], 0.0)
+    values["funnel_gemeld"] = np.where(exp, answers["gemeld"], 0.0)
+    values["funnel_tevreden"] = np.where(rep, answers["tevreden_afhandeling"], 0.0)
+    skip_follow_ups(answers, exp, rep, spec["skip"], rng)
     answers["kent_routekaart"] = (rng.random(n) < spec["knows_routes"][wave]).astype(float)
     answers["kent_vertrouwenspersoon"] = (rng.random(n) < 0.7).astype(float)
     values["kent_routekaart"] = answers["kent_routekaart"].copy()

@@ -44,11 +44,14 @@ def group_indicators(pop: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def latent_score(pop, spec, wave, dir_effect, rng, wave_sd=0.6):
-    """Latent construct: intercept + planted group effects + directorate + person + wave noise."""
+    """Latent construct: intercept + planted group effects + directorate + person + wave noise, plus
+    `pay_scale` per scale step above 9: a path pay scale -> outcome, so pay scale mediates part of
+    every group gap that runs through pay scale (origin, age, gender)."""
     g = group_indicators(pop)
     theta = np.full(len(pop), float(spec["intercept"]))
+    theta += float(spec.get("pay_scale", 0.0)) * (pop["salarisschaal"].to_numpy(float) - 9)
     for key, eff in spec.items():
-        if key == "intercept":
+        if key in ("intercept", "pay_scale"):
             continue
         theta += (eff[wave] if isinstance(eff, dict) else eff) * g[key]
     theta += dir_effect.reindex(pop["directie_code"]).to_numpy()

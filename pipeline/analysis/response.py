@@ -1,0 +1,55 @@
+"""Representativeness of each survey wave for the report: R-indicator with its standard error, the
+partial R-indicators and the response per directorate and group, against the register of the same
+year (the computation is in `pipeline.survey.representativeness`; this module makes the tables)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.disclosure.publish import NoSmallCells, Rates, Result
+from pipeline.labels import dimension, group
+from pipeline.results import Tidy
+from pipeline.settings import Settings
+from pipeline.survey.representativeness import representativeness
+from pipeline.weight import ORIGIN, with_origin_margin
+
+
+def representativeness_tables(settings: Settings, source: str, wave: int):
+    """(R-indicator row, response per category) of one wave against the register of its year, on the
+    weighting's auxiliaries: directorate, the margins and the harmonised origin (as Results)."""
+    w = settings["weighting"]
+    origin = tuple(w.get("origin") or ()) or None
+    survey = with_origin_margin(pd.read_parquet(settings.processed_dir / f"{source}_{wave}.parquet"), origin)
+    register = with_origin_margin(pd.read_parquet(settings.processed_dir / f"register_{wave}.parquet"), origin)
+    aux = [w["strata"], *w["margins"], *([ORIGIN] if origin else [])]
+    rep = representativeness(register, survey, aux)
+    r = pd.DataFrame([{"bron": source, "meting": str(wave), "respons": rep.response_rate, "R": rep.R, "se": rep.se,
+                       "ci_low": rep.R - 1.96 * rep.se, "ci_high": rep.R + 1.96 * rep.se,
+                       "R gecorrigeerd": rep.R_adjusted, "cellen": rep.cells,
+                       "niet geplaatst": rep.respondents_unplaced,
+                       **{f"P_u {dimension(v)}": p for v, p in rep.partial.groupby("variable", sort=False)["P_u"].first().items()}}])
+    by = rep.partial.assign(kenmerk=[dimension(v) for v in rep.partial["variable"]],
+                            categorie=[group(v, c) for v, c in zip(rep.partial["variable"], rep.partial["category"])],
+                            aantal=lambda t: t["respondents"].round().astype(int), noemer=rep.partial["N"])
+    by = by[["variable", "category", "kenmerk", "categorie", "aantal", "noemer", "rate", "partial"]]
+    tidy_r = (Tidy("r_indicator", {"estimate": "R", "waves": lambda t: t["meting"].astype(str)},
+                   {"indicator": "r_indicator", "source": source}),)
+    tidy_by = (Tidy("response_rate", {"estimate": "rate", "dimension": "variable", "group": "category", "n": "noemer"},
+                    {"indicator": "response", "waves": str(wave)}),)
+    return (Result(r, NoSmallCells("one summary of the response of the whole wave"), tidy=tidy_r),
+            Result(by.reset_index(drop=True), Rates("aantal", "noemer", columns=("rate", "partial")), tidy=tidy_by))
+
+
+R_TEXT = (
+    "**Representativiteit van de respons.** Naast het responspercentage laat de R-indicator (Schouten, Cobben & "
+    "Bethlehem 2009) zien hoe sterk de kans om mee te doen verschilt naar directie, gender, leeftijd, salarisschaal "
+    "en migratieachtergrond: R = 1 − 2 × de standaardafwijking van de responskansen; 1 betekent dat de respons "
+    "niet van deze kenmerken afhangt, lager dat bepaalde groepen ondervertegenwoordigd zijn. De partiële "
+    "R-indicator (P_u) per kenmerk zegt welk kenmerk de verschillen veroorzaakt; dat zijn precies de kenmerken waar "
+    "de weging voor corrigeert (wat de weging niet kan herstellen: verschillen binnen die groepen). Respondenten "
+    "zijn niet aan het register te koppelen; de responskansen zijn daarom geschat uit aantallen per cel van de "
+    "kenmerken: het aantal medewerkers in het register en het aantal respondenten met die kenmerken (eigen "
+    "antwoorden), met een logistisch model met hoofdeffecten. Wie een kenmerk niet invulde, is naar rato "
+    "meegeteld. Standaardfout: deltamethode op de modelcoëfficiënten (benadering volgens Shlomo, Skinner & "
+    "Schouten 2012; het register is een volledige telling); 'R gecorrigeerd' haalt de opwaartse vertekening van "
+    "de geschatte spreiding eraf. Twee metingen met een vergelijkbare R zijn op deze kenmerken even "
+    "representatief, ook als hun responspercentage verschilt.")

@@ -1,0 +1,117 @@
+"""Representativeness of a survey wave against its frame: R-indicator, its standard error and the
+unconditional partial R-indicators (Schouten, Cobben & Bethlehem 2009; Shlomo, Skinner & Schouten 2012).
+
+Why: a response rate alone does not say whether two waves (53% vs 26% response) are comparable; the
+R-indicator R = 1 - 2 S(rho) measures how much the response propensities rho vary with the
+auxiliary variables (1: response does not depend on them), and the partial indicators say which
+variable drives it — exactly the variables the weighting then repairs.
+
+Respondents cannot be linked to register records (their ids are random per wave), so the
+propensities are estimated from counts per cell of the auxiliaries: the register gives the
+population count N_c of every cell, the survey the respondent count r_c (from the respondents' own
+answers). A logistic model with main effects of the auxiliaries is fitted to (r_c, N_c) — for
+categorical auxiliaries this is the model a linked data set would give. Respondents who left an
+auxiliary blank cannot be placed in a cell: the known cells' counts are scaled up to the total
+number of respondents (they are assumed to be distributed like the others).
+
+Standard error: delta method on the model coefficients (the part of Shlomo et al.'s variance that
+comes from estimating the propensities; the register is a census, so their sampling-design term
+vanishes). S^2 is biased upward by the estimation noise of the propensities; the bias
+(1/(N-1)) sum_c N_c (a_c - abar)' V (a_c - abar), with a_c = rho_c (1 - rho_c) x_c, is subtracted
+for the bias-adjusted R (as Shlomo et al. propose). Near R = 1 the delta-method SE understates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+
+@dataclass(frozen=True)
+class Representativeness:
+    response_rate: float
+    R: float
+    se: float
+    R_adjusted: float
+    partial: pd.DataFrame     # variable, category, N, respondents, rate, partial (signed), P_u per variable
+    cells: int
+    respondents_unplaced: int
+
+
+def cell_counts(register: pd.DataFrame, respondents: pd.DataFrame, auxiliaries: list[str]) -> tuple[pd.DataFrame, int]:
+    """Population and (scaled) respondent counts per cell of the auxiliaries; second value: the
+    number of respondents not placed in a cell (a blank auxiliary, or a cell empty in the register)."""
+    reg = register[auxiliaries].astype("object").dropna()
+    N = reg.groupby(auxiliaries, observed=True).size().rename("N")
+    resp = respondents[auxiliaries].astype("object")
+    known = resp.notna().all(axis=1)
+    r = resp[known].groupby(auxiliaries, observed=True).size().rename("r")
+    cells = pd.concat([N, r], axis=1).fillna(0.0)
+    outside = cells["N"] == 0
+    placed = float(cells.loc[~outside, "r"].sum())
+    cells = cells[~outside].copy()
+    n_resp = len(respondents)
+    # scale to every respondent of the wave, but the frame is the register with a known cell
+    cells["r"] = np.minimum(cells["r"] * (n_resp * len(reg) / len(register)) / max(placed, 1.0), cells["N"])
+    return cells.reset_index(), int(n_resp - placed)
+
+
+def _logit_counts(X: np.ndarray, r: np.ndarray, N: np.ndarray, max_iter: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """Binomial logit MLE for r successes of N per row (Newton on p parameters: cheap for thousands of
+    cells) and its covariance (inverse information)."""
+    beta = np.zeros(X.shape[1])
+    rate = r.sum() / N.sum()
+    beta[0] = np.log(rate / (1 - rate))
+    for _ in range(max_iter):
+        mu = expit(X @ beta)
+        H = X.T @ (X * (N * mu * (1 - mu))[:, None])
+        # pseudo-inverse: small frames can have aliased dummies or a category nobody answered in
+        step = np.linalg.pinv(H, hermitian=True) @ (X.T @ (r - N * mu))
+        beta += step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    mu = expit(X @ beta)
+    return beta, np.linalg.pinv(X.T @ (X * (N * mu * (1 - mu))[:, None]), hermitian=True)
+
+
+def r_indicator(cells: pd.DataFrame, auxiliaries: list[str], *, unplaced: int = 0) -> Representativeness:
+    """R-indicator of the main-effects logistic response model fitted to cell counts (N, r)."""
+    X = pd.get_dummies(cells[auxiliaries].astype(str), drop_first=True, dtype=float)
+    X.insert(0, "const", 1.0)
+    X = X.loc[:, X.std(axis=0).gt(0) | (X.columns == "const")]
+    Nc, rc = cells["N"].to_numpy(float), cells["r"].to_numpy(float)
+    beta, V = _logit_counts(X.to_numpy(), rc, Nc)
+    rho = expit(X.to_numpy() @ beta)
+    N = Nc.sum()
+    rbar = (Nc * rho).sum() / N
+    S2 = (Nc * (rho - rbar) ** 2).sum() / (N - 1)
+    S = np.sqrt(S2)
+    a = (rho * (1 - rho))[:, None] * X.to_numpy()
+    grad = 2 * ((Nc * (rho - rbar))[:, None] * a).sum(axis=0) / (N - 1)   # dS^2/dbeta
+    se_S2 = float(np.sqrt(grad @ V @ grad))
+    se_R = se_S2 / S if S > 0 else np.nan          # R = 1 - 2 sqrt(S2): dR = -dS2 / S
+    abar = (Nc[:, None] * a).sum(axis=0) / N
+    d = a - abar
+    bias = float((Nc * np.einsum("ij,jk,ik->i", d, V, d)).sum() / (N - 1))
+    R_adj = 1 - 2 * np.sqrt(max(S2 - bias, 0.0))
+    rows = []
+    for var in auxiliaries:
+        g = cells.assign(_rho=rho * Nc).groupby(var, observed=True)[["N", "r", "_rho"]].sum()
+        between = g["N"] / N * (g["_rho"] / g["N"] - rbar) ** 2
+        Pu = float(np.sqrt(between.sum()))
+        for cat, row in g.iterrows():
+            rows.append({"variable": var, "category": str(cat), "N": int(row["N"]), "respondents": float(row["r"]),
+                         "rate": float(row["r"] / row["N"]),
+                         "partial": float(np.sqrt(row["N"] / N) * (row["_rho"] / row["N"] - rbar)), "P_u": Pu})
+    return Representativeness(response_rate=float(rc.sum() / N), R=float(1 - 2 * S), se=float(se_R),
+                              R_adjusted=float(R_adj), partial=pd.DataFrame(rows), cells=int(len(cells)),
+                              respondents_unplaced=int(unplaced))
+
+
+def representativeness(register: pd.DataFrame, respondents: pd.DataFrame, auxiliaries: list[str]) -> Representativeness:
+    """R-indicator of one wave: register as the frame, respondents' own answers for their cell."""
+    aux = [a for a in auxiliaries if a in register and a in respondents]
+    cells, unplaced = cell_counts(register, respondents, aux)
+    return r_indicator(cells, aux, unplaced=unplaced)
