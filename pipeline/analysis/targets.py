@@ -164,6 +164,9 @@ def members(df: pd.DataFrame, t: Target, young_cutoff: int) -> tuple[np.ndarray,
         pop &= (scale >= lo) if lo is not None else True
         pop &= (scale <= hi) if hi is not None else True
     col, levels, below = _counted(t.counted, young_cutoff)
+    if below is not None and col not in df:
+        # processed data keep no exact age: the `jong` flag the cleaning step derived with the same cut-off
+        col, levels, below = "jong", ["ja"], None
     if below is not None:
         x = pd.to_numeric(df[col], errors="coerce")
         known, grp = x.notna().to_numpy(), (x < below).to_numpy()
