@@ -13,7 +13,8 @@ import pandas as pd
 
 from pipeline.disclosure.publish import NoSmallCells, Result
 
-COLUMNS = ["indicator", "periode", "stand", "verandering", "ci_low", "ci_high", "p", "p_bh", "naar_doel", "eenheid"]
+COLUMNS = ["indicator", "periode", "stand", "verandering", "ci_low", "ci_high", "p", "p_bh", "naar_doel", "eenheid",
+           "doel"]
 
 
 def _one(results: pd.DataFrame, **where) -> pd.Series | None:
@@ -39,16 +40,16 @@ def build(results: pd.DataFrame, indicators, targets: dict) -> Result:
         rows.append({"indicator": lab, "periode": f"{base}–{last}", "stand": gap[last]["estimate"],
                      "verandering": did["estimate"], "ci_low": did["ci_low"], "ci_high": did["ci_high"], "p": did["p"],
                      "p_bh": did["p_bh"], "naar_doel": bool(np.sign(did["estimate"]) == -np.sign(gap[base]["estimate"])),
-                     "eenheid": "schaalpunten"})
+                     "eenheid": "schaalpunten", "doel": np.nan})
     c = _one(results, source="discrimination", statistic="change", indicator="ervaren_discriminatie", dimension="totaal")
     if c is not None:
         base, last = c["waves"].split("-")
         level = _one(results, source="discrimination", statistic="share", waves=last, indicator="ervaren_discriminatie",
                      dimension="totaal")
-        rows.append({"indicator": "Ervaren discriminatie (12 mnd)", "periode": f"{base}–{last}",
+        rows.append({"indicator": "Aandeel dat discriminatie ervoer (12 maanden)", "periode": f"{base}–{last}",
                      "stand": level["estimate"], "verandering": c["estimate"], "ci_low": c["ci_low"],
                      "ci_high": c["ci_high"], "p": c["p"], "p_bh": c["p_bh"], "naar_doel": bool(c["estimate"] < 0),
-                     "eenheid": "aandeel"})
+                     "eenheid": "aandeel", "doel": np.nan})
     city = results[(results["source"] == "register") & (results["table"] == "city")]
     if len(city):
         years = sorted(city["waves"].astype(int).unique())
@@ -57,18 +58,19 @@ def build(results: pd.DataFrame, indicators, targets: dict) -> Result:
         def share(code, year):
             return _one(city, indicator=code, waves=year)["estimate"]
         t = targets
-        for code, lab, goal in (("share_under_young_cutoff", f"Aandeel jonger dan 35 (doel {t['share_under35']:.0%})",
-                                 t["share_under35"]),
-                                ("share_diverse_12_14", f"Niet-westers in schaal 12–14 (doel "
-                                 f"{t['share_nonwestern_12_14']:.0%})", t["share_nonwestern_12_14"])):
+        for code, lab, goal in (("share_under_young_cutoff", "Aandeel jonger dan 35", t["share_under35"]),
+                                ("share_diverse_12_14", "Aandeel niet-westerse migratieachtergrond in schaal 12–14",
+                                 t["share_nonwestern_12_14"])):
             now, change = share(code, last), share(code, last) - share(code, first)
             rows.append({"indicator": lab, "periode": f"{first}–{last}", "stand": now, "verandering": change,
                          "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan,
-                         "naar_doel": bool(change > 0) if now < goal else True, "eenheid": "aandeel (telling)"})
+                         "naar_doel": bool(change > 0) if now < goal else True, "eenheid": "aandeel (telling)",
+                         "doel": goal})
         rel = share("relative_increase_diverse_12plus", last)
-        rows.append({"indicator": f"Toename diversiteit vanaf schaal 12 (doel +{t['diversity_12plus_relative_increase']:.0%})",
+        rows.append({"indicator": f"Toename diversiteit vanaf schaal 12 sinds {first}",
                      "periode": f"{first}–{last}", "stand": rel, "verandering": rel, "ci_low": np.nan, "ci_high": np.nan,
-                     "p": np.nan, "p_bh": np.nan, "naar_doel": bool(rel > 0), "eenheid": "relatieve toename (telling)"})
+                     "p": np.nan, "p_bh": np.nan, "naar_doel": bool(rel > 0), "eenheid": "relatieve toename (telling)",
+                     "doel": t["diversity_12plus_relative_increase"]})
     return Result(pd.DataFrame(rows, columns=COLUMNS), NoSmallCells(
         "composed of the chapters' published results; p (BH) is each chapter's own correction"))
 

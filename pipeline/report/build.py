@@ -115,7 +115,7 @@ def _clean_one(source: str, wave: int, path: str, config: str) -> None:
     clean_source(source, wave, path, settings=load_settings(config))
 
 
-def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> None:
+def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, page: dict | None = None) -> None:
     """Execute into a staging folder, guard every artefact, then publish them together.
 
     A chapter's notebook, page, CSV tables and results rows are built outside reports/ and checked by
@@ -135,11 +135,13 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> 
     tables, results = stage / "tables", stage / f"{ch['name']}.parquet"  # display names the rows by this stem
     os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
     os.environ["INCLUSIEMONITOR_RESULTS"] = str(results)  # display.chapter writes the chapter's results rows
+    os.environ["INCLUSIEMONITOR_TABLES_URL"] = f"tables/{ch['name']}"  # where the page links each table's CSV
+    os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"] = str(k)  # named in the footnote of a suppressed cell
     staged_nb, staged_html = stage / executed.name, stage / html.name
     execute(NOTEBOOKS / ch["notebook"], staged_nb, params)
     leaks = scan_notebook(staged_nb, k)
     if not leaks:
-        to_html(staged_nb, staged_html, ch["title"])
+        to_html(staged_nb, staged_html, ch["title"], page)
         leaks = scan_html(staged_html, k)  # the page as reviewers will read it
         leaks += [x for p in sorted(tables.glob("*.csv")) for x in scan_csv(p, k)]
         leaks += scan_results(results, k) if results.exists() else []
@@ -261,7 +263,9 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                   years: list[int] | None = None) -> list[Step]:
     """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
     its key includes their content, so a re-cleaned file with identical content reruns nothing."""
+    from pipeline.report.pages import page_list
     reports = settings.reports_dir
+    pages = page_list(specs)
     steps = []
     for ch in specs:
         reads = ch.get("reads", ch.get("needs", []))
@@ -270,9 +274,11 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         executed = reports / "notebooks" / f"{ch['name']}.ipynb"
         html = reports / f"{ch['name']}.html"
         results = reports / "results" / f"{ch['name']}.parquet"
-        steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html, settings.min_cell_size),
+        page = {"pages": pages, "current": html.name, "demo": settings.demo, "k": settings.min_cell_size}
+        steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter,
+                          (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw),
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw, page),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]]))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them

@@ -10,11 +10,13 @@ import json
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 from IPython.display import HTML, Markdown, display
 
 from pipeline import labels
+from pipeline.report import numbers as num
 from pipeline.disclosure import SUPPRESSED
 from pipeline.disclosure.publish import Published, PublishedFigure, unchecked
 
@@ -71,72 +73,202 @@ class _ScopedStyler(Styler):
 
 
 def _fmt(v, decimals: int) -> str:
-    if isinstance(v, (bool,)):
-        return "ja" if v else ""
-    if isinstance(v, float):
-        if pd.isna(v):
-            return SUPPRESSED
-        return f"{v:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    if isinstance(v, int):
-        return f"{v:,}".replace(",", "\u202f")
+    """A cell in Dutch (Babel, see numbers.py); missing values are handled by `table`."""
+    if isinstance(v, (bool, np.bool_)):
+        return "ja" if v else "nee"
+    if isinstance(v, (float, np.floating)):
+        return num.decimal(v, decimals)
+    if isinstance(v, (int, np.integer)):
+        return num.integer(v)
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> None:
-    """Tidy CSV of every shown table (after suppression) when the report build asks for it."""
+def _tables_dir() -> Path | None:
     import os
+    target = os.environ.get("INCLUSIEMONITOR_TABLES")
+    return Path(target) if target else None
+
+
+def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> str | None:
+    """Tidy CSV of every shown table (after suppression) when the report build asks for it; returns
+    the file name. The CSV keeps every column (standard errors, design effects, effect sizes)."""
     import re
-    from pathlib import Path
 
     from pipeline.io import atomic_path, atomic_write_text
-    target = os.environ.get("INCLUSIEMONITOR_TABLES")
-    if not target:
-        return
-    d = Path(target)
+    d = _tables_dir()
+    if d is None:
+        return None
     d.mkdir(parents=True, exist_ok=True)
     n = len(list(d.glob("*.csv"))) + 1
     slug = re.sub(r"[^a-z0-9]+", "_", caption.lower()).strip("_")[:40] or "tabel"
+    name = f"{n:03d}_{slug}.csv"
     out = df.drop(columns=[c for c in ("onderdrukt",) if c in df.columns]).rename(columns=labels.column)
-    with atomic_path(d / f"{n:02d}_{slug}.csv") as tmp:
+    with atomic_path(d / name) as tmp:
         out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format="%.6g",
                    na_rep=SUPPRESSED)
     # which columns count persons, for the output guard (the table's own metadata, not its headers)
-    atomic_write_text(d / f"{n:02d}_{slug}.meta.json", json.dumps(
+    atomic_write_text((d / name).with_suffix(".meta.json"), json.dumps(
         {"counts": [labels.column(c) for c in counts]}, ensure_ascii=False))
-    atomic_write_text(d / f"{n:02d}_{slug}.caption", caption)
+    atomic_write_text((d / name).with_suffix(".caption"), caption)
+    return name
 
 
-def table(published: Published, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
-          integers: list[str] | None = None, export: bool = True) -> None:
-    """Show a published table without index; NaN in a numeric column is shown as the suppression mark.
-    The same table (suppressed, Dutch column names) is exported as CSV for the Excel workbook."""
-    if not isinstance(published, Published):
-        raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
-    df = published.table
-    if export:
-        _export(df, caption, published.counts)
-    out = df.copy()
-    for c in percent or []:
-        out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
-    counts = (COUNT_COLUMNS | set(integers or [])) & set(out.columns)
-    counts |= {c for c in out.columns if str(c).startswith("nodig")}
-    for c in counts:
-        out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else _fmt(int(v), 0))
-    for c in YEAR_COLUMNS & set(out.columns):
-        out[c] = out[c].map(lambda v: str(int(v)) if isinstance(v, (int, float)) and not pd.isna(v) else str(v))
-    shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
-    styler = _ScopedStyler(shown).format(lambda v: _fmt(v, decimals), na_rep=_html.escape(SUPPRESSED), escape="html").hide(axis="index")
+# Columns a researcher needs but a reviewer does not: shown in the collapsed detail section and kept
+# in the CSV/workbook; the reviewer's table keeps estimate, interval, n and the verdict in words.
+DETAIL_COLUMNS = ("se", "deff", "cohens_d", "p", "p_bh", "adj_p", "p_raoscott", "p_vs_referentie",
+                  "did_standardised")
+P_COLUMNS = {"p", "p_bh", "adj_p", "p_raoscott", "p_vs_referentie"}
+# The estimate whose BH-corrected test the verdict ("hoger / lager / geen aantoonbaar verschil") reads.
+EFFECT_COLUMNS = ("difference", "change", "did", "verandering", "slope")
+LONG_TABLE = 15  # longer tables fold into a collapsed section (and are left off the printed page)
+VERDICT = "oordeel"
+
+
+def verdict(estimate, p_bh, alpha: float = 0.05) -> str:
+    """The verdict in words, with a symbol so it never rests on colour: ▲ hoger, ▼ lager, ● no
+    demonstrable difference after correction for many comparisons (Benjamini–Hochberg)."""
+    if pd.isna(estimate):
+        return SUPPRESSED_MARK
+    if pd.isna(p_bh):
+        return NOT_APPLICABLE
+    if p_bh < alpha:
+        return "▲ hoger" if estimate > 0 else "▼ lager"
+    return "● geen aantoonbaar verschil"
+
+
+SUPPRESSED_MARK = "–"
+NOT_APPLICABLE = "n.v.t."
+
+
+def _status(published: Published, df: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: "suppressed", "na" (not applicable) or "" — which cells the disclosure rule left
+    empty. The rule decides (a `cell_status` frame when publish provides one); otherwise an empty
+    cell of a table with nothing suppressed is not applicable, and an empty cell of a row marked
+    `onderdrukt` (or of a table with suppressions but no row marks) was suppressed."""
+    given = getattr(published, "cell_status", None)
+    if isinstance(given, pd.DataFrame):
+        return given.reindex(index=df.index, columns=df.columns).fillna("")
+    empty = df.isna()
+    if published.suppressed == 0:
+        kind = pd.DataFrame("na", index=df.index, columns=df.columns)
+    elif "onderdrukt" in df.columns:
+        rows = df["onderdrukt"].fillna(False).astype(bool)
+        kind = pd.DataFrame(np.repeat(np.where(rows.to_numpy(), "suppressed", "na")[:, None], len(df.columns), axis=1), index=df.index, columns=df.columns)
+    else:
+        kind = pd.DataFrame("suppressed", index=df.index, columns=df.columns)
+    return kind.where(empty, "")
+
+
+def _html_table(df: pd.DataFrame, caption: str) -> str:
+    styler = _ScopedStyler(df).format(escape="html").hide(axis="index")
     if caption:
         styler = styler.set_caption(_html.escape(caption))
-    display(HTML(styler.to_html()))
+    return styler.to_html()
+
+
+def table(published: Published, caption: str = "", **fmt) -> None:
+    """Show a published table (see `table_html`)."""
+    display(HTML(table_html(published, caption, **fmt)))
+
+
+def table_html(published: Published, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
+               integers: list[str] | None = None, points: list[str] | None = None, export: bool = True,
+               fold: bool | None = None, k: int | None = None) -> str:
+    """Show a published table the way a reviewer reads it: Dutch labels and numbers, "–" for a
+    suppressed cell (with a footnote), "n.v.t." where a value does not apply, p below 0,001 as
+    "<0,001", a verdict in words where the table has a corrected test, the researcher's columns
+    (standard error, design effect, effect size, p-values) in a collapsed detail section, a long table
+    folded, and a link to the table's CSV (which keeps every column).
+
+    percent: share columns ("24,2 %"); points: changes of shares, in percentage points; integers:
+    count columns besides the usual ones; fold: fold the table (default: when it has more than
+    LONG_TABLE rows); k: the disclosure threshold named in the footnote (default: the settings')."""
+    if not isinstance(published, Published):
+        raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
+    df = published.table.reset_index(drop=True)
+    csv = _export(df, caption, published.counts) if export else None
+    status = _status(published, df)
+    out = pd.DataFrame(index=df.index)
+    percent, points = set(percent or []), set(points or [])
+    counts = (COUNT_COLUMNS | set(integers or []) | {c for c in df.columns if str(c).startswith(("nodig", "n_"))})
+    for c in df.columns:
+        if c == "onderdrukt":
+            continue
+        col = df[c]
+        if c in percent:
+            shown = col.map(lambda v: num.percent(v))
+        elif c in points:
+            shown = col.map(lambda v: num.decimal(100 * v, 1, sign=c in EFFECT_COLUMNS or c.startswith("adj_"))
+                            if pd.notna(v) else "")
+        elif c in P_COLUMNS:
+            shown = col.map(num.pvalue)
+        elif c in counts and pd.api.types.is_numeric_dtype(col):
+            shown = col.map(lambda v: num.integer(v) if pd.notna(v) else "")
+        elif c in YEAR_COLUMNS or str(c) in ("van", "naar"):
+            shown = col.map(lambda v: num.year(v) if pd.notna(v) else "")
+        else:
+            shown = col.map(lambda v: _fmt(v, decimals))
+        shown = shown.where(status[c] != "suppressed", SUPPRESSED_MARK).where(status[c] != "na", NOT_APPLICABLE)
+        shown = shown.where(~(col.isna() & (status[c] == "")), "")
+        out[c] = shown
+    effect = next((c for c in EFFECT_COLUMNS if c in df.columns), None)
+    if effect and "p_bh" in df.columns:
+        out[VERDICT] = [verdict(e, p) for e, p in zip(df[effect], df["p_bh"])]
+    headers = {c: labels.column(c) + (" (procentpunt)" if c in points else "") for c in out.columns}
+    detail = [c for c in DETAIL_COLUMNS if c in out.columns]
+    keys = [c for c in out.columns if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])
+            and c not in detail]
+    main = out.drop(columns=detail).rename(columns=headers)
+    long = len(df) > LONG_TABLE if fold is None else fold
+    parts = [_html_table(main, caption)]
+    notes = []
+    if (status == "suppressed").to_numpy().any():
+        kk = k if k is not None else _k()
+        notes.append(f"– = niet getoond: minder dan {kk} respondenten (of af te leiden uit een getoond cijfer).")
+    if (status == "na").to_numpy().any() and (out == NOT_APPLICABLE).to_numpy().any():
+        notes.append("n.v.t. = niet van toepassing (bijvoorbeeld geen marge bij een volledige telling).")
+    if notes:
+        parts.append('<p class="table-note">' + " ".join(_html.escape(n) for n in notes) + "</p>")
+    if detail:
+        det = out[[*keys, *detail]].rename(columns=headers)
+        parts.append('<details class="detail"><summary>Detail voor onderzoekers: '
+                     + _html.escape(", ".join(labels.column(c) for c in detail)) + "</summary>"
+                     + _html_table(det, f"{caption} — detail") + "</details>")
+    if csv:
+        parts.append(f'<p class="download"><a href="{_html.escape(_tables_url())}/{_html.escape(csv)}" download>'
+                     f"Download deze tabel (CSV)</a> · <a href=\"{_html.escape(_workbook_url())}\">alle tabellen (Excel)</a></p>")
+    body = "".join(parts)
+    if long:
+        body = (f'<details class="long-table"><summary>Tabel tonen: {_html.escape(caption or "tabel")} '
+                f"({len(df)} rijen)</summary>{body}</details>")
+    return f'<div class="table-block">{body}</div>'
+
+
+def _k() -> int:
+    """The disclosure threshold of this run (config/report.yaml min_cell_size)."""
+    import os
+    if os.environ.get("INCLUSIEMONITOR_MIN_CELL_SIZE"):  # set by the report build
+        return int(os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"])
+    from pipeline.settings import load_settings
+    return load_settings("config/report.yaml").min_cell_size
+
+
+def _tables_url() -> str:
+    import os
+    return os.environ.get("INCLUSIEMONITOR_TABLES_URL", "tables")
+
+
+def _workbook_url() -> str:
+    return "tabellen.xlsx"
 
 
 def provenance(inputs: dict, parameters: dict) -> None:
+    """Collapsed at the bottom of the page: for the researcher who must reproduce it, not the reader."""
     from pipeline.report.provenance import provenance_table
-    heading("Herkomst van dit hoofdstuk", 2)
-    text("Controlegetallen van de invoer, codeversie, pakketversies en parameters waarmee dit hoofdstuk is gemaakt.")
-    table(unchecked(provenance_table(inputs, parameters), "input checksums, versions and parameters"), "Herkomst",
-          export=False)
+    t = table_html(unchecked(provenance_table(inputs, parameters), "input checksums, versions and parameters"),
+                   "Herkomst", export=False, fold=False)
+    display(HTML('<details class="provenance"><summary>Herkomst van dit hoofdstuk: controlegetallen van de invoer, '
+                 f"codeversie, pakketversies en parameters</summary>{t}</details>"))
 
 
 def chapter(ch) -> None:

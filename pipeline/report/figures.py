@@ -6,6 +6,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import labels as catalogue
+from pipeline.report import numbers as num
+
+# Okabe–Ito colours: distinguishable with every common colour-vision deficiency; never used alone
+GOOD, BAD, NEUTRAL = "#0072B2", "#D55E00", "#999999"
 
 # Views of the label catalogue (config/labels.yaml) for notebooks that still read them from here;
 # new code asks pipeline.labels (dimension, colour).
@@ -178,20 +182,45 @@ def change_dots(chg: pd.DataFrame, labels: dict, title: str):
 
 
 def dashboard_figure(dash: pd.DataFrame):
-    """One row per programme indicator: change since the baseline with interval, green toward the goal."""
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(dash) + 1.2))
-    y = np.arange(len(dash))[::-1]
-    colours = ["#00a03c" if t else "#ec0000" for t in dash["naar_doel"]]
-    ax.scatter(dash["verandering"], y, c=colours, s=40, zorder=3)
-    has_ci = dash["ci_low"].notna()
-    ax.errorbar(dash.loc[has_ci, "verandering"], y[has_ci.to_numpy()],
-                xerr=[dash.loc[has_ci, "verandering"] - dash.loc[has_ci, "ci_low"],
-                      dash.loc[has_ci, "ci_high"] - dash.loc[has_ci, "verandering"]],
-                fmt="none", ecolor=np.array(colours)[has_ci.to_numpy()], elinewidth=1.5)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{i} ({p})" for i, p in zip(dash["indicator"], dash["periode"])], fontsize=8)
-    ax.set_xlabel("verandering sinds de nulmeting (groen = richting doel, rood = van het doel af)", fontsize=8)
-    ax.set_title("Programma-indicatoren in één oogopslag", loc="left", fontsize=10)
+    """Change since the baseline per programme indicator, one panel per unit (scale points and
+    percentage points never share an axis). Direction toward the goal is told by colour (blue/orange,
+    safe for colour blindness) AND marker and word; a change that is not demonstrable is hollow."""
+    from pipeline.report import headline
+    panels = [("punt", "Kloven met de referentiegroep: verandering in punten",
+               dash["eenheid"].astype(str).str.startswith("schaal")),
+              ("procentpunt", "Aandelen: verandering in procentpunten", dash["eenheid"].astype(str).str.startswith("aandeel"))]
+    panels = [(u, t, m) for u, t, m in panels if m.any()]
+    if not panels:
+        fig, ax = plt.subplots(figsize=(8, 1))
+        ax.axis("off")
+        ax.text(0, 0.5, "Nog geen programma-indicatoren met een nulmeting.", fontsize=9)
+        return fig
+    heights = [int(m.sum()) + 1.2 for _, _, m in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 0.42 * sum(heights) + 0.6),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (unit, title, mask) in zip(axes[:, 0], panels):
+        sub = dash[mask]
+        scale = 100.0 if unit == "procentpunt" else 1.0
+        y = np.arange(len(sub))[::-1]
+        for yy, (_, r) in zip(y, sub.iterrows()):
+            toward, shown = bool(r["naar_doel"]), headline.demonstrable(r) is not False
+            colour = GOOD if toward else BAD
+            if pd.notna(r["ci_low"]):
+                ax.plot([scale * r["ci_low"], scale * r["ci_high"]], [yy, yy], color=colour, lw=2)
+            ax.scatter([scale * r["verandering"]], [yy], s=60, zorder=3, marker="o" if toward else "X",
+                       facecolors=colour if shown else "white", edgecolors=colour, linewidths=1.5)
+        xmax = max(1e-9, float(np.nanmax(np.abs(scale * sub[["verandering", "ci_low", "ci_high"]].to_numpy(float)))))
+        ax.set_xlim(-1.15 * xmax, 1.15 * xmax)
+        for yy, (_, r) in zip(y, sub.iterrows()):
+            ax.annotate(headline.direction_text(r), (1.01, yy), xycoords=("axes fraction", "data"), fontsize=8,
+                        va="center", color="#333333")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, [f"{i} ({p})" for i, p in zip(sub["indicator"], sub["periode"])], fontsize=8)
+        ax.set_ylim(-0.7, len(sub) - 0.3)
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(0 if unit == "procentpunt" else 2)))
+        ax.set_title(title, loc="left", fontsize=9)
+    axes[-1, 0].set_xlabel("verandering sinds de nulmeting, met 95%-interval\n● naar het doel · × van het doel af · "
+                           "open symbool = niet aantoonbaar", fontsize=8)
     fig.tight_layout()
     return fig
 
