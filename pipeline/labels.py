@@ -14,7 +14,7 @@ the same everywhere. The words live in configuration, never in code:
     labels.dimension("herkomst_oud")               # 'Migratieachtergrond (westers/niet-westers)'
     labels.column("ci_low")                        # '95%-interval onder'
     labels.indicator("nim", "inclusion")           # 'Ervaren inclusie (totaal)'
-    labels.colour("geslacht")                      # '#a00078'
+    labels.colour("geslacht")                      # "#CC79A7"
 
 Unknown names come back unchanged (as text), so a new variable shows up under its own name rather
 than failing a chapter.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline import labels
 from pipeline.chapters import Chapter
 from pipeline.clean.report import distribution, flow_table, load_manifest, missingness
 from pipeline.clean.run import scale_ranges
@@ -28,8 +29,13 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
     ch.text("Dit hoofdstuk laat per bron en meting zien hoeveel records zijn ingelezen en waarom records zijn\n"
             "verwijderd, hoeveel antwoorden ontbreken en hoe betrouwbaar de schalen zijn. Alle aantallen zijn\n"
             "geaggregeerd; groepen kleiner dan de minimale celgrootte worden niet getoond.")
+    ch.text("Per meting staat de telling van ingelezen naar gebruikte records open; de betrouwbaarheid van de "
+            "schalen, de ontbrekende antwoorden en de verdeling van de achtergrondkenmerken staan ingeklapt "
+            "(klik om te openen) en in de Excel-werkmap.")
     inputs = {}
     for src in [*SOURCE_ORDER, *sorted(set(settings.sources) - set(SOURCE_ORDER))]:
+        if settings.waves(src):
+            ch.heading(load_codebook(src).label, 2)
         for w in settings.waves(src):
             m = load_manifest(settings.processed_dir, src, w)
             inputs[f"{src} {w}"] = m["input"]
@@ -54,17 +60,24 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             pub = publish_all(results, policy)
             ch.record(pub, source=src, waves=str(w))
 
-            ch.heading(f"{src.upper()} {w}")
+            name = f"{src.upper()} {w}"
+            ch.heading(name, 3)
             ch.text(f"Codeboek `{m['codebook']}` (versie {m['codebook_version']}); invoerbestand sha256 "
                     f"`{m['input_sha256'][:16]}…`.")
-            ch.table(pub["flow"], "Van ingelezen records naar analysebestand (verwijderd per reden)", decimals=0)
+            ch.table(pub["flow"], f"{name}: van ingelezen records naar analysebestand (verwijderd per reden)",
+                     decimals=0, fold=False)
             if "reliability" in pub:
-                ch.table(pub["reliability"], "Betrouwbaarheid van de schalen (Cronbachs alfa, McDonalds omega)")
+                ch.table(pub["reliability"], f"{name}: betrouwbaarheid van de schalen (Cronbachs alfa, McDonalds "
+                         "omega)", fold=True)
                 if len(pub["reliability_by_group"]):
-                    ch.table(pub["reliability_by_group"], "Betrouwbaarheid per groep (groepen met minder dan 30 "
-                             "volledige antwoorden weggelaten)")
-            ch.table(pub["missing"], "Variabelen met de meeste ontbrekende waarden", percent=["ontbrekend"])
+                    ch.table(pub["reliability_by_group"].view(map={"indeling": labels.dimension}),
+                             f"{name}: betrouwbaarheid per groep (groepen met minder dan 30 volledige antwoorden "
+                             "weggelaten)", fold=True)
+            ch.table(pub["missing"], f"{name}: variabelen met de meeste ontbrekende waarden", percent=["ontbrekend"],
+                     fold=True)
             for col in (c for c in DISTRIBUTIONS if c in df):
-                ch.table(pub[f"dist:{col}"], f"Verdeling {col}", decimals=0, percent=["aandeel"])
+                ch.table(pub[f"dist:{col}"].view(map={"waarde": lambda v, col=col: labels.group(col, v)}),
+                         f"{name}: verdeling {labels.dimension(col).lower()}", decimals=0, percent=["aandeel"],
+                         fold=True)
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
     return ch

@@ -37,7 +37,7 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
         dashboard.verdicts).derive(with_scales, settings.indicators)
     fig = figure(figures.dashboard_figure, dash, alt=headline.alt_text(dash.table))
     if save:
-        save_dashboard(dash.table, fig.fig, settings.reports_dir)
+        save_dashboard(dash.table, fig.fig, settings.reports_dir, fig.alt)
 
     ch = Chapter()
     ch.heading("Dashboard: de programma-indicatoren", 1)

@@ -15,9 +15,18 @@ from pipeline.settings import load_settings
 
 CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "share_div_12_14": "aandeel divers 12–14",
                 "share_div_12plus": "aandeel divers 12+"}
+SHARE_NAMES = ["aandeel < 35", "aandeel divers 12–14", "aandeel divers 12+"]
 DIRECTORATE_COLUMNS = {"directie_code": "directie", "n": "aantal", "share_young": "aandeel < 35",
                        "share_div_12_14": "aandeel divers 12–14", "share_div_12plus": "aandeel divers 12+",
                        "relative_change_12plus": "toename 12+"}
+
+
+def with_city(table: pd.DataFrame, city: dict) -> pd.DataFrame:
+    """Directorates sorted by the diverse share from scale 12 (hidden ones last), the whole
+    organisation on top for comparison."""
+    t = table.sort_values("aandeel divers 12+", ascending=False, na_position="last")
+    top = pd.DataFrame([{**{c: city.get(c) for c in t.columns if c in city}, "directie": "Gemeente (totaal)"}])
+    return pd.concat([top, t], ignore_index=True)
 
 
 def build(config_path: str, *, years=None, baseline_year=None, classification=None, survey_years=None) -> Chapter:
@@ -47,8 +56,9 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
             "shares of the whole workforce per origin group next to the labour force"),
             tidy=(Tidy("share", {"group": "groep", "estimate": "medewerkers"},
                        {"indicator": "workforce_share", "dimension": col, "waves": str(max(years))}),)),
-        "crosswalk": Result(pd.DataFrame([{"herkomstgroep": v["label"], "oude indeling": v["old"],
-                                           "CBS 2022": v["cbs_group"], "werelddeel": v["cbs_continent"]}
+        "crosswalk": Result(pd.DataFrame([{"herkomstgroep": v["label"], "oude indeling": labels.group("herkomst_oud", v["old"]),
+                                           "CBS 2022": labels.group("herkomst_cbs", v["cbs_group"]),
+                                           "werelddeel": v["cbs_continent"].capitalize()}
                                           for v in cw.values()]), NoSmallCells("a classification, no data")),
     }, policy)
     # distance to the targets follows from the published (suppressed) directorate counts only
@@ -69,17 +79,23 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                               rename={**CITY_COLUMNS, "relative_change_12plus": f"toename 12+ t.o.v. {base}",
                                       "needed_young": "nodig: jongeren", "needed_div_12_14": "nodig: schaal 12–14",
                                       "needed_div_12plus": "nodig: 12+"}),
-             "Stand en benodigde netto-instroom (bij gelijke omvang)", decimals=3)
+             "Stand en benodigde netto-instroom (bij gelijke omvang)",
+             percent=[*SHARE_NAMES, f"toename 12+ t.o.v. {base}"])
     if pub["unknown"].table["aantal"].fillna(1).gt(0).any():
         ch.text("Medewerkers van wie de herkomst onbekend is, tellen niet mee in de aandelen met een migratieachtergrond "
                 "(ook niet als 'geen migratieachtergrond'); de benodigde instroom is berekend op wie een bekende "
                 "herkomst heeft.")
-        ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", decimals=3)
+        ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", percent=["aandeel"])
     ch.heading("Per directie (laatste jaar)")
     names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first()
+    ch.text("Directies van hoog naar laag aandeel met een niet-westerse migratieachtergrond vanaf schaal 12, met "
+            "bovenaan de hele gemeente. Een volledige telling: elk verschil met de gemeente is echt, maar in kleine "
+            "directies kan één persoon meer of minder het aandeel al flink veranderen.")
+    latest = pub["city"].table[pub["city"].table["jaar"] == max(years)].iloc[0]
     ch.table(by_dir.view(rows=by_dir.table["jaar"] == max(years), columns=list(DIRECTORATE_COLUMNS),
-                         map={"directie_code": lambda c: names.get(c, c)}, rename=DIRECTORATE_COLUMNS),
-             "Streefcijfers per directie; '<k' = niet getoond om herleidbaarheid te voorkomen", decimals=3)
+                         map={"directie_code": lambda c: names.get(c, c)}, rename=DIRECTORATE_COLUMNS).derive(
+                 with_city, {DIRECTORATE_COLUMNS.get(k, k): latest[k] for k in DIRECTORATE_COLUMNS if k in latest}),
+             f"Streefcijfers per directie, {max(years)}", percent=[*SHARE_NAMES, "toename 12+"])
     ch.heading("In-, door- en uitstroom")
     ch.text("Instroom en uitstroom als aandeel van het personeel aan het begin van de periode; doorstroom als "
             "aandeel van de blijvers dat naar een hogere schaalgroep ging. Intervallen: exact (Clopper–Pearson); "
@@ -91,14 +107,15 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
         ch.figure(figure(figures.flow_rates_plot, pub["rates"], mon["flow_group"], group_labels,
                          alt=f"In-, door- en uitstroom per jaar naar {labels.dimension(mon['flow_group']).lower()}, "
                              "met 95%-intervallen"))
-        ch.table(pub["rates"].view(columns=[c for c in pub["rates"].table.columns if c != "onderdrukt"]),
-                 "Stroomcijfers per groep", decimals=3)
+        ch.table(pub["rates"].view(map={mon["flow_group"]: lambda v: labels.group(mon["flow_group"], v)}),
+                 "Stroomcijfers per groep", percent=["rate", "ci_low", "ci_high"])
     ch.heading("De pijplijn: aandeel per schaalgroep")
     ch.figure(figure(figures.pipeline_bars, pub["pipeline"], alt="Aandeel medewerkers met een niet-westerse "
                      "migratieachtergrond per salarisschaalgroep (schaal ≤ 9 tot 15+), per jaar"))
     ch.heading("Vergelijking met de Amsterdamse beroepsbevolking")
     ch.text(f"Bron beroepsbevolking: {settings['benchmark']['source']}.")
-    ch.table(pub["benchmark"], f"Samenstelling {max(years)}", decimals=3)
+    ch.table(pub["benchmark"].view(map={"groep": lambda v: labels.group(col, v)}), f"Samenstelling {max(years)}",
+             percent=["medewerkers", "beroepsbevolking"], points=["verschil"])
     ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
     ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},

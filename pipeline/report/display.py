@@ -59,10 +59,24 @@ def figure(published: PublishedFigure) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import Image
     alt = published.alt or figure_description(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    data = png_bytes(fig)
     plt.close(fig)
-    display(Image(data=buf.getvalue(), alt=alt))
+    display(Image(data=data, alt=alt))
+
+
+def png_bytes(fig, dpi: int = 110) -> bytes:
+    """The figure as a small, deterministic PNG: a 256-colour palette (charts have few colours; a third
+    of the bytes, so a page with many charts stays well under 1 MB) and no metadata."""
+    import io
+
+    from PIL import Image as PILImage
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    img = PILImage.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=PILImage.Quantize.MEDIANCUT,
+                                                                           dither=PILImage.Dither.NONE)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 class _ScopedStyler(Styler):
@@ -152,7 +166,7 @@ def _status(published: Published, df: pd.DataFrame) -> pd.DataFrame:
     if published.suppressed == 0:
         kind = pd.DataFrame("na", index=df.index, columns=df.columns)
     elif "onderdrukt" in df.columns:
-        rows = df["onderdrukt"].fillna(False).astype(bool)
+        rows = df["onderdrukt"].eq(True)
         kind = pd.DataFrame(np.repeat(np.where(rows.to_numpy(), "suppressed", "na")[:, None], len(df.columns), axis=1), index=df.index, columns=df.columns)
     else:
         kind = pd.DataFrame("suppressed", index=df.index, columns=df.columns)
@@ -198,7 +212,7 @@ def table_html(published: Published, caption: str = "", decimals: int = 2, perce
         if c in percent:
             shown = col.map(lambda v: num.percent(v))
         elif c in points:
-            shown = col.map(lambda v: num.decimal(100 * v, 1, sign=c in EFFECT_COLUMNS or c.startswith("adj_"))
+            shown = col.map(lambda v: num.decimal(100 * v, 1, sign=not str(c).startswith("ci_"))
                             if pd.notna(v) else "")
         elif c in P_COLUMNS:
             shown = col.map(num.pvalue)

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.io import atomic_path
 
@@ -56,7 +57,7 @@ def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = 
         sheet = xl.book[CONTENTS]
         for row, (_, _, _, name) in enumerate(entries, start=2):  # each sheet name links to its sheet
             cell = sheet.cell(row=row, column=3)
-            cell.hyperlink = f"#'{name}'!A1"
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1")
             cell.style = "Hyperlink"
         for col, width in zip("ABC", (22, 70, 34)):
             sheet.column_dimensions[col].width = width

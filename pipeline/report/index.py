@@ -15,14 +15,14 @@ from pipeline.settings import Settings
 DASHBOARD_DIR = "_dashboard"
 
 
-def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path) -> None:
+def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path, alt: str) -> None:
     """Write the dashboard figure (deterministic PNG) and table for the index page."""
     out = Path(reports_dir) / DASHBOARD_DIR
     out.mkdir(parents=True, exist_ok=True)
-    from pipeline.report.display import figure_description
-    atomic_write_text(out / "dashboard.alt", figure_description(fig))  # the image's alt text
+    atomic_write_text(out / "dashboard.alt", alt)  # the image's alt text
+    from pipeline.report.display import png_bytes
     with atomic_path(out / "dashboard.png") as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        Path(tmp).write_bytes(png_bytes(fig))
     with atomic_path(out / "dashboard.csv") as tmp:
         dash.to_csv(tmp, index=False)
 

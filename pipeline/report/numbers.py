@@ -6,13 +6,27 @@ module only adds what a reader needs on top: no "-0,000", years without separato
 """
 from __future__ import annotations
 
+import decimal as _decimal
 import math
 
-from babel.numbers import format_decimal, format_percent
+from babel import numbers as _babel
 
 LOCALE = "nl_NL"
 NBSP = "\u00a0"
 MISSING = "–"
+
+
+def format_decimal(v, format: str) -> str:  # noqa: A002 - Babel's name
+    """Babel with rounding half away from zero (3,25 -> 3,3), as Dutch statistics publish it."""
+    with _decimal.localcontext() as ctx:
+        ctx.rounding = _decimal.ROUND_HALF_UP
+        return _babel.format_decimal(v, format=format, locale=LOCALE)
+
+
+def format_percent(v, format: str) -> str:  # noqa: A002
+    with _decimal.localcontext() as ctx:
+        ctx.rounding = _decimal.ROUND_HALF_UP
+        return _babel.format_percent(v, format=format, locale=LOCALE)
 
 
 def _finite(v) -> bool:
@@ -32,8 +46,7 @@ def decimal(v, decimals: int = 2, sign: bool = False) -> str:
     if not _finite(v):
         return MISSING
     x = _unsigned_zero(v, decimals)
-    text = format_decimal(abs(x) if sign else x, format="#,##0." + "0" * decimals if decimals else "#,##0",
-                          locale=LOCALE)
+    text = format_decimal(abs(x) if sign else x, format="#,##0." + "0" * decimals if decimals else "#,##0")
     if sign:
         return ("+" if x > 0 else "−" if x < 0 else "") + text
     return text
@@ -49,8 +62,7 @@ def percent(v, decimals: int = 1, sign: bool = False) -> str:
     if not _finite(v):
         return MISSING
     x = _unsigned_zero(100 * float(v), decimals) / 100
-    text = format_percent(abs(x) if sign else x, format="#,##0" + ("." + "0" * decimals if decimals else "") + "%",
-                          locale=LOCALE)
+    text = format_percent(abs(x) if sign else x, format="#,##0" + ("." + "0" * decimals if decimals else "") + "%")
     text = text.replace("%", NBSP + "%")
     if sign:
         return ("+" if x > 0 else "−" if x < 0 else "") + text
