@@ -18,7 +18,7 @@ def test_dutch_numbers_through_babel():
     assert num.year(2019) == "2019" and num.year(2019.0) == "2019"
     assert num.percent(0.242) == "24,2\u00a0%" and num.percent(0.2, 0) == "20\u00a0%"
     assert num.points(-0.0325) == "−3,3\u00a0procentpunt"
-    assert num.pvalue(0.0004) == "<0,001" and num.pvalue(0.04999) == "0,050" and num.pvalue(0.5) == "0,500"
+    assert num.pvalue(0.0004) == "<0,001" and num.pvalue(0.04999) == "<0,050" and num.pvalue(0.0501) == "0,050" and num.pvalue(0.5) == "0,500"
     assert num.percent(float("inf")) == num.MISSING and num.decimal(float("nan")) == num.MISSING
 
 

@@ -96,7 +96,8 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     for dim in likert_dims:
         vl = cb.variables[first].get("value_labels", {})
         ch.figure(figure(figures.likert_bars, pub[f"likert_by:{dim}"], item_labels, vl,
-                         f"'{item_labels[first]}' naar {labels.dimension(dim).lower()}", by_group=True))
+                         f"'{item_labels[first]}' naar {labels.dimension(dim).lower()}", by_group=True,
+                         reversed_items=[i for c in scale_items for i in cb.scales[c].get("reverse", [])]))
     ch.heading("Per directie")
     ch.text("Directies van hoog naar laag, met bovenaan het gemiddelde van de hele gemeente. *Hoger* of *lager dan "
             "gemiddeld*: het 95%-interval van de directie ligt helemaal boven of onder het gemiddelde (zonder correctie "

@@ -42,6 +42,11 @@ def _signed(x: float) -> str:
     return f"{x:+.2f}".replace(".", ",")
 
 
+def mapped(published, maps: dict) -> dict:
+    """The label maps for the columns this table has."""
+    return {c: f for c, f in maps.items() if c in published.table.columns}
+
+
 def needed_words(rate: float) -> str:
     """A response rate a reader can use: "16 %", or "niet haalbaar" when even everyone answering (100 %)
     would not be enough (never "132,5 %" or "inf%")."""
@@ -95,18 +100,18 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         ch.heading("Verandering sinds de nulmeting en sinds de vorige meting")
         shown = [c for c in chg.table.columns if c not in ("se", "group")]
         overall = chg.table["dimension"] == "totaal"
-        ch.table(chg.view(rows=overall, columns=[c for c in shown if c != "dimension"], map=named),
+        ch.table(chg.view(rows=overall, columns=[c for c in shown if c != "dimension"], map=mapped(chg, named)),
                  "Verandering, alle medewerkers", decimals=3, integers=["n_van", "n_naar"])
-        ch.table(chg.view(rows=~overall, columns=shown, map=named), "Verandering per groep", decimals=3,
+        ch.table(chg.view(rows=~overall, columns=shown, map=mapped(chg, named)), "Verandering per groep", decimals=3,
                  integers=["n_van", "n_naar"])
         if "trend" in pub:
-            ch.table(pub["trend"].view(map=named), "Lineaire trend per jaar (gewogen regressie, 3 of meer metingen)",
+            ch.table(pub["trend"].view(map=mapped(pub["trend"], named)), "Lineaire trend per jaar (gewogen regressie, 3 of meer metingen)",
                      decimals=4)
     if gaps is not None and len(gaps):
         ch.heading("Verandering van de kloof (verschil-in-verschillen)")
         cols = ["indicator", "group_label", "reference", *[f"gap_{w}" for w in waves], "did", "ci_low", "ci_high",
                 "p_bh", "did_adjusted", "did_standardised"]
-        ch.table(gaps.view(columns=cols, map=named), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}",
+        ch.table(gaps.view(columns=cols, map=mapped(gaps, named)), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}",
                  decimals=3)
         ch.heading("Wat kan de volgende meting aantonen?")
         last = waves[-1]

@@ -35,7 +35,8 @@ YEAR_COLUMNS = {"jaar", "golf", "wave", "periode"}
 
 def figure_description(fig) -> str:
     """What a figure shows, from its own titles: the suptitle, then each axes' title (its axis labels
-    where it has no title), joined; "Figuur" only if the figure has no text at all."""
+    where it has no title), joined; "Figuur" only if the figure has no text at all. Followed by the
+    key finding the figure function put in the figure's label."""
     parts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
     for ax in fig.get_axes():
         parts.append(ax.get_title() or ax.get_title(loc="left") or ax.get_title(loc="right")
@@ -44,7 +45,8 @@ def figure_description(fig) -> str:
     for p in (" ".join(p.split()) for p in parts):
         if p and p not in seen:
             seen.append(p)
-    return "; ".join(seen) or "Figuur"
+    finding = fig.get_label()  # the key finding a figure function states (Figure.set_label), if any
+    return ("; ".join(seen) or "Figuur") + (f". {finding}" if finding else "")
 
 
 def figure(published: PublishedFigure) -> None:

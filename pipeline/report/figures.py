@@ -48,6 +48,13 @@ def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Versch
     if n_sup:
         fig.text(0.01, 0.01, f"{n_sup} groep(en) niet getoond: minder respondenten dan de minimale celgrootte.",
                  fontsize=7, color="#666666")
+    shown_p = shown[shown["p_bh"] < 0.05] if "p_bh" in shown else shown.iloc[:0]
+    if len(shown_p):
+        r = shown_p.loc[shown_p["difference"].idxmin()]
+        fig.set_label(f"Grootste aantoonbare verschil: {r['group_label']} ({num.decimal(r['difference'], 2, sign=True)} "
+                      f"punt t.o.v. {r['reference']}); {len(shown_p)} van {len(shown)} verschillen aantoonbaar.")
+    else:
+        fig.set_label("Geen van de verschillen is aantoonbaar.")
     fig.tight_layout()
     return fig
 
@@ -158,6 +165,10 @@ def prevalence_bars(prev: pd.DataFrame, indicators: list[str], labels: dict, tit
                     va="center", fontsize=7, color="#1a1a1a")
     _pct_axis(ax, top=xmax)
     ax.set_title(title, loc="left", fontsize=10)
+    if len(sub):
+        hi, lo = int(np.argmax(sub["estimate"].to_numpy(float))), int(np.argmin(sub["estimate"].to_numpy(float)))
+        fig.set_label(f"Hoogste: {names[hi]} ({num.percent(sub['estimate'].iloc[hi], 0)}); laagste: {names[lo]} "
+                      f"({num.percent(sub['estimate'].iloc[lo], 0)}).")
     n_sup = int(prev[(prev["dimension"] == dimension) & prev["indicator"].isin(indicators)]["onderdrukt"].sum())
     if n_sup:
         fig.text(0.01, 0.01, f"{n_sup} groep(en) niet getoond: minder respondenten dan de minimale celgrootte.", fontsize=7)
@@ -339,7 +350,13 @@ def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, tit
         return fig
     answers = sorted(shares["answer"].unique())
     colours = likert_palette(len(answers))
-    flip = [(not by_group) and r in set(reversed_items) for r in rows]
+    rev = set(reversed_items)
+    if by_group:  # one item for every group: flip all rows when that item is reverse-worded
+        flip = [bool(set(shares["item"].unique()) & rev)] * len(rows) if "item" in shares else [False] * len(rows)
+    else:
+        flip = [r in rev for r in rows]
+    if by_group and any(flip):
+        title = f"{title} ↺"
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.7))
     left = np.zeros(len(rows))
     y = np.arange(len(rows))[::-1]
@@ -356,7 +373,8 @@ def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, tit
     from matplotlib.patches import Patch
     handles = [Patch(color=colours[j], label=value_labels.get(a, str(a))) for j, a in enumerate(answers)]
     note = "  (↺ omgekeerde vraag: kleuren van eens/oneens omgewisseld, blauw is steeds gunstig)" if any(flip) else ""
-    ax.legend(handles=handles, ncol=min(len(answers), 4), fontsize=7, frameon=False, loc="upper center",
+    ax.legend(handles=handles, ncol=len(answers), fontsize=7 if len(answers) <= 5 else 6, frameon=False,
+              loc="upper center", handlelength=1.2, columnspacing=0.8,
               bbox_to_anchor=(0.5, -0.08 - 0.5 / len(rows)), title=("antwoord" + note) if note else None,
               title_fontsize=7)
     fig.tight_layout()

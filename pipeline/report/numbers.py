@@ -76,11 +76,17 @@ def points(v, decimals: int = 1) -> str:
     return decimal(100 * float(v), decimals, sign=True) + NBSP + "procentpunt"
 
 
-def pvalue(p) -> str:
-    """p below 0,001 as "<0,001", else three decimals (0,04999 stays "0,050" only if it rounds so)."""
+def pvalue(p, alpha: float = 0.05) -> str:
+    """p below 0,001 as "<0,001", else three decimals — except just below `alpha`, where rounding would
+    print "0,050" next to the verdict "aantoonbaar": that p is shown as "<0,050"."""
     if not _finite(p):
         return MISSING
-    return "<0,001" if float(p) < 0.001 else decimal(p, 3)
+    p = float(p)
+    if p < 0.001:
+        return "<0,001"
+    if p < alpha <= round(p, 3):
+        return "<" + decimal(alpha, 3)
+    return decimal(p, 3)
 
 
 def year(v) -> str:
