@@ -74,7 +74,7 @@ def png_bytes(fig, dpi: int = 110) -> bytes:
     from PIL import Image as PILImage
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-    img = PILImage.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=PILImage.Quantize.MEDIANCUT,
+    img = PILImage.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=PILImage.Quantize.FASTOCTREE,
                                                                            dither=PILImage.Dither.NONE)
     out = io.BytesIO()
     img.save(out, format="PNG")
@@ -156,23 +156,23 @@ SUPPRESSED_MARK = "–"
 NOT_APPLICABLE = "n.v.t."
 
 
-def _status(published: Published, df: pd.DataFrame) -> pd.DataFrame:
+def _status(published: Published, df: pd.DataFrame) -> np.ndarray:
     """Per cell: "suppressed", "na" (not applicable) or "" — which cells the disclosure rule left
     empty. The rule decides (a `cell_status` frame when publish provides one); otherwise an empty
     cell of a table with nothing suppressed is not applicable, and an empty cell of a row marked
     `onderdrukt` (or of a table with suppressions but no row marks) was suppressed."""
     given = getattr(published, "cell_status", None)
     if isinstance(given, pd.DataFrame):
-        return given.reindex(index=df.index, columns=df.columns).fillna("")
-    empty = df.isna()
+        return given.reindex(index=df.index, columns=df.columns).fillna("").to_numpy(dtype=object)
+    empty = df.isna().to_numpy()
     if published.suppressed == 0:
-        kind = pd.DataFrame("na", index=df.index, columns=df.columns)
+        kind = np.full(empty.shape, "na", dtype=object)
     elif "onderdrukt" in df.columns:
-        rows = df["onderdrukt"].eq(True)
-        kind = pd.DataFrame(np.repeat(np.where(rows.to_numpy(), "suppressed", "na")[:, None], len(df.columns), axis=1), index=df.index, columns=df.columns)
+        rows = df["onderdrukt"].eq(True).to_numpy()
+        kind = np.repeat(np.where(rows, "suppressed", "na").astype(object)[:, None], empty.shape[1], axis=1)
     else:
-        kind = pd.DataFrame("suppressed", index=df.index, columns=df.columns)
-    return kind.where(empty, "")
+        kind = np.full(empty.shape, "suppressed", dtype=object)
+    return np.where(empty, kind, "")
 
 
 def _html_table(df: pd.DataFrame, caption: str) -> str:
@@ -207,26 +207,26 @@ def table_html(published: Published, caption: str = "", decimals: int = 2, perce
     out = pd.DataFrame(index=df.index)
     percent, points = set(percent or []), set(points or [])
     counts = (COUNT_COLUMNS | set(integers or []) | {c for c in df.columns if str(c).startswith(("nodig", "n_"))})
-    for c in df.columns:
+    for j, c in enumerate(df.columns):
         if c == "onderdrukt":
             continue
         col = df[c]
         if c in percent:
-            shown = col.map(lambda v: num.percent(v))
+            fmt = num.percent
         elif c in points:
-            shown = col.map(lambda v: num.decimal(100 * v, 1, sign=not str(c).startswith("ci_"))
-                            if pd.notna(v) else "")
+            fmt = (lambda v, sign=not str(c).startswith("ci_"): num.decimal(100 * v, 1, sign=sign))
         elif c in P_COLUMNS:
-            shown = col.map(num.pvalue)
+            fmt = num.pvalue
         elif c in counts and pd.api.types.is_numeric_dtype(col):
-            shown = col.map(lambda v: num.integer(v) if pd.notna(v) else "")
+            fmt = num.integer
         elif c in YEAR_COLUMNS or str(c) in ("van", "naar"):
-            shown = col.map(lambda v: num.year(v) if pd.notna(v) else "")
+            fmt = num.year
         else:
-            shown = col.map(lambda v: _fmt(v, decimals))
-        shown = shown.where(status[c] != "suppressed", SUPPRESSED_MARK).where(status[c] != "na", NOT_APPLICABLE)
-        shown = shown.where(~(col.isna() & (status[c] == "")), "")
-        out[c] = shown
+            fmt = (lambda v: _fmt(v, decimals))
+        # plain Python over the values: a page has hundreds of small tables, pandas per cell is slow
+        out[c] = [SUPPRESSED_MARK if st == "suppressed" else NOT_APPLICABLE if st == "na" else
+                  "" if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else fmt(v)
+                  for v, st in zip(col.tolist(), status[:, j])]
     effect = next((c for c in EFFECT_COLUMNS if c in df.columns), None)
     if effect and "p_bh" in df.columns:
         out[VERDICT] = [verdict(e, p) for e, p in zip(df[effect], df["p_bh"])]
@@ -238,10 +238,10 @@ def table_html(published: Published, caption: str = "", decimals: int = 2, perce
     long = len(df) > LONG_TABLE if fold is None else fold
     parts = [_html_table(main, caption)]
     notes = []
-    if (status == "suppressed").to_numpy().any():
+    if (status == "suppressed").any():
         kk = k if k is not None else _k()
         notes.append(f"– = niet getoond: minder dan {kk} respondenten (of af te leiden uit een getoond cijfer).")
-    if (status == "na").to_numpy().any() and (out == NOT_APPLICABLE).to_numpy().any():
+    if (out == NOT_APPLICABLE).to_numpy().any():
         notes.append("n.v.t. = niet van toepassing (bijvoorbeeld geen marge bij een volledige telling).")
     if notes:
         parts.append('<p class="table-note">' + " ".join(_html.escape(n) for n in notes) + "</p>")
