@@ -14,6 +14,7 @@ from pipeline.results import Tidy
 from pipeline.settings import load_settings
 
 SOURCE_ORDER = ("register", "nim", "mto", "discrimination")
+SHEET_NAMES = {"register": "Register", "nim": "NIM", "mto": "MTO", "discrimination": "Discr."}
 DISTRIBUTIONS = ("geslacht", "leeftijdsband", "schaalband", "herkomst_oud", "herkomst_cbs")
 RELIABILITY_GROUPS = ("herkomst_oud", "beperking", "lhbtiq")
 MIN_RELIABILITY_N = 30  # a reliability coefficient needs at least this many complete answers
@@ -61,23 +62,24 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             ch.record(pub, source=src, waves=str(w))
 
             name = f"{src.upper()} {w}"
+            short = f"{SHEET_NAMES.get(src, src[:6])} {w}"  # for the workbook's 31-character sheet names
             ch.heading(name, 3)
             ch.text(f"Codeboek `{m['codebook']}` (versie {m['codebook_version']}); invoerbestand sha256 "
                     f"`{m['input_sha256'][:16]}…`.")
             ch.table(pub["flow"], f"{name}: van ingelezen records naar analysebestand (verwijderd per reden)",
-                     decimals=0, fold=False)
+                     decimals=0, fold=False, sheet=f"{short} records")
             if "reliability" in pub:
                 ch.table(pub["reliability"], f"{name}: betrouwbaarheid van de schalen (Cronbachs alfa, McDonalds "
-                         "omega)", fold=True)
+                         "omega)", fold=True, sheet=f"{short} betrouwbaarheid")
                 if len(pub["reliability_by_group"]):
                     ch.table(pub["reliability_by_group"].view(map={"indeling": labels.dimension}),
                              f"{name}: betrouwbaarheid per groep (groepen met minder dan 30 volledige antwoorden "
-                             "weggelaten)", fold=True)
+                             "weggelaten)", fold=True, sheet=f"{short} betrouwb. groep")
             ch.table(pub["missing"], f"{name}: variabelen met de meeste ontbrekende waarden", percent=["ontbrekend"],
-                     fold=True)
+                     fold=True, sheet=f"{short} ontbrekend")
             for col in (c for c in DISTRIBUTIONS if c in df):
                 ch.table(pub[f"dist:{col}"].view(map={"waarde": lambda v, col=col: labels.group(col, v)}),
                          f"{name}: verdeling {labels.dimension(col).lower()}", decimals=0, percent=["aandeel"],
-                         fold=True)
+                         fold=True, sheet=f"{short} {col.replace('_', ' ')}")
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
     return ch

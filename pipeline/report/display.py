@@ -105,7 +105,7 @@ def _tables_dir() -> Path | None:
     return Path(target) if target else None
 
 
-def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> str | None:
+def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), sheet: str | None = None) -> str | None:
     """Tidy CSV of every shown table (after suppression) when the report build asks for it; returns
     the file name. The CSV keeps every column (standard errors, design effects, effect sizes)."""
     import re
@@ -126,6 +126,8 @@ def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = ()) -> str
     atomic_write_text((d / name).with_suffix(".meta.json"), json.dumps(
         {"counts": [labels.column(c) for c in counts]}, ensure_ascii=False))
     atomic_write_text((d / name).with_suffix(".caption"), caption)
+    if sheet:  # a short name for the table's sheet in the workbook (export.sheet_name)
+        atomic_write_text((d / name).with_suffix(".sheet"), sheet)
     return name
 
 
@@ -189,7 +191,7 @@ def table(published: Published, caption: str = "", **fmt) -> None:
 
 def table_html(published: Published, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
                integers: list[str] | None = None, points: list[str] | None = None, export: bool = True,
-               fold: bool | None = None, k: int | None = None) -> str:
+               fold: bool | None = None, k: int | None = None, sheet: str | None = None) -> str:
     """Show a published table the way a reviewer reads it: Dutch labels and numbers, "–" for a
     suppressed cell (with a footnote), "n.v.t." where a value does not apply, p below 0,001 as
     "<0,001", a verdict in words where the table has a corrected test, the researcher's columns
@@ -198,11 +200,12 @@ def table_html(published: Published, caption: str = "", decimals: int = 2, perce
 
     percent: share columns ("24,2 %"); points: changes of shares, in percentage points; integers:
     count columns besides the usual ones; fold: fold the table (default: when it has more than
-    LONG_TABLE rows); k: the disclosure threshold named in the footnote (default: the settings')."""
+    LONG_TABLE rows); k: the disclosure threshold named in the footnote (default: the settings');
+    sheet: a short title for the workbook sheet when the caption is long."""
     if not isinstance(published, Published):
         raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
     df = published.table.reset_index(drop=True)
-    csv = _export(df, caption, published.counts) if export else None
+    csv = _export(df, caption, published.counts, sheet) if export else None
     status = _status(published, df)
     out = pd.DataFrame(index=df.index)
     percent, points = set(percent or []), set(points or [])

@@ -45,9 +45,10 @@ def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = 
     used: set[str] = set()
     entries = []
     for p in csvs:
-        cap = p.with_suffix(".caption")
+        cap, short = p.with_suffix(".caption"), p.with_suffix(".sheet")
         caption = cap.read_text(encoding="utf-8") if cap.exists() else p.stem
-        entries.append((p, p.parent.name, caption, sheet_name(p.parent.name, caption, used)))
+        title = short.read_text(encoding="utf-8") if short.exists() else caption
+        entries.append((p, p.parent.name, caption, sheet_name(p.parent.name, title, used)))
     contents = pd.DataFrame([{"hoofdstuk": ch, "tabel": caption, "blad": name} for _, ch, caption, name in entries])
     with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         contents.to_excel(xl, sheet_name=CONTENTS, index=False)  # first sheet: the workbook opens here
