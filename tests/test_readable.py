@@ -12,7 +12,7 @@ from pipeline.report import numbers as num
 
 def test_dutch_numbers_through_babel():
     assert num.decimal(1234567.891, 2) == "1.234.567,89"
-    assert num.decimal(-0.0004, 3) == "0,000"  # never "-0,000"
+    assert num.decimal(-0.0004, 3) == "0,000" and num.decimal(-5.7, 1) == "−5,7"  # never "-0,000"; a real minus
     assert num.decimal(0.17, 2, sign=True) == "+0,17" and num.decimal(-0.04, 2, sign=True) == "−0,04"
     assert num.integer(22290) == "22.290"
     assert num.year(2019) == "2019" and num.year(2019.0) == "2019"

@@ -76,6 +76,9 @@ def png_bytes(fig, dpi: int = 110) -> bytes:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     img = PILImage.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=PILImage.Quantize.FASTOCTREE,
                                                                            dither=PILImage.Dither.NONE)
+    palette = img.getpalette()  # the quantizer averages white into a faint grey: snap near-white back
+    img.putpalette([255 if min(palette[i:i + 3]) >= 245 else v for i in range(0, len(palette), 3)
+                    for v in palette[i:i + 3]])
     out = io.BytesIO()
     img.save(out, format="PNG")
     return out.getvalue()

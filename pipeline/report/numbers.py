@@ -46,10 +46,10 @@ def decimal(v, decimals: int = 2, sign: bool = False) -> str:
     if not _finite(v):
         return MISSING
     x = _unsigned_zero(v, decimals)
-    text = format_decimal(abs(x) if sign else x, format="#,##0." + "0" * decimals if decimals else "#,##0")
+    text = format_decimal(abs(x), format="#,##0." + "0" * decimals if decimals else "#,##0")
     if sign:
         return ("+" if x > 0 else "−" if x < 0 else "") + text
-    return text
+    return ("−" if x < 0 else "") + text  # a real minus sign, as in the signed changes
 
 
 def integer(v) -> str:
