@@ -14,7 +14,7 @@ the same everywhere. The words live in configuration, never in code:
     labels.dimension("herkomst_oud")               # 'Migratieachtergrond (westers/niet-westers)'
     labels.column("ci_low")                        # '95%-interval onder'
     labels.indicator("nim", "inclusion")           # 'Ervaren inclusie (totaal)'
-    labels.colour("geslacht")                      # '#a00078'
+    labels.colour("geslacht")                      # "#CC79A7"
 
 Unknown names come back unchanged (as text), so a new variable shows up under its own name rather
 than failing a chapter.
@@ -78,13 +78,20 @@ def colours() -> dict[str, str]:
 
 
 def column(name: str) -> str:
-    """Header of a table column as shown and exported; unlisted columns keep their name."""
-    return _catalogue()["columns"].get(name, name)
+    """Header of a table column as shown and exported; unlisted columns keep their name. A key
+    ``prefix_*`` labels every ``prefix_<suffix>`` (``gap_2019`` -> "kloof 2019")."""
+    cols = _catalogue()["columns"]
+    if name in cols:
+        return cols[name]
+    for key, template in cols.items():
+        if key.endswith("*") and str(name).startswith(key[:-1]):
+            return template.format(suffix=str(name)[len(key) - 1:])
+    return name
 
 
 def columns() -> dict[str, str]:
-    """Column -> header, for `DataFrame.rename(columns=...)`."""
-    return dict(_catalogue()["columns"])
+    """Column -> header, for `DataFrame.rename(columns=...)` (pattern keys: use `column` as the mapper)."""
+    return {k: v for k, v in _catalogue()["columns"].items() if not k.endswith("*")}
 
 
 # --- constructs and indicators --------------------------------------------------------------------
@@ -110,6 +117,17 @@ def indicator(source: str, name: str, wave: int | None = None) -> str:
             item = book[name[len(key) - 1:]]
             return template.format(item=item.split(": ", 1)[-1])
     return book.get(name, name)
+
+
+@lru_cache(maxsize=None)
+def scale_range(source: str, name: str, wave: int | None = None) -> tuple[float | None, float | None]:
+    """Answer range (low, high) of a scale or item of `source` (a scale: its first item's range), so
+    a score can be read as "3,27 op een schaal van 1 tot 5"; (None, None) when the codebook has none."""
+    from pipeline.codebook import load_codebook
+    cb = load_codebook(source, wave)
+    item = cb.scales[name]["items"][0] if name in cb.scales else name
+    rng = cb.variables.get(item, {}).get("range")
+    return (rng[0], rng[1]) if rng else (None, None)
 
 
 def indicators(source: str, wave: int | None = None) -> dict[str, str]:

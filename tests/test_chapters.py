@@ -166,7 +166,9 @@ def test_a_new_group_dimension_is_config_only(demo_small, tmp_path):
     ch = inclusion.build(str(tmp_path / "report.yaml"), source="nim", constructs=["inclusion"], title="t", intro="i",
                          survey_years=[2024])
     tables = dict(ch.tables())
-    levels = tables["Ervaren inclusie (totaal) per groep: gewogen gemiddelde met 95%-interval"].table
-    assert set(levels["dimension"]) == {"totaal", *cfg["groups"]["dimensions"]} and "leeftijdsband" in set(levels["dimension"])
+    levels = tables["Ervaren inclusie (totaal) per groep: gewogen gemiddelde met 95%-interval (schaal 1 tot 5)"].table
+    from pipeline import labels  # the shown table names each dimension by its Dutch heading
+    assert set(levels["dimension"]) == {labels.dimension(d) for d in ["totaal", *cfg["groups"]["dimensions"]]}
+    assert labels.dimension("leeftijdsband") in set(levels["dimension"])
     gaps = tables["Ervaren inclusie (totaal): verschillen"].table
     assert gaps["reference"].str.contains("35").any()

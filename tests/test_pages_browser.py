@@ -20,6 +20,13 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE_WIDTH = 400
 MAX_PAGE_BYTES = 1_000_000
 NBCONVERT_PLACEHOLDER = "No description has been provided for this image"
+# Pages printed to A4 PDF (Chromium's print) and the most pages each may take on paper.
+PRINTED = {"05_discriminatie.html": 12}
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF written by Chromium (one /Type /Page object per page)."""
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
 
 def _chromium_or_skip() -> str:
@@ -99,6 +106,7 @@ def browsed(pages) -> dict[str, dict]:
                 rec["axe"] = res.response["violations"]
                 page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
                 rec["phone"] = page.evaluate(_OVERFLOW_JS)
+                rec["pdf_pages"] = _pdf_pages(page.pdf(format="A4")) if path.name in PRINTED else None
                 context.close()
                 results[path.name] = rec
         finally:
@@ -183,3 +191,46 @@ def test_figure_alt_text_says_what_the_figure_shows():
         show.display = orig
     assert [s._repr_png_()[1].get("alt") for s in shown] == ["Ervaren inclusie per groep; Instroom; aandeel",
                                                     "Kloof in 2024 en 2025"]
+
+
+def test_discrimination_chapter_prints_short(browsed):
+    """A reviewer prints the chapter: long tables are folded (closed <details> do not print) so the
+    chapter fits on about 12 A4 pages (it took 37)."""
+    counts = {name: r["pdf_pages"] for name, r in browsed.items() if r.get("pdf_pages") is not None}
+    print(counts)
+    assert counts.keys() == PRINTED.keys()
+    assert all(0 < counts[name] <= most for name, most in PRINTED.items()), counts
+
+
+def test_every_page_has_menu_banner_reading_aid_and_links(pages):
+    """Shared parts on every page: the top menu naming every other page, the demo banner (demo data),
+    the 'Zo leest u dit' box, the workbook link; chapters also link previous/next and each table's CSV."""
+    from bs4 import BeautifulSoup
+    problems = []
+    names = {p.name for p in pages}
+    for path in pages:
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        menu = soup.find("nav", class_="menu")
+        linked = {a["href"] for a in menu.find_all("a")} if menu else set()
+        if names - linked:
+            problems.append(f"{path.name}: menu mist {sorted(names - linked)}")
+        if not soup.find(class_="demo"):
+            problems.append(f"{path.name}: geen demobanner")
+        if not soup.find("aside", class_="howto"):
+            problems.append(f"{path.name}: geen 'Zo leest u dit'")
+        if not soup.find("a", href="tabellen.xlsx"):
+            problems.append(f"{path.name}: geen link naar de werkmap")
+        if path.name != "index.html":
+            if not soup.find("nav", class_="prevnext"):
+                problems.append(f"{path.name}: geen vorige/volgende")
+            for block in soup.find_all("div", class_="table-block"):
+                if block.find_parent("details", class_="provenance"):
+                    continue
+                link = block.find("a", string="Download deze tabel (CSV)")
+                if link is None or not (path.parent / link["href"]).exists():
+                    problems.append(f"{path.name}: tabel zonder werkende CSV-link")
+                    break
+        for s in ("<k", "inf%", "-0,000", "nan"):
+            if f">{s}<" in str(soup):
+                problems.append(f"{path.name}: cel {s!r}")
+    assert not problems, "\n".join(problems)

@@ -145,7 +145,7 @@ def test_catalogue_gives_the_published_headers_names_and_colours():
     assert labels.column("indicator") == "indicator"          # unlisted: unchanged, as in every CSV today
     assert labels.dimension("herkomst_oud") == "Migratieachtergrond (westers/niet-westers)"
     assert labels.dimension("herkomst_oud×geslacht") == "Migratieachtergrond (westers/niet-westers) × Gender"
-    assert labels.colour("geslacht") == "#a00078" and labels.colour("totaal", "#004699") == "#004699"
+    assert labels.colour("geslacht") == "#CC79A7" and labels.colour("totaal", "#004699") == "#004699"
     from pipeline.report import figures
     assert figures.DIMENSION_LABELS["jong"] == "Jonger dan 35"
 

@@ -13,7 +13,8 @@ import pandas as pd
 
 from pipeline.disclosure.publish import NoSmallCells, Result
 
-COLUMNS = ["indicator", "periode", "stand", "verandering", "ci_low", "ci_high", "p", "p_bh", "naar_doel", "eenheid"]
+COLUMNS = ["indicator", "periode", "stand", "verandering", "ci_low", "ci_high", "p", "p_bh", "naar_doel", "eenheid",
+           "doel"]
 
 
 def _one(results: pd.DataFrame, **where) -> pd.Series | None:
@@ -36,10 +37,11 @@ def target_rows(results: pd.DataFrame, targets) -> list[dict]:
         by_year = own.assign(j=own["waves"].astype(int)).sort_values("j")
         first, last = by_year.iloc[0], by_year.iloc[-1]
         unit = "aantal (telling)" if t.kind == "count" else "aandeel (telling)"
-        rows.append({"indicator": f"{t.label} (doel {t.describe()})", "periode": f"{first['waves']}–{last['waves']}",
+        unit = "relatieve toename (telling)" if t.kind == "relative_increase" else unit
+        rows.append({"indicator": t.label, "periode": f"{first['waves']}–{last['waves']}",
                      "stand": last["estimate"], "verandering": last["estimate"] - first["estimate"],
                      "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan,
-                     "naar_doel": prog["category"] in ("gehaald", "op koers"), "eenheid": unit})
+                     "naar_doel": prog["category"] in ("gehaald", "op koers"), "eenheid": unit, "doel": t.value})
     return rows
 
 
@@ -60,16 +62,16 @@ def build(results: pd.DataFrame, indicators, targets) -> Result:
         rows.append({"indicator": lab, "periode": f"{base}–{last}", "stand": gap[last]["estimate"],
                      "verandering": did["estimate"], "ci_low": did["ci_low"], "ci_high": did["ci_high"], "p": did["p"],
                      "p_bh": did["p_bh"], "naar_doel": bool(np.sign(did["estimate"]) == -np.sign(gap[base]["estimate"])),
-                     "eenheid": "schaalpunten"})
+                     "eenheid": "schaalpunten", "doel": np.nan})
     c = _one(results, source="discrimination", statistic="change", indicator="ervaren_discriminatie", dimension="totaal")
     if c is not None:
         base, last = c["waves"].split("-")
         level = _one(results, source="discrimination", statistic="share", waves=last, indicator="ervaren_discriminatie",
                      dimension="totaal")
-        rows.append({"indicator": "Ervaren discriminatie (12 mnd)", "periode": f"{base}–{last}",
+        rows.append({"indicator": "Aandeel dat discriminatie ervoer (12 maanden)", "periode": f"{base}–{last}",
                      "stand": level["estimate"], "verandering": c["estimate"], "ci_low": c["ci_low"],
                      "ci_high": c["ci_high"], "p": c["p"], "p_bh": c["p_bh"], "naar_doel": bool(c["estimate"] < 0),
-                     "eenheid": "aandeel"})
+                     "eenheid": "aandeel", "doel": np.nan})
     rows += target_rows(results, [t for t in targets if t.organisation])
     return Result(pd.DataFrame(rows, columns=COLUMNS), NoSmallCells(
         "composed of the chapters' published results; p (BH) is each chapter's own correction"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline import labels
 from pipeline.chapters import Chapter
 from pipeline.clean.report import distribution, flow_table, load_manifest, missingness
 from pipeline.clean.run import scale_ranges
@@ -14,6 +15,7 @@ from pipeline.results import Tidy
 from pipeline.settings import load_settings
 
 SOURCE_ORDER = ("register", "nim", "mto", "discrimination")
+SHEET_NAMES = {"register": "Register", "nim": "NIM", "mto": "MTO", "discrimination": "Discr."}
 DISTRIBUTIONS = ("geslacht", "leeftijdsband", "schaalband", "herkomst_oud", "herkomst_cbs")
 RELIABILITY_GROUPS = ("herkomst_oud", "beperking", "lhbtiq")
 MIN_RELIABILITY_N = 30  # a reliability coefficient needs at least this many complete answers
@@ -29,9 +31,14 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
     ch.text("Dit hoofdstuk laat per bron en meting zien hoeveel records zijn ingelezen en waarom records zijn\n"
             "verwijderd, hoeveel antwoorden ontbreken en hoe betrouwbaar de schalen zijn. Alle aantallen zijn\n"
             "geaggregeerd; groepen kleiner dan de minimale celgrootte worden niet getoond.")
+    ch.text("Per meting staat de telling van ingelezen naar gebruikte records open; de betrouwbaarheid van de "
+            "schalen, de ontbrekende antwoorden en de verdeling van de achtergrondkenmerken staan ingeklapt "
+            "(klik om te openen) en in de Excel-werkmap.")
     inputs = {}
     shown_r_text = False
     for src in [*SOURCE_ORDER, *sorted(set(settings.sources) - set(SOURCE_ORDER))]:
+        if settings.waves(src):
+            ch.heading(load_codebook(src).label, 2)
         for w in settings.waves(src):
             m = load_manifest(settings.processed_dir, src, w)
             inputs[f"{src} {w}"] = m["input"]
@@ -59,18 +66,26 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             pub = publish_all(results, policy)
             ch.record(pub, source=src, waves=str(w))
 
-            ch.heading(f"{src.upper()} {w}")
+            name = f"{src.upper()} {w}"
+            short = f"{SHEET_NAMES.get(src, src[:6])} {w}"  # for the workbook's 31-character sheet names
+            ch.heading(name, 3)
             ch.text(f"Codeboek `{m['codebook']}` (versie {m['codebook_version']}); invoerbestand sha256 "
                     f"`{m['input_sha256'][:16]}…`.")
-            ch.table(pub["flow"], "Van ingelezen records naar analysebestand (verwijderd per reden)", decimals=0)
+            ch.table(pub["flow"], f"{name}: van ingelezen records naar analysebestand (verwijderd per reden)",
+                     decimals=0, fold=False, sheet=f"{short} records")
             if "reliability" in pub:
-                ch.table(pub["reliability"], "Betrouwbaarheid van de schalen (Cronbachs alfa, McDonalds omega)")
+                ch.table(pub["reliability"], f"{name}: betrouwbaarheid van de schalen (Cronbachs alfa, McDonalds "
+                         "omega)", fold=True, sheet=f"{short} betrouwbaarheid")
                 if len(pub["reliability_by_group"]):
-                    ch.table(pub["reliability_by_group"], "Betrouwbaarheid per groep (groepen met minder dan 30 "
-                             "volledige antwoorden weggelaten)")
-            ch.table(pub["missing"], "Variabelen met de meeste ontbrekende waarden", percent=["ontbrekend"])
+                    ch.table(pub["reliability_by_group"].view(map={"indeling": labels.dimension}),
+                             f"{name}: betrouwbaarheid per groep (groepen met minder dan 30 volledige antwoorden "
+                             "weggelaten)", fold=True, sheet=f"{short} betrouwb. groep")
+            ch.table(pub["missing"], f"{name}: variabelen met de meeste ontbrekende waarden", percent=["ontbrekend"],
+                     fold=True, sheet=f"{short} ontbrekend")
             for col in (c for c in DISTRIBUTIONS if c in df):
-                ch.table(pub[f"dist:{col}"], f"Verdeling {col}", decimals=0, percent=["aandeel"])
+                ch.table(pub[f"dist:{col}"].view(map={"waarde": lambda v, col=col: labels.group(col, v)}),
+                         f"{name}: verdeling {labels.dimension(col).lower()}", decimals=0, percent=["aandeel"],
+                         fold=True, sheet=f"{short} {col.replace('_', ' ')}")
             if representative:
                 ch.text(R_TEXT if not shown_r_text else "Representativiteit: zie de uitleg bij de eerste meting hierboven.")
                 shown_r_text = True
@@ -81,6 +96,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 ch.table(resp.view(columns=["kenmerk", "categorie", "aantal", "noemer", "rate", "partial"],
                                    rename={"aantal": "respondenten", "noemer": "medewerkers", "rate": "respons",
                                            "partial": "partiële R"}),
-                         f"Respons per directie en groep, {src.upper()} {w}", decimals=3, percent=["respons"])
+                         f"Respons per directie en groep, {src.upper()} {w}", decimals=3, percent=["respons"],
+                         fold=True, sheet=f"{short} respons")
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
     return ch

@@ -7,12 +7,21 @@ from pipeline.analysis import dashboard
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish
-from pipeline.report import figures
+from pipeline.report import figures, headline
 from pipeline.report.index import save_dashboard
 from pipeline.results import COLUMNS as COLUMNS_RESULTS
 from pipeline.settings import load_settings
 
-COLUMNS = ["indicator", "periode", "stand", "verandering", "ci_low", "ci_high", "p_bh", "significant", "richting"]
+
+
+def with_scales(dash: pd.DataFrame, indicators) -> pd.DataFrame:
+    """The answer scale (e.g. 1 to 5) of each survey indicator, so a gap can be read with its unit."""
+    from pipeline import labels
+    ranges = {i.label: labels.scale_range(i.source, i.construct) for i in indicators}
+    out = dash.copy()
+    out["schaal_van"] = [ranges.get(i, (None, None))[0] for i in out["indicator"]]
+    out["schaal_tot"] = [ranges.get(i, (None, None))[1] for i in out["indicator"]]
+    return out
 
 
 def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) -> Chapter:
@@ -24,20 +33,24 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     results = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame(columns=COLUMNS_RESULTS)
-    dash = publish(dashboard.build(results, settings.indicators, settings.targets), policy).derive(dashboard.verdicts)
-    fig = figure(figures.dashboard_figure, dash)
+    dash = publish(dashboard.build(results, settings.indicators, settings.targets), policy).derive(
+        dashboard.verdicts).derive(with_scales, settings.indicators)
+    fig = figure(figures.dashboard_figure, dash, alt=headline.alt_text(dash.table))
     if save:
-        save_dashboard(dash.table, fig.fig, settings.reports_dir)
+        save_dashboard(dash.table, fig.fig, settings.reports_dir, fig.alt)
 
     ch = Chapter()
     ch.heading("Dashboard: de programma-indicatoren", 1)
-    ch.text("Per indicator: de stand in de laatste meting, de verandering sinds de nulmeting, of die verandering "
-            "significant is na correctie voor meervoudig toetsen (Benjamini–Hochberg, binnen het hoofdstuk waar de "
-            "indicator vandaan komt), en of ze richting het doel gaat. "
-            "Kloven zijn verschillen met de referentiegroep in schaalpunten; registercijfers zijn tellingen zonder marge.")
+    ch.text("Per indicator: de stand in de laatste meting, het streefcijfer als er een is, de verandering sinds de "
+            "nulmeting en of die verandering aantoonbaar is (na correctie voor de vele vergelijkingen in het hoofdstuk "
+            "waar de indicator vandaan komt). Een *kloof* is het verschil in punten met de referentiegroep, op de "
+            "schaal van de vragenlijst; een kloof die naar 0 gaat, wordt kleiner. Registercijfers zijn volledige "
+            "tellingen zonder marge.")
+    ch.heading("Belangrijkste uitkomsten", 2)
+    ch.text("\n".join(f"- {f}" for f in headline.findings(dash.table)))
     ch.heading("Stand en verandering per indicator", 2)
     ch.figure(fig)
-    ch.table(dash.view(columns=COLUMNS), "Programma-indicatoren", decimals=3)
+    ch.table(dash.derive(headline.readable), "Programma-indicatoren: stand, streefcijfer en verandering sinds de nulmeting")
     ch.provenance({f"{src} {w}": load_manifest(settings.processed_dir, src, w)["input"]
                    for src in sorted(settings.sources) for w in settings.waves(src)},
                   {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})

@@ -77,15 +77,18 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     ch.figure(figure(figures.prevalence_bars, prev, D.PREVALENCE, labs, f"Ervaren en gezien (12 maanden), {repeat_wave}"))
     ch.figure(figure(figures.prevalence_bars, prev, [f"discr_{g}" for g in D.GROUNDS], labs,
                      f"Ervaren discriminatie per grond, {repeat_wave}"))
-    for dim in dims:
+    shown = prev.table[(prev.table["indicator"] == "ervaren_discriminatie") & (prev.table["dimension"] != "totaal")]
+    xmax = float(min(1.0, max(0.05, shown["ci_high"].max(skipna=True) * 1.1))) if shown["ci_high"].notna().any() else None
+    for dim in dims:  # small multiples: one share axis from 0 to the same maximum
         ch.figure(figure(figures.prevalence_bars, prev, ["ervaren_discriminatie"], labs,
-                         f"Ervaren discriminatie naar {labels.dimension(dim).lower()}", dimension=dim))
+                         f"Ervaren discriminatie naar {labels.dimension(dim).lower()}", dimension=dim, xmax=xmax))
     ch.heading("Van wie, melden en afhandeling")
     ch.text("Onder medewerkers die discriminatie ervoeren (meerdere antwoorden mogelijk): gronden, van wie het kwam, "
             "of en waar het gemeld is; redenen om niet te melden onder wie niet meldde; tevredenheid onder wie meldde.")
     follow = pub["follow"]
     ch.table(follow.view(map={"indicator": labs}, columns=["indicator", "estimate", "ci_low", "ci_high", "n"],
-                         rename={"indicator": "vraag"}), f"Vervolgvragen {repeat_wave}", decimals=3)
+                         rename={"indicator": "vraag"}), f"Vervolgvragen {repeat_wave}",
+             percent=["estimate", "ci_low", "ci_high"])
     ch.text("**Overgeslagen vervolgvragen.** Wie discriminatie ervoer maar de vervolgvraag (grond, of het gemeld is, "
             "tevredenheid) oversloeg, valt niet uit de noemer en telt ook niet als 'nee'. Het aandeel van alle "
             "medewerkers dat discriminatie ervoer op een grond is geschat als *aandeel dat discriminatie ervoer × "
@@ -101,39 +104,44 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     ch.figure(figure(figures.funnel, {w: pub[f"prev:{w}"] for w in ds}, "Meldingstrechter: ervaren → gemeld → tevreden"))
     if chg is not None:
         ch.heading(f"Nulmeting {baseline_wave} en herhaling {repeat_wave}")
-        ch.text("Verandering: verschil tussen de nulmeting en de herhaling met een ontwerpgebaseerde standaardfout; "
-                "*gecorrigeerd*: dezelfde verandering bij gelijke samenstelling naar salarisschaal, leeftijd, gender en "
-                "herkomst (lineair kansmodel); *Rao–Scott*: toets op de tabel indicator × meting; *p (BH)*: "
-                "gecorrigeerd voor alle toetsen in dit hoofdstuk.")
+        ch.text("*Verandering*: het verschil tussen de twee metingen in procentpunten, met het 95%-interval. "
+                "*Oordeel*: of de verandering aantoonbaar is na correctie voor alle toetsen in dit hoofdstuk. "
+                "*Bij gelijke samenstelling*: dezelfde verandering als de medewerkers in beide jaren even vaak in elke "
+                "salarisschaal, leeftijdsgroep, gender en herkomst zaten. De p-waarden staan onder *Detail voor "
+                "onderzoekers* en in de CSV.")
         ch.text(linkage.method_nl(link))
         ch.figure(figure(figures.change_dots, chg, labs, f"{baseline_wave} en {repeat_wave}",
                          alt=f"Aandeel per indicator in de nulmeting {baseline_wave} en de herhaling {repeat_wave}, "
                              "alle medewerkers; significante veranderingen gemarkeerd"))
         named = {"indicator": lambda i: labs.get(i, i)}
         overall = chg.table["dimension"] == "totaal"
+        shares = ["baseline", "repeat"]
+        changes = ["change", "ci_low", "ci_high", "adj_change"]
         ch.table(chg.view(rows=overall, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
                                                             "ci_high", "p_bh", "adj_change", "p_raoscott"]),
-                 "Verandering, alle medewerkers", decimals=3)
+                 "Verandering, alle medewerkers", percent=shares, points=changes)
         ch.table(pub["change_followup"].view(map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
                                                                  "ci_high", "p_bh"]),
-                 "Verandering van 'ervaren én gemeld' (product van aandelen, zie boven)", decimals=3)
+                 "Verandering van 'ervaren én gemeld' (product van aandelen, zie boven)", percent=shares, points=changes)
         ch.table(chg.view(rows=~overall, map=named, columns=["indicator", "group_label", "baseline", "repeat", "change",
                                                              "ci_low", "ci_high", "p_bh", "n_baseline", "n_repeat"]),
-                 "Verandering per groep", decimals=3, integers=["n_baseline", "n_repeat"])
+                 "Verandering per groep", percent=shares, points=changes, integers=["n_baseline", "n_repeat"])
     ch.heading("Methode: weging en inferentiekader")
     ch.text(MARGIN_TEXT)
     for w in ds:
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                                    "respondenten gewogen"]),
                  f"Wat de weging herstelt, {w}: aandeel in register en onder respondenten", percent=[
-                     "register", "respondenten ongewogen", "respondenten gewogen"])
-    ch.text(frame_text(settings) + " In dit hoofdstuk: de aandelen en de ruwe veranderingen zijn beschrijvend "
-            "(met eindige-populatiecorrectie); de voor samenstelling gecorrigeerde verandering is een regressiecoëfficiënt "
-            "(modelmatig). Benjamini–Hochberg: één familie per hoofdstuk ('verandering': alle veranderingstoetsen).")
+                     "register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
+    ch.text(frame_text(settings) + " In dit hoofdstuk: de aandelen zijn beschrijvend (met eindige-populatiecorrectie); "
+            "de veranderingen ook, behalve waar de metingen via de persoonssleutel gekoppeld zijn (dan met de persoon "
+            "als eenheid, zonder eindige-populatiecorrectie, zie hierboven); de voor samenstelling gecorrigeerde "
+            "verandering is een regressiecoëfficiënt (modelmatig). Benjamini–Hochberg: één familie per hoofdstuk "
+            "('verandering': alle veranderingstoetsen).")
     ch.heading("Alle cijfers per groep")
     ch.table(prev.view(rows=prev.table["dimension"] != "totaal", map={"indicator": lambda i: labs.get(i, i)},
                        columns=["indicator", "group_label", "estimate", "ci_low", "ci_high", "n"]),
-             f"Aandelen per groep, {repeat_wave}", decimals=3)
+             f"Aandelen per groep, {repeat_wave}", percent=["estimate", "ci_low", "ci_high"])
     ch.provenance({f"discrimination {w}": load_manifest(settings.processed_dir, "discrimination", w)["input"] for w in ds},
                   {"baseline_wave": baseline_wave, "repeat_wave": repeat_wave, "dimensions": dims,
                    "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})

@@ -1,6 +1,7 @@
 """Chapters 02 and 03: levels and group differences of a survey's constructs (NIM inclusion, MTO safety)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
@@ -28,6 +29,25 @@ ADJUSTED_TEXT = (
     "via die kenmerken loopt. Het gecorrigeerde model gebruikt de respondenten van wie alle kenmerken bekend zijn "
     "(*n gecorrigeerd*); het ruwe verschil iedereen die de groep en de schaal invulde (*n*). Alle toetsen van "
     "dit hoofdstuk, ruw én gecorrigeerd, vormen samen één Benjamini–Hochberg-familie ('groepsverschillen').")
+AVERAGE = "Gemeente (gemiddelde)"
+
+
+def versus_average(table: pd.DataFrame, average: float) -> pd.DataFrame:
+    """Directorates sorted from highest to lowest, the organisation's average on top, and whether each
+    directorate's 95% interval lies wholly above or below that average (in words, with a symbol).
+    Suppressed directorates go last."""
+    t = table.copy()
+    above, below = t["ci_low"] > average, t["ci_high"] < average
+    t["vergeleken"] = np.where(t["estimate"].isna(), "–", np.where(
+        above, "▲ hoger dan gemiddeld", np.where(below, "▼ lager dan gemiddeld", "● geen aantoonbaar verschil")))
+    t = t.sort_values("estimate", ascending=False, na_position="last")
+    top = pd.DataFrame([{"group_label": AVERAGE, "estimate": average, "vergeleken": ""}])
+    return pd.concat([top, t], ignore_index=True)
+
+
+def scale_words(source: str, construct: str) -> str:
+    lo, hi = labels.scale_range(source, construct)
+    return f" (schaal {lo} tot {hi})" if lo is not None else ""
 
 
 def build(config_path: str, *, source: str, constructs: list[str], title: str, intro: str, wave=None,
@@ -71,13 +91,14 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     ch.heading("Niveau per groep")
     for c in constructs:
         ch.table(levels.view(rows=levels.table["construct"] == c, columns=[
-            x for x in levels.table.columns if x not in ("construct", "group")]),
-            f"{LABELS[c]} per groep: gewogen gemiddelde met 95%-interval")
+            x for x in levels.table.columns if x not in ("construct", "group")], map={"dimension": labels.dimension}),
+            f"{LABELS[c]} per groep: gewogen gemiddelde met 95%-interval{scale_words(source, c)}")
     ch.heading("Verschillen met de referentiegroep")
-    ch.text("Ruw verschil: gewogen verschil in gemiddelde met een toets die rekening houdt met het "
-            "steekproefontwerp; *p (BH)* is gecorrigeerd voor het aantal toetsen in dit hoofdstuk. "
-            "Gecorrigeerd verschil: het directe verschil bij gelijke salarisschaal, leeftijd, dienstjaren en directie "
-            "(zie hieronder wat dat betekent), met eigen interval, gecorrigeerde p en n.")
+    ch.text("*Verschil*: het gewogen verschil in gemiddelde score met de referentiegroep, in punten op de schaal van "
+            "de vragenlijst; een negatief verschil betekent een lagere score dan de referentiegroep. *Oordeel*: of het "
+            "verschil aantoonbaar is na correctie voor alle vergelijkingen in dit hoofdstuk. *Gecorrigeerd verschil*: "
+            "hetzelfde verschil bij gelijke salarisschaal, leeftijd, dienstjaren en directie. De p-waarden en de "
+            "effectgrootte (Cohens d) staan onder *Detail voor onderzoekers* en in de CSV.")
     ch.text(ADJUSTED_TEXT)
     for c in constructs:
         ch.table(gaps.view(rows=gaps.table["construct"] == c, columns=GAP_COLUMNS), f"{LABELS[c]}: verschillen",
@@ -87,16 +108,22 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     for c, items in scale_items.items():
         vl = cb.variables[items[0]].get("value_labels", {})
         ch.figure(figure(figures.likert_bars, pub[f"likert:{c}"], item_labels, vl,
-                         f"{LABELS[c]}: antwoorden per vraag ({wave})"))
+                         f"{LABELS[c]}: antwoorden per vraag ({wave})", reversed_items=cb.scales[c].get("reverse", [])))
     for dim in likert_dims:
         vl = cb.variables[first].get("value_labels", {})
         ch.figure(figure(figures.likert_bars, pub[f"likert_by:{dim}"], item_labels, vl,
-                         f"'{item_labels[first]}' naar {labels.dimension(dim).lower()}", by_group=True))
+                         f"'{item_labels[first]}' naar {labels.dimension(dim).lower()}", by_group=True,
+                         reversed_items=[i for c in scale_items for i in cb.scales[c].get("reverse", [])]))
     ch.heading("Per directie")
+    ch.text("Directies van hoog naar laag, met bovenaan het gemiddelde van de hele gemeente. *Hoger* of *lager dan "
+            "gemiddeld*: het 95%-interval van de directie ligt helemaal boven of onder het gemiddelde (zonder correctie "
+            "voor de vele vergelijkingen: lees het als een signaal, niet als een vaststaand verschil).")
+    total = levels.table[levels.table["dimension"] == "totaal"].set_index("construct")["estimate"]
     for c in constructs:
         d = pub[f"dir:{c}"]
-        ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]),
-                 f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval", decimals=2)
+        ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]).derive(
+            versus_average, float(total.get(c, np.nan))),
+                 f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2)
     ch.heading("Methode: weging en inferentiekader")
     ch.text(MARGIN_TEXT)
     ch.table(pub["margins"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",

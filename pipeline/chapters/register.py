@@ -30,7 +30,16 @@ def _wide_shares(table: pd.DataFrame, year: str, target_labels: dict, names) -> 
     wide = sub.pivot(index="eenheid", columns="target", values="aandeel").reindex(columns=list(target_labels))
     wide.index = [names.get(c, c) for c in wide.index]
     wide.columns.name = None
+    wide = wide.sort_values(list(wide.columns[:1]), ascending=False, na_position="last")
     return wide.rename(columns=target_labels).rename_axis("directie").reset_index()
+
+
+def with_city(table: pd.DataFrame, city: dict) -> pd.DataFrame:
+    """Directorates sorted by the diverse share from scale 12 (hidden ones last), the whole
+    organisation on top for comparison."""
+    t = table.sort_values("aandeel divers 12+", ascending=False, na_position="last")
+    top = pd.DataFrame([{**{c: city.get(c) for c in t.columns if c in city}, "directie": "Gemeente (totaal)"}])
+    return pd.concat([top, t], ignore_index=True)
 
 
 def build(config_path: str, *, years=None, baseline_year=None, classification=None, survey_years=None) -> Chapter:
@@ -63,8 +72,9 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
             "shares of the whole workforce per origin group next to the labour force"),
             tidy=(Tidy("share", {"group": "groep", "estimate": "medewerkers"},
                        {"indicator": "workforce_share", "dimension": col, "waves": str(max(years))}),)),
-        "crosswalk": Result(pd.DataFrame([{"herkomstgroep": v["label"], "oude indeling": v["old"],
-                                           "CBS 2022": v["cbs_group"], "werelddeel": v["cbs_continent"]}
+        "crosswalk": Result(pd.DataFrame([{"herkomstgroep": v["label"], "oude indeling": labels.group("herkomst_oud", v["old"]),
+                                           "CBS 2022": labels.group("herkomst_cbs", v["cbs_group"]),
+                                           "werelddeel": v["cbs_continent"].capitalize()}
                                           for v in cw.values()]), NoSmallCells("a classification, no data")),
     }, policy)
     # progress follows from the published (suppressed) counts only
@@ -92,16 +102,21 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.table(prog.derive(T.shown_progress, org_targets).view(columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS),
              "Voortgang per streefcijfer")
     ch.heading("Gemeente per jaar")
-    ch.table(pub["city"].view(columns=list(CITY_COLUMNS), rename=CITY_COLUMNS), "Aandelen per jaar", decimals=3)
+    ch.table(pub["city"].view(columns=list(CITY_COLUMNS), rename=CITY_COLUMNS), "Aandelen per jaar",
+             percent=[v for k, v in CITY_COLUMNS.items() if k.startswith("share")], integers=["aantal"])
     if pub["unknown"].table["aantal"].fillna(1).gt(0).any():
         ch.text("Medewerkers van wie de herkomst onbekend is, tellen niet mee in de aandelen met een migratieachtergrond "
                 "(ook niet als 'geen migratieachtergrond'); de benodigde instroom is berekend op wie een bekende "
                 "herkomst heeft.")
-        ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", decimals=3)
+        ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", percent=["aandeel"])
     ch.heading("Per directie (laatste jaar)")
     names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first()
+    ch.text("Directies van hoog naar laag aandeel op het eerste streefcijfer. Een volledige telling: elk verschil "
+            "met de gemeente is echt, maar in kleine directies kan één persoon meer of minder het aandeel al flink "
+            "veranderen.")
     per_dir = pub["targets_dir"].derive(_wide_shares, str(max(years)), labels_t, names)
-    ch.table(per_dir, "Streefcijfers per directie; '<k' = niet getoond om herleidbaarheid te voorkomen", decimals=3)
+    ch.table(per_dir, f"Streefcijfers per directie, {max(years)}",
+             percent=[labels_t[t.name] for t in org_targets if t.kind != "count"])
     ch.heading("In-, door- en uitstroom")
     ch.text("Instroom en uitstroom als aandeel van het personeel aan het begin van de periode; doorstroom als "
             "aandeel van de blijvers dat naar een hogere schaalgroep ging. Intervallen: exact (Clopper–Pearson); "
@@ -120,14 +135,15 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
         ch.figure(figure(figures.flow_rates_plot, pub["rates"], mon["flow_group"], group_labels,
                          alt=f"In-, door- en uitstroom per jaar naar {labels.dimension(mon['flow_group']).lower()}, "
                              "met 95%-intervallen"))
-        ch.table(pub["rates"].view(columns=[c for c in pub["rates"].table.columns if c != "onderdrukt"]),
-                 "Stroomcijfers per groep", decimals=3)
+        ch.table(pub["rates"].view(map={mon["flow_group"]: lambda v: labels.group(mon["flow_group"], v)}),
+                 "Stroomcijfers per groep", percent=["rate", "ci_low", "ci_high"])
     ch.heading("De pijplijn: aandeel per schaalgroep")
     ch.figure(figure(figures.pipeline_bars, pub["pipeline"], alt="Aandeel medewerkers met een niet-westerse "
                      "migratieachtergrond per salarisschaalgroep (schaal ≤ 9 tot 15+), per jaar"))
     ch.heading("Vergelijking met de Amsterdamse beroepsbevolking")
     ch.text(f"Bron beroepsbevolking: {settings['benchmark']['source']}.")
-    ch.table(pub["benchmark"], f"Samenstelling {max(years)}", decimals=3)
+    ch.table(pub["benchmark"].view(map={"groep": lambda v: labels.group(col, v)}), f"Samenstelling {max(years)}",
+             percent=["medewerkers", "beroepsbevolking"], points=["verschil"])
     ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
     ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},

@@ -1,6 +1,7 @@
 """Chapters 06 and 07: effect measurement over the waves — levels, changes, gap changes, trend, power."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline import labels
@@ -12,6 +13,7 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
 from pipeline.report import figures
+from pipeline.report import numbers as num
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
 from pipeline.weight import MARGIN_TEXT, margin_table
@@ -41,6 +43,17 @@ def summary_nl(gaps: pd.DataFrame, waves: list[int]) -> str:
 
 def _signed(x: float) -> str:
     return f"{x:+.2f}".replace(".", ",")
+
+
+def mapped(published, maps: dict) -> dict:
+    """The label maps for the columns this table has."""
+    return {c: f for c, f in maps.items() if c in published.table.columns}
+
+
+def needed_words(rate: float) -> str:
+    """A response rate a reader can use: "16 %", or "niet haalbaar" when even everyone answering (100 %)
+    would not be enough (never "132,5 %" or "inf%")."""
+    return num.percent(rate, 0) if np.isfinite(rate) and rate <= 1 else "niet haalbaar (meer dan 100 % nodig)"
 
 
 def build(config_path: str, *, source: str, indicators: list[str], dimensions=None, response_rates=(0.2, 0.25, 0.3, 0.4, 0.5),
@@ -91,39 +104,44 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     if gaps is not None and len(gaps):
         ch.heading("Samenvatting")
         ch.text(summary_nl(gaps.table, waves))
+    named = {"indicator": lambda i: labels.indicator(source, i), "dimension": labels.dimension}
     for i in indicators:
-        for dim in dims:
-            name = labels.indicator(source, i)
-            ch.figure(figure(figures.gap_trend, pub[f"levels:{i}"], dim, f"{name}: {labels.dimension(dim)}",
-                             alt=f"Gemiddelde {name.lower()} per meting voor elke groep naar "
-                                 f"{labels.dimension(dim).lower()}, met 95%-intervallen"))
+        name = labels.indicator(source, i)
+        lo, hi = labels.scale_range(source, i)
+        scale = f" (schaal {lo} tot {hi})" if lo is not None else ""
+        ch.figure(figure(figures.gap_trends, pub[f"levels:{i}"], dims, f"{name} per meting en groep{scale}",
+                         alt=f"{name}: gemiddelde per meting voor elke groep, één paneel per indeling "
+                             f"({', '.join(labels.dimension(d).lower() for d in dims)}), met 95%-intervallen"))
     chg = pub.get("changes")
     if chg is not None and len(chg):
         ch.heading("Verandering sinds de nulmeting en sinds de vorige meting")
         shown = [c for c in chg.table.columns if c not in ("se", "group")]
         overall = chg.table["dimension"] == "totaal"
-        ch.table(chg.view(rows=overall, columns=[c for c in shown if c != "dimension"]), "Alle medewerkers",
-                 decimals=3, integers=["n_van", "n_naar"])
-        ch.table(chg.view(rows=~overall, columns=shown), "Per groep", decimals=3, integers=["n_van", "n_naar"])
+        ch.table(chg.view(rows=overall, columns=[c for c in shown if c != "dimension"], map=mapped(chg, named)),
+                 "Verandering, alle medewerkers", decimals=3, integers=["n_van", "n_naar"])
+        ch.table(chg.view(rows=~overall, columns=shown, map=mapped(chg, named)), "Verandering per groep", decimals=3,
+                 integers=["n_van", "n_naar"])
         if "trend" in pub:
-            ch.table(pub["trend"], "Lineaire trend per jaar (gewogen regressie, 3 of meer metingen)", decimals=4)
+            ch.table(pub["trend"].view(map=mapped(pub["trend"], named)), "Lineaire trend per jaar (gewogen regressie, 3 of meer metingen)",
+                     decimals=4)
     if gaps is not None and len(gaps):
         ch.heading("Verandering van de kloof (verschil-in-verschillen)")
         cols = ["indicator", "group_label", "reference", *[f"gap_{w}" for w in waves], "did", "ci_low", "ci_high",
                 "p_bh", "did_adjusted", "did_standardised"]
-        ch.table(gaps.view(columns=cols), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}", decimals=3)
+        ch.table(gaps.view(columns=cols, map=mapped(gaps, named)), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}",
+                 decimals=3)
         ch.heading("Wat kan de volgende meting aantonen?")
         last = waves[-1]
         pop, resp = reports[last]["population"], reports[last]["respondents"]
         shown_gaps = gaps.view(rows=~gaps.table["onderdrukt"].astype(bool))
         mdc = shown_gaps.derive(T.mdc_table, pop, resp, list(response_rates), alpha, power)
         ch.text(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
-                f"(α = {alpha}, onderscheidend vermogen {power:.0%}), bij de ontwerpeffecten van {last}.".replace("0.", "0,"))
+                f"(α = {num.decimal(alpha, 2)}, onderscheidend vermogen {num.percent(power, 0)}), bij de "
+                f"ontwerpeffecten van {last}.")
         ch.figure(figure(figures.mdc_plot, mdc, "Kleinste aantoonbare verandering naar respons"))
         need = shown_gaps.derive(lambda t: pd.DataFrame({"group_label": t["group_label"], "respons nodig": [
-            T.response_needed(se, resp, pop, detect_change, alpha, power) for se in t["se_gap_last"]]}))
-        ch.table(need, f"Benodigde respons om een verandering van {detect_change} punt aan te tonen (inf: niet haalbaar)",
-                 percent=["respons nodig"])
+            needed_words(T.response_needed(se, resp, pop, detect_change, alpha, power)) for se in t["se_gap_last"]]}))
+        ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
     ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
     ch.text(R_TEXT)
     r = pub["r_indicator"]
@@ -135,12 +153,13 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                                    "respondenten gewogen"]),
                  f"Wat de weging herstelt, {source.upper()} {w}",
-                 percent=["register", "respondenten ongewogen", "respondenten gewogen"])
-    ch.text(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting en de veranderingen van niveaus zijn "
-            "beschrijvend (met eindige-populatiecorrectie per meting); de veranderingen van een kloof "
-            "(verschil-in-verschillen), de gecorrigeerde en gestandaardiseerde varianten en de trend per jaar zijn "
-            "modelmatig (zonder eindige-populatiecorrectie). Benjamini–Hochberg: één familie per hoofdstuk "
-            "('effectmeting': alle veranderingen en kloofveranderingen).")
+                 percent=["register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
+    ch.text(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting zijn beschrijvend (met "
+            "eindige-populatiecorrectie per meting), de veranderingen van niveaus ook, behalve waar de metingen via de "
+            "persoonssleutel gekoppeld zijn (dan met de persoon als eenheid, zonder eindige-populatiecorrectie, zie "
+            "hierboven); de veranderingen van een kloof (verschil-in-verschillen), de gecorrigeerde en "
+            "gestandaardiseerde varianten en de trend per jaar zijn modelmatig (zonder eindige-populatiecorrectie). "
+            "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).")
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
                   {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
                    "alpha": alpha, "power": power, "min_cell_size": policy.k, "survey_years": survey_years})

@@ -23,7 +23,7 @@ from bs4 import BeautifulSoup
 from pipeline.disclosure.errors import DisclosureError  # noqa: F401  (re-exported)
 
 COUNT_HEADERS = {"n", "n_ref", "n referentie", "aantal", "respondenten", "personen", "count", "noemer", "n_van",
-                 "n_naar", "n_baseline", "n_repeat"}
+                 "n_naar", "n_baseline", "n_repeat", "n van", "n naar", "n nulmeting", "n herhaling"}
 ID_HEADERS = re.compile(r"(pseudo|respondent_?id|respondentnummer|personeelsnummer|e-?mail|^naam$|^bsn$)", re.I)
 FREE_TEXT_HEADERS = re.compile(r"(toelichting|open antwoord|vrije tekst|free.?text)", re.I)
 PSEUDONYM = re.compile(r"\bp[0-9a-f]{20}\b")

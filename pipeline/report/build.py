@@ -119,7 +119,7 @@ def _clean_one(source: str, wave: int, path: str, config: str) -> None:
     clean_source(source, wave, path, settings=load_settings(config))
 
 
-def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> None:
+def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, page: dict | None = None) -> None:
     """Execute into a staging folder, guard every artefact, then publish them together.
 
     A chapter's notebook, page, CSV tables and results rows are built outside reports/ and checked by
@@ -139,11 +139,13 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int) -> 
     tables, results = stage / "tables", stage / f"{ch['name']}.parquet"  # display names the rows by this stem
     os.environ["INCLUSIEMONITOR_TABLES"] = str(tables)  # the kernel inherits it: display.table exports there
     os.environ["INCLUSIEMONITOR_RESULTS"] = str(results)  # display.chapter writes the chapter's results rows
+    os.environ["INCLUSIEMONITOR_TABLES_URL"] = f"tables/{ch['name']}"  # where the page links each table's CSV
+    os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"] = str(k)  # named in the footnote of a suppressed cell
     staged_nb, staged_html = stage / executed.name, stage / html.name
     execute(NOTEBOOKS / ch["notebook"], staged_nb, params)
     leaks = scan_notebook(staged_nb, k)
     if not leaks:
-        to_html(staged_nb, staged_html, ch["title"])
+        to_html(staged_nb, staged_html, ch["title"], page)
         leaks = scan_html(staged_html, k)  # the page as reviewers will read it
         leaks += [x for p in sorted(tables.glob("*.csv")) for x in scan_csv(p, k)]
         leaks += scan_results(results, k) if results.exists() else []
@@ -290,8 +292,10 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     its key includes their content, so a re-cleaned file with identical content reruns nothing.
     `reads_targets`: the chapter reads the declared targets file, so its content is part of the key."""
     from pipeline.analysis.targets import declared_path
+    from pipeline.report.pages import page_list
     targets = sha256(declared_path(settings["targets"]))
     reports = settings.reports_dir
+    pages = page_list(specs)
     steps = []
     for ch in specs:
         reads = ch.get("reads", ch.get("needs", []))
@@ -300,9 +304,11 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         executed = reports / "notebooks" / f"{ch['name']}.ipynb"
         html = reports / f"{ch['name']}.html"
         results = reports / "results" / f"{ch['name']}.parquet"
-        steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter, (ch, params, executed, html, settings.min_cell_size),
+        page = {"pages": pages, "current": html.name, "demo": settings.demo, "k": settings.min_cell_size}
+        steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter,
+                          (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw,
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw, page,
                                targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]]))

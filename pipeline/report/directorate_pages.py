@@ -29,9 +29,10 @@ def _digest(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def render(ch, title: str) -> str:
+def render(ch, title: str, page: dict | None = None) -> str:
     """A chapter's page without a kernel: its display outputs captured in this process, turned into
-    notebook outputs and exported with the report's nbconvert template."""
+    notebook outputs and exported with the report's nbconvert template; `page`: the shared parts
+    (menu, banner, reading aid: pipeline.report.pages.decorate)."""
     import nbformat
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
@@ -48,7 +49,11 @@ def render(ch, title: str) -> str:
                                         "execution_count": None, "outputs": outputs}]})
     body, _ = _html_exporter().from_notebook_node(nb)
     nav = ('<nav aria-label="terug"><p><a href="../index.html">← terug naar het overzicht</a></p></nav>')
-    return body.replace("<main>", "<main>" + nav, 1)
+    body = body.replace("<main>", "<main>" + nav, 1)
+    if page:
+        from pipeline.report.pages import decorate
+        body = decorate(body, page["pages"], page["current"], demo=page["demo"], k=page["k"])
+    return body
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +76,9 @@ def run(config: str, uses: list[str], code: str) -> None:
         columns=["chapter", "table", "indicator", "group", "dimension", "waves"])
     shared = D.prepare(settings, survey)
     codes = D.pages(settings, shared.names)
+    from pipeline.report.build import chapter_specs
+    from pipeline.report.pages import page_list
+    menu = page_list(chapter_specs(settings))
     out_dir, results_file = reports / NAME, reports / "results" / f"{NAME}.parquet"
     stage = reports.parent / ".staging" / reports.name / NAME
     shutil.rmtree(stage, ignore_errors=True)
@@ -91,7 +99,8 @@ def run(config: str, uses: list[str], code: str) -> None:
             keys[c]["sha256"] = old["sha256"]
             continue
         staged = stage / f"{c}.html"
-        atomic_write_text(staged, render(D.build_page(inputs), title))
+        atomic_write_text(staged, render(D.build_page(inputs), title, {"pages": menu, "current": f"{NAME}/{c}.html",
+                                                                       "demo": settings.demo, "k": k}))
         leaks += scan_html(staged, k)
         keys[c]["sha256"] = sha256(staged)
         rebuilt.append(c)

@@ -10,11 +10,13 @@ import json
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 from IPython.display import HTML, Markdown, display
 
 from pipeline import labels
+from pipeline.report import numbers as num
 from pipeline.disclosure import SUPPRESSED
 from pipeline.disclosure.errors import MISSING
 from pipeline.disclosure.publish import Published, PublishedFigure, unchecked
@@ -34,7 +36,8 @@ YEAR_COLUMNS = {"jaar", "golf", "wave", "periode"}
 
 def figure_description(fig) -> str:
     """What a figure shows, from its own titles: the suptitle, then each axes' title (its axis labels
-    where it has no title), joined; "Figuur" only if the figure has no text at all."""
+    where it has no title), joined; "Figuur" only if the figure has no text at all. Followed by the
+    key finding the figure function put in the figure's label."""
     parts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) is not None else []
     for ax in fig.get_axes():
         parts.append(ax.get_title() or ax.get_title(loc="left") or ax.get_title(loc="right")
@@ -43,7 +46,8 @@ def figure_description(fig) -> str:
     for p in (" ".join(p.split()) for p in parts):
         if p and p not in seen:
             seen.append(p)
-    return "; ".join(seen) or "Figuur"
+    finding = fig.get_label()  # the key finding a figure function states (Figure.set_label), if any
+    return ("; ".join(seen) or "Figuur") + (f". {finding}" if finding else "")
 
 
 def figure(published: PublishedFigure) -> None:
@@ -58,10 +62,27 @@ def figure(published: PublishedFigure) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import Image
     alt = published.alt or figure_description(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    data = png_bytes(fig)
     plt.close(fig)
-    display(Image(data=buf.getvalue(), alt=alt))
+    display(Image(data=data, alt=alt))
+
+
+def png_bytes(fig, dpi: int = 110) -> bytes:
+    """The figure as a small, deterministic PNG: a 256-colour palette (charts have few colours; a third
+    of the bytes, so a page with many charts stays well under 1 MB) and no metadata."""
+    import io
+
+    from PIL import Image as PILImage
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    img = PILImage.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=PILImage.Quantize.FASTOCTREE,
+                                                                           dither=PILImage.Dither.NONE)
+    palette = img.getpalette()  # the quantizer averages white into a faint grey: snap near-white back
+    img.putpalette([255 if min(palette[i:i + 3]) >= 245 else v for i in range(0, len(palette), 3)
+                    for v in palette[i:i + 3]])
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
 
 
 class _ScopedStyler(Styler):
@@ -72,94 +93,204 @@ class _ScopedStyler(Styler):
 
 
 def _fmt(v, decimals: int) -> str:
-    if isinstance(v, (bool,)):
-        return "ja" if v else ""
-    if isinstance(v, float):
-        if pd.isna(v):
-            return SUPPRESSED
-        return f"{v:,.{decimals}f}".replace(",", "\u202f").replace(".", ",")
-    if isinstance(v, int):
-        return f"{v:,}".replace(",", "\u202f")
+    """A cell in Dutch (Babel, see numbers.py); missing values are handled by `table`."""
+    if isinstance(v, (bool, np.bool_)):
+        return "ja" if v else "nee"
+    if isinstance(v, (float, np.floating)):
+        return num.decimal(v, decimals)
+    if isinstance(v, (int, np.integer)):
+        return num.integer(v)
     return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
 
 
-def _missing(published: Published) -> pd.DataFrame:
-    """Empty cells that disclosure control did not hide: missing or not applicable (shown as MISSING)."""
-    df = published.table
-    return df.isna() & ~published.hidden.reindex(index=df.index, columns=df.columns, fill_value=False).astype(bool)
-
-
-def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), missing: pd.DataFrame | None = None,
-            cells: tuple[int, int] | None = None) -> None:
-    """Tidy CSV of every shown table (after suppression) when the report build asks for it."""
+def _tables_dir() -> Path | None:
     import os
+    target = os.environ.get("INCLUSIEMONITOR_TABLES")
+    return Path(target) if target else None
+
+
+def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), sheet: str | None = None,
+            missing: np.ndarray | None = None, cells: tuple[int, int] = (0, 0)) -> str | None:
+    """Tidy CSV of every shown table (after suppression) when the report build asks for it; returns
+    the file name. The CSV keeps every column (standard errors, design effects, effect sizes)."""
     import re
-    from pathlib import Path
 
     from pipeline.io import atomic_path, atomic_write_text
-    target = os.environ.get("INCLUSIEMONITOR_TABLES")
-    if not target:
-        return
-    d = Path(target)
+    d = _tables_dir()
+    if d is None:
+        return None
     d.mkdir(parents=True, exist_ok=True)
     n = len(list(d.glob("*.csv"))) + 1
     slug = re.sub(r"[^a-z0-9]+", "_", caption.lower()).strip("_")[:40] or "tabel"
+    name = f"{n:03d}_{slug}.csv"
     out = df.copy()
-    for c in (missing.columns[missing.any()] if missing is not None else []):
-        if c in out and c != "onderdrukt":  # "–" for missing, SUPPRESSED only for what was hidden
-            out[c] = [MISSING if m else (SUPPRESSED if pd.isna(v) else (f"{v:.6g}".replace(".", ",") if isinstance(v, float) else v))
-                      for v, m in zip(out[c], missing[c])]
+    if missing is not None and missing.any():  # MISSING for empty cells that were not suppressed
+        for j, c in enumerate(df.columns):
+            if missing[:, j].any() and c != "onderdrukt":
+                out[c] = out[c].astype(object).mask(missing[:, j], MISSING)
     out = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
-    with atomic_path(d / f"{n:02d}_{slug}.csv") as tmp:
+    with atomic_path(d / name) as tmp:
         out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format="%.6g",
                    na_rep=SUPPRESSED)
     # which columns count persons, for the output guard (the table's own metadata, not its headers)
+    atomic_write_text((d / name).with_suffix(".meta.json"), json.dumps(
+        {"counts": [labels.column(c) for c in counts], "cells": list(cells)}, ensure_ascii=False))
     # cells: (shown, suppressed) numeric cells, for the report's suppression summary
-    atomic_write_text(d / f"{n:02d}_{slug}.meta.json", json.dumps(
-        {"counts": [labels.column(c) for c in counts], "cells": list(cells or (0, 0))}, ensure_ascii=False))
-    atomic_write_text(d / f"{n:02d}_{slug}.caption", caption)
+    atomic_write_text((d / name).with_suffix(".caption"), caption)
+    if sheet:  # a short name for the table's sheet in the workbook (export.sheet_name)
+        atomic_write_text((d / name).with_suffix(".sheet"), sheet)
+    return name
 
 
-def table(published: Published, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
-          integers: list[str] | None = None, export: bool = True) -> None:
-    """Show a published table without index; NaN in a numeric column is shown as the suppression mark.
-    The same table (suppressed, Dutch column names) is exported as CSV for the Excel workbook."""
-    if not isinstance(published, Published):
-        raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
-    df = published.table
-    missing = _missing(published)
-    cells = published.cells
-    if export:
-        _export(df, caption, published.counts, missing, cells)
-    if cells[1] and caption:
-        caption = f"{caption} ({cells[1]} {'cel' if cells[1] == 1 else 'cellen'} niet getoond)"
-    out = df.copy()
-    for c in percent or []:
-        out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else f"{100 * v:.1f}%".replace(".", ","))
-    counts = (COUNT_COLUMNS | set(integers or [])) & set(out.columns)
-    counts |= {c for c in out.columns if str(c).startswith("nodig")}
-    for c in counts:
-        out[c] = out[c].map(lambda v: SUPPRESSED if pd.isna(v) else _fmt(int(v), 0))
-    for c in YEAR_COLUMNS & set(out.columns):
-        out[c] = out[c].map(lambda v: str(int(v)) if isinstance(v, (int, float)) and not pd.isna(v) else str(v))
-    for c in missing.columns[missing.any()]:
-        if c in out and c != "onderdrukt":
-            out[c] = out[c].astype(object).mask(missing[c], MISSING)
-    if missing.drop(columns=[c for c in ("onderdrukt",) if c in missing]).any().any() and caption:
-        caption = f"{caption} ({MISSING} = geen gegevens of niet van toepassing)"
-    shown = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
-    styler = _ScopedStyler(shown).format(lambda v: _fmt(v, decimals), na_rep=_html.escape(SUPPRESSED), escape="html").hide(axis="index")
+# Columns a researcher needs but a reviewer does not: shown in the collapsed detail section and kept
+# in the CSV/workbook; the reviewer's table keeps estimate, interval, n and the verdict in words.
+DETAIL_COLUMNS = ("se", "deff", "cohens_d", "p", "p_bh", "adj_p", "p_raoscott", "p_vs_referentie",
+                  "did_standardised")
+P_COLUMNS = {"p", "p_bh", "adj_p", "p_raoscott", "p_vs_referentie"}
+# The estimate whose BH-corrected test the verdict ("hoger / lager / geen aantoonbaar verschil") reads.
+EFFECT_COLUMNS = ("difference", "change", "did", "verandering", "slope")
+LONG_TABLE = 15  # longer tables fold into a collapsed section (and are left off the printed page)
+VERDICT = "oordeel"
+
+
+def verdict(estimate, p_bh, alpha: float = 0.05) -> str:
+    """The verdict in words, with a symbol so it never rests on colour: ▲ hoger, ▼ lager, ● no
+    demonstrable difference after correction for many comparisons (Benjamini–Hochberg)."""
+    if pd.isna(estimate):
+        return SUPPRESSED_MARK
+    if pd.isna(p_bh):
+        return NOT_APPLICABLE
+    if p_bh < alpha:
+        return "▲ hoger" if estimate > 0 else "▼ lager"
+    return "● geen aantoonbaar verschil"
+
+
+SUPPRESSED_MARK = "–"
+NOT_APPLICABLE = "n.v.t."
+
+
+def _status(published: Published, df: pd.DataFrame) -> np.ndarray:
+    """Per cell: "suppressed" (hidden by disclosure control: `Published.hidden`), "na" (empty but not
+    hidden: missing or not applicable) or ""."""
+    empty = df.isna().to_numpy()
+    hidden = published.hidden.reindex(columns=df.columns, fill_value=False).to_numpy(dtype=bool)
+    return np.where(empty, np.where(hidden, "suppressed", "na"), "").astype(object)
+
+
+def _html_table(df: pd.DataFrame, caption: str) -> str:
+    styler = _ScopedStyler(df).format(escape="html").hide(axis="index")
     if caption:
         styler = styler.set_caption(_html.escape(caption))
-    display(HTML(styler.to_html()))
+    return styler.to_html()
+
+
+def table(published: Published, caption: str = "", **fmt) -> None:
+    """Show a published table (see `table_html`)."""
+    display(HTML(table_html(published, caption, **fmt)))
+
+
+def table_html(published: Published, caption: str = "", decimals: int = 2, percent: list[str] | None = None,
+               integers: list[str] | None = None, points: list[str] | None = None, export: bool = True,
+               fold: bool | None = None, k: int | None = None, sheet: str | None = None) -> str:
+    """Show a published table the way a reviewer reads it: Dutch labels and numbers, "–" for a
+    suppressed cell (with a footnote), "n.v.t." where a value does not apply, p below 0,001 as
+    "<0,001", a verdict in words where the table has a corrected test, the researcher's columns
+    (standard error, design effect, effect size, p-values) in a collapsed detail section, a long table
+    folded, and a link to the table's CSV (which keeps every column).
+
+    percent: share columns ("24,2 %"); points: changes of shares, in percentage points; integers:
+    count columns besides the usual ones; fold: fold the table (default: when it has more than
+    LONG_TABLE rows); k: the disclosure threshold named in the footnote (default: the settings');
+    sheet: a short title for the workbook sheet when the caption is long."""
+    if not isinstance(published, Published):
+        raise TypeError(f"show.table('{caption}'): only published tables (pipeline.disclosure.publish) can be shown")
+    df = published.table.reset_index(drop=True)
+    status = _status(published, df)
+    cells = published.cells
+    csv = _export(df, caption, published.counts, sheet, missing=status == "na", cells=cells) if export else None
+    if cells[1] and caption:
+        caption = f"{caption} ({cells[1]} {'cel' if cells[1] == 1 else 'cellen'} niet getoond)"
+    out = pd.DataFrame(index=df.index)
+    percent, points = set(percent or []), set(points or [])
+    counts = (COUNT_COLUMNS | set(integers or []) | {c for c in df.columns if str(c).startswith(("nodig", "n_"))})
+    for j, c in enumerate(df.columns):
+        if c == "onderdrukt":
+            continue
+        col = df[c]
+        if c in percent:
+            fmt = num.percent
+        elif c in points:
+            fmt = (lambda v, sign=not str(c).startswith("ci_"): num.decimal(100 * v, 1, sign=sign))
+        elif c in P_COLUMNS:
+            fmt = num.pvalue
+        elif c in counts and pd.api.types.is_numeric_dtype(col):
+            fmt = num.integer
+        elif c in YEAR_COLUMNS or str(c) in ("van", "naar"):
+            fmt = num.year
+        else:
+            fmt = (lambda v: _fmt(v, decimals))
+        # plain Python over the values: a page has hundreds of small tables, pandas per cell is slow
+        out[c] = [SUPPRESSED_MARK if st == "suppressed" else NOT_APPLICABLE if st == "na" else
+                  "" if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else fmt(v)
+                  for v, st in zip(col.tolist(), status[:, j])]
+    effect = next((c for c in EFFECT_COLUMNS if c in df.columns), None)
+    if effect and "p_bh" in df.columns:
+        out[VERDICT] = [verdict(e, p) for e, p in zip(df[effect], df["p_bh"])]
+    headers = {c: labels.column(c) + (" (procentpunt)" if c in points else "") for c in out.columns}
+    detail = [c for c in DETAIL_COLUMNS if c in out.columns]
+    keys = [c for c in out.columns if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])
+            and c not in detail]
+    main = out.drop(columns=detail).rename(columns=headers)
+    long = len(df) > LONG_TABLE if fold is None else fold
+    parts = [_html_table(main, caption)]
+    notes = []
+    if (status == "suppressed").any():
+        kk = k if k is not None else _k()
+        notes.append(f"– = niet getoond: minder dan {kk} respondenten (of af te leiden uit een getoond cijfer).")
+    if (out == NOT_APPLICABLE).to_numpy().any():
+        notes.append("n.v.t. = geen gegevens of niet van toepassing (bijvoorbeeld geen marge bij een volledige telling).")
+    if notes:
+        parts.append('<p class="table-note">' + " ".join(_html.escape(n) for n in notes) + "</p>")
+    if detail:
+        det = out[[*keys, *detail]].rename(columns=headers)
+        parts.append('<details class="detail"><summary>Detail voor onderzoekers: '
+                     + _html.escape(", ".join(labels.column(c) for c in detail)) + "</summary>"
+                     + _html_table(det, f"{caption} — detail") + "</details>")
+    if csv:
+        parts.append(f'<p class="download"><a href="{_html.escape(_tables_url())}/{_html.escape(csv)}" download>'
+                     f"Download deze tabel (CSV)</a> · <a href=\"{_html.escape(_workbook_url())}\">alle tabellen (Excel)</a></p>")
+    body = "".join(parts)
+    if long:
+        body = (f'<details class="long-table"><summary>Tabel tonen: {_html.escape(caption or "tabel")} '
+                f"({len(df)} rijen)</summary>{body}</details>")
+    return f'<div class="table-block">{body}</div>'
+
+
+def _k() -> int:
+    """The disclosure threshold of this run (config/report.yaml min_cell_size)."""
+    import os
+    if os.environ.get("INCLUSIEMONITOR_MIN_CELL_SIZE"):  # set by the report build
+        return int(os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"])
+    from pipeline.settings import load_settings
+    return load_settings("config/report.yaml").min_cell_size
+
+
+def _tables_url() -> str:
+    import os
+    return os.environ.get("INCLUSIEMONITOR_TABLES_URL", "tables")
+
+
+def _workbook_url() -> str:
+    return "tabellen.xlsx"
 
 
 def provenance(inputs: dict, parameters: dict) -> None:
+    """Collapsed at the bottom of the page: for the researcher who must reproduce it, not the reader."""
     from pipeline.report.provenance import provenance_table
-    heading("Herkomst van dit hoofdstuk", 2)
-    text("Controlegetallen van de invoer, codeversie, pakketversies en parameters waarmee dit hoofdstuk is gemaakt.")
-    table(unchecked(provenance_table(inputs, parameters), "input checksums, versions and parameters"), "Herkomst",
-          export=False)
+    t = table_html(unchecked(provenance_table(inputs, parameters), "input checksums, versions and parameters"),
+                   "Herkomst", export=False, fold=False)
+    display(HTML('<details class="provenance"><summary>Herkomst van dit hoofdstuk: controlegetallen van de invoer, '
+                 f"codeversie, pakketversies en parameters</summary>{t}</details>"))
 
 
 def chapter(ch) -> None:

@@ -1,33 +1,66 @@
 """One Excel workbook with every published table (a sheet per table, Dutch labels), for colleagues
-who work in Excel. Built from the tidy CSVs that `display.table` wrote after suppression."""
+who work in Excel. Built from the tidy CSVs that `display.table` wrote after suppression.
+
+The workbook opens on its contents sheet ("inhoud": chapter, table title, a link to the sheet);
+sheet names are the table's own title, readable and unique within Excel's 31 characters."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from pipeline.io import atomic_path
 
+CONTENTS = "inhoud"
+MAX_SHEET = 31  # Excel's limit
+
+
+def sheet_name(chapter: str, caption: str, used: set[str]) -> str:
+    """"05 Verandering per groep": the chapter's number and the table's title, without the characters
+    Excel forbids, cut at a word and numbered " (2)" when the name is taken."""
+    prefix = chapter.split("_", 1)[0]
+    title = re.sub(r"[\[\]:*?/\\']", " ", caption or chapter)
+    title = " ".join(title.split())
+    base = f"{prefix} {title}".strip()
+    if len(base) > MAX_SHEET:
+        base = base[:MAX_SHEET].rsplit(" ", 1)[0] if " " in base[:MAX_SHEET] else base[:MAX_SHEET]
+    name, i = base, 2
+    while name.lower() in used or name.lower() == CONTENTS:
+        suffix = f" ({i})"
+        name, i = base[:MAX_SHEET - len(suffix)].rstrip() + suffix, i + 1
+    used.add(name.lower())
+    return name
+
 
 def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = None) -> Path | None:
-    """`chapters`: the chapters of this report (tables left by chapters of an earlier, wider run are
-    not included)."""
-    csvs = sorted(p for p in Path(tables_dir).glob("*/*.csv") if chapters is None or p.parent.name in chapters)
+    """`chapters`: the chapters of this report, in reading order (tables left by chapters of an
+    earlier, wider run are not included)."""
+    order = {c: i for i, c in enumerate(chapters or [])}
+    csvs = sorted((p for p in Path(tables_dir).glob("*/*.csv") if chapters is None or p.parent.name in order),
+                  key=lambda p: (order.get(p.parent.name, 0), p.parent.name, p.name))
     if not csvs:
         return None
-    used = set()
-    index_rows = []
+    used: set[str] = set()
+    entries = []
+    for p in csvs:
+        cap, short = p.with_suffix(".caption"), p.with_suffix(".sheet")
+        caption = cap.read_text(encoding="utf-8") if cap.exists() else p.stem
+        title = short.read_text(encoding="utf-8") if short.exists() else caption
+        entries.append((p, p.parent.name, caption, sheet_name(p.parent.name, title, used)))
+    contents = pd.DataFrame([{"hoofdstuk": ch, "tabel": caption, "blad": name} for _, ch, caption, name in entries])
     with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        for p in csvs:
-            chapter = p.parent.name
+        contents.to_excel(xl, sheet_name=CONTENTS, index=False)  # first sheet: the workbook opens here
+        for p, _, _, name in entries:
             df = pd.read_csv(p, sep=";", decimal=",", encoding="utf-8-sig", keep_default_na=False)
-            base = f"{chapter[:2]}_{p.stem[:2]}_{p.stem[3:]}"[:31]
-            name, i = base, 1
-            while name in used:
-                name, i = f"{base[:28]}_{i}", i + 1
-            used.add(name)
             df.to_excel(xl, sheet_name=name, index=False)
-            caption = p.with_suffix(".caption").read_text(encoding="utf-8") if p.with_suffix(".caption").exists() else ""
-            index_rows.append({"blad": name, "hoofdstuk": chapter, "tabel": caption})
-        pd.DataFrame(index_rows).to_excel(xl, sheet_name="inhoud", index=False)
+        sheet = xl.book[CONTENTS]
+        for row, (_, _, _, name) in enumerate(entries, start=2):  # each sheet name links to its sheet
+            cell = sheet.cell(row=row, column=3)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1")
+            cell.style = "Hyperlink"
+        for col, width in zip("ABC", (22, 70, 34)):
+            sheet.column_dimensions[col].width = width
+        xl.book.active = 0
     return target

@@ -6,6 +6,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline import labels as catalogue
+from pipeline.report import numbers as num
+
+# Okabe–Ito colours: distinguishable with every common colour-vision deficiency; never used alone
+GOOD, BAD, NEUTRAL = "#0072B2", "#D55E00", "#999999"
 
 # Views of the label catalogue (config/labels.yaml) for notebooks that still read them from here;
 # new code asks pipeline.labels (dimension, colour).
@@ -14,20 +18,28 @@ DIMENSION_LABELS = catalogue.dimensions()
 plt.rcParams.update({"svg.hashsalt": "inclusiemonitor", "figure.dpi": 100, "font.size": 9})
 
 
+def _err(t: pd.DataFrame, col: str = "estimate") -> np.ndarray:
+    """Error-bar lengths (2 × n array) from an estimate and its interval; plain floats, so matplotlib
+    never calls float() on a pandas Series (a FutureWarning on one-row tables)."""
+    est = t[col].to_numpy(float)
+    return np.vstack([est - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - est])
+
+
 def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Verschil met referentiegroep (schaalpunten)"):
     """Raw gap (dot, 95% interval) and adjusted gap (open square) per group; suppressed groups omitted."""
     g = gaps[(gaps["construct"] == construct) & ~gaps["dimension"].str.contains("×")]
     shown = g[~g["onderdrukt"]]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(shown) + 1.4))
-    y = np.arange(len(shown))[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(shown) + 1.4))
+    y = np.arange(len(shown))[::-1].astype(float)
     colours = [catalogue.colour(d, "#333333") for d in shown["dimension"]]
-    ax.errorbar(shown["difference"], y, xerr=[shown["difference"] - shown["ci_low"], shown["ci_high"] - shown["difference"]],
+    ax.errorbar(shown["difference"].to_numpy(float), y, xerr=_err(shown, "difference"),
                 fmt="none", ecolor=colours, elinewidth=1.5)
     ax.scatter(shown["difference"], y, c=colours, zorder=3, label="ruw verschil")
-    ax.scatter(shown["adj_difference"], y, facecolors="none", edgecolors=colours, marker="s", zorder=3,
-               label="gecorrigeerd verschil")
+    ax.scatter(shown["adj_difference"], y - 0.3, facecolors="none", edgecolors=colours, marker="s", zorder=3,
+               label="gecorrigeerd verschil")  # just below the raw one: the two never hide each other
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{lab}  (vs {ref})" for lab, ref in zip(shown["group_label"], shown["reference"])])
+    ax.set_yticks(y - 0.15, [f"{lab}  (t.o.v. {ref})" for lab, ref in zip(shown["group_label"], shown["reference"])])
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2)))
     ax.set_xlabel(xlabel)
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.6 / max(len(shown), 1)), ncol=2, fontsize=8,
@@ -36,6 +48,13 @@ def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Versch
     if n_sup:
         fig.text(0.01, 0.01, f"{n_sup} groep(en) niet getoond: minder respondenten dan de minimale celgrootte.",
                  fontsize=7, color="#666666")
+    shown_p = shown[shown["p_bh"] < 0.05] if "p_bh" in shown else shown.iloc[:0]
+    if len(shown_p):
+        r = shown_p.loc[shown_p["difference"].idxmin()]
+        fig.set_label(f"Grootste aantoonbare verschil: {r['group_label']} ({num.decimal(r['difference'], 2, sign=True)} "
+                      f"punt t.o.v. {r['reference']}); {len(shown_p)} van {len(shown)} verschillen aantoonbaar.")
+    else:
+        fig.set_label("Geen van de verschillen is aantoonbaar.")
     fig.tight_layout()
     return fig
 
@@ -56,9 +75,9 @@ def target_trend(counts: pd.DataFrame, specs: dict):
             ax.axhline(goal, ls="--", color="#ec0000", lw=1)
             ax.text(years.min(), goal, " streefcijfer", color="#ec0000", va="bottom", fontsize=8)
         ax.set_title(label, fontsize=9, loc="left", wrap=True)
-        ax.set_xticks(years)
+        ax.set_xticks(years, [str(y) for y in years])
         if kind != "count":
-            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+            _pct_axis(ax, "y")
         top = np.nanmax([goal, vals.max()]) if len(vals) else 1.0
         ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1.0) * 1.25)
     fig.tight_layout()
@@ -77,7 +96,7 @@ def pipeline_bars(rep: pd.DataFrame):
         ax.bar(np.arange(len(bands)) + i * width, sub["aandeel"], width, label=str(y), color=blues[i % len(blues)])
     ax.set_xticks(np.arange(len(bands)) + width * (len(years) - 1) / 2,
                   [catalogue.group("schaalband", b) for b in bands])
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    _pct_axis(ax, "y")
     ax.set_ylabel("aandeel met niet-westerse\nmigratieachtergrond")
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
@@ -90,7 +109,7 @@ def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict | None = None)
     labels = catalogue.groups(group) if labels is None else labels
     shown = rates[~rates["onderdrukt"]]
     flows_ = list(dict.fromkeys(shown["stroom"]))
-    fig, axes = plt.subplots(1, len(flows_), figsize=(3.3 * len(flows_), 2.8), sharey=False)
+    fig, axes = plt.subplots(1, len(flows_), figsize=(3.3 * len(flows_), 2.8), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, flow in zip(axes, flows_):
         sub = shown[shown["stroom"] == flow]
@@ -99,12 +118,13 @@ def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict | None = None)
         for j, per in enumerate(periods):
             s = sub[sub["periode"] == per].set_index(group).reindex(levels)
             x = np.arange(len(levels)) + (j - (len(periods) - 1) / 2) * 0.25
-            ax.errorbar(x, s["rate"], yerr=[s["rate"] - s["ci_low"], s["ci_high"] - s["rate"]], fmt="o",
-                        label=per, color=["#009dec", "#004699", "#002a5c"][j % 3], ms=4)
+            ax.errorbar(x, s["rate"].to_numpy(float), yerr=_err(s, "rate"),
+                        fmt=["o", "s", "^"][j % 3], label=per, color=["#56B4E9", "#0072B2", "#000000"][j % 3], ms=4)
         ax.set_xticks(np.arange(len(levels)), [labels.get(str(v), str(v)) for v in levels], fontsize=8)
         ax.set_title(flow.capitalize(), fontsize=9, loc="left")
-        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    axes[0].legend(frameon=False, fontsize=7)
+    _pct_axis(axes[0], "y")  # shared: one scale from 0 for all flows
+    axes[0].set_ylabel("percentage van het personeel")
+    axes[-1].legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     n_sup = int(rates["onderdrukt"].sum())
     if n_sup:
         fig.text(0.01, 0.01, f"{n_sup} waarde(n) niet getoond (minder dan de minimale celgrootte).", fontsize=7)
@@ -112,13 +132,27 @@ def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict | None = None)
     return fig
 
 
-def _pct_axis(ax, axis="x"):
-    fmt = plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%")
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+def _pct_axis(ax, axis="x", zero: bool = True, top: float | None = None):
+    """A share axis: from 0 (unless `zero` is False, e.g. for changes), ticks at whole percentages
+    in a nice step, Dutch labels ("25 %"). Call after drawing."""
+    from matplotlib.ticker import MultipleLocator
+    get, put = (ax.get_xlim, ax.set_xlim) if axis == "x" else (ax.get_ylim, ax.set_ylim)
+    lo, hi = get()
+    if zero:
+        lo = min(0.0, lo) if lo < 0 else 0.0
+    hi = top if top is not None else hi
+    put(lo, hi)
+    span = 100 * (hi - lo)
+    step = next((s for s in (1, 2, 5, 10, 20, 25) if span / s <= 8), 50)
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(MultipleLocator(step / 100))
+    target.set_major_formatter(plt.FuncFormatter(num.tick_percent))
 
 
-def prevalence_bars(prev: pd.DataFrame, indicators: list[str], labels: dict, title: str, dimension: str = "totaal"):
-    """Horizontal bars of shares with 95% intervals, one bar per indicator (or per group for one indicator)."""
+def prevalence_bars(prev: pd.DataFrame, indicators: list[str], labels: dict, title: str, dimension: str = "totaal",
+                    xmax: float | None = None):
+    """Horizontal bars of shares with 95% intervals, one bar per indicator (or per group for one indicator).
+    `xmax`: the same share axis for a series of these charts (small multiples), from 0."""
     sub = prev[(prev["dimension"] == dimension) & prev["indicator"].isin(indicators) & ~prev["onderdrukt"]]
     if dimension != "totaal":
         names = sub["group_label"].tolist()
@@ -127,13 +161,19 @@ def prevalence_bars(prev: pd.DataFrame, indicators: list[str], labels: dict, tit
         names = [labels.get(i, i) for i in sub["indicator"]]
     fig, ax = plt.subplots(figsize=(7, 0.34 * len(sub) + 1.2))
     y = np.arange(len(sub))[::-1]
-    colour = catalogue.colour(dimension, "#004699")
-    ax.barh(y, sub["estimate"], color=colour, alpha=0.8)
-    ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
+    ax.barh(y, sub["estimate"], color="#0072B2")
+    ax.errorbar(sub["estimate"].to_numpy(float), y, xerr=_err(sub),
                 fmt="none", ecolor="black", elinewidth=1)
     ax.set_yticks(y, names, fontsize=8)
-    _pct_axis(ax)
+    for yy, v, hi in zip(y, sub["estimate"], sub["ci_high"]):  # the value as text, right of its interval
+        ax.annotate(num.percent(v, 0), (hi if pd.notna(hi) else v, yy), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=7, color="#1a1a1a")
+    _pct_axis(ax, top=xmax)
     ax.set_title(title, loc="left", fontsize=10)
+    if len(sub):
+        hi, lo = int(np.argmax(sub["estimate"].to_numpy(float))), int(np.argmin(sub["estimate"].to_numpy(float)))
+        fig.set_label(f"Hoogste: {names[hi]} ({num.percent(sub['estimate'].iloc[hi], 0)}); laagste: {names[lo]} "
+                      f"({num.percent(sub['estimate'].iloc[lo], 0)}).")
     n_sup = int(prev[(prev["dimension"] == dimension) & prev["indicator"].isin(indicators)]["onderdrukt"].sum())
     if n_sup:
         fig.text(0.01, 0.01, f"{n_sup} groep(en) niet getoond: minder respondenten dan de minimale celgrootte.", fontsize=7)
@@ -150,9 +190,10 @@ def funnel(prev_by_wave: dict, title: str):
     width = 0.8 / len(waves)
     for j, w in enumerate(waves):
         p = prev_by_wave[w]
-        p = p[p["dimension"] == "totaal"].set_index("indicator")
-        vals = [p.loc[s, "estimate"] if s in p.index else np.nan for s, _ in steps]
-        ax.bar(np.arange(3) + j * width, vals, width, label=str(w), color=["#a3c4ec", "#004699", "#002a5c"][j % 3])
+        est = p[p["dimension"] == "totaal"].drop_duplicates("indicator").set_index("indicator")["estimate"]
+        vals = [float(est[s]) if s in est.index else np.nan for s, _ in steps]
+        ax.bar(np.arange(3) + j * width, vals, width, label=str(w), color=["#56B4E9", "#0072B2", "#000000"][j % 3],
+               hatch=["", "//", ""][j % 3], edgecolor="white")
     ax.set_xticks(np.arange(3) + width * (len(waves) - 1) / 2, [lab for _, lab in steps])
     _pct_axis(ax, "y")
     ax.set_ylabel("aandeel van alle medewerkers")
@@ -168,35 +209,59 @@ def change_dots(chg: pd.DataFrame, labels: dict, title: str):
     fig, ax = plt.subplots(figsize=(7, 0.36 * len(sub) + 1.3))
     y = np.arange(len(sub))[::-1]
     ax.hlines(y, sub["baseline"], sub["repeat"], color="#999999")
-    ax.scatter(sub["baseline"], y, color="#a3c4ec", label="nulmeting", zorder=3)
-    ax.scatter(sub["repeat"], y, color="#004699", label="herhaling", zorder=3)
-    for yy, (_, r) in zip(y, sub.iterrows()):
-        if r["p_bh"] < 0.05:
-            ax.text(max(r["baseline"], r["repeat"]) + 0.01, yy, "*", va="center", fontsize=12)
-    ax.set_yticks(y, [labels.get(i, i) for i in sub["indicator"]], fontsize=8)
+    ax.scatter(sub["baseline"], y, facecolors="white", edgecolors="#0072B2", marker="o", label="nulmeting", zorder=3)
+    ax.scatter(sub["repeat"], y, color="#0072B2", marker="D", label="herhaling", zorder=3)
     _pct_axis(ax)
+    for yy, (_, r) in zip(y, sub.iterrows()):
+        word = "● geen aantoonbaar verschil" if not r["p_bh"] < 0.05 else ("▲ hoger" if r["change"] > 0 else "▼ lager")
+        ax.annotate(word, (1.01, yy), xycoords=("axes fraction", "data"), va="center", fontsize=7)
+    ax.set_yticks(y, [labels.get(i, i) for i in sub["indicator"]], fontsize=8)
     ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
-    fig.text(0.01, 0.01, "* significant na Benjamini–Hochberg-correctie", fontsize=7)
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
     fig.tight_layout()
     return fig
 
 
 def dashboard_figure(dash: pd.DataFrame):
-    """One row per programme indicator: change since the baseline with interval, green toward the goal."""
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(dash) + 1.2))
-    y = np.arange(len(dash))[::-1]
-    colours = ["#00a03c" if t else "#ec0000" for t in dash["naar_doel"]]
-    ax.scatter(dash["verandering"], y, c=colours, s=40, zorder=3)
-    has_ci = dash["ci_low"].notna()
-    ax.errorbar(dash.loc[has_ci, "verandering"], y[has_ci.to_numpy()],
-                xerr=[dash.loc[has_ci, "verandering"] - dash.loc[has_ci, "ci_low"],
-                      dash.loc[has_ci, "ci_high"] - dash.loc[has_ci, "verandering"]],
-                fmt="none", ecolor=np.array(colours)[has_ci.to_numpy()], elinewidth=1.5)
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{i} ({p})" for i, p in zip(dash["indicator"], dash["periode"])], fontsize=8)
-    ax.set_xlabel("verandering sinds de nulmeting (groen = richting doel, rood = van het doel af)", fontsize=8)
-    ax.set_title("Programma-indicatoren in één oogopslag", loc="left", fontsize=10)
+    """Change since the baseline per programme indicator, one panel per unit (scale points and
+    percentage points never share an axis). Direction toward the goal is told by colour (blue/orange,
+    safe for colour blindness) AND marker and word; a change that is not demonstrable is hollow."""
+    from pipeline.report import headline
+    panels = [("punt", "Kloven met de referentiegroep: verandering in punten",
+               dash["eenheid"].astype(str).str.startswith("schaal")),
+              ("procentpunt", "Aandelen: verandering in procentpunten", dash["eenheid"].astype(str).str.startswith("aandeel"))]
+    panels = [(u, t, m) for u, t, m in panels if m.any()]
+    if not panels:
+        fig, ax = plt.subplots(figsize=(8, 1))
+        ax.axis("off")
+        ax.text(0, 0.5, "Nog geen programma-indicatoren met een nulmeting.", fontsize=9)
+        return fig
+    heights = [int(m.sum()) + 1.2 for _, _, m in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 0.42 * sum(heights) + 0.6),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (unit, title, mask) in zip(axes[:, 0], panels):
+        sub = dash[mask]
+        scale = 100.0 if unit == "procentpunt" else 1.0
+        y = np.arange(len(sub))[::-1]
+        for yy, (_, r) in zip(y, sub.iterrows()):
+            toward, shown = bool(r["naar_doel"]), headline.demonstrable(r) is not False
+            colour = GOOD if toward else BAD
+            if pd.notna(r["ci_low"]):
+                ax.plot([scale * r["ci_low"], scale * r["ci_high"]], [yy, yy], color=colour, lw=2)
+            ax.scatter([scale * r["verandering"]], [yy], s=60, zorder=3, marker="o" if toward else "X",
+                       facecolors=colour if shown else "white", edgecolors=colour, linewidths=1.5)
+        xmax = max(1e-9, float(np.nanmax(np.abs(scale * sub[["verandering", "ci_low", "ci_high"]].to_numpy(float)))))
+        ax.set_xlim(-1.15 * xmax, 1.15 * xmax)
+        for yy, (_, r) in zip(y, sub.iterrows()):
+            ax.annotate(headline.direction_text(r), (1.01, yy), xycoords=("axes fraction", "data"), fontsize=8,
+                        va="center", color="#333333")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(y, [f"{i} ({p})" for i, p in zip(sub["indicator"], sub["periode"])], fontsize=8)
+        ax.set_ylim(-0.7, len(sub) - 0.3)
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(0 if unit == "procentpunt" else 2)))
+        ax.set_title(title, loc="left", fontsize=9)
+    axes[-1, 0].set_xlabel("verandering sinds de nulmeting, met 95%-interval\n● naar het doel · × van het doel af · "
+                           "open symbool = niet aantoonbaar", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -205,15 +270,48 @@ def gap_trend(levels_: pd.DataFrame, dim: str, title: str, wave_col: str = "golf
     """Level per wave per group of one dimension, with 95% intervals (suppressed groups omitted)."""
     sub = levels_[(levels_["dimension"] == dim) & levels_["estimate"].notna()]
     fig, ax = plt.subplots(figsize=(6, 3))
-    colour = catalogue.colour(dim, "#004699")
     styles = ["-", "--", ":", "-."]
+    markers = ["o", "s", "^", "D"]
+    colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]
     for i, (g, s) in enumerate(sub.groupby("group_label", sort=False)):
         s = s.sort_values(wave_col)
-        ax.errorbar(s[wave_col].astype(int), s["estimate"], yerr=[s["estimate"] - s["ci_low"], s["ci_high"] - s["estimate"]],
-                    ls=styles[i % 4], marker="o", color=colour, alpha=1 - 0.2 * i, label=g, capsize=2)
-    ax.set_xticks(sorted(sub[wave_col].astype(int).unique()))
+        ax.errorbar(s[wave_col].astype(int).to_numpy(), s["estimate"].to_numpy(float), yerr=_err(s),
+                    ls=styles[i % 4], marker=markers[i % 4], color=colours[i % 4], label=g, capsize=2)
+    waves = sorted(sub[wave_col].astype(int).unique())
+    ax.set_xticks(waves, [str(w) for w in waves])
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2)))
     ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    return fig
+
+
+def gap_trends(levels_: pd.DataFrame, dims: list[str], title: str, wave_col: str = "golf"):
+    """Small multiples: the level per wave of each group, one panel per dimension, one shared scale
+    (so a gap looks as large in every panel as it is). Groups differ by colour, marker and line style,
+    and each line is labelled at its end, so no legend has to be matched by colour."""
+    from pipeline import labels as L
+    dims = [d for d in dims if (levels_["dimension"] == d).any()]
+    cols = 3 if len(dims) > 4 else 2
+    rows_ = max(1, -(-len(dims) // cols))
+    fig, axes = plt.subplots(rows_, cols, figsize=(10, 2.9 * rows_ + 0.6), sharey=True, squeeze=False)
+    styles, markers = ["-", "--", ":", "-."], ["o", "s", "^", "D"]
+    colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]
+    for ax, dim in zip(axes.ravel(), dims):
+        sub = levels_[(levels_["dimension"] == dim) & levels_["estimate"].notna()]
+        waves = sorted(sub[wave_col].astype(int).unique())
+        for i, (g, s) in enumerate(sub.groupby("group_label", sort=False)):
+            s = s.sort_values(wave_col)
+            x = s[wave_col].astype(int)
+            ax.errorbar(x.to_numpy(), s["estimate"].to_numpy(float), yerr=_err(s),
+                        ls=styles[i % 4], marker=markers[i % 4], color=colours[i % 4], capsize=2, ms=4, label=g)
+        ax.set_xticks(waves, [str(w) for w in waves])
+        ax.set_title(L.dimension(dim), loc="left", fontsize=9)
+        ax.legend(frameon=False, fontsize=7, loc="best")
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2)))
+    for ax in axes.ravel()[len(dims):]:
+        ax.axis("off")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
     fig.tight_layout()
     return fig
 
@@ -221,19 +319,33 @@ def gap_trend(levels_: pd.DataFrame, dim: str, title: str, wave_col: str = "golf
 def mdc_plot(mdc: pd.DataFrame, title: str):
     """Minimal detectable change of each gap against the expected response rate of the next wave."""
     fig, ax = plt.subplots(figsize=(6, 3))
-    for g, s in mdc.groupby("group_label", sort=False):
-        ax.plot(s["respons"], s["mdc"], marker="o", label=g)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    markers = ["o", "s", "^", "D", "v", "P", "X"]
+    for i, (g, s) in enumerate(mdc.groupby("group_label", sort=False)):
+        ax.plot(s["respons"], s["mdc"], marker=markers[i % len(markers)], label=g)
+    _pct_axis(ax, zero=False)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2)))
     ax.set_xlabel("verwachte respons volgende meting")
     ax.set_ylabel("kleinste aantoonbare\nverandering van de kloof")
     ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=7)
+    ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside, not over, the lines
     fig.tight_layout()
     return fig
 
 
-def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, title: str, by_group: bool = False):
-    """Stacked horizontal bars of the answer distribution per item (or per group for one item)."""
+def likert_palette(n: int) -> list[str]:
+    """Unfavourable (orange) -> neutral (grey) -> favourable (blue), safe for colour blindness; the
+    neutral middle is a mid grey, not a pale yellow that disappears on white."""
+    orange, blue = ["#A6440A", "#D55E00", "#F0A66B"], ["#9CC6E8", "#3C8DC6", "#0B4F8A"]
+    half = n // 2
+    mid = ["#9E9E9E"] if n % 2 else []
+    return orange[3 - half:] + mid + blue[:half] if half <= 3 else list(plt.get_cmap("PuOr", n).colors)
+
+
+def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, title: str, by_group: bool = False,
+                reversed_items=()):
+    """Stacked horizontal bars of the answer distribution per item (or per group for one item).
+    Colours mean favourable/unfavourable, not answer number: for a reverse-worded item (marked "↺")
+    "helemaal mee eens" is the unfavourable answer and gets the unfavourable colour."""
     keys = "group_label" if by_group else "item"
     rows = list(dict.fromkeys(shares[keys]))
     if not rows:
@@ -242,18 +354,34 @@ def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, tit
         ax.text(0, 0.5, f"{title}: te weinig respondenten om te tonen.", fontsize=9)
         return fig
     answers = sorted(shares["answer"].unique())
-    cmap = plt.get_cmap("RdYlBu", len(answers))
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.5))
+    colours = likert_palette(len(answers))
+    rev = set(reversed_items)
+    if by_group:  # one item for every group: flip all rows when that item is reverse-worded
+        flip = [bool(set(shares["item"].unique()) & rev)] * len(rows) if "item" in shares else [False] * len(rows)
+    else:
+        flip = [r in rev for r in rows]
+    if by_group and any(flip):
+        title = f"{title} ↺"
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.7))
     left = np.zeros(len(rows))
+    y = np.arange(len(rows))[::-1]
     for j, a in enumerate(answers):
         vals = shares[shares["answer"] == a].set_index(keys)["share"].reindex(rows).fillna(0).to_numpy()
-        ax.barh(np.arange(len(rows))[::-1], vals, left=left, color=cmap(j), label=value_labels.get(a, str(a)))
+        c = [colours[len(answers) - 1 - j] if f else colours[j] for f in flip]
+        ax.barh(y, vals, left=left, color=c, edgecolor="white", linewidth=0.5)
         left += vals
-    ax.set_yticks(np.arange(len(rows))[::-1], [item_labels.get(r, r) if not by_group else r for r in rows], fontsize=7)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    names = [(item_labels.get(r, r) + (" ↺" if f else "")) if not by_group else r for r, f in zip(rows, flip)]
+    ax.set_yticks(y, names, fontsize=7)
     ax.set_xlim(0, 1)
+    _pct_axis(ax, top=1.0)
     ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(ncol=len(answers), fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.05 - 0.5 / len(rows)))
+    from matplotlib.patches import Patch
+    handles = [Patch(color=colours[j], label=value_labels.get(a, str(a))) for j, a in enumerate(answers)]
+    note = "  (↺ omgekeerde vraag: kleuren van eens/oneens omgewisseld, blauw is steeds gunstig)" if any(flip) else ""
+    ax.legend(handles=handles, ncol=len(answers), fontsize=7 if len(answers) <= 5 else 6, frameon=False,
+              loc="upper center", handlelength=1.2, columnspacing=0.8,
+              bbox_to_anchor=(0.5, -0.08 - 0.5 / len(rows)), title=("antwoord" + note) if note else None,
+              title_fontsize=7)
     if "answer_tot" in shares and (shares["answer_tot"].astype(float) != shares["answer"].astype(float)).any():
         # disclosure control merged answers given by too few respondents with a neighbouring answer
         fig.text(0.01, 0.01, "Bij sommige groepen zijn aangrenzende antwoorden samengevoegd (te weinig respondenten).",

@@ -101,32 +101,37 @@ def exporter():
                         exclude_input_prompt=True, exclude_output_prompt=True)
 
 
-def to_html(executed: Path, html: Path, title: str) -> Path:
-    """Code-free, offline HTML with embedded images; written atomically."""
+def to_html(executed: Path, html: Path, title: str, page: dict | None = None) -> Path:
+    """Code-free, offline HTML with embedded images; written atomically. `page`: the shared parts
+    (pipeline.report.pages.decorate: pages, current, demo, k) — menu, banner, reading aid, links."""
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = title
     body, _ = exporter().from_notebook_node(nb)
     body = add_toc(body)
+    if page:
+        from pipeline.report.pages import decorate
+        body = decorate(body, page["pages"], page["current"], demo=page["demo"], k=page["k"])
     return atomic_write_text(html, body)
 
 
 def add_toc(page: str) -> str:
-    """Insert a table of contents (h1/h2 headings) at the top of the page body."""
+    """Insert a table of contents (the h2 sections) after the page's title."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(page, "html.parser")
     heads = [h for h in soup.find_all(["h1", "h2"]) if h.get_text(strip=True)]
-    if len(heads) < 3:
+    if len([h for h in heads if h.name == "h2"]) < 2:
         return page
     items = []
     for i, h in enumerate(heads):
         if not h.get("id"):
             h["id"] = f"sectie-{i}"
-        text = html_escape(h.get_text(strip=True).rstrip("¶"))
-        sub = "" if h.name == "h1" else ' class="toc-sub"'
-        items.append(f'<li{sub}><a href="#{h["id"]}">{text}</a></li>')
-    nav = BeautifulSoup('<nav class="toc" aria-labelledby="toc-title"><p class="toc-title" id="toc-title">Inhoud</p><ul>'
-                        + "".join(items) + '</ul><a href="index.html">← terug naar het overzicht</a></nav>', "html.parser")
-    main = soup.find("main") or soup.body
-    main.insert(0, nav)
+        if h.name == "h2":
+            items.append(f'<li><a href="#{h["id"]}">{html_escape(h.get_text(strip=True).rstrip("¶"))}</a></li>')
+    nav = BeautifulSoup('<nav class="toc" aria-labelledby="toc-title"><p class="toc-title" id="toc-title">Op deze pagina</p>'
+                        '<ul>' + "".join(items) + '</ul></nav>', "html.parser")
+    if heads[0].name == "h1":  # after the page's title, before its first section
+        heads[0].insert_after(nav)
+    else:
+        (soup.find("main") or soup.body).insert(0, nav)
     return str(soup)
