@@ -21,6 +21,8 @@ from pipeline.clean.pseudonymise import DEMO_MARKER, write_demo_marker
 from pipeline.codebook import load_codebook
 from pipeline.config import synth_params
 from pipeline.io import atomic_path, atomic_write_text
+from pipeline.synth import exit as exit_feedback
+from pipeline.synth import leadership, training
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import (
     DISCRIMINATION_VARS, _solve_intercept, add_item_missing, add_soft_problems, background_frame,
@@ -90,6 +92,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).unlink(missing_ok=True)  # rewritten last, listing only what this run wrote
     snap, dirs, events = simulate_workforce(p, rng)
+    snap = training.with_roles(snap, seed, p)  # manager / selection-committee flags (issue 18)
+    p["_seed"] = seed
     truth: dict = {"seed": seed, "scale": scale, "planted": {k: p[k] for k in ("nim", "mto", "discrimination", "flows")}}
     sources: dict = {"register": {}, "nim": {}, "mto": {}, "discrimination": {}}
 
@@ -121,6 +125,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             "datum_in_dienst": _dd_mm_yyyy(hire),
             "geboorteland": np.where(pop["geboorteland_nl"], "Nederland", "Buitenland"),
             "herkomst": pop["origin"].map(herkomst_label).to_numpy(),
+            "leidinggevende": np.where(pop["manager"], "Ja", "Nee"),
+            "selectiecommissie": np.where(pop["committee"], "Ja", "Nee"),
         }).sample(frac=1, random_state=int(reg_rng.integers(1 << 31))).reset_index(drop=True)
         path = out / f"register_{year}.csv"
         with atomic_path(path) as tmp:
@@ -142,6 +148,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             wrng = np.random.default_rng([seed, wave, len(source)])
             answers, items, values = builder(pop, p, wave, dir_effect, wrng)
             truth[source][wave] = population_summary(pop, values)
+            if source == "mto":
+                truth.setdefault("leadership", {})[wave] = leadership.truth(pop, values)
             responded = respond(pop, rate, resp, dir_resp, wrng)
             df = pd.concat([background_frame(pop, wave, wrng), answers], axis=1).loc[responded].reset_index(drop=True)
             likert = [c for c in items if c in df]
@@ -154,6 +162,10 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             path = out / f"{source}_{wave}.sav"
             _write_sav(df, cb, path, f"{cb.label} {wave} (synthetisch)")
             sources[source][wave] = path.name
+
+    # --- sources of issue 18: the learning system's export and exit feedback ---------------------
+    sources["training"], truth["training"] = training.write(out, snap, seed, p)
+    sources["exit"], truth["exit"] = exit_feedback.write(out, snap, seed, p)
 
     atomic_write_text(out / "truth.json", json.dumps(truth, indent=1, sort_keys=True, default=_json_default))
     manifest = {"demo": True, "seed": seed, "scale": scale,
@@ -242,8 +254,10 @@ def _mto(pop, p, wave, dir_effect, rng):
     answers = pd.DataFrame(np.hstack([ps_raw, sv]), columns=cols)
     answers["tevredenheid"] = sat
     answers["ongewenst_gedrag"] = np.where(unwanted, "ja", "nee")
+    il, il_values = leadership.answers(pop, tp, wave, p["_seed"], rng.spawn(1)[0], p)  # own stream
+    answers = pd.concat([answers, il], axis=1)
     values = {"psych_safety": _scale_scores(ps_pos), "social_safety": _scale_scores(sv),
-              "tevredenheid": sat.astype(float), "ongewenst_gedrag": unwanted.astype(float)}
+              "tevredenheid": sat.astype(float), "ongewenst_gedrag": unwanted.astype(float), **il_values}
     return answers, cols, values
 
 
