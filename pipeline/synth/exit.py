@@ -60,7 +60,7 @@ def answers(left: pd.DataFrame, year: int, seed: int, p: dict) -> tuple[pd.DataF
     out["uitsluiting"] = (rng.random(n) < _prob(e["exclusion"], g)).astype(int)
     out["discriminatie"] = (rng.random(n) < _prob(e["discrimination"], g)).astype(int)
     inc = e["inclusion"]
-    theta = inc["intercept"] + sum(v * g[k] for k, v in inc.items() if k != "intercept") + rng.normal(0, 0.9, n)
+    theta = inc["intercept"] + sum(v * g[k] for k, v in inc.items() if k != "intercept") + rng.normal(0, 1.3, n)
     items = likert_items(theta, 4, 5, rng)
     for i in range(4):
         out[f"ei{i + 1}"] = items[:, i]
@@ -105,10 +105,10 @@ def supplier_file(left: pd.DataFrame, frame: pd.DataFrame, responded: np.ndarray
         "EndDate": (start + pd.to_timedelta(np.round(np.clip(rng.lognormal(np.log(9), 0.4, n), 3.2, 60) * 60), unit="s"))
         .strftime("%Y-%m-%d %H:%M:%S"),
         "Directie": who["directie_code"].to_numpy(),
-        "Q1_leeftijd": refuse(who["age"].to_numpy(), 0.03, 999),
+        "Q1_leeftijd": refuse(who["age"].to_numpy(), 0.03, None),     # not answered: an empty cell
         "Q2_geslacht": who["geslacht"].map(GENDER).to_numpy(),
         "Q3_herkomst": refuse(who["origin"].map(ORIGIN).to_numpy(), 0.04, "Zeg ik liever niet"),
-        "Q3b_schaal": refuse(who["salarisschaal"].to_numpy(), 0.05, 99),
+        "Q3b_schaal": refuse(who["salarisschaal"].to_numpy(), 0.05, None),
     })
     for reason, col in REASON_COLUMNS.items():
         out[col] = ans[f"reden_{reason}"].to_numpy()
@@ -116,7 +116,13 @@ def supplier_file(left: pd.DataFrame, frame: pd.DataFrame, responded: np.ndarray
     out["Q6_uitsluiting"] = refuse(yes_no(ans["uitsluiting"]), 0.03, "Zeg ik liever niet")
     out["Q7_discriminatie"] = refuse(yes_no(ans["discriminatie"]), 0.03, "Zeg ik liever niet")
     for i in range(4):
-        out[f"Q8_{i + 1}"] = ans[f"ei{i + 1}"].to_numpy()
+        out[f"Q8_{i + 1}"] = ans[f"ei{i + 1}"].to_numpy().astype(float)
+    # a few broken-off first attempts (a day earlier, last items empty): the cleaning keeps the full one
+    dup = out.sample(frac=0.015, random_state=int(rng.integers(1 << 31))).copy()
+    for col in ("StartDate", "EndDate"):
+        dup[col] = (pd.to_datetime(dup[col]) - pd.Timedelta(days=1)).dt.strftime("%Y-%m-%d %H:%M:%S")
+    dup[["Q8_3", "Q8_4"]] = np.nan
+    out = pd.concat([out, dup], ignore_index=True)
     return out.sample(frac=1, random_state=int(rng.integers(1 << 31))).reset_index(drop=True)
 
 

@@ -61,6 +61,10 @@ def population_summary(pop: pd.DataFrame, values: dict[str, np.ndarray]) -> dict
 
 def _write_sav(df: pd.DataFrame, cb, path: Path, file_label: str) -> None:
     raw, value_labels, missing, labels = encode(df, cb)
+    for name, spec in cb.variables.items():  # answer scales are labelled in an agency's file, as in the codebook
+        key = cb.raw_name(name)
+        if spec["type"] == "likert" and spec.get("value_labels") and key in raw.columns:
+            value_labels[key] = {**spec["value_labels"], **value_labels.get(key, {})}
     with atomic_path(path) as tmp:
         pyreadstat.write_sav(raw, tmp, file_label=file_label, column_labels=labels,
                              variable_value_labels=value_labels, missing_ranges=missing)

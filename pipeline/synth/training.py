@@ -94,19 +94,16 @@ def export(snap: pd.DataFrame, year: int, years: list[int], seed: int, p: dict) 
     rows.append(pd.DataFrame({"person_id": pid[other], "cursuscode": rng.choice(list(t["noise_courses"]), len(other)),
                               "status": "Afgerond"}))
     df = pd.concat(rows, ignore_index=True)
-    names = {**COURSES, **t["noise_courses"]}
     day = pd.to_datetime(f"{year}-01-01") + pd.to_timedelta(rng.integers(0, 365, len(df)), unit="D")
     ext = int(t["external_records"])
     out = pd.DataFrame({
         "medewerkernummer": np.concatenate([(1_000_000 + df["person_id"]).astype(str).to_numpy(),
                                             [f"{9_000_000 + year * 100 + i}" for i in range(ext)]]),
         "cursuscode": np.concatenate([df["cursuscode"].to_numpy(), np.repeat("IWS", ext)]),
-        "cursusnaam": "",
         "status": np.concatenate([df["status"].to_numpy(), np.repeat("Afgerond", ext)]),
         "datum": np.concatenate([day.strftime("%Y-%m-%d").to_numpy(),
                                  np.repeat(f"{year}-06-15", ext)]),
     })
-    out["cursusnaam"] = out["cursuscode"].map(names)
     return out.sample(frac=1, random_state=int(rng.integers(1 << 31))).reset_index(drop=True)
 
 
