@@ -385,7 +385,8 @@ def load_settings(path: str | Path = "config/report.yaml", *, years: list[int] |
                for s, waves in listed.items()}
     if years:
         from pipeline import sources as source_catalogue
-        frames = {s for s in sources if source_catalogue.role(s, _codebooks_dir(raw)) == "register"}
+        # the register (frame and link) and record exports (cumulative, e.g. training) keep every year
+        frames = {s for s in sources if source_catalogue.role(s, _codebooks_dir(raw)) in ("register", "records")}
         sources = {s: {w: p for w, p in v.items() if w in years or s in frames} for s, v in sources.items()}
     if not demo:
         missing = [f"{s} {w}: {p}" for s, v in sources.items() for w, p in v.items() if not p.exists()]
