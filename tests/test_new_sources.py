@@ -1,0 +1,60 @@
+"""Issue 18 sources on the demo data: training participation, inclusive leadership in the MTO and exit
+feedback linked to the register's outflow recover their planted truths."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.clean import clean_source
+
+
+@pytest.fixture(scope="module")
+def small(demo_small, tmp_path_factory):
+    """Cleaned register 2023-2026, training 2024-2026, exit 2024-2026 and MTO 2025 of the 10% demo."""
+    out = tmp_path_factory.mktemp("new_sources")
+    files = [("register", y, "csv") for y in (2023, 2024, 2025, 2026)] + \
+        [(s, y, "csv") for s in ("training", "exit") for y in (2024, 2025, 2026)] + [("mto", 2025, "sav")]
+    data = {(s, y): pd.read_parquet(clean_source(s, y, demo_small / f"{s}_{y}.{ext}", out_dir=out, demo=True))
+            for s, y, ext in files}
+    return data, json.loads((demo_small / "truth.json").read_text())
+
+
+def test_training_shares_are_the_planted_census_values(small):
+    from pipeline.analysis import training as tr
+    data, truth = small
+    snaps = {y: data[("register", y)] for y in (2024, 2025, 2026)}
+    records = {y: data[("training", y)] for y in (2024, 2025, 2026)}
+    roles = {"leidinggevende": "manager", "selectiecommissie": "committee"}
+    courses = {"iws": "IWS", "il": "IL"}
+    city = tr.participation(snaps, records, courses, roles, 1.0)
+    assert len(city) == 3 * 2 * 2
+    for r in city.itertuples():
+        want = truth["training"][r.jaar][f"{courses[r.cursus]}:{roles[r.rol]}"]
+        assert r.n == want["n"] and r.aandeel == pytest.approx(want["share"], abs=1e-12), r
+    per_dir = tr.participation({2026: snaps[2026]}, records, courses, roles, 1.0, by="directie_code")
+    want = truth["training"]["2026"]["IWS:manager"]["directorates"]
+    got = per_dir[(per_dir["cursus"] == "iws") & (per_dir["rol"] == "leidinggevende")].set_index("directie_code")
+    assert {k: v["share"] for k, v in want.items()} == pytest.approx(got["aandeel"].to_dict())
+    # training is cumulative, and the share rises towards the target
+    shares = city[(city["cursus"] == "iws") & (city["rol"] == "leidinggevende")]["aandeel"].to_numpy()
+    assert (np.diff(shares) > 0).all()
+    # the people outside the register are counted, not linked
+    link = tr.linkage(records, snaps).table.set_index("koppeling")["aantal"]
+    assert link["niet in het HR-register"] == 3 * 12
+
+
+def test_training_per_directorate_hides_small_cells_and_their_complements(small):
+    from pipeline.analysis import training as tr
+    from pipeline.disclosure.publish import Policy, publish
+    data, _ = small
+    snaps = {2026: data[("register", 2026)]}
+    records = {y: data[("training", y)] for y in (2024, 2025, 2026)}
+    raw = tr.participation(snaps, records, {"iws": "x"}, {"leidinggevende": "x"}, 1.0, by="directie_code")
+    pub = publish(tr.by_unit(raw), Policy(k=5)).table
+    shown = pub.dropna(subset=["getraind"])
+    assert len(shown) and ((shown["getraind"] >= 5) | (shown["getraind"] == 0)).all()
+    assert ((shown["n"] - shown["getraind"] >= 5) | (shown["n"] == shown["getraind"])).all()
+    assert pub["getraind"].isna().sum() != 1   # never one hidden directorate: the city total would give it away
