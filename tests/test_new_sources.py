@@ -58,3 +58,23 @@ def test_training_per_directorate_hides_small_cells_and_their_complements(small)
     assert len(shown) and ((shown["getraind"] >= 5) | (shown["getraind"] == 0)).all()
     assert ((shown["n"] - shown["getraind"] >= 5) | (shown["n"] == shown["getraind"])).all()
     assert pub["getraind"].isna().sum() != 1   # never one hidden directorate: the city total would give it away
+
+
+def test_intention_experience_gap_recovers_the_planted_gap(demo_full, truth_full, tmp_path):
+    """Full-size MTO 2025: the weighted gap covers the finite-population gap, and the per-directorate
+    intervals cover theirs about as often as they should."""
+    from conftest import weighted_waves
+    from pipeline.analysis import leadership as lead
+    design = weighted_waves(demo_full, "mto", [2025], tmp_path)[2025]
+    truth = truth_full["leadership"]["2025"]
+    org = lead.intention_gap(design).table.set_index("item")
+    r = org.loc["inclusive_leadership"]
+    assert abs(r["difference"] - truth["gap"]) < 3 * r["se"] and r["se"] < 0.05
+    assert r["zelfbeeld"] > r["oordeel_medewerkers"] and (org["difference"] > 0).all()
+    per = lead.intention_gap_by(design).table
+    per = per[(per["n"] >= 10) & (per["n_ref"] >= 10)]
+    assert len(per) >= 15
+    covered = [(lo <= truth["directorates"][d] <= hi) for d, lo, hi in zip(per["directie_code"], per["ci_low"], per["ci_high"])]
+    assert np.mean(covered) >= 0.8
+    # managers rate their own manager too: the staff scale's level is over everyone, the gap only over non-managers
+    assert set(lead.with_perspectives(design).data["perspectief"].dropna()) == {"leidinggevende", "medewerker"}
