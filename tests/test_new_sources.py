@@ -78,3 +78,35 @@ def test_intention_experience_gap_recovers_the_planted_gap(demo_full, truth_full
     assert np.mean(covered) >= 0.8
     # managers rate their own manager too: the staff scale's level is over everyone, the gap only over non-managers
     assert set(lead.with_perspectives(design).data["perspectief"].dropna()) == {"leidinggevende", "medewerker"}
+
+
+def test_exit_feedback_linked_to_the_outflow_recovers_the_planted_truth(demo_full, truth_full, tmp_path):
+    """Full-size 2025: leavers and response per group are exact (census); weighted reasons cover the
+    truth over all leavers, and young leavers name career reasons more often than older ones."""
+    from pipeline.analysis import exit as ex
+    reg = {y: pd.read_parquet(clean_source("register", y, demo_full / f"register_{y}.csv", out_dir=tmp_path, demo=True))
+           for y in (2024, 2025)}
+    answers = pd.read_parquet(clean_source("exit", 2025, demo_full / "exit_2025.csv", out_dir=tmp_path, demo=True))
+    truth = truth_full["exit"]["2025"]
+    left = ex.leavers(reg[2024], reg[2025])
+    assert len(left) == truth["leavers"]
+    outflow, response = (r.table.set_index(["dimension", "group"]) for r in ex.flow_and_response(reg[2024], left, answers, 2025))
+    assert response.loc[("totaal", "totaal"), "aantal"] == truth["respondents"]
+    assert response.loc[("jong", "ja"), "rate"] == pytest.approx(truth["response"]["young"], abs=1e-12)
+    assert response.loc[("jong", "nee"), "rate"] == pytest.approx(truth["response"]["older"], abs=1e-12)
+    assert outflow.loc[("jong", "ja"), "rate"] > outflow.loc[("jong", "nee"), "rate"]   # planted: the young leave more
+    design, report = ex.design(answers, left)
+    assert report["linked"] == truth["respondents"] and report["not_linked"] == 0
+    assert design.w.sum() == pytest.approx(len(left))        # weighted to all leavers
+    reasons = ["reden_loopbaan", "reden_cultuur", "reden_pensioen"]
+    est = design.proportion("reden_loopbaan")
+    t = truth["reasons"]["loopbaan"]["overall"]
+    assert abs(est["estimate"].iloc[0] - t) < 3 * est["se"].iloc[0]
+    young = ex.young_vs_older(design, reasons).table.set_index("vraag")
+    for r in reasons:
+        want = truth["reasons"][r.removeprefix("reden_")]["young"] - truth["reasons"][r.removeprefix("reden_")]["older"]
+        assert abs(young.loc[r, "difference"] - want) < 3 * young.loc[r, "se"], r
+    assert young.loc["reden_loopbaan", "difference"] > 0.1 and young.loc["reden_loopbaan", "p"] < 0.001
+    # the unweighted share of career reasons is biased (the young answer less); weighting moves it to the truth
+    raw = design.data["reden_loopbaan"].astype(float).mean()
+    assert abs(est["estimate"].iloc[0] - t) < abs(raw - t)

@@ -19,7 +19,8 @@ from pipeline.results import Tidy
 from pipeline.survey import SurveyDesign
 
 GROUPS = ("jong", "herkomst_oud", "geslacht", "schaalband", "leeftijdsband", "directie_code")
-CELLS = ("jong", "herkomst_oud")
+CELLS = ("leeftijdscel", "herkomst_oud")
+CELL_AGES = (35, 55, 65)   # weighting-cell age bands: <35, 35-54, 55-64, 65+
 YESNO = ("aanbevelen", "uitsluiting", "discriminatie")
 
 
@@ -70,7 +71,11 @@ def design(answers: pd.DataFrame, left: pd.DataFrame, cells=CELLS) -> tuple[Surv
     (design, report: linked, not linked, cells, smallest cell). A cell without respondents cannot be
     represented: its leavers are counted in the report and left out of the frame."""
     own = [c for c in answers.columns if c not in left.columns or c == "pseudo_id"]
-    df = answers[own].merge(left[["pseudo_id", *[g for g in GROUPS if g in left]]], on="pseudo_id", how="inner")
+    left = left.assign(leeftijdscel=pd.cut(pd.to_numeric(left["leeftijd"], errors="coerce").astype(float),
+                                           [-np.inf, *CELL_AGES, np.inf], right=False,
+                                           labels=["<35", "35-54", "55-64", "65+"]).astype("object"))
+    df = answers[own].merge(left[["pseudo_id", "leeftijdscel", *[g for g in GROUPS if g in left]]], on="pseudo_id",
+                            how="inner")
     cell = lambda d: d[list(cells)].astype("object").fillna("onbekend").astype(str).agg("/".join, axis=1)  # noqa: E731
     N = cell(left).value_counts()
     df["cel"] = cell(df)
