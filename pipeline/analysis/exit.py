@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Rates, Result
+from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Result
 from pipeline.labels import group as label
 from pipeline.results import Tidy
 from pipeline.survey import SurveyDesign
@@ -32,22 +32,32 @@ def leavers(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 def flow_and_response(before: pd.DataFrame, left: pd.DataFrame, answers: pd.DataFrame, year: int,
                       dims=("jong", "herkomst_oud", "geslacht", "schaalband")) -> tuple[Result, Result]:
     """(outflow per group: leavers of the staff at the start; response per group: respondents of the
-    leavers). Register counts, rule `Rates` (1..k-1 or a base below k hidden)."""
+    leavers), per dimension in `dims` and in total. Register counts under the linked-table rule."""
     responded = left["pseudo_id"].isin(set(answers["pseudo_id"]))
     out_rows, resp_rows = [], []
     for dim in ["totaal", *dims]:
         start = before[dim].astype("object") if dim != "totaal" else pd.Series("totaal", index=before.index)
         gone = left[dim].astype("object") if dim != "totaal" else pd.Series("totaal", index=left.index)
-        for level in [lv for lv in pd.unique(start.dropna())]:
+        col = before[dim] if dim != "totaal" else None
+        levels = (list(col.cat.categories) if isinstance(getattr(col, "dtype", None), pd.CategoricalDtype)
+                  else sorted(start.dropna().unique()))
+        for level in [lv for lv in levels if (start == lv).any()]:
             n0, nl = int((start == level).sum()), int((gone == level).sum())
             nr = int(((gone == level) & responded).sum())
             base = {"jaar": str(year), "dimension": dim, "group": str(level),
                     "group_label": "Alle medewerkers" if dim == "totaal" else label(dim, level)}
             out_rows.append({**base, "aantal": nl, "noemer": n0, "rate": nl / n0 if n0 else np.nan})
             resp_rows.append({**base, "aantal": nr, "noemer": nl, "rate": nr / nl if nl else np.nan})
+    order = {d: i for i, d in enumerate(["totaal", *dims])}
+
     def result(rows, indicator):
-        t = pd.DataFrame(rows).sort_values(["dimension", "group"], kind="stable").reset_index(drop=True)
-        return Result(t, Rates("aantal", "noemer", columns=("rate",)),
+        t = pd.DataFrame(rows)
+        t = t.iloc[np.argsort(t["dimension"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
+        t.insert(0, "tabel", t["jaar"] + " " + t["dimension"])
+        # the levels of a dimension add up to the published total: the linked-table rule hides a small
+        # cell (or its complement) together with a second one, so it cannot be found by subtraction
+        return Result(t, LinkedCounts(unit="group", pairs=(("aantal", "noemer"),), shares={"aantal": "rate"},
+                                      total="noemer", year="tabel"),
                       tidy=(Tidy("rate", {"estimate": "rate", "n": "noemer", "waves": "jaar"}, {"indicator": indicator}),))
     return result(out_rows, "outflow"), result(resp_rows, "exit_response")
 
