@@ -70,7 +70,8 @@ def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, 
     ch.text(f"Gebaseerd op {n_resp} respondenten van {n_pop} medewerkers, gewogen naar directie, gender, leeftijd en "
             "salarisschaal.")
     ch.heading("Betrouwbaarheid van de schalen")
-    ch.table(pub["reliability"], "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden)", decimals=2)
+    ch.table(pub["reliability"].view(map={"schaal": lambda s: labels.indicator(source, s, wave)}),
+             "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden)", decimals=2)
     ch.heading("Kloof tussen intentie en ervaring")
     ch.text("Zelfbeeld van leidinggevenden min het oordeel van medewerkers (die zelf geen leiding geven), per vraag "
             "en voor de schaal. *p (BH)* is gecorrigeerd voor alle toetsen op de kloof in dit hoofdstuk.")
