@@ -91,3 +91,14 @@ def test_a_new_source_is_cleaned_and_reported_without_code_changes(tmp_path, dem
     assert set(puls["chapter"]) == {"01_opschoning", "09_puls"}
     assert {"level", "gap"} <= set(puls["statistic"]) and "herkomst_oud" in set(puls["dimension"])
     assert "Pulsmeting" in (tmp_path / "reports" / "index.html").read_text()
+
+
+def test_training_settings_are_checked(tmp_path):
+    from pipeline.settings import ConfigError, load_settings
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    cfg["training"]["target"] = 2
+    cfg["training"]["typo"] = 1
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(ConfigError) as err:
+        load_settings(tmp_path / "r.yaml")
+    assert "training.target must be a share" in str(err.value) and "unknown key 'training.typo'" in str(err.value)
