@@ -110,3 +110,4 @@ def test_exit_feedback_linked_to_the_outflow_recovers_the_planted_truth(demo_ful
     # the unweighted share of career reasons is biased (the young answer less); weighting moves it to the truth
     raw = design.data["reden_loopbaan"].astype(float).mean()
     assert abs(est["estimate"].iloc[0] - t) < abs(raw - t)
+    assert list(young.columns[:2]) == ["jong", "ouder"] and young["jong"].dtype == float

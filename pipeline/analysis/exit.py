@@ -109,7 +109,7 @@ def young_vs_older(design: SurveyDesign, outcomes: list[str], reference: str = "
     rows = []
     for var in outcomes:
         cmp = design.compare(var, by="jong", reference=reference)
-        rows.append(cmp.assign(vraag=var))
+        rows.append(cmp.drop(columns=["jong"]).assign(vraag=var))   # the group column; its estimate becomes `jong`
     out = pd.concat(rows, ignore_index=True).rename(columns={"estimate": "jong", "ref_estimate": "ouder"})
     out["p_bh"] = np.nan
     cols = ["vraag", "jong", "ouder", "difference", "se", "ci_low", "ci_high", "p", "p_bh", "n", "n_ref"]
