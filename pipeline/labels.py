@@ -100,7 +100,10 @@ def columns() -> dict[str, str]:
 @lru_cache(maxsize=None)
 def _codebook_labels(source: str, wave: int | None) -> dict[str, str]:
     from pipeline.codebook import load_codebook
-    cb = load_codebook(source, wave)
+    try:
+        cb = load_codebook(source, wave)
+    except FileNotFoundError:  # a source whose codebook lives in another folder (paths.codebooks): codes as labels
+        return {}
     out = {n: v.get("label", n) for n, v in cb.variables.items()}
     out.update({n: s.get("label", n) for n, s in cb.scales.items()})
     return out

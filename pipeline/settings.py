@@ -16,13 +16,24 @@ import yaml
 
 from pipeline.config import ROOT, SafeLoader, classifications, load_yaml
 
-KNOWN_SOURCES = ("register", "nim", "mto", "discrimination")
+
+
+def known_sources(raw: dict | None = None) -> list[str]:
+    """The sources with a codebook in the configured folder (paths.codebooks, default config/codebooks)."""
+    from pipeline import sources
+    return sources.known(_codebooks_dir(raw or {}))
+
+
+def _codebooks_dir(raw: dict) -> Path:
+    from pipeline.codebook import CODEBOOK_DIR
+    folder = ((raw or {}).get("paths") or {}).get("codebooks") if isinstance((raw or {}).get("paths"), dict) else None
+    return _abs(folder) if folder else CODEBOOK_DIR
 
 # Every key report.yaml may hold: section -> its known keys (None: the section's keys are free,
 # e.g. sources or disclosure merges, and are checked by their own rule below).
 SCHEMA: dict[str, tuple[str, ...] | None] = {
     "min_cell_size": (),
-    "paths": ("raw", "processed", "reports"),
+    "paths": ("raw", "processed", "reports", "codebooks", "chapters"),
     "demo": ("dir", "seed"),
     "sources": None,
     "weighting": ("strata", "margins", "trim", "origin"),
@@ -32,6 +43,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "directorate_pages": (),
     "disclosure": ("merge",),
     "register_monitor": ("classification", "flow_group", "flow_reference"),
+    "training": ("courses", "roles", "target", "target_year"),
     "benchmark": None,
     "indicators": None,
     "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
@@ -78,6 +90,26 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return _abs(self.raw["paths"]["reports"])
+
+    @property
+    def codebooks_dir(self) -> Path:
+        """The codebook folder (paths.codebooks, default config/codebooks): one codebook per source."""
+        return _codebooks_dir(self.raw)
+
+    @property
+    def chapters_path(self) -> Path:
+        """The chapter list (paths.chapters, default config/chapters.yaml)."""
+        return _abs(self.raw["paths"].get("chapters") or "config/chapters.yaml")
+
+    def codebook(self, source: str, wave: int | None = None):
+        """The source's codebook for `wave`, from the configured codebook folder."""
+        from pipeline.codebook import load_codebook
+        return load_codebook(source, wave, self.codebooks_dir)
+
+    def role(self, source: str) -> str:
+        """register, survey or records (the codebook's `role`, see pipeline/sources.py)."""
+        from pipeline import sources
+        return sources.role(source, self.codebooks_dir)
 
     @property
     def demo_dir(self) -> Path:
@@ -174,11 +206,15 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     if not isinstance(raw.get("min_cell_size"), int) or raw.get("min_cell_size", 0) < 1:
         add(f"min_cell_size must be a positive integer, found {raw.get('min_cell_size')!r}")
     real = raw.get("sources") or {}
+    from pipeline import sources as source_catalogue
+    problems += [f"{path}: {p}" for p in source_catalogue.problems(_codebooks_dir(raw))]
+    known = known_sources(raw)
     for src in real:
-        if src not in KNOWN_SOURCES:
-            add(f"unknown source '{src}' under sources (known: {', '.join(KNOWN_SOURCES)})")
+        if src not in known:
+            add(f"unknown source '{src}' under sources (known: {', '.join(known)}; a new source needs its "
+                f"codebook in {_codebooks_dir(raw)})")
     problems += [f"{path}: {p}" for p in _check_groups(raw.get("groups"))]
-    problems += [f"{path}: {p}" for p in _check_indicators(raw.get("indicators"), raw.get("groups"))]
+    problems += [f"{path}: {p}" for p in _check_indicators(raw.get("indicators"), raw.get("groups"), raw)]
     problems += [f"{path}: {p}" for p in _check_models(raw.get("models"))]
     inference = raw.get("inference") or {}
     if isinstance(inference, dict):
@@ -187,8 +223,9 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
     problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]
-    problems += [f"{path}: {p}" for p in _check_codebook_waves(real)]
+    problems += [f"{path}: {p}" for p in _check_codebook_waves(real, raw)]
     problems += [f"{path}: {p}" for p in _check_targets(raw.get("targets"), raw.get("directorate_pages", "plans"))]
+    problems += [f"{path}: {p}" for p in _check_training(raw.get("training"))]
     return problems
 
 
@@ -219,7 +256,7 @@ def _check_groups(groups) -> list[str]:
     return out
 
 
-def _check_indicators(indicators, groups) -> list[str]:
+def _check_indicators(indicators, groups, raw=None) -> list[str]:
     if indicators is None:
         return []
     if not isinstance(indicators, list):
@@ -238,10 +275,11 @@ def _check_indicators(indicators, groups) -> list[str]:
             out.append(f"{where} lacks {', '.join(missing)}")
             continue
         src, construct, dim, group = ind["source"], ind["construct"], ind["dimension"], str(ind["group"])
-        if src not in KNOWN_SOURCES:
-            out.append(f"{where}: unknown source '{src}' (known: {', '.join(KNOWN_SOURCES)})")
+        known = known_sources(raw)
+        if src not in known:
+            out.append(f"{where}: unknown source '{src}' (known: {', '.join(known)})")
         else:
-            cb = load_codebook(src)
+            cb = load_codebook(src, None, _codebooks_dir(raw))
             if construct not in cb.scales and construct not in cb.variables:
                 out.append(f"{where}: '{construct}' is neither a scale nor a variable of the {src} codebook")
         if dim not in dims:
@@ -333,15 +371,30 @@ def _check_targets(section, pages) -> list[str]:
     return out + [f"{file}: {p}" for p in T.check(load_yaml(file))]
 
 
-def _check_codebook_waves(real: dict) -> list[str]:
+def _check_training(training) -> list[str]:
+    """training: courses (code -> Dutch name), roles (register flag -> Dutch name), target (a share)."""
+    if not isinstance(training, dict):
+        return []
+    out = []
+    for key in ("courses", "roles"):
+        if not isinstance(training.get(key), dict) or not training.get(key):
+            out.append(f"training.{key} must map codes to Dutch names, found {training.get(key)!r}")
+    target = training.get("target")
+    if not isinstance(target, (int, float)) or isinstance(target, bool) or not 0 < target <= 1:
+        out.append(f"training.target must be a share in (0, 1], found {target!r}")
+    return out
+
+
+def _check_codebook_waves(real: dict, raw: dict | None = None) -> list[str]:
     """A configured wave of a real source must be declared in the source's codebook (`waves:`), so a
     new wave is a deliberate step: its codebook (and any wave_overrides) has been looked at."""
-    from pipeline.codebook import CODEBOOK_DIR, source_waves
+    from pipeline.codebook import source_waves
     out = []
+    folder = _codebooks_dir(raw or {})
     for src, waves in real.items():
-        if src not in KNOWN_SOURCES or not (CODEBOOK_DIR / f"{src}.yaml").exists():
+        if not (folder / f"{src}.yaml").exists():
             continue
-        declared = source_waves(src)
+        declared = source_waves(src, folder)
         for w in sorted(waves or {}):
             if int(w) not in declared:
                 out.append(f"sources.{src}: wave {w} is not listed in config/codebooks/{src}.yaml `waves:` "
@@ -370,7 +423,10 @@ def load_settings(path: str | Path = "config/report.yaml", *, years: list[int] |
     sources = {s: {int(w): (Path(f) if Path(f).is_absolute() else base / f) for w, f in (waves or {}).items()}
                for s, waves in listed.items()}
     if years:
-        sources = {s: {w: p for w, p in v.items() if w in years or s == "register"} for s, v in sources.items()}
+        from pipeline import sources as source_catalogue
+        # the register (frame and link) and record exports (cumulative, e.g. training) keep every year
+        frames = {s for s in sources if source_catalogue.role(s, _codebooks_dir(raw)) in ("register", "records")}
+        sources = {s: {w: p for w, p in v.items() if w in years or s in frames} for s, v in sources.items()}
     if not demo:
         missing = [f"{s} {w}: {p}" for s, v in sources.items() for w, p in v.items() if not p.exists()]
         if missing:

@@ -8,13 +8,12 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import distribution, flow_table, load_manifest, missingness
 from pipeline.clean.run import scale_ranges
 from pipeline.clean.scales import reliability
-from pipeline.codebook import load_codebook
 from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
 
-SOURCE_ORDER = ("register", "nim", "mto", "discrimination")
+SOURCE_ORDER = ("register", "nim", "mto", "discrimination")  # the rest follow in the catalogue's order
 SHEET_NAMES = {"register": "Register", "nim": "NIM", "mto": "MTO", "discrimination": "Discr."}
 DISTRIBUTIONS = ("geslacht", "leeftijdsband", "schaalband", "herkomst_oud", "herkomst_cbs")
 RELIABILITY_GROUPS = ("herkomst_oud", "beperking", "lhbtiq")
@@ -36,16 +35,18 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             "(klik om te openen) en in de Excel-werkmap.")
     inputs = {}
     shown_r_text = False
-    for src in [*SOURCE_ORDER, *sorted(set(settings.sources) - set(SOURCE_ORDER))]:
+    from pipeline import sources
+    rest = [s for s in sources.known(settings.codebooks_dir) if s not in SOURCE_ORDER]
+    for src in [*SOURCE_ORDER, *rest, *sorted(set(settings.sources) - set(SOURCE_ORDER) - set(rest))]:
         if settings.waves(src):
-            ch.heading(load_codebook(src).label, 2)
+            ch.heading(settings.codebook(src, settings.waves(src)[0]).label, 2)
         for w in settings.waves(src):
             m = load_manifest(settings.processed_dir, src, w)
             inputs[f"{src} {w}"] = m["input"]
             df = pd.read_parquet(settings.processed_dir / f"{src}_{w}.parquet")
             results = {"flow": flow_table(m)}
+            cb = settings.codebook(src, w)
             if m["reliability"]:
-                cb = load_codebook(src, w)
                 results["reliability"] = Result(pd.DataFrame(m["reliability"]), NoSmallCells(
                     "reliability coefficients of whole scales over all respondents of the wave"), tidy=RELIABILITY)
                 by_group = [reliability(df, cb.scales, scale_ranges(cb), by=g,
@@ -55,7 +56,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 results["reliability_by_group"] = Result(by_group, NoSmallCells(
                     f"groups with fewer than max({MIN_RELIABILITY_N}, k) complete answers are left out"),
                     tidy=RELIABILITY if len(by_group) else ())
-            results["missing"] = Result(missingness(df, src, w).head(8), NoSmallCells(
+            results["missing"] = Result(missingness(df, src, w, cb).head(8), NoSmallCells(
                 "item non-response shares over all respondents of the wave"),
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
             for col in (c for c in DISTRIBUTIONS if c in df):

@@ -9,7 +9,6 @@ from pipeline import labels
 from pipeline.analysis.load import frame_text, in_frame, survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
-from pipeline.codebook import load_codebook
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import load_settings
@@ -58,7 +57,7 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     dims = dimensions or groups["dimensions"]
     inter = intersections if intersections is not None else groups["intersections"]
     design, weighting, wave = survey_design(settings, source, wave)
-    cb = load_codebook(source, wave)
+    cb = settings.codebook(source, wave)
     scale_items = {c: cb.scales[c]["items"] for c in constructs if c in cb.scales}
     first = next(iter(scale_items.values()), [None])[0]
     likert_dims = dims[:3] if first else []

@@ -15,10 +15,27 @@ from pipeline.clean.pseudonymise import MissingKeyError
 HAND_DIR = "handmatig"
 
 
+def _source_choices(config: str, codebooks: str | None) -> list[str]:
+    from pipeline import sources
+    if codebooks:
+        return sources.known(codebooks)
+    try:
+        from pipeline.config import load_yaml
+        from pipeline.settings import _abs, _codebooks_dir
+        return sources.known(_codebooks_dir(load_yaml(_abs(config))))
+    except (OSError, ValueError):  # no readable config: the default codebook folder
+        return sources.known()
+
+
 def main(argv=None) -> int:
+    # the sources are the codebooks of the configured folder (pipeline/sources.py): read the folder first
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config", default="config/report.yaml")
+    pre.add_argument("--codebooks", default=None)
+    known, _ = pre.parse_known_args(argv)
     ap = argparse.ArgumentParser(prog="python -m pipeline.clean", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--source", required=True, choices=["nim", "mto", "discrimination", "register"])
+    ap.add_argument("--source", required=True, choices=_source_choices(known.config, known.codebooks))
     ap.add_argument("--wave", required=True, type=int)
     ap.add_argument("--input", required=True)
     ap.add_argument("--config", default="config/report.yaml")

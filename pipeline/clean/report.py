@@ -26,9 +26,9 @@ def flow_table(manifest: dict) -> Result:
                   tidy=(Tidy("count", {"category": "stap", "estimate": "aantal"}, {"indicator": "records"}),))
 
 
-def missingness(df: pd.DataFrame, source: str, wave: int) -> pd.DataFrame:
+def missingness(df: pd.DataFrame, source: str, wave: int, cb=None) -> pd.DataFrame:
     """Share missing per codebook item (after missing codes became NaN)."""
-    cb = load_codebook(source, wave)
+    cb = cb or load_codebook(source, wave)
     cols = [c for c in cb.variables if c in df.columns]
     out = pd.DataFrame({"variabele": cols, "label": [cb.variables[c].get("label", c) for c in cols],
                         "ontbrekend": [float(df[c].isna().mean()) for c in cols]})

@@ -71,7 +71,7 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
     df, missing = harmonise(raw, cb)
     report: dict = {"rows_in": int(len(df))}
     id_col = next((n for n, v in cb.variables.items() if v["type"] == "id"), None)
-    if cb.source != "register":
+    if cb.role == "survey":  # respondent rules; a register or a records export has none (pipeline/sources.py)
         df, exclusions = apply_quality_rules(df, cb, id_col=id_col)
     else:
         exclusions = pd.DataFrame(columns=["reden", "aantal"])
@@ -121,7 +121,7 @@ def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out
     path = Path(path)
     t0 = time.perf_counter()
     try:
-        cb = load_codebook(source, wave, codebooks or CODEBOOK_DIR)
+        cb = load_codebook(source, wave, codebooks or settings.codebooks_dir or CODEBOOK_DIR)
     except FileNotFoundError as err:
         raise InputError([Problem(str(path), "-", (), 0, "een bekende bron", str(err))]) from None
     if cb.todos:

@@ -34,6 +34,7 @@ class Codebook:
     path: str = ""
     version: str = ""
     todos: tuple["Todo", ...] = ()   # undecided points left by `draft`: cleaning refuses the codebook
+    role: str = "survey"             # register | survey | records (pipeline/sources.py)
 
     def raw_name(self, name: str) -> str:
         return self.variables[name].get("raw", name)
@@ -157,7 +158,7 @@ def load_codebook(source: str, wave: int | None = None, directory: Path | str = 
     return Codebook(
         source=doc["source"], wave=wave, label=doc.get("label", source), format=doc.get("format", "sav"),
         variables=variables, scales=doc.get("scales", {}), csv=doc.get("csv", {}), path=str(path),
-        version=version, todos=tuple(found),
+        version=version, todos=tuple(found), role=str(doc.get("role", "survey")),
     )
 
 

@@ -33,6 +33,7 @@ IDENT_WORDS = re.compile(r"e ?mail|telefoon|phone|(^| )bsn( |$)|(^| )(voor|achte
 FREE_WORDS = re.compile(r"toelichting|opmerking|open antwoord|open vraag|anders namelijk|vrije tekst|comment")
 LIKERT_WORDS = re.compile(r"eens|oneens|tevreden|nooit|altijd|vaak|zelden|slecht|goed|helemaal|zeer|neutraal")
 MISSING_WORDS = {"onbekend", "weet niet", "wil ik niet zeggen", "geen antwoord", "n v t", "nvt",
+                 "weet ik niet", "zeg ik liever niet", "wil ik liever niet zeggen",
                  "niet van toepassing", "unknown", "missing", "geen opgave"}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DATE_FORMATS = [("%d-%m-%Y", r"\d{1,2}-\d{1,2}-\d{4}"), ("%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"),
@@ -165,10 +166,13 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
             todo.append(f"TODO: bereik {_rng(rng)} is alleen wat in dit bestand voorkomt; vul het geldige bereik in")
     elif col.kind == "number":
         vals = col.answers.astype(float)
+        # a person number repeats in a long export (one row per person and course): still an id when
+        # the name says so and the values are many distinct whole numbers of six digits or more
+        long_ids = n and vals.nunique() >= 0.5 * n and (vals.dropna() >= 100_000).all() and (vals.dropna() % 1 == 0).all()
         if PERSON_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
             spec["type"] = "person_key"
             todo.append("TODO: bevestig dat deze sleutel dezelfde persoon in elke meting aanduidt (anders: type id)")
-        elif ID_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
+        elif ID_WORDS.search(words) and n and (vals.nunique() >= 0.9 * n or long_ids):
             spec["type"] = "id"
             if vals.is_unique:
                 spec["unique"] = True
@@ -185,7 +189,8 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
             todo.append("TODO: bevestig dat deze sleutel dezelfde persoon in elke meting aanduidt (anders: type id)")
         elif FREE_WORDS.search(words):
             spec["type"] = "free_text"
-        elif ID_WORDS.search(words) and n and vals.nunique() >= 0.9 * n:
+        elif ID_WORDS.search(words) and n and (vals.nunique() >= 0.9 * n or (
+                vals.nunique() >= 0.5 * n and vals.str.fullmatch(r"\d{6,}").all())):  # repeated in a long export
             spec["type"] = "id"
             if vals.is_unique:
                 spec["unique"] = True

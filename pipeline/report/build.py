@@ -253,15 +253,20 @@ def clean_steps(settings: Settings, code: str) -> list[Step]:
             steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
                               (source, wave, str(path), str(settings.path)), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
-                              _key("clean", code, sha256(path), settings.demo), cost=0.5, source=source,
+                              _key("clean", code, sha256(path), settings.demo, settings.codebook(source, wave).version),
+                              cost=0.5, source=source,
                               checked=[settings.processed_dir / f"{source}_{wave}.manifest.json"]))
     return steps
 
 
 def chapter_specs(settings: Settings) -> list[dict]:
-    """Chapters from config/chapters.yaml whose sources are available."""
+    """Chapters from the chapter list (paths.chapters, default config/chapters.yaml) whose sources are
+    available. A notebook is found in notebooks/, else beside the chapter list."""
     specs = []
-    for ch in load_yaml(CHAPTERS)["chapters"]:
+    listing = settings.chapters_path
+    for ch in load_yaml(listing)["chapters"]:
+        if not (NOTEBOOKS / ch["notebook"]).exists() and (listing.parent / ch["notebook"]).exists():
+            ch = {**ch, "notebook": str(listing.parent / ch["notebook"])}  # an absolute path: NOTEBOOKS / it is it
         needs, least = ch.get("needs", []), ch.get("min_waves", 1)
         if all(len(settings.waves(s)) >= least for s in needs):
             specs.append(ch)

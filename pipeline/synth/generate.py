@@ -21,6 +21,8 @@ from pipeline.clean.pseudonymise import DEMO_MARKER, write_demo_marker
 from pipeline.codebook import load_codebook
 from pipeline.config import synth_params
 from pipeline.io import atomic_path, atomic_write_text
+from pipeline.synth import exit as exit_feedback
+from pipeline.synth import leadership, training
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import (
     DISCRIMINATION_VARS, _solve_intercept, add_item_missing, add_soft_problems, background_frame,
@@ -59,6 +61,10 @@ def population_summary(pop: pd.DataFrame, values: dict[str, np.ndarray]) -> dict
 
 def _write_sav(df: pd.DataFrame, cb, path: Path, file_label: str) -> None:
     raw, value_labels, missing, labels = encode(df, cb)
+    for name, spec in cb.variables.items():  # answer scales are labelled in an agency's file, as in the codebook
+        key = cb.raw_name(name)
+        if spec["type"] == "likert" and spec.get("value_labels") and key in raw.columns:
+            value_labels[key] = {**spec["value_labels"], **value_labels.get(key, {})}
     with atomic_path(path) as tmp:
         pyreadstat.write_sav(raw, tmp, file_label=file_label, column_labels=labels,
                              variable_value_labels=value_labels, missing_ranges=missing)
@@ -91,6 +97,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).unlink(missing_ok=True)  # rewritten last, listing only what this run wrote
     snap, dirs, events = simulate_workforce(p, rng)
+    snap = training.with_roles(snap, seed, p)  # manager / selection-committee flags (issue 18)
+    p["_seed"] = seed
     # Origin unknown in the register (no CBS link): a lasting trait of a person, so the truth of the
     # target shares and flows is what the register can know (the known-origin base).
     unknown = unknown_register_origin(snap["person_id"].to_numpy(), p["register_unknown_origin"], seed)
@@ -126,6 +134,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             "datum_in_dienst": _dd_mm_yyyy(hire),
             "geboorteland": np.where(pop["geboorteland_nl"], "Nederland", "Buitenland"),
             "herkomst": pop["origin"].map(herkomst_label).where(pop["herkomst_oud"].notna(), "Onbekend").to_numpy(),
+            "leidinggevende": np.where(pop["manager"], "Ja", "Nee"),
+            "selectiecommissie": np.where(pop["committee"], "Ja", "Nee"),
         }).sample(frac=1, random_state=int(reg_rng.integers(1 << 31))).reset_index(drop=True)
         path = out / f"register_{year}.csv"
         with atomic_path(path) as tmp:
@@ -151,6 +161,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             truth[source][wave] = population_summary(pop, values)
             if source in ("nim", "mto"):
                 truth[source][wave]["adjusted_gap"] = census_adjusted_gaps(pop, values)
+            if source == "mto":
+                truth.setdefault("leadership", {})[wave] = leadership.truth(pop, values)
             before = pop["person_id"].isin(answered).to_numpy()
             responded = respond_panel(pop, rate, resp, dir_resp, wrng, before, panel["overlap"])
             answered = set(pop.loc[responded, "person_id"])
@@ -168,6 +180,10 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             path = out / f"{source}_{wave}.sav"
             _write_sav(df, cb, path, f"{cb.label} {wave} (synthetisch)")
             sources[source][wave] = path.name
+
+    # --- sources of issue 18: the learning system's export and exit feedback ---------------------
+    sources["training"], truth["training"] = training.write(out, snap, seed, p)
+    sources["exit"], truth["exit"] = exit_feedback.write(out, snap, seed, p)
 
     atomic_write_text(out / "truth.json", json.dumps(truth, indent=1, sort_keys=True, default=_json_default))
     manifest = {"demo": True, "seed": seed, "scale": scale,
@@ -316,8 +332,10 @@ def _mto(pop, p, wave, dir_effect, rng):
     answers = pd.DataFrame(np.hstack([ps_raw, sv]), columns=cols)
     answers["tevredenheid"] = sat
     answers["ongewenst_gedrag"] = np.where(unwanted, "ja", "nee")
+    il, il_values = leadership.answers(pop, tp, wave, p["_seed"], rng.spawn(1)[0], p)  # own stream
+    answers = pd.concat([answers, il], axis=1)
     values = {"psych_safety": _scale_scores(ps_pos), "social_safety": _scale_scores(sv),
-              "tevredenheid": sat.astype(float), "ongewenst_gedrag": unwanted.astype(float)}
+              "tevredenheid": sat.astype(float), "ongewenst_gedrag": unwanted.astype(float), **il_values}
     return answers, cols, values
 
 

@@ -1,0 +1,118 @@
+"""Chapter: exit feedback — who leaves, who answers, why they leave and how that differs by group,
+with young leavers separately (exit questionnaire linked to the register's outflow)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import labels
+from pipeline.analysis import exit as ex
+from pipeline.analysis.gaps import level_table
+from pipeline.chapters import Chapter
+from pipeline.clean.report import load_manifest
+from pipeline.disclosure.publish import Policy, publish_all
+from pipeline.settings import load_settings
+
+RATE_COLUMNS = {"group_label": "groep", "aantal": "aantal", "noemer": "van", "rate": "aandeel"}
+LEVEL_COLUMNS = {"group_label": "groep", "estimate": "aandeel", "ci_low": "95%-interval laag",
+                 "ci_high": "95%-interval hoog", "n": "respondenten"}
+
+
+def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) -> Chapter:
+    settings = load_settings(config_path, years=survey_years)
+    policy = Policy.from_settings(settings)
+    dims = list(dimensions or ["jong", "herkomst_oud", "geslacht", "schaalband"])
+    waves = [w for w in settings.waves("exit") if w - 1 in settings.waves("register") and w in settings.waves("register")]
+    wave = int(wave or max(waves))
+    cb = settings.codebook("exit", wave)
+    reg = lambda y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet"))  # noqa: E731
+    results, reports = {}, {}
+    for w in waves:
+        before, after = reg(w - 1), reg(w)
+        answers = pd.read_parquet(settings.processed_dir / f"exit_{w}.parquet")
+        left = ex.leavers(before, after)
+        results[f"outflow:{w}"], results[f"response:{w}"] = ex.flow_and_response(before, left, answers, w, dims)
+        if w == wave:
+            results["response_dir"] = ex.response_by_unit(left, answers, w)
+            design, reports = ex.design(answers, left)
+    reasons = [n for n in cb.variables if n.startswith("reden_")]
+    outcomes = [*reasons, *ex.YESNO]
+    results["reasons"] = level_table(design, outcomes, dims, estimator="proportion", name="vraag")
+    results["inclusion"] = level_table(design, ["exit_inclusion"], dims, name="vraag")
+    results["young"] = ex.young_vs_older(design, [*outcomes, "exit_inclusion"])
+    young = design.subset(design.data["jong"].astype("object") == "ja")
+    results["young_reasons"] = level_table(young, reasons, ["herkomst_oud"], estimator="proportion", name="vraag")
+    pub = publish_all(results, policy)
+    text = {n: cb.variables[n]["label"].removeprefix("Reden vertrek: ") for n in outcomes}
+    text["exit_inclusion"] = cb.scales["exit_inclusion"]["label"]
+
+    ch = Chapter()
+    for key, p in pub.items():
+        ch.record({key: p}, source="exit", waves=key.split(":")[1] if ":" in key else str(wave))
+    ch.heading("Exitfeedback: wie vertrekt en waarom", 1)
+    ch.text("Medewerkers die de gemeente verlaten, krijgen bij de offboarding een vragenlijst van een externe "
+            "leverancier. Via het gepseudonimiseerde personeelsnummer zijn de antwoorden gekoppeld aan de uitstroom "
+            "in het HR-register: vertrekkers stonden op de peildatum aan het begin van het jaar in het register en aan "
+            "het eind niet meer. Zo is per groep bekend wie vertrok en wie de vragenlijst invulde, en worden de "
+            "antwoorden gewogen naar alle vertrekkers (per leeftijdsgroep en herkomst). Groepen komen uit het "
+            f"register. Aantallen kleiner dan {policy.k} worden niet getoond.")
+    ch.heading(f"Samenvatting ({wave})")
+    tot = pub[f"response:{wave}"].table
+    tot = tot[tot["dimension"] == "totaal"].iloc[0]
+    rs = pub["reasons"].table
+    top = rs[(rs["dimension"] == "totaal") & rs["vraag"].isin(reasons)].sort_values("estimate", ascending=False).head(3)
+    lines = [f"- {int(tot['noemer'])} medewerkers vertrokken; {tot['rate']:.0%} vulde de exitvragenlijst in."
+             if pd.notna(tot["rate"]) else "- Respons niet te tonen."]
+    lines.append("- Meest genoemde redenen: " + "; ".join(f"{text[r.vraag].lower()} ({r.estimate:.0%})"
+                                                         for r in top.itertuples() if pd.notna(r.estimate)) + ".")
+    yg = pub["young"].table
+    sig = yg[(yg["p_bh"] < 0.05)]
+    if len(sig):
+        lines.append("- Jonge vertrekkers (< " + str(settings.young_cutoff) + ") verschillen significant van oudere op: "
+                     + "; ".join(f"{text[r.vraag].lower()} ({r.jong:.0%} tegen {r.ouder:.0%})" if r.vraag != "exit_inclusion"
+                                 else f"{text[r.vraag].lower()} ({r.jong:.2f} tegen {r.ouder:.2f})".replace(".", ",")
+                                 for r in sig.itertuples()) + ".")
+    ch.text("\n".join(lines))
+    if reports.get("not_linked") or reports.get("leavers_unrepresented"):
+        ch.text(f"Niet aan de uitstroom te koppelen: {reports['not_linked']} ingevulde vragenlijsten (bijvoorbeeld "
+                "vertrek na de peildatum). Vertrekkers in een weegcel zonder respondenten: "
+                f"{reports['leavers_unrepresented']}." if reports["not_linked"] >= policy.k or not reports["not_linked"]
+                else f"Niet aan de uitstroom te koppelen: minder dan {policy.k} ingevulde vragenlijsten.")
+    ch.heading("Wie vertrekt en wie vult de vragenlijst in")
+    for w in waves:
+        ch.table(pub[f"outflow:{w}"].view(columns=list(RATE_COLUMNS), rename={**RATE_COLUMNS, "noemer": "personeel begin jaar",
+                                                                              "rate": "uitstroom"}),
+                 f"Uitstroom {w} per groep (register)", decimals=3)
+        ch.table(pub[f"response:{w}"].view(columns=list(RATE_COLUMNS), rename={**RATE_COLUMNS, "aantal": "ingevuld",
+                                                                               "noemer": "vertrekkers", "rate": "respons"}),
+                 f"Respons op de exitvragenlijst {w} per groep", decimals=3)
+    names = reg(wave).groupby("directie_code", observed=True)["directie"].first()
+    ch.table(pub["response_dir"].view(columns=["directie_code", "vertrekkers", "respondenten", "respons"],
+                                      map={"directie_code": lambda c: names.get(c, c)}, rename={"directie_code": "directie"}),
+             f"Vertrekkers en respons per directie ({wave})", decimals=3)
+    ch.heading("Waarom medewerkers vertrekken")
+    ch.text("Meerdere redenen konden worden gekozen; aandelen zijn gewogen naar alle vertrekkers, met 95%-interval "
+            "(logit) en standaardfouten volgens het steekproefontwerp.")
+    for dim in ["totaal", *dims]:
+        ch.table(pub["reasons"].view(rows=pub["reasons"].table["dimension"] == dim,
+                                     columns=["vraag", *LEVEL_COLUMNS], map={"vraag": text},
+                                     rename={**LEVEL_COLUMNS, "vraag": "reden of vraag"}),
+                 "Alle vertrekkers" if dim == "totaal" else f"Naar {labels.dimension(dim).lower()}", decimals=3)
+    ch.table(pub["inclusion"].view(columns=list(LEVEL_COLUMNS), rename={**LEVEL_COLUMNS, "estimate": "gemiddelde"}),
+             f"{text['exit_inclusion']} (schaal 1 tot 5) per groep", decimals=2)
+    ch.heading("Jonge vertrekkers")
+    ch.text(f"Vertrekkers jonger dan {settings.young_cutoff} tegen oudere vertrekkers; *p (BH)* gecorrigeerd voor "
+            "alle vergelijkingen in deze tabel.")
+    ch.table(pub["young"].view(columns=["vraag", "jong", "ouder", "difference", "ci_low", "ci_high", "p_bh", "n", "n_ref"],
+                               map={"vraag": text}, rename={"vraag": "reden of vraag", "difference": "verschil",
+                                                           "n": "n jong", "n_ref": "n ouder"}),
+             "Jonge tegen oudere vertrekkers", decimals=3)
+    ch.table(pub["young_reasons"].view(rows=pub["young_reasons"].table["dimension"] != "totaal",
+                                       columns=["vraag", *LEVEL_COLUMNS], map={"vraag": text},
+                                       rename={**LEVEL_COLUMNS, "vraag": "reden"}),
+             "Redenen van jonge vertrekkers naar migratieachtergrond", decimals=3)
+    ch.provenance({**{f"exit {w}": load_manifest(settings.processed_dir, "exit", w)["input"] for w in waves},
+                   **{f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"]
+                      for y in sorted({*waves, *(w - 1 for w in waves)})}},
+                  {"wave": wave, "dimensions": dims, "weighting_cells": list(ex.CELLS), "min_cell_size": policy.k,
+                   "survey_years": survey_years, "config_path": config_path})
+    return ch

@@ -1,0 +1,92 @@
+"""Chapter: training participation of managers and selection-committee members (learning system x register)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.analysis import training as tr
+from pipeline.chapters import Chapter
+from pipeline.clean.report import load_manifest
+from pipeline.disclosure.publish import Policy, figure, publish_all
+from pipeline.settings import load_settings
+
+COLUMNS = {"jaar": "jaar", "cursus": "training", "rol": "rol", "n": "aantal", "getraind": "getraind",
+           "aandeel": "aandeel getraind", "verschil": "verschil met doel"}
+
+
+def _progress(table: pd.DataFrame, courses: dict, roles: dict, target: float):
+    """Share trained per year, one line per course and role, with the target as a dashed line."""
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for (course, role), g in table.groupby(["cursus", "rol"], sort=False):
+        ax.plot(g["jaar"].astype(int), g["aandeel"], marker="o", label=f"{courses[course]}: {roles[role].lower()}")
+    ax.axhline(target, ls="--", color="0.4", lw=1)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("aandeel getraind")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def build(config_path: str, *, survey_years=None) -> Chapter:
+    settings = load_settings(config_path, years=survey_years)
+    policy = Policy.from_settings(settings)
+    spec = settings["training"]
+    courses, roles, target = dict(spec["courses"]), dict(spec["roles"]), float(spec["target"])
+    years = [y for y in settings.waves("training") if y in settings.waves("register")
+             and (not survey_years or y <= max(survey_years))]
+    records = {y: pd.read_parquet(settings.processed_dir / f"training_{y}.parquet") for y in settings.waves("training")}
+    snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
+    last = max(years)
+    city = tr.participation(snaps, records, courses, roles, target)
+    per_dir = tr.participation({last: snaps[last]}, records, courses, roles, target, by="directie_code")
+    pub = publish_all({"city": tr.organisation(city), "dir": tr.by_unit(per_dir), "link": tr.linkage(records, snaps)},
+                      policy)
+    names = snaps[last].groupby("directie_code", observed=True)["directie"].first()
+    ch = Chapter()
+    ch.record(pub, source="training")
+    ch.heading("Training inclusief werven en selecteren en inclusief leiderschap", 1)
+    ch.text(f"Welk deel van de leidinggevenden en van de leden van selectiecommissies heeft de trainingen gevolgd? "
+            f"De export van het leerplatform is via het gepseudonimiseerde personeelsnummer gekoppeld aan het "
+            f"HR-register, dat per peildatum aangeeft wie leidinggevende of lid van een selectiecommissie is. Een "
+            f"training telt als gevolgd als die is afgerond in het jaar zelf of eerder. Doel: "
+            f"{target:.0%} getraind in {spec.get('target_year', last)}. Dit is een volledige telling (geen "
+            f"steekproefmarge); aantallen kleiner dan {policy.k} worden niet getoond.")
+    c = pub["city"].table
+    lines = []
+    for course, cname in courses.items():
+        for role, rname in roles.items():
+            r = c[(c["jaar"] == str(last)) & (c["cursus"] == course) & (c["rol"] == role)]
+            if len(r) and pd.notna(r["aandeel"].iloc[0]):
+                share = r["aandeel"].iloc[0]
+                lines.append(f"- **{cname}**, {rname.lower()}: {share:.0%} getraind in {last} "
+                             + ("(doel gehaald)." if share >= target else f"(nog {target - share:.0%}-punt tot het doel)."))
+    ch.heading("Samenvatting")
+    ch.text("\n".join(lines) or "Geen van de aandelen kan worden getoond.")
+    ch.figure(figure(_progress, pub["city"], courses, roles, target,
+                     alt="Aandeel getrainde leidinggevenden en leden van selectiecommissies per jaar en training, "
+                         "met het doel als stippellijn"))
+    ch.heading("Gemeente per jaar")
+    ch.table(pub["city"].view(columns=list(COLUMNS), rename=COLUMNS,
+                              map={"cursus": courses, "rol": roles}), "Getraind per training en rol", decimals=3)
+    ch.heading(f"Per directie ({last})")
+    ch.text("Per directie zijn getrainden en niet-getrainden niet te tonen als een van beide kleiner is dan de "
+            "minimale celgrootte; een tweede directie wordt dan ook verborgen, zodat de verborgen cel niet uit het "
+            "gemeentetotaal volgt.")
+    d = pub["dir"]
+    for course, cname in courses.items():
+        for role, rname in roles.items():
+            ch.table(d.view(rows=(d.table["cursus"] == course) & (d.table["rol"] == role),
+                            columns=["directie_code", "n", "getraind", "aandeel", "verschil"],
+                            map={"directie_code": lambda x: names.get(x, x)},
+                            rename={"directie_code": "directie", **COLUMNS}),
+                     f"{cname}: {rname.lower()} per directie", decimals=3)
+    ch.heading("Koppeling met het HR-register")
+    ch.text("Afgeronde trainingen van mensen die niet in het HR-register staan (externe trainers, medewerkers zonder "
+            "personeelsnummer) tellen niet mee.")
+    ch.table(pub["link"], "Afgeronde trainingen naar koppeling", decimals=3)
+    ch.provenance({**{f"training {y}": load_manifest(settings.processed_dir, "training", y)["input"] for y in records},
+                   **{f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years}},
+                  {"courses": courses, "roles": roles, "target": target, "min_cell_size": policy.k,
+                   "survey_years": survey_years, "config_path": config_path})
+    return ch
