@@ -81,9 +81,12 @@ def design(answers: pd.DataFrame, left: pd.DataFrame, cells=CELLS) -> tuple[Surv
     (design, report: linked, not linked, cells, smallest cell). A cell without respondents cannot be
     represented: its leavers are counted in the report and left out of the frame."""
     own = [c for c in answers.columns if c not in left.columns or c == "pseudo_id"]
-    left = left.assign(leeftijdscel=pd.cut(pd.to_numeric(left["leeftijd"], errors="coerce").astype(float),
-                                           [-np.inf, *CELL_AGES, np.inf], right=False,
-                                           labels=["<35", "35-54", "55-64", "65+"]).astype("object"))
+    if "leeftijd" in left:  # exact age (hand-made frames); processed registers carry the cell itself
+        left = left.assign(leeftijdscel=pd.cut(pd.to_numeric(left["leeftijd"], errors="coerce").astype(float),
+                                               [-np.inf, *CELL_AGES, np.inf], right=False,
+                                               labels=["<35", "35-54", "55-64", "65+"]).astype("object"))
+    else:
+        left = left.assign(leeftijdscel=left["leeftijdscel"].astype("object"))
     df = answers[own].merge(left[["pseudo_id", "leeftijdscel", *[g for g in GROUPS if g in left]]], on="pseudo_id",
                             how="inner")
     cell = lambda d: d[list(cells)].astype("object").fillna("onbekend").astype(str).agg("/".join, axis=1)  # noqa: E731

@@ -13,6 +13,13 @@ from pipeline.survey.representativeness import representativeness
 from pipeline.weight import ORIGIN, with_origin_margin
 
 
+def auxiliaries_known(settings: Settings, survey: pd.DataFrame) -> bool:
+    """Whether a survey file carries every auxiliary of the weighting (a sample of the workforce does;
+    e.g. the exit study of leavers, with a frame of its own, does not)."""
+    w = settings["weighting"]
+    return all(c in survey for c in [w["strata"], *w["margins"], *(w.get("origin") or ())])
+
+
 def representativeness_tables(settings: Settings, source: str, wave: int):
     """(R-indicator row, response per category) of one wave against the register of its year, on the
     weighting's auxiliaries: directorate, the margins and the harmonised origin (as Results)."""

@@ -8,7 +8,7 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import distribution, flow_table, load_manifest, missingness
 from pipeline.clean.run import scale_ranges
 from pipeline.clean.scales import reliability
-from pipeline.analysis.response import R_TEXT, representativeness_tables
+from pipeline.analysis.response import R_TEXT, auxiliaries_known, representativeness_tables
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
@@ -61,7 +61,8 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
             for col in (c for c in DISTRIBUTIONS if c in df):
                 results[f"dist:{col}"] = distribution(df, col)
-            representative = src != "register" and w in settings.waves("register")
+            representative = (cb.role == "survey" and w in settings.waves("register")
+                              and auxiliaries_known(settings, df))
             if representative:
                 results["r_indicator"], results["response"] = representativeness_tables(settings, src, w)
             pub = publish_all(results, policy)

@@ -57,6 +57,8 @@ def derive(df: pd.DataFrame, *, young_cutoff: int | None = None, reference_date:
         out["dienstjaren"] = ((ref - out["datum_in_dienst"]).dt.days // 365.25).astype("Int64")
     if "leeftijd" in out:
         out["leeftijdsband"] = band(out["leeftijd"], bands["age"]["breaks"], bands["age"]["labels"])
+        if "age_cells" in bands:  # processed data keep no exact age: the exit weighting's cells instead
+            out["leeftijdscel"] = band(out["leeftijd"], bands["age_cells"]["breaks"], bands["age_cells"]["labels"])
         age = pd.to_numeric(out["leeftijd"], errors="coerce").astype(float)
         out["jong"] = pd.Categorical(np.where(age.isna(), None, np.where(age < cutoff, "ja", "nee")),
                                      categories=["ja", "nee"])

@@ -102,11 +102,28 @@ def _mark(state: Path, key: str, outputs: list[Path] = (), digest: Callable[[Pat
     atomic_write_text(state, json.dumps(record, indent=0, sort_keys=True))
 
 
+def _generator_key(seed) -> str:
+    """What the demo files follow from: the generator's code, its parameters and the seed."""
+    files = sorted((ROOT / "pipeline" / "synth").glob("*.py")) + [ROOT / "config" / "synth.yaml"]
+    h = hashlib.sha256(str(seed).encode())
+    for f in files:
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()
+
+
 def ensure_demo_data(settings: Settings) -> Settings:
-    if settings.demo and not (settings.demo_dir / "sources.yaml").exists():
+    """Write the demo files when there is no real data and they are missing or were written by
+    another version of the generator (so a changed generator never meets stale demo files)."""
+    if not settings.demo:
+        return settings
+    stamp = settings.demo_dir / ".generator"
+    key = _generator_key(settings["demo"]["seed"])
+    fresh = (settings.demo_dir / "sources.yaml").exists() and stamp.exists() and stamp.read_text() == key
+    if not fresh:
         from pipeline.synth import generate
         print(f"[demo] Geen echte data geconfigureerd: synthetische demodata maken in {settings.demo_dir}", flush=True)
         generate(settings.demo_dir, settings["demo"]["seed"])
+        atomic_write_text(stamp, key)
         settings = load_settings(settings.path)
     return settings
 
