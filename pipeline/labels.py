@@ -127,7 +127,10 @@ def scale_range(source: str, name: str, wave: int | None = None) -> tuple[float 
     """Answer range (low, high) of a scale or item of `source` (a scale: its first item's range), so
     a score can be read as "3,27 op een schaal van 1 tot 5"; (None, None) when the codebook has none."""
     from pipeline.codebook import load_codebook
-    cb = load_codebook(source, wave)
+    try:
+        cb = load_codebook(source, wave)
+    except FileNotFoundError:  # a source whose codebook lives in another folder (paths.codebooks)
+        return (None, None)
     item = cb.scales[name]["items"][0] if name in cb.scales else name
     rng = cb.variables.get(item, {}).get("range")
     return (rng[0], rng[1]) if rng else (None, None)

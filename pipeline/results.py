@@ -33,11 +33,25 @@ class Tidy:
     only: Mapping[str, Any] = field(default_factory=dict)
 
 
+def _numeric(values) -> np.ndarray:
+    a = np.asarray(values)
+    if a.dtype.kind in "fiub":
+        return a.astype(float)
+    return pd.to_numeric(pd.Series(a, dtype=object), errors="coerce").to_numpy(dtype=float)
+
+
+def _codes(values) -> np.ndarray:
+    a = np.asarray(values, dtype=object)
+    return np.array(["" if pd.isna(v) else str(v) for v in a], dtype=object)
+
+
 def tidy_rows(data: pd.DataFrame, spec: Tidy, **constants) -> pd.DataFrame:
-    """The results rows of one published table under `spec` (constants: chapter, table, source, ...)."""
+    """The results rows of one published table under `spec` (constants: chapter, table, source, ...).
+    Built on plain arrays: a report records hundreds of small tables, pandas per column is slow."""
     table = data
     for col, value in spec.only.items():
         table = table[table[col] == value]
+    n = len(table)
     overall = {c: "totaal" for c in ("dimension", "group") if c not in table and c not in spec.columns}
     known = {**overall, **constants, **spec.constants, "statistic": spec.statistic}
     out = {}
@@ -46,21 +60,21 @@ def tidy_rows(data: pd.DataFrame, spec: Tidy, **constants) -> pd.DataFrame:
             src = spec.columns[col]
             out[col] = np.asarray(src(table) if callable(src) else table[src].to_numpy())
         elif col in known:
-            out[col] = np.repeat(known[col], len(table)) if len(table) else np.array([], dtype=object)
+            out[col] = np.repeat(known[col], n) if n else np.array([], dtype=object)
         elif col == "suppressed":  # tables suppressed cell by cell (linked register counts) have no flag column
             out[col] = table["onderdrukt"].astype(bool).to_numpy() if "onderdrukt" in table else None
         elif col in table:
             out[col] = table[col].to_numpy()
         else:
-            out[col] = np.full(len(table), np.nan)
-    df = pd.DataFrame({c: v for c, v in out.items() if v is not None}, columns=COLUMNS)
+            out[col] = np.full(n, np.nan)
     for col in NUMERIC:
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    if out["suppressed"] is None:
-        df["suppressed"] = df["estimate"].isna()
-    df["suppressed"] = df["suppressed"].astype(bool)
+        out[col] = _numeric(out[col])
+    suppressed = (np.isnan(out["estimate"]) if out["suppressed"] is None
+                  else np.asarray(out["suppressed"]).astype(bool))
+    out["suppressed"] = suppressed
     for col in ("waves", "group", "category", "reference", "indicator", "dimension"):
-        df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str)
+        out[col] = _codes(out[col])
     # a suppressed row shows no number of any kind
-    df.loc[df["suppressed"], NUMERIC] = np.nan
-    return df
+    for col in NUMERIC:
+        out[col] = np.where(suppressed, np.nan, out[col])
+    return pd.DataFrame(out, columns=COLUMNS)

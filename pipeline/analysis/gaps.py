@@ -96,7 +96,7 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
             Tidy("adjusted_gap", {"indicator": "construct", "estimate": "adj_difference", "se": "adj_se",
                                   "ci_low": "adj_ci_low", "ci_high": "adj_ci_high", "p": "adj_p",
                                   "p_bh": "adj_p_bh", "n": "adj_n", "reference": "reference_key"}))
-    return Result(out[keep], Estimates(n=("n", "n_ref", "adj_n", "adj_n_ref"), sizes=(sizes,), reference="reference_key",
+    return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key",
                                        item=("construct",)),
                   family=family, p=("p", "adj_p"), tidy=tidy)
 

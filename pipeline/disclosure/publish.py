@@ -296,9 +296,16 @@ class Published:
         published counts): what follows from published numbers is itself publishable."""
         # a new table: its results rows, if any, are declared by whoever publishes it, not inherited
         new = fn(self.table.copy(), *args, **kwargs)
+        hidden = self.hidden.reindex(index=new.index, columns=new.columns, fill_value=False)
+        if self.suppressed or self.hidden.to_numpy().any():
+            # cells the function made (a pivot, a new column) cannot be traced to a source cell: an
+            # empty one may hide a suppressed value, so it is marked suppressed, never "missing"
+            same_rows = new.index.equals(self.table.index)
+            traced = pd.DataFrame(same_rows, index=new.index, columns=new.columns)
+            traced.loc[:, [c for c in new.columns if c not in self.table.columns]] = False
+            hidden = hidden | (new.isna() & ~traced)
         return Published(new, self.rule, self.suppressed, family=self.family, counts=self.counts,
-                         hidden=self.hidden.reindex(index=new.index, columns=new.columns, fill_value=False),
-                         _token=_TOKEN)
+                         hidden=hidden, _token=_TOKEN)
 
     def with_tidy(self, tidy: tuple[Tidy, ...]) -> "Published":
         """The same published table with its results rows declared (e.g. a derived table's)."""

@@ -113,13 +113,16 @@ def _generator_key(seed) -> str:
 
 def ensure_demo_data(settings: Settings) -> Settings:
     """Write the demo files when there is no real data and they are missing or were written by
-    another version of the generator (so a changed generator never meets stale demo files)."""
+    another version of the generator (so a changed generator never meets stale demo files); a
+    demo folder without the generator's stamp (made by hand, e.g. in a test) is never overwritten."""
     if not settings.demo:
         return settings
     stamp = settings.demo_dir / ".generator"
     key = _generator_key(settings["demo"]["seed"])
-    fresh = (settings.demo_dir / "sources.yaml").exists() and stamp.exists() and stamp.read_text() == key
-    if not fresh:
+    missing = not (settings.demo_dir / "sources.yaml").exists()
+    # only files this generator wrote (its stamp) are rewritten; a hand-made demo folder is left alone
+    outdated = stamp.exists() and stamp.read_text() != key
+    if missing or outdated:
         from pipeline.synth import generate
         print(f"[demo] Geen echte data geconfigureerd: synthetische demodata maken in {settings.demo_dir}", flush=True)
         generate(settings.demo_dir, settings["demo"]["seed"])

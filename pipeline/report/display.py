@@ -170,10 +170,16 @@ NOT_APPLICABLE = "n.v.t."
 
 
 def _status(published: Published, df: pd.DataFrame) -> np.ndarray:
-    """Per cell: "suppressed" (hidden by disclosure control: `Published.hidden`), "na" (empty but not
-    hidden: missing or not applicable) or ""."""
+    """Per cell: "suppressed", "na" (empty but not suppressed: missing or not applicable) or "".
+    Suppressed: marked hidden by disclosure control (`Published.hidden`), or empty in a row marked
+    `onderdrukt`; a table computed from a published one (`derive`) may have lost the marks, so there
+    an empty cell of a table with suppressions counts as suppressed (never a suppressed cell as n.v.t.)."""
     empty = df.isna().to_numpy()
     hidden = published.hidden.reindex(columns=df.columns, fill_value=False).to_numpy(dtype=bool)
+    if "onderdrukt" in df.columns:
+        hidden = hidden | df["onderdrukt"].eq(True).to_numpy()[:, None]
+    if published.suppressed and not hidden.any():
+        hidden = np.ones_like(empty)
     return np.where(empty, np.where(hidden, "suppressed", "na"), "").astype(object)
 
 

@@ -64,8 +64,16 @@ def _logit_counts(X: np.ndarray, r: np.ndarray, N: np.ndarray, max_iter: int = 5
     beta = np.zeros(X.shape[1])
     rate = r.sum() / N.sum()
     beta[0] = np.log(rate / (1 - rate))
+    ll_old = -np.inf
     for _ in range(max_iter):
-        mu = expit(X @ beta)
+        eta = X @ beta
+        mu = expit(eta)
+        # converged when the log-likelihood stops changing: with a cell category nobody (or everybody)
+        # answered in, a coefficient drifts off to infinity while the fitted propensities are settled
+        ll = float((r * eta - N * np.logaddexp(0, eta)).sum())
+        if abs(ll - ll_old) < 1e-10 * (abs(ll) + 1):
+            break
+        ll_old = ll
         H = X.T @ (X * (N * mu * (1 - mu))[:, None])
         # pseudo-inverse: small frames can have aliased dummies or a category nobody answered in
         step = np.linalg.pinv(H, hermitian=True) @ (X.T @ (r - N * mu))

@@ -236,7 +236,8 @@ def test_7_missing_is_not_marked_as_suppressed(monkeypatch, tmp_path):
     monkeypatch.setenv("INCLUSIEMONITOR_TABLES", str(tmp_path))
     display.table(pub, "t")
     html = shown[0]
-    assert "–" in html and "&lt;k" in html
+    # the reviewer's page (issue 16): "–" for suppressed with its footnote, "n.v.t." for missing
+    assert "–" in html and "n.v.t." in html and "minder dan 10" in html
     csv = next(tmp_path.glob("*.csv")).read_text(encoding="utf-8-sig")
     assert "–" in csv and "<k" in csv
     assert json.loads(next(tmp_path.glob("*.meta.json")).read_text())["cells"][1] > 0
@@ -246,7 +247,7 @@ def test_7_dashboard_csv_is_rounded_as_on_the_page(tmp_path):
     import matplotlib.pyplot as plt
     from pipeline.report.index import save_dashboard
     fig = plt.figure()
-    save_dashboard(pd.DataFrame({"indicator": ["x"], "stand": [0.123456789], "p": [1.23456e-7]}), fig, tmp_path)
+    save_dashboard(pd.DataFrame({"indicator": ["x"], "stand": [0.123456789], "p": [1.23456e-7]}), fig, tmp_path, alt="x")
     text = (tmp_path / "_dashboard" / "dashboard.csv").read_text()
     assert "0.123\n" not in text and "0.123," in text and "456" not in text
 
