@@ -95,8 +95,12 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
     tidy = (Tidy("gap", {"indicator": "construct", "estimate": "difference", "reference": "reference_key"}),
             Tidy("adjusted_gap", {"indicator": "construct", "estimate": "adj_difference", "se": "adj_se",
                                   "ci_low": "adj_ci_low", "ci_high": "adj_ci_high", "p": "adj_p",
-                                  "p_bh": "adj_p_bh", "n": "adj_n", "reference": "reference_key"}))
+                                  "p_bh": "adj_p_bh", "n": "adj_n", "reference": "reference_key",
+                                  "suppressed": "onderdrukt:adj_difference"}))
     return Result(out[keep], Estimates(n=("n", "n_ref"), sizes=(sizes,), reference="reference_key",
+                                       parts=((("adj_n", "adj_n_ref"), ("adj_difference", "adj_se", "adj_ci_low",
+                                                                       "adj_ci_high", "adj_p", "adj_p_bh", "adj_n",
+                                                                       "adj_n_ref")),),
                                        item=("construct",)),
                   family=family, p=("p", "adj_p"), tidy=tidy)
 

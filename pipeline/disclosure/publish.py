@@ -108,7 +108,10 @@ class Estimates:
     item: the columns that name one statistic (e.g. indicator, wave); with them, a dimension with
     exactly one hidden level gets a complement (rule 3 per statistic), and levels in `sizes` that the
     table lacks are added as suppressed rows (an absent row would reveal an empty group).
-    rounding: column -> decimals of the published value."""
+    rounding: column -> decimals of the published value.
+    parts: ((n columns), (columns)) pairs: a part of each row that rests on a sub-sample (e.g. the
+    adjusted model's complete cases); where one of its n columns is below k, its columns are blanked
+    and the rest of the row stays."""
 
     n: tuple[str, ...] = ("n",)
     sizes: tuple[GroupSizes, ...] = ()
@@ -120,6 +123,7 @@ class Estimates:
     shares: tuple[tuple[str, str], ...] = ()
     item: tuple[str, ...] = ()
     rounding: Mapping[str, int] = field(default_factory=dict)
+    parts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,7 @@ class Published:
     @property
     def cells(self) -> tuple[int, int]:
         """(numeric cells shown, cells hidden by disclosure control) of this table."""
-        num = [c for c in self.table.columns if c != "onderdrukt" and pd.api.types.is_numeric_dtype(self.table[c])]
+        num = [c for c in self.table.columns if not str(c).startswith("onderdrukt") and pd.api.types.is_numeric_dtype(self.table[c])]
         hidden = int(self.hidden[num].to_numpy().sum()) if num else 0
         shown = int(self.table[num].notna().to_numpy().sum()) if num else 0
         return shown, hidden
@@ -322,7 +326,7 @@ class Published:
 def count_columns(rule: Rule) -> tuple[str, ...]:
     """The columns of a table under `rule` that hold numbers of persons."""
     if isinstance(rule, Estimates):
-        return rule.n
+        return tuple(dict.fromkeys([*rule.n, *(c for ns, _ in rule.parts for c in ns)]))
     if isinstance(rule, (Counts, Removals)):
         return (rule.count,)
     if isinstance(rule, Distribution):
@@ -338,7 +342,7 @@ def count_columns(rule: Rule) -> tuple[str, ...]:
 
 def _blank(table: pd.DataFrame, hide: pd.Series, keys=()) -> pd.DataFrame:
     out = table.copy()
-    num = [c for c in out.columns if c not in keys and c != "onderdrukt" and pd.api.types.is_numeric_dtype(out[c])]
+    num = [c for c in out.columns if c not in keys and not str(c).startswith("onderdrukt") and pd.api.types.is_numeric_dtype(out[c])]
     for c in num:
         out[c] = out[c].astype(float).mask(hide)
     out["onderdrukt"] = hide | (out["onderdrukt"] if "onderdrukt" in out else False)
@@ -348,7 +352,18 @@ def _blank(table: pd.DataFrame, hide: pd.Series, keys=()) -> pd.DataFrame:
 def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     rule, t, k = result.rule, result.table, policy.k
     if isinstance(rule, Estimates):
-        return _estimates(t, rule, k)
+        out = _estimates(t, rule, k)
+        for ns, cols in rule.parts:
+            small = np.zeros(len(out), dtype=bool)
+            for c in ns:
+                if c in out:
+                    small |= (pd.to_numeric(out[c], errors="coerce") < k).to_numpy()
+            for c in cols:
+                if c in out:
+                    out[c] = out[c].astype(float).mask(small)
+            # the part's own suppression flag (its results rows: `onderdrukt:<first column>`)
+            out[f"onderdrukt:{cols[0]}"] = small | out["onderdrukt"].astype(bool).to_numpy()
+        return out
     if isinstance(rule, Distribution):
         return S.safe_distribution(t, rule, k)
     if isinstance(rule, Counts):
