@@ -134,27 +134,7 @@ def scan_csv(path: str | Path, k: int) -> list[Leak]:
     meta = path.with_suffix(".meta.json")
     counts = json.loads(meta.read_text())["counts"] if meta.exists() else \
         [c for c in df.columns if c.strip().lower() in COUNT_HEADERS]
-    reasons = []
-    for c in df.columns:
-        if ID_HEADERS.search(c):
-            reasons.append(f"identificerende kolom '{c}'")
-        if FREE_TEXT_HEADERS.search(c):
-            reasons.append(f"kolom met vrije tekst '{c}'")
-    for c in counts:
-        if c not in df:
-            continue
-        for i, v in enumerate(df[c], 1):
-            x = _number(v)
-            if x is not None and 0 < x < k:
-                reasons.append(f"kolom '{c}' rij {i} toont {x:g} (< {k})")
-    text = " ".join(df.astype(str).to_numpy().ravel()) + " " + " ".join(df.columns)
-    if PSEUDONYM.search(text):
-        reasons.append("pseudoniem van een respondent")
-    if EMAIL.search(text):
-        reasons.append("e-mailadres")
-    if len(df) > MAX_ROWS:
-        reasons.append(f"{len(df)} rijen — lijkt een lijst van respondenten")
-    return [Leak(str(path), "tabel", r) for r in dict.fromkeys(reasons)]
+    return [Leak(str(path), "tabel", r) for r in _scan_frame(df, counts, k)]
 
 
 def scan_workbook(path: str | Path, tables_dir: str | Path, k: int) -> list[Leak]:
@@ -165,15 +145,13 @@ def scan_workbook(path: str | Path, tables_dir: str | Path, k: int) -> list[Leak
     import pandas as pd
     sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     index = sheets.pop("inhoud", pd.DataFrame(columns=["blad", "hoofdstuk", "tabel"]))
-    metas = {}
-    for chapter in set(index.get("hoofdstuk", [])):
-        for meta in Path(tables_dir, chapter).glob("*.meta.json"):
-            metas[(chapter, meta.name[:2])] = json.loads(meta.read_text())["counts"]
     leaks = []
     for name, df in sheets.items():
         row = index[index["blad"] == name]
-        counts = metas.get((row["hoofdstuk"].iloc[0], name[3:5]), None) if len(row) else None
-        counts = counts if counts is not None else [c for c in df.columns if c.strip().lower() in COUNT_HEADERS]
+        meta = (Path(tables_dir, row["hoofdstuk"].iloc[0], row["bestand"].iloc[0]).with_suffix(".meta.json")
+                if len(row) and "bestand" in row else None)
+        counts = json.loads(meta.read_text())["counts"] if meta is not None and meta.exists() else \
+            [c for c in df.columns if c.strip().lower() in COUNT_HEADERS]
         leaks += [Leak(str(path), f"blad {name}", r) for r in _scan_frame(df, counts, k)]
     return leaks
 

@@ -49,7 +49,9 @@ def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = 
         caption = cap.read_text(encoding="utf-8") if cap.exists() else p.stem
         title = short.read_text(encoding="utf-8") if short.exists() else caption
         entries.append((p, p.parent.name, caption, sheet_name(p.parent.name, title, used)))
-    contents = pd.DataFrame([{"hoofdstuk": ch, "tabel": caption, "blad": name} for _, ch, caption, name in entries])
+    # `bestand`: the sheet's CSV (tables/<hoofdstuk>/<bestand>), also how the output guard finds its metadata
+    contents = pd.DataFrame([{"hoofdstuk": ch, "tabel": caption, "blad": name, "bestand": p.name}
+                             for p, ch, caption, name in entries])
     with atomic_path(target) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         contents.to_excel(xl, sheet_name=CONTENTS, index=False)  # first sheet: the workbook opens here
         for p, _, _, name in entries:
@@ -60,7 +62,7 @@ def write_workbook(tables_dir: Path, target: Path, chapters: list[str] | None = 
             cell = sheet.cell(row=row, column=3)
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{name}'!A1")
             cell.style = "Hyperlink"
-        for col, width in zip("ABC", (22, 70, 34)):
+        for col, width in zip("ABCD", (22, 70, 34, 40)):
             sheet.column_dimensions[col].width = width
         xl.book.active = 0
     return target
