@@ -230,3 +230,47 @@ def test_an_output_changed_by_hand_reruns_its_step_and_says_so(tmp_path, jobs, c
     assert "stap c: uitvoer met de hand gewijzigd (c.txt): opnieuw" in capsys.readouterr().out
     run_graph(graph(tmp_path, {}), jobs)
     assert ran(tmp_path) == []
+
+
+def _notebook(path: Path, *cells: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("x = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_reused_kernel_shows_each_notebook_what_a_fresh_one_would(tmp_path, monkeypatch):
+    """Chapters of one build process share a kernel (no 3 s start each), yet none sees another's
+    variables or environment, and a kernel that died is replaced, not reused."""
+    import os
+
+    from pipeline.report import render
+    render.shutdown_kernel()
+    first = _notebook(tmp_path / "a.ipynb", "leftover = 41\nimport os\nos.environ['INCLUSIEMONITOR_TABLES'] = 'vervuild'")
+    second = _notebook(tmp_path / "b.ipynb",
+                       "import os\n"
+                       "assert 'leftover' not in globals(), 'variables of an earlier notebook'\n"
+                       "assert os.environ.get('INCLUSIEMONITOR_TABLES') == 'tweede', os.environ.get('INCLUSIEMONITOR_TABLES')\n"
+                       "assert 'INCLUSIEMONITOR_RESULTS' not in os.environ\n"
+                       "print(os.getpid())")
+    try:
+        monkeypatch.setenv("INCLUSIEMONITOR_TABLES", "eerste")
+        monkeypatch.setenv("INCLUSIEMONITOR_RESULTS", "r")
+        render.execute(first, tmp_path / "a.out.ipynb", {})
+        manager = render._MANAGER
+        monkeypatch.setenv("INCLUSIEMONITOR_TABLES", "tweede")
+        monkeypatch.delenv("INCLUSIEMONITOR_RESULTS")
+        out = render.execute(second, tmp_path / "b.out.ipynb", {})
+        assert render._MANAGER is manager and manager.has_kernel  # the same kernel ran both
+        pid = nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"].strip()
+        # a kernel that dies is not reused: the next notebook gets a new one
+        dying = _notebook(tmp_path / "c.ipynb", "import os\nos._exit(1)")
+        with pytest.raises(Exception):
+            render.execute(dying, tmp_path / "c.out.ipynb", {})
+        out = render.execute(second, tmp_path / "d.out.ipynb", {})
+        assert nbformat.read(out, as_version=4).cells[-1].outputs[0]["text"].strip() != pid
+        assert os.environ["INCLUSIEMONITOR_TABLES"] == "tweede"  # the build's own environment is untouched
+    finally:
+        render.shutdown_kernel()

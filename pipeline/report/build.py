@@ -507,7 +507,12 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     steps = [*cleaned, *chapters, *extra, *final]
     print(f"[plan] {len(cleaned)} bronbestanden, {len(chapters)} hoofdstukken, index en werkmap; "
           f"{jobs} stap(pen) tegelijk", flush=True)
-    failures, problems, leaks = run_graph(steps, jobs, t0)
+    try:
+        failures, problems, leaks = run_graph(steps, jobs, t0)
+    finally:  # steps run in this process (one job) share its kernel: stop it with the build
+        render = sys.modules.get("pipeline.report.render")  # not imported when nothing ran (a no-op rerun)
+        if render is not None:
+            render.shutdown_kernel()
     for f in failures if (problems or leaks) else []:
         print(f"Ook mislukt: {f}", file=sys.stderr)
     if problems:

@@ -17,10 +17,92 @@ from pipeline.config import ROOT
 from pipeline.io import atomic_path, atomic_write_text
 
 KERNEL = "inclusiemonitor"
+ENGINE = "inclusiemonitor-reuse"
 
 
 class NotebookFailed(RuntimeError):
     pass
+
+
+# --- one kernel per process, reused by its chapters ------------------------------------------------
+# Why: starting a kernel and importing pandas, scipy, statsmodels and matplotlib takes ~3 s, more than
+# most chapters compute. A build process (or worker) starts one kernel and runs its chapters in it one
+# after the other; before each notebook the kernel's namespace is emptied (`%reset -f`), the working
+# directory and the chapter's environment (where its tables and results go) are set, and open figures
+# are closed, so a notebook sees what a fresh kernel would, minus the import time. The modules stay
+# imported: everything a chapter depends on is in its parameters, the config and the processed files,
+# which do not change during a build.
+
+_MANAGER = None  # this process's kernel manager, started by its first notebook
+CHAPTER_ENV = ("INCLUSIEMONITOR_TABLES", "INCLUSIEMONITOR_RESULTS", "INCLUSIEMONITOR_TABLES_URL",
+               "INCLUSIEMONITOR_MIN_CELL_SIZE")
+
+
+def _manager():
+    global _MANAGER
+    if _MANAGER is None:
+        from multiprocessing.util import Finalize
+
+        from jupyter_client.manager import AsyncKernelManager
+        _MANAGER = AsyncKernelManager(kernel_name=KERNEL)
+        Finalize(None, shutdown_kernel, exitpriority=10)  # a build worker ends: its kernel ends with it
+    return _MANAGER
+
+
+def shutdown_kernel() -> None:
+    """Stop this process's kernel (if it started one); the next notebook starts a new one."""
+    global _MANAGER
+    km, _MANAGER = _MANAGER, None
+    if km is not None and km.has_kernel:
+        from jupyter_core.utils import run_sync
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
+            pass
+
+
+def _reset_code() -> str:
+    env = {k: os.environ[k] for k in CHAPTER_ENV if k in os.environ}
+    gone = [k for k in CHAPTER_ENV if k not in os.environ]
+    return ("%reset -f\n"
+            "import os as _os, matplotlib.pyplot as _plt\n"
+            f"_os.chdir({str(ROOT)!r}); _os.environ.update({env!r})\n"
+            f"[_os.environ.pop(_k, None) for _k in {gone!r}]\n"
+            "_plt.close('all'); del _os, _plt\n")
+
+
+def _register_engine() -> None:
+    """Papermill's nbclient engine, given this process's kernel instead of starting its own."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+
+    class ReusedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            client = PapermillNotebookClient(nb_man, km=_manager(), **merge_kwargs(
+                kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
+            code = _reset_code()
+
+            async def reset(notebook):
+                reply = await client.async_wait_for_reply(client.kc.execute(code, silent=True, store_history=False))
+                if reply is None or reply["content"]["status"] != "ok":
+                    raise NotebookFailed(f"kernel kon niet worden leeggemaakt voor {nb_man.nb.metadata.get('title', 'de notebook')}")
+            client.on_notebook_start = reset
+            try:
+                return client.execute()
+            except Exception:
+                shutdown_kernel()  # a kernel in an unknown state (dead, timed out) is not reused
+                raise
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE, ReusedKernelEngine)
 
 
 def ensure_kernel_path() -> None:
@@ -57,7 +139,9 @@ def execute(notebook: Path, output: Path, parameters: dict, *, log_output: bool 
     failed = failed or output.with_name(output.stem + ".FAILED.ipynb")
     with atomic_path(output, keep_on_error=failed) as partial:
         try:
+            _register_engine()
             pm.execute_notebook(str(notebook), str(partial), parameters=parameters, kernel_name=KERNEL,
+                                engine_name=ENGINE,
                                 cwd=str(ROOT), progress_bar=False, log_output=log_output,
                                 request_save_on_cell_execute=True, execution_timeout=1800,
                                 # the kernel's own log (plain-TCP notice, interrupt at shutdown) is noise
@@ -80,6 +164,9 @@ def scrub_paths(path: Path) -> None:
     pm_meta = nb.metadata.get("papermill", {})
     for key in ("input_path", "output_path", "environment_variables", "cwd"):
         pm_meta.pop(key, None)
+    for cell in nb.cells:  # papermill gives the cell it adds a random id: the same run is the same file
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
     params = pm_meta.get("parameters", {})
     for key, value in params.items():  # a config outside the repository: its name only
         if isinstance(value, str) and os.path.isabs(value):
