@@ -7,25 +7,11 @@ from pipeline.analysis import training as tr
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
+from pipeline.report import figures
 from pipeline.settings import load_settings
 
 COLUMNS = {"jaar": "jaar", "cursus": "training", "rol": "rol", "n": "aantal", "getraind": "getraind",
            "aandeel": "aandeel getraind", "verschil": "verschil met doel"}
-
-
-def _progress(table: pd.DataFrame, courses: dict, roles: dict, target: float):
-    """Share trained per year, one line per course and role, with the target as a dashed line."""
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    for (course, role), g in table.groupby(["cursus", "rol"], sort=False):
-        ax.plot(g["jaar"].astype(int), g["aandeel"], marker="o", label=f"{courses[course]}: {roles[role].lower()}")
-    ax.axhline(target, ls="--", color="0.4", lw=1)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("aandeel getraind")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
-    fig.tight_layout()
-    return fig
 
 
 def build(config_path: str, *, survey_years=None) -> Chapter:
@@ -63,7 +49,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                              + ("(doel gehaald)." if share >= target else f"(nog {target - share:.0%}-punt tot het doel)."))
     ch.heading("Samenvatting")
     ch.text("\n".join(lines) or "Geen van de aandelen kan worden getoond.")
-    ch.figure(figure(_progress, pub["city"], courses, roles, target,
+    ch.figure(figure(figures.training_progress, pub["city"], courses, roles, target,
                      alt="Aandeel getrainde leidinggevenden en leden van selectiecommissies per jaar en training, "
                          "met het doel als stippellijn"))
     ch.heading("Gemeente per jaar")

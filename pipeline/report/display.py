@@ -5,6 +5,7 @@ the same provenance block, so this lives here rather than in each notebook.
 """
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import json
 from pathlib import Path
@@ -184,7 +185,9 @@ def _status(published: Published, df: pd.DataFrame) -> np.ndarray:
 
 
 def _html_table(df: pd.DataFrame, caption: str) -> str:
-    styler = _ScopedStyler(df).format(escape="html").hide(axis="index")
+    # the table's id follows from its content (pandas draws a random one): the same report is the same page
+    uid = hashlib.sha256(f"{caption}\0{df.to_csv()}".encode()).hexdigest()[:10]
+    styler = _ScopedStyler(df, uuid=uid).format(escape="html").hide(axis="index")
     if caption:
         styler = styler.set_caption(_html.escape(caption))
     return styler.to_html()

@@ -388,3 +388,23 @@ def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, tit
                  fontsize=7, color="#666666")
     fig.tight_layout()
     return fig
+
+
+def training_progress(table: pd.DataFrame, courses: dict, roles: dict, target: float):
+    """Share trained per year, one line per course and role (colour, marker and line style differ),
+    with the target as a dashed line; the axis in whole percentages from 0."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    styles, markers = ["-", "--", ":", "-."], ["o", "s", "^", "D"]
+    colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7"]
+    for i, ((course, role), g) in enumerate(table.groupby(["cursus", "rol"], sort=False)):
+        ax.plot(g["jaar"].astype(int).to_numpy(), g["aandeel"].to_numpy(float), ls=styles[i % 4],
+                marker=markers[i % 4], color=colours[i % 4], label=f"{courses[course]}: {roles[role].lower()}")
+    ax.axhline(target, ls="--", color="0.4", lw=1)
+    ax.text(ax.get_xlim()[0], target, f" doel {num.percent(target, 0)}", va="bottom", fontsize=8, color="0.3")
+    ax.set_ylim(0, 1.05)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: num.percent(v, 0)))
+    ax.set_ylabel("aandeel getraind")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    fig.tight_layout()
+    return fig
