@@ -100,7 +100,7 @@ def gap_change(stacked: SurveyDesign, indicator: str, dim: str, group, reference
 def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, reference, wave, baseline,
                      wave_col: str = "golf", cells: tuple[str, str] = ("schaalband", "leeftijdsband")) -> float:
     """Gap in `wave` with both groups re-weighted to the baseline wave's composition over `cells`."""
-    cells = list(cells)
+    cells = [c for c in cells if c != dim]  # a gap between pay-scale bands is not standardised on pay scale
     d = stacked.data[[wave_col, dim, indicator, *cells]].assign(_w=stacked.w).dropna(subset=cells)
     pi = d[d[wave_col] == baseline].groupby(cells, observed=True)["_w"].sum()
     pi = pi / pi.sum()
