@@ -175,8 +175,13 @@ def population_shares(design: SurveyDesign, indicators: list[str], dims: list[st
     """Workforce-level shares of every indicator in one table: screening questions and knowledge as
     plain design-based proportions, follow-up outcomes (`CHAINS`) by `chained_share`."""
     plain = prevalence(design, [i for i in indicators if i not in CHAINS], dims)
-    chained = chained_share(design, [i for i in indicators if i in CHAINS], dims)
-    table = pd.concat([plain.table.assign(chained=False), chained.table.assign(chained=True)], ignore_index=True)
+    follow = [i for i in indicators if i in CHAINS]
+    chained = chained_share(design, follow, dims)
+    # the chained rows are checked as the plain ones (rule 6: yes and no in the nested sub-group >= k);
+    # without their counts every follow-up share was suppressed
+    counts = yes_counts(design.data, follow, dims, NESTED, "indicator")
+    chained_t = chained.table.merge(counts, on=["indicator", "dimension", "group"], how="left")
+    table = pd.concat([plain.table.assign(chained=False), chained_t.assign(chained=True)], ignore_index=True)
     order = {ind: k for k, ind in enumerate(indicators)}
     table = table.sort_values("indicator", key=lambda x: x.map(order), kind="stable").reset_index(drop=True)
     return Result(table, plain.rule, tidy=(Tidy("share", {"indicator": "indicator"}),
