@@ -112,7 +112,7 @@ def estimates(world: World, sample: pd.DataFrame, settings, constructs: list[str
                                 trim=tuple(w["trim"]) if w.get("trim") else None)
     if world.source == "discrimination":  # workforce shares: plain proportions and the chained follow-ups
         from pipeline.analysis.discrimination import population_shares, with_derived
-        rows = population_shares(with_derived(design), constructs, dims).table.rename(columns={"indicator": "indicator"})
+        rows = population_shares(with_derived(design), ["ervaren_discriminatie", *constructs], dims).table
         rows = rows.assign(statistic="level", ref_group=None)[["statistic", "indicator", "dimension", "group", "ref_group",
                                                               "estimate", "se", "ci_low", "ci_high"]]
         rows["truth"] = [_truth(world.truth, r) for r in rows.itertuples()]
