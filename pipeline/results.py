@@ -78,3 +78,39 @@ def tidy_rows(data: pd.DataFrame, spec: Tidy, **constants) -> pd.DataFrame:
     for col in NUMERIC:
         out[col] = np.where(suppressed, np.nan, out[col])
     return pd.DataFrame(out, columns=COLUMNS)
+
+
+# Published precision (issue 20), applied when the results table is written:
+SURVEY_DECIMALS = 4     # estimates, SEs and interval ends of samples (and of models, indices, scores)
+P_DECIMALS = 4          # p and p_bh
+REGISTER_SOURCES = ("register",)
+REGISTER_DECIMALS = {"rate": 3}   # flow rates as on their page; every other register share 2 (whole %)
+REGISTER_BASE = 5
+
+
+def rounded(table: pd.DataFrame) -> pd.DataFrame:
+    """The results table at the precision a reader needs and a researcher can use, without exposing
+    what the pages hide.
+
+    Survey estimates: 4 decimals. A standard error of a share is at least ~0.002 even for the largest
+    wave, and of a scale mean ~0.01, so the 4th decimal is well below the sampling error (re-using the
+    numbers in a meta-analysis or a trend loses nothing), while 10 significant digits suggest a
+    precision that does not exist. p and p_bh: 4 decimals (0.0000 reads as p < 0.00005; BH decisions
+    at 0.05 are unaffected). Register shares and counts are complete counts, so share x base gives the
+    exact numerator: they get the rounding of the pages (pipeline.disclosure.suppress.round_register,
+    SDC handbook rounding of linked tables) — shares to whole percentages (flow rates to 3 decimals,
+    as on their page), their base n to base 5 — so that results.csv allows no back-calculation
+    (e.g. scale 15+ = 12+ minus 12-14 per directorate) that the rounded tables prevent."""
+    from pipeline.disclosure.suppress import round_base
+    out = table.copy()
+    reg = out["source"].isin(REGISTER_SOURCES).to_numpy()
+    dec = out["statistic"].map(REGISTER_DECIMALS).fillna(2).to_numpy()
+    for col in ("estimate", "se", "ci_low", "ci_high"):
+        v = pd.to_numeric(out[col], errors="coerce").astype(float)
+        out[col] = np.where(reg, [round(x, int(d)) if x == x else x for x, d in zip(v, dec)], v.round(SURVEY_DECIMALS))
+    for col in ("p", "p_bh"):
+        v = pd.to_numeric(out[col], errors="coerce").astype(float)
+        out[col] = np.where(reg, v.round(3), v.round(P_DECIMALS))
+    n = pd.to_numeric(out["n"], errors="coerce").astype(float)
+    out["n"] = np.where(reg, round_base(n, REGISTER_BASE), n)
+    return out

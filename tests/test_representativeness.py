@@ -56,3 +56,21 @@ def test_unplaced_respondents_are_scaled_in_not_dropped():
     rep = representativeness(pop, resp, ["a", "b"])
     assert rep.respondents_unplaced == int(resp["a"].isna().sum())
     assert rep.response_rate == pytest.approx(len(resp) / len(pop), rel=1e-9)
+
+
+def test_partial_indicators_have_standard_errors_that_match_repeated_response_draws():
+    """Delta-method SEs of the partial R-indicators (per category and P_u per variable) against the
+    spread of the estimates over 150 response draws from a planted propensity model."""
+    rng = np.random.default_rng(4)
+    pop = _population(20_000, rng)
+    logit = -1.0 + pop["a"].map({"x": 0.0, "y": 0.4, "z": -0.3}).to_numpy() + 0.5 * (pop["b"] == "q").to_numpy()
+    prob = 1 / (1 + np.exp(-logit))
+    reps = [representativeness(pop, pop[rng.random(len(pop)) < prob], ["a", "b"]).partial for _ in range(150)]
+    stacked = pd.concat(reps, keys=range(len(reps)), names=["draw"]).reset_index(level=0)
+    by_cat = stacked.groupby(["variable", "category"])
+    empirical, estimated = by_cat["partial"].std(), by_cat["partial_se"].mean()
+    assert (estimated > 0).all()
+    assert np.allclose(estimated / empirical, 1, atol=0.25), (estimated / empirical)
+    pu = stacked.groupby(["draw", "variable"])[["P_u", "P_u_se"]].first().groupby("variable")
+    ratio = pu["P_u_se"].mean() / pu["P_u"].std()
+    assert np.allclose(ratio, 1, atol=0.25), ratio

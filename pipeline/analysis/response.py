@@ -33,17 +33,26 @@ def representativeness_tables(settings: Settings, source: str, wave: int):
                        "ci_low": rep.R - 1.96 * rep.se, "ci_high": rep.R + 1.96 * rep.se,
                        "R gecorrigeerd": rep.R_adjusted, "cellen": rep.cells,
                        "niet geplaatst": rep.respondents_unplaced,
-                       **{f"P_u {dimension(v)}": p for v, p in rep.partial.groupby("variable", sort=False)["P_u"].first().items()}}])
+                       **partial_columns(rep.partial)}])
     by = rep.partial.assign(kenmerk=[dimension(v) for v in rep.partial["variable"]],
                             categorie=[group(v, c) for v, c in zip(rep.partial["variable"], rep.partial["category"])],
                             aantal=lambda t: t["respondents"].round().astype(int), noemer=rep.partial["N"])
-    by = by[["variable", "category", "kenmerk", "categorie", "aantal", "noemer", "rate", "partial"]]
+    by = by[["variable", "category", "kenmerk", "categorie", "aantal", "noemer", "rate", "partial", "partial_se"]]
     tidy_r = (Tidy("r_indicator", {"estimate": "R", "waves": lambda t: t["meting"].astype(str)},
                    {"indicator": "r_indicator", "source": source}),)
     tidy_by = (Tidy("response_rate", {"estimate": "rate", "dimension": "variable", "group": "category", "n": "noemer"},
-                    {"indicator": "response", "waves": str(wave)}),)
+                    {"indicator": "response", "waves": str(wave)}),
+               Tidy("partial_r", {"estimate": "partial", "se": "partial_se", "dimension": "variable", "group": "category",
+                                  "n": "noemer"}, {"indicator": "response", "waves": str(wave)}))
     return (Result(r, NoSmallCells("one summary of the response of the whole wave"), tidy=tidy_r),
-            Result(by.reset_index(drop=True), Rates("aantal", "noemer", columns=("rate", "partial")), tidy=tidy_by))
+            Result(by.reset_index(drop=True), Rates("aantal", "noemer", columns=("rate", "partial", "partial_se")), tidy=tidy_by))
+
+
+def partial_columns(partial: pd.DataFrame) -> dict:
+    """Per auxiliary variable its partial R-indicator P_u and, next to it, the standard error."""
+    per = partial.groupby("variable", sort=False)[["P_u", "P_u_se"]].first()
+    return {k: v for var, row in per.iterrows()
+            for k, v in ((f"P_u {dimension(var)}", row["P_u"]), (f"se P_u {dimension(var)}", row["P_u_se"]))}
 
 
 R_TEXT = (
@@ -57,6 +66,7 @@ R_TEXT = (
     "kenmerken: het aantal medewerkers in het register en het aantal respondenten met die kenmerken (eigen "
     "antwoorden), met een logistisch model met hoofdeffecten. Wie een kenmerk niet invulde, is naar rato "
     "meegeteld. Standaardfout: deltamethode op de modelcoëfficiënten (benadering volgens Shlomo, Skinner & "
-    "Schouten 2012; het register is een volledige telling); 'R gecorrigeerd' haalt de opwaartse vertekening van "
+    "Schouten 2012; het register is een volledige telling), voor R én voor de partiële R-indicatoren (kolommen "
+    "'se'); dicht bij R = 1 of P_u = 0 is die standaardfout te klein. 'R gecorrigeerd' haalt de opwaartse vertekening van "
     "de geschatte spreiding eraf. Twee metingen met een vergelijkbare R zijn op deze kenmerken even "
     "representatief, ook als hun responspercentage verschilt.")

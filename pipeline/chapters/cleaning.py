@@ -95,9 +95,9 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                          f"R-indicator {src.upper()} {w} (95%-interval) en partiële R-indicatoren", decimals=3,
                          percent=["respons"], integers=["cellen", "niet geplaatst"])
                 resp = pub["response"]
-                ch.table(resp.view(columns=["kenmerk", "categorie", "aantal", "noemer", "rate", "partial"],
+                ch.table(resp.view(columns=["kenmerk", "categorie", "aantal", "noemer", "rate", "partial", "partial_se"],
                                    rename={"aantal": "respondenten", "noemer": "medewerkers", "rate": "respons",
-                                           "partial": "partiële R"}),
+                                           "partial": "partiële R", "partial_se": "se partiële R"}),
                          f"Respons per directie en groep, {src.upper()} {w}", decimals=3, percent=["respons"],
                          fold=True, sheet=f"{short} respons")
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})

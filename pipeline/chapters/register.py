@@ -12,12 +12,14 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.config import classifications
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
+from pipeline.disclosure.suppress import round_register
 from pipeline.report import figures
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
 
 CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "share_div_12_14": "aandeel divers 12–14",
                 "share_div_12plus": "aandeel divers 12+"}
+CITY_SHARES = ("share_young", "share_div_12_14", "share_div_12plus")
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basisjaar": "basisjaar", "basis": "waarde basisjaar", "jaar": "jaar",
                     "huidig": "waarde", "doeljaar": "doeljaar", "streefwaarde": "doel", "pad": "pad", "oordeel": "oordeel",
                     "uitstroom": "vertrek per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
@@ -61,7 +63,10 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     col = "herkomst_oud" if classification == "old" else "herkomst_cbs"
     cw = classifications()["origin"]
     pub = publish_all({
-        "city": Result(city, NoSmallCells("organisation-wide headcounts and shares (thousands of staff)"),
+        # thousands of staff, so no small cells; rounded as the directorate table (counts to base 5,
+        # shares to whole percentages), else city minus the other directorates' counts is exact
+        "city": Result(round_register(city, reg.DIRECTORATE_COUNTS, CITY_SHARES),
+                       NoSmallCells("organisation-wide headcounts and shares (thousands of staff)"),
                        tidy=reg.target_tidy()),
         **T.count_results(T.counts(snaps, org_targets, young)),
         **T.outflow_results(T.outflow(snaps, org_targets, young)),

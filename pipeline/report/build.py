@@ -215,10 +215,10 @@ def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
     """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order."""
     import pandas as pd
 
-    from pipeline.results import COLUMNS
+    from pipeline.results import COLUMNS, rounded
     frames = [pd.read_parquet(parts / f"{c}.parquet") for c in chapters if (parts / f"{c}.parquet").exists()]
     frames = [f for f in frames if len(f)]
-    table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
+    table = rounded(pd.concat(frames, ignore_index=True)[COLUMNS]) if frames else pd.DataFrame(columns=COLUMNS)
     with atomic_path(target.with_suffix(".parquet")) as tmp:
         table.to_parquet(tmp, index=False)
     with atomic_path(target) as tmp:

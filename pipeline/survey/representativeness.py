@@ -35,7 +35,8 @@ class Representativeness:
     R: float
     se: float
     R_adjusted: float
-    partial: pd.DataFrame     # variable, category, N, respondents, rate, partial (signed), P_u per variable
+    partial: pd.DataFrame     # variable, category, N, respondents, rate, partial (signed) and partial_se,
+                              # P_u and P_u_se per variable
     cells: int
     respondents_unplaced: int
 
@@ -106,16 +107,39 @@ def r_indicator(cells: pd.DataFrame, auxiliaries: list[str], *, unplaced: int = 
     R_adj = 1 - 2 * np.sqrt(max(S2 - bias, 0.0))
     rows = []
     for var in auxiliaries:
-        g = cells.assign(_rho=rho * Nc).groupby(var, observed=True)[["N", "r", "_rho"]].sum()
-        between = g["N"] / N * (g["_rho"] / g["N"] - rbar) ** 2
-        Pu = float(np.sqrt(between.sum()))
-        for cat, row in g.iterrows():
-            rows.append({"variable": var, "category": str(cat), "N": int(row["N"]), "respondents": float(row["r"]),
-                         "rate": float(row["r"] / row["N"]),
-                         "partial": float(np.sqrt(row["N"] / N) * (row["_rho"] / row["N"] - rbar)), "P_u": Pu})
+        rows += _partials(cells, var, Nc, rho, a, abar, V)
     return Representativeness(response_rate=float(rc.sum() / N), R=float(1 - 2 * S), se=float(se_R),
                               R_adjusted=float(R_adj), partial=pd.DataFrame(rows), cells=int(len(cells)),
                               respondents_unplaced=int(unplaced))
+
+
+def _partials(cells: pd.DataFrame, var: str, Nc, rho, a, abar, V) -> list[dict]:
+    """Unconditional partial R-indicators of `var` with delta-method standard errors.
+
+    Per category k: P_u(k) = sqrt(N_k / N) (rho_k - rho), rho_k the mean propensity in k, so
+    dP_u(k)/dbeta = sqrt(N_k / N) (abar_k - abar). Per variable: P_u = sqrt(B), B = sum_k N_k/N (rho_k -
+    rho)^2, dP_u/dbeta = sum_k N_k/N (rho_k - rho)(abar_k - abar) / P_u. The variance is g' V g with V
+    the covariance of the propensity model's coefficients: the linearisation of Shlomo, Skinner &
+    Schouten (2012) with the register as a census (no sampling-design term). P_u is a square root of
+    a sum of squares, so near 0 it is biased upward and its delta-method SE is too small (as for R
+    near 1); a category's signed partial has no such problem."""
+    N = Nc.sum()
+    rbar = (Nc * rho).sum() / N
+    codes, cats = pd.factorize(cells[var], sort=True)
+    K = len(cats)
+    Nk = np.bincount(codes, weights=Nc, minlength=K)
+    rk = np.bincount(codes, weights=cells["r"].to_numpy(float), minlength=K)
+    rho_k = np.bincount(codes, weights=Nc * rho, minlength=K) / Nk
+    abar_k = np.stack([np.bincount(codes, weights=Nc * a[:, j], minlength=K) for j in range(a.shape[1])], axis=1) / Nk[:, None]
+    G = np.sqrt(Nk / N)[:, None] * (abar_k - abar)                       # one gradient row per category
+    partial = np.sqrt(Nk / N) * (rho_k - rbar)
+    partial_se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", G, V, G), 0.0))
+    Pu = float(np.sqrt((Nk / N * (rho_k - rbar) ** 2).sum()))
+    g = (Nk / N * (rho_k - rbar)) @ (abar_k - abar) / Pu if Pu > 0 else np.zeros(a.shape[1])
+    Pu_se = float(np.sqrt(max(g @ V @ g, 0.0))) if Pu > 0 else np.nan
+    return [{"variable": var, "category": str(cat), "N": int(Nk[k]), "respondents": float(rk[k]),
+             "rate": float(rk[k] / Nk[k]), "partial": float(partial[k]), "partial_se": float(partial_se[k]),
+             "P_u": Pu, "P_u_se": Pu_se} for k, cat in enumerate(cats)]
 
 
 def representativeness(register: pd.DataFrame, respondents: pd.DataFrame, auxiliaries: list[str]) -> Representativeness:

@@ -111,32 +111,7 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     dir_names = dirs.set_index("directie_code")["directie"]
     for year in p["register_years"]:
         pop = known_snap[known_snap["year"] == year]
-        birth = pd.to_datetime((year - pop["age"]).astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] - 1, unit="D")
-        hire = pd.to_datetime(pop["hire_year"].astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] % 300, unit="D")
-        reg_rng = np.random.default_rng([seed, year])
-        names = dir_names.reindex(pop["directie_code"]).to_numpy(object)
-        messy = reg_rng.random(len(pop)) < 0.01  # stray whitespace and lower case, as in real exports
-        names[messy] = [f" {n} " for n in names[messy]]
-        gender_code = pop["geslacht"].map({"man": "M", "vrouw": "V", "non_binair": "X", "onbekend": "O"}).to_numpy(object)
-        lower = reg_rng.random(len(pop)) < 0.01
-        gender_code[lower] = [g.lower() for g in gender_code[lower]]
-        cb = load_codebook("register", year)
-        herkomst_label = {tok: code for code, tok in cb.variables["herkomst"]["codes"].items()}
-        reg = pd.DataFrame({
-            "personeelsnummer": (1_000_000 + pop["person_id"]).astype(str).to_numpy(),
-            "peildatum": f"31-12-{year}",
-            "geboortedatum": _dd_mm_yyyy(birth),
-            "geslacht": gender_code,
-            "directie_code": pop["directie_code"].to_numpy(),
-            "directie": names,
-            "salarisschaal": pop["salarisschaal"].to_numpy(),
-            "fte": pop["fte"].to_numpy(),
-            "datum_in_dienst": _dd_mm_yyyy(hire),
-            "geboorteland": np.where(pop["geboorteland_nl"], "Nederland", "Buitenland"),
-            "herkomst": pop["origin"].map(herkomst_label).where(pop["herkomst_oud"].notna(), "Onbekend").to_numpy(),
-            "leidinggevende": np.where(pop["manager"], "Ja", "Nee"),
-            "selectiecommissie": np.where(pop["committee"], "Ja", "Nee"),
-        }).sample(frac=1, random_state=int(reg_rng.integers(1 << 31))).reset_index(drop=True)
+        reg = register_frame(pop, year, dir_names, seed)
         path = out / f"register_{year}.csv"
         with atomic_path(path) as tmp:
             reg.to_csv(tmp, sep=";", decimal=",", encoding="cp1252", index=False)
@@ -193,6 +168,38 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     written = [f for files in sources.values() for f in files.values()] + ["truth.json", "sources.yaml"]
     write_demo_marker(out, written, f"seed {seed}, scale {scale}")
     return truth
+
+
+def register_frame(pop: pd.DataFrame, year: int, dir_names: pd.Series, seed: int) -> pd.DataFrame:
+    """The raw HR register export of one year's workforce `pop` (rows shuffled, messy as real exports).
+    Origin missing in `pop` is written as 'Onbekend'. Its own random stream ([seed, year])."""
+    birth = pd.to_datetime((year - pop["age"]).astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] - 1, unit="D")
+    hire = pd.to_datetime(pop["hire_year"].astype(str) + "-01-01") + pd.to_timedelta(pop["birth_day"] % 300, unit="D")
+    reg_rng = np.random.default_rng([seed, year])
+    names = dir_names.reindex(pop["directie_code"]).to_numpy(object)
+    messy = reg_rng.random(len(pop)) < 0.01  # stray whitespace and lower case, as in real exports
+    names[messy] = [f" {n} " for n in names[messy]]
+    gender_code = pop["geslacht"].map({"man": "M", "vrouw": "V", "non_binair": "X", "onbekend": "O"}).to_numpy(object)
+    lower = reg_rng.random(len(pop)) < 0.01
+    gender_code[lower] = [g.lower() for g in gender_code[lower]]
+    cb = load_codebook("register", year)
+    herkomst_label = {tok: code for code, tok in cb.variables["herkomst"]["codes"].items()}
+    reg = pd.DataFrame({
+        "personeelsnummer": (1_000_000 + pop["person_id"]).astype(str).to_numpy(),
+        "peildatum": f"31-12-{year}",
+        "geboortedatum": _dd_mm_yyyy(birth),
+        "geslacht": gender_code,
+        "directie_code": pop["directie_code"].to_numpy(),
+        "directie": names,
+        "salarisschaal": pop["salarisschaal"].to_numpy(),
+        "fte": pop["fte"].to_numpy(),
+        "datum_in_dienst": _dd_mm_yyyy(hire),
+        "geboorteland": np.where(pop["geboorteland_nl"], "Nederland", "Buitenland"),
+        "herkomst": pop["origin"].map(herkomst_label).where(pop["herkomst_oud"].notna(), "Onbekend").to_numpy(),
+        "leidinggevende": np.where(pop["manager"], "Ja", "Nee"),
+        "selectiecommissie": np.where(pop["committee"], "Ja", "Nee"),
+    }).sample(frac=1, random_state=int(reg_rng.integers(1 << 31))).reset_index(drop=True)
+    return reg
 
 
 def _json_default(o):

@@ -274,3 +274,24 @@ def test_least_loss_origin_by_gender_keeps_what_a_hand_made_suppression_keeps():
     shown = [f"{o}/{g}" for o in counts.index for g in GENDERS if counts.loc[o, g] > 0 and f"{o}/{g}" not in hidden]
     assert "nederlands/man" in shown
     assert len(shown) >= 4
+
+
+def test_3_results_csv_allows_no_back_calculation_the_rounded_tables_prevent():
+    """The band-difference attack on the results table: register rows recorded at full precision
+    (as the target tables of chapter 04 and the directorate pages were: share 0.167722 with n 1580)
+    give the hidden 15+ count exactly; the rows as written (`results.rounded`: whole percentages, n to
+    base 5, as the pages) do not."""
+    from pipeline.results import rounded, tidy_rows
+    table = reg.target_table(_register(), by="directie_code")
+    recorded = pd.concat([tidy_rows(table, spec, chapter="directies", table="t", source="register")
+                          for spec in reg.target_tidy("directie_code")], ignore_index=True)
+    written = rounded(recorded)
+
+    def attack(rows, is_rounded):
+        d = rows[rows["group"] == "D01"].set_index("indicator")
+        plus, band = (d.loc[c] for c in ("share_diverse_12plus", "share_diverse_12_14"))
+        return {a - b for a in _candidates(plus["estimate"], plus["n"], is_rounded)
+                for b in _candidates(band["estimate"], band["n"], is_rounded) if a >= b}
+    assert attack(recorded, is_rounded=False) == {1}          # the hidden count, exactly
+    assert len(attack(written, is_rounded=True)) > 1          # not recoverable from the written rows
+    assert (written["n"] % 5 == 0).all() and (written["estimate"].round(2) == written["estimate"]).all()
