@@ -241,3 +241,19 @@ def test_pages_show_no_count_below_k_nor_one_the_organisation_gives_away(demo_sm
     flows = flows[[(p, per[:4]) in shown for p, per in zip(flows["page"], flows["periode"])]]
     per_page = flows["noemer"].map(_num).isna().groupby([flows["page"], flows["periode"], flows["stroom"]]).sum()
     assert len(per_page) and not (per_page == 1).any(), per_page[per_page == 1]
+
+
+def test_chapter_04_shares_and_the_declared_targets_count_alike():
+    """One rule for every target share: the shares table of chapter 04 and the declared targets give the
+    same counts and denominators (unknown origin out of the denominator)."""
+    snaps = _org()
+    table = T.share_table(snaps, by="directie_code")
+    targets = [_target(name="nw", scale=[12, 14], counted={"origin": "old"}),
+               _target(name="nw12", scale=[12, None], counted={"origin": "old"})]
+    c = T.counts(snaps, targets, 35)
+    c = c[c["eenheid"] != T.ORGANISATION].set_index(["target", "eenheid", "jaar"])
+    for r in table.itertuples():
+        key = (str(r.directie_code), str(r.jaar))
+        assert (c.loc[("nw", *key), "aantal"], c.loc[("nw", *key), "noemer"]) == (r.div_12_14, r.known_12_14)
+        assert (c.loc[("nw12", *key), "aantal"], c.loc[("nw12", *key), "noemer"]) == (r.div_12plus, r.known_12plus)
+    assert (table["unknown_12plus"] > 0).any()                        # the test is not vacuous

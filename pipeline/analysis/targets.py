@@ -234,6 +234,55 @@ def outflow(snapshots: dict[int, pd.DataFrame], targets: list[Target], young_cut
     return out
 
 
+# --- the standing shares of chapter 04 (the one place target shares are computed) ---------------
+
+# indicator code -> (share column, base column) of the shares table's results rows
+SHARES = {"share_under_young_cutoff": ("share_young", "n"), "share_diverse_12_14": ("share_div_12_14", "known_12_14"),
+          "share_diverse_12plus": ("share_div_12plus", "known_12plus")}
+
+
+def share_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
+    """Results rows of a shares table: each share per year (and per unit, e.g. directorate)."""
+    where = ({"group": unit}, {"dimension": unit}) if unit else ({}, {})
+    return tuple(Tidy("share", {"estimate": share, "n": base, "waves": "jaar", **where[0]}, {"indicator": code, **where[1]})
+                 for code, (share, base) in SHARES.items())
+
+
+def share_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "old", young_cutoff: int = 35,
+                by: str | None = None) -> pd.DataFrame:
+    """The young share and the diverse shares in scales 12-14 and from 12 up per year (and per `by`),
+    with their counts, by the same rule (`members`) as every declared target: staff whose origin is
+    unknown leave the denominator (`known_*`) and are counted apart (`unknown_*`)."""
+    origin = {"origin": classification}
+    spec = {"young": (None, "young"), "12_14": ([12, 14], origin), "12plus": ([12, None], origin)}
+    rows = []
+    for year, df in sorted(snapshots.items()):
+        cols = {"n": np.ones(len(df), int)}
+        for suffix, (scale, counted) in spec.items():
+            t = from_dict({"name": suffix, "label": suffix, "scope": "organisation", "scale": scale, "counted": counted,
+                           "kind": "share", "value": 0, "baseline_year": 0, "target_year": 1})
+            pop, known, grp = members(df, t, young_cutoff)
+            if suffix == "young":
+                cols["n_young"] = grp.astype(int)
+            else:
+                cols[f"n_{suffix}"], cols[f"div_{suffix}"] = pop.astype(int), grp.astype(int)
+                cols[f"known_{suffix}"] = known.astype(int)
+        key = df[by].astype(str).to_numpy() if by else np.full(len(df), "gemeente")
+        agg = pd.DataFrame(cols).groupby(key).sum().rename_axis(by or "niveau").reset_index()
+        agg.insert(0, "jaar", year)
+        rows.append(agg)
+    out = pd.concat(rows, ignore_index=True)
+    out = out[["jaar", by or "niveau", "n", "n_young", "n_12_14", "div_12_14", "n_12plus", "div_12plus",
+               "known_12_14", "known_12plus"]]
+    out["unknown_12_14"] = out["n_12_14"] - out["known_12_14"]
+    out["unknown_12plus"] = out["n_12plus"] - out["known_12plus"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_young"] = out["n_young"] / out["n"]
+        out["share_div_12_14"] = out["div_12_14"] / out["known_12_14"]
+        out["share_div_12plus"] = out["div_12plus"] / out["known_12plus"]
+    return out
+
+
 # --- disclosure: the same rule for every consumer -------------------------------------------------
 
 def count_results(table: pd.DataFrame) -> dict[str, Result]:

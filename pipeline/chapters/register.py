@@ -54,7 +54,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     classification = classification or mon["classification"]
     young = settings.young_cutoff
     snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
-    city = reg.target_table(snaps, classification=classification, young_cutoff=young)
+    city = T.share_table(snaps, classification=classification, young_cutoff=young)
     # the flow tests of this chapter are one Benjamini–Hochberg family (they describe a process, see the text)
     rates = replace(reg.flow_rates(reg.flows(snaps, mon["flow_group"]), mon["flow_group"], mon["flow_reference"]),
                     family="stroomtoetsen", p="p_vs_referentie")
@@ -62,7 +62,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     cw = classifications()["origin"]
     pub = publish_all({
         "city": Result(city, NoSmallCells("organisation-wide headcounts and shares (thousands of staff)"),
-                       tidy=reg.target_tidy()),
+                       tidy=T.share_tidy()),
         **T.count_results(T.counts(snaps, org_targets, young)),
         **T.outflow_results(T.outflow(snaps, org_targets, young)),
         "rates": rates,
