@@ -33,7 +33,8 @@ FEW = "te weinig respondenten"
 
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig": "waarde", "jaar": "jaar",
                     "streefwaarde": "doel", "doeljaar": "doeljaar", "pad": "pad", "oordeel": "oordeel",
-                    "uitstroom": "vertrek per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
+                    "uitstroom_groep": "vertrek doelgroep per jaar",
+                    "uitstroom_overig": "vertrek anderen per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
                     "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
 
 
@@ -250,9 +251,7 @@ def build_page(inputs: dict) -> Chapter:
         columns=["eenheid", *PROGRESS_COLUMNS], map={"eenheid": lambda u: "gemeente" if u == T.ORGANISATION else name},
         rename={"eenheid": "voor", **PROGRESS_COLUMNS})
     ch.table(org, "Streefcijfers van de gemeente: de directie en de gemeente")
-    ch.text("Pad: de waarde op een rechte lijn van het basisjaar naar het doel in het doeljaar. Nodig per jaar: "
-            "instroom of doorstroom uit de doelgroep die bij gelijke omvang en het waargenomen vertrek uit de "
-            "doelpopulatie het doel haalt (vertrek van de directie; bij te weinig vertrekkers dat van de gemeente).")
+    ch.text("Pad: de waarde op een rechte lijn van het basisjaar naar het doel in het doeljaar. " + T.INTAKE_NL)
     ch.table(inputs["trend"]["dir"].derive(_trend_table, inputs["trend"]["org"].table, inputs["own_targets"]
                                            + inputs["org_targets"]),
              "Streefcijfers per jaar: directie en gemeente")

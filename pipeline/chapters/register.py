@@ -20,7 +20,8 @@ CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "s
                 "share_div_12plus": "aandeel divers 12+"}
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basisjaar": "basisjaar", "basis": "waarde basisjaar", "jaar": "jaar",
                     "huidig": "waarde", "doeljaar": "doeljaar", "streefwaarde": "doel", "pad": "pad", "oordeel": "oordeel",
-                    "uitstroom": "vertrek per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
+                    "uitstroom_groep": "vertrek doelgroep per jaar",
+                    "uitstroom_overig": "vertrek anderen per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
                     "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
 
 
@@ -96,9 +97,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                      alt="Streefcijfers van de gemeente per jaar, met het streefcijfer als stippellijn"))
     ch.heading("Voortgang per streefcijfer")
     ch.text("Pad: de waarde die het cijfer in het laatste jaar zou hebben op een rechte lijn van het basisjaar naar "
-            "het doel. Nodig per jaar: instroom of doorstroom uit de doelgroep die bij gelijke omvang en het "
-            "waargenomen vertrek uit de doelpopulatie het doel in het doeljaar haalt; vrijkomende plaatsen: het "
-            "vertrek per jaar bij die omvang.")
+            "het doel. " + T.INTAKE_NL)
     ch.table(prog.derive(T.shown_progress, org_targets).view(columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS),
              "Voortgang per streefcijfer")
     ch.heading("Gemeente per jaar")
