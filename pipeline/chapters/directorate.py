@@ -19,7 +19,8 @@ from pipeline import labels
 from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
-from pipeline.disclosure.publish import Estimates, Policy, Published, Result, publish, publish_all
+from pipeline.disclosure.publish import Estimates, Policy, Published, Result, figure, publish, publish_all
+from pipeline.report import figures
 from pipeline.settings import Settings
 
 # The survey indicators of a page: (chapter, table of the per-directorate level, overall table, indicator, label)
@@ -29,6 +30,9 @@ SURVEY = (("02_inclusie", "dir:inclusion", "levels", "inclusion", "Ervaren inclu
           ("05_discriminatie", "dir:ervaren_discriminatie", None, "ervaren_discriminatie",
            "Ervaren discriminatie, 12 maanden (aandeel)"))
 USES = tuple(dict.fromkeys(s[0] for s in SURVEY))
+# the answer scale of each indicator's axis (None: a share, drawn from 0)
+RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (MTO, 1–7)": (1, 7),
+          "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
 FEW = "te weinig respondenten"
 
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig": "waarde", "jaar": "jaar",
@@ -259,6 +263,7 @@ def build_page(inputs: dict) -> Chapter:
     ch.text("Instroom: nieuw in de directie (ook vanuit een andere directie); uitstroom: uit de directie vertrokken; "
             "doorstroom: gebleven en naar een hogere schaalgroep. Alle drie als aandeel van de groep aan het begin "
             "van de periode, naast hetzelfde cijfer voor de gemeente.")
+    ch.figure(figure(figures.unit_flows, inputs["flows"]["dir"], inputs["flows"]["org"], inputs["group"], name))
     ch.table(_flow_table(inputs["flows"], inputs["group"]), f"Stromen per {labels.dimension(inputs['group']).lower()}",
              decimals=3)
     ch.heading("Medewerkersonderzoeken")
@@ -269,5 +274,7 @@ def build_page(inputs: dict) -> Chapter:
                                           "gemeente", "gemeente_laag", "gemeente_hoog", "vergelijking"],
                                  rename={"directie_laag": "directie 95% laag", "directie_hoog": "directie 95% hoog",
                                          "gemeente_laag": "gemeente 95% laag", "gemeente_hoog": "gemeente 95% hoog"})
+    if len(inputs["survey"]):
+        ch.figure(figure(figures.unit_survey, inputs["survey"], RANGES, name))
     ch.table(surv, "Inclusie, veiligheid en discriminatie: directie en gemeente", decimals=2)
     return ch

@@ -70,6 +70,7 @@ def run(config: str, uses: list[str], code: str) -> None:
     from pipeline.settings import load_settings
     settings = load_settings(config)
     reports, k = settings.reports_dir, settings.min_cell_size
+    os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"] = str(k)  # the tables' footnotes name it (else read per table)
     parts = [reports / "results" / f"{c}.parquet" for c in uses]
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     survey = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
