@@ -124,6 +124,16 @@ def check(raw: Any) -> list[str]:
     return out
 
 
+def declared_entries(targets_section: dict, codes=None) -> list[dict]:
+    """The raw entries of the targets file a step shows, for its rebuild key: the organisation's
+    targets, and (`codes`) the targets of any of those directorates. A step keyed on this reruns when
+    its own targets change, not when another directorate's target is added."""
+    raw = load_yaml(declared_path(targets_section)).get("targets") or []
+    codes = set(codes or ())
+    return [t for t in raw if isinstance(t, dict) and (
+        t.get("scope") == "organisation" or (isinstance(t.get("scope"), list) and codes & set(t["scope"])))]
+
+
 def load(targets_section: dict) -> list[Target]:
     """The declared targets of a report config's `targets:` section, in file order."""
     raw = load_yaml(declared_path(targets_section))

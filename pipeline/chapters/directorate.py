@@ -130,11 +130,16 @@ def _compare(r) -> str:
 
 
 def results(shared: Shared, codes: list[str]) -> pd.DataFrame:
-    """The results rows of the pages of `codes` (what they show of the register), in one pass."""
+    """The results rows of the pages of `codes` (what they show of the register: each directorate's own
+    targets and the organisation's), in one pass."""
     ch = Chapter()
     pub = shared.pub
-    ch.record({"targets_dir": pub["targets_dir"].view(rows=lambda d: d["eenheid"].isin(codes)),
-               "progress": shared.progress.view(rows=lambda d: d["eenheid"].isin(codes)),
+    shown = {(t.name, c) for c in codes for t in shared.targets if t.organisation or c in t.scope}
+
+    def mine(d: pd.DataFrame) -> pd.Series:
+        return pd.Series([(t, u) in shown for t, u in zip(d["target"], d["eenheid"])], index=d.index, dtype=bool)
+    ch.record({"targets_dir": pub["targets_dir"].view(rows=mine),
+               "progress": shared.progress.view(rows=mine),
                "flows_dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"].isin(codes))}, source="register")
     return ch.results()
 

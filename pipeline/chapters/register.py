@@ -146,7 +146,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
     ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},
-                  {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in declared],
+                  {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in org_targets],
                    "classification": classification,
                    "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
     return ch
