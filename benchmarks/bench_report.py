@@ -6,7 +6,10 @@
 Results are printed and appended to benchmarks/results/report.csv (git-ignored). Targets on the
 2-core machine: from clean <= 60 s, no-op rerun < 1 s.
 
-    .venv/bin/python benchmarks/bench_report.py [--jobs 2 1] [--skip-fresh]
+    .venv/bin/python benchmarks/bench_report.py [--jobs 2 1] [--skip-fresh] [--config CONFIG] [--pages all]
+
+`--config`: another report config (default config/report.yaml); `--pages plans|all|none`: the same config
+with that `directorate_pages` (all: a page for every directorate, ~40), written beside the results.
 """
 from __future__ import annotations
 
@@ -30,35 +33,58 @@ def wipe(keep_demo: bool) -> None:
         shutil.rmtree(ROOT / "data" / "raw" / "demo", ignore_errors=True)
 
 
-def timed(jobs: int) -> float:
+def timed(jobs: int, config: str) -> float:
     t0 = time.perf_counter()
-    subprocess.run(["make", "report", f"JOBS={jobs}"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(["make", "report", f"JOBS={jobs}", f"CONFIG={config}"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t0
+
+
+def with_pages(config: str, pages: str, out: Path) -> str:
+    """A copy of `config` with `directorate_pages: pages` (its paths stay relative to the project)."""
+    import yaml
+    cfg = yaml.safe_load((ROOT / config).read_text(encoding="utf-8"))
+    cfg["directorate_pages"] = pages
+    target = out / f"report_pages_{pages}.yaml"
+    target.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return str(target)
+
+
+def load() -> str:
+    """The 1-minute load average: a timing on a busy machine says little (report it with the numbers)."""
+    import os
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, nargs="+", default=[2, 1])
     ap.add_argument("--skip-fresh", action="store_true", help="do not time a run that generates the demo data")
+    ap.add_argument("--config", default="config/report.yaml", help="report config to time")
+    ap.add_argument("--pages", choices=("plans", "all", "none"), help="time the config with this directorate_pages")
     args = ap.parse_args()
     subprocess.run(["make", "setup"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
+    config = with_pages(args.config, args.pages, out) if args.pages else args.config
     rows = []
     for jobs in args.jobs:
         fresh = None
+        load_before = load()
         if not args.skip_fresh:
             wipe(keep_demo=False)
-            fresh = timed(jobs)
+            fresh = timed(jobs, config)
         wipe(keep_demo=True)
-        clean = timed(jobs)
-        noop = timed(jobs)
+        clean = timed(jobs, config)
+        noop = timed(jobs, config)
         rows.append({"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "jobs": jobs,
-                     "from_fresh_s": None if fresh is None else round(fresh, 1), "from_clean_s": round(clean, 1),
-                     "noop_s": round(noop, 2)})
-        print(f"jobs={jobs}: from clean {clean:6.1f} s (target 60)   no-op rerun {noop:5.2f} s (target 1)"
-              + ("" if fresh is None else f"   from fresh (incl. demo data) {fresh:6.1f} s"), flush=True)
+                     "config": args.config, "pages": args.pages or "", "load_before": load_before,
+                     "load_after": load(), "from_fresh_s": None if fresh is None else round(fresh, 1),
+                     "from_clean_s": round(clean, 1), "noop_s": round(noop, 2)})
+        print(f"jobs={jobs} {args.config}{' pages=' + args.pages if args.pages else ''}: from clean {clean:6.1f} s "
+              f"(target 60)   no-op rerun {noop:5.2f} s (target 1)"
+              + ("" if fresh is None else f"   from fresh (incl. demo data) {fresh:6.1f} s")
+              + f"   load {load_before} -> {load()}", flush=True)
     f = out / "report.csv"
     if f.exists() and f.read_text().splitlines()[0] != ",".join(rows[0]):
         f.rename(f.with_suffix(".old.csv"))  # the columns changed: keep the old log beside the new one

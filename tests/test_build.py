@@ -274,3 +274,61 @@ def test_a_reused_kernel_shows_each_notebook_what_a_fresh_one_would(tmp_path, mo
         assert os.environ["INCLUSIEMONITOR_TABLES"] == "tweede"  # the build's own environment is untouched
     finally:
         render.shutdown_kernel()
+
+
+@pytest.mark.slow
+def test_a_directorate_target_reruns_only_its_pages_step_and_an_organisation_target_the_chapters(
+        demo_small, tmp_path, monkeypatch, capsys):
+    """Through the report graph: adding a target for one directorate reruns the one directorate-page step
+    that holds its page, redraws that page only, and leaves chapter 04 and the dashboard keyed as before;
+    changing an organisation target changes their keys and reruns every page step."""
+    import yaml
+
+    from pipeline.analysis.targets import declared_path
+    from pipeline.config import ROOT
+    from pipeline.report import directorate_pages as P
+    from pipeline.report.build import chapter_specs, chapter_steps, clean_steps, code_hash
+    from pipeline.settings import load_settings
+    monkeypatch.setattr(P, "FEW", 0)                       # the few plan pages split over SHARDS steps too
+    declared = yaml.safe_load(open(ROOT / "config" / "targets.yaml"))
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True))
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    cfg["paths"] = {"raw": str(tmp_path), "processed": str(tmp_path / "processed"), "reports": str(tmp_path / "reports")}
+    cfg["demo"]["dir"] = str(demo_small)
+    cfg["targets"]["declared"] = str(tmp_path / "targets.yaml")
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+
+    def graph():
+        settings = load_settings(tmp_path / "report.yaml")
+        code = code_hash(exclude=(declared_path(settings["targets"]),))
+        cleaned = [c for c in clean_steps(settings, code) if c.source == "register"]
+        chapters = {c.name: c.key for c in chapter_steps(settings, chapter_specs(settings), code, cleaned)}
+        return cleaned + P.steps(settings, code, cleaned, []), chapters
+
+    def run(steps) -> dict[str, str]:
+        capsys.readouterr()
+        assert run_graph(steps, jobs=1) == ([], [], [])
+        out = capsys.readouterr().out
+        return {s.name: ("ongewijzigd" if f"{s.label}: ongewijzigd" in out else "opnieuw") for s in steps}, out
+
+    steps, chapters = graph()
+    pages = [s.name for s in steps if s.name.startswith(P.NAME)]
+    assert len(pages) == P.SHARDS
+    assert set(run(steps)[0].values()) == {"opnieuw"}
+    declared["targets"].append({"name": "d05_jong", "label": "D05: jonger dan 35", "scope": ["D05"], "counted": "young",
+                                "kind": "share", "value": 0.25, "baseline_year": 2024, "target_year": 2028})
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True))
+    steps, after = graph()
+    assert after == chapters                               # chapter 04 and the dashboard: unchanged keys
+    status, out = run(steps)
+    d05 = P.step_name(P.shard_of("D05", P.SHARDS), P.SHARDS)
+    assert [n for n, s in status.items() if s == "opnieuw"] == [d05]
+    assert f"[{d05}]" in out and "1 opnieuw gemaakt" in out  # of its pages only D05's is redrawn
+    assert (tmp_path / "reports" / P.NAME / "D05.html").exists()
+    assert any(p["href"].endswith("D05.html") for p in P.links(tmp_path / "reports"))
+    declared["targets"][0]["value"] = 0.22                  # an organisation target
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True))
+    steps, changed = graph()
+    assert {n for n in chapters if changed[n] != chapters[n]} == {"00_dashboard", "04_streefcijfers"}
+    status, _ = run(steps)
+    assert {n for n, s in status.items() if s == "opnieuw"} == set(pages)

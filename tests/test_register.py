@@ -22,16 +22,16 @@ def snaps(demo_full, tmp_path_factory):
 
 
 def test_target_shares_reproduced_exactly(snaps, truth_full):
-    city = reg.target_table(snaps)
+    city = T.share_table(snaps)
     for _, row in city.iterrows():
         t = truth_full["register"][str(row["jaar"])]["city"]
         assert row["n"] == t["n"] and row["n_12_14"] == t["n_12_14"] and row["n_12plus"] == t["n_12plus"]
         assert row["share_young"] == pytest.approx(t["share_under35"], abs=1e-12)
         assert row["share_div_12_14"] == pytest.approx(t["share_nonwestern_12_14"], abs=1e-12)
         assert row["share_div_12plus"] == pytest.approx(t["share_nonwestern_12plus"], abs=1e-12)
-    cbs = reg.target_table(snaps, classification="cbs")
+    cbs = T.share_table(snaps, classification="cbs")
     assert cbs["share_div_12plus"].iloc[0] == pytest.approx(truth_full["register"]["2024"]["city"]["share_non_european_12plus"])
-    per_dir = reg.target_table(snaps, by="directie_code")
+    per_dir = T.share_table(snaps, by="directie_code")
     d = per_dir[(per_dir["jaar"] == 2025) & (per_dir["directie_code"] == "D01")].iloc[0]
     assert d["share_young"] == pytest.approx(truth_full["register"]["2025"]["directorates"]["D01"]["share_under35"])
 
@@ -49,7 +49,7 @@ def test_flows_reproduced_exactly(snaps, truth_full):
 
 
 def test_small_directorate_is_suppressed_and_not_derivable(snaps):
-    table = reg.target_table(snaps, by="directie_code")
+    table = T.share_table(snaps, by="directie_code")
     sup = publish(reg.by_directorate(table), POLICY).table
     for year, raw in table.groupby("jaar"):
         s = sup[sup["jaar"] == year]
@@ -71,7 +71,7 @@ def test_unknown_origin_leaves_the_denominator_and_is_reported():
     df = pd.DataFrame({"salarisschaal": [13] * n, "leeftijd": [40] * n, "pseudo_id": [f"p{i}" for i in range(n)],
                        "herkomst_oud": ["niet_westers"] * 4 + [None] * 4 + ["nederlands"] * 12,
                        "schaalband": ["12-14"] * n, "directie_code": ["D01"] * n})
-    t = reg.target_table({2024: df})
+    t = T.share_table({2024: df})
     row = t.iloc[0]
     assert row["known_12_14"] == 16 and row["unknown_12_14"] == 4
     assert row["share_div_12_14"] == pytest.approx(4 / 16)            # not 4 / 20

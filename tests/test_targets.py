@@ -40,11 +40,13 @@ def test_share_target_by_hand():
     org = c[c["eenheid"] == T.ORGANISATION].set_index("jaar")
     assert org.loc["2024", "aandeel"] == 0.10 and org.loc["2025", "aandeel"] == 0.15
     out = T.outflow(snaps, [t], 35)
-    assert out.set_index("eenheid").loc[T.ORGANISATION, "uitstroom"] == 1.0  # everybody replaced
+    org_out = out[out["eenheid"] == T.ORGANISATION].set_index("deel")
+    assert list(org_out.loc[["groep", "overig"], "uitstroom"]) == [1.0, 1.0]  # everybody replaced
+    assert list(org_out.loc[["groep", "overig"], "basis"]) == [10, 90]
     prog = T.progress(c, out, [t]).set_index("eenheid").loc[T.ORGANISATION]
     assert prog["pad"] == pytest.approx(0.15) and prog["oordeel"] == "op koers"
-    # one year left, everyone leaves each year: all 20 young places must be filled in that year
-    assert prog["nodig_per_jaar"] == 20
+    # one year left, everyone leaves each year: all 20 young places must be filled in that year, of 100 free
+    assert prog["nodig_per_jaar"] == 20 and prog["vacatures_per_jaar"] == 100
 
 
 def test_relative_increase_and_unknown_origin_by_hand():
@@ -72,8 +74,69 @@ def test_count_target_and_population_filter_by_hand():
     prog = T.progress(c, T.outflow(snaps, [t], 35), [t]).set_index("eenheid").loc[T.ORGANISATION]
     # the straight line from 30 (2024) to 40 (2027) is at 33.3 in 2025: 30 is behind
     assert prog["pad"] == pytest.approx(30 + 10 / 3) and prog["oordeel"] == "achter op schema"
-    # nobody left (same ids): 10 more in two years = 5 a year
-    assert prog["uitstroom"] == 0 and prog["nodig_per_jaar"] == 5
+    # nobody left (same ids): 10 more in two years = 5 a year (all 30 are young: no others, no rate for them)
+    assert prog["uitstroom_groep"] == 0 and pd.isna(prog["uitstroom_overig"]) and prog["nodig_per_jaar"] == 5
+
+
+def _leaving(n_group: int, n_other: int, left_group: int, left_other: int, hired_group: int, hired_other: int,
+             unit: str = "D01") -> dict[int, pd.DataFrame]:
+    """Scale 13, 2024 -> 2025: `left_*` of each part leave, `hired_*` new staff join."""
+    origin = ["niet_westers"] * n_group + ["nederlands"] * n_other
+    a = _staff(n_group + n_other, scale=13, origin=origin, unit=unit)
+    stay = a.drop(index=list(range(left_group)) + list(range(n_group, n_group + left_other)))
+    new = _staff(hired_group + hired_other, scale=13, origin=["niet_westers"] * hired_group + ["nederlands"] * hired_other,
+                 unit=unit, start=10_000)
+    return {2024: a, 2025: pd.concat([stay, new], ignore_index=True)}
+
+
+def test_intake_uses_the_group_and_the_others_outflow_by_hand():
+    """2024: 20 of 100 non-western; 5 of them leave (25%), 8 of the 80 others (10%); 3 + 10 hired, so
+    2025: 18 of 100. Target 30% in 2027, two years left. By hand: x = (30 - 18 * 0.75^2) / (1 + 0.75)
+    = 11.36, so 12 a year (11 reaches 29.4). Free places: 0.25*18 + 0.10*82 = 12.7 in 2026, then with
+    25.5 group members 0.25*25.5 + 0.10*74.5 = 13.825 in 2027: 13 on average. One pooled rate (13%)
+    would have said 9."""
+    snaps = _leaving(20, 80, 5, 8, 3, 10)
+    t = _target(scale=[12, 14], counted={"origin": "old"}, value=0.30, target_year=2027)
+    c, out = T.counts(snaps, [t], 35), T.outflow(snaps, [t], 35)
+    org_out = out[out["eenheid"] == T.ORGANISATION].set_index("deel")
+    assert org_out.loc["groep", ["vertrek", "basis"]].tolist() == [5, 20]
+    assert org_out.loc["overig", ["vertrek", "basis"]].tolist() == [8, 80]
+    prog = T.progress(c, out, [t]).set_index("eenheid").loc[T.ORGANISATION]
+    assert prog["huidig"] == 0.18 and prog["pad"] == pytest.approx(0.2 + 0.1 / 3) and prog["oordeel"] == "achter op schema"
+    assert (prog["uitstroom_groep"], prog["uitstroom_overig"]) == (0.25, 0.10)
+    assert prog["nodig_per_jaar"] == 12 and prog["vacatures_per_jaar"] == 13
+    assert T.needed_per_year(30, 18, 0.13, 2) == 9                    # what one rate for all would say
+
+
+def test_a_young_member_who_turns_35_leaves_the_group_not_the_population():
+    a = _staff(20, young=10)
+    b = a.copy()
+    b.loc[:3, "leeftijd"] = 35                                        # 4 of the 10 young turned 35
+    out = T.outflow({2024: a, 2025: b}, [_target()], 35).set_index(["eenheid", "deel"])
+    assert out.loc[(T.ORGANISATION, "groep"), "vertrek"] == 4 and out.loc[(T.ORGANISATION, "overig"), "vertrek"] == 0
+    assert out.loc[(T.ORGANISATION, "groep_weg"), "vertrek"] == 0     # they free no place
+    # 10 young of 20 wanted next year, 6 now, 40% of them turn 35 each year: 10 - 6 * 0.6 = 6.4, so 7 needed;
+    # nobody leaves the population, so no place comes free (the goal needs growth or exchanges)
+    need, free = T.intake_plan(10, 6, 20, 0.4, 0.0, 1, rate_group_gone=0.0)
+    assert (need, free) == (7, 0.0)
+
+
+def test_a_rate_hidden_for_the_directorate_is_the_organisations_and_the_page_says_so():
+    """D02's group outflow is hidden (too few leavers): its intake uses the organisation's group rate,
+    its own rate for the others, and the shown table marks the borrowed one."""
+    snaps = _leaving(20, 80, 5, 8, 3, 10)
+    t = _target(name="d", scope=["D01"], scale=[12, 14], counted={"origin": "old"}, value=0.30, target_year=2027)
+    c, out = T.counts(snaps, [t], 35), T.outflow(snaps, [t], 35)
+    out.loc[(out["eenheid"] == "D01") & (out["deel"] == "groep"), "uitstroom"] = np.nan  # as disclosure control would
+    out.loc[(out["eenheid"] == T.ORGANISATION) & (out["deel"] == "groep"), "uitstroom"] = 0.5
+    prog = T.progress(c, out, [t], {"d": ["D01"]})
+    r = prog.iloc[0]
+    assert (r["uitstroom_groep"], r["bron_groep"], r["uitstroom_overig"], r["bron_overig"]) == (0.5, "gemeente", 0.1, "eigen")
+    # x = (30 - 18 * 0.5^2) / 1.5 = 17
+    assert r["nodig_per_jaar"] == 17
+    shown = T.shown_progress(prog, [t]).iloc[0]
+    assert shown["uitstroom_groep"].endswith("(gemeente)") and not shown["uitstroom_overig"].endswith("(gemeente)")
+    assert "van de gemeente" in T.summary_nl(prog, [t], "D01", "D01")
 
 
 def test_needed_per_year_reaches_the_goal_and_one_less_does_not():
@@ -241,3 +304,19 @@ def test_pages_show_no_count_below_k_nor_one_the_organisation_gives_away(demo_sm
     flows = flows[[(p, per[:4]) in shown for p, per in zip(flows["page"], flows["periode"])]]
     per_page = flows["noemer"].map(_num).isna().groupby([flows["page"], flows["periode"], flows["stroom"]]).sum()
     assert len(per_page) and not (per_page == 1).any(), per_page[per_page == 1]
+
+
+def test_chapter_04_shares_and_the_declared_targets_count_alike():
+    """One rule for every target share: the shares table of chapter 04 and the declared targets give the
+    same counts and denominators (unknown origin out of the denominator)."""
+    snaps = _org()
+    table = T.share_table(snaps, by="directie_code")
+    targets = [_target(name="nw", scale=[12, 14], counted={"origin": "old"}),
+               _target(name="nw12", scale=[12, None], counted={"origin": "old"})]
+    c = T.counts(snaps, targets, 35)
+    c = c[c["eenheid"] != T.ORGANISATION].set_index(["target", "eenheid", "jaar"])
+    for r in table.itertuples():
+        key = (str(r.directie_code), str(r.jaar))
+        assert (c.loc[("nw", *key), "aantal"], c.loc[("nw", *key), "noemer"]) == (r.div_12_14, r.known_12_14)
+        assert (c.loc[("nw12", *key), "aantal"], c.loc[("nw12", *key), "noemer"]) == (r.div_12plus, r.known_12plus)
+    assert (table["unknown_12plus"] > 0).any()                        # the test is not vacuous

@@ -1,8 +1,9 @@
 """Workforce targets and flows from the HR register (a census: exact counts, no sampling intervals).
 
-The shares behind the programme's targets per year (young, diverse in scales 12-14 and from 12 up);
-the targets themselves are declared in config/targets.yaml (pipeline/analysis/targets.py).
-`classification` selects 'old' (niet-westers) or 'cbs' (buiten Europa) as the diverse group.
+The shares behind the programme's targets are computed in one place, pipeline/analysis/targets.py
+(`share_table` and the declared targets of config/targets.yaml); this module adds what only the
+register chapter shows. `classification` selects 'old' (niet-westers) or 'cbs' (buiten Europa) as
+the diverse group.
 
 Flows between consecutive snapshots (linked on the keyed pseudonym): inflow = present now, absent
 before; outflow = present before, absent now; throughflow = a stayer whose pay-scale band went up.
@@ -16,30 +17,10 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from pipeline.analysis.targets import share_tidy
+from pipeline.config import band_order, diverse_group
 from pipeline.disclosure.publish import Estimates, LinkedCounts, Rates, Result, Rounding
 from pipeline.results import Tidy
-
-# the target shares of the register tables as results rows: indicator code -> (share column, base column)
-TARGET_SHARES = {"share_under_young_cutoff": ("share_young", "n"), "share_diverse_12_14": ("share_div_12_14", "known_12_14"),
-                 "share_diverse_12plus": ("share_div_12plus", "known_12plus")}
-
-
-def target_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
-    """Results rows of a target table: each share per year (and per unit, e.g. directorate)."""
-    where = ({"group": unit}, {"dimension": unit}) if unit else ({}, {})
-    shares = tuple(Tidy("share", {"estimate": share, "n": base, "waves": "jaar", **where[0]}, {"indicator": code, **where[1]})
-                   for code, (share, base) in TARGET_SHARES.items())
-    return shares
-
-from pipeline.config import band_order, diverse_group
-
-
-def _young(df: pd.DataFrame, cutoff: int) -> pd.Series:
-    """Younger than the cut-off: from the age where a frame has it, else from the `jong` flag the
-    cleaning step derived with the report's cut-off (processed data keep no exact age)."""
-    if "leeftijd" in df:
-        return pd.to_numeric(df["leeftijd"], errors="coerce") < cutoff
-    return df["jong"].astype("object") == "ja"
 
 
 def _diverse(df: pd.DataFrame, classification: str) -> tuple[pd.Series, pd.Series]:
@@ -47,40 +28,6 @@ def _diverse(df: pd.DataFrame, classification: str) -> tuple[pd.Series, pd.Serie
     col, level = diverse_group(classification)
     origin = df[col].astype("object")
     return origin == level, origin.notna()
-
-
-def target_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "old", young_cutoff: int = 35,
-                 by: str | None = None) -> pd.DataFrame:
-    """Counts and shares per year (and per `by`, e.g. directie_code): the raw material of the targets.
-
-    Staff whose origin is unknown leave the denominator of the diversity shares (`known_*`) and are
-    counted separately (`unknown_*`): counting them as 'not diverse' would bias every share down."""
-    rows = []
-    for year, df in sorted(snapshots.items()):
-        div, known = _diverse(df, classification)
-        scale = pd.to_numeric(df["salarisschaal"], errors="coerce")
-        frame = pd.DataFrame({
-            "key": df[by].astype(str) if by else "gemeente",
-            "young": _young(df, young_cutoff),
-            "s1214": scale.between(12, 14), "s12": scale >= 12, "div": div, "known": known})
-        g = frame.groupby("key")
-        agg = pd.DataFrame({
-            "n": g.size(), "n_young": g["young"].sum(),
-            "n_12_14": g["s1214"].sum(), "div_12_14": g.apply(lambda x: (x["div"] & x["s1214"]).sum(), include_groups=False),
-            "n_12plus": g["s12"].sum(), "div_12plus": g.apply(lambda x: (x["div"] & x["s12"]).sum(), include_groups=False),
-            "known_12_14": g.apply(lambda x: (x["known"] & x["s1214"]).sum(), include_groups=False),
-            "known_12plus": g.apply(lambda x: (x["known"] & x["s12"]).sum(), include_groups=False),
-        }).reset_index().rename(columns={"key": by or "niveau"})
-        agg["unknown_12_14"] = agg["n_12_14"] - agg["known_12_14"]
-        agg["unknown_12plus"] = agg["n_12plus"] - agg["known_12plus"]
-        agg.insert(0, "jaar", year)
-        rows.append(agg)
-    out = pd.concat(rows, ignore_index=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["share_young"] = out["n_young"] / out["n"]
-        out["share_div_12_14"] = out["div_12_14"] / out["known_12_14"]
-        out["share_div_12plus"] = out["div_12plus"] / out["known_12plus"]
-    return out
 
 
 def flows(snapshots: dict[int, pd.DataFrame], group: str, *, id_col: str = "pseudo_id") -> pd.DataFrame:
@@ -197,7 +144,7 @@ def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
                  "n_12plus": ("div_12plus", "share_div_12plus", "known_12plus", "unknown_12plus"),
                  "div_12plus": ("share_div_12plus",),
                  "unknown_12_14": ("known_12_14",), "unknown_12plus": ("known_12plus",)}),
-        tidy=target_tidy(key))
+        tidy=share_tidy(key))
 
 
 def benchmark_table(snapshot: pd.DataFrame, benchmark: dict, column: str) -> pd.DataFrame:

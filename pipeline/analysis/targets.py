@@ -124,6 +124,16 @@ def check(raw: Any) -> list[str]:
     return out
 
 
+def declared_entries(targets_section: dict, codes=None) -> list[dict]:
+    """The raw entries of the targets file a step shows, for its rebuild key: the organisation's
+    targets, and (`codes`) the targets of any of those directorates. A step keyed on this reruns when
+    its own targets change, not when another directorate's target is added."""
+    raw = load_yaml(declared_path(targets_section)).get("targets") or []
+    codes = set(codes or ())
+    return [t for t in raw if isinstance(t, dict) and (
+        t.get("scope") == "organisation" or (isinstance(t.get("scope"), list) and codes & set(t["scope"])))]
+
+
 def load(targets_section: dict) -> list[Target]:
     """The declared targets of a report config's `targets:` section, in file order."""
     raw = load_yaml(declared_path(targets_section))
@@ -207,30 +217,89 @@ def counts(snapshots: dict[int, pd.DataFrame], targets: list[Target], young_cuto
 
 def outflow(snapshots: dict[int, pd.DataFrame], targets: list[Target], young_cutoff: int,
             unit: str = "directie_code", id_col: str = "pseudo_id") -> pd.DataFrame:
-    """Per target and unit: staff of the target population who left it (left the organisation or the
-    directorate, or moved out of its pay scales) between consecutive years, pooled over the years
-    (vertrek), and the population at the start of each year (basis)."""
+    """Per target, unit and part (`deel`: the counted group, or the others of known value in the
+    population), pooled over consecutive years: how many were there at the start (basis) and how many
+    had left the next year (vertrek). A group member leaves when no longer in the group in the same
+    unit's population (left the organisation or the directorate, moved out of its pay scales, or
+    turned 35 for a young target); another member when no longer in the population. Two rates, because
+    the groups a target is about often leave at another rate than the others. `groep_weg`: group
+    members who left the population (only they free a place: who turns 35 stays)."""
     years = sorted(snapshots)
-    rows = []
-    for t in targets:
-        acc: dict[str, list[int]] = {}
-        for y0, y1 in zip(years[:-1], years[1:]):
-            a, b = snapshots[y0], snapshots[y1]
-            pop_a, _, _ = members(a, t, young_cutoff)
-            pop_b, _, _ = members(b, t, young_cutoff)
-            stay = pd.MultiIndex.from_arrays([b[id_col][pop_b].astype(str), b[unit][pop_b].astype(str)])
-            start = a[pop_a]
-            kept = pd.MultiIndex.from_arrays([start[id_col].astype(str), start[unit].astype(str)]).isin(stay)
-            left = pd.Series(~kept, index=start.index).groupby(start[unit].astype(str).to_numpy()).agg(["sum", "size"])
-            left.loc[ORGANISATION] = [int((~kept).sum()), len(start)]
-            for u, r in left.iterrows():
-                acc.setdefault(u, [0, 0])
-                acc[u][0] += int(r["sum"])
-                acc[u][1] += int(r["size"])
-        rows += [{"target": t.name, "eenheid": u, "vertrek": v, "basis": b} for u, (v, b) in acc.items()]
-    out = pd.DataFrame(rows, columns=["target", "eenheid", "vertrek", "basis"])
+    acc: dict[tuple[str, str, str], list[int]] = {}
+    for y0, y1 in zip(years[:-1], years[1:]):
+        a, b = snapshots[y0], snapshots[y1]
+        ids_a = pd.MultiIndex.from_arrays([a[id_col].astype(str), a[unit].astype(str)])
+        ids_b = pd.MultiIndex.from_arrays([b[id_col].astype(str), b[unit].astype(str)])
+        units_a = a[unit].astype(str).to_numpy()
+        for t in targets:
+            _, known_a, grp_a = members(a, t, young_cutoff)
+            pop_b, _, grp_b = members(b, t, young_cutoff)
+            gone = ~ids_a.isin(ids_b[pop_b])
+            parts = {"groep": (grp_a, ~ids_a.isin(ids_b[grp_b])), "overig": (known_a & ~grp_a, gone),
+                     "groep_weg": (grp_a, gone)}
+            for part, (start, gone) in parts.items():
+                left = pd.DataFrame({"vertrek": (start & gone).astype(int), "basis": start.astype(int)})
+                per = left.groupby(units_a).sum()
+                per.loc[ORGANISATION] = left.sum()
+                for u, (v, n) in zip(per.index, per.to_numpy()):
+                    cell = acc.setdefault((t.name, u, part), [0, 0])
+                    cell[0] += int(v)
+                    cell[1] += int(n)
+    out = pd.DataFrame([{"target": tn, "eenheid": u, "deel": part, "vertrek": v, "basis": n}
+                        for (tn, u, part), (v, n) in acc.items()],
+                       columns=["target", "eenheid", "deel", "vertrek", "basis"])
     with np.errstate(invalid="ignore", divide="ignore"):
         out["uitstroom"] = out["vertrek"] / out["basis"].where(out["basis"] > 0)
+    out["sleutel"] = out["target"] + "|" + out["deel"]
+    return out
+
+
+# --- the standing shares of chapter 04 (the one place target shares are computed) ---------------
+
+# indicator code -> (share column, base column) of the shares table's results rows
+SHARES = {"share_under_young_cutoff": ("share_young", "n"), "share_diverse_12_14": ("share_div_12_14", "known_12_14"),
+          "share_diverse_12plus": ("share_div_12plus", "known_12plus")}
+
+
+def share_tidy(unit: str | None = None) -> tuple[Tidy, ...]:
+    """Results rows of a shares table: each share per year (and per unit, e.g. directorate)."""
+    where = ({"group": unit}, {"dimension": unit}) if unit else ({}, {})
+    return tuple(Tidy("share", {"estimate": share, "n": base, "waves": "jaar", **where[0]}, {"indicator": code, **where[1]})
+                 for code, (share, base) in SHARES.items())
+
+
+def share_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "old", young_cutoff: int = 35,
+                by: str | None = None) -> pd.DataFrame:
+    """The young share and the diverse shares in scales 12-14 and from 12 up per year (and per `by`),
+    with their counts, by the same rule (`members`) as every declared target: staff whose origin is
+    unknown leave the denominator (`known_*`) and are counted apart (`unknown_*`)."""
+    origin = {"origin": classification}
+    spec = {"young": (None, "young"), "12_14": ([12, 14], origin), "12plus": ([12, None], origin)}
+    rows = []
+    for year, df in sorted(snapshots.items()):
+        cols = {"n": np.ones(len(df), int)}
+        for suffix, (scale, counted) in spec.items():
+            t = from_dict({"name": suffix, "label": suffix, "scope": "organisation", "scale": scale, "counted": counted,
+                           "kind": "share", "value": 0, "baseline_year": 0, "target_year": 1})
+            pop, known, grp = members(df, t, young_cutoff)
+            if suffix == "young":
+                cols["n_young"] = grp.astype(int)
+            else:
+                cols[f"n_{suffix}"], cols[f"div_{suffix}"] = pop.astype(int), grp.astype(int)
+                cols[f"known_{suffix}"] = known.astype(int)
+        key = df[by].astype(str).to_numpy() if by else np.full(len(df), "gemeente")
+        agg = pd.DataFrame(cols).groupby(key).sum().rename_axis(by or "niveau").reset_index()
+        agg.insert(0, "jaar", year)
+        rows.append(agg)
+    out = pd.concat(rows, ignore_index=True)
+    out = out[["jaar", by or "niveau", "n", "n_young", "n_12_14", "div_12_14", "n_12plus", "div_12plus",
+               "known_12_14", "known_12plus"]]
+    out["unknown_12_14"] = out["n_12_14"] - out["known_12_14"]
+    out["unknown_12plus"] = out["n_12plus"] - out["known_12plus"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_young"] = out["n_young"] / out["n"]
+        out["share_div_12_14"] = out["div_12_14"] / out["known_12_14"]
+        out["share_div_12plus"] = out["div_12plus"] / out["known_12plus"]
     return out
 
 
@@ -258,12 +327,13 @@ def count_results(table: pd.DataFrame) -> dict[str, Result]:
 
 
 def outflow_results(table: pd.DataFrame) -> dict[str, Result]:
-    """Outflow of each target population: organisation (rate rule) and directorates (linked per target)."""
+    """Outflow of each target's group and of the others: organisation (rate rule) and directorates
+    (linked per target and part: the organisation's count is published)."""
     org = table[table["eenheid"] == ORGANISATION].reset_index(drop=True)
     units = table[table["eenheid"] != ORGANISATION].reset_index(drop=True)
     return {"outflow_org": Result(org, Rates("vertrek", "basis", columns=("uitstroom",))),
             "outflow_dir": Result(units, LinkedCounts(unit="eenheid", pairs=(("vertrek", "basis"),),
-                                                      shares={"vertrek": "uitstroom"}, total="basis", year="target"))}
+                                                      shares={"vertrek": "uitstroom"}, total="basis", year="sleutel"))}
 
 
 # --- progress ------------------------------------------------------------------------------------
@@ -280,14 +350,40 @@ def needed_per_year(goal_count: float, d0: float, rate: float, years_left: int) 
     return max(0.0, math.ceil((goal_count - d0 * keep ** years_left) / total - 1e-9))
 
 
+def intake_plan(goal_count: float, d0: float, size: float, rate_group: float, rate_other: float,
+                years_left: int, rate_group_gone: float | None = None) -> tuple[float, float]:
+    """(group members needed per year, places that come free per year on average) to bring d0 to
+    goal_count in `years_left` years in a population of constant `size`, when each year a share
+    `rate_group` of the group and `rate_other` of the others leave and every place that comes free is
+    filled again (from outside or by promotion). The places follow the path the needed intake makes:
+    V_t = g d_t + rate_other (size - d_t), averaged over the years left, with g the share of the
+    group that leaves the population (`rate_group_gone`, default `rate_group`: who leaves the group
+    by turning 35 frees no place)."""
+    need = needed_per_year(goal_count, d0, rate_group, years_left)
+    g = rate_group if rate_group_gone is None else rate_group_gone
+    if any(pd.isna(v) for v in (need, size, rate_other, g)):
+        return need, np.nan
+    d, free = float(d0), []
+    for _ in range(max(years_left, 1)):
+        free.append(g * d + rate_other * (size - d))
+        d = d * (1 - rate_group) + need
+    return need, float(np.mean(free))
+
+
 def progress(counts_pub: pd.DataFrame, outflow_pub: pd.DataFrame, targets: list[Target],
              units: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One row per (target, unit): baseline, latest value, goal, value on the straight-line path in
-    the latest year, verdict, and the intake needed per year. Computed from published (suppressed)
-    counts only; `units`: target name -> units to report (default: every unit in the counts)."""
+    the latest year, verdict, and the intake needed per year (`intake_plan`) from the observed outflow
+    of the counted group and of the others — each the unit's own where published, else the
+    organisation's (`bron_groep`, `bron_overig`). Computed from published (suppressed) counts only;
+    `units`: target name -> units to report (default: every unit in the counts)."""
     rows = []
-    org_rate = outflow_pub[outflow_pub["eenheid"] == ORGANISATION].set_index("target")["uitstroom"]
-    rates = outflow_pub.set_index(["target", "eenheid"])["uitstroom"]
+    rates = outflow_pub.set_index(["target", "eenheid", "deel"])["uitstroom"]
+
+    def rate(t: str, u: str, part: str) -> tuple[float, str]:
+        own = rates.get((t, u, part), np.nan)
+        return (own, "eigen") if not pd.isna(own) else (rates.get((t, ORGANISATION, part), np.nan), "gemeente")
+
     for t in targets:
         sub = counts_pub[counts_pub["target"] == t.name]
         for u in (units or {}).get(t.name, sub["eenheid"].unique()):
@@ -311,21 +407,24 @@ def progress(counts_pub: pd.DataFrame, outflow_pub: pd.DataFrame, targets: list[
                 verdict = "op koers"
             else:
                 verdict = "achter op schema"
-            rate = rates.get((t.name, u), np.nan)
-            own_rate = not pd.isna(rate)
-            rate = rate if own_rate else org_rate.get(t.name, np.nan)
+            (rg, src_g), (ro, src_o) = rate(t.name, u, "groep"), rate(t.name, u, "overig")
+            gone = rates.get((t.name, u, "groep_weg"), np.nan) if src_g == "eigen" else \
+                rates.get((t.name, ORGANISATION, "groep_weg"), np.nan)
             N, d = s.at[last, "noemer"], s.at[last, "aantal"]
             goal_count = goal if t.kind == "count" else goal * N
-            need = needed_per_year(goal_count, d, rate, t.target_year - last)
+            need, free = intake_plan(goal_count, d, N, rg, ro, t.target_year - last, gone)
             rows.append({"target": t.name, "indicator": f"target:{t.name}", "doel": t.label, "eenheid": u,
                          "basisjaar": str(t.baseline_year), "basis": base, "jaar": str(last), "huidig": now,
                          "doeljaar": str(t.target_year), "streefwaarde": goal, "pad": path, "oordeel": verdict,
-                         "uitstroom": rate, "uitstroom_bron": "eigen" if own_rate else "gemeente",
-                         "vacatures_per_jaar": np.nan if pd.isna(rate) or pd.isna(N) else round(rate * N),
+                         "uitstroom_groep": rg, "bron_groep": src_g, "uitstroom_overig": ro, "bron_overig": src_o,
+                         "vacatures_per_jaar": np.nan if pd.isna(free) else round(free),
                          "nodig_per_jaar": need, "noemer": N, "soort": t.kind})
-    return pd.DataFrame(rows, columns=["target", "indicator", "doel", "eenheid", "basisjaar", "basis", "jaar", "huidig",
-                                       "doeljaar", "streefwaarde", "pad", "oordeel", "uitstroom", "uitstroom_bron",
-                                       "vacatures_per_jaar", "nodig_per_jaar", "noemer", "soort"])
+    return pd.DataFrame(rows, columns=PROGRESS)
+
+
+PROGRESS = ["target", "indicator", "doel", "eenheid", "basisjaar", "basis", "jaar", "huidig", "doeljaar",
+            "streefwaarde", "pad", "oordeel", "uitstroom_groep", "bron_groep", "uitstroom_overig", "bron_overig",
+            "vacatures_per_jaar", "nodig_per_jaar", "noemer", "soort"]
 
 
 def shown_progress(prog: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
@@ -334,8 +433,9 @@ def shown_progress(prog: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
     out = prog.copy()
     for col in ("basis", "huidig", "streefwaarde", "pad"):
         out[col] = [show_value(v, kinds[t] == "count") for v, t in zip(prog[col], prog["target"])]
-    out["uitstroom"] = [show_value(v, False) + ("" if src == "eigen" or pd.isna(v) else " (gemeente)")
-                        for v, src in zip(prog["uitstroom"], prog["uitstroom_bron"])]
+    for part in ("groep", "overig"):  # a rate borrowed from the organisation says so
+        out[f"uitstroom_{part}"] = [show_value(v, False) + ("" if src == "eigen" or pd.isna(v) else " (gemeente)")
+                                    for v, src in zip(prog[f"uitstroom_{part}"], prog[f"bron_{part}"])]
     out["vacatures_per_jaar"] = [show_value(v, True) for v in prog["vacatures_per_jaar"]]
     return out
 
@@ -345,6 +445,25 @@ def show_value(v: float, count: bool) -> str:
     if pd.isna(v):
         return SUPPRESSED
     return f"{int(round(v))}" if count else pct(v)
+
+
+def intake_note(r) -> str:
+    """The assumptions behind the intake needed, in plain Dutch, with the rates used."""
+    def src(part: str) -> str:
+        return "" if r[f"bron_{part}"] == "eigen" else ", cijfer van de gemeente"
+    return (f"aangenomen dat de omvang gelijk blijft, dat elk jaar {pct(r['uitstroom_groep'])} van de doelgroep"
+            f"{src('groep')} en {pct(r['uitstroom_overig'])} van de anderen{src('overig')} vertrekt zoals in de "
+            "afgelopen jaren, en dat elke vrijgekomen plaats weer wordt bezet")
+
+
+INTAKE_NL = ("Nodig per jaar: hoeveel mensen uit de doelgroep er elk jaar bij moeten komen (instroom van buiten of "
+             "doorstroom van binnen) om het doel in het doeljaar te halen. Aannames: de doelpopulatie blijft even "
+             "groot; van de doelgroep en van de anderen vertrekt elk jaar hetzelfde aandeel als gemiddeld in de "
+             "afgelopen jaren (twee aparte cijfers, want die groepen vertrekken niet even vaak; bij jongeren telt "
+             "35 worden als vertrek uit de doelgroep); elke plaats die vrijkomt wordt weer bezet; de instroom is "
+             "elk jaar even groot. Vrijkomende plaatsen: het gemiddelde aantal plaatsen per jaar dat zo vrijkomt. "
+             "Het vertrek is dat van de eenheid zelf; waar het te weinig mensen betreft om te tonen, dat van de "
+             "gemeente (zo aangegeven). Na het doeljaar: het tekort.")
 
 
 PROGRESS_TIDY = (Tidy("target_progress", {"estimate": "huidig", "waves": "jaar", "group": "eenheid", "n": "noemer",
@@ -371,10 +490,11 @@ def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -
             line += (f"Volgens een rechte lijn naar het doel zou het nu {fmt(r['pad'])} zijn: "
                      + ("**op koers**." if r["oordeel"] == "op koers" else "**achter op schema**."))
             if not pd.isna(r["nodig_per_jaar"]) and r["nodig_per_jaar"] > 0 and not pd.isna(r["vacatures_per_jaar"]):
-                line += (f" Bij gelijke omvang en het waargenomen vertrek ({pct(r['uitstroom'])} per jaar"
-                         + ("" if r["uitstroom_bron"] == "eigen" else ", cijfer van de gemeente") +
-                         f") zijn tot {r['doeljaar']} elk jaar ongeveer {int(r['nodig_per_jaar'])} instromers of "
-                         f"doorstromers uit de doelgroep nodig, van de ongeveer {int(r['vacatures_per_jaar'])} "
-                         "plaatsen die jaarlijks vrijkomen.")
+                line += (f" Om het doel in {r['doeljaar']} te halen zijn elk jaar ongeveer {int(r['nodig_per_jaar'])} "
+                         f"instromers of doorstromers uit de doelgroep nodig, van de ongeveer "
+                         f"{int(r['vacatures_per_jaar'])} plaatsen die jaarlijks vrijkomen ({intake_note(r)}).")
+                if r["nodig_per_jaar"] > r["vacatures_per_jaar"]:
+                    line += (" Dat is meer dan er vrijkomt: alleen met extra plaatsen, doorstroom naar deze schalen "
+                             "of minder vertrek uit de doelgroep haalbaar.")
         lines.append(line)
     return "\n".join(lines)

@@ -19,7 +19,8 @@ from pipeline import labels
 from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
-from pipeline.disclosure.publish import Estimates, Policy, Published, Result, publish, publish_all
+from pipeline.disclosure.publish import Estimates, Policy, Published, Result, figure, publish, publish_all
+from pipeline.report import figures
 from pipeline.settings import Settings
 
 # The survey indicators of a page: (chapter, table of the per-directorate level, overall table, indicator, label)
@@ -29,11 +30,15 @@ SURVEY = (("02_inclusie", "dir:inclusion", "levels", "inclusion", "Ervaren inclu
           ("05_discriminatie", "dir:ervaren_discriminatie", None, "ervaren_discriminatie",
            "Ervaren discriminatie, 12 maanden (aandeel)"))
 USES = tuple(dict.fromkeys(s[0] for s in SURVEY))
+# the answer scale of each indicator's axis (None: a share, drawn from 0)
+RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (MTO, 1–7)": (1, 7),
+          "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
 FEW = "te weinig respondenten"
 
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig": "waarde", "jaar": "jaar",
                     "streefwaarde": "doel", "doeljaar": "doeljaar", "pad": "pad", "oordeel": "oordeel",
-                    "uitstroom": "vertrek per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
+                    "uitstroom_groep": "vertrek doelgroep per jaar",
+                    "uitstroom_overig": "vertrek anderen per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
                     "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
 
 
@@ -125,11 +130,16 @@ def _compare(r) -> str:
 
 
 def results(shared: Shared, codes: list[str]) -> pd.DataFrame:
-    """The results rows of the pages of `codes` (what they show of the register), in one pass."""
+    """The results rows of the pages of `codes` (what they show of the register: each directorate's own
+    targets and the organisation's), in one pass."""
     ch = Chapter()
     pub = shared.pub
-    ch.record({"targets_dir": pub["targets_dir"].view(rows=lambda d: d["eenheid"].isin(codes)),
-               "progress": shared.progress.view(rows=lambda d: d["eenheid"].isin(codes)),
+    shown = {(t.name, c) for c in codes for t in shared.targets if t.organisation or c in t.scope}
+
+    def mine(d: pd.DataFrame) -> pd.Series:
+        return pd.Series([(t, u) in shown for t, u in zip(d["target"], d["eenheid"])], index=d.index, dtype=bool)
+    ch.record({"targets_dir": pub["targets_dir"].view(rows=mine),
+               "progress": shared.progress.view(rows=mine),
                "flows_dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"].isin(codes))}, source="register")
     return ch.results()
 
@@ -250,9 +260,7 @@ def build_page(inputs: dict) -> Chapter:
         columns=["eenheid", *PROGRESS_COLUMNS], map={"eenheid": lambda u: "gemeente" if u == T.ORGANISATION else name},
         rename={"eenheid": "voor", **PROGRESS_COLUMNS})
     ch.table(org, "Streefcijfers van de gemeente: de directie en de gemeente")
-    ch.text("Pad: de waarde op een rechte lijn van het basisjaar naar het doel in het doeljaar. Nodig per jaar: "
-            "instroom of doorstroom uit de doelgroep die bij gelijke omvang en het waargenomen vertrek uit de "
-            "doelpopulatie het doel haalt (vertrek van de directie; bij te weinig vertrekkers dat van de gemeente).")
+    ch.text("Pad: de waarde op een rechte lijn van het basisjaar naar het doel in het doeljaar. " + T.INTAKE_NL)
     ch.table(inputs["trend"]["dir"].derive(_trend_table, inputs["trend"]["org"].table, inputs["own_targets"]
                                            + inputs["org_targets"]),
              "Streefcijfers per jaar: directie en gemeente")
@@ -260,6 +268,7 @@ def build_page(inputs: dict) -> Chapter:
     ch.text("Instroom: nieuw in de directie (ook vanuit een andere directie); uitstroom: uit de directie vertrokken; "
             "doorstroom: gebleven en naar een hogere schaalgroep. Alle drie als aandeel van de groep aan het begin "
             "van de periode, naast hetzelfde cijfer voor de gemeente.")
+    ch.figure(figure(figures.unit_flows, inputs["flows"]["dir"], inputs["flows"]["org"], inputs["group"], name))
     ch.table(_flow_table(inputs["flows"], inputs["group"]), f"Stromen per {labels.dimension(inputs['group']).lower()}",
              decimals=3)
     ch.heading("Medewerkersonderzoeken")
@@ -270,5 +279,7 @@ def build_page(inputs: dict) -> Chapter:
                                           "gemeente", "gemeente_laag", "gemeente_hoog", "vergelijking"],
                                  rename={"directie_laag": "directie 95% laag", "directie_hoog": "directie 95% hoog",
                                          "gemeente_laag": "gemeente 95% laag", "gemeente_hoog": "gemeente 95% hoog"})
+    if len(inputs["survey"]):
+        ch.figure(figure(figures.unit_survey, inputs["survey"], RANGES, name))
     ch.table(surv, "Inclusie, veiligheid en discriminatie: directie en gemeente", decimals=2)
     return ch

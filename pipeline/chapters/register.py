@@ -22,7 +22,8 @@ CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "s
 CITY_SHARES = ("share_young", "share_div_12_14", "share_div_12plus")
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basisjaar": "basisjaar", "basis": "waarde basisjaar", "jaar": "jaar",
                     "huidig": "waarde", "doeljaar": "doeljaar", "streefwaarde": "doel", "pad": "pad", "oordeel": "oordeel",
-                    "uitstroom": "vertrek per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
+                    "uitstroom_groep": "vertrek doelgroep per jaar",
+                    "uitstroom_overig": "vertrek anderen per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
                     "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
 
 
@@ -56,7 +57,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     classification = classification or mon["classification"]
     young = settings.young_cutoff
     snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
-    city = reg.target_table(snaps, classification=classification, young_cutoff=young)
+    city = T.share_table(snaps, classification=classification, young_cutoff=young)
     # the flow tests of this chapter are one Benjamini–Hochberg family (they describe a process, see the text)
     rates = replace(reg.flow_rates(reg.flows(snaps, mon["flow_group"]), mon["flow_group"], mon["flow_reference"]),
                     family="stroomtoetsen", p="p_vs_referentie")
@@ -67,7 +68,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
         # shares to whole percentages), else city minus the other directorates' counts is exact
         "city": Result(round_register(city, reg.DIRECTORATE_COUNTS, CITY_SHARES),
                        NoSmallCells("organisation-wide headcounts and shares (thousands of staff)"),
-                       tidy=reg.target_tidy()),
+                       tidy=T.share_tidy()),
         **T.count_results(T.counts(snaps, org_targets, young)),
         **T.outflow_results(T.outflow(snaps, org_targets, young)),
         "rates": rates,
@@ -101,9 +102,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                      alt="Streefcijfers van de gemeente per jaar, met het streefcijfer als stippellijn"))
     ch.heading("Voortgang per streefcijfer")
     ch.text("Pad: de waarde die het cijfer in het laatste jaar zou hebben op een rechte lijn van het basisjaar naar "
-            "het doel. Nodig per jaar: instroom of doorstroom uit de doelgroep die bij gelijke omvang en het "
-            "waargenomen vertrek uit de doelpopulatie het doel in het doeljaar haalt; vrijkomende plaatsen: het "
-            "vertrek per jaar bij die omvang.")
+            "het doel. " + T.INTAKE_NL)
     ch.table(prog.derive(T.shown_progress, org_targets).view(columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS),
              "Voortgang per streefcijfer")
     ch.heading("Gemeente per jaar")
@@ -152,7 +151,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
     ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},
-                  {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in declared],
+                  {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in org_targets],
                    "classification": classification,
                    "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
     return ch

@@ -315,10 +315,11 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                   years: list[int] | None = None) -> list[Step]:
     """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
     its key includes their content, so a re-cleaned file with identical content reruns nothing.
-    `reads_targets`: the chapter reads the declared targets file, so its content is part of the key."""
-    from pipeline.analysis.targets import declared_path
+    `reads_targets`: the chapter shows the organisation's declared targets, so they are part of its
+    key (a directorate's own target reruns only that directorate's pages)."""
+    from pipeline.analysis.targets import declared_entries
     from pipeline.report.pages import page_list
-    targets = sha256(declared_path(settings["targets"]))
+    targets = declared_entries(settings["targets"])
     reports = settings.reports_dir
     pages = page_list(specs)
     steps = []

@@ -1,12 +1,16 @@
-"""The directorate pages (reports/directies/<code>.html) as one step of `make report`.
+"""The directorate pages (reports/directies/<code>.html) as steps of `make report`.
 
-Why one step and no kernel per page: ~40 pages must fit in the report's time budget. The step
-publishes everything once for all directorates (pipeline.chapters.directorate.prepare), then renders
-each page in this process: the same display code and nbconvert template as the chapters, fed with
-captured display outputs instead of an executed notebook (a kernel start costs more than a page).
-A page is rebuilt only when its own content changed (a key per page over the published tables it
-shows), so adding a target or a directorate's page redraws only the pages it touches. Like a chapter,
-every page goes through the output guard in a staging folder; a leak publishes nothing.
+Why several steps and no kernel per page: ~40 pages must fit in the report's time budget. The pages
+are split over a few steps (`shard` of a page: a stable hash of its directorate code), which run in
+parallel with the chapters as soon as the register is cleaned and the survey chapters they quote have
+published. Each step publishes the register tables once for all directorates (so the disclosure rules
+see every directorate at the same time: pipeline.chapters.directorate.prepare) and renders its own
+pages in its process: the same display code and nbconvert template as the chapters, fed with captured
+display outputs instead of an executed notebook (a kernel start costs more than a page).
+A step's key holds only the targets its pages show (the organisation's and its own directorates'), and
+a page is rebuilt only when its own content changed (a key per page over the published tables it
+shows): adding a directorate's target or page reruns one step and redraws only that page. Like a
+chapter, every page goes through the output guard in a staging folder; a leak publishes nothing.
 """
 from __future__ import annotations
 
@@ -22,7 +26,19 @@ import pandas as pd
 from pipeline.io import atomic_write_text, move, sha256
 
 NAME = "directies"
-LISTING = "pages.json"
+LISTING = "pages.json"  # pages_<shard>.json: each step lists its own pages; the index reads them all
+SHARDS = 4  # steps for many pages (`all`); a few pages (`plans`, at most FEW) take one
+FEW = 8
+
+
+def shard_of(code: str, shards: int) -> int:
+    """The step a directorate's page belongs to: stable whatever other pages exist, so adding a page
+    or a target touches one step only."""
+    return int(hashlib.sha256(code.encode()).hexdigest(), 16) % shards
+
+
+def step_name(shard: int, shards: int) -> str:
+    return NAME if shards == 1 else f"{NAME}_{shard + 1}"
 
 
 def _digest(*parts) -> str:
@@ -63,27 +79,30 @@ def _html_exporter():
     return exporter()
 
 
-def run(config: str, uses: list[str], code: str) -> None:
-    """Build, guard and publish the directorate pages of this run, and their results rows."""
+def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1) -> None:
+    """Build, guard and publish the directorate pages of one step (`shard` of `shards`), its listing
+    and its results rows."""
     from pipeline.chapters import directorate as D
     from pipeline.disclosure.guard import DisclosureError, scan_html, scan_results
     from pipeline.settings import load_settings
     settings = load_settings(config)
     reports, k = settings.reports_dir, settings.min_cell_size
+    os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"] = str(k)  # the tables' footnotes name it (else read per table)
     parts = [reports / "results" / f"{c}.parquet" for c in uses]
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     survey = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["chapter", "table", "indicator", "group", "dimension", "waves"])
     shared = D.prepare(settings, survey)
-    codes = D.pages(settings, shared.names)
+    codes = [c for c in D.pages(settings, shared.names) if shard_of(c, shards) == shard]
+    name = step_name(shard, shards)
     from pipeline.report.build import chapter_specs
     from pipeline.report.pages import page_list
     menu = page_list(chapter_specs(settings))
-    out_dir, results_file = reports / NAME, reports / "results" / f"{NAME}.parquet"
-    stage = reports.parent / ".staging" / reports.name / NAME
+    out_dir, results_file = reports / NAME, reports / "results" / f"{name}.parquet"
+    stage = reports.parent / ".staging" / reports.name / name
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
-    state = reports / ".state" / f"{NAME}_pages.json"
+    state = reports / ".state" / f"{name}_pages.json"
     before = json.loads(state.read_text()) if state.exists() else {}
     keys, listing, leaks, rebuilt = {}, [], [], []
     for c in codes:
@@ -104,43 +123,53 @@ def run(config: str, uses: list[str], code: str) -> None:
         leaks += scan_html(staged, k)
         keys[c]["sha256"] = sha256(staged)
         rebuilt.append(c)
-    rows = D.results(shared, codes)
-    table = rows.assign(chapter=NAME) if len(rows) else None
-    staged_results = stage / f"{NAME}.parquet"
-    if table is not None:
-        table.to_parquet(staged_results, index=False)
-        leaks += scan_results(staged_results, k)
+    table = D.results(shared, codes).assign(chapter=NAME)  # written even when empty: the step's output
+    staged_results = stage / f"{name}.parquet"
+    table.to_parquet(staged_results, index=False)
+    leaks += scan_results(staged_results, k)
     if leaks:
-        quarantine = move(stage, reports.parent / ".quarantaine" / reports.name / NAME)
+        quarantine = move(stage, reports.parent / ".quarantaine" / reports.name / name)
         atomic_write_text(quarantine / "BEVINDINGEN.txt", "\n".join(map(str, leaks)) + "\n")
         raise DisclosureError([*leaks, f"niets gepubliceerd; uitvoer en bevindingen in quarantaine: {quarantine}"])
     out_dir.mkdir(parents=True, exist_ok=True)
     for c in rebuilt:
         move(stage / f"{c}.html", out_dir / f"{c}.html")
-    for p in out_dir.glob("*.html"):  # pages of directorates no longer configured
-        if p.stem not in keys:
+    for p in out_dir.glob("*.html"):  # this step's pages of directorates no longer configured
+        if shard_of(p.stem, shards) == shard and p.stem not in keys:
             p.unlink()
-    atomic_write_text(out_dir / LISTING, json.dumps(listing, ensure_ascii=False, indent=0))
-    if table is not None:
-        move(staged_results, results_file)
-    else:
-        results_file.unlink(missing_ok=True)
+    for p in out_dir.glob("pages*.json"):  # listings of another split into steps
+        if p.name != listing_name(shard, shards) and not _listed(p.name, shards):
+            p.unlink()
+    atomic_write_text(out_dir / listing_name(shard, shards), json.dumps(listing, ensure_ascii=False, indent=0))
+    move(staged_results, results_file)
     atomic_write_text(state, json.dumps(keys, indent=0, sort_keys=True))
     shutil.rmtree(stage, ignore_errors=True)
-    print(f"[directies] {len(codes)} pagina's, {len(rebuilt)} opnieuw gemaakt", flush=True)
+    print(f"[{name}] {len(codes)} pagina's, {len(rebuilt)} opnieuw gemaakt", flush=True)
+
+
+def listing_name(shard: int, shards: int) -> str:
+    return LISTING if shards == 1 else f"pages_{shard + 1}.json"
+
+
+def _listed(file: str, shards: int) -> bool:
+    """Whether a listing file belongs to the current split into `shards` steps."""
+    return file in {listing_name(i, shards) for i in range(shards)}
 
 
 def links(reports: Path) -> list[dict]:
-    """The pages of the last run, for the index (empty if there are none)."""
-    f = Path(reports) / NAME / LISTING
-    return json.loads(f.read_text()) if f.exists() else []
+    """The pages of the last run, for the index, in code order (empty if there are none)."""
+    out = []
+    for f in sorted((Path(reports) / NAME).glob("pages*.json")):
+        out += json.loads(f.read_text())
+    return sorted(out, key=lambda p: p["href"])
 
 
 def steps(settings, code: str, cleaned: list, chapters: list) -> list:
-    """The step of the report graph (none when `directorate_pages: none`): after the register is
-    cleaned and the survey chapters it reads have published their results."""
-    from pipeline.analysis.targets import declared_path
-    from pipeline.chapters.directorate import USES
+    """The steps of the report graph (none when `directorate_pages: none`): one for a few pages, SHARDS
+    for many, each after the register is cleaned and the survey chapters it reads have published
+    their results; each keyed on the targets its pages show."""
+    from pipeline.analysis.targets import declared_entries
+    from pipeline.chapters.directorate import USES, plans
     from pipeline.report.build import Step, _key
     if settings.directorate_pages == "none" or not settings.waves("register"):
         return []
@@ -148,7 +177,19 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     names = {c.name for c in chapters}
     uses = [u for u in USES if u in names]
     deps = [c.name for c in cleaned if c.source == "register"] + uses
-    return [Step(NAME, "directiepagina's", run, (str(settings.path), uses, code),
-                 [reports / NAME, reports / "results" / f"{NAME}.parquet"], reports / ".state" / f"{NAME}.json",
-                 _key(NAME, code, sha256(declared_path(settings["targets"])), uses, settings.raw),
-                 deps=deps, cost=2.0)]
+    own = plans(settings.targets)
+    shards = 1 if settings.directorate_pages == "plans" and len(own) <= FEW else SHARDS
+    per_page = 0.5  # measured seconds per page (two charts, five tables), beside ~1.5 s to publish the tables
+    out = []
+    for i in range(shards):
+        name = step_name(i, shards)
+        mine = sorted(c for c in own if shard_of(c, shards) == i)  # its directorates with targets of their own
+        pages = len(mine) if settings.directorate_pages == "plans" else 40 / shards
+        targets = declared_entries(settings["targets"], mine)
+        out.append(Step(name, "directiepagina's" + ("" if shards == 1 else f" ({i + 1}/{shards})"), run,
+                        (str(settings.path), uses, code, i, shards),
+                        [reports / NAME / listing_name(i, shards), reports / "results" / f"{name}.parquet"],
+                        reports / ".state" / f"{name}.json",
+                        _key(NAME, code, i, shards, targets, uses, settings.raw),
+                        deps=deps, cost=1.5 + per_page * pages))
+    return out

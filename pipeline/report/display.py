@@ -75,7 +75,10 @@ def png_bytes(fig, dpi: int = 110) -> bytes:
 
     from PIL import Image as PILImage
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    # a figure laid out with fixed margins (`fixed_layout`, e.g. the ~80 charts of the directorate pages)
+    # is saved as drawn: cropping to the ink draws every figure twice
+    tight = None if getattr(fig, "fixed_layout", False) else "tight"
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=tight, metadata={"Software": None})
     img = PILImage.open(io.BytesIO(buf.getvalue())).convert("RGB").quantize(colors=256, method=PILImage.Quantize.FASTOCTREE,
                                                                            dither=PILImage.Dither.NONE)
     palette = img.getpalette()  # the quantizer averages white into a faint grey: snap near-white back

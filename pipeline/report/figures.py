@@ -408,3 +408,101 @@ def training_progress(table: pd.DataFrame, courses: dict, roles: dict, target: f
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     fig.tight_layout()
     return fig
+
+
+FLOW_ORDER = ("instroom", "doorstroom", "uitstroom")
+OKABE_ITO = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+
+
+def unit_flows(own: pd.DataFrame, org: pd.DataFrame, group: str, name: str, labels: dict | None = None):
+    """A directorate's in-, through- and outflow per group and period (solid line, filled marker) next to
+    the organisation's (dashed, open marker): one panel per flow, one share axis from 0 for all three.
+    Hidden values (too few persons) are left out and counted in a note. `own`/`org`: published flow
+    tables (periode, stroom, groep, rate)."""
+    labels = catalogue.groups(group) if labels is None else labels
+    flows_ = [f for f in FLOW_ORDER if f in set(own["stroom"]) | set(org["stroom"])]
+    periods = sorted(set(own["periode"]) | set(org["periode"]))
+    levels = [g for g in dict.fromkeys([*org["groep"], *own["groep"]]) if pd.notna(g)]
+    fig, axes = plt.subplots(1, max(len(flows_), 1), figsize=(3.1 * max(len(flows_), 1) + 1.6, 2.9), sharey=True,
+                             squeeze=False)
+    x = np.arange(len(periods))
+    gaps = []
+    for ax, flow in zip(axes[0], flows_):
+        for i, g in enumerate(levels):
+            colour, marker = OKABE_ITO[i % len(OKABE_ITO)], MARKERS[i % len(MARKERS)]
+            lab = labels.get(str(g), str(g))
+            o = org[(org["stroom"] == flow) & (org["groep"] == g)].set_index("periode")["rate"].reindex(periods)
+            d = own[(own["stroom"] == flow) & (own["groep"] == g)].set_index("periode")["rate"].reindex(periods)
+            ax.plot(x, o.to_numpy(float), ls="--", marker=marker, mfc="white", color=colour, lw=1, ms=4)
+            ax.plot(x, d.to_numpy(float), ls="-", marker=marker, color=colour, lw=1.6, ms=5, label=lab)
+            gaps += [(abs(dv - ov), dv, ov, flow, lab, p) for p, dv, ov in zip(periods, d, o)
+                     if pd.notna(dv) and pd.notna(ov)]
+        ax.set_xticks(x, [p.replace("-", "–") for p in periods], fontsize=7)
+        ax.set_xlim(-0.4, len(periods) - 0.6)  # room for the period labels between the panels
+        ax.set_title(flow.capitalize(), fontsize=9, loc="left")
+    _pct_axis(axes[0, 0], "y")
+    axes[0, 0].set_ylabel(f"aandeel van de groep\naan het begin van de periode")
+    from matplotlib.lines import Line2D
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    handles += [Line2D([], [], color="#333333", ls="-", marker="o", ms=4),
+                Line2D([], [], color="#333333", ls="--", marker="o", mfc="white", ms=4)]
+    names += ["directie", "gemeente"]
+    axes[0, -1].legend(handles, names, frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    n_hidden = int(own["rate"].isna().sum())
+    if n_hidden:
+        fig.text(0.01, 0.01, f"{n_hidden} waarde(n) van de directie niet getoond (te weinig medewerkers).", fontsize=7,
+                 color="#666666")
+    if gaps:
+        _, dv, ov, flow, lab, p = max(gaps, key=lambda t: t[0])
+        fig.set_label(f"Grootste verschil met de gemeente: {flow} van {lab} in {p.replace('-', '–')}, "
+                      f"{num.percent(dv, 1)} in {name} tegen {num.percent(ov, 1)} in de gemeente.")
+    else:
+        fig.set_label(f"Te weinig medewerkers om de stromen van {name} per groep te tonen; alleen de gemeente.")
+    # fixed margins, no tight_layout and no crop when saved (display.png_bytes): ~40 pages draw this chart
+    fig.subplots_adjust(left=0.09, right=0.88, top=0.9, bottom=0.2 if n_hidden else 0.12, wspace=0.1)
+    fig.fixed_layout = True
+    return fig
+
+
+def unit_survey(table: pd.DataFrame, ranges: dict, name: str):
+    """Per survey indicator the directorate's level (filled dot) and the organisation's (open square),
+    each with its 95% interval; one panel per indicator, on its own scale (`ranges`: indicator label ->
+    (low, high) of the answer scale, or None for a share, drawn from 0). An indicator with too few
+    respondents shows only the organisation and says so. `table`: the page's published survey table."""
+    rows = list(table.itertuples())
+    fig, axes = plt.subplots(max(len(rows), 1), 1, figsize=(6.4, 0.72 * max(len(rows), 1) + 0.5), squeeze=False)
+    findings = []
+    for ax, r in zip(axes[:, 0], rows):
+        ax.errorbar([r.gemeente], [0], xerr=[[r.gemeente - r.gemeente_laag], [r.gemeente_hoog - r.gemeente]],
+                    fmt="s", mfc="white", color="#555555", capsize=3, ms=6)
+        shown = pd.notna(r.directie)
+        if shown:
+            ax.errorbar([r.directie], [1], xerr=[[r.directie - r.directie_laag], [r.directie_hoog - r.directie]],
+                        fmt="o", color=GOOD, capsize=3, ms=6)
+        else:
+            ax.text(0.02, 1, "te weinig respondenten", transform=ax.get_yaxis_transform(), va="center", fontsize=8,
+                    color="#666666")
+        ax.set_yticks([0, 1], ["gemeente", "directie"], fontsize=8)
+        ax.set_ylim(-0.6, 1.6)
+        ax.set_title(r.indicator, fontsize=8, loc="left")
+        scale = ranges.get(r.indicator)
+        if scale is None:
+            ax.set_xlim(0, max(0.05, np.nanmax([r.gemeente_hoog, r.directie_hoog if shown else 0])) * 1.25)
+            _pct_axis(ax, "x")
+            fmt = lambda v: num.percent(v, 0)  # noqa: E731
+        else:
+            from matplotlib.ticker import MultipleLocator
+            ax.set_xlim(*scale)
+            ax.xaxis.set_major_locator(MultipleLocator(1))  # the answer points
+            ax.xaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(0)))
+            fmt = lambda v: num.decimal(v, 2)  # noqa: E731
+        short = r.indicator.split(" (")[0].lower()
+        findings.append(f"{short}: {fmt(r.directie)} tegen {fmt(r.gemeente)} ({r.vergelijking})" if shown
+                        else f"{short}: te weinig respondenten")
+    fig.set_label(f"{name} tegen de gemeente, " + "; ".join(findings) + "." if findings else "Geen metingen.")
+    # fixed margins, no tight_layout and no crop when saved (display.png_bytes): ~40 pages draw this chart
+    fig.subplots_adjust(left=0.13, right=0.97, top=1 - 0.3 / fig.get_figheight(), bottom=0.3 / fig.get_figheight(),
+                        hspace=1.3)
+    fig.fixed_layout = True
+    return fig

@@ -13,6 +13,7 @@ import pytest
 
 from pipeline.analysis import discrimination as D
 from pipeline.analysis import register as reg
+from pipeline.analysis import targets as T
 from pipeline.analysis.gaps import level_table, likert_shares
 from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Policy, Result, figure, publish
 from pipeline.survey import SurveyDesign
@@ -131,7 +132,7 @@ def _candidates(share: float, base: float, rounded: bool) -> set[int]:
 
 
 def test_3_scale_15plus_count_cannot_be_back_calculated_from_the_bands():
-    table = reg.target_table(_register(), by="directie_code")
+    table = T.share_table(_register(), by="directie_code")
     truth = 1  # non-western staff of D01 in scale 15+
 
     def attack(pub, rounded):
