@@ -29,31 +29,65 @@ def _digest(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def render(ch, title: str, page: dict | None = None) -> str:
+EXPORT_ENV = ("INCLUSIEMONITOR_TABLES", "INCLUSIEMONITOR_RESULTS", "INCLUSIEMONITOR_TABLES_URL",
+              "INCLUSIEMONITOR_WORKBOOK_URL")
+
+
+def render(ch, title: str, page: dict | None = None, tables: Path | None = None, tables_url: str = "",
+           neighbours: tuple[dict | None, dict | None] = (None, None)) -> str:
     """A chapter's page without a kernel: its display outputs captured in this process, turned into
     notebook outputs and exported with the report's nbconvert template; `page`: the shared parts
-    (menu, banner, reading aid: pipeline.report.pages.decorate)."""
+    (menu, banner, reading aid: pipeline.report.pages.decorate). `tables`: the page's own folder for
+    its tables' CSVs (linked as `tables_url`; in no workbook, so no workbook link); `neighbours`: the
+    previous and next directorate page ({"href", "title"}) for the navigation."""
     import nbformat
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
 
     from pipeline.report import display as show
     InteractiveShell.instance()
-    for var in ("INCLUSIEMONITOR_TABLES", "INCLUSIEMONITOR_RESULTS"):  # no chapter exports from here
-        os.environ.pop(var, None)
-    with capture_output() as cap:
-        show.chapter(ch)
+    saved = {var: os.environ.pop(var, None) for var in EXPORT_ENV}  # no chapter exports from here
+    if tables is not None:
+        os.environ.update({"INCLUSIEMONITOR_TABLES": str(tables), "INCLUSIEMONITOR_TABLES_URL": tables_url,
+                           "INCLUSIEMONITOR_WORKBOOK_URL": ""})
+    try:
+        with capture_output() as cap:
+            show.chapter(ch)
+    finally:
+        for var, value in saved.items():
+            os.environ.pop(var, None)
+            if value is not None:
+                os.environ[var] = value
     outputs = [{"output_type": "display_data", "data": o.data, "metadata": o.metadata or {}} for o in cap.outputs]
     nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {"title": title},
                              "cells": [{"cell_type": "code", "id": "page", "source": "", "metadata": {},
                                         "execution_count": None, "outputs": outputs}]})
     body, _ = _html_exporter().from_notebook_node(nb)
-    nav = ('<nav aria-label="terug"><p><a href="../index.html">← terug naar het overzicht</a></p></nav>')
-    body = body.replace("<main>", "<main>" + nav, 1)
+    top, bottom = navigation(*neighbours)
+    body = body.replace("<main>", "<main>" + top, 1)
     if page:
         from pipeline.report.pages import decorate
         body = decorate(body, page["pages"], page["current"], demo=page["demo"], k=page["k"])
+    body = body.replace("</main>", bottom + "</main>", 1)
     return body
+
+
+def navigation(previous: dict | None, following: dict | None) -> tuple[str, str]:
+    """Back to the index and the previous and next directorate page (in the index's order): at the
+    top of the page, and previous/next again at the bottom (like the chapters' "prevnext")."""
+    import html
+    step = []
+    if previous:
+        step.append(f'<a href="{html.escape(previous["href"])}" rel="prev">← Vorige directie: '
+                    f'{html.escape(previous["title"])}</a>')
+    if following:
+        step.append(f'<a href="{html.escape(following["href"])}" rel="next">Volgende directie: '
+                    f'{html.escape(following["title"])} →</a>')
+    top = ('<nav aria-label="Directiepagina\'s" class="page-nav"><p>'
+           + " · ".join(['<a href="../index.html">← Terug naar het overzicht</a>', *step]) + "</p></nav>")
+    bottom = (f'<nav class="prevnext" aria-label="Vorige en volgende directie">{" ".join(step)}</nav>'
+              if step else "")
+    return top, bottom
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +100,7 @@ def _html_exporter():
 def run(config: str, uses: list[str], code: str) -> None:
     """Build, guard and publish the directorate pages of this run, and their results rows."""
     from pipeline.chapters import directorate as D
-    from pipeline.disclosure.guard import DisclosureError, scan_html, scan_results
+    from pipeline.disclosure.guard import DisclosureError, scan_csv, scan_html, scan_results
     from pipeline.settings import load_settings
     settings = load_settings(config)
     reports, k = settings.reports_dir, settings.min_cell_size
@@ -86,22 +120,30 @@ def run(config: str, uses: list[str], code: str) -> None:
     state = reports / ".state" / f"{NAME}_pages.json"
     before = json.loads(state.read_text()) if state.exists() else {}
     keys, listing, leaks, rebuilt = {}, [], [], []
-    for c in codes:
+    # each page's tables as CSV in its own folder: linked from the page only (not in the workbook)
+    tables_out, tables_stage = reports / "tables" / NAME, stage / "tables"
+    titles = {c: f"Directie {shared.names.get(c, c)}" for c in codes}
+    for i, c in enumerate(codes):
         inputs = D.page_inputs(shared, c)
-        keys[c] = {"key": _digest(code, D.key_material(inputs))}
+        near = tuple({"href": f"{n}.html", "title": titles[n]} if n else None
+                     for n in (codes[i - 1] if i else None, codes[i + 1] if i + 1 < len(codes) else None))
+        keys[c] = {"key": _digest(code, D.key_material(inputs), near)}
         page = out_dir / f"{c}.html"
-        title = f"Directie {inputs['name']}"
+        title = titles[c]
         listing.append({"href": f"{NAME}/{c}.html", "title": title,
                         "summary": "actieplan met eigen streefcijfers" if inputs["own_targets"]
                         else "streefcijfers van de gemeente"})
         old = before.get(c, {})
-        if old.get("key") == keys[c]["key"] and page.exists() and sha256(page) == old.get("sha256"):
+        if (old.get("key") == keys[c]["key"] and page.exists() and sha256(page) == old.get("sha256")
+                and (tables_out / c).is_dir()):
             keys[c]["sha256"] = old["sha256"]
             continue
         staged = stage / f"{c}.html"
         atomic_write_text(staged, render(D.build_page(inputs), title, {"pages": menu, "current": f"{NAME}/{c}.html",
-                                                                       "demo": settings.demo, "k": k}))
+                                                                       "demo": settings.demo, "k": k},
+                                         tables=tables_stage / c, tables_url=f"../tables/{NAME}/{c}", neighbours=near))
         leaks += scan_html(staged, k)
+        leaks += [x for p in sorted((tables_stage / c).glob("*.csv")) for x in scan_csv(p, k)]
         keys[c]["sha256"] = sha256(staged)
         rebuilt.append(c)
     rows = D.results(shared, codes)
@@ -115,11 +157,18 @@ def run(config: str, uses: list[str], code: str) -> None:
         atomic_write_text(quarantine / "BEVINDINGEN.txt", "\n".join(map(str, leaks)) + "\n")
         raise DisclosureError([*leaks, f"niets gepubliceerd; uitvoer en bevindingen in quarantaine: {quarantine}"])
     out_dir.mkdir(parents=True, exist_ok=True)
+    tables_out.mkdir(parents=True, exist_ok=True)
     for c in rebuilt:
         move(stage / f"{c}.html", out_dir / f"{c}.html")
+        shutil.rmtree(tables_out / c, ignore_errors=True)
+        (tables_stage / c).mkdir(parents=True, exist_ok=True)  # a page without tables still has its folder
+        move(tables_stage / c, tables_out / c)
     for p in out_dir.glob("*.html"):  # pages of directorates no longer configured
         if p.stem not in keys:
             p.unlink()
+    for p in tables_out.iterdir():
+        if p.name not in keys:
+            shutil.rmtree(p, ignore_errors=True)
     atomic_write_text(out_dir / LISTING, json.dumps(listing, ensure_ascii=False, indent=0))
     if table is not None:
         move(staged_results, results_file)
@@ -151,4 +200,4 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     return [Step(NAME, "directiepagina's", run, (str(settings.path), uses, code),
                  [reports / NAME, reports / "results" / f"{NAME}.parquet"], reports / ".state" / f"{NAME}.json",
                  _key(NAME, code, sha256(declared_path(settings["targets"])), uses, settings.raw),
-                 deps=deps, cost=2.0)]
+                 deps=deps, cost=2.0, checked=[reports / "tables" / NAME])]
