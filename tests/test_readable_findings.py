@@ -134,7 +134,7 @@ def cut_reason(name: str, title: str) -> str | None:
     source = re.sub(r"[\[\]*?/\\']", " ", title)
     vocab = {expand.get(w.lower(), w.lower()) for w in re.findall(r"[^\s,:;()]+", source)}
     for w in words:
-        if expand.get(w.lower(), w.lower()).strip("()") not in vocab:
+        if expand.get(w.lower(), w.lower()).strip("(),;") not in vocab:
             return f"woord {w!r} staat niet (heel) in de titel"
     tokens = [t for t in re.findall(r"\(|\)|[,:;]|[^\s,:;()]+", source) if t.lower() not in {"de", "het", "een"}]
     plain = [expand.get(w.lower(), w.lower()) for w in words if w.lower() not in {"de", "het", "een"}]

@@ -55,7 +55,8 @@ def lean(title: str) -> str:
 def shorten(title: str, limit: int) -> str:
     """A title in at most `limit` characters that still reads as a phrase. Tried in order: the title;
     without parentheses and articles, with abbreviations (`lean`); its first clause (before ":");
-    whole clauses (cut at ",", "(" or a dash); whole words up to a qualifier ("… | per directie").
+    whole clauses (cut at ",", "(" or a dash); whole words up to a qualifier ("… | per directie"),
+    if need be without the filler words inside.
     Never ends in a filler word, a comma or an open parenthesis."""
     title = " ".join(title.split())
     short = lean(title)
@@ -72,10 +73,13 @@ def shorten(title: str, limit: int) -> str:
             out = f"{out} {c}"
         return " ".join(_tidy_end(out.split()))
     words = head.split()
-    for k in range(len(words) - 1, 0, -1):  # the longest cut before a qualifier
+    for k in range(len(words), 0, -1):  # the longest cut before a qualifier, if need be without inner filler words
+        if k < len(words) and words[k].lower() not in QUALIFIERS:
+            continue
         cut = words[:k]
-        if len(" ".join(cut)) <= limit and words[k].lower() in QUALIFIERS and cut[-1].lower() not in FILLER:
-            return " ".join(cut)
+        for text in (cut, cut[:1] + [w for w in cut[1:] if w.lower() not in FILLER]):
+            if len(" ".join(text)) <= limit and text[-1].lower() not in FILLER:
+                return " ".join(text)
     fit = []
     for w in words:
         if len(" ".join([*fit, w])) > limit:
