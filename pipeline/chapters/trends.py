@@ -151,7 +151,11 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         ch.text(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
                 f"(α = {num.decimal(alpha, 2)}, onderscheidend vermogen {num.percent(power, 0)}), bij de "
                 f"ontwerpeffecten van {last}.")
-        ch.figure(figure(figures.mdc_plot, mdc, "Kleinste aantoonbare verandering naar respons"))
+        for i in dict.fromkeys(mdc.table["indicator"]) if "indicator" in mdc.table else [None]:
+            # one chart per indicator: a line per group must not run through several indicators' values
+            own = mdc.view(rows=mdc.table["indicator"] == i) if i is not None else mdc
+            ch.figure(figure(figures.mdc_plot, own, "Kleinste aantoonbare verandering naar respons"
+                             + (f": {labels.indicator(source, i)}" if i is not None else "")))
         need = shown_gaps.derive(lambda t: pd.DataFrame({"group_label": t["group_label"], "respons nodig": [
             needed_words(T.response_needed(se, resp, pop, detect_change, alpha, power)) for se in t["se_gap_last"]]}))
         ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
