@@ -65,6 +65,17 @@ def dimensions() -> dict[str, str]:
     return {d: spec["label"] for d, spec in _catalogue()["dimensions"].items()}
 
 
+def dimension_short(dim: str) -> str:
+    """A short heading of a dimension for tight places (workbook sheet names); its heading if none."""
+    spec = _catalogue()["dimensions"].get(dim, {})
+    return spec.get("short", dimension(dim))
+
+
+def sheet_abbreviations() -> dict[str, str]:
+    """Word -> abbreviation used only where a name must fit 31 characters (workbook sheet names)."""
+    return dict(_catalogue().get("sheet_abbreviations") or {})
+
+
 def colour(dim: str, default: str | None = None) -> str | None:
     """The dimension's colour in every figure (`default` for a dimension without one)."""
     return _catalogue()["dimensions"].get(dim, {}).get("colour", default)

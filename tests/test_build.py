@@ -279,8 +279,8 @@ def test_a_reused_kernel_shows_each_notebook_what_a_fresh_one_would(tmp_path, mo
 @pytest.mark.slow
 def test_a_directorate_target_reruns_only_its_pages_step_and_an_organisation_target_the_chapters(
         demo_small, tmp_path, monkeypatch, capsys):
-    """Through the report graph: adding a target for one directorate reruns the one directorate-page step
-    that holds its page, redraws that page only, and leaves chapter 04 and the dashboard keyed as before;
+    """Through the report graph: adding a target for one directorate (a new page) redraws that page and
+    its neighbours' navigation only, and leaves chapter 04 and the dashboard keyed as before;
     changing an organisation target changes their keys and reruns every page step."""
     import yaml
 
@@ -320,10 +320,18 @@ def test_a_directorate_target_reruns_only_its_pages_step_and_an_organisation_tar
     (tmp_path / "targets.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True))
     steps, after = graph()
     assert after == chapters                               # chapter 04 and the dashboard: unchanged keys
+    before = [json.loads((tmp_path / "reports" / ".state" / f"{s}_pages.json").read_text()) for s in pages]
     status, out = run(steps)
+    # the page list changed, so every page step reruns (its pages' previous/next links may change), but
+    # only D05's page and its neighbours in the list are redrawn
+    import re
+    codes = sorted(c for s in pages for c in json.loads((tmp_path / "reports" / ".state" / f"{s}_pages.json").read_text()))
+    i = codes.index("D05")
+    near = {c for c in (codes[i - 1] if i else None, codes[i + 1] if i + 1 < len(codes) else None) if c}
+    assert "D05" not in {c for d in before for c in d} and near
+    assert sum(int(n) for n in re.findall(r"pagina's, (\d+) opnieuw gemaakt", out)) == 1 + len(near)
     d05 = P.step_name(P.shard_of("D05", P.SHARDS), P.SHARDS)
-    assert [n for n, s in status.items() if s == "opnieuw"] == [d05]
-    assert f"[{d05}]" in out and "1 opnieuw gemaakt" in out  # of its pages only D05's is redrawn
+    assert status[d05] == "opnieuw" and f"[{d05}]" in out
     assert (tmp_path / "reports" / P.NAME / "D05.html").exists()
     assert any(p["href"].endswith("D05.html") for p in P.links(tmp_path / "reports"))
     declared["targets"][0]["value"] = 0.22                  # an organisation target

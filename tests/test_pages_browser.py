@@ -243,3 +243,102 @@ def test_every_page_has_menu_banner_reading_aid_and_links(pages):
             if f">{s}<" in str(soup):
                 problems.append(f"{path.name}: cel {s!r}")
     assert not problems, "\n".join(problems)
+
+
+# A key finding as a reader sees it: a decimal comma, a percentage or points (a year alone is not one).
+_FINDING = re.compile(r"\d+,\d+|\d+\u00a0%|\d+ %|\d+ punt")
+_NOTHING_SHOWN = ("kan worden getoond", "Nog geen programma-indicatoren")
+
+
+def test_every_chart_states_its_key_finding(pages):
+    """Every <img> (all charts show estimates) has an alt text with a number in Dutch format (the
+    finding), or says that nothing could be shown; never only a description of its axes."""
+    from bs4 import BeautifulSoup
+    problems, seen = [], 0
+    for path in pages:
+        for img in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find_all("img"):
+            seen += 1
+            alt = img.get("alt") or ""
+            if not _FINDING.search(alt) and not any(s in alt for s in _NOTHING_SHOWN):
+                problems.append(f"{path.name}: {alt[:120]!r}")
+            if re.search(r"significant|Benjamini", alt):
+                problems.append(f"{path.name}: statistiekjargon in alt: {alt[:120]!r}")
+    assert seen > 30 and not problems, "\n".join(problems)
+
+
+def test_workbook_sheet_names_are_never_cut(report_dir):
+    """Every sheet of the demo workbook: at most 31 characters, unique, and not cut mid-phrase
+    (test_readable_findings.cut_reason) against the table's short title (.sheet) or its caption."""
+    from openpyxl import load_workbook
+
+    from test_readable_findings import cut_reason
+    wb = load_workbook(report_dir / "tabellen.xlsx", read_only=True)
+    rows = list(wb["inhoud"].iter_rows(min_row=2, values_only=True))
+    problems = []
+    for chapter, caption, name, csv in rows:
+        short = (report_dir / "tables" / chapter / csv).with_suffix(".sheet")
+        title = short.read_text(encoding="utf-8") if short.exists() else caption
+        reason = cut_reason(name, title)
+        if reason or len(name) > 31:
+            problems.append(f"{name!r} <- {title!r}: {reason or 'te lang'}")
+    assert len(rows) > 100 and len({r[2].lower() for r in rows}) == len(rows)
+    assert not any(r[0] == "directies" for r in rows), "directorate tables belong to their pages only"
+    assert not problems, "\n".join(problems)
+
+
+def test_summaries_use_reader_words(pages):
+    """The generated 'Samenvatting' of each chapter: no "significant"/"Benjamini", no code names
+    (snake_case or a group's code), shares on the discrimination page as whole percentages."""
+    from bs4 import BeautifulSoup
+
+    from pipeline import labels
+    codes = {lv for dim in labels.dimensions() for lv in labels.groups(dim) if "_" in lv}
+    problems, found = [], 0
+    for path in pages:
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        for h in soup.find_all(re.compile("^h[23]$")):
+            if not h.get_text(strip=True).startswith("Samenvatting"):
+                continue
+            found += 1
+            text = []
+            for el in h.find_all_next():
+                if el.name in ("h1", "h2", "h3") or el.name == "img":
+                    break
+                if el.name in ("p", "li"):
+                    text.append(el.get_text(" "))
+            text = " ".join(text)
+            bad = re.findall(r"\b[a-z]+_[a-z0-9_]+\b|significant|Benjamini", text, re.I) + [c for c in codes if c in text]
+            if path.name == "05_discriminatie.html":
+                bad += re.findall(r"\d+,\d\s?%", text)
+            if bad:
+                problems.append(f"{path.name}: {sorted(set(bad))}")
+    assert found >= 5 and not problems, "\n".join(problems)
+
+
+def test_directorate_pages_download_tables_and_link_neighbours(pages, report_dir):
+    """Each directorate page: a working CSV link under every table (its own folder under
+    tables/directies/<code>/, which passed the output guard), the way back to the index, and
+    previous/next links that walk the pages in order."""
+    from bs4 import BeautifulSoup
+    directorates = sorted((report_dir / "directies").glob("*.html"))
+    problems = []
+    for i, path in enumerate(directorates):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        blocks = [b for b in soup.find_all("div", class_="table-block") if not b.find_parent("details", class_="provenance")]
+        if not blocks:
+            problems.append(f"{path.name}: geen tabellen")
+        for block in blocks:
+            link = block.find("a", string="Download deze tabel (CSV)")
+            target = (path.parent / link["href"]).resolve() if link else None
+            if target is None or not target.exists() or target.parent != (report_dir / "tables" / "directies" / path.stem).resolve():
+                problems.append(f"{path.name}: tabel zonder eigen CSV ({link['href'] if link else None})")
+            elif not target.with_suffix(".meta.json").exists():
+                problems.append(f"{path.name}: CSV zonder metadata voor de uitvoercontrole")
+        if not soup.find("a", href="../index.html"):
+            problems.append(f"{path.name}: geen link terug naar het overzicht")
+        prev, nxt = soup.find("a", rel="prev"), soup.find("a", rel="next")
+        want_prev = directorates[i - 1].name if i else None
+        want_next = directorates[i + 1].name if i + 1 < len(directorates) else None
+        if (prev["href"] if prev else None) != want_prev or (nxt["href"] if nxt else None) != want_next:
+            problems.append(f"{path.name}: vorige/volgende {prev and prev['href']}/{nxt and nxt['href']}")
+    assert directorates and not problems, "\n".join(problems)

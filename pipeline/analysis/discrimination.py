@@ -282,7 +282,9 @@ def change(stacked: SurveyDesign, indicators: list[str], dims: list[str], baseli
 
 
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
+    """A share in whole percentages, Dutch style ("11 %"), "niet getoond" when suppressed."""
+    from pipeline.report import numbers as num
+    return num.percent(x, 0) if pd.notna(x) else "niet getoond"
 
 
 def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: int, baseline=None) -> str:
@@ -298,8 +300,11 @@ def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: i
         c = chg[(chg["dimension"] == "totaal") & chg["p_bh"].notna()]
         sig = c[c["p_bh"] < 0.05]
         if len(sig):
-            parts = [f"{labs.get(r.indicator, r.indicator).lower()} ({_pct(r.baseline)} → {_pct(r.repeat)})" for r in sig.itertuples()]
-            lines.append(f"Significant veranderd sinds {baseline} (Benjamini–Hochberg): " + "; ".join(parts) + ".")
+            parts = [f"{labs.get(r.indicator, r.indicator).lower()} {'▲ hoger' if r.change > 0 else '▼ lager'} "
+                     f"({_pct(r.baseline)} → {_pct(r.repeat)})" for r in sig.itertuples()]
+            lines.append(f"Aantoonbaar veranderd sinds {baseline}, na correctie voor het aantal vergelijkingen: "
+                         + "; ".join(parts) + ".")
         else:
-            lines.append(f"Geen van de veranderingen sinds {baseline} is significant na correctie voor meervoudig toetsen.")
+            lines.append(f"Geen van de veranderingen sinds {baseline} is aantoonbaar, na correctie voor het aantal "
+                         "vergelijkingen: de verschillen kunnen toeval zijn.")
     return "\n\n".join(lines)

@@ -162,8 +162,12 @@ def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
                   tidy=(Tidy(statistic, {"indicator": name}),))
 
 
-def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05) -> str:
-    """Plain-Dutch summary generated from the gap table: significant gaps after BH, largest first."""
+def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05, scales: dict | None = None) -> str:
+    """Plain-Dutch summary generated from the (published) gap table, in the report's reader words:
+    the demonstrable gaps (after correction for the number of comparisons), largest first, in points
+    with their 95%-interval; `scales`: construct -> (low, high), for "op een schaal van 1 tot 5"."""
+    from pipeline import labels as catalogue
+    from pipeline.report import numbers as num
     sig = gaps[(gaps["p_bh"] < alpha) & gaps["dimension"].str.count("×").eq(0)].copy()
     lines = []
     for c, g in sig.groupby("construct", sort=False):
@@ -171,19 +175,20 @@ def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05) 
         parts = []
         for _, r in g.head(4).iterrows():
             richting = "lager" if r["difference"] < 0 else "hoger"
-            parts.append(f"{r['group_label']} ({_nl(r['difference'])} punt {richting} dan {r['reference'].lower()}, "
-                         f"d = {_nl(r['cohens_d'])})")
-        lines.append(f"- **{labels.get(c, c)}**: significant verschil na correctie voor meervoudig toetsen bij "
-                     + "; ".join(parts) + ".")
+            parts.append(f"{r['group_label']} scoort {num.decimal(abs(r['difference']), 2)} punt {richting} dan "
+                         f"{r['reference']} (95%-interval {num.decimal(r['ci_low'], 2, sign=True)} tot "
+                         f"{num.decimal(r['ci_high'], 2, sign=True)})")
+        lo, hi = (scales or {}).get(c, (None, None))
+        unit = f" (op een schaal van {num.integer(lo)} tot {num.integer(hi)})" if lo is not None and hi is not None else ""
+        name = labels.get(c) or catalogue.column(c)
+        lines.append(f"- **{name}**{unit}: " + "; ".join(parts) + ".")
     if not lines:
-        return "Geen van de groepsverschillen is significant na correctie voor meervoudig toetsen (Benjamini–Hochberg)."
+        return ("Geen van de groepsverschillen is aantoonbaar, na correctie voor het aantal vergelijkingen: de "
+                "verschillen kunnen toeval zijn.")
     n_sig, n_all = int((gaps["p_bh"] < alpha).sum()), int(gaps["p_bh"].notna().sum())
-    return (f"Van de {n_all} getoetste groepsverschillen zijn er {n_sig} significant (Benjamini–Hochberg, "
-            f"α = {str(alpha).replace('.', ',')}). De grootste verschillen per schaal:\n\n" + "\n".join(lines))
-
-
-def _nl(x: float) -> str:
-    return f"{abs(x):.2f}".replace(".", ",")
+    return (f"Van de {num.integer(n_all)} vergelijkingen met een referentiegroep is er bij {num.integer(n_sig)} een "
+            "aantoonbaar verschil, na correctie voor het aantal vergelijkingen. De grootste verschillen per "
+            "schaal:\n\n" + "\n".join(lines))
 
 
 def likert_shares(design: SurveyDesign, items: list[str], by: str | None = None) -> Result:

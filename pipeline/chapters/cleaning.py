@@ -14,13 +14,19 @@ from pipeline.results import Tidy
 from pipeline.settings import load_settings
 
 SOURCE_ORDER = ("register", "nim", "mto", "discrimination")  # the rest follow in the catalogue's order
-SHEET_NAMES = {"register": "Register", "nim": "NIM", "mto": "MTO", "discrimination": "Discr."}
+SHEET_NAMES = {"register": "Register", "nim": "NIM", "mto": "MTO", "discrimination": "Discr.", "exit": "Exit",
+               "training": "Training"}
 DISTRIBUTIONS = ("geslacht", "leeftijdsband", "schaalband", "herkomst_oud", "herkomst_cbs")
 RELIABILITY_GROUPS = ("herkomst_oud", "beperking", "lhbtiq")
 MIN_RELIABILITY_N = 30  # a reliability coefficient needs at least this many complete answers
 RELIABILITY = tuple(Tidy(f"reliability_{c}", {"indicator": "schaal", "group": "groep", "estimate": c})
                     for c in ("alpha", "omega"))
 
+
+
+def _lower_first(text: str) -> str:
+    """"Gender" -> "gender", "herkomst CBS" unchanged: a label inside a sheet name."""
+    return text[:1].lower() + text[1:]
 
 def build(config_path: str, *, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
@@ -87,13 +93,13 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             for col in (c for c in DISTRIBUTIONS if c in df):
                 ch.table(pub[f"dist:{col}"].view(map={"waarde": lambda v, col=col: labels.group(col, v)}),
                          f"{name}: verdeling {labels.dimension(col).lower()}", decimals=0, percent=["aandeel"],
-                         fold=True, sheet=f"{short} {col.replace('_', ' ')}")
+                         fold=True, sheet=f"{short} {_lower_first(labels.dimension_short(col))}")
             if representative:
                 ch.text(R_TEXT if not shown_r_text else "Representativiteit: zie de uitleg bij de eerste meting hierboven.")
                 shown_r_text = True
                 ch.table(pub["r_indicator"].view(columns=[c for c in pub["r_indicator"].table.columns if c != "bron"]),
                          f"R-indicator {src.upper()} {w} (95%-interval) en partiële R-indicatoren", decimals=3,
-                         percent=["respons"], integers=["cellen", "niet geplaatst"])
+                         percent=["respons"], integers=["cellen", "niet geplaatst"], sheet=f"{short} R-indicator")
                 resp = pub["response"]
                 ch.table(resp.view(columns=["kenmerk", "categorie", "aantal", "noemer", "rate", "partial", "partial_se"],
                                    rename={"aantal": "respondenten", "noemer": "medewerkers", "rate": "respons",

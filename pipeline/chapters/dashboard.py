@@ -50,7 +50,8 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
     ch.text("\n".join(f"- {f}" for f in headline.findings(dash.table)))
     ch.heading("Stand en verandering per indicator", 2)
     ch.figure(fig)
-    ch.table(dash.derive(headline.readable), "Programma-indicatoren: stand, streefcijfer en verandering sinds de nulmeting")
+    ch.table(dash.derive(headline.readable), "Programma-indicatoren: stand, streefcijfer en verandering sinds de nulmeting",
+             sheet="Programma-indicatoren")
     ch.provenance({f"{src} {w}": load_manifest(settings.processed_dir, src, w)["input"]
                    for src in sorted(settings.sources) for w in settings.waves(src)},
                   {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})

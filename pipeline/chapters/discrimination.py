@@ -99,7 +99,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     skip = prev.view(rows=(prev.table["dimension"] == "totaal") & prev.table["chained"].astype(bool),
                      map={"indicator": labs}, columns=["indicator", "skipped", "n_followup"],
                      rename={"indicator": "indicator", "skipped": "vervolgvraag overgeslagen", "n_followup": "n gevraagd"})
-    ch.table(skip, f"Aandeel dat de vervolgvraag oversloeg (gewogen), {repeat_wave}", percent=["vervolgvraag overgeslagen"],
+    ch.table(skip, f"Aandeel dat de vervolgvraag oversloeg (gewogen), {repeat_wave}",
+             sheet="Vervolgvraag overgeslagen", percent=["vervolgvraag overgeslagen"],
              integers=["n gevraagd"])
     ch.figure(figure(figures.funnel, {w: pub[f"prev:{w}"] for w in ds}, "Meldingstrechter: ervaren → gemeld → tevreden"))
     if chg is not None:
@@ -112,7 +113,7 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
         ch.text(linkage.method_nl(link))
         ch.figure(figure(figures.change_dots, chg, labs, f"{baseline_wave} en {repeat_wave}",
                          alt=f"Aandeel per indicator in de nulmeting {baseline_wave} en de herhaling {repeat_wave}, "
-                             "alle medewerkers; significante veranderingen gemarkeerd"))
+                             "alle medewerkers; aantoonbare veranderingen gemarkeerd"))
         named = {"indicator": lambda i: labs.get(i, i)}
         overall = chg.table["dimension"] == "totaal"
         shares = ["baseline", "repeat"]
@@ -122,7 +123,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
                  "Verandering, alle medewerkers", percent=shares, points=changes)
         ch.table(pub["change_followup"].view(map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
                                                                  "ci_high", "p_bh"]),
-                 "Verandering van 'ervaren én gemeld' (product van aandelen, zie boven)", percent=shares, points=changes)
+                 "Verandering van 'ervaren én gemeld' (product van aandelen, zie boven)",
+                 sheet="Verandering ervaren+gemeld", percent=shares, points=changes)
         ch.table(chg.view(rows=~overall, map=named, columns=["indicator", "group_label", "baseline", "repeat", "change",
                                                              "ci_low", "ci_high", "p_bh", "n_baseline", "n_repeat"]),
                  "Verandering per groep", percent=shares, points=changes, integers=["n_baseline", "n_repeat"])
@@ -131,7 +133,7 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     for w in ds:
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                                    "respondenten gewogen"]),
-                 f"Wat de weging herstelt, {w}: aandeel in register en onder respondenten", percent=[
+                 f"Wat de weging herstelt, {w}: aandeel in register en onder respondenten", sheet=f"Weging {w}", percent=[
                      "register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
     ch.text(frame_text(settings) + " In dit hoofdstuk: de aandelen zijn beschrijvend (met eindige-populatiecorrectie); "
             "de veranderingen ook, behalve waar de metingen via de persoonssleutel gekoppeld zijn (dan met de persoon "

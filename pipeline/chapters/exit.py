@@ -105,7 +105,7 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     ch.table(pub["young"].view(columns=["vraag", "jong", "ouder", "difference", "ci_low", "ci_high", "p_bh", "n", "n_ref"],
                                map={"vraag": text}, rename={"vraag": "reden of vraag", "difference": "verschil",
                                                            "n": "n jong", "n_ref": "n ouder"}),
-             "Jonge tegen oudere vertrekkers", decimals=3)
+             "Jonge tegen oudere vertrekkers", decimals=3, sheet="Jong tegen oud")
     ch.table(pub["young_reasons"].view(rows=pub["young_reasons"].table["dimension"] != "totaal",
                                        columns=["vraag", *LEVEL_COLUMNS], map={"vraag": text},
                                        rename={**LEVEL_COLUMNS, "vraag": "reden"}),

@@ -49,6 +49,12 @@ def scale_words(source: str, construct: str) -> str:
     return f" (schaal {lo} tot {hi})" if lo is not None else ""
 
 
+
+def _sheet(label: str, rest: str) -> str:
+    """The scale's name, short enough that "<nn> <name><rest>" fits a workbook sheet name."""
+    from pipeline.report.export import MAX_SHEET, shorten
+    return shorten(label, MAX_SHEET - 3 - len(rest))
+
 def build(config_path: str, *, source: str, constructs: list[str], title: str, intro: str, wave=None,
           dimensions=None, intersections=None, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
@@ -81,7 +87,7 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     ch.text(intro + " Dit hoofdstuk laat zien of groepen medewerkers dit anders ervaren dan hun referentiegroep, "
             "hoe groot dat verschil is, en hoe groot het blijft bij gelijke salarisschaal, leeftijd, dienstjaren en directie.")
     ch.heading(f"Samenvatting ({source.upper()} {wave})")
-    ch.text(summary_nl(gaps.table, LABELS))
+    ch.text(summary_nl(gaps.table, LABELS, scales={c: labels.scale_range(source, c, wave) for c in constructs}))
     n_resp, n_pop = (f"{weighting[k]:,}".replace(",", ".") for k in ("respondents", "population"))
     ch.text(f"Gebaseerd op {n_resp} respondenten van {n_pop} medewerkers (respons {weighting['response_rate']:.0%}). "
             "Gewogen naar directie, gender, leeftijd, salarisschaal en migratieachtergrond (zie Methode).")
@@ -91,7 +97,8 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     for c in constructs:
         ch.table(levels.view(rows=levels.table["construct"] == c, columns=[
             x for x in levels.table.columns if x not in ("construct", "group")], map={"dimension": labels.dimension}),
-            f"{LABELS[c]} per groep: gewogen gemiddelde met 95%-interval{scale_words(source, c)}")
+            f"{LABELS[c]} per groep: gewogen gemiddelde met 95%-interval{scale_words(source, c)}",
+            sheet=f"{_sheet(LABELS[c], ' groepen')} groepen")
     ch.heading("Verschillen met de referentiegroep")
     ch.text("*Verschil*: het gewogen verschil in gemiddelde score met de referentiegroep, in punten op de schaal van "
             "de vragenlijst; een negatief verschil betekent een lagere score dan de referentiegroep. *Oordeel*: of het "
@@ -101,7 +108,7 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     ch.text(ADJUSTED_TEXT)
     for c in constructs:
         ch.table(gaps.view(rows=gaps.table["construct"] == c, columns=GAP_COLUMNS), f"{LABELS[c]}: verschillen",
-                 decimals=3, integers=["adj_n"])
+                 decimals=3, integers=["adj_n"], sheet=f"{_sheet(LABELS[c], ' kloven')} kloven")
     ch.heading("Antwoorden per vraag")
     item_labels = {n: v.get("label", n) for n, v in cb.variables.items()}
     for c, items in scale_items.items():
@@ -122,12 +129,14 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
         d = pub[f"dir:{c}"]
         ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]).derive(
             versus_average, float(total.get(c, np.nan))),
-                 f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2)
+                 f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2,
+                 sheet=f"{_sheet(LABELS[c], ' directies')} directies")
     ch.heading("Methode: weging en inferentiekader")
     ch.text(MARGIN_TEXT)
     ch.table(pub["margins"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                           "respondenten gewogen"]),
              f"Wat de weging herstelt ({source.upper()} {wave}): aandeel in register en onder respondenten",
+             sheet=f"Weging {source.upper()} {wave}",
              percent=["register", "respondenten ongewogen", "respondenten gewogen"])
     ch.text(frame_text(settings) + " In dit hoofdstuk: niveaus, ruwe verschillen en de tabellen per directie zijn "
             "beschrijvend; de gecorrigeerde verschillen zijn regressiecoëfficiënten (modelmatig).")

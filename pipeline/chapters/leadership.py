@@ -71,7 +71,8 @@ def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, 
             "salarisschaal.")
     ch.heading("Betrouwbaarheid van de schalen")
     ch.table(pub["reliability"].view(map={"schaal": lambda s: labels.indicator(source, s, wave)}),
-             "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden)", decimals=2)
+             "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden)", decimals=2,
+             sheet="Betrouwbaarheid zelfbeeld")
     ch.heading("Kloof tussen intentie en ervaring")
     ch.text("Zelfbeeld van leidinggevenden min het oordeel van medewerkers (die zelf geen leiding geven), per vraag "
             "en voor de schaal. *p (BH)* is gecorrigeerd voor alle toetsen op de kloof in dit hoofdstuk.")
@@ -83,19 +84,19 @@ def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, 
     gd = pub["gap_dir"]
     ch.table(gd.view(rows=gd.table["difference"].notna(), columns=["directie_code", *GAP_COLUMNS],
                      map={"directie_code": lambda c: names.get(c, c)}, rename={"directie_code": "directie", **GAP_COLUMNS}),
-             "Kloof tussen intentie en ervaring per directie (schaal)", decimals=2)
+             "Kloof tussen intentie en ervaring per directie (schaal)", decimals=2, sheet="Kloof per directie")
     ch.text(f"{int(gd.table['difference'].isna().sum())} directie(s) met te weinig leidinggevenden of medewerkers "
             "niet getoond.")
     ch.heading("Oordeel van medewerkers per groep")
     lv = pub["levels"]
     ch.table(lv.view(columns=[c for c in lv.table.columns if c not in ("construct", "group")]),
-             f"{label}: gewogen gemiddelde met 95%-interval", decimals=2)
+             f"{label}: gewogen gemiddelde met 95%-interval", decimals=2, sheet="Oordeel groepen")
     ch.table(pub["gaps"].view(columns=["group_label", "reference", "difference", "ci_low", "ci_high", "p_bh", "n"]),
-             f"{label}: verschil met de referentiegroep", decimals=3)
+             f"{label}: verschil met de referentiegroep", decimals=3, sheet="Oordeel kloven")
     ch.heading("Oordeel van medewerkers per directie")
     d = pub["dir"]
     ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]),
-             f"{label} per directie", decimals=2)
+             f"{label} per directie", decimals=2, sheet="Oordeel directies")
     ch.provenance({f"{source} {wave}": m["input"]},
                   {"source": source, "wave": wave, "dimensions": dims, "min_cell_size": policy.k,
                    "survey_years": survey_years, "config_path": config_path})

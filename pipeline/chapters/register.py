@@ -112,7 +112,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
         ch.text("Medewerkers van wie de herkomst onbekend is, tellen niet mee in de aandelen met een migratieachtergrond "
                 "(ook niet als 'geen migratieachtergrond'); de benodigde instroom is berekend op wie een bekende "
                 "herkomst heeft.")
-        ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", percent=["aandeel"])
+        ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", percent=["aandeel"], sheet="Onbekende herkomst")
     ch.heading("Per directie (laatste jaar)")
     names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first()
     ch.text("Directies van hoog naar laag aandeel op het eerste streefcijfer. Een volledige telling: elk verschil "

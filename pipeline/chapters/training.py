@@ -14,6 +14,12 @@ COLUMNS = {"jaar": "jaar", "cursus": "training", "rol": "rol", "n": "aantal", "g
            "aandeel": "aandeel getraind", "verschil": "verschil met doel"}
 
 
+
+def _initials(name: str) -> str:
+    """"Inclusief werven en selecteren" -> "IWS": a course in a workbook sheet name."""
+    from pipeline.report.export import FILLER
+    return "".join(w[0] for w in name.split() if w.lower() not in FILLER).upper()
+
 def build(config_path: str, *, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
@@ -66,7 +72,8 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                             columns=["directie_code", "n", "getraind", "aandeel", "verschil"],
                             map={"directie_code": lambda x: names.get(x, x)},
                             rename={"directie_code": "directie", **COLUMNS}),
-                     f"{cname}: {rname.lower()} per directie", decimals=3)
+                     f"{cname}: {rname.lower()} per directie", decimals=3,
+                     sheet=f"{_initials(cname)} {rname.split()[-1].lower()}")
     ch.heading("Koppeling met het HR-register")
     ch.text("Afgeronde trainingen van mensen die niet in het HR-register staan (externe trainers, medewerkers zonder "
             "personeelsnummer) tellen niet mee.")

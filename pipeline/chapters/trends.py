@@ -27,22 +27,32 @@ def _concat(results: list[Result]) -> Result:
     return Result(pd.concat([r.table for r in results], ignore_index=True), first.rule, first.family, first.p, first.tidy)
 
 
-def summary_nl(gaps: pd.DataFrame, waves: list[int]) -> str:
-    """Plain-Dutch summary of the gap changes that are significant after BH."""
+def summary_nl(gaps: pd.DataFrame, waves: list[int], indicator=None, scale=None) -> str:
+    """Plain-Dutch summary of the gap changes that are demonstrable after correction for the number of
+    comparisons (BH), in the report's reader words. `indicator`: code -> label (which scale a gap is
+    on); `scale`: code -> (low, high), for "op een schaal van 1 tot 5"."""
     sig = gaps[(gaps["p_bh"] < 0.05)]
     if not len(sig):
-        return "Geen van de kloven veranderde significant na correctie voor meervoudig toetsen."
+        return ("Geen van de kloven is aantoonbaar veranderd, na correctie voor het aantal vergelijkingen: de "
+                "veranderingen kunnen toeval zijn.")
     first, last = waves[0], waves[-1]
-    lines = [f"- {r.group_label}: kloof {_signed(r[f'gap_{first}'])} in {first} → {_signed(r[f'gap_{last}'])} in {last} "
-             f"(verandering {_signed(r['did'])}, "
-             + ("kleiner geworden" if r["did"] * r[f"gap_{first}"] < 0 else "groter geworden") + ")"
-             for _, r in sig.iterrows()]
-    return (f"{len(sig)} van de {int(gaps['p_bh'].notna().sum())} kloven veranderden significant "
-            "(Benjamini–Hochberg):\n\n" + "\n".join(lines))
+    name = indicator or str
+    lines = []
+    for i, g in sig.groupby("indicator", sort=False) if "indicator" in sig else [(None, sig)]:
+        lo, hi = scale(i) if scale and i is not None else (None, None)
+        unit = f" (op een schaal van {num.integer(lo)} tot {num.integer(hi)})" if lo is not None and hi is not None else ""
+        lines.append(f"- **{name(i)}**{unit}:" if i is not None else "")
+        lines += [f"    - {r.group_label} t.o.v. {r.reference}: kloof {_signed(r[f'gap_{first}'])} punt in {first} → "
+                  f"{_signed(r[f'gap_{last}'])} in {last} (verandering {_signed(r['did'])}, 95%-interval "
+                  f"{_signed(r['ci_low'])} tot {_signed(r['ci_high'])}; "
+                  + ("kleiner geworden" if r["did"] * r[f"gap_{first}"] < 0 else "groter geworden") + ")"
+                  for _, r in g.iterrows()]
+    return (f"{len(sig)} van de {int(gaps['p_bh'].notna().sum())} kloven zijn aantoonbaar veranderd, na correctie "
+            "voor het aantal vergelijkingen:\n\n" + "\n".join(l for l in lines if l))
 
 
 def _signed(x: float) -> str:
-    return f"{x:+.2f}".replace(".", ",")
+    return num.decimal(x, 2, sign=True)
 
 
 def mapped(published, maps: dict) -> dict:
@@ -103,13 +113,16 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     gaps = pub.get("gaps")
     if gaps is not None and len(gaps):
         ch.heading("Samenvatting")
-        ch.text(summary_nl(gaps.table, waves))
+        ch.text(summary_nl(gaps.table, waves, indicator=lambda i: labels.indicator(source, i),
+                           scale=lambda i: labels.scale_range(source, i)))
     named = {"indicator": lambda i: labels.indicator(source, i), "dimension": labels.dimension}
     for i in indicators:
         name = labels.indicator(source, i)
         lo, hi = labels.scale_range(source, i)
         scale = f" (schaal {lo} tot {hi})" if lo is not None else ""
+        own = gaps.view(rows=gaps.table["indicator"] == i) if gaps is not None and len(gaps) else None
         ch.figure(figure(figures.gap_trends, pub[f"levels:{i}"], dims, f"{name} per meting en groep{scale}",
+                         gaps=own, scale=(lo, hi),
                          alt=f"{name}: gemiddelde per meting voor elke groep, één paneel per indeling "
                              f"({', '.join(labels.dimension(d).lower() for d in dims)}), met 95%-intervallen"))
     chg = pub.get("changes")
@@ -129,7 +142,7 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         cols = ["indicator", "group_label", "reference", *[f"gap_{w}" for w in waves], "did", "ci_low", "ci_high",
                 "p_bh", "did_adjusted", "did_standardised"]
         ch.table(gaps.view(columns=cols, map=mapped(gaps, named)), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}",
-                 decimals=3)
+                 decimals=3, sheet=f"Kloof {waves[0]}–{waves[-1]}")
         ch.heading("Wat kan de volgende meting aantonen?")
         last = waves[-1]
         pop, resp = reports[last]["population"], reports[last]["respondents"]
@@ -138,7 +151,11 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         ch.text(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
                 f"(α = {num.decimal(alpha, 2)}, onderscheidend vermogen {num.percent(power, 0)}), bij de "
                 f"ontwerpeffecten van {last}.")
-        ch.figure(figure(figures.mdc_plot, mdc, "Kleinste aantoonbare verandering naar respons"))
+        for i in dict.fromkeys(mdc.table["indicator"]) if "indicator" in mdc.table else [None]:
+            # one chart per indicator: a line per group must not run through several indicators' values
+            own = mdc.view(rows=mdc.table["indicator"] == i) if i is not None else mdc
+            ch.figure(figure(figures.mdc_plot, own, "Kleinste aantoonbare verandering naar respons"
+                             + (f": {labels.indicator(source, i)}" if i is not None else "")))
         need = shown_gaps.derive(lambda t: pd.DataFrame({"group_label": t["group_label"], "respons nodig": [
             needed_words(T.response_needed(se, resp, pop, detect_change, alpha, power)) for se in t["se_gap_last"]]}))
         ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
@@ -147,12 +164,13 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     r = pub["r_indicator"]
     ch.table(r.view(columns=[c for c in r.table.columns if c not in ("bron", "cellen", "niet geplaatst")]),
              "Respons en R-indicator per meting (95%-interval), met partiële R-indicatoren per kenmerk", decimals=3,
+             sheet="Respons en R-indicator",
              percent=["respons"])
     ch.text(MARGIN_TEXT)
     for w in waves:
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                                    "respondenten gewogen"]),
-                 f"Wat de weging herstelt, {source.upper()} {w}",
+                 f"Wat de weging herstelt, {source.upper()} {w}", sheet=f"Weging {source.upper()} {w}",
                  percent=["register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
     ch.text(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting zijn beschrijvend (met "
             "eindige-populatiecorrectie per meting), de veranderingen van niveaus ook, behalve waar de metingen via de "

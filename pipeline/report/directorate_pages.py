@@ -9,7 +9,8 @@ pages in its process: the same display code and nbconvert template as the chapte
 display outputs instead of an executed notebook (a kernel start costs more than a page).
 A step's key holds only the targets its pages show (the organisation's and its own directorates'), and
 a page is rebuilt only when its own content changed (a key per page over the published tables it
-shows): adding a directorate's target or page reruns one step and redraws only that page. Like a
+shows): a new target of a directorate that has a page redraws that page only; a new page also
+redraws its neighbours (their previous/next links), and no chapter reruns. Like a
 chapter, every page goes through the output guard in a staging folder; a leak publishes nothing.
 """
 from __future__ import annotations
@@ -45,31 +46,65 @@ def _digest(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def render(ch, title: str, page: dict | None = None) -> str:
+EXPORT_ENV = ("INCLUSIEMONITOR_TABLES", "INCLUSIEMONITOR_RESULTS", "INCLUSIEMONITOR_TABLES_URL",
+              "INCLUSIEMONITOR_WORKBOOK_URL")
+
+
+def render(ch, title: str, page: dict | None = None, tables: Path | None = None, tables_url: str = "",
+           neighbours: tuple[dict | None, dict | None] = (None, None)) -> str:
     """A chapter's page without a kernel: its display outputs captured in this process, turned into
     notebook outputs and exported with the report's nbconvert template; `page`: the shared parts
-    (menu, banner, reading aid: pipeline.report.pages.decorate)."""
+    (menu, banner, reading aid: pipeline.report.pages.decorate). `tables`: the page's own folder for
+    its tables' CSVs (linked as `tables_url`; in no workbook, so no workbook link); `neighbours`: the
+    previous and next directorate page ({"href", "title"}) for the navigation."""
     import nbformat
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.utils.capture import capture_output
 
     from pipeline.report import display as show
     InteractiveShell.instance()
-    for var in ("INCLUSIEMONITOR_TABLES", "INCLUSIEMONITOR_RESULTS"):  # no chapter exports from here
-        os.environ.pop(var, None)
-    with capture_output() as cap:
-        show.chapter(ch)
+    saved = {var: os.environ.pop(var, None) for var in EXPORT_ENV}  # no chapter exports from here
+    if tables is not None:
+        os.environ.update({"INCLUSIEMONITOR_TABLES": str(tables), "INCLUSIEMONITOR_TABLES_URL": tables_url,
+                           "INCLUSIEMONITOR_WORKBOOK_URL": ""})
+    try:
+        with capture_output() as cap:
+            show.chapter(ch)
+    finally:
+        for var, value in saved.items():
+            os.environ.pop(var, None)
+            if value is not None:
+                os.environ[var] = value
     outputs = [{"output_type": "display_data", "data": o.data, "metadata": o.metadata or {}} for o in cap.outputs]
     nb = nbformat.from_dict({"nbformat": 4, "nbformat_minor": 5, "metadata": {"title": title},
                              "cells": [{"cell_type": "code", "id": "page", "source": "", "metadata": {},
                                         "execution_count": None, "outputs": outputs}]})
     body, _ = _html_exporter().from_notebook_node(nb)
-    nav = ('<nav aria-label="terug"><p><a href="../index.html">← terug naar het overzicht</a></p></nav>')
-    body = body.replace("<main>", "<main>" + nav, 1)
+    top, bottom = navigation(*neighbours)
+    body = body.replace("<main>", "<main>" + top, 1)
     if page:
         from pipeline.report.pages import decorate
         body = decorate(body, page["pages"], page["current"], demo=page["demo"], k=page["k"])
+    body = body.replace("</main>", bottom + "</main>", 1)
     return body
+
+
+def navigation(previous: dict | None, following: dict | None) -> tuple[str, str]:
+    """Back to the index and the previous and next directorate page (in the index's order): at the
+    top of the page, and previous/next again at the bottom (like the chapters' "prevnext")."""
+    import html
+    step = []
+    if previous:
+        step.append(f'<a href="{html.escape(previous["href"])}" rel="prev">← Vorige directie: '
+                    f'{html.escape(previous["title"])}</a>')
+    if following:
+        step.append(f'<a href="{html.escape(following["href"])}" rel="next">Volgende directie: '
+                    f'{html.escape(following["title"])} →</a>')
+    top = ('<nav aria-label="Directiepagina\'s" class="page-nav"><p>'
+           + " · ".join(['<a href="../index.html">← Terug naar het overzicht</a>', *step]) + "</p></nav>")
+    bottom = (f'<nav class="prevnext" aria-label="Vorige en volgende directie">{" ".join(step)}</nav>'
+              if step else "")
+    return top, bottom
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +118,7 @@ def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1
     """Build, guard and publish the directorate pages of one step (`shard` of `shards`), its listing
     and its results rows."""
     from pipeline.chapters import directorate as D
-    from pipeline.disclosure.guard import DisclosureError, scan_html, scan_results
+    from pipeline.disclosure.guard import DisclosureError, scan_csv, scan_html, scan_results
     from pipeline.settings import load_settings
     settings = load_settings(config)
     reports, k = settings.reports_dir, settings.min_cell_size
@@ -93,7 +128,8 @@ def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1
     survey = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["chapter", "table", "indicator", "group", "dimension", "waves"])
     shared = D.prepare(settings, survey)
-    codes = [c for c in D.pages(settings, shared.names) if shard_of(c, shards) == shard]
+    every = D.pages(settings, shared.names)  # all pages, in the index's (code) order: the navigation runs through them
+    codes = [c for c in every if shard_of(c, shards) == shard]
     name = step_name(shard, shards)
     from pipeline.report.build import chapter_specs
     from pipeline.report.pages import page_list
@@ -105,22 +141,31 @@ def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1
     state = reports / ".state" / f"{name}_pages.json"
     before = json.loads(state.read_text()) if state.exists() else {}
     keys, listing, leaks, rebuilt = {}, [], [], []
+    # each page's tables as CSV in its own folder: linked from the page only (not in the workbook)
+    tables_out, tables_stage = reports / "tables" / NAME, stage / "tables"
+    titles = {c: f"Directie {shared.names.get(c, c)}" for c in every}
     for c in codes:
         inputs = D.page_inputs(shared, c)
-        keys[c] = {"key": _digest(code, D.key_material(inputs))}
+        i = every.index(c)
+        near = tuple({"href": f"{n}.html", "title": titles[n]} if n else None
+                     for n in (every[i - 1] if i else None, every[i + 1] if i + 1 < len(every) else None))
+        keys[c] = {"key": _digest(code, D.key_material(inputs), near)}
         page = out_dir / f"{c}.html"
-        title = f"Directie {inputs['name']}"
+        title = titles[c]
         listing.append({"href": f"{NAME}/{c}.html", "title": title,
                         "summary": "actieplan met eigen streefcijfers" if inputs["own_targets"]
                         else "streefcijfers van de gemeente"})
         old = before.get(c, {})
-        if old.get("key") == keys[c]["key"] and page.exists() and sha256(page) == old.get("sha256"):
+        if (old.get("key") == keys[c]["key"] and page.exists() and sha256(page) == old.get("sha256")
+                and (tables_out / c).is_dir()):
             keys[c]["sha256"] = old["sha256"]
             continue
         staged = stage / f"{c}.html"
         atomic_write_text(staged, render(D.build_page(inputs), title, {"pages": menu, "current": f"{NAME}/{c}.html",
-                                                                       "demo": settings.demo, "k": k}))
+                                                                       "demo": settings.demo, "k": k},
+                                         tables=tables_stage / c, tables_url=f"../tables/{NAME}/{c}", neighbours=near))
         leaks += scan_html(staged, k)
+        leaks += [x for p in sorted((tables_stage / c).glob("*.csv")) for x in scan_csv(p, k)]
         keys[c]["sha256"] = sha256(staged)
         rebuilt.append(c)
     table = D.results(shared, codes).assign(chapter=NAME)  # written even when empty: the step's output
@@ -132,11 +177,18 @@ def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1
         atomic_write_text(quarantine / "BEVINDINGEN.txt", "\n".join(map(str, leaks)) + "\n")
         raise DisclosureError([*leaks, f"niets gepubliceerd; uitvoer en bevindingen in quarantaine: {quarantine}"])
     out_dir.mkdir(parents=True, exist_ok=True)
+    tables_out.mkdir(parents=True, exist_ok=True)
     for c in rebuilt:
         move(stage / f"{c}.html", out_dir / f"{c}.html")
+        shutil.rmtree(tables_out / c, ignore_errors=True)
+        (tables_stage / c).mkdir(parents=True, exist_ok=True)  # a page without tables still has its folder
+        move(tables_stage / c, tables_out / c)
     for p in out_dir.glob("*.html"):  # this step's pages of directorates no longer configured
         if shard_of(p.stem, shards) == shard and p.stem not in keys:
             p.unlink()
+    for p in tables_out.iterdir():  # and their tables
+        if shard_of(p.name, shards) == shard and p.name not in keys:
+            shutil.rmtree(p, ignore_errors=True)
     for p in out_dir.glob("pages*.json"):  # listings of another split into steps
         if p.name != listing_name(shard, shards) and not _listed(p.name, shards):
             p.unlink()
@@ -190,6 +242,8 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
                         (str(settings.path), uses, code, i, shards),
                         [reports / NAME / listing_name(i, shards), reports / "results" / f"{name}.parquet"],
                         reports / ".state" / f"{name}.json",
-                        _key(NAME, code, i, shards, targets, uses, settings.raw),
+                        # the page list too: a new page changes its neighbours' previous/next links
+                        _key(NAME, code, i, shards, targets, uses, settings.raw,
+                             sorted(own) if settings.directorate_pages == "plans" else "all"),
                         deps=deps, cost=1.5 + per_page * pages))
     return out

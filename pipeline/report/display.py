@@ -53,7 +53,8 @@ def figure_description(fig) -> str:
 
 def figure(published: PublishedFigure) -> None:
     """Embed a figure drawn from published tables as a static PNG whatever the backend, then free it.
-    Its `alt` (default: the figure's titles, see figure_description) becomes the image's alt text.
+    Its `alt` (default: the figure's titles, see figure_description) becomes the image's alt text,
+    followed by the key finding the figure function put in the figure's label.
 
     PNG metadata (software version, timestamps) is dropped so equal inputs give byte-identical images."""
     import io
@@ -62,7 +63,9 @@ def figure(published: PublishedFigure) -> None:
     fig = published.fig
     import matplotlib.pyplot as plt
     from IPython.display import Image
-    alt = published.alt or figure_description(fig)
+    finding = fig.get_label()  # a caller's own alt keeps the key finding the figure function states
+    alt = (f"{published.alt.rstrip('.')}. {finding}" if finding else published.alt) if published.alt \
+        else figure_description(fig)
     data = png_bytes(fig)
     plt.close(fig)
     display(Image(data=data, alt=alt))
@@ -269,8 +272,10 @@ def table_html(published: Published, caption: str = "", decimals: int = 2, perce
                      + _html.escape(", ".join(labels.column(c) for c in detail)) + "</summary>"
                      + _html_table(det, f"{caption} — detail") + "</details>")
     if csv:
+        workbook = _workbook_url()  # none on pages whose tables are not in the workbook (directorate pages)
         parts.append(f'<p class="download"><a href="{_html.escape(_tables_url())}/{_html.escape(csv)}" download>'
-                     f"Download deze tabel (CSV)</a> · <a href=\"{_html.escape(_workbook_url())}\">alle tabellen (Excel)</a></p>")
+                     "Download deze tabel (CSV)</a>"
+                     + (f" · <a href=\"{_html.escape(workbook)}\">alle tabellen (Excel)</a>" if workbook else "") + "</p>")
     body = "".join(parts)
     if long:
         body = (f'<details class="long-table"><summary>Tabel tonen: {_html.escape(caption or "tabel")} '
@@ -293,7 +298,8 @@ def _tables_url() -> str:
 
 
 def _workbook_url() -> str:
-    return "tabellen.xlsx"
+    import os
+    return os.environ.get("INCLUSIEMONITOR_WORKBOOK_URL", "tabellen.xlsx")
 
 
 def provenance(inputs: dict, parameters: dict) -> None:

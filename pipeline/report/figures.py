@@ -25,6 +25,21 @@ def _err(t: pd.DataFrame, col: str = "estimate") -> np.ndarray:
     return np.vstack([est - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - est])
 
 
+AANTOONBAAR = "aantoonbaar (na correctie voor het aantal vergelijkingen)"
+
+
+def _interval(lo, hi, decimals: int = 2, share: bool = False) -> str:
+    """"95%-interval −0,45 tot −0,17" (signed points) or "95%-interval 12 % tot 18 %" (shares)."""
+    f = (lambda v: num.percent(v, 0)) if share else (lambda v: num.decimal(v, decimals, sign=True))
+    return f"95%-interval {f(lo)} tot {f(hi)}"
+
+
+def _scale(scale) -> str:
+    """" op een schaal van 1 tot 5" when the scale's range is known."""
+    lo, hi = scale if scale else (None, None)
+    return f" op een schaal van {num.decimal(lo, 0)} tot {num.decimal(hi, 0)}" if lo is not None and hi is not None else ""
+
+
 def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Verschil met referentiegroep (schaalpunten)"):
     """Raw gap (dot, 95% interval) and adjusted gap (open square) per group; suppressed groups omitted."""
     g = gaps[(gaps["construct"] == construct) & ~gaps["dimension"].str.contains("×")]
@@ -49,12 +64,17 @@ def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Versch
         fig.text(0.01, 0.01, f"{n_sup} groep(en) niet getoond: minder respondenten dan de minimale celgrootte.",
                  fontsize=7, color="#666666")
     shown_p = shown[shown["p_bh"] < 0.05] if "p_bh" in shown else shown.iloc[:0]
-    if len(shown_p):
-        r = shown_p.loc[shown_p["difference"].idxmin()]
-        fig.set_label(f"Grootste aantoonbare verschil: {r['group_label']} ({num.decimal(r['difference'], 2, sign=True)} "
-                      f"punt t.o.v. {r['reference']}); {len(shown_p)} van {len(shown)} verschillen aantoonbaar.")
+    if len(shown_p):  # the finding, from the shown (published) rows only
+        r = shown_p.loc[shown_p["difference"].abs().idxmax()]
+        fig.set_label(f"Grootste aantoonbare verschil: {r['group_label']} scoort {num.decimal(abs(r['difference']), 2)} "
+                      f"punt {'lager' if r['difference'] < 0 else 'hoger'} dan {r['reference']} "
+                      f"({_interval(r['ci_low'], r['ci_high'])}); {len(shown_p)} van de {len(shown)} verschillen zijn "
+                      f"{AANTOONBAAR}.")
+    elif len(shown):
+        fig.set_label(f"Geen van de {len(shown)} verschillen is {AANTOONBAAR}; het grootste is "
+                      f"{num.decimal(shown['difference'].abs().max(), 2)} punt.")
     else:
-        fig.set_label("Geen van de verschillen is aantoonbaar.")
+        fig.set_label("Geen van de verschillen kan worden getoond: te weinig respondenten.")
     fig.tight_layout()
     return fig
 
@@ -63,6 +83,7 @@ def target_trend(counts: pd.DataFrame, specs: dict):
     """One panel per declared target (specs: name -> (label, kind, value, baseline_year)): the value per
     year and the target as a dashed line (a relative increase: baseline share x (1 + increase))."""
     fig, axes = plt.subplots(1, max(len(specs), 1), figsize=(3.4 * max(len(specs), 1), 3.2), squeeze=False)
+    findings = []
     for ax, (name, (label, kind, value, base_year)) in zip(axes[0], specs.items()):
         sub = counts[counts["target"] == name].sort_values("jaar")
         years = sub["jaar"].astype(int)
@@ -80,6 +101,15 @@ def target_trend(counts: pd.DataFrame, specs: dict):
             _pct_axis(ax, "y")
         top = np.nanmax([goal, vals.max()]) if len(vals) else 1.0
         ax.set_ylim(0, (top if np.isfinite(top) and top > 0 else 1.0) * 1.25)
+        shown = vals.notna().to_numpy()
+        if shown.any():
+            fmt = num.integer if kind == "count" else (lambda v: num.percent(v, 1))
+            last, v = int(years[shown].iloc[-1]), vals[shown].iloc[-1]
+            goal_txt = f"streefcijfer {fmt(goal)}, {'gehaald' if v >= goal else 'nog niet gehaald'}" \
+                if np.isfinite(goal) else "geen streefcijfer"
+            findings.append(f"{label}: {fmt(v)} in {last} ({goal_txt})")
+    if findings:
+        fig.set_label("; ".join(findings) + ".")
     fig.tight_layout()
     return fig
 
@@ -99,6 +129,11 @@ def pipeline_bars(rep: pd.DataFrame):
     _pct_axis(ax, "y")
     ax.set_ylabel("aandeel met niet-westerse\nmigratieachtergrond")
     ax.legend(frameon=False, fontsize=8)
+    shown = rep[rep["aandeel"].notna()]
+    if len(shown):
+        last = shown[shown["jaar"] == shown["jaar"].max()].set_index("schaalband").reindex(bands).dropna(subset=["aandeel"])
+        fig.set_label(f"In {num.year(shown['jaar'].max())}: " + ", ".join(
+            f"{catalogue.group('schaalband', b)} {num.percent(v, 0)}" for b, v in last["aandeel"].items()) + ".")
     fig.tight_layout()
     return fig
 
@@ -128,8 +163,28 @@ def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict | None = None)
     n_sup = int(rates["onderdrukt"].sum())
     if n_sup:
         fig.text(0.01, 0.01, f"{n_sup} waarde(n) niet getoond (minder dan de minimale celgrootte).", fontsize=7)
+    fig.set_label(_flow_finding(shown, group, labels))
     fig.tight_layout()
     return fig
+
+
+def _flow_finding(shown: pd.DataFrame, group: str, labels: dict) -> str:
+    """Per flow, the last period: highest and lowest group, and which differ demonstrably from the
+    reference group (the table's BH-corrected Fisher test)."""
+    out = []
+    p_col = next((c for c in ("p_vs_referentie_bh", "p_bh") if c in shown), None)
+    for flow, sub in shown[shown["rate"].notna()].groupby("stroom", sort=False):
+        sub = sub[sub["periode"] == max(sub["periode"])]
+        name = lambda r: labels.get(str(r[group]), str(r[group]))  # noqa: E731
+        hi, lo = sub.loc[sub["rate"].idxmax()], sub.loc[sub["rate"].idxmin()]
+        text = (f"{str(flow).capitalize()} {sub['periode'].iloc[0]}: hoogst bij {name(hi)} ({num.percent(hi['rate'], 1)}), "
+                f"laagst bij {name(lo)} ({num.percent(lo['rate'], 1)})")
+        if p_col:
+            sig = [name(r) for _, r in sub.iterrows() if r[p_col] < 0.05]
+            text += (f"; {AANTOONBAAR} anders dan de referentiegroep: {', '.join(sig)}" if sig
+                     else "; geen aantoonbaar verschil met de referentiegroep")
+        out.append(text)
+    return ". ".join(out) + "." if out else "Geen van de stroomcijfers kan worden getoond: te weinig medewerkers."
 
 
 def _pct_axis(ax, axis="x", zero: bool = True, top: float | None = None):
@@ -174,6 +229,8 @@ def prevalence_bars(prev: pd.DataFrame, indicators: list[str], labels: dict, tit
         hi, lo = int(np.argmax(sub["estimate"].to_numpy(float))), int(np.argmin(sub["estimate"].to_numpy(float)))
         fig.set_label(f"Hoogste: {names[hi]} ({num.percent(sub['estimate'].iloc[hi], 0)}); laagste: {names[lo]} "
                       f"({num.percent(sub['estimate'].iloc[lo], 0)}).")
+    else:
+        fig.set_label("Geen van de aandelen kan worden getoond: te weinig respondenten.")
     n_sup = int(prev[(prev["dimension"] == dimension) & prev["indicator"].isin(indicators)]["onderdrukt"].sum())
     if n_sup:
         fig.text(0.01, 0.01, f"{n_sup} groep(en) niet getoond: minder respondenten dan de minimale celgrootte.", fontsize=7)
@@ -188,10 +245,13 @@ def funnel(prev_by_wave: dict, title: str):
     fig, ax = plt.subplots(figsize=(7, 2.8))
     waves = sorted(prev_by_wave)
     width = 0.8 / len(waves)
+    findings = []
     for j, w in enumerate(waves):
         p = prev_by_wave[w]
         est = p[p["dimension"] == "totaal"].drop_duplicates("indicator").set_index("indicator")["estimate"]
         vals = [float(est[s]) if s in est.index else np.nan for s, _ in steps]
+        findings.append(f"{w}: " + ", ".join(f"{lab} {num.percent(v, 0) if np.isfinite(v) else 'niet getoond'}"
+                                             for (_, lab), v in zip(steps, vals)))
         ax.bar(np.arange(3) + j * width, vals, width, label=str(w), color=["#56B4E9", "#0072B2", "#000000"][j % 3],
                hatch=["", "//", ""][j % 3], edgecolor="white")
     ax.set_xticks(np.arange(3) + width * (len(waves) - 1) / 2, [lab for _, lab in steps])
@@ -199,6 +259,7 @@ def funnel(prev_by_wave: dict, title: str):
     ax.set_ylabel("aandeel van alle medewerkers")
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
+    fig.set_label("Aandeel van alle medewerkers: " + "; ".join(findings) + ".")
     fig.tight_layout()
     return fig
 
@@ -218,6 +279,10 @@ def change_dots(chg: pd.DataFrame, labels: dict, title: str):
     ax.set_yticks(y, [labels.get(i, i) for i in sub["indicator"]], fontsize=8)
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+    sig = sub[sub["p_bh"] < 0.05]
+    moved = "; ".join(f"{labels.get(r['indicator'], r['indicator'])} {'▲ hoger' if r['change'] > 0 else '▼ lager'} "
+                      f"({num.percent(r['baseline'], 0)} → {num.percent(r['repeat'], 0)})" for _, r in sig.iterrows())
+    fig.set_label(f"{len(sig)} van de {len(sub)} aandelen {AANTOONBAAR} veranderd" + (f": {moved}." if moved else "."))
     fig.tight_layout()
     return fig
 
@@ -286,10 +351,12 @@ def gap_trend(levels_: pd.DataFrame, dim: str, title: str, wave_col: str = "golf
     return fig
 
 
-def gap_trends(levels_: pd.DataFrame, dims: list[str], title: str, wave_col: str = "golf"):
+def gap_trends(levels_: pd.DataFrame, dims: list[str], title: str, wave_col: str = "golf",
+               gaps: pd.DataFrame | None = None, scale=None):
     """Small multiples: the level per wave of each group, one panel per dimension, one shared scale
     (so a gap looks as large in every panel as it is). Groups differ by colour, marker and line style,
-    and each line is labelled at its end, so no legend has to be matched by colour."""
+    and each line is labelled at its end, so no legend has to be matched by colour.
+    `gaps`: the published gap changes of this indicator (the alt text's key finding); `scale`: (low, high)."""
     from pipeline import labels as L
     dims = [d for d in dims if (levels_["dimension"] == d).any()]
     cols = 3 if len(dims) > 4 else 2
@@ -312,8 +379,37 @@ def gap_trends(levels_: pd.DataFrame, dims: list[str], title: str, wave_col: str
     for ax in axes.ravel()[len(dims):]:
         ax.axis("off")
     fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    fig.set_label(_gap_trend_finding(levels_[levels_["dimension"].isin(dims)], wave_col, gaps, scale))
     fig.tight_layout()
     return fig
+
+
+def _gap_trend_finding(levels_: pd.DataFrame, wave_col: str, gaps: pd.DataFrame | None, scale) -> str:
+    """The change of the gaps (the largest demonstrable one) and the lowest and highest group in the last wave."""
+    out = []
+    if gaps is not None:
+        g = gaps[gaps["did"].notna() & gaps["p_bh"].notna()]
+        g = g[~g["onderdrukt"].astype(bool)] if "onderdrukt" in g else g
+        waves = sorted(int(c[4:]) for c in g.columns if c.startswith("gap_") and c[4:].isdigit())
+        sig = g[g["p_bh"] < 0.05]
+        if len(sig) and waves:
+            r = sig.loc[sig["did"].abs().idxmax()]
+            first, last = waves[0], waves[-1]
+            way = "kleiner" if r["did"] * r[f"gap_{first}"] < 0 else "groter"
+            out.append(f"{len(sig)} van de {len(g)} kloven zijn tussen {first} en {last} {AANTOONBAAR} veranderd; de "
+                       f"grootste verandering: de kloof van {r['group_label']} met {r['reference']} werd {way}, van "
+                       f"{num.decimal(r[f'gap_{first}'], 2, sign=True)} naar {num.decimal(r[f'gap_{last}'], 2, sign=True)} "
+                       f"punt ({num.decimal(r['did'], 2, sign=True)}, {_interval(r['ci_low'], r['ci_high'])})")
+        elif len(g) and waves:
+            out.append(f"Geen van de {len(g)} kloven is tussen {waves[0]} en {waves[-1]} {AANTOONBAAR} veranderd")
+    shown = levels_[levels_["estimate"].notna()]
+    if len(shown):
+        last = shown[shown[wave_col].astype(int) == shown[wave_col].astype(int).max()]
+        lo, hi = last.loc[last["estimate"].idxmin()], last.loc[last["estimate"].idxmax()]
+        out.append(f"In {int(lo[wave_col])} is het gemiddelde het laagst bij {lo['group_label']} "
+                   f"({num.decimal(lo['estimate'], 2)}) en het hoogst bij {hi['group_label']} "
+                   f"({num.decimal(hi['estimate'], 2)}){_scale(scale)}")
+    return ". ".join(out) + "." if out else "Geen van de gemiddelden kan worden getoond: te weinig respondenten."
 
 
 def mdc_plot(mdc: pd.DataFrame, title: str):
@@ -328,6 +424,16 @@ def mdc_plot(mdc: pd.DataFrame, title: str):
     ax.set_ylabel("kleinste aantoonbare\nverandering van de kloof")
     ax.set_title(title, loc="left", fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))  # beside, not over, the lines
+    m = mdc[np.isfinite(mdc["mdc"].astype(float))] if len(mdc) else mdc
+    if len(m):
+        parts = []
+        for rate in sorted({m["respons"].min(), m["respons"].max()}):
+            s = m[m["respons"] == rate]
+            lo, hi = s.loc[s["mdc"].idxmin()], s.loc[s["mdc"].idxmax()]
+            parts.append(f"bij {num.percent(rate, 0)} respons van {num.decimal(lo['mdc'], 2)} punt ({lo['group_label']}) "
+                         f"tot {num.decimal(hi['mdc'], 2)} punt ({hi['group_label']})")
+        fig.set_label("De kleinste verandering van een kloof die de volgende meting kan aantonen, loopt " +
+                      "; ".join(parts) + ".")
     fig.tight_layout()
     return fig
 
@@ -382,12 +488,32 @@ def likert_bars(shares: pd.DataFrame, item_labels: dict, value_labels: dict, tit
               loc="upper center", handlelength=1.2, columnspacing=0.8,
               bbox_to_anchor=(0.5, -0.08 - 0.5 / len(rows)), title=("antwoord" + note) if note else None,
               title_fontsize=7)
+    fig.set_label(_likert_finding(shares, keys, rows, flip, answers, names, value_labels))
     if "answer_tot" in shares and (shares["answer_tot"].astype(float) != shares["answer"].astype(float)).any():
         # disclosure control merged answers given by too few respondents with a neighbouring answer
         fig.text(0.01, 0.01, "Bij sommige groepen zijn aangrenzende antwoorden samengevoegd (te weinig respondenten).",
                  fontsize=7, color="#666666")
     fig.tight_layout()
     return fig
+
+
+def _likert_finding(shares, keys, rows, flip, answers, names, value_labels) -> str:
+    """The favourable share per bar (the answers above the middle; below it for a reverse-worded item),
+    highest and lowest, from the shares the chart shows."""
+    half = len(answers) // 2
+    if not half:
+        return ""
+    fav = []
+    for r, f in zip(rows, flip):
+        pick = answers[:half] if f else answers[len(answers) - half:]
+        s = shares[(shares[keys] == r) & shares["answer"].isin(pick)]["share"]
+        fav.append(float(s.sum()))
+    top = [str(value_labels.get(a, a)).lower() for a in answers[len(answers) - half:]]
+    what = f"Gunstig antwoord ({' of '.join(top)}" + ("; bij ↺ juist oneens)" if any(flip) else ")")
+    if len(rows) == 1:
+        return f"{what}: {num.percent(fav[0], 0)}."
+    hi, lo = int(np.argmax(fav)), int(np.argmin(fav))
+    return f"{what}: het vaakst bij {names[hi]} ({num.percent(fav[hi], 0)}), het minst bij {names[lo]} ({num.percent(fav[lo], 0)})."
 
 
 def training_progress(table: pd.DataFrame, courses: dict, roles: dict, target: float):
@@ -406,6 +532,13 @@ def training_progress(table: pd.DataFrame, courses: dict, roles: dict, target: f
     ax.set_ylabel("aandeel getraind")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=7, loc="lower right", frameon=False)
+    shown = table[table["aandeel"].notna()]
+    if len(shown):
+        last = shown[shown["jaar"].astype(int) == shown["jaar"].astype(int).max()]
+        parts = [f"{courses[r['cursus']]}, {roles[r['rol']].lower()}: {num.percent(r['aandeel'], 0)}" for _, r in last.iterrows()]
+        met = int((last["aandeel"] >= target).sum())
+        fig.set_label(f"In {int(last['jaar'].astype(int).iloc[0])} getraind: " + "; ".join(parts)
+                      + f". Het doel van {num.percent(target, 0)} is gehaald bij {met} van de {len(last)}.")
     fig.tight_layout()
     return fig
 
