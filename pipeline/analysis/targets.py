@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import CONFIG_DIR, diverse_group, diverse_groups, load_yaml
-from pipeline.disclosure.publish import LinkedCounts, Rates, Result
+from pipeline.disclosure.publish import LinkedCounts, Rates, Result, Rounding
 from pipeline.results import Tidy
 
 KINDS = ("share", "relative_increase", "count")
@@ -322,7 +322,11 @@ def count_results(table: pd.DataFrame) -> dict[str, Result]:
                               tidy=tidy),
         "targets_dir": Result(units[[*cols, "sleutel"]].reset_index(drop=True), LinkedCounts(
             unit="eenheid", pairs=(("aantal", "noemer"), ("noemer", "n")), shares={"aantal": "aandeel"},
-            depends={"noemer": ("aantal", "aandeel")}, total="n", year="sleutel"), tidy=tidy),
+            depends={"noemer": ("aantal", "aandeel")}, total="n", year="sleutel",
+            # counts to base 5 and shares to whole percentages: a directorate's counts of nested
+            # populations (scale 12-14 within 12 and up) and the organisation's total minus the other
+            # directorates no longer give an exact count of the difference (e.g. scale 15+)
+            rounding=Rounding(counts=("aantal", "noemer", "n"), shares=("aandeel",))), tidy=tidy),
     }
 
 

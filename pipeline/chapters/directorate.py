@@ -20,7 +20,6 @@ from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
 from pipeline.disclosure.publish import Estimates, Policy, Published, Result, figure, publish, publish_all
-from pipeline.report import figures
 from pipeline.settings import Settings
 
 # The survey indicators of a page: (chapter, table of the per-directorate level, overall table, indicator, label)
@@ -243,13 +242,14 @@ def _summary(inputs: dict) -> str:
 
 def build_page(inputs: dict) -> Chapter:
     """The page of one directorate, in reading order."""
+    from pipeline.report import figures  # here: planning the report's steps reads this module, not pyplot
     name, code, k = inputs["name"], inputs["code"], inputs["k"]
     specs = {t.name: (t.label, t.kind, t.value, t.baseline_year) for t in inputs["own_targets"] + inputs["org_targets"]}
     ch = Chapter()
     ch.heading(f"Directie {name}", 1)
     ch.text(f"Directiecode {code}. Cijfers uit het HR-register (volledige telling, geen steekproefmarge) en uit de "
             f"medewerkersonderzoeken. Aantallen kleiner dan {k} worden niet getoond, ook niet via de gemeente of "
-            "andere directies (secundaire onderdrukking); '<k' markeert zo'n cel.")
+            "andere directies (secundaire onderdrukking); een streepje (–) markeert zo'n cel.")
     ch.heading("Samenvatting")
     ch.text(_summary(inputs))
     ch.heading("Streefcijfers en voortgang")
