@@ -150,7 +150,9 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         mdc = shown_gaps.derive(T.mdc_table, pop, resp, list(response_rates), alpha, power)
         ch.text(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
                 f"(α = {num.decimal(alpha, 2)}, onderscheidend vermogen {num.percent(power, 0)}), bij de "
-                f"ontwerpeffecten van {last}.")
+                f"ontwerpeffecten van {last}. De berekening gaat uit van een volgende meting als onafhankelijke "
+                "steekproef; antwoorden veel dezelfde medewerkers opnieuw (gekoppeld via de persoonssleutel), dan is "
+                "een verandering preciezer te meten en zijn deze waarden conservatief (te groot).")
         for i in dict.fromkeys(mdc.table["indicator"]) if "indicator" in mdc.table else [None]:
             # one chart per indicator: a line per group must not run through several indicators' values
             own = mdc.view(rows=mdc.table["indicator"] == i) if i is not None else mdc
