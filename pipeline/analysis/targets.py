@@ -212,6 +212,34 @@ def counts(snapshots: dict[int, pd.DataFrame], targets: list[Target], young_cuto
         out["aandeel"] = out["aantal"] / out["noemer"].where(out["noemer"] > 0)
     out["indicator"] = "target:" + out["target"]
     out["sleutel"] = out["target"] + "|" + out["jaar"]
+    return _with_nested(out, targets)
+
+
+def nested_in(outer: Target, inner: Target) -> bool:
+    """Whether `inner` counts the same group in a strictly smaller pay-scale range than `outer` (e.g.
+    scale 12-14 within 12 and up): their two published counts then give the count in between."""
+    if repr(outer.counted) != repr(inner.counted) or outer.scale is None or inner.scale is None:
+        return False
+    lo_o, hi_o = (-np.inf if outer.scale[0] is None else outer.scale[0]), (np.inf if outer.scale[1] is None else outer.scale[1])
+    lo_i, hi_i = (-np.inf if inner.scale[0] is None else inner.scale[0]), (np.inf if inner.scale[1] is None else inner.scale[1])
+    return lo_o <= lo_i and hi_i <= hi_o and (lo_o, hi_o) != (lo_i, hi_i)
+
+
+def _with_nested(out: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
+    """`binnen_aantal`, `binnen_noemer`: per row the counts of the widest target nested in its target
+    (0 without one), so disclosure control can audit the difference (`count_results`)."""
+    out = out.assign(binnen_aantal=0, binnen_noemer=0)
+    for t in targets:
+        inner = [i for i in targets if nested_in(t, i)]
+        if not inner:
+            continue
+        widest = max(inner, key=lambda i: (i.scale[1] if i.scale[1] is not None else np.inf)
+                     - (i.scale[0] if i.scale[0] is not None else -np.inf))
+        mine = out["target"] == t.name
+        ref = out[out["target"] == widest.name].set_index(["eenheid", "jaar"])
+        keys = pd.MultiIndex.from_frame(out.loc[mine, ["eenheid", "jaar"]])
+        out.loc[mine, "binnen_aantal"] = ref["aantal"].reindex(keys).to_numpy()
+        out.loc[mine, "binnen_noemer"] = ref["noemer"].reindex(keys).to_numpy()
     return out
 
 
@@ -305,6 +333,14 @@ def share_table(snapshots: dict[int, pd.DataFrame], *, classification: str = "ol
 
 # --- disclosure: the same rule for every consumer -------------------------------------------------
 
+NESTED = ("binnen_aantal", "binnen_noemer")
+
+
+def _nested_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """A counts table from before the nested audit (or made by hand) gets zero nested counts."""
+    return table.assign(**{c: table[c] if c in table else 0 for c in NESTED})
+
+
 def count_results(table: pd.DataFrame) -> dict[str, Result]:
     """The counts as publishable results: the organisation's rows (a count of 1..k-1 or a denominator
     below k hidden) and the directorates' rows, linked: the organisation total is published, so per
@@ -320,9 +356,14 @@ def count_results(table: pd.DataFrame) -> dict[str, Result]:
     return {
         "targets_org": Result(org[cols].reset_index(drop=True), Rates("aantal", "noemer", columns=("aandeel",)),
                               tidy=tidy),
-        "targets_dir": Result(units[[*cols, "sleutel"]].reset_index(drop=True), LinkedCounts(
-            unit="eenheid", pairs=(("aantal", "noemer"), ("noemer", "n")), shares={"aantal": "aandeel"},
-            depends={"noemer": ("aantal", "aandeel")}, total="n", year="sleutel",
+        # audit of nested targets (scale 12-14 within 12 and up): the count in between (`verschil`, of
+        # the group and of the others) is checked like a published cell; where it is hidden, the outer
+        # target's count and share go, with secondary suppression across the directorates
+        "targets_dir": Result(_nested_columns(units)[[*cols, "sleutel", *NESTED]].reset_index(drop=True), LinkedCounts(
+            unit="eenheid", pairs=(("aantal", "noemer"), ("noemer", "n"), ("verschil", "verschil_noemer")),
+            shares={"aantal": "aandeel"}, depends={"noemer": ("aantal", "aandeel")}, total="n", year="sleutel",
+            differences={"verschil": ("aantal", "binnen_aantal", "aantal"),
+                         "verschil_noemer": ("noemer", "binnen_noemer", "noemer")}, audit_only=NESTED,
             # counts to base 5 and shares to whole percentages: a directorate's counts of nested
             # populations (scale 12-14 within 12 and up) and the organisation's total minus the other
             # directorates no longer give an exact count of the difference (e.g. scale 15+)

@@ -177,6 +177,7 @@ class LinkedCounts:
     year: str = "jaar"
     differences: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
     rounding: "Rounding | None" = None
+    audit_only: tuple[str, ...] = ()  # columns the audit reads (e.g. a nested population's counts), never published
 
 
 @dataclass(frozen=True)
@@ -373,7 +374,7 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     if isinstance(rule, LinkedCounts):
         out = S.suppress_linked(t, rule.unit, k, rule.pairs, shares=rule.shares, depends=rule.depends,
                                 total=rule.total, year=rule.year, differences=rule.differences)
-        return _rounded(out, rule.rounding)
+        return _rounded(out.drop(columns=[c for c in rule.audit_only if c in out]), rule.rounding)
     if isinstance(rule, CrossedCounts):
         return S.suppress_crossed(t, rule.rows, rule.columns, k, rule.counts, key=rule.key, also=rule.also)
     if isinstance(rule, Rates):
