@@ -220,9 +220,13 @@ def nested_in(outer: Target, inner: Target) -> bool:
     scale 12-14 within 12 and up): their two published counts then give the count in between."""
     if repr(outer.counted) != repr(inner.counted) or outer.scale is None or inner.scale is None:
         return False
-    lo_o, hi_o = (-np.inf if outer.scale[0] is None else outer.scale[0]), (np.inf if outer.scale[1] is None else outer.scale[1])
-    lo_i, hi_i = (-np.inf if inner.scale[0] is None else inner.scale[0]), (np.inf if inner.scale[1] is None else inner.scale[1])
+    (lo_o, hi_o), (lo_i, hi_i) = _bounds(outer.scale), _bounds(inner.scale)
     return lo_o <= lo_i and hi_i <= hi_o and (lo_o, hi_o) != (lo_i, hi_i)
+
+
+def _bounds(scale) -> tuple[float, float]:
+    """A pay-scale range with open ends as -inf / inf."""
+    return (-np.inf if scale[0] is None else scale[0]), (np.inf if scale[1] is None else scale[1])
 
 
 def _with_nested(out: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
@@ -233,8 +237,7 @@ def _with_nested(out: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
         inner = [i for i in targets if nested_in(t, i)]
         if not inner:
             continue
-        widest = max(inner, key=lambda i: (i.scale[1] if i.scale[1] is not None else np.inf)
-                     - (i.scale[0] if i.scale[0] is not None else -np.inf))
+        widest = max(inner, key=lambda i: _bounds(i.scale)[1] - _bounds(i.scale)[0])
         mine = out["target"] == t.name
         ref = out[out["target"] == widest.name].set_index(["eenheid", "jaar"])
         keys = pd.MultiIndex.from_frame(out.loc[mine, ["eenheid", "jaar"]])
@@ -364,9 +367,8 @@ def count_results(table: pd.DataFrame) -> dict[str, Result]:
             shares={"aantal": "aandeel"}, depends={"noemer": ("aantal", "aandeel")}, total="n", year="sleutel",
             differences={"verschil": ("aantal", "binnen_aantal", "aantal"),
                          "verschil_noemer": ("noemer", "binnen_noemer", "noemer")}, audit_only=NESTED,
-            # counts to base 5 and shares to whole percentages: a directorate's counts of nested
-            # populations (scale 12-14 within 12 and up) and the organisation's total minus the other
-            # directorates no longer give an exact count of the difference (e.g. scale 15+)
+            # counts to base 5 and shares to whole percentages: the organisation's total minus the
+            # other directorates gives no exact count (nested populations need the audit above as well)
             rounding=Rounding(counts=("aantal", "noemer", "n"), shares=("aandeel",))), tidy=tidy),
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import lru_cache
 from html import escape as html_escape
 from pathlib import Path
 
@@ -71,8 +72,9 @@ def _reset_code() -> str:
             "_plt.close('all'); del _os, _plt\n")
 
 
+@lru_cache(maxsize=1)
 def _register_engine() -> None:
-    """Papermill's nbclient engine, given this process's kernel instead of starting its own."""
+    """Papermill's nbclient engine, given this process's kernel instead of starting its own (once per process)."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
