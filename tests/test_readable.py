@@ -191,11 +191,11 @@ def test_page_parts_menu_prev_next_banner_and_reading_aid():
     html = "<html><body><main><h1>Hoofdstuk A</h1><p>tekst</p></main></body></html>"
     soup = BeautifulSoup(decorate(html, pages, "01_a.html", demo=True, k=7), "html.parser")
     menu = soup.find("nav", class_="menu")
-    assert [a.get_text() for a in menu.find_all("a")] == ["Overzicht", "A", "Hoofdstuk B"]
+    assert [a.get_text() for a in menu.find_all("a")] == ["Overzicht", "A", "Hoofdstuk B", "Begrippen"]
     assert menu.find("a", attrs={"aria-current": "page"})["href"] == "01_a.html"
     assert soup.find("a", rel="prev")["href"] == "index.html" and soup.find("a", rel="next")["href"] == "02_b.html"
     assert "synthetische demodata" in soup.find(class_="demo").get_text()
-    assert "minder dan 7 respondenten" in soup.find("aside", class_="howto").get_text()
+    assert "minder dan 7 mensen" in soup.find("aside", class_="howto").get_text()
     assert soup.find("a", href="tabellen.xlsx") is not None
     plain = BeautifulSoup(decorate(html, pages, "01_a.html", demo=False, k=7), "html.parser")
     assert plain.find(class_="demo") is None

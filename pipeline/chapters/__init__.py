@@ -26,6 +26,11 @@ class Chapter:
     def text(self, md: str) -> None:
         self.blocks.append(("text", md))
 
+    def detail(self, md: str, about: str = "methode") -> None:
+        """Text for researchers (method, assumptions, estimators), collapsed under "Detail voor
+        onderzoekers: <about>" so the main reading text stays short (B1) and one finding per sentence."""
+        self.blocks.append(("detail", (md, about)))
+
     def table(self, table: Published, caption: str = "", **fmt) -> None:
         if not isinstance(table, Published):
             raise TypeError(f"Chapter.table('{caption}'): only published tables can be shown (got {type(table).__name__})")

@@ -211,6 +211,17 @@ def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> Non
         raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: {_quarantine(reports, index, leaks)}"])
 
 
+def _write_glossary(config: str, specs: list[dict]) -> None:
+    from pipeline.disclosure.guard import DisclosureError, scan_html
+    from pipeline.report.glossary import write_glossary
+    settings = load_settings(config)
+    page = write_glossary(config, specs)
+    leaks = scan_html(page, settings.min_cell_size)
+    if leaks:
+        raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: "
+                               f"{_quarantine(settings.reports_dir, page, leaks)}"])
+
+
 def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
     """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order."""
     import pandas as pd
@@ -498,6 +509,10 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     pages = [*names, *(e.name for e in extra)]
     final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
                   reports / ".state" / "_index.json", _key("index", code, pages, settings.demo), deps=pages, cost=0.5),
+             # the glossary (config/glossary.yaml, in `code`) needs no data: it runs at once, beside the chapters
+             Step("_glossary", "begrippen", _write_glossary, (str(settings.path), specs),
+                  [reports / "begrippen.html"], reports / ".state" / "_glossary.json",
+                  _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size), cost=0.2),
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
                   _key("results", code, pages), deps=pages, cost=0.2),

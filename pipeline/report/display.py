@@ -31,6 +31,12 @@ def text(md: str) -> None:
     display(Markdown(md))
 
 
+def detail(md: str, about: str = "methode") -> None:
+    """Method text, collapsed like the researchers' columns of a table: not part of the main reading text."""
+    display(Markdown(f'<details class="detail"><summary>Detail voor onderzoekers: {_html.escape(about)}</summary>'
+                     f"\n\n{md}\n\n</details>"))
+
+
 COUNT_COLUMNS = {"n", "n_ref", "aantal", "items", "noemer"}
 YEAR_COLUMNS = {"jaar", "golf", "wave", "periode"}
 
@@ -318,6 +324,8 @@ def chapter(ch) -> None:
             heading(*value)
         elif kind == "text":
             text(value)
+        elif kind == "detail":
+            detail(*value)
         elif kind == "table":
             t, caption, fmt = value
             table(t, caption, **fmt)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 REPORT_TITLE = "Monitor Inclusie en Diversiteit"
 WORKBOOK = "tabellen.xlsx"
 RESULTS_CSV = "results.csv"
+GLOSSARY_PAGE = "begrippen.html"  # written by pipeline.report.glossary
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,12 @@ class Page:
 
 
 def page_list(specs: list[dict], extra: list[Page] = ()) -> list[Page]:
-    """The overview first, then the chapters in reading order (their `menu` name, else the title),
-    then `extra` pages (e.g. reports/directies/...) in the order given."""
+    """The overview first, then the chapters in reading order (their `menu` name, else the title), the
+    glossary ("Begrippen", the last page of the report proper), then `extra` pages (e.g.
+    reports/directies/...) in the order given."""
     pages = [Page("index.html", "Overzicht", REPORT_TITLE)]
     pages += [Page(f"{c['name']}.html", c.get("menu") or c["title"], c["title"]) for c in specs]
+    pages.append(Page(GLOSSARY_PAGE, "Begrippen", "Begrippen: wat de woorden in dit rapport betekenen"))
     return [*pages, *extra]
 
 
@@ -55,22 +58,24 @@ def demo_banner(demo: bool) -> str:
             "<em>synthetische demodata</em>; de cijfers zeggen niets over de gemeente Amsterdam.</p>")
 
 
-def how_to_read(k: int) -> str:
-    """The short reading aid on every page (B1): interval, demonstrable difference, empty cells."""
+def how_to_read(k: int, root: str = "") -> str:
+    """The short reading aid on every page (B1): interval, the one rule for "aantoonbaar", empty cells,
+    units, and where the words are explained (the glossary; `root` leads from the page to reports/)."""
     return (
         '<aside class="howto" aria-labelledby="howto-title"><p class="howto-title" id="howto-title">Zo leest u dit</p><ul>'
-        "<li><strong>Schatting en marge.</strong> Cijfers uit een vragenlijst zijn schattingen voor alle medewerkers, "
-        "gemaakt uit de antwoorden van wie meedeed. Het <em>95%-interval</em> is de marge: het echte cijfer ligt "
-        "vrijwel zeker daartussen.</li>"
-        "<li><strong>▲ hoger, ▼ lager, ● geen aantoonbaar verschil.</strong> Een verschil is <em>aantoonbaar</em> als "
-        "het te groot is om door toeval te komen, ook na correctie voor de vele vergelijkingen op deze pagina. "
-        "‘Geen aantoonbaar verschil’ betekent niet dat er geen verschil is, maar dat deze meting het niet kan "
-        "aantonen.</li>"
-        f"<li><strong>– in een tabel:</strong> niet getoond, omdat het om minder dan {k} respondenten gaat of het "
-        "getal daaruit af te leiden is (privacy). <strong>n.v.t.</strong>: niet van toepassing, bijvoorbeeld geen "
-        "marge bij een volledige telling uit het HR-register.</li>"
-        "<li><strong>Schaal of percentage.</strong> Scores staan op de schaal van de vraag (bijvoorbeeld 1 tot 5); "
-        "aandelen in procenten. Een verandering van een aandeel staat in procentpunten.</li>"
+        "<li><strong>Schatting en marge.</strong> Cijfers uit een vragenlijst zijn schattingen voor alle medewerkers. "
+        "Ze zijn berekend uit de antwoorden van wie meedeed. Het <em>95%-interval</em> is de marge: het echte cijfer "
+        "ligt vrijwel zeker daartussen.</li>"
+        "<li><strong>▲ hoger, ▼ lager, ● geen aantoonbaar verschil.</strong> We vergelijken veel groepen. Dan zijn "
+        "toevallige verschillen normaal; daarom zijn we streng. Een verschil is <em>aantoonbaar</em> als het ook na "
+        "correctie voor de vele vergelijkingen te groot is voor toeval. ‘Geen aantoonbaar verschil’ betekent: deze "
+        "meting kan het niet aantonen.</li>"
+        f"<li><strong>– in een tabel:</strong> niet getoond, omdat het om minder dan {k} mensen gaat. Of omdat het "
+        "getal daaruit terug te rekenen is (privacy). <strong>n.v.t.</strong>: niet van toepassing, bijvoorbeeld "
+        "geen marge bij een telling uit het HR-register.</li>"
+        "<li><strong>Schaal of percentage.</strong> Scores staan op de schaal van de vraag (bijvoorbeeld 1 tot 5). "
+        "Aandelen staan in procenten. Een verandering van een aandeel staat in procentpunten.</li>"
+        f'<li><strong>Moeilijk woord?</strong> Kijk bij <a href="{html.escape(root + GLOSSARY_PAGE)}">Begrippen</a>.</li>'
         "</ul></aside>")
 
 
@@ -107,7 +112,7 @@ def decorate(page: str, pages: list[Page], current: str, *, demo: bool, k: int, 
     top = BeautifulSoup(menu(pages, current), "html.parser")
     soup.body.insert(0, top)
     main.insert(0, BeautifulSoup(demo_banner(demo), "html.parser"))
-    box = BeautifulSoup(how_to_read(k), "html.parser")
+    box = BeautifulSoup(how_to_read(k, _root(current)), "html.parser")
     anchor = (main.select_one(after) if after else None) or main.find("nav", class_="toc") or main.find("h1")
     anchor.insert_after(box) if anchor is not None else main.insert(1, box)
     main.append(BeautifulSoup(downloads(current) + prev_next(pages, current), "html.parser"))
