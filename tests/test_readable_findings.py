@@ -185,7 +185,7 @@ def test_gap_summary_reader_words_units_and_intervals():
     from pipeline.analysis.gaps import summary_nl
     g = _gaps().assign(cohens_d=0.4)
     text = summary_nl(g, {"inclusion": "Ervaren inclusie"}, scales={"inclusion": (1, 5)})
-    assert "aantoonbaar verschil, na correctie voor het aantal vergelijkingen" in text
+    assert "aantoonbaar verschil, na correctie voor de vele vergelijkingen" in text
     assert "Niet-westers scoort 0,18 punt lager dan Nederlands (95%-interval −0,25 tot −0,11)" in text
     assert "op een schaal van 1 tot 5" in text and not CODE_NAME.search(text) and "d =" not in text
     assert not CODE_NAME.search(summary_nl(g.assign(p_bh=0.5), {"inclusion": "Ervaren inclusie"}))
@@ -201,11 +201,17 @@ def test_discrimination_and_trend_summaries_reader_words():
                         "repeat": [0.108], "change": [-0.031], "p_bh": [0.01]})
     text = disc(prev, chg, {"ervaren_discriminatie": "Discriminatie ervaren"}, 2026, 2024)
     assert "50\u00a0%" in text and "11\u00a0%" in text and not re.search(r"\d,\d\u00a0?%", text)
-    assert "Aantoonbaar veranderd sinds 2024, na correctie voor het aantal vergelijkingen" in text
+    assert "Aantoonbaar veranderd sinds 2024, na correctie voor de vele vergelijkingen" in text
     assert "▼ lager (14\u00a0% → 11\u00a0%)" in text and not CODE_NAME.search(text)
+    assert "Of dit door het programma komt, laat deze vergelijking niet zien." in text
+    # a share whose base is not all staff names its base, with the published (rounded) number
+    sat = chg.assign(indicator="tevreden_afhandeling", baseline=0.322, repeat=0.449, change=0.127)
+    told = disc(prev, sat, {"tevreden_afhandeling": "Tevreden over afhandeling melding"}, 2026, 2024, reported=220)
+    assert "Tevreden over afhandeling melding, van wie een melding deed (ongeveer 220 mensen in 2026): ▲ hoger" in told
     gaps = pd.DataFrame({"indicator": ["inclusion"], "group_label": ["Niet-westers"], "reference": ["Nederlands"],
                          "gap_2019": [-0.43], "gap_2024": [-0.28], "did": [0.15], "ci_low": [0.09], "ci_high": [0.21],
                          "p_bh": [0.001]})
     t = trend(gaps, [2019, 2024], indicator=lambda i: "Ervaren inclusie", scale=lambda i: (1, 5))
-    assert "aantoonbaar veranderd, na correctie voor het aantal vergelijkingen" in t and "Ervaren inclusie" in t
+    assert "aantoonbaar veranderd, na correctie voor de vele vergelijkingen" in t and "Ervaren inclusie" in t
+    assert "De kloof is kleiner geworden" in t and "laat deze vergelijking niet zien" in t
     assert "−0,43 punt in 2019 → −0,28 in 2024" in t and "op een schaal van 1 tot 5" in t and not CODE_NAME.search(t)

@@ -287,24 +287,46 @@ def _pct(x: float) -> str:
     return num.percent(x, 0) if pd.notna(x) else "niet getoond"
 
 
-def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: int, baseline=None) -> str:
+def reported_base(follow: pd.DataFrame) -> int | None:
+    """About how many respondents the satisfaction with the handling of a report is based on (those
+    who reported): the published n of the follow-up table, rounded to tens; None when not published."""
+    row = follow[follow["indicator"] == "tevreden_afhandeling"]
+    if row.empty or pd.isna(row["n"].iloc[0]) or pd.isna(row["estimate"].iloc[0]):
+        return None
+    return int(round(float(row["n"].iloc[0]), -1))
+
+
+BASES = {"tevreden_afhandeling": "van wie een melding deed"}  # indicators whose base is not all staff
+NOT_AN_EFFECT = "Of dit door het programma komt, laat deze vergelijking niet zien."
+
+
+def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: int, baseline=None,
+               reported: int | None = None) -> str:
+    """The chapter's summary, one finding per sentence; `reported`: about how many made a report (the
+    base of the satisfaction with its handling, see `reported_base`)."""
     tot = prev[(prev["dimension"] == "totaal")].set_index("indicator")["estimate"]
-    lines = [f"In {wave} zegt {_pct(tot['ervaren_ongewenst'])} van de medewerkers in de afgelopen 12 maanden "
-             f"ongewenst gedrag te hebben ervaren en {_pct(tot['gezien_ongewenst'])} het te hebben gezien; "
+    lines = [f"In {wave} ervoer {_pct(tot['ervaren_ongewenst'])} van de medewerkers ongewenst gedrag in de afgelopen "
+             f"12 maanden. {_pct(tot['gezien_ongewenst'])} zag het bij een ander. "
              f"{_pct(tot['ervaren_discriminatie'])} ervoer discriminatie."]
     d = prev[(prev["indicator"] == "ervaren_discriminatie") & (prev["dimension"] != "totaal") & ~prev["onderdrukt"]]
     top = d.sort_values("estimate", ascending=False).head(3)
     if len(top):
-        lines.append("Het vaakst bij: " + "; ".join(f"{r.group_label} ({_pct(r.estimate)})" for r in top.itertuples()) + ".")
+        lines.append("Discriminatie ervoeren het vaakst: " + "; ".join(f"{r.group_label} ({_pct(r.estimate)})"
+                                                                      for r in top.itertuples()) + ".")
     if chg is not None and len(chg):
         c = chg[(chg["dimension"] == "totaal") & chg["p_bh"].notna()]
         sig = c[c["p_bh"] < 0.05]
         if len(sig):
-            parts = [f"{labs.get(r.indicator, r.indicator).lower()} {'▲ hoger' if r.change > 0 else '▼ lager'} "
-                     f"({_pct(r.baseline)} → {_pct(r.repeat)})" for r in sig.itertuples()]
-            lines.append(f"Aantoonbaar veranderd sinds {baseline}, na correctie voor het aantal vergelijkingen: "
-                         + "; ".join(parts) + ".")
+            def base(i):
+                if i not in BASES:
+                    return ""
+                return f", {BASES[i]}" + (f" (ongeveer {reported} mensen in {wave})" if reported else "")
+            items = [f"- {labs.get(r.indicator, r.indicator)}{base(r.indicator)}: {'▲ hoger' if r.change > 0 else '▼ lager'} "
+                     f"({_pct(r.baseline)} → {_pct(r.repeat)})." for r in sig.itertuples()]
+            lines.append(f"Aantoonbaar veranderd sinds {baseline}, na correctie voor de vele vergelijkingen:\n\n"
+                         + "\n".join(items))
         else:
-            lines.append(f"Geen van de veranderingen sinds {baseline} is aantoonbaar, na correctie voor het aantal "
-                         "vergelijkingen: de verschillen kunnen toeval zijn.")
+            lines.append(f"Geen van de veranderingen sinds {baseline} is aantoonbaar, na correctie voor de vele "
+                         "vergelijkingen. De verschillen kunnen toeval zijn.")
+        lines.append(NOT_AN_EFFECT)
     return "\n\n".join(lines)

@@ -179,16 +179,16 @@ def summary_nl(gaps: pd.DataFrame, labels: dict[str, str], alpha: float = 0.05, 
                          f"{r['reference']} (95%-interval {num.decimal(r['ci_low'], 2, sign=True)} tot "
                          f"{num.decimal(r['ci_high'], 2, sign=True)})")
         lo, hi = (scales or {}).get(c, (None, None))
-        unit = f" (op een schaal van {num.integer(lo)} tot {num.integer(hi)})" if lo is not None and hi is not None else ""
+        unit = f", op een schaal van {num.integer(lo)} tot {num.integer(hi)}" if lo is not None and hi is not None else ""
         name = labels.get(c) or catalogue.column(c)
-        lines.append(f"- **{name}**{unit}: " + "; ".join(parts) + ".")
+        lines.append(f"- **{name}**{unit}:\n" + "\n".join(f"    - {p}." for p in parts))
     if not lines:
-        return ("Geen van de groepsverschillen is aantoonbaar, na correctie voor het aantal vergelijkingen: de "
+        return ("Geen van de groepsverschillen is aantoonbaar, na correctie voor de vele vergelijkingen. De "
                 "verschillen kunnen toeval zijn.")
     n_sig, n_all = int((gaps["p_bh"] < alpha).sum()), int(gaps["p_bh"].notna().sum())
-    return (f"Van de {num.integer(n_all)} vergelijkingen met een referentiegroep is er bij {num.integer(n_sig)} een "
-            "aantoonbaar verschil, na correctie voor het aantal vergelijkingen. De grootste verschillen per "
-            "schaal:\n\n" + "\n".join(lines))
+    return (f"We vergeleken {num.integer(n_all)} keer een groep met haar referentiegroep. Bij {num.integer(n_sig)} "
+            "daarvan is er een aantoonbaar verschil, na correctie voor de vele vergelijkingen. De grootste verschillen "
+            "per schaal:\n\n" + "\n".join(lines))
 
 
 def likert_shares(design: SurveyDesign, items: list[str], by: str | None = None) -> Result:

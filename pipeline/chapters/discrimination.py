@@ -64,15 +64,19 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
         ch.record({"change": chg, "change_followup": pub["change_followup"]}, source="discrimination",
                   waves=f"{baseline_wave}-{repeat_wave}")
     ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)
-    ch.text("Aandelen medewerkers dat in de afgelopen 12 maanden ongewenst gedrag, discriminatie, racisme, "
-            "micro-agressie, pesten of (seksuele) intimidatie ervoer of zag; wie het deed, of het gemeld is en hoe "
-            "de melding is afgehandeld. Gewogen schattingen met 95%-intervallen volgens Korn en Graubard: het "
-            "exacte binomiale (Clopper–Pearson) interval bij de effectieve steekproefomvang, zoals statistische "
-            "bureaus het voor aandelen uit een gewogen steekproef gebruiken. Het is nooit nul breed: waar een "
-            "aandeel 0 of 1 is (niemand, of iedereen, in een groep) volgt het uit het aantal respondenten, "
-            "zodat ook '0%' een bovengrens heeft.")
+    ch.text("Hoeveel medewerkers in de afgelopen 12 maanden ongewenst gedrag ervoeren of zagen. Het gaat om "
+            "discriminatie, racisme, micro-agressie, pesten en (seksuele) intimidatie. Ook ziet u wie het deed, of "
+            "het gemeld is en hoe de melding is afgehandeld. Alle aandelen gaan over alle medewerkers, tenzij er "
+            "staat over wie wel.")
+    ch.detail("De aandelen zijn gewogen schattingen met 95%-intervallen volgens Korn en Graubard: het exacte "
+              "binomiale (Clopper–Pearson) interval bij de effectieve steekproefomvang, zoals statistische bureaus "
+              "het voor aandelen uit een gewogen steekproef gebruiken. Het is nooit nul breed: waar een aandeel 0 of 1 "
+              "is (niemand, of iedereen, in een groep) volgt het uit het aantal respondenten, zodat ook '0%' een "
+              "bovengrens heeft.", "marges")
     ch.heading("Samenvatting")
-    ch.text(D.summary_nl(prev.table, chg.table if chg is not None else None, labs, repeat_wave, baseline_wave))
+    reported = D.reported_base(pub["follow"].table)
+    ch.text(D.summary_nl(prev.table, chg.table if chg is not None else None, labs, repeat_wave, baseline_wave,
+                         reported=reported))
     ch.heading(f"Vóórkomen in {repeat_wave}")
     ch.figure(figure(figures.prevalence_bars, prev, D.PREVALENCE, labs, f"Ervaren en gezien (12 maanden), {repeat_wave}"))
     ch.figure(figure(figures.prevalence_bars, prev, [f"discr_{g}" for g in D.GROUNDS], labs,
@@ -83,19 +87,21 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
         ch.figure(figure(figures.prevalence_bars, prev, ["ervaren_discriminatie"], labs,
                          f"Ervaren discriminatie naar {labels.dimension(dim).lower()}", dimension=dim, xmax=xmax))
     ch.heading("Van wie, melden en afhandeling")
-    ch.text("Onder medewerkers die discriminatie ervoeren (meerdere antwoorden mogelijk): gronden, van wie het kwam, "
-            "of en waar het gemeld is; redenen om niet te melden onder wie niet meldde; tevredenheid onder wie meldde.")
+    ch.text("De tabel hieronder gaat alleen over medewerkers die discriminatie ervoeren. Zij konden meer dan één "
+            "antwoord geven. De redenen om niet te melden gaan over wie niet meldde. *Tevreden over afhandeling "
+            "melding* gaat over wie een melding deed"
+            + (f" (ongeveer {reported} mensen)." if reported else "."))
     follow = pub["follow"]
     ch.table(follow.view(map={"indicator": labs}, columns=["indicator", "estimate", "ci_low", "ci_high", "n"],
                          rename={"indicator": "vraag"}), f"Vervolgvragen {repeat_wave}",
              percent=["estimate", "ci_low", "ci_high"])
-    ch.text("**Overgeslagen vervolgvragen.** Wie discriminatie ervoer maar de vervolgvraag (grond, of het gemeld is, "
+    ch.detail("**Overgeslagen vervolgvragen.** Wie discriminatie ervoer maar de vervolgvraag (grond, of het gemeld is, "
             "tevredenheid) oversloeg, valt niet uit de noemer en telt ook niet als 'nee'. Het aandeel van alle "
             "medewerkers dat discriminatie ervoer op een grond is geschat als *aandeel dat discriminatie ervoer × "
             "aandeel dat die grond noemde onder wie de vraag beantwoordde*; de standaardfout volgt uit het "
             "steekproefontwerp (linearisatie van het product). Dit veronderstelt dat wie de vraag oversloeg lijkt op "
             "wie hem wel beantwoordde. Zonder deze correctie zou elk aandeel per grond te laag uitvallen, met "
-            "ongeveer het aandeel dat oversloeg.")
+            "ongeveer het aandeel dat oversloeg.", "overgeslagen vervolgvragen")
     skip = prev.view(rows=(prev.table["dimension"] == "totaal") & prev.table["chained"].astype(bool),
                      map={"indicator": labs}, columns=["indicator", "skipped", "n_followup"],
                      rename={"indicator": "indicator", "skipped": "vervolgvraag overgeslagen", "n_followup": "n gevraagd"})
@@ -106,11 +112,14 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     if chg is not None:
         ch.heading(f"Nulmeting {baseline_wave} en herhaling {repeat_wave}")
         ch.text("*Verandering*: het verschil tussen de twee metingen in procentpunten, met het 95%-interval. "
-                "*Oordeel*: of de verandering aantoonbaar is na correctie voor alle toetsen in dit hoofdstuk. "
-                "*Bij gelijke samenstelling*: dezelfde verandering als de medewerkers in beide jaren even vaak in elke "
-                "salarisschaal, leeftijdsgroep, gender en herkomst zaten. De p-waarden staan onder *Detail voor "
-                "onderzoekers* en in de CSV.")
-        ch.text(linkage.method_nl(link))
+                "*Oordeel*: of de verandering aantoonbaar is (zie ‘Zo leest u dit’). *Bij gelijke samenstelling*: "
+                "dezelfde verandering als er in beide jaren even veel mensen in elke salarisschaal, leeftijdsgroep, "
+                "gender en herkomst zaten. " + D.NOT_AN_EFFECT)
+        ch.text("*Tevreden over afhandeling melding* gaat alleen over wie een melding deed"
+                + (f" (ongeveer {reported} mensen in {repeat_wave})." if reported else ".")
+                + " De andere aandelen gaan over alle medewerkers.")
+        ch.detail(linkage.method_nl(link) + " De p-waarden staan in de tabellen onder *Detail voor onderzoekers* en "
+                  "in de CSV.", "intervallen van veranderingen")
         ch.figure(figure(figures.change_dots, chg, labs, f"{baseline_wave} en {repeat_wave}",
                          alt=f"Aandeel per indicator in de nulmeting {baseline_wave} en de herhaling {repeat_wave}, "
                              "alle medewerkers; aantoonbare veranderingen gemarkeerd"))
@@ -129,17 +138,17 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
                                                              "ci_low", "ci_high", "p_bh", "n_baseline", "n_repeat"]),
                  "Verandering per groep", percent=shares, points=changes, integers=["n_baseline", "n_repeat"])
     ch.heading("Methode: weging en inferentiekader")
-    ch.text(MARGIN_TEXT)
+    ch.detail(MARGIN_TEXT, "weging")
     for w in ds:
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                                    "respondenten gewogen"]),
                  f"Wat de weging herstelt, {w}: aandeel in register en onder respondenten", sheet=f"Weging {w}", percent=[
                      "register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
-    ch.text(frame_text(settings) + " In dit hoofdstuk: de aandelen zijn beschrijvend (met eindige-populatiecorrectie); "
+    ch.detail(frame_text(settings) + " In dit hoofdstuk: de aandelen zijn beschrijvend (met eindige-populatiecorrectie); "
             "de veranderingen ook, behalve waar de metingen via de persoonssleutel gekoppeld zijn (dan met de persoon "
             "als eenheid, zonder eindige-populatiecorrectie, zie hierboven); de voor samenstelling gecorrigeerde "
             "verandering is een regressiecoëfficiënt (modelmatig). Benjamini–Hochberg: één familie per hoofdstuk "
-            "('verandering': alle veranderingstoetsen).")
+            "('verandering': alle veranderingstoetsen).", "inferentiekader")
     ch.heading("Alle cijfers per groep")
     ch.table(prev.view(rows=prev.table["dimension"] != "totaal", map={"indicator": lambda i: labs.get(i, i)},
                        columns=["indicator", "group_label", "estimate", "ci_low", "ci_high", "n"]),

@@ -100,8 +100,8 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     ch.table(pub["inclusion"].view(columns=list(LEVEL_COLUMNS), rename={**LEVEL_COLUMNS, "estimate": "gemiddelde"}),
              f"{text['exit_inclusion']} (schaal 1 tot 5) per groep", decimals=2)
     ch.heading("Jonge vertrekkers")
-    ch.text(f"Vertrekkers jonger dan {settings.young_cutoff} tegen oudere vertrekkers; *p (BH)* gecorrigeerd voor "
-            "alle vergelijkingen in deze tabel.")
+    ch.text(f"Vertrekkers jonger dan {settings.young_cutoff} tegen oudere vertrekkers; *p (BH)*: na correctie voor de "
+            "vele vergelijkingen (alle vergelijkingen in deze tabel).")
     ch.table(pub["young"].view(columns=["vraag", "jong", "ouder", "difference", "ci_low", "ci_high", "p_bh", "n", "n_ref"],
                                map={"vraag": text}, rename={"vraag": "reden of vraag", "difference": "verschil",
                                                            "n": "n jong", "n_ref": "n ouder"}),

@@ -17,17 +17,20 @@ from pipeline.weight import MARGIN_TEXT, margin_table
 GAP_COLUMNS = ["group_label", "reference", "difference", "ci_low", "ci_high", "p_bh", "cohens_d", "n", "adj_difference",
                "adj_ci_low", "adj_ci_high", "adj_p_bh", "adj_n"]
 ADJUSTED_TEXT = (
-    "**Wat het gecorrigeerde verschil wel en niet is.** Het *ruwe verschil* is het verschil zoals het op de "
-    "werkvloer bestaat: het totale verschil tussen de groep en haar referentiegroep. Het *gecorrigeerde verschil* "
-    "is het verschil dat overblijft bij gelijke salarisschaal, leeftijd, dienstjaren en directie (coëfficiënt "
-    "in een gewogen regressie; bij 'jonger dan 35' zonder leeftijd). Het is niet 'het echte verschil': "
-    "salarisschaal ligt zelf op de weg van bijvoorbeeld migratieachtergrond naar inclusie (wie minder "
-    "doorstroomt, zit lager en voelt zich daardoor mogelijk minder gezien). Corrigeren voor zo'n tussenliggende "
-    "factor haalt dat deel van het verschil weg; het gecorrigeerde verschil is dus het *directe* verschil, het "
-    "deel dat niet via salarisschaal, leeftijd, dienstjaren of directie loopt. Het verschil tussen beide zegt hoeveel "
-    "via die kenmerken loopt. Het gecorrigeerde model gebruikt de respondenten van wie alle kenmerken bekend zijn "
-    "(*n gecorrigeerd*); het ruwe verschil iedereen die de groep en de schaal invulde (*n*). Alle toetsen van "
-    "dit hoofdstuk, ruw én gecorrigeerd, vormen samen één Benjamini–Hochberg-familie ('groepsverschillen').")
+    "**Het ruwe verschil en het verschil bij gelijke schaal, leeftijd, dienstjaren en directie.** Het *ruwe "
+    "verschil* is het verschil zoals het op de werkvloer bestaat: het totale verschil tussen de groep en haar "
+    "referentiegroep. Het verschil *bij gelijke schaal, leeftijd, dienstjaren en directie* (in eerdere uitgaven "
+    "heette dit het 'gecorrigeerde verschil') is de coëfficiënt van de groep in een gewogen regressie met die kenmerken (bij "
+    "'jonger dan 35' zonder leeftijd). Het is niet 'het echte verschil': salarisschaal ligt zelf op de weg van "
+    "bijvoorbeeld migratieachtergrond naar inclusie (wie minder doorstroomt, zit lager en voelt zich daardoor "
+    "mogelijk minder gezien). Rekening houden met zo'n tussenliggende factor haalt dat deel van het verschil weg; "
+    "het is dus het *directe* verschil, het deel dat niet via salarisschaal, leeftijd, dienstjaren of directie "
+    "loopt. Het verschil tussen beide zegt hoeveel via die kenmerken loopt. Het model gebruikt de respondenten van "
+    "wie alle kenmerken bekend zijn (*n bij gelijke schaal enz.*); het ruwe verschil iedereen die de groep en de "
+    "schaal invulde (*n*). Alle toetsen van dit hoofdstuk, ruw en bij gelijke schaal enz., vormen samen één "
+    "Benjamini–Hochberg-familie ('groepsverschillen'); het *oordeel* leest de toets van het ruwe verschil. De "
+    "p-waarden (ook na correctie voor de vele vergelijkingen, *BH*) en de effectgrootte (Cohens d) staan in de "
+    "tabel hieronder en in de CSV.")
 AVERAGE = "Gemeente (gemiddelde)"
 
 
@@ -84,13 +87,14 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     ch.record(pub, source=source, waves=str(wave))
 
     ch.heading(title, 1)
-    ch.text(intro + " Dit hoofdstuk laat zien of groepen medewerkers dit anders ervaren dan hun referentiegroep, "
-            "hoe groot dat verschil is, en hoe groot het blijft bij gelijke salarisschaal, leeftijd, dienstjaren en directie.")
+    ch.text(intro + " Dit hoofdstuk laat zien of groepen medewerkers dit anders ervaren dan hun referentiegroep. "
+            "Ook ziet u hoe groot dat verschil is. En hoe groot het blijft bij gelijke schaal, leeftijd, dienstjaren "
+            "en directie.")
     ch.heading(f"Samenvatting ({source.upper()} {wave})")
     ch.text(summary_nl(gaps.table, LABELS, scales={c: labels.scale_range(source, c, wave) for c in constructs}))
     n_resp, n_pop = (f"{weighting[k]:,}".replace(",", ".") for k in ("respondents", "population"))
     ch.text(f"Gebaseerd op {n_resp} respondenten van {n_pop} medewerkers (respons {weighting['response_rate']:.0%}). "
-            "Gewogen naar directie, gender, leeftijd, salarisschaal en migratieachtergrond (zie Methode).")
+            "De antwoorden zijn gewogen, zodat ze lijken op het hele personeel (zie Methode).")
     for c in constructs:
         ch.figure(figure(figures.forest, gaps, c, f"{LABELS[c]} ({source.upper()} {wave})"))
     ch.heading("Niveau per groep")
@@ -100,12 +104,11 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
             f"{LABELS[c]} per groep: gewogen gemiddelde met 95%-interval{scale_words(source, c)}",
             sheet=f"{_sheet(LABELS[c], ' groepen')} groepen")
     ch.heading("Verschillen met de referentiegroep")
-    ch.text("*Verschil*: het gewogen verschil in gemiddelde score met de referentiegroep, in punten op de schaal van "
-            "de vragenlijst; een negatief verschil betekent een lagere score dan de referentiegroep. *Oordeel*: of het "
-            "verschil aantoonbaar is na correctie voor alle vergelijkingen in dit hoofdstuk. *Gecorrigeerd verschil*: "
-            "hetzelfde verschil bij gelijke salarisschaal, leeftijd, dienstjaren en directie. De p-waarden en de "
-            "effectgrootte (Cohens d) staan onder *Detail voor onderzoekers* en in de CSV.")
-    ch.text(ADJUSTED_TEXT)
+    ch.text("*Verschil*: hoeveel punten de groep hoger of lager scoort dan haar referentiegroep. Een min-teken "
+            "betekent: lager dan de referentiegroep. *Oordeel*: of het verschil aantoonbaar is (zie ‘Zo leest u "
+            "dit’). *Bij gelijke schaal, leeftijd, dienstjaren en directie*: het verschil dat overblijft als beide "
+            "groepen even vaak in elke schaal, leeftijd, dienstjaren en directie zitten.")
+    ch.detail(ADJUSTED_TEXT, "ruw verschil en verschil bij gelijke schaal enz.")
     for c in constructs:
         ch.table(gaps.view(rows=gaps.table["construct"] == c, columns=GAP_COLUMNS), f"{LABELS[c]}: verschillen",
                  decimals=3, integers=["adj_n"], sheet=f"{_sheet(LABELS[c], ' kloven')} kloven")
@@ -121,9 +124,13 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
                          f"'{item_labels[first]}' naar {labels.dimension(dim).lower()}", by_group=True,
                          reversed_items=[i for c in scale_items for i in cb.scales[c].get("reverse", [])]))
     ch.heading("Per directie")
-    ch.text("Directies van hoog naar laag, met bovenaan het gemiddelde van de hele gemeente. *Hoger* of *lager dan "
-            "gemiddeld*: het 95%-interval van de directie ligt helemaal boven of onder het gemiddelde (zonder correctie "
-            "voor de vele vergelijkingen: lees het als een signaal, niet als een vaststaand verschil).")
+    ch.text("Directies van hoog naar laag, met bovenaan het gemiddelde van de hele gemeente. De kolom "
+            "*vergeleken met het gemiddelde* is een signaal, geen oordeel ‘aantoonbaar’. Een directie wordt hier niet "
+            "getoetst zoals de groepen hierboven. Lees ▲ of ▼ dus als: kijk hier eens naar.")
+    ch.detail("*Hoger* of *lager dan gemiddeld* betekent hier: het 95%-interval van de directie ligt helemaal boven "
+              "of onder het gemiddelde van de gemeente. Dat is geen toets met correctie voor de vele vergelijkingen "
+              "(Benjamini–Hochberg), zoals bij de groepsverschillen; met veel directies is een toevallige ▲ of ▼ dus "
+              "goed mogelijk.", "hoe de directies zijn vergeleken")
     total = levels.table[levels.table["dimension"] == "totaal"].set_index("construct")["estimate"]
     for c in constructs:
         d = pub[f"dir:{c}"]
@@ -132,14 +139,14 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
                  f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2,
                  sheet=f"{_sheet(LABELS[c], ' directies')} directies")
     ch.heading("Methode: weging en inferentiekader")
-    ch.text(MARGIN_TEXT)
+    ch.detail(MARGIN_TEXT, "weging")
     ch.table(pub["margins"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                           "respondenten gewogen"]),
              f"Wat de weging herstelt ({source.upper()} {wave}): aandeel in register en onder respondenten",
              sheet=f"Weging {source.upper()} {wave}",
              percent=["register", "respondenten ongewogen", "respondenten gewogen"])
-    ch.text(frame_text(settings) + " In dit hoofdstuk: niveaus, ruwe verschillen en de tabellen per directie zijn "
-            "beschrijvend; de gecorrigeerde verschillen zijn regressiecoëfficiënten (modelmatig).")
+    ch.detail(frame_text(settings) + " In dit hoofdstuk: niveaus, ruwe verschillen en de tabellen per directie zijn "
+            "beschrijvend; de verschillen bij gelijke schaal enz. zijn regressiecoëfficiënten (modelmatig).", "inferentiekader")
     m = load_manifest(settings.processed_dir, source, wave)
     ch.provenance({f"{source} {wave}": m["input"]},
                   {"source": source, "wave": wave, "constructs": constructs, "dimensions": dims,

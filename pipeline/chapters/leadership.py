@@ -75,7 +75,8 @@ def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, 
              sheet="Betrouwbaarheid zelfbeeld")
     ch.heading("Kloof tussen intentie en ervaring")
     ch.text("Zelfbeeld van leidinggevenden min het oordeel van medewerkers (die zelf geen leiding geven), per vraag "
-            "en voor de schaal. *p (BH)* is gecorrigeerd voor alle toetsen op de kloof in dit hoofdstuk.")
+            "en voor de schaal. *p (BH)*: na correctie voor de vele vergelijkingen (alle toetsen op de kloof in dit "
+            "hoofdstuk).")
     ch.table(pub["gap"].view(columns=["item", *GAP_COLUMNS], rename=GAP_COLUMNS,
                              map={"item": lambda x: items.get(x, x)}), "Kloof per vraag", decimals=2)
     ch.heading("Kloof per directie")

@@ -124,8 +124,8 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.heading("In-, door- en uitstroom")
     ch.text("Instroom en uitstroom als aandeel van het personeel aan het begin van de periode; doorstroom als "
             "aandeel van de blijvers dat naar een hogere schaalgroep ging. Intervallen: exact (Clopper–Pearson); "
-            "p: Fisher-toets tegen de referentiegroep; *p (BH)*: gecorrigeerd voor alle stroomtoetsen van dit "
-            "hoofdstuk (één Benjamini–Hochberg-familie).\n\n"
+            "p: Fisher-toets tegen de referentiegroep; *p (BH)*: na correctie voor de vele vergelijkingen (alle "
+            "stroomtoetsen van dit hoofdstuk, één Benjamini–Hochberg-familie).\n\n"
             "**Waarom intervallen bij een volledige telling?** Het aantal dat in een jaar vertrekt of doorstroomt is "
             "bekend, zonder steekproefmarge. De intervallen en toetsen gaan over iets anders: over het *proces* "
             "achter die stromen. Ze beantwoorden de vraag of een verschil tussen groepen groter is dan wat toeval in "

@@ -27,28 +27,31 @@ def _concat(results: list[Result]) -> Result:
     return Result(pd.concat([r.table for r in results], ignore_index=True), first.rule, first.family, first.p, first.tidy)
 
 
+NOT_AN_EFFECT = "Of dit door het programma komt, laat deze vergelijking niet zien."  # until an effect analysis exists
+
+
 def summary_nl(gaps: pd.DataFrame, waves: list[int], indicator=None, scale=None) -> str:
     """Plain-Dutch summary of the gap changes that are demonstrable after correction for the number of
     comparisons (BH), in the report's reader words. `indicator`: code -> label (which scale a gap is
     on); `scale`: code -> (low, high), for "op een schaal van 1 tot 5"."""
     sig = gaps[(gaps["p_bh"] < 0.05)]
     if not len(sig):
-        return ("Geen van de kloven is aantoonbaar veranderd, na correctie voor het aantal vergelijkingen: de "
-                "veranderingen kunnen toeval zijn.")
+        return ("Geen van de kloven is aantoonbaar veranderd, na correctie voor de vele vergelijkingen. De "
+                "veranderingen kunnen toeval zijn. " + NOT_AN_EFFECT)
     first, last = waves[0], waves[-1]
     name = indicator or str
     lines = []
     for i, g in sig.groupby("indicator", sort=False) if "indicator" in sig else [(None, sig)]:
         lo, hi = scale(i) if scale and i is not None else (None, None)
-        unit = f" (op een schaal van {num.integer(lo)} tot {num.integer(hi)})" if lo is not None and hi is not None else ""
+        unit = f", op een schaal van {num.integer(lo)} tot {num.integer(hi)}" if lo is not None and hi is not None else ""
         lines.append(f"- **{name(i)}**{unit}:" if i is not None else "")
         lines += [f"    - {r.group_label} t.o.v. {r.reference}: kloof {_signed(r[f'gap_{first}'])} punt in {first} → "
-                  f"{_signed(r[f'gap_{last}'])} in {last} (verandering {_signed(r['did'])}, 95%-interval "
-                  f"{_signed(r['ci_low'])} tot {_signed(r['ci_high'])}; "
-                  + ("kleiner geworden" if r["did"] * r[f"gap_{first}"] < 0 else "groter geworden") + ")"
+                  f"{_signed(r[f'gap_{last}'])} in {last}. De kloof is "
+                  + ("kleiner" if r["did"] * r[f"gap_{first}"] < 0 else "groter")
+                  + f" geworden ({_signed(r['did'])}; 95%-interval {_signed(r['ci_low'])} tot {_signed(r['ci_high'])})."
                   for _, r in g.iterrows()]
     return (f"{len(sig)} van de {int(gaps['p_bh'].notna().sum())} kloven zijn aantoonbaar veranderd, na correctie "
-            "voor het aantal vergelijkingen:\n\n" + "\n".join(l for l in lines if l))
+            "voor de vele vergelijkingen:\n\n" + "\n".join(l for l in lines if l) + "\n\n" + NOT_AN_EFFECT)
 
 
 def _signed(x: float) -> str:
@@ -102,14 +105,14 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     ch.record({k: v for k, v in pub.items() if not k.startswith("margins:")}, source=source)
     for w in waves:
         ch.record({f"margins:{w}": pub[f"margins:{w}"]}, source=source, waves=str(w))
-    ch.heading(f"Effectmeting over de jaren: {source.upper()} {', '.join(map(str, waves))}", 1)
-    ch.text("De metingen zijn gestapeld, elke meting gewogen naar het register van dat jaar (voor de niveaus per meting: "
-            "strata = meting × directie). "
-            "De **kloof** is het verschil tussen een groep en haar referentiegroep; de **verandering van de kloof** "
-            "(verschil-in-verschillen) is de interactie meting × groep in een gewogen regressie, ruw, gecorrigeerd voor "
-            "samenstelling (salarisschaal, leeftijd, directie) en direct gestandaardiseerd naar de samenstelling van de nulmeting.")
-    if len(waves) > 1:
-        ch.text(linkage.method_nl(link))
+    ch.heading(f"Verandering over de jaren: {source.upper()} {', '.join(map(str, waves))}", 1)
+    ch.text("De **kloof** is het verschil tussen een groep en haar referentiegroep. De **verandering van de kloof** "
+            "zegt of dat verschil tussen de metingen kleiner of groter werd. " + NOT_AN_EFFECT)
+    ch.detail("De metingen zijn gestapeld, elke meting gewogen naar het register van dat jaar (voor de niveaus per "
+              "meting: strata = meting × directie). De verandering van de kloof (verschil-in-verschillen) is de "
+              "interactie meting × groep in een gewogen regressie: ruw, bij gelijke schaal, leeftijd en directie, "
+              "en direct gestandaardiseerd naar de samenstelling van de nulmeting."
+              + (" " + linkage.method_nl(link) if len(waves) > 1 else ""), "hoe de metingen zijn vergeleken")
     gaps = pub.get("gaps")
     if gaps is not None and len(gaps):
         ch.heading("Samenvatting")
@@ -128,6 +131,7 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     chg = pub.get("changes")
     if chg is not None and len(chg):
         ch.heading("Verandering sinds de nulmeting en sinds de vorige meting")
+        ch.text("Hoeveel het gemiddelde veranderde, voor alle medewerkers en per groep. " + NOT_AN_EFFECT)
         shown = [c for c in chg.table.columns if c not in ("se", "group")]
         overall = chg.table["dimension"] == "totaal"
         ch.table(chg.view(rows=overall, columns=[c for c in shown if c != "dimension"], map=mapped(chg, named)),
@@ -139,6 +143,8 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
                      decimals=4)
     if gaps is not None and len(gaps):
         ch.heading("Verandering van de kloof (verschil-in-verschillen)")
+        ch.text("Per groep: de kloof met de referentiegroep in elke meting, en hoeveel die veranderde. "
+                "Een positieve verandering bij een negatieve kloof betekent: de kloof werd kleiner. " + NOT_AN_EFFECT)
         cols = ["indicator", "group_label", "reference", *[f"gap_{w}" for w in waves], "did", "ci_low", "ci_high",
                 "p_bh", "did_adjusted", "did_standardised"]
         ch.table(gaps.view(columns=cols, map=mapped(gaps, named)), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}",
@@ -148,11 +154,15 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         pop, resp = reports[last]["population"], reports[last]["respondents"]
         shown_gaps = gaps.view(rows=~gaps.table["onderdrukt"].astype(bool))
         mdc = shown_gaps.derive(T.mdc_table, pop, resp, list(response_rates), alpha, power)
-        ch.text(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
-                f"(α = {num.decimal(alpha, 2)}, onderscheidend vermogen {num.percent(power, 0)}), bij de "
-                f"ontwerpeffecten van {last}. De berekening gaat uit van een volgende meting als onafhankelijke "
-                "steekproef; antwoorden veel dezelfde medewerkers opnieuw (gekoppeld via de persoonssleutel), dan is "
-                "een verandering preciezer te meten en zijn deze waarden conservatief (te groot).")
+        ch.text(f"Hoe groot moet een verandering van een kloof zijn om bij de volgende meting aantoonbaar te zijn? "
+                "De figuren laten dat zien voor verschillende responspercentages. Hoe meer mensen meedoen, hoe "
+                "kleiner de verandering die we kunnen aantonen.")
+        ch.detail(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
+                  f"(α = {num.decimal(alpha, 2)}, onderscheidend vermogen {num.percent(power, 0)}), bij de "
+                  f"ontwerpeffecten van {last}. De berekening gaat uit van een volgende meting als onafhankelijke "
+                  "steekproef; antwoorden veel dezelfde medewerkers opnieuw (gekoppeld via de persoonssleutel), dan is "
+                  "een verandering preciezer te meten en zijn deze waarden conservatief (te groot).",
+                  "kleinste aantoonbare verandering")
         for i in dict.fromkeys(mdc.table["indicator"]) if "indicator" in mdc.table else [None]:
             # one chart per indicator: a line per group must not run through several indicators' values
             own = mdc.view(rows=mdc.table["indicator"] == i) if i is not None else mdc
@@ -162,24 +172,27 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
             needed_words(T.response_needed(se, resp, pop, detect_change, alpha, power)) for se in t["se_gap_last"]]}))
         ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
     ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
-    ch.text(R_TEXT)
+    ch.text("Hieronder staat hoe goed de metingen te vergelijken zijn en hoe de antwoorden zijn gewogen. Dit deel is "
+            "vooral voor onderzoekers.")
+    ch.detail(R_TEXT, "respons en R-indicator")
     r = pub["r_indicator"]
     ch.table(r.view(columns=[c for c in r.table.columns if c not in ("bron", "cellen", "niet geplaatst")]),
              "Respons en R-indicator per meting (95%-interval), met partiële R-indicatoren per kenmerk", decimals=3,
              sheet="Respons en R-indicator",
              percent=["respons"])
-    ch.text(MARGIN_TEXT)
+    ch.detail(MARGIN_TEXT, "weging")
     for w in waves:
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                                    "respondenten gewogen"]),
                  f"Wat de weging herstelt, {source.upper()} {w}", sheet=f"Weging {source.upper()} {w}",
                  percent=["register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
-    ch.text(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting zijn beschrijvend (met "
+    ch.detail(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting zijn beschrijvend (met "
             "eindige-populatiecorrectie per meting), de veranderingen van niveaus ook, behalve waar de metingen via de "
             "persoonssleutel gekoppeld zijn (dan met de persoon als eenheid, zonder eindige-populatiecorrectie, zie "
-            "hierboven); de veranderingen van een kloof (verschil-in-verschillen), de gecorrigeerde en "
+            "hierboven); de veranderingen van een kloof (verschil-in-verschillen), de varianten bij gelijke schaal enz. en "
             "gestandaardiseerde varianten en de trend per jaar zijn modelmatig (zonder eindige-populatiecorrectie). "
-            "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).")
+            "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).",
+              "inferentiekader")
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
                   {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
                    "alpha": alpha, "power": power, "min_cell_size": policy.k, "survey_years": survey_years})

@@ -51,7 +51,7 @@ def forest(gaps: pd.DataFrame, construct: str, title: str, xlabel: str = "Versch
                 fmt="none", ecolor=colours, elinewidth=1.5)
     ax.scatter(shown["difference"], y, c=colours, zorder=3, label="ruw verschil")
     ax.scatter(shown["adj_difference"], y - 0.3, facecolors="none", edgecolors=colours, marker="s", zorder=3,
-               label="gecorrigeerd verschil")  # just below the raw one: the two never hide each other
+               label="bij gelijke schaal, leeftijd, dienstjaren en directie")  # just below the raw one: the two never hide each other
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y - 0.15, [f"{lab}  (t.o.v. {ref})" for lab, ref in zip(shown["group_label"], shown["reference"])])
     ax.xaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2)))
