@@ -342,3 +342,65 @@ def test_directorate_pages_download_tables_and_link_neighbours(pages, report_dir
         if (prev["href"] if prev else None) != want_prev or (nxt["href"] if nxt else None) != want_next:
             problems.append(f"{path.name}: vorige/volgende {prev and prev['href']}/{nxt and nxt['href']}")
     assert directorates and not problems, "\n".join(problems)
+
+
+# Sentence-length budgets (B1: at most 25 words a sentence) on the main reading text, see pipeline.report.plain:
+# the share of longer sentences, over the pages of each group taken together.
+BUDGETS = {("00_dashboard.html", "index.html"): 0.15, ("02_inclusie.html",): 0.20, ("05_discriminatie.html",): 0.20}
+CHAPTER_BUDGET = 0.20  # every other chapter page
+
+
+def test_sentence_length_budgets_hold_on_the_rendered_pages(report_dir):
+    from pipeline.report.plain import length_report
+    budgets = dict(BUDGETS)
+    named = {n for group in budgets for n in group}
+    budgets |= {(p.name,): CHAPTER_BUDGET for p in sorted(report_dir.glob("[0-9][0-9]_*.html")) if p.name not in named}
+    problems, seen = [], 0
+    for group, most in budgets.items():
+        rep = length_report(*((report_dir / n).read_text(encoding="utf-8") for n in group))
+        seen += len(rep.sentences)
+        print(" + ".join(group), f"{rep.share:.0%}")
+        if rep.share > most:
+            problems.append(f"{' + '.join(group)} (budget {most:.0%}): {rep.describe()}")
+    assert seen > 200 and not problems, "\n".join(problems)
+
+
+def test_the_reading_aid_explains_the_one_rule_in_short_sentences(pages):
+    from pipeline.report.plain import reading_aid, word_count
+    aid = reading_aid(pages[0].read_text(encoding="utf-8"))
+    assert "We vergelijken veel groepen." in aid and "Dan zijn toevallige verschillen normaal; daarom zijn we streng." in aid
+    assert all(word_count(s) <= 25 for s in aid), aid
+
+
+def test_technical_terms_in_main_text_are_in_the_glossary(pages, report_dir):
+    """Every technical word (config/glossary.yaml `technisch`, or a method name such as "Korn–Graubard")
+    in the main text of a page (headings and the reading aid included) has a glossary entry."""
+    from pipeline.report.glossary import load, missing_terms, used_terms
+    from pipeline.report.plain import main_blocks
+    g = load()
+    assert report_dir / "begrippen.html" in pages
+    problems, used = [], set()
+    for path in pages:
+        text = " ".join(main_blocks(path.read_text(encoding="utf-8"), headings=True))
+        used |= used_terms(text, g)
+        if missing_terms(text, g):
+            problems.append(f"{path.name}: {sorted(missing_terms(text, g))}")
+    assert {"kloof", "95%-interval", "aantoonba", "nulmeting", "procentpunt"} <= used
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_links_the_glossary_which_explains_every_entry(pages, report_dir):
+    from bs4 import BeautifulSoup
+
+    from pipeline.report.glossary import load
+    problems = []
+    for path in pages:
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        root = "../" if path.parent.name == "directies" else ""
+        in_menu = soup.find("nav", class_="menu").find("a", href=f"{root}begrippen.html")
+        in_box = soup.find("aside", class_="howto").find("a", href=f"{root}begrippen.html")
+        if in_menu is None or in_box is None:
+            problems.append(f"{path.name}: geen link naar Begrippen (menu: {in_menu is not None}, box: {in_box is not None})")
+    assert not problems, "\n".join(problems)
+    glossary = BeautifulSoup((report_dir / "begrippen.html").read_text(encoding="utf-8"), "html.parser")
+    assert [dt.get_text() for dt in glossary.find_all("dt")] == [e.term for e in load().entries]

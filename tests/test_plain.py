@@ -75,3 +75,15 @@ def test_sentences_split_exactly_at_full_stops_between_sentences(parts):
     made = [" ".join(["Zin", *p]) + "." for p in parts]
     assert sentences(" ".join(made)) == made
     assert [word_count(s) for s in sentences(" ".join(made))] == [len(p) + 1 for p in parts]
+
+
+def test_the_shared_reading_aid_counts_once_not_per_page():
+    from pipeline.report.pages import how_to_read
+    from pipeline.report.plain import reading_aid
+    page = f"<main><h1>T</h1>{how_to_read(10)}<p>{' '.join(['woord'] * 30)}.</p></main>"
+    assert length_report(page).share == 1.0  # the page's own text: one long sentence
+    assert length_report(page, shared=True).share < 0.2
+    aid = reading_aid(page)
+    assert "We vergelijken veel groepen." in aid
+    assert "Dan zijn toevallige verschillen normaal; daarom zijn we streng." in aid
+    assert all(word_count(s) <= 25 for s in aid), [s for s in aid if word_count(s) > 25]

@@ -5,7 +5,8 @@ one finding per sentence. A budget can only be tested if "main text" and "senten
 same way every time; this module is that definition, used by the tests on the rendered HTML.
 
 Main text is what a reader meets when reading the page from top to bottom: paragraphs, list items and
-the "Zo leest u dit" box. Not main text: headings (titles, not sentences), tables and their notes,
+the "Zo leest u dit" box (the same on every page, so a page's sentence-length budget leaves it out and
+`reading_aid` checks it once). Not main text: headings (titles, not sentences), tables and their notes,
 anything collapsed in a <details> (the "Detail voor onderzoekers" sections, provenance, folded
 tables), the demo banner, menus and navigation, download links, and figures (their alt text is read
 only by a screen reader).
@@ -94,11 +95,15 @@ def _blocks(node: Tag, out: list[list[str]], current: list[str], headings: bool)
                 _blocks(child, out, current, headings)
 
 
-def main_blocks(page: str, *, headings: bool = False) -> list[str]:
+SHARED = (".howto",)  # the reading aid, the same on every page: checked once (`reading_aid`), not per page
+
+
+def main_blocks(page: str, *, headings: bool = False, shared: bool = True) -> list[str]:
     """The main reading text of a rendered page, one string per block (paragraph, list item, ...).
-    `headings`: include headings (for the glossary check: a term in a heading is read too)."""
+    `headings`: include headings (for the glossary check: a term in a heading is read too); `shared`:
+    include the reading aid "Zo leest u dit" (left out of a page's sentence-length budget)."""
     soup = BeautifulSoup(page, "html.parser")
-    for sel in EXCLUDED:
+    for sel in EXCLUDED + (() if shared else SHARED):
         for el in soup.select(sel):
             el.decompose()
     root = soup.find("main") or soup.body or soup
@@ -110,9 +115,16 @@ def main_blocks(page: str, *, headings: bool = False) -> list[str]:
     return [" ".join("".join(b).split()) for b in out]
 
 
-def main_sentences(page: str) -> list[str]:
-    """Every sentence of the page's main text, in reading order."""
-    return [s for b in main_blocks(page) for s in sentences(b)]
+def main_sentences(page: str, shared: bool = True) -> list[str]:
+    """Every sentence of the page's main text, in reading order (`shared`: with the reading aid)."""
+    return [s for b in main_blocks(page, shared=shared) for s in sentences(b)]
+
+
+def reading_aid(page: str) -> list[str]:
+    """The sentences of the page's "Zo leest u dit" box."""
+    soup = BeautifulSoup(page, "html.parser")
+    box = soup.select_one(".howto")
+    return main_sentences(f"<main>{box}</main>") if box else []
 
 
 @dataclass(frozen=True)
@@ -132,9 +144,10 @@ class LengthReport:
                 f"({self.share:.0%}); langste:\n" + "\n".join(f"  [{word_count(s)}] {s}" for s in worst))
 
 
-def length_report(*pages: str, limit: int = LONG) -> LengthReport:
-    """Sentence lengths over the main text of one or more rendered pages taken together."""
-    found = tuple(s for p in pages for s in main_sentences(p))
+def length_report(*pages: str, limit: int = LONG, shared: bool = False) -> LengthReport:
+    """Sentence lengths over the main text of one or more rendered pages taken together; the reading
+    aid shared by every page counts only with `shared` (it would dilute each page's own text)."""
+    found = tuple(s for p in pages for s in main_sentences(p, shared=shared))
     return LengthReport(found, tuple(s for s in found if word_count(s) > limit), limit)
 
 
