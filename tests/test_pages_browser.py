@@ -346,23 +346,35 @@ def test_directorate_pages_download_tables_and_link_neighbours(pages, report_dir
 
 # Sentence-length budgets (B1: at most 25 words a sentence) on the main reading text, see pipeline.report.plain:
 # the share of longer sentences, over the pages of each group taken together.
-BUDGETS = {("00_dashboard.html", "index.html"): 0.15, ("02_inclusie.html",): 0.20, ("05_discriminatie.html",): 0.20}
-CHAPTER_BUDGET = 0.20  # every other chapter page
+FRONT = ("00_dashboard.html", "index.html")
+FRONT_BUDGET = 0.15
+CHAPTER_BUDGET = 0.20  # 02 and 05 named in issue 32, and every other chapter page
 
 
-def test_sentence_length_budgets_hold_on_the_rendered_pages(report_dir):
+def _over_budget(report_dir, groups: dict) -> tuple[list[str], int]:
     from pipeline.report.plain import length_report
-    budgets = dict(BUDGETS)
-    named = {n for group in budgets for n in group}
-    budgets |= {(p.name,): CHAPTER_BUDGET for p in sorted(report_dir.glob("[0-9][0-9]_*.html")) if p.name not in named}
     problems, seen = [], 0
-    for group, most in budgets.items():
+    for group, most in groups.items():
         rep = length_report(*((report_dir / n).read_text(encoding="utf-8") for n in group))
         seen += len(rep.sentences)
         print(" + ".join(group), f"{rep.share:.0%}")
         if rep.share > most:
             problems.append(f"{' + '.join(group)} (budget {most:.0%}): {rep.describe()}")
-    assert seen > 200 and not problems, "\n".join(problems)
+    return problems, seen
+
+
+def test_sentence_length_budget_holds_on_every_chapter_page(report_dir):
+    chapters = {(p.name,): CHAPTER_BUDGET for p in sorted(report_dir.glob("[0-9][0-9]_*.html")) if p.name not in FRONT}
+    assert {("02_inclusie.html",), ("05_discriminatie.html",)} <= chapters.keys()
+    problems, seen = _over_budget(report_dir, chapters)
+    assert seen > 150 and not problems, "\n".join(problems)
+
+
+@pytest.mark.xfail(strict=True, reason="the index and dashboard sentences are written by the front-page part of "
+                   "issue 32 (headline.py, chapters/dashboard.py; 19 % on main before it): remove this mark when it is merged")
+def test_sentence_length_budget_holds_on_index_and_dashboard(report_dir):
+    problems, seen = _over_budget(report_dir, {FRONT: FRONT_BUDGET})
+    assert seen > 20 and not problems, "\n".join(problems)
 
 
 def test_the_reading_aid_explains_the_one_rule_in_short_sentences(pages):

@@ -215,3 +215,42 @@ def test_discrimination_and_trend_summaries_reader_words():
     assert "aantoonbaar veranderd, na correctie voor de vele vergelijkingen" in t and "Ervaren inclusie" in t
     assert "De kloof is kleiner geworden" in t and "laat deze vergelijking niet zien" in t
     assert "−0,43 punt in 2019 → −0,28 in 2024" in t and "op een schaal van 1 tot 5" in t and not CODE_NAME.search(t)
+
+
+def test_base_of_satisfaction_is_the_published_n_rounded_and_absent_when_suppressed():
+    from pipeline.analysis.discrimination import reported_base
+    follow = pd.DataFrame({"indicator": ["gemeld", "tevreden_afhandeling"], "estimate": [0.3, 0.449], "n": [1500, 224]})
+    assert reported_base(follow) == 220
+    assert reported_base(follow.assign(estimate=[0.3, float("nan")], n=[1500, float("nan")])) is None
+    assert reported_base(follow[follow["indicator"] == "gemeld"]) is None
+
+
+def test_two_kinds_of_correction_have_two_names_and_p_values_stay_in_the_detail():
+    """'gecorrigeerd' named both the adjusted gap and the BH correction: the adjusted gap's columns now say
+    'bij gelijke schaal ...', and no p-value (BH or not) is a column of the reviewer's table."""
+    from pipeline import labels
+    from pipeline.report.display import DETAIL_COLUMNS
+    adjusted = ["adj_difference", "adj_ci_low", "adj_ci_high", "adj_p", "adj_p_bh", "adj_n", "did_adjusted"]
+    assert not [c for c in adjusted if "gecorrigeerd" in labels.column(c)]
+    assert labels.column("adj_difference") == "verschil bij gelijke schaal, leeftijd, dienstjaren en directie"
+    assert {"p", "p_bh", "adj_p", "adj_p_bh", "p_raoscott"} <= set(DETAIL_COLUMNS)
+
+
+def test_method_text_is_collapsed_for_researchers():
+    from pipeline.chapters import Chapter
+    from pipeline.report import display as show
+    from pipeline.report.plain import main_blocks
+    ch = Chapter()
+    ch.text("Een bevinding.")
+    ch.detail("Geraked naar het register, met *linearisatie*.", "weging")
+    shown = []
+    orig, show.display = show.display, shown.append
+    try:
+        show.chapter(ch)
+    finally:
+        show.display = orig
+    from nbconvert.filters.markdown import markdown2html
+    page = "<main>" + "".join(markdown2html(s.data) for s in shown) + "</main>"
+    assert '<details class="detail"><summary>Detail voor onderzoekers: weging</summary>' in page
+    assert "<em>linearisatie</em>" in page  # markdown inside the collapsed section still renders
+    assert main_blocks(page) == ["Een bevinding."]

@@ -70,7 +70,7 @@ def method_nl(link: Linkage) -> str:
     independent = ("De intervallen van veranderingen gaan uit van onafhankelijke steekproeven. Doen dezelfde "
                    "mensen aan beide metingen mee, wat bij een personeelsenquête meestal zo is, dan hangen hun "
                    "antwoorden samen en zijn deze intervallen conservatief: breder dan nodig, zodat een echte "
-                   "verandering minder snel significant is.")
+                   "verandering minder snel aantoonbaar is.")
     if not link.linked:
         return ("De metingen hebben geen stabiele persoonssleutel en zijn dus niet aan elkaar te koppelen. "
                 + independent)

@@ -67,7 +67,7 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     yg = pub["young"].table
     sig = yg[(yg["p_bh"] < 0.05)]
     if len(sig):
-        lines.append("- Jonge vertrekkers (< " + str(settings.young_cutoff) + ") verschillen significant van oudere op: "
+        lines.append("- Jonge vertrekkers (< " + str(settings.young_cutoff) + ") verschillen aantoonbaar van oudere, na correctie voor de vele vergelijkingen, op: "
                      + "; ".join(f"{text[r.vraag].lower()} ({r.jong:.0%} tegen {r.ouder:.0%})" if r.vraag != "exit_inclusion"
                                  else f"{text[r.vraag].lower()} ({r.jong:.2f} tegen {r.ouder:.2f})".replace(".", ",")
                                  for r in sig.itertuples()) + ".")

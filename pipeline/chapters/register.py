@@ -102,16 +102,18 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                      alt="Streefcijfers van de gemeente per jaar, met het streefcijfer als stippellijn"))
     ch.heading("Voortgang per streefcijfer")
     ch.text("Pad: de waarde die het cijfer in het laatste jaar zou hebben op een rechte lijn van het basisjaar naar "
-            "het doel. " + T.INTAKE_NL)
+            "het doel. Nodig per jaar: hoeveel mensen uit de doelgroep er elk jaar bij moeten komen om het doel in het "
+            "doeljaar te halen. Dat kan door instroom van buiten of doorstroom van binnen.")
+    ch.detail(T.INTAKE_NL, "hoe ‘nodig per jaar’ is berekend")
     ch.table(prog.derive(T.shown_progress, org_targets).view(columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS),
              "Voortgang per streefcijfer")
     ch.heading("Gemeente per jaar")
     ch.table(pub["city"].view(columns=list(CITY_COLUMNS), rename=CITY_COLUMNS), "Aandelen per jaar",
              percent=[v for k, v in CITY_COLUMNS.items() if k.startswith("share")], integers=["aantal"])
     if pub["unknown"].table["aantal"].fillna(1).gt(0).any():
-        ch.text("Medewerkers van wie de herkomst onbekend is, tellen niet mee in de aandelen met een migratieachtergrond "
-                "(ook niet als 'geen migratieachtergrond'); de benodigde instroom is berekend op wie een bekende "
-                "herkomst heeft.")
+        ch.text("Medewerkers van wie de herkomst onbekend is, tellen niet mee in de aandelen met een migratieachtergrond. "
+                "Ze tellen ook niet als 'geen migratieachtergrond'. De benodigde instroom is berekend op wie een "
+                "bekende herkomst heeft.")
         ch.table(pub["unknown"], "Medewerkers met onbekende herkomst", percent=["aandeel"], sheet="Onbekende herkomst")
     ch.heading("Per directie (laatste jaar)")
     names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first()
@@ -122,16 +124,19 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.table(per_dir, f"Streefcijfers per directie, {max(years)}",
              percent=[labels_t[t.name] for t in org_targets if t.kind != "count"])
     ch.heading("In-, door- en uitstroom")
-    ch.text("Instroom en uitstroom als aandeel van het personeel aan het begin van de periode; doorstroom als "
-            "aandeel van de blijvers dat naar een hogere schaalgroep ging. Intervallen: exact (Clopper–Pearson); "
+    ch.text("Instroom en uitstroom zijn een aandeel van het personeel aan het begin van de periode. Doorstroom is het "
+            "aandeel van de blijvers dat naar een hogere schaalgroep ging. Het HR-register telt iedereen. Toch staan "
+            "er marges bij: ze zeggen of een verschil tussen groepen groter is dan toeval.")
+    ch.detail("Intervallen: exact (Clopper–Pearson); "
             "p: Fisher-toets tegen de referentiegroep; *p (BH)*: na correctie voor de vele vergelijkingen (alle "
             "stroomtoetsen van dit hoofdstuk, één Benjamini–Hochberg-familie).\n\n"
             "**Waarom intervallen bij een volledige telling?** Het aantal dat in een jaar vertrekt of doorstroomt is "
             "bekend, zonder steekproefmarge. De intervallen en toetsen gaan over iets anders: over het *proces* "
             "achter die stromen. Ze beantwoorden de vraag of een verschil tussen groepen groter is dan wat toeval in "
             "wie er toevallig vertrekt of bevorderd wordt zou geven (elke medewerker als een trekking met een "
-            "eigen kans; inferentiekader: modelmatig). Een niet-significant verschil betekent dus niet dat de "
-            "getelde aantallen gelijk zijn, maar dat ze ook bij een gelijke kans hadden kunnen ontstaan.")
+            "eigen kans; inferentiekader: modelmatig). Geen aantoonbaar verschil betekent dus niet dat de "
+            "getelde aantallen gelijk zijn, maar dat ze ook bij een gelijke kans hadden kunnen ontstaan.",
+              "intervallen bij een volledige telling")
     if len(pub["rates"]) == 0:
         ch.text("Voor stroomcijfers zijn twee opeenvolgende peildata nodig; die zijn hier niet geconfigureerd.")
     else:

@@ -107,7 +107,7 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         ch.record({f"margins:{w}": pub[f"margins:{w}"]}, source=source, waves=str(w))
     ch.heading(f"Verandering over de jaren: {source.upper()} {', '.join(map(str, waves))}", 1)
     ch.text("De **kloof** is het verschil tussen een groep en haar referentiegroep. De **verandering van de kloof** "
-            "zegt of dat verschil tussen de metingen kleiner of groter werd. " + NOT_AN_EFFECT)
+            "zegt of dat verschil tussen de metingen kleiner of groter werd.")
     ch.detail("De metingen zijn gestapeld, elke meting gewogen naar het register van dat jaar (voor de niveaus per "
               "meting: strata = meting × directie). De verandering van de kloof (verschil-in-verschillen) is de "
               "interactie meting × groep in een gewogen regressie: ruw, bij gelijke schaal, leeftijd en directie, "

@@ -25,7 +25,7 @@ def _err(t: pd.DataFrame, col: str = "estimate") -> np.ndarray:
     return np.vstack([est - t["ci_low"].to_numpy(float), t["ci_high"].to_numpy(float) - est])
 
 
-AANTOONBAAR = "aantoonbaar (na correctie voor het aantal vergelijkingen)"
+AANTOONBAAR = "aantoonbaar (na correctie voor de vele vergelijkingen)"
 
 
 def _interval(lo, hi, decimals: int = 2, share: bool = False) -> str:
