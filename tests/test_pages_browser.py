@@ -370,9 +370,8 @@ def test_sentence_length_budget_holds_on_every_chapter_page(report_dir):
     assert seen > 150 and not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason="the index and dashboard sentences are written by the front-page part of "
-                   "issue 32 (headline.py, chapters/dashboard.py; 19 % on main before it): remove this mark when it is merged")
 def test_sentence_length_budget_holds_on_index_and_dashboard(report_dir):
+    """Index and dashboard together (their sentences come from headline.py and chapters/dashboard.py)."""
     problems, seen = _over_budget(report_dir, {FRONT: FRONT_BUDGET})
     assert seen > 20 and not problems, "\n".join(problems)
 
