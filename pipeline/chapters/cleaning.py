@@ -36,9 +36,9 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
     ch.text("Dit hoofdstuk laat per bron en meting zien hoeveel records zijn ingelezen en waarom records zijn\n"
             "verwijderd, hoeveel antwoorden ontbreken en hoe betrouwbaar de schalen zijn. Alle aantallen zijn\n"
             "geaggregeerd; groepen kleiner dan de minimale celgrootte worden niet getoond.")
-    ch.text("Per meting staat de telling van ingelezen naar gebruikte records open; de betrouwbaarheid van de "
-            "schalen, de ontbrekende antwoorden en de verdeling van de achtergrondkenmerken staan ingeklapt "
-            "(klik om te openen) en in de Excel-werkmap.")
+    ch.text("Per meting ziet u hoeveel records zijn ingelezen en hoeveel er zijn gebruikt. De betrouwbaarheid van de "
+            "schalen, de ontbrekende antwoorden en de verdeling van de achtergrondkenmerken staan ingeklapt. Klik om "
+            "ze te openen. Ze staan ook in de Excel-werkmap.")
     inputs = {}
     shown_r_text = False
     from pipeline import sources
@@ -95,7 +95,10 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                          f"{name}: verdeling {labels.dimension(col).lower()}", decimals=0, percent=["aandeel"],
                          fold=True, sheet=f"{short} {_lower_first(labels.dimension_short(col))}")
             if representative:
-                ch.text(R_TEXT if not shown_r_text else "Representativiteit: zie de uitleg bij de eerste meting hierboven.")
+                ch.text("De R-indicator zegt hoe gelijk de groepen meededen. Bij 1 deden alle groepen even vaak mee."
+                        if not shown_r_text else "Representativiteit: zie de uitleg bij de eerste meting hierboven.")
+                if not shown_r_text:
+                    ch.detail(R_TEXT, "respons en R-indicator")
                 shown_r_text = True
                 ch.table(pub["r_indicator"].view(columns=[c for c in pub["r_indicator"].table.columns if c != "bron"]),
                          f"R-indicator {src.upper()} {w} (95%-interval) en partiële R-indicatoren", decimals=3,

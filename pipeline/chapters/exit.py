@@ -50,9 +50,9 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
         ch.record({key: p}, source="exit", waves=key.split(":")[1] if ":" in key else str(wave))
     ch.heading("Exitfeedback: wie vertrekt en waarom", 1)
     ch.text("Medewerkers die de gemeente verlaten, krijgen bij de offboarding een vragenlijst van een externe "
-            "leverancier. Via het gepseudonimiseerde personeelsnummer zijn de antwoorden gekoppeld aan de uitstroom "
-            "in het HR-register: vertrekkers stonden op de peildatum aan het begin van het jaar in het register en aan "
-            "het eind niet meer. Zo is per groep bekend wie vertrok en wie de vragenlijst invulde, en worden de "
+            "leverancier. De antwoorden zijn gekoppeld aan de uitstroom in het HR-register, via het "
+            "gepseudonimiseerde personeelsnummer. Vertrekkers stonden aan het begin van het jaar in het register en "
+            "aan het eind niet meer. Zo is per groep bekend wie vertrok en wie de vragenlijst invulde, en worden de "
             "antwoorden gewogen naar alle vertrekkers (per leeftijdsgroep en herkomst). Groepen komen uit het "
             f"register. Aantallen kleiner dan {policy.k} worden niet getoond.")
     ch.heading(f"Samenvatting ({wave})")
@@ -67,7 +67,7 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     yg = pub["young"].table
     sig = yg[(yg["p_bh"] < 0.05)]
     if len(sig):
-        lines.append("- Jonge vertrekkers (< " + str(settings.young_cutoff) + ") verschillen aantoonbaar van oudere, na correctie voor de vele vergelijkingen, op: "
+        lines.append("- Jonge vertrekkers (< " + str(settings.young_cutoff) + ") verschillen aantoonbaar van oudere op: "
                      + "; ".join(f"{text[r.vraag].lower()} ({r.jong:.0%} tegen {r.ouder:.0%})" if r.vraag != "exit_inclusion"
                                  else f"{text[r.vraag].lower()} ({r.jong:.2f} tegen {r.ouder:.2f})".replace(".", ",")
                                  for r in sig.itertuples()) + ".")

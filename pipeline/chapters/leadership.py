@@ -53,8 +53,9 @@ def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, 
     ch = Chapter()
     ch.record(pub, source=source, waves=str(wave))
     ch.heading("Inclusief leiderschap", 1)
-    ch.text("Medewerkers beoordelen hun leidinggevende op vijf punten: eerlijke behandeling, openstaan voor andere "
-            "ideeën, verschillen waarderen, iedereen aan bod laten komen en ingrijpen bij uitsluiting (schaal 1 tot 5). "
+    ch.text("Medewerkers beoordelen hun leidinggevende op vijf punten, op een schaal van 1 tot 5. Die punten zijn: "
+            "eerlijke behandeling, openstaan voor andere ideeën, verschillen waarderen, iedereen aan bod laten komen "
+            "en ingrijpen bij uitsluiting. "
             "Leidinggevenden beoordelen zichzelf op dezelfde vijf punten. Het verschil tussen die twee is de kloof "
             "tussen intentie en ervaring: zien leidinggevenden zichzelf inclusiever dan hun medewerkers hen ervaren?")
     g = pub["gap"].table

@@ -39,8 +39,8 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
     ch.record(pub, source="training")
     ch.heading("Training inclusief werven en selecteren en inclusief leiderschap", 1)
     ch.text(f"Welk deel van de leidinggevenden en van de leden van selectiecommissies heeft de trainingen gevolgd? "
-            f"De export van het leerplatform is via het gepseudonimiseerde personeelsnummer gekoppeld aan het "
-            f"HR-register, dat per peildatum aangeeft wie leidinggevende of lid van een selectiecommissie is. Een "
+            f"De export van het leerplatform is gekoppeld aan het HR-register, via het gepseudonimiseerde "
+            f"personeelsnummer. Het register zegt wie leidinggevende of lid van een selectiecommissie is. Een "
             f"training telt als gevolgd als die is afgerond in het jaar zelf of eerder. Doel: "
             f"{target:.0%} getraind in {spec.get('target_year', last)}. Dit is een volledige telling (geen "
             f"steekproefmarge); aantallen kleiner dan {policy.k} worden niet getoond.")
@@ -62,9 +62,9 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
     ch.table(pub["city"].view(columns=list(COLUMNS), rename=COLUMNS,
                               map={"cursus": courses, "rol": roles}), "Getraind per training en rol", decimals=3)
     ch.heading(f"Per directie ({last})")
-    ch.text("Per directie zijn getrainden en niet-getrainden niet te tonen als een van beide kleiner is dan de "
-            "minimale celgrootte; een tweede directie wordt dan ook verborgen, zodat de verborgen cel niet uit het "
-            "gemeentetotaal volgt.")
+    ch.text("Per directie tonen we getrainden en niet-getrainden alleen als beide groepen groot genoeg zijn. Anders "
+            "verbergen we ook een tweede directie. Zo is het verborgen cijfer niet terug te rekenen uit het totaal "
+            "van de gemeente.")
     d = pub["dir"]
     for course, cname in courses.items():
         for role, rname in roles.items():
