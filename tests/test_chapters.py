@@ -79,7 +79,8 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     for name, text in html.items():
         assert "import pandas" not in text and "Traceback" not in text, name
     assert "data:image/png;base64" in html["02_inclusie.html"]
-    chapters = [n for n in html if n != "index.html"]
+    assert "begrippen.html" in html  # the glossary: a page of its own, not a chapter
+    chapters = [n for n in html if n not in ("index.html", "begrippen.html")]
     assert len(chapters) == 11
     assert {"08_inclusief_leiderschap.html", "09_exitfeedback.html", "10_training.html"} <= set(chapters)
     for name in chapters:  # every chapter says what it was made from and can be navigated
