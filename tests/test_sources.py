@@ -85,7 +85,7 @@ def test_a_new_source_is_cleaned_and_reported_without_code_changes(tmp_path, dem
     build(tmp_path / "report.yaml")
     assert (tmp_path / "processed" / "puls_2024.parquet").exists()
     pages = {p.name for p in (tmp_path / "reports").glob("*.html")}
-    assert pages == {"index.html", "01_opschoning.html", "09_puls.html"}
+    assert pages == {"index.html", "01_opschoning.html", "09_puls.html", "begrippen.html"}
     results = pd.read_csv(tmp_path / "reports" / "results.csv", keep_default_na=False, na_values=[""])
     puls = results[results["source"] == "puls"]
     assert set(puls["chapter"]) == {"01_opschoning", "09_puls"}
