@@ -98,11 +98,17 @@ def _side(x: float) -> int:
 
 def gap_size_change(r) -> str:
     """'kleiner', 'groter', 'omgedraaid' or 'even groot': the gap's size at the baseline against now."""
-    b, s = r["basis"], r["stand"]
+    b, s = _basis(r), r["stand"]
     if _side(b) and _side(s) and _side(b) != _side(s):
         return "omgedraaid"
     a, z = round(abs(b), 2), round(abs(s), 2)
     return "kleiner" if z < a else "groter" if z > a else "even groot"
+
+
+def _basis(r) -> float:
+    """The gap at the baseline (a row without it: the latest gap minus its change)."""
+    b = _get(r, "basis")
+    return float(b) if b is not None else float(r["stand"] - r["verandering"])
 
 
 def _reference(r) -> str:
@@ -145,12 +151,11 @@ def change_text(r) -> str:
     if _missing(r) or _missing(r, "verandering"):
         return "–"
     if k == "kloof":
-        if _missing(r, "basis"):
-            return f"{num.decimal(r['verandering'], 2, sign=True)} punt"
+        b = _basis(r)
         if gap_size_change(r) == "omgedraaid":
-            return (f"van {_points(r['basis'])} punt {'onder' if r['basis'] < 0 else 'boven'} naar "
+            return (f"van {_points(b)} punt {'onder' if b < 0 else 'boven'} naar "
                     f"{_points(r['stand'])} punt {'onder' if r['stand'] < 0 else 'boven'}")
-        return f"van {_points(r['basis'])} naar {_points(r['stand'])} punt"
+        return f"van {_points(b)} naar {_points(r['stand'])} punt"
     if k == "doel_relatief":
         if _get(r, "aandeel") is None or _get(r, "aandeel_basis") is None:
             return "–"
@@ -167,8 +172,8 @@ def interval_text(r) -> str:
     if pd.isna(r["ci_low"]) or pd.isna(r["ci_high"]):
         return "n.v.t. (volledige telling)" if _is_count(r) else "–"
     if kind(r) == "kloof":
-        b = _get(r, "basis")
-        if b is None or _side(b) == 0 or gap_size_change(r) == "omgedraaid":
+        b = _basis(r)
+        if _side(b) == 0 or gap_size_change(r) == "omgedraaid":
             return f"{num.decimal(r['ci_low'], 2, sign=True)} tot {num.decimal(r['ci_high'], 2, sign=True)} punt"
         # the shrinking of the gap: |basis| - |stand| moves with the change when the gap is negative
         lo, hi = (r["ci_low"], r["ci_high"]) if b < 0 else (-r["ci_high"], -r["ci_low"])
@@ -193,7 +198,7 @@ def verdict_text(r) -> str:
             return f"{SAME} geen aantoonbaar verschil"
         size = gap_size_change(r)
         if size == "omgedraaid":
-            shrink = round(abs(r["stand"]), 2) < round(abs(r["basis"]), 2)
+            shrink = round(abs(r["stand"]), 2) < round(abs(_basis(r)), 2)
             return f"{DOWN if shrink else UP} kloof omgedraaid en {'kleiner' if shrink else 'groter'}"
         if size == "even groot":
             return f"{SAME} kloof even groot"
@@ -319,15 +324,13 @@ def gap_sentence(r) -> str:
     base, _ = _years(r)
     who, ref = _get(r, "groep") or "de groep", _reference(r)
     topic = _get(r, "onderwerp") or str(r["indicator"])
-    s, b = r["stand"], r["basis"]
+    s, b = r["stand"], _basis(r)
     if _side(s) == 0:
         first = f"{topic}: {who} scoren even hoog als {ref}."
     else:
         first = f"{topic}: {who} scoren {_points(s)} punt {'lager' if s < 0 else 'hoger'} dan {ref}."
     size = gap_size_change(r)
     d = demonstrable(r)
-    if _missing(r, "basis"):
-        return first
     if size == "omgedraaid":
         then = f"In {base} scoorden zij juist {_points(b)} punt {'lager' if b < 0 else 'hoger'}{_scale_short(r)}"
     else:
