@@ -231,10 +231,16 @@ def _findings(path) -> str:
 def front(small_report):
     from pipeline.settings import load_settings
     settings = load_settings(small_report.parent / "report.yaml")
-    results = pd.read_parquet(small_report / "results.parquet")
+    # chapter 04's published rows at full precision (what the dashboard is built from); results.csv
+    # holds the same rows rounded for disclosure (register shares to whole percentages)
+    results = pd.read_parquet(small_report / "results" / "04_streefcijfers.parquet")
+    rounded = pd.read_csv(small_report / "results.csv", keep_default_na=False, na_values=[""])
     org = [t for t in settings.targets if t.organisation]
-    shares = results[(results["table"] == "targets_org") & (results["group"] == "gemeente") & ~results["suppressed"]]
-    return {"dir": small_report, "settings": settings, "results": results, "targets": org, "shares": shares,
+
+    def shares_of(r):
+        return r[(r["table"] == "targets_org") & (r["group"] == "gemeente") & ~r["suppressed"].astype(bool)]
+    return {"dir": small_report, "settings": settings, "targets": org, "shares": shares_of(results),
+            "rounded": shares_of(rounded),
             "csv": pd.read_csv(small_report / "_dashboard" / "dashboard.csv"),
             "pages": {p: _html_table(small_report / p, "doel gehaald?") for p in ("index.html", "00_dashboard.html")}}
 
@@ -256,6 +262,11 @@ def test_rendered_relative_target_shows_its_relative_change(front):
             f"nog niet (doeljaar {t.target_year})"
         row = front["csv"][front["csv"]["indicator"] == t.label].iloc[0]
         assert row["stand"] == pytest.approx(change, abs=1e-3) and row["aandeel"] == pytest.approx(last, abs=1e-3)
+        # and within the rounding of results.csv (shares to whole percentages: +-0,005)
+        r = front["rounded"][front["rounded"]["indicator"] == f"target:{t.name}"]
+        r = r.assign(j=r["waves"].astype(int)).sort_values("j")
+        b_r, l_r = float(r[r["j"] == t.baseline_year]["estimate"].iloc[0]), float(r["estimate"].iloc[-1])
+        assert (l_r - 0.005) / (b_r + 0.005) - 1 - 1e-3 <= row["stand"] <= (l_r + 0.005) / (b_r - 0.005) - 1 + 1e-3
         shown = num.percent(change, 1, sign=True)
         for page, table in front["pages"].items():
             cell = table.set_index("indicator").loc[t.label]
