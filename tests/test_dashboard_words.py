@@ -318,3 +318,63 @@ def test_rendered_front_page_says_once_what_a_change_is_not(front):
     text = (front["dir"] / "index.html").read_text(encoding="utf-8")
     assert text.count(headline.CAUSALITY) == 1
     assert (front["dir"] / "00_dashboard.html").read_text(encoding="utf-8").count(headline.CAUSALITY) == 1
+
+
+# --- target progress words: chapter 04 and the directorate pages --------------------------------
+
+def _progress(**kw) -> pd.DataFrame:
+    row = {"target": "nw", "eenheid": "D02", "basisjaar": "2024", "basis": 0.15, "jaar": "2026", "huidig": 0.17,
+           "doeljaar": "2028", "streefwaarde": 0.30, "pad": 0.225, "oordeel": "achter op schema",
+           "uitstroom_groep": 0.137, "bron_groep": "eigen", "uitstroom_overig": 0.108, "bron_overig": "eigen",
+           "vacatures_per_jaar": 30.0, "nodig_per_jaar": 25.0, "noemer": 265}
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+def test_intake_needed_and_shortfall_are_two_columns_and_the_text_agrees():
+    from pipeline.analysis import targets as T
+    own = _target("nw", "share", 0.30, target_year=2028, scale=(12, 14))
+    ahead = T.shown_progress(_progress(), [own]).iloc[0]
+    assert ahead["nodig_per_jaar"] == "25" and ahead["tekort"].startswith("n.v.t.")
+    assert "ongeveer 25 instromers" in T.summary_nl(_progress(), [own], "D02", "D02")   # text = table
+    org = _target("nw", "share", 0.30, target_year=2026, scale=(12, 14))
+    passed = _progress(doeljaar="2026", oordeel="niet gehaald", nodig_per_jaar=35.0)
+    shown = T.shown_progress(passed, [org]).iloc[0]
+    assert shown["nodig_per_jaar"].startswith("n.v.t.") and shown["tekort"] == "35"
+    assert "Tekort in 2026: ongeveer 35" in T.summary_nl(passed, [org], "D02", "D02")
+    assert set(T.INTAKE_COLUMNS) == {"nodig_per_jaar", "tekort"}
+
+
+def test_progress_summary_says_met_at_baseline_and_the_relative_change():
+    from pipeline.analysis import targets as T
+    young = _target("jong", "share", 0.20, scale=None, counted="young")
+    met = _progress(target="jong", basis=0.235, huidig=0.242, streefwaarde=0.20, oordeel="gehaald", doeljaar="2026")
+    assert "al gehaald bij de nulmeting" in T.summary_nl(met, [young], "D02", "D02")
+    later = met.assign(basis=0.18)
+    assert "Het doel is gehaald." in T.summary_nl(later, [young], "D02", "D02")
+    rel = _target("div")
+    text = T.summary_nl(_progress(target="div", basis=0.178, huidig=0.192, streefwaarde=0.2225, oordeel="niet gehaald",
+                                  doeljaar="2026", nodig_per_jaar=137.0), [rel], "D02", "D02")
+    assert "Dat is +7,9% sinds 2024." in text
+
+
+def test_directorate_page_separates_its_own_goals_from_the_organisations():
+    from pipeline.chapters.directorate import _summary, same_group
+    own = from_dict({"name": "d_nw", "label": "D: nw 12-14", "scope": ["D02"], "scale": [12, 14],
+                     "counted": {"origin": "old"}, "kind": "share", "value": 0.3, "baseline_year": 2024,
+                     "target_year": 2028})
+    org = _target("nw", "share", 0.30, target_year=2026, scale=(12, 14))
+    assert same_group(own, org) and not same_group(own, _target("div"))
+
+    class View:
+        def __init__(self, table):
+            self.table = table
+    own_prog = _progress(target="d_nw")
+    org_prog = pd.concat([_progress(doeljaar="2026", oordeel="niet gehaald", nodig_per_jaar=35.0),
+                          _progress(eenheid="gemeente", doeljaar="2026", oordeel="niet gehaald", huidig=0.183)])
+    survey = View(pd.DataFrame(columns=["indicator", "vergelijking"]))
+    text = _summary({"name": "Dienstverlening", "code": "D02", "own": View(own_prog), "org": View(org_prog),
+                     "own_targets": [own], "org_targets": [org], "survey": survey})
+    mine, theirs = text.split("**Doelen van de gemeente**")
+    assert "met doeljaar 2028" in mine and "ongeveer 25 instromers" in mine and "2026" not in mine.split("\n")[0]
+    assert theirs.startswith(" (doeljaar 2026)") and "eigen doel: 30% in 2028" in theirs

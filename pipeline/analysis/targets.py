@@ -554,7 +554,12 @@ def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -
             continue
         line = (f"- **{t.label}**: {fmt(r['huidig'])} in {r['jaar']} (was {fmt(r['basis'])} in {r['basisjaar']}; "
                 f"doel {t.describe()}, dus {fmt(r['streefwaarde'])}). ")
-        if r["oordeel"] == "gehaald":
+        if t.kind == "relative_increase" and not pd.isna(r["basis"]) and r["basis"] > 0:
+            rise = r["huidig"] / r["basis"] - 1
+            line += f"Dat is {'+' if rise >= 0 else '−'}{pct(abs(rise))} sinds {r['basisjaar']}. "
+        if r["oordeel"] == "gehaald" and t.kind != "relative_increase" and r["basis"] >= r["streefwaarde"] - 1e-9:
+            line += "Het doel was al gehaald bij de nulmeting; het gaat erom dit vast te houden."
+        elif r["oordeel"] == "gehaald":
             line += "Het doel is gehaald."
         elif r["oordeel"] == "niet gehaald":
             line += "Het doel is in het doeljaar niet gehaald."
