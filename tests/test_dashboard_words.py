@@ -378,3 +378,42 @@ def test_directorate_page_separates_its_own_goals_from_the_organisations():
     mine, theirs = text.split("**Doelen van de gemeente**")
     assert "met doeljaar 2028" in mine and "ongeveer 25 instromers" in mine and "2026" not in mine.split("\n")[0]
     assert theirs.startswith(" (doeljaar 2026)") and "eigen doel: 30% in 2028" in theirs
+
+
+# --- properties ----------------------------------------------------------------------------------
+
+from hypothesis import given, settings as hyp_settings, strategies as st  # noqa: E402
+
+GAP = st.floats(-1.5, 1.5).filter(lambda x: abs(x) >= 0.005)
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(basis=GAP, stand=GAP, p=st.sampled_from([0.001, 0.4]))
+def test_property_gap_words_follow_the_gap_size(basis, stand, p):
+    row = _table_row(_gap(basis, stand, p_bh=p))
+    assert not HIGHER_LOWER.search(" ".join(row.values()))
+    smaller, larger = round(abs(stand), 2) < round(abs(basis), 2), round(abs(stand), 2) > round(abs(basis), 2)
+    if p > 0.05:
+        assert row["oordeel"] == "● geen aantoonbaar verschil"
+    else:
+        assert ("kleiner" in row["oordeel"]) == smaller and ("groter" in row["oordeel"]) == larger
+        assert ("omgedraaid" in row["oordeel"]) == (np.sign(basis) != np.sign(stand) and round(abs(stand), 2) > 0
+                                                    and round(abs(basis), 2) > 0)
+
+
+@hyp_settings(max_examples=150, deadline=None)
+@given(base=st.floats(0.05, 0.6), last=st.floats(0.05, 0.6), kind=st.sampled_from(["share", "relative_increase"]),
+       value=st.floats(0.1, 0.5))
+def test_property_target_direction_matches_the_sign_of_the_change(base, last, kind, value):
+    t = _target("t", kind, value, scale=(12, None))
+    goal = base * (1 + value) if kind == "relative_increase" else value
+    verdict = "gehaald" if last >= goal else "niet gehaald"
+    row = _target_row(t, {2024: base, 2026: last}, verdict)
+    shown = _table_row(row)
+    met = (last / base - 1 if kind == "relative_increase" else last) >= value - 1e-12
+    assert (shown["doel gehaald?"] != "nee") == met
+    if not met and not row["basis_gehaald"]:
+        assert shown["richting"].startswith("stijgt") == (last - base > 1e-12)
+        assert shown["richting"].startswith("daalt") == (last - base < -1e-12)
+    if kind == "relative_increase":
+        assert row["stand"] == pytest.approx(last / base - 1)
