@@ -20,6 +20,9 @@ from pipeline.analysis.targets import from_dict
 from pipeline.report import headline
 from pipeline.report import numbers as num
 
+# the small demo report is built once per worker: keep its readers on one worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("small_report")
+
 NBSP = "\u00a0"
 HIGHER_LOWER = re.compile(r"\b(hoger|lager)\b", re.I)
 

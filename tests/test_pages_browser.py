@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 
+# the small demo report is built once per worker: keep its readers on one worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("small_report")
+
 CHROMIUM = os.environ.get("INCLUSIEMONITOR_CHROMIUM", "/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE_WIDTH = 400
