@@ -420,3 +420,24 @@ def test_property_target_direction_matches_the_sign_of_the_change(base, last, ki
         assert shown["richting"].startswith("daalt") == (last - base < -1e-12)
     if kind == "relative_increase":
         assert row["stand"] == pytest.approx(last / base - 1)
+
+
+def test_dashboard_figure_draws_a_relative_target_in_percent_with_its_goal():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pipeline.report.figures import dashboard_figure
+    rel = _target_row(_target(), {2024: 0.178, 2026: 0.192}, "niet gehaald")
+    fig = dashboard_figure(pd.DataFrame([_gap(-0.43, -0.28), rel]))
+    axes = fig.get_axes()
+    assert len(axes) == 2 and "relatieve toename" in axes[1].get_title(loc="left")
+    points = [c.get_offsets()[0][0] for c in axes[1].collections]
+    assert points == [pytest.approx(100 * (0.192 / 0.178 - 1))]            # +7,9, not the 19,2 share
+    assert any(line.get_xdata()[0] == pytest.approx(25) for line in axes[1].get_lines())  # the goal
+    # a gap is drawn as how much smaller it became: right of 0 when it shrank
+    assert [c.get_offsets()[0][0] for c in axes[0].collections] == [pytest.approx(0.15)]
+    plt.close(fig)
+    above = dashboard_figure(pd.DataFrame([_gap(0.30, 0.10)]))   # above its reference, shrinking
+    assert [c.get_offsets()[0][0] for c in above.get_axes()[0].collections] == [pytest.approx(0.20)]
+    plt.close(above)
