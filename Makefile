@@ -46,7 +46,7 @@ report: $(STAMP)
 	$(PY) -m pipeline.report --config $(CONFIG) $(if $(YEAR),--year $(YEAR),) $(if $(JOBS),--jobs $(JOBS),)
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_report.py

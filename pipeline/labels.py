@@ -8,6 +8,7 @@ the same everywhere. The words live in configuration, never in code:
 - table column headers                        -> config/labels.yaml ``columns:``
 - scales, items, survey questions             -> config/codebooks/<source>.yaml (``label:``)
 - indicators derived by the analysis          -> config/labels.yaml ``indicators:``
+- a group's people, as a sentence's subject   -> config/labels.yaml ``people:``
 
     from pipeline import labels
     labels.group("herkomst_oud", "niet_westers")   # 'Niet-westers'
@@ -15,6 +16,7 @@ the same everywhere. The words live in configuration, never in code:
     labels.column("ci_low")                        # '95%-interval onder'
     labels.indicator("nim", "inclusion")           # 'Ervaren inclusie (totaal)'
     labels.colour("geslacht")                      # "#CC79A7"
+    labels.people("herkomst_oud", "nederlands")    # 'medewerkers met een Nederlandse achtergrond'
 
 Unknown names come back unchanged (as text), so a new variable shows up under its own name rather
 than failing a chapter.
@@ -51,6 +53,13 @@ def label(dim: str, level) -> str:
 def groups(dim: str) -> dict[str, str]:
     """Level -> label of a dimension, in the classification's order (empty for an unlabelled one)."""
     return dict(classifications()["labels"].get(dim, {}))
+
+
+def people(dim: str, level) -> str:
+    """The people of one group level as the subject of a sentence (config/labels.yaml ``people:``), so a
+    gap can name both sides; a level not listed: "medewerkers in de groep '<label>'"."""
+    listed = (_catalogue().get("people") or {}).get(dim, {})
+    return listed.get(str(level), f"medewerkers in de groep ‘{group(dim, level)}’")
 
 
 def dimension(dim: str) -> str:

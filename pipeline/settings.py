@@ -44,6 +44,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "disclosure": ("merge",),
     "register_monitor": ("classification", "flow_group", "flow_reference"),
     "training": ("courses", "roles", "target", "target_year"),
+    "programme": ("name", "start", "end"),
     "benchmark": None,
     "indicators": None,
     "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
@@ -155,6 +156,12 @@ class Settings:
     def directorate_pages(self) -> str:
         """Which directorates get a page: plans (those with a target of their own), all, or none."""
         return self.raw.get("directorate_pages", "plans")
+
+    @property
+    def programme(self) -> dict:
+        """The programme the report monitors (`programme:` name, start, end); empty when not set."""
+        return dict(self.raw.get("programme") or {})
+
     def frame(self, kind: str) -> str:
         """Inference frame of `kind` ('levels' or 'models'): 'finite' (this year's workforce, with
         FPC) or 'superpopulation' (the process, no FPC). Defaults: levels finite, models superpopulation."""
@@ -226,6 +233,7 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     problems += [f"{path}: {p}" for p in _check_codebook_waves(real, raw)]
     problems += [f"{path}: {p}" for p in _check_targets(raw.get("targets"), raw.get("directorate_pages", "plans"))]
     problems += [f"{path}: {p}" for p in _check_training(raw.get("training"))]
+    problems += [f"{path}: {p}" for p in _check_programme(raw.get("programme"))]
     return problems
 
 
@@ -383,6 +391,16 @@ def _check_training(training) -> list[str]:
     if not isinstance(target, (int, float)) or isinstance(target, bool) or not 0 < target <= 1:
         out.append(f"training.target must be a share in (0, 1], found {target!r}")
     return out
+
+
+def _check_programme(programme) -> list[str]:
+    """programme: name, start and end year (a change since the baseline is read against its start)."""
+    if not isinstance(programme, dict):
+        return []
+    start, end = programme.get("start"), programme.get("end")
+    if not all(isinstance(y, int) and not isinstance(y, bool) for y in (start, end)) or end < start:
+        return [f"programme.start and programme.end must be years with end >= start, found {start!r}, {end!r}"]
+    return []
 
 
 def _check_codebook_waves(real: dict, raw: dict | None = None) -> list[str]:

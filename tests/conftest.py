@@ -59,3 +59,18 @@ def report_config(tmp: Path, demo_dir: Path) -> Path:
     path = tmp / "report.yaml"
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+@pytest.fixture(scope="session")
+def small_report(demo_small, tmp_path_factory) -> Path:
+    """The report as `make report` builds it, on a 10% workforce: built once per session for every
+    test that reads rendered pages (the browser tests, the dashboard's words against results.csv)."""
+    import shutil
+
+    from pipeline.report.build import build
+    tmp = tmp_path_factory.mktemp("small_report")
+    demo_dir = tmp / "demo"
+    shutil.copytree(demo_small, demo_dir)
+    build(report_config(tmp, demo_dir))
+    return tmp / "reports"
+

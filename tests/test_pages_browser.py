@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import report_config
+
+# the small demo report is built once per worker: keep its readers on one worker (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("small_report")
 
 CHROMIUM = os.environ.get("INCLUSIEMONITOR_CHROMIUM", "/usr/bin/chromium")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -39,14 +40,9 @@ def _chromium_or_skip() -> str:
 
 
 @pytest.fixture(scope="module")
-def report_dir(demo_small, tmp_path_factory) -> Path:
-    """The report as `make report` builds it, on a 10% workforce."""
-    from pipeline.report.build import build
-    tmp = tmp_path_factory.mktemp("browser_report")
-    demo_dir = tmp / "demo"
-    shutil.copytree(demo_small, demo_dir)
-    build(report_config(tmp, demo_dir))
-    return tmp / "reports"
+def report_dir(small_report) -> Path:
+    """The report as `make report` builds it, on a 10% workforce (conftest: built once per session)."""
+    return small_report
 
 
 @pytest.fixture(scope="module")

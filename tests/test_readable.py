@@ -78,37 +78,47 @@ def test_not_applicable_is_not_suppressed_and_long_tables_fold():
 
 def _dashboard(change_inclusion: float, p_inclusion: float) -> pd.DataFrame:
     return pd.DataFrame([
-        {"indicator": "Inclusiekloof niet-westers", "periode": "2019–2024", "stand": -0.18, "verandering": change_inclusion,
+        {"indicator": "Inclusiekloof niet-westers", "soort": "kloof", "periode": "2019–2024",
+         "basis": -0.18 - change_inclusion, "stand": -0.18, "verandering": change_inclusion,
          "ci_low": change_inclusion - 0.05, "ci_high": change_inclusion + 0.05, "p": p_inclusion, "p_bh": p_inclusion,
-         "naar_doel": change_inclusion > 0, "eenheid": "schaalpunten", "doel": np.nan, "schaal_van": 1, "schaal_tot": 5},
-        {"indicator": "Inclusiekloof LHBTIQ+", "periode": "2019–2024", "stand": -0.17, "verandering": -0.04,
-         "ci_low": -0.11, "ci_high": 0.03, "p": 0.28, "p_bh": 0.55, "naar_doel": False, "eenheid": "schaalpunten",
-         "doel": np.nan, "schaal_van": 1, "schaal_tot": 5},
-        {"indicator": "Aandeel jonger dan 35", "periode": "2024–2026", "stand": 0.242, "verandering": 0.0065,
-         "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan, "naar_doel": True,
-         "eenheid": "aandeel (telling)", "doel": 0.20, "schaal_van": np.nan, "schaal_tot": np.nan},
-        {"indicator": "Aandeel niet-westers in schaal 12–14", "periode": "2024–2026", "stand": 0.186,
-         "verandering": 0.011, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan, "naar_doel": True,
-         "eenheid": "aandeel (telling)", "doel": 0.30, "schaal_van": np.nan, "schaal_tot": np.nan}])
+         "naar_doel": change_inclusion > 0, "eenheid": "schaalpunten", "doel": np.nan, "schaal_van": 1, "schaal_tot": 5,
+         "onderwerp": "Ervaren inclusie", "groep": "medewerkers met een niet-westerse migratieachtergrond",
+         "referentie": "medewerkers met een Nederlandse achtergrond"},
+        {"indicator": "Inclusiekloof LHBTIQ+", "soort": "kloof", "periode": "2019–2024", "basis": -0.13, "stand": -0.17,
+         "verandering": -0.04, "ci_low": -0.11, "ci_high": 0.03, "p": 0.28, "p_bh": 0.55, "naar_doel": False,
+         "eenheid": "schaalpunten", "doel": np.nan, "schaal_van": 1, "schaal_tot": 5, "onderwerp": "Ervaren inclusie",
+         "groep": "LHBTIQ+-medewerkers", "referentie": "medewerkers die niet LHBTIQ+ zijn"},
+        {"indicator": "Aandeel jonger dan 35", "soort": "doel_aandeel", "periode": "2024–2026", "basis": 0.236,
+         "stand": 0.242, "verandering": 0.0065, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan, "p_bh": np.nan,
+         "naar_doel": True, "eenheid": "aandeel (telling)", "doel": 0.20, "doeljaar": 2026, "doel_oordeel": "gehaald",
+         "basis_gehaald": True, "schaal_van": np.nan, "schaal_tot": np.nan},
+        {"indicator": "Aandeel niet-westers in schaal 12–14", "soort": "doel_aandeel", "periode": "2024–2026",
+         "basis": 0.175, "stand": 0.186, "verandering": 0.011, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
+         "p_bh": np.nan, "naar_doel": True, "eenheid": "aandeel (telling)", "doel": 0.30, "doeljaar": 2026,
+         "doel_oordeel": "niet gehaald", "basis_gehaald": False, "schaal_van": np.nan, "schaal_tot": np.nan}])
 
 
 def test_headline_findings_follow_the_numbers():
     from pipeline.report import headline
     shown = headline.findings(_dashboard(0.17, 1e-6))
     assert 3 <= len(shown) <= 6
-    assert any("aantoonbaar kleiner" in f and "van −0,35 naar −0,18 punt op een schaal van 1 tot 5" in f for f in shown)
-    assert any("Geen aantoonbare verandering" in f and "LHBTIQ+" in f for f in shown)
-    assert any("Van de 2 streefcijfers is er 1 gehaald" in f and "18,6\u00a0%, doel 30\u00a0%" in f for f in shown)
+    assert any("scoren 0,18 punt lager dan medewerkers met een Nederlandse achtergrond" in f
+               and "In 2019 was dat 0,35 punt (schaal 1 tot 5); de kloof is aantoonbaar kleiner geworden" in f
+               for f in shown)
+    assert any("geen aantoonbare verandering" in f and "LHBTIQ+" in f for f in shown)
+    assert any("Van de 2 streefcijfers van de gemeente is er 1 gehaald" in f and "18,6\u00a0% in 2026; doel 30\u00a0%" in f
+               for f in shown)
     # the same row, not demonstrable any more: the words change with the numbers
     other = headline.findings(_dashboard(0.03, 0.2))
     assert not any("aantoonbaar kleiner" in f for f in other)
-    assert any("inclusiekloof niet-westers" in f and "Geen aantoonbare" in f for f in other)
+    assert any("kloof tussen medewerkers met een niet-westerse" in f and "geen aantoonbare" in f for f in other)
     table = headline.readable(_dashboard(0.17, 1e-6)).set_index("indicator")
-    assert table.loc["Inclusiekloof niet-westers", "stand"] == "−0,18 punt op een schaal van 1 tot 5"
-    assert table.loc["Inclusiekloof niet-westers", "oordeel"] == "▲ hoger"
+    assert table.loc["Inclusiekloof niet-westers", "stand"] == \
+        "0,18 punt onder medewerkers met een Nederlandse achtergrond (schaal 1 tot 5)"
+    assert table.loc["Inclusiekloof niet-westers", "oordeel"] == "▼ kloof kleiner"
     assert table.loc["Inclusiekloof LHBTIQ+", "oordeel"] == "● geen aantoonbaar verschil"
     assert table.loc["Aandeel jonger dan 35", "stand"] == "24,2\u00a0%"
-    assert table.loc["Aandeel jonger dan 35", "doel gehaald?"] == "ja"
+    assert table.loc["Aandeel jonger dan 35", "doel gehaald?"].startswith("al gehaald bij de nulmeting (23,6\u00a0%)")
     assert table.loc["Aandeel niet-westers in schaal 12–14", "doel gehaald?"] == "nee"
     assert table.loc["Aandeel jonger dan 35", "95%-interval"] == "n.v.t. (volledige telling)"
 

@@ -73,6 +73,19 @@ class Target:
         return f"{int(self.value)} personen in {self.target_year}"
 
 
+def population_nl(t: Target) -> str:
+    """Whom a target's share is of, in Dutch: "medewerkers in schaal 12–14 met bekende herkomst";
+    staff whose counted value is unknown leave the denominator, so the base says so."""
+    where = ""
+    if t.scale:
+        lo, hi = t.scale
+        where = (f" in schaal {lo:g}–{hi:g}" if lo is not None and hi is not None else
+                 f" vanaf schaal {lo:g}" if lo is not None else f" tot en met schaal {hi:g}" if hi is not None else "")
+    known = " met bekende herkomst" if isinstance(t.counted, dict) and "origin" in t.counted else \
+        " van wie dit bekend is" if isinstance(t.counted, dict) else ""
+    return ("alle medewerkers" if not where and not known else f"medewerkers{where}{known}")
+
+
 def pct(x: float, decimals: int = 1) -> str:
     return f"{100 * x:.{decimals}f}%".replace(".", ",")
 
@@ -484,7 +497,18 @@ def shown_progress(prog: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
         out[f"uitstroom_{part}"] = [show_value(v, False) + ("" if src == "eigen" or pd.isna(v) else " (gemeente)")
                                     for v, src in zip(prog[f"uitstroom_{part}"], prog[f"bron_{part}"])]
     out["vacatures_per_jaar"] = [show_value(v, True) for v in prog["vacatures_per_jaar"]]
+    # one number, two meanings split in two columns: the yearly intake while the target year is ahead,
+    # the shortfall once it is reached
+    passed = [int(j) >= int(d) for j, d in zip(prog["jaar"], prog["doeljaar"])]
+    out["nodig_per_jaar"] = ["n.v.t. (doeljaar bereikt)" if p and not pd.isna(v) else show_value(v, True)
+                             for v, p in zip(prog["nodig_per_jaar"], passed)]
+    out["tekort"] = [show_value(v, True) if p else "n.v.t. (doeljaar nog niet bereikt)"
+                     for v, p in zip(prog["nodig_per_jaar"], passed)]
     return out
+
+
+# the intake columns of a shown progress table (`shown_progress`), with their headers
+INTAKE_COLUMNS = {"nodig_per_jaar": "nodig per jaar tot het doeljaar", "tekort": "tekort in het doeljaar"}
 
 
 def show_value(v: float, count: bool) -> str:
@@ -510,7 +534,8 @@ INTAKE_NL = ("Nodig per jaar: hoeveel mensen uit de doelgroep er elk jaar bij mo
              "35 worden als vertrek uit de doelgroep); elke plaats die vrijkomt wordt weer bezet; de instroom is "
              "elk jaar even groot. Vrijkomende plaatsen: het gemiddelde aantal plaatsen per jaar dat zo vrijkomt. "
              "Het vertrek is dat van de eenheid zelf; waar het te weinig mensen betreft om te tonen, dat van de "
-             "gemeente (zo aangegeven). Na het doeljaar: het tekort.")
+             "gemeente (zo aangegeven). Tekort in het doeljaar: hoeveel mensen uit de doelgroep er in het "
+             "doeljaar nog ontbreken (alleen als dat jaar bereikt is).")
 
 
 PROGRESS_TIDY = (Tidy("target_progress", {"estimate": "huidig", "waves": "jaar", "group": "eenheid", "n": "noemer",
@@ -529,10 +554,17 @@ def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -
             continue
         line = (f"- **{t.label}**: {fmt(r['huidig'])} in {r['jaar']} (was {fmt(r['basis'])} in {r['basisjaar']}; "
                 f"doel {t.describe()}, dus {fmt(r['streefwaarde'])}). ")
-        if r["oordeel"] == "gehaald":
+        if t.kind == "relative_increase" and not pd.isna(r["basis"]) and r["basis"] > 0:
+            rise = r["huidig"] / r["basis"] - 1
+            line += f"Dat is {'+' if rise >= 0 else '−'}{pct(abs(rise))} sinds {r['basisjaar']}. "
+        if r["oordeel"] == "gehaald" and t.kind != "relative_increase" and r["basis"] >= r["streefwaarde"] - 1e-9:
+            line += "Het doel was al gehaald bij de nulmeting; het gaat erom dit vast te houden."
+        elif r["oordeel"] == "gehaald":
             line += "Het doel is gehaald."
         elif r["oordeel"] == "niet gehaald":
             line += "Het doel is in het doeljaar niet gehaald."
+            if not pd.isna(r["nodig_per_jaar"]) and t.kind != "count":
+                line += f" Tekort in {r['doeljaar']}: ongeveer {int(r['nodig_per_jaar'])} mensen uit de doelgroep."
         else:
             line += (f"Volgens een rechte lijn naar het doel zou het nu {fmt(r['pad'])} zijn: "
                      + ("**op koers**." if r["oordeel"] == "op koers" else "**achter op schema**."))

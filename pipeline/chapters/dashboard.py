@@ -24,6 +24,14 @@ def with_scales(dash: pd.DataFrame, indicators) -> pd.DataFrame:
     return out
 
 
+INTRO = ("Per indicator ziet u de stand in de laatste meting en het streefcijfer, als er een is. "
+         "Daarnaast ziet u de verandering sinds de nulmeting, en of die verandering aantoonbaar is. "
+         "Een *kloof* is het verschil in punten tussen een groep en de groep waarmee we vergelijken. "
+         "Een kloof die kleiner wordt, gaat de goede kant op. "
+         "Een streefcijfer staat in zijn eigen soort: een aandeel, of een stijging ten opzichte van het basisjaar. "
+         "Cijfers uit het HR-register zijn volledige tellingen, zonder marge.")
+
+
 def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) -> Chapter:
     """`uses`: the chapters of this run whose published results the dashboard shows; `save`: also write
     the dashboard figure and table for the index page (reports/_dashboard)."""
@@ -33,21 +41,19 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     results = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame(columns=COLUMNS_RESULTS)
-    dash = publish(dashboard.build(results, settings.indicators, settings.targets), policy).derive(
-        dashboard.verdicts).derive(with_scales, settings.indicators)
+    start = settings.programme.get("start")
+    dash = publish(dashboard.build(results, settings.indicators, settings.targets, settings.references, start),
+                   policy).derive(headline.words).derive(with_scales, settings.indicators)
     fig = figure(figures.dashboard_figure, dash, alt=headline.alt_text(dash.table))
     if save:
         save_dashboard(dash.table, fig.fig, settings.reports_dir, fig.alt)
 
     ch = Chapter()
     ch.heading("Dashboard: de programma-indicatoren", 1)
-    ch.text("Per indicator: de stand in de laatste meting, het streefcijfer als er een is, de verandering sinds de "
-            "nulmeting en of die verandering aantoonbaar is (na correctie voor de vele vergelijkingen in het hoofdstuk "
-            "waar de indicator vandaan komt). Een *kloof* is het verschil in punten met de referentiegroep, op de "
-            "schaal van de vragenlijst; een kloof die naar 0 gaat, wordt kleiner. Registercijfers zijn volledige "
-            "tellingen zonder marge.")
+    ch.text(INTRO)
     ch.heading("Belangrijkste uitkomsten", 2)
     ch.text("\n".join(f"- {f}" for f in headline.findings(dash.table)))
+    ch.text(headline.programme_note(dash.table, start))
     ch.heading("Stand en verandering per indicator", 2)
     ch.figure(fig)
     ch.table(dash.derive(headline.readable), "Programma-indicatoren: stand, streefcijfer en verandering sinds de nulmeting",

@@ -38,7 +38,7 @@ PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig
                     "streefwaarde": "doel", "doeljaar": "doeljaar", "pad": "pad", "oordeel": "oordeel",
                     "uitstroom_groep": "vertrek doelgroep per jaar",
                     "uitstroom_overig": "vertrek anderen per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
-                    "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
+                    **T.INTAKE_COLUMNS}
 
 
 @dataclass
@@ -204,12 +204,26 @@ def _trend_table(own: pd.DataFrame, org: pd.DataFrame, targets) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["streefcijfer", "jaar", "aantal", "noemer", "directie", "gemeente"])
 
 
+def same_group(a, b) -> bool:
+    """Whether two targets count the same group in the same pay scales (an organisation target and a
+    directorate's own target for that group, each with its own deadline)."""
+    return repr(a.counted) == repr(b.counted) and a.scale == b.scale
+
+
+def _deadlines(targets) -> str:
+    years = sorted({t.target_year for t in targets})
+    return " en ".join(str(y) for y in years)
+
+
 def _summary(inputs: dict) -> str:
+    """Own goals first (their own deadline), then the organisation's goals (the organisation's
+    deadline), each said apart, so a page never mixes two deadlines in one verdict."""
     name, code = inputs["name"], inputs["code"]
     prog = pd.concat([inputs["own"].table, inputs["org"].table], ignore_index=True)
     parts = []
     if inputs["own_targets"]:
-        parts.append(f"{name} heeft eigen streefcijfers in een actieplan.")
+        parts.append(f"**Eigen doelen.** {name} heeft eigen streefcijfers in een actieplan, met doeljaar "
+                     f"{_deadlines(inputs['own_targets'])}.")
         parts.append(T.summary_nl(prog, inputs["own_targets"], code, name))
     else:
         parts.append(f"{name} heeft (nog) geen eigen streefcijfers vastgelegd; deze pagina toont de directie op de "
@@ -225,8 +239,12 @@ def _summary(inputs: dict) -> str:
         fmt = (lambda v: f"{int(v)}") if t.kind == "count" else T.pct
         now, org_now = r["huidig"].iloc[0], g["huidig"].iloc[0]
         rel = "hoger dan" if now > org_now else "lager dan" if now < org_now else "gelijk aan"
-        lines.append(f"- {t.label}: {fmt(now)} in {r['jaar'].iloc[0]}, {rel} de gemeente ({fmt(org_now)}).")
-    parts.append("Op de streefcijfers van de gemeente:\n" + "\n".join(lines))
+        line = f"- {t.label}: {fmt(now)} in {r['jaar'].iloc[0]}, {rel} de gemeente ({fmt(org_now)})."
+        own = [o for o in inputs["own_targets"] if same_group(o, t)]
+        if own:
+            line += f" Voor deze groep geldt voor {name} het eigen doel: {own[0].describe()}."
+        lines.append(line)
+    parts.append(f"**Doelen van de gemeente** (doeljaar {_deadlines(inputs['org_targets'])}):\n" + "\n".join(lines))
     surv = inputs["survey"].table
     clear = surv[surv["vergelijking"].isin(["hoger dan de gemeente", "lager dan de gemeente"])]
     few = surv[surv["vergelijking"] == FEW]
@@ -254,8 +272,17 @@ def build_page(inputs: dict) -> Chapter:
     ch.text(_summary(inputs))
     ch.heading("Streefcijfers en voortgang")
     if inputs["own_targets"]:
+        ch.heading(f"Eigen doelen van {name}", 3)
+        ch.text(f"Het actieplan van {name} zet eigen doelen, met een eigen doeljaar "
+                f"({_deadlines(inputs['own_targets'])}). Het oordeel gaat over dat doeljaar.")
         ch.table(inputs["own"].derive(T.shown_progress, inputs["own_targets"]).view(
             columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS), f"Streefcijfers uit het actieplan van {name}")
+    ch.heading("Doelen van de gemeente", 3)
+    shared_groups = [t.label for t in inputs["org_targets"] if any(same_group(o, t) for o in inputs["own_targets"])]
+    ch.text(f"De gemeente heeft eigen doelen, met doeljaar {_deadlines(inputs['org_targets'])}. Hier staan de "
+            f"directie en de gemeente op die doelen. Het oordeel gaat over het doeljaar van de gemeente."
+            + (f" Voor {'; '.join(shared_groups).lower()} heeft {name} ook een eigen doel (zie hierboven)."
+               if shared_groups else ""))
     org = inputs["org"].derive(T.shown_progress, inputs["org_targets"]).view(
         columns=["eenheid", *PROGRESS_COLUMNS], map={"eenheid": lambda u: "gemeente" if u == T.ORGANISATION else name},
         rename={"eenheid": "voor", **PROGRESS_COLUMNS})

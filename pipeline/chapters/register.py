@@ -24,7 +24,7 @@ PROGRESS_COLUMNS = {"doel": "streefcijfer", "basisjaar": "basisjaar", "basis": "
                     "huidig": "waarde", "doeljaar": "doeljaar", "streefwaarde": "doel", "pad": "pad", "oordeel": "oordeel",
                     "uitstroom_groep": "vertrek doelgroep per jaar",
                     "uitstroom_overig": "vertrek anderen per jaar", "vacatures_per_jaar": "vrijkomende plaatsen per jaar",
-                    "nodig_per_jaar": "nodig per jaar (na het doeljaar: tekort)"}
+                    **T.INTAKE_COLUMNS}
 
 
 def _wide_shares(table: pd.DataFrame, year: str, target_labels: dict, names) -> pd.DataFrame:

@@ -289,12 +289,16 @@ def change_dots(chg: pd.DataFrame, labels: dict, title: str):
 
 def dashboard_figure(dash: pd.DataFrame):
     """Change since the baseline per programme indicator, one panel per unit (scale points and
-    percentage points never share an axis). Direction toward the goal is told by colour (blue/orange,
-    safe for colour blindness) AND marker and word; a change that is not demonstrable is hollow."""
+    percentage points never share an axis). A gap is drawn as how much *smaller* it became (right =
+    smaller, whatever its sign), so right is always the good side for a gap. Direction toward the goal
+    is told by colour (blue/orange, safe for colour blindness) AND marker and word; a change that is not
+    demonstrable is hollow."""
     from pipeline.report import headline
-    panels = [("punt", "Kloven met de referentiegroep: verandering in punten",
-               dash["eenheid"].astype(str).str.startswith("schaal")),
-              ("procentpunt", "Aandelen: verandering in procentpunten", dash["eenheid"].astype(str).str.startswith("aandeel"))]
+    kinds = dash.apply(headline.kind, axis=1) if len(dash) else pd.Series(dtype=str)
+    panels = [("punt", "Kloven: hoeveel kleiner (rechts) of groter (links), in punten", kinds == "kloof"),
+              ("procentpunt", "Aandelen: verandering in procentpunten", kinds.isin(["aandeel", "doel_aandeel"])),
+              ("procent", "Streefcijfers als relatieve toename: toename sinds de nulmeting in %, met het doel (- -)",
+               kinds == "doel_relatief")]
     panels = [(u, t, m) for u, t, m in panels if m.any()]
     if not panels:
         fig, ax = plt.subplots(figsize=(8, 1))
@@ -306,27 +310,37 @@ def dashboard_figure(dash: pd.DataFrame):
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
     for ax, (unit, title, mask) in zip(axes[:, 0], panels):
         sub = dash[mask]
-        scale = 100.0 if unit == "procentpunt" else 1.0
+        scale = 1.0 if unit == "punt" else 100.0
+        # a gap below its reference group (basis < 0) shrinks as the change is positive
+        flip = [(-1.0 if unit == "punt" and pd.notna(r.get("basis")) and r["basis"] > 0 else 1.0)
+                for _, r in sub.iterrows()]
         y = np.arange(len(sub))[::-1]
-        for yy, (_, r) in zip(y, sub.iterrows()):
+        xs = []
+        for yy, f, (_, r) in zip(y, flip, sub.iterrows()):
             toward, shown = bool(r["naar_doel"]), headline.demonstrable(r) is not False
             colour = GOOD if toward else BAD
             if pd.notna(r["ci_low"]):
-                ax.plot([scale * r["ci_low"], scale * r["ci_high"]], [yy, yy], color=colour, lw=2)
-            ax.scatter([scale * r["verandering"]], [yy], s=60, zorder=3, marker="o" if toward else "X",
+                lo, hi = sorted([f * scale * r["ci_low"], f * scale * r["ci_high"]])
+                ax.plot([lo, hi], [yy, yy], color=colour, lw=2)
+                xs += [lo, hi]
+            ax.scatter([f * scale * r["verandering"]], [yy], s=60, zorder=3, marker="o" if toward else "X",
                        facecolors=colour if shown else "white", edgecolors=colour, linewidths=1.5)
-        xmax = max(1e-9, float(np.nanmax(np.abs(scale * sub[["verandering", "ci_low", "ci_high"]].to_numpy(float)))))
+            xs.append(f * scale * r["verandering"])
+            if unit == "procent" and pd.notna(r.get("doel")):  # the target, in its own kind
+                ax.plot([scale * r["doel"]] * 2, [yy - 0.35, yy + 0.35], color="#333333", ls="--", lw=1.2)
+                xs.append(scale * r["doel"])
+        xmax = max(1e-9, float(np.nanmax(np.abs(np.asarray(xs, float)))))
         ax.set_xlim(-1.15 * xmax, 1.15 * xmax)
         for yy, (_, r) in zip(y, sub.iterrows()):
-            ax.annotate(headline.direction_text(r), (1.01, yy), xycoords=("axes fraction", "data"), fontsize=8,
+            ax.annotate(headline.figure_word(r), (1.01, yy), xycoords=("axes fraction", "data"), fontsize=8,
                         va="center", color="#333333")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_yticks(y, [f"{i} ({p})" for i, p in zip(sub["indicator"], sub["periode"])], fontsize=8)
         ax.set_ylim(-0.7, len(sub) - 0.3)
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(0 if unit == "procentpunt" else 2)))
+        ax.xaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2 if unit == "punt" else 0)))
         ax.set_title(title, loc="left", fontsize=9)
-    axes[-1, 0].set_xlabel("verandering sinds de nulmeting, met 95%-interval\n● naar het doel · × van het doel af · "
-                           "open symbool = niet aantoonbaar", fontsize=8)
+    axes[-1, 0].set_xlabel("verandering sinds de nulmeting, met 95%-interval\n● de goede kant op · × de verkeerde "
+                           "kant op · open symbool = niet aantoonbaar", fontsize=8)
     fig.tight_layout()
     return fig
 

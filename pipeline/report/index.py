@@ -27,8 +27,9 @@ def save_dashboard(dash: pd.DataFrame, fig, reports_dir: Path, alt: str) -> None
         dash.to_csv(tmp, index=False, float_format="%.3f")
 
 
-def _dashboard_html(reports_dir: Path) -> str:
-    """Findings in words, then the figure, then the dashboard table with units, target and verdict."""
+def _dashboard_html(reports_dir: Path, start: int | None = None) -> str:
+    """Findings in words and what a change is not (`start`: the programme's first year), then the
+    figure, then the dashboard table with units, target and verdict."""
     from pipeline.report import headline
     from pipeline.report.display import _html_table
     d = Path(reports_dir) / DASHBOARD_DIR
@@ -41,7 +42,9 @@ def _dashboard_html(reports_dir: Path) -> str:
     items = "".join(f"<li>{html.escape(f)}</li>" for f in headline.findings(dash))
     table = _html_table(headline.readable(dash), "Programma-indicatoren: stand, streefcijfer en verandering sinds "
                         "de nulmeting")
+    note = html.escape(headline.programme_note(dash, start))
     return (f'<h2 id="uitkomsten">Belangrijkste uitkomsten</h2><ul class="findings">{items}</ul>'
+            f'<p class="note">{note}</p>'
             '<h2 id="dashboard">Dashboard</h2>'
             f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{img}">'
             f'<div class="scroll">{table}</div>'
@@ -97,11 +100,15 @@ def write_index(settings: Settings, chapters: list[dict], extra: list[dict] = ()
                       + (f' — {html.escape(c.get("summary", ""))}' if c else "") + "</li>"
                       for p, c in zip(pages[1:], chapters))
     today = date.today().isoformat()
+    prog = settings.programme
+    name = f" {prog['name']}" if prog.get("name") else ""
+    years = f" {prog['start']}–{prog['end']}" if prog.get("start") and prog.get("end") else ""
     page = PAGE.format(title="Monitor Inclusie en Diversiteit — gemeente Amsterdam als werkgever", css=_css(),
                        intro="Jaarlijkse meting van ervaren inclusie, sociale veiligheid, discriminatie en de "
-                             "streefcijfers van het programma Inclusie en Diversiteit 2024–2028.",
-                       items=items, extra=_extra_html(list(extra)), dashboard=_dashboard_html(settings.reports_dir),
+                             f"streefcijfers van het programma{name}{years}.",
+                       items=items, extra=_extra_html(list(extra)),
+                       dashboard=_dashboard_html(settings.reports_dir, prog.get("start")),
                        disclosure=_disclosure_html(settings, chapters), commit=html.escape(git_commit()),
                        k=settings.min_cell_size, today=today)
-    page = decorate(page, pages, "index.html", demo=settings.demo, k=settings.min_cell_size, after="ul.findings")
+    page = decorate(page, pages, "index.html", demo=settings.demo, k=settings.min_cell_size, after="p.note")
     return atomic_write_text(settings.reports_dir / "index.html", page)
