@@ -38,6 +38,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "sources": None,
     "weighting": ("strata", "margins", "trim", "origin"),
     "inference": ("levels", "models"),
+    "careless": None,
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
@@ -155,6 +156,12 @@ class Settings:
     def directorate_pages(self) -> str:
         """Which directorates get a page: plans (those with a target of their own), all, or none."""
         return self.raw.get("directorate_pages", "plans")
+    @property
+    def careless(self) -> dict:
+        """The careless-responding rule (config `careless`, defaults in pipeline.clean.careless)."""
+        from pipeline.clean.careless import rule_from
+        return rule_from(self.raw.get("careless"))
+
     def frame(self, kind: str) -> str:
         """Inference frame of `kind` ('levels' or 'models'): 'finite' (this year's workforce, with
         FPC) or 'superpopulation' (the process, no FPC). Defaults: levels finite, models superpopulation."""
@@ -220,6 +227,8 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     if isinstance(inference, dict):
         problems += [f"{path}: inference.{k} must be one of {', '.join(FRAMES)}, found {v!r}"
                      for k, v in inference.items() if k in INFERENCE_DEFAULTS and v not in FRAMES]
+    from pipeline.clean.careless import check_rule
+    problems += [f"{path}: {p}" for p in check_rule(raw.get("careless"))]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
     problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]
