@@ -39,6 +39,8 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "weighting": ("strata", "margins", "trim", "origin"),
     "inference": ("levels", "models"),
     "careless": None,
+    "multiplicity": ("primary", "max_primary"),
+    "directorates": ("max_half_width",),
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
@@ -227,8 +229,10 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     if isinstance(inference, dict):
         problems += [f"{path}: inference.{k} must be one of {', '.join(FRAMES)}, found {v!r}"
                      for k, v in inference.items() if k in INFERENCE_DEFAULTS and v not in FRAMES]
+    from pipeline.analysis.families import check as check_families
     from pipeline.clean.careless import check_rule
     problems += [f"{path}: {p}" for p in check_rule(raw.get("careless"))]
+    problems += [f"{path}: {p}" for p in check_families(raw)]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
     problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]

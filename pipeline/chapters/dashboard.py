@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.analysis import dashboard
+from pipeline.analysis.families import with_primary
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish
@@ -33,6 +34,7 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     results = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame(columns=COLUMNS_RESULTS)
+    results = with_primary(results, settings)  # the indicators' verdicts: the primary family only
     dash = publish(dashboard.build(results, settings.indicators, settings.targets), policy).derive(
         dashboard.verdicts).derive(with_scales, settings.indicators)
     fig = figure(figures.dashboard_figure, dash, alt=headline.alt_text(dash.table))
@@ -42,8 +44,9 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
     ch = Chapter()
     ch.heading("Dashboard: de programma-indicatoren", 1)
     ch.text("Per indicator: de stand in de laatste meting, het streefcijfer als er een is, de verandering sinds de "
-            "nulmeting en of die verandering aantoonbaar is (na correctie voor de vele vergelijkingen in het hoofdstuk "
-            "waar de indicator vandaan komt). Een *kloof* is het verschil in punten met de referentiegroep, op de "
+            "nulmeting en of die verandering aantoonbaar is. De kloven en hun veranderingen van de programma-indicatoren "
+            "zijn vooraf vastgelegd als één groep toetsen (primair), samen gecorrigeerd voor meervoudig toetsen; alle "
+            "andere vergelijkingen in het rapport zijn verkennend. Een *kloof* is het verschil in punten met de referentiegroep, op de "
             "schaal van de vragenlijst; een kloof die naar 0 gaat, wordt kleiner. Registercijfers zijn volledige "
             "tellingen zonder marge.")
     ch.heading("Belangrijkste uitkomsten", 2)

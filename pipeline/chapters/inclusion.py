@@ -31,17 +31,32 @@ ADJUSTED_TEXT = (
 AVERAGE = "Gemeente (gemiddelde)"
 
 
+DIRECTORATE_FAMILY = "directies"  # every directorate against the rest: its own family (p_bh over it)
+TOO_UNSURE = "te onzeker om te tonen"
+
+
+def max_half_width(settings, source: str, construct: str) -> float | None:
+    """The widest 95% half-width at which a directorate's level is shown (config
+    `directorates.max_half_width`, a share of the answer scale's range); None: no precision rule."""
+    share = (settings.raw.get("directorates") or {}).get("max_half_width")
+    lo, hi = labels.scale_range(source, construct)
+    return None if share is None or lo is None else float(share) * (hi - lo)
+
+
 def versus_average(table: pd.DataFrame, average: float) -> pd.DataFrame:
-    """Directorates sorted from highest to lowest, the organisation's average on top, and whether each
-    directorate's 95% interval lies wholly above or below that average (in words, with a symbol).
-    Suppressed directorates go last."""
+    """Directorates sorted from highest to lowest, the organisation's average on top, and the verdict
+    of each directorate against the REST of the organisation (BH within the directorates' family);
+    a directorate whose interval is too wide is not shown. Suppressed directorates go last."""
     t = table.copy()
-    above, below = t["ci_low"] > average, t["ci_high"] < average
-    t["vergeleken"] = np.where(t["estimate"].isna(), "–", np.where(
-        above, "▲ hoger dan gemiddeld", np.where(below, "▼ lager dan gemiddeld", "● geen aantoonbaar verschil")))
+    higher = (t["p_bh"] < 0.05) & (t["verschil"] > 0)
+    lower = (t["p_bh"] < 0.05) & (t["verschil"] < 0)
+    unsure = t["te_onzeker"].fillna(False).astype(bool) if "te_onzeker" in t else pd.Series(False, index=t.index)
+    t["vergeleken"] = np.where(unsure, TOO_UNSURE, np.where(t["estimate"].isna(), "–", np.where(
+        higher, "▲ hoger dan de rest", np.where(lower, "▼ lager dan de rest", "● geen aantoonbaar verschil"))))
     t = t.sort_values("estimate", ascending=False, na_position="last")
     top = pd.DataFrame([{"group_label": AVERAGE, "estimate": average, "vergeleken": ""}])
-    return pd.concat([top, t], ignore_index=True)
+    return pd.concat([top, t.drop(columns=[c for c in ("te_onzeker", "verschil", "p_bh") if c in t])],
+                     ignore_index=True)
 
 
 def scale_words(source: str, construct: str) -> str:
@@ -77,7 +92,9 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
                "margins": margin_table(weighting)}
     results |= {f"likert:{c}": likert_shares(design, items) for c, items in scale_items.items()}
     results |= {f"likert_by:{dim}": likert_shares(design, [first], by=dim) for dim in likert_dims}
-    results |= {f"dir:{c}": directorate_table(design, c, reg_names) for c in constructs}
+    results |= {f"dir:{c}": directorate_table(design, c, reg_names, family=DIRECTORATE_FAMILY,
+                                              max_half_width=max_half_width(settings, source, c))
+                for c in constructs}
     pub = publish_all(results, policy)
     gaps, levels = pub["gaps"], pub["levels"]
     ch = Chapter()
@@ -122,12 +139,14 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
                          reversed_items=[i for c in scale_items for i in cb.scales[c].get("reverse", [])]))
     ch.heading("Per directie")
     ch.text("Directies van hoog naar laag, met bovenaan het gemiddelde van de hele gemeente. *Hoger* of *lager dan "
-            "gemiddeld*: het 95%-interval van de directie ligt helemaal boven of onder het gemiddelde (zonder correctie "
-            "voor de vele vergelijkingen: lees het als een signaal, niet als een vaststaand verschil).")
+            "de rest*: de directie verschilt aantoonbaar van alle andere medewerkers samen (de directie zelf telt "
+            "daarin niet mee), na correctie voor de vergelijkingen van alle directies samen (verkennend). Is de "
+            "marge van een directie te breed, dan staat er *te onzeker om te tonen* in plaats van een getal.")
     total = levels.table[levels.table["dimension"] == "totaal"].set_index("construct")["estimate"]
     for c in constructs:
         d = pub[f"dir:{c}"]
-        ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]).derive(
+        ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt", "te_onzeker",
+                                 "verschil", "p_bh"]).derive(
             versus_average, float(total.get(c, np.nan))),
                  f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2,
                  sheet=f"{_sheet(LABELS[c], ' directies')} directies")

@@ -211,14 +211,22 @@ def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> Non
         raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: {_quarantine(reports, index, leaks)}"])
 
 
-def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
-    """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order."""
+def _write_results(parts: Path, target: Path, chapters: list[str], config_path: str | None = None) -> None:
+    """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order;
+    the programme indicators' tests corrected as the one primary family, and every p a chapter left
+    uncorrected given its twin in an exploratory family of its own (pipeline.analysis.families)."""
     import pandas as pd
 
+    from pipeline.analysis.families import with_primary, with_twins
     from pipeline.results import COLUMNS, rounded
     frames = [pd.read_parquet(parts / f"{c}.parquet") for c in chapters if (parts / f"{c}.parquet").exists()]
     frames = [f for f in frames if len(f)]
-    table = rounded(pd.concat(frames, ignore_index=True)[COLUMNS]) if frames else pd.DataFrame(columns=COLUMNS)
+    table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
+    if config_path is not None and len(table):
+        from pipeline.settings import load_settings
+        table = with_primary(table, load_settings(config_path))
+    table = with_twins(table) if len(table) else table
+    table = rounded(table) if len(table) else table
     with atomic_path(target.with_suffix(".parquet")) as tmp:
         table.to_parquet(tmp, index=False)
     with atomic_path(target) as tmp:
@@ -498,7 +506,8 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     pages = [*names, *(e.name for e in extra)]
     final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
                   reports / ".state" / "_index.json", _key("index", code, pages, settings.demo), deps=pages, cost=0.5),
-             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages),
+             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
+                                                                   str(settings.path)),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
                   _key("results", code, pages), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,
