@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.analysis.decompose import COVARIATE_NL, decomposition_table
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
 from pipeline import labels
 from pipeline.analysis.load import frame_text, in_frame, survey_design
@@ -23,12 +24,20 @@ ADJUSTED_TEXT = (
     "in een gewogen regressie; bij 'jonger dan 35' zonder leeftijd). Het is niet 'het echte verschil': "
     "salarisschaal ligt zelf op de weg van bijvoorbeeld migratieachtergrond naar inclusie (wie minder "
     "doorstroomt, zit lager en voelt zich daardoor mogelijk minder gezien). Corrigeren voor zo'n tussenliggende "
-    "factor haalt dat deel van het verschil weg; het gecorrigeerde verschil is dus het *directe* verschil, het "
-    "deel dat niet via salarisschaal, leeftijd, dienstjaren of directie loopt. Het verschil tussen beide zegt hoeveel "
-    "via die kenmerken loopt. Het gecorrigeerde model gebruikt de respondenten van wie alle kenmerken bekend zijn "
+    "factor haalt dat deel van het verschil weg. Het gecorrigeerde verschil is het deel dat *niet verklaard* wordt "
+    "door verschillen in salarisschaal, leeftijd, dienstjaren of directie; het zegt niets over oorzaak en gevolg. "
+    "Hoeveel van een kloof *verklaard* wordt door die kenmerken, met marge, staat in de ontleding verderop. Het "
+    "gecorrigeerde model gebruikt de respondenten van wie alle kenmerken bekend zijn "
     "(*n gecorrigeerd*); het ruwe verschil iedereen die de groep en de schaal invulde (*n*). Alle toetsen van "
     "dit hoofdstuk, ruw én gecorrigeerd, vormen samen één Benjamini–Hochberg-familie ('groepsverschillen').")
 AVERAGE = "Gemeente (gemiddelde)"
+DECOMPOSITION_TEXT = (
+    "Een kloof is te splitsen in twee delen (Oaxaca–Blinder), op dezelfde respondenten: het deel dat *verklaard* "
+    "wordt door verschillen in salarisschaal, leeftijd, dienstjaren en directie tussen de groep en de "
+    "referentiegroep, en het deel dat *niet verklaard* wordt door deze kenmerken. De twee delen tellen op tot de kloof "
+    "(die kan iets afwijken van de kloof hierboven: hier tellen alleen respondenten van wie alle kenmerken bekend "
+    "zijn). *Verklaard* betekent alleen dat het verschil samengaat met die kenmerken, niet dat zij de oorzaak zijn. "
+    "Marges: modelmatig (zonder eindige-populatiecorrectie); de toetsen zijn verkennend (familie 'ontleding').")
 
 
 DIRECTORATE_FAMILY = "directies"  # every directorate against the rest: its own family (p_bh over it)
@@ -95,6 +104,11 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     results |= {f"dir:{c}": directorate_table(design, c, reg_names, family=DIRECTORATE_FAMILY,
                                               max_half_width=max_half_width(settings, source, c))
                 for c in constructs}
+    decomposed = list(dict.fromkeys(i.construct for i in settings.indicators if i.source == source and i.construct in constructs)) \
+        or constructs[:1]   # the programme's constructs (keeps the chapter within its time budget)
+    results["decomposition"] = decomposition_table(
+        in_frame(design, settings.frame("models")), decomposed, dims, groups["reference"],
+        lambda dim: settings.covariates("adjusted_gap", dim))
     pub = publish_all(results, policy)
     gaps, levels = pub["gaps"], pub["levels"]
     ch = Chapter()
@@ -126,6 +140,16 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     for c in constructs:
         ch.table(gaps.view(rows=gaps.table["construct"] == c, columns=GAP_COLUMNS), f"{LABELS[c]}: verschillen",
                  decimals=3, integers=["adj_n"], sheet=f"{_sheet(LABELS[c], ' kloven')} kloven")
+    ch.heading("Verklaard en niet verklaard door kenmerken")
+    ch.text(DECOMPOSITION_TEXT)
+    dec = pub["decomposition"]
+    for c in dict.fromkeys(dec.table["construct"]) if len(dec.table) else []:
+        parts = [k for k in dec.table.columns if k.startswith("deel:")]
+        ch.table(dec.view(rows=dec.table["construct"] == c, columns=[
+            "group_label", "reference", "kloof", "verklaard", "verklaard_laag", "verklaard_hoog", *parts,
+            "niet_verklaard", "niet_verklaard_laag", "niet_verklaard_hoog", "p_niet_verklaard_bh", "n", "n_ref"],
+            rename={k: f"verklaard door {COVARIATE_NL.get(k[5:], k[5:])}" for k in parts}), f"{LABELS[c]}: kloof verklaard en niet verklaard door salarisschaal, leeftijd, dienstjaren en directie",
+            decimals=3, sheet=f"{_sheet(LABELS[c], ' ontleding')} ontleding")
     ch.heading("Antwoorden per vraag")
     item_labels = {n: v.get("label", n) for n, v in cb.variables.items()}
     for c, items in scale_items.items():
