@@ -92,10 +92,11 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
     """Per survey indicator: the directorate's published level and the organisation's, with intervals
     (rows the chapters suppressed come with no numbers)."""
     rows = []
+    results = results.reindex(columns=list(dict.fromkeys([*results.columns, "statistic", "suppressed", "p_bh"])))
     for chapter, table, overall, ind, label in SURVEY:
         r = results[(results["chapter"] == chapter) & (results["indicator"] == ind)]
         mine = r[(r["table"] == table) & (r["group"] == code)]
-        own = mine[mine["statistic"].isin(["level", "share"])]
+        own = mine[mine["statistic"].isin(["level", "share"]) | mine["statistic"].isna()]
         rest = mine[mine["statistic"] == "directorate_vs_rest"]
         org = r[(r["table"] == overall) & (r["dimension"] == "totaal")] if overall else \
             r[r["table"].str.startswith("prev:") & (r["dimension"] == "totaal")]
@@ -116,7 +117,7 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
                      "verschil_rest": rest["estimate"].iloc[0] if len(rest) else np.nan,
                      "p_bh_rest": rest["p_bh"].iloc[0] if len(rest) else np.nan,
                      "getoetst": len(rest) > 0,
-                     "onderdrukt_bron": bool(d["suppressed"]) if d is not None and "suppressed" in d else d is None})
+                     "onderdrukt_bron": d is None or bool(d["suppressed"]) is True})
     out = pd.DataFrame(rows, columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
                                       "gemeente", "gemeente_laag", "gemeente_hoog", "verschil_rest", "p_bh_rest",
                                       "getoetst", "onderdrukt_bron"])
