@@ -79,16 +79,13 @@ def _decompose(design: SurveyDesign, yv: np.ndarray, Xv: np.ndarray, terms: list
     Ainv = np.linalg.pinv(Xw.T @ Xv)        # normal equations: k x k, no SVD of the n x k matrix
     beta = Ainv @ (Xw.T @ yv)
     resid = yv - Xv @ beta
-    infl_b = np.zeros((n_all, Xv.shape[1]))
-    infl_b[rows] = (Xv * (w * resid)[:, None]) @ Ainv
+    infl_b = (Xv * (w * resid)[:, None]) @ Ainv      # influence values on the sample's rows only
     # group means of y and of every column, with their influence values (domain means)
     Wa, Wb = w[grp].sum(), w[~grp].sum()
     Z = np.column_stack([yv, Xv])
     ma = (w[grp, None] * Z[grp]).sum(axis=0) / Wa
     mb = (w[~grp, None] * Z[~grp]).sum(axis=0) / Wb
-    infl_m = np.zeros((n_all, Z.shape[1]))
-    infl_m[rows[grp]] = w[grp, None] * (Z[grp] - ma) / Wa
-    infl_m[rows[~grp]] -= w[~grp, None] * (Z[~grp] - mb) / Wb
+    infl_m = np.where(grp[:, None], w[:, None] * (Z - ma) / Wa, -w[:, None] * (Z - mb) / Wb)
     dm = ma - mb                          # dm[0]: the raw gap; dm[1:]: differences of the X means
     dx, ib, ix = dm[1:], infl_b, infl_m[:, 1:]
     blocks = [b for b in dict.fromkeys(_block(t) for t in terms) if b not in ("Intercept", "_grp")]
@@ -103,8 +100,9 @@ def _decompose(design: SurveyDesign, yv: np.ndarray, Xv: np.ndarray, terms: list
     j = terms.index("_grp")
     parts["unexplained"], infl["unexplained"] = float(beta[j]), ib[:, j]
     names = list(parts)
-    V = design_covariance(np.column_stack([infl[k] for k in names]), design.strata, design.lonely_psu,
-                          design.calibration)
+    U = np.zeros((n_all, len(names)))           # rows outside the sample: zero influence, still in their strata
+    U[rows] = np.column_stack([infl[k] for k in names])
+    V = design_covariance(U, design.strata, design.lonely_psu, design.calibration)
     se = np.sqrt(np.clip(np.diag(V), 0, None))
     used = np.zeros(n_all, dtype=bool)
     used[rows] = True

@@ -266,14 +266,21 @@ def versus_rest(design: SurveyDesign, construct: str, codes: list[str]) -> pd.Da
     d = design.data["directie_code"].astype(str).to_numpy()
     valid = ~np.isnan(y) & design.domain
     w, y0 = design.w, np.nan_to_num(y)
-    U = np.zeros((len(y), len(codes)))
-    diffs = []
-    for j, code in enumerate(codes):
-        a, b = valid & (d == code), valid & (d != code)
-        Wa, Wb = w[a].sum(), w[b].sum()
-        ma, mb = (w * y0)[a].sum() / Wa, (w * y0)[b].sum() / Wb
-        U[:, j] = np.where(a, w * (y0 - ma) / Wa, 0.0) - np.where(b, w * (y0 - mb) / Wb, 0.0)
-        diffs.append(ma - mb)
+    index = {c: j for j, c in enumerate(codes)}
+    code = np.array([index.get(v, -1) for v in d])
+    D = len(codes)
+    inside = valid & (code >= 0)
+    Wa = np.bincount(code[inside], weights=w[inside], minlength=D)
+    Ta = np.bincount(code[inside], weights=(w * y0)[inside], minlength=D)
+    W, T = w[valid].sum(), (w * y0)[valid].sum()
+    Wb, Tb = W - Wa, T - Ta
+    ma, mb = Ta / Wa, Tb / Wb
+    # influence of (mean in d) - (mean of the rest), every directorate at once
+    mine = (code[:, None] == np.arange(D)[None, :]) & valid[:, None]
+    rest = ~mine & valid[:, None]
+    wy = (w * y0)[:, None]
+    U = np.where(mine, (wy - w[:, None] * ma) / Wa, 0.0) - np.where(rest, (wy - w[:, None] * mb) / Wb, 0.0)
+    diffs = ma - mb
     V = design_covariance(U, design.strata, design.lonely_psu, design.calibration)
     se = np.sqrt(np.clip(np.diag(V), 0, None))
     diff = np.array(diffs)
