@@ -161,7 +161,7 @@ class Settings:
     @property
     def careless(self) -> dict:
         """The careless-responding rule (config `careless`, defaults in pipeline.clean.careless)."""
-        from pipeline.clean.careless import rule_from
+        from pipeline.clean.careless_rule import rule_from
         return rule_from(self.raw.get("careless"))
 
     def frame(self, kind: str) -> str:
@@ -230,7 +230,7 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
         problems += [f"{path}: inference.{k} must be one of {', '.join(FRAMES)}, found {v!r}"
                      for k, v in inference.items() if k in INFERENCE_DEFAULTS and v not in FRAMES]
     from pipeline.analysis.families import check as check_families
-    from pipeline.clean.careless import check_rule
+    from pipeline.clean.careless_rule import check_rule
     problems += [f"{path}: {p}" for p in check_rule(raw.get("careless"))]
     problems += [f"{path}: {p}" for p in check_families(raw)]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]

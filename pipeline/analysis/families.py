@@ -10,8 +10,8 @@ test keeps its chapter's named family: exploratory ("verkennend").
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+# numpy and pandas are imported inside the functions: the settings check imports this module, and a
+# no-op `make report` must not pay for them
 
 PRIMARY = "primair"
 METHODS = {"bh": "fdr_bh", "holm": "holm"}
@@ -41,9 +41,10 @@ def check(raw) -> list[str]:
     return out
 
 
-def primary_rows(results: pd.DataFrame, indicators) -> np.ndarray:
+def primary_rows(results, indicators):
     """Positions of the primary tests: per indicator its gap change (baseline to latest wave) and its
     gap in the latest wave with a p (the levels chapter's test)."""
+    import numpy as np
     s = results.astype({c: str for c in ("source", "statistic", "indicator", "dimension", "group", "waves")})
     has_p = results["p"].notna().to_numpy()
     picked = []
@@ -60,8 +61,9 @@ def primary_rows(results: pd.DataFrame, indicators) -> np.ndarray:
     return np.array(sorted(set(picked)), dtype=int)
 
 
-def with_primary(results: pd.DataFrame, settings) -> pd.DataFrame:
+def with_primary(results, settings):
     """`results` with the primary tests' family set to `primair` and p_bh corrected within it."""
+    import numpy as np
     from statsmodels.stats.multitest import multipletests
     if results.empty or "p" not in results:
         return results
@@ -80,7 +82,7 @@ def with_primary(results: pd.DataFrame, settings) -> pd.DataFrame:
     return out
 
 
-def with_twins(results: pd.DataFrame) -> pd.DataFrame:
+def with_twins(results):
     """Every published p with its corrected twin and a family: p-values a chapter published without a
     correction (e.g. the adjusted gap changes beside the raw ones, Rao–Scott tests beside the changes,
     trend slopes) are BH-corrected within their own exploratory family, named
