@@ -38,6 +38,9 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "sources": None,
     "weighting": ("strata", "margins", "trim", "origin"),
     "inference": ("levels", "models"),
+    "careless": None,
+    "multiplicity": ("primary", "max_primary"),
+    "directorates": ("max_half_width",),
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
@@ -162,6 +165,12 @@ class Settings:
         """The programme the report monitors (`programme:` name, start, end); empty when not set."""
         return dict(self.raw.get("programme") or {})
 
+    @property
+    def careless(self) -> dict:
+        """The careless-responding rule (config `careless`, defaults in pipeline.clean.careless)."""
+        from pipeline.clean.careless_rule import rule_from
+        return rule_from(self.raw.get("careless"))
+
     def frame(self, kind: str) -> str:
         """Inference frame of `kind` ('levels' or 'models'): 'finite' (this year's workforce, with
         FPC) or 'superpopulation' (the process, no FPC). Defaults: levels finite, models superpopulation."""
@@ -227,6 +236,10 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     if isinstance(inference, dict):
         problems += [f"{path}: inference.{k} must be one of {', '.join(FRAMES)}, found {v!r}"
                      for k, v in inference.items() if k in INFERENCE_DEFAULTS and v not in FRAMES]
+    from pipeline.analysis.families import check as check_families
+    from pipeline.clean.careless_rule import check_rule
+    problems += [f"{path}: {p}" for p in check_rule(raw.get("careless"))]
+    problems += [f"{path}: {p}" for p in check_families(raw)]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
     problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]

@@ -7,7 +7,7 @@ list in code. The command line's choices, the settings check and the build graph
 Roles (codebook key `role`, default `survey`):
   register  a census snapshot of the workforce (the frame for weighting and linking; every year is
             kept when the report is restricted to some survey years; no respondent quality rules)
-  survey    respondents of a questionnaire (duplicates, speeders and straight-liners are removed)
+  survey    respondents of a questionnaire (duplicates removed; careless respondents per config `careless`)
   records   administrative records linked to the register by the pseudonymous key (several rows per
             person are normal, so no respondent quality rules)
 """

@@ -161,4 +161,8 @@ MARGIN_TEXT = (
     "de registerverdeling volgen. Wie een kenmerk niet invulde, houdt zijn basisgewicht in een eigen categorie "
     "'onbekend'; medewerkers van wie het register de herkomst niet kent, worden verondersteld net zo verdeeld "
     "te zijn als wie het wel kent. De tabel laat per kenmerk zien wat de weging herstelt: het aandeel in het "
-    "register, onder de respondenten zonder weging en na weging (onder wie het kenmerk bekend is).")
+    "register, onder de respondenten zonder weging en na weging (onder wie het kenmerk bekend is). "
+    "*Aannames bij de marges.* De eindige-populatiecorrectie gaat ervan uit dat binnen de weegcellen toeval "
+    "bepaalt wie antwoordt; hangt de respons ook af van de uitkomst zelf, dan zijn de marges te smal. Het totaal "
+    "van de categorie 'onbekend' komt uit de steekproef zelf (het basisgewicht van wie het kenmerk niet invulde) "
+    "en wordt in de marges als vast behandeld; de onzekerheid daarvan zit er niet in.")

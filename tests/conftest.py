@@ -38,10 +38,13 @@ def weighted_waves(demo, source: str, waves, out) -> dict:
     import pandas as pd
 
     from pipeline.clean import clean_source
+    from pipeline.clean.careless import careful
+    from pipeline.settings import load_settings
     from pipeline.weight import weighted_design
     designs = {}
+    rule = load_settings().careless
     for w in waves:
-        s = pd.read_parquet(clean_source(source, w, demo / f"{source}_{w}.sav", out_dir=out, demo=True))
+        s = careful(pd.read_parquet(clean_source(source, w, demo / f"{source}_{w}.sav", out_dir=out, demo=True)), rule)
         r = pd.read_parquet(clean_source("register", w, demo / f"register_{w}.csv", out_dir=out, demo=True))
         designs[w] = weighted_design(s, r)[0]
     return designs

@@ -208,3 +208,28 @@ def test_linked_covariance_matters(linked):
     indep = stack(waves).compare("y", by="golf", reference=1).set_index("golf")
     link = s.compare("y", by="golf", reference=1).set_index("golf")
     assert (link["se"] < 0.9 * indep["se"]).all()   # positively correlated waves: a smaller SE
+
+
+@pytest.mark.parametrize("design_name", ["strat", "cal"])
+def test_nested_difference_equals_r_svycontrast_of_totals(designs, data, design_name):
+    """Domain mean minus whole-design mean on one design (the careless-responding sensitivity of
+    chapter 01), against svycontrast(svytotal(...), quote(yc/cv - yv/vv)) (make_golden_issue26.R)."""
+    gold = pd.read_csv(GOLDEN / "golden_nested.csv")
+    inner = {"b_or_c": data["g"].isin(["b", "c"]), "not_d": data["g"] != "d"}
+    for row in gold[gold["design"] == design_name].itertuples():
+        r = designs[design_name].nested_difference("y", inner[row.inner])
+        assert r["difference"] == pytest.approx(row.difference, rel=RTOL)
+        assert r["se"] == pytest.approx(row.se, rel=RTOL)
+
+
+@pytest.mark.parametrize("design_name", ["strat", "cal"])
+def test_directorate_versus_rest_equals_r_svycontrast(designs, data, design_name):
+    """Each group against the rest of the design (the group left out of the reference), as chapter
+    02/03's directorate comparison (make_golden_issue26.R)."""
+    from pipeline.analysis.gaps import versus_rest
+    gold = pd.read_csv(GOLDEN / "golden_versus_rest.csv")
+    gold = gold[gold["design"] == design_name]
+    d = designs[design_name].update(directie_code=data["g"].to_numpy())
+    out = versus_rest(d, "y", gold["group"].tolist())
+    assert np.allclose(out["verschil"], gold["difference"], rtol=RTOL)
+    assert np.allclose(out["verschil_se"], gold["se"], rtol=RTOL)

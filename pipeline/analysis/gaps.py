@@ -223,12 +223,70 @@ def _answers(t: pd.DataFrame) -> np.ndarray:
     return np.where(first == last, first, first + "-" + last)
 
 
-def directorate_table(design: SurveyDesign, construct: str, names: dict | None = None) -> Result:
-    """Weighted level per directorate with interval; small directorates hidden (with a complement)."""
+def directorate_table(design: SurveyDesign, construct: str, names: dict | None = None, *,
+                      max_half_width: float | None = None, family: str | None = None) -> Result:
+    """Weighted level per directorate with interval; small directorates hidden (with a complement).
+
+    With `family`: each directorate against the REST of the organisation (the directorate left out of
+    the reference), a design-based contrast of two disjoint domains of one design, as R's
+    svycontrast(svyby(~y, ~I(dir == d), design, svymean), c(-1, 1)), with t on the design's df; the
+    tests form that family (p_bh over it). With `max_half_width`: a level whose 95% half-width is
+    wider is not shown ('te onzeker om te tonen', column `te_onzeker`) and not tested."""
     est = design.mean(construct, by="directie_code")
     est["group"] = est["directie_code"].astype(str)
     est["group_label"] = est["group"].map(names or {}).fillna(est["group"])
     est["dimension"] = "directie_code"
-    return Result(est[["dimension", "group", "group_label", "estimate", "ci_low", "ci_high", "n"]],
-                  Estimates(sizes=(GroupSizes.of(design.data, ["directie_code"]),)),
-                  tidy=(Tidy("level", constants={"indicator": construct}),))
+    cols = ["dimension", "group", "group_label", "estimate", "ci_low", "ci_high", "n"]
+    rule = Estimates(sizes=(GroupSizes.of(design.data, ["directie_code"]),))
+    if family is None and max_half_width is None:
+        return Result(est[cols], rule, tidy=(Tidy("level", constants={"indicator": construct}),))
+    unsure = ((est["ci_high"] - est["ci_low"]) / 2 > max_half_width).to_numpy() if max_half_width is not None \
+        else np.zeros(len(est), dtype=bool)
+    est = est.assign(te_onzeker=unsure)
+    diff = versus_rest(design, construct, est["group"].tolist())
+    est = est.merge(diff, on="group", how="left")
+    for c in ("estimate", "ci_low", "ci_high", "verschil", "verschil_se", "verschil_laag", "verschil_hoog", "p"):
+        est[c] = est[c].where(~est["te_onzeker"])
+    est["p_bh"] = np.nan
+    nan = lambda t: np.full(len(t), np.nan)  # noqa: E731
+    tidy = (Tidy("level", {"p": nan, "p_bh": nan}, {"indicator": construct}),
+            Tidy("directorate_vs_rest", {"estimate": "verschil", "se": "verschil_se", "ci_low": "verschil_laag",
+                                         "ci_high": "verschil_hoog"}, {"indicator": construct, "reference": "rest"}))
+    return Result(est[[*cols, "te_onzeker", "verschil", "verschil_se", "verschil_laag", "verschil_hoog", "p", "p_bh"]],
+                  rule, family=family, tidy=tidy)
+
+
+def versus_rest(design: SurveyDesign, construct: str, codes: list[str]) -> pd.DataFrame:
+    """Per directorate: its mean minus the mean of all other respondents, linearised SE (both domains of
+    the one design; one covariance pass for all directorates), t interval and p on the design's df."""
+    from scipy import stats as st
+
+    from pipeline.survey.variance import design_covariance
+    y = pd.to_numeric(design.data[construct], errors="coerce").to_numpy(float)
+    d = design.data["directie_code"].astype(str).to_numpy()
+    valid = ~np.isnan(y) & design.domain
+    w, y0 = design.w, np.nan_to_num(y)
+    index = {c: j for j, c in enumerate(codes)}
+    code = np.array([index.get(v, -1) for v in d])
+    D = len(codes)
+    inside = valid & (code >= 0)
+    Wa = np.bincount(code[inside], weights=w[inside], minlength=D)
+    Ta = np.bincount(code[inside], weights=(w * y0)[inside], minlength=D)
+    W, T = w[valid].sum(), (w * y0)[valid].sum()
+    Wb, Tb = W - Wa, T - Ta
+    ma, mb = Ta / Wa, Tb / Wb
+    # influence of (mean in d) - (mean of the rest), every directorate at once
+    mine = (code[:, None] == np.arange(D)[None, :]) & valid[:, None]
+    rest = ~mine & valid[:, None]
+    wy = (w * y0)[:, None]
+    U = np.where(mine, (wy - w[:, None] * ma) / Wa, 0.0) - np.where(rest, (wy - w[:, None] * mb) / Wb, 0.0)
+    diffs = ma - mb
+    V = design_covariance(U, design.strata, design.lonely_psu, design.calibration)
+    se = np.sqrt(np.clip(np.diag(V), 0, None))
+    diff = np.array(diffs)
+    df = max(design.degf, 1)
+    half = st.t.ppf(0.5 + design.level / 2, df) * se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * st.t.sf(np.abs(diff / se), df)
+    return pd.DataFrame({"group": codes, "verschil": diff, "verschil_se": se, "verschil_laag": diff - half,
+                         "verschil_hoog": diff + half, "p": p})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.clean.careless import careful
 from pipeline.disclosure.suppress import merge_small
 from pipeline.settings import Settings
 from pipeline.weight import weighted_design
@@ -32,7 +33,7 @@ def survey_design(settings: Settings, source: str, wave: int | None = None):
     if not waves:
         raise ValueError(f"no waves configured for source '{source}'")
     wave = int(wave or waves[-1])
-    survey = pd.read_parquet(settings.processed_dir / f"{source}_{wave}.parquet")
+    survey = careful(pd.read_parquet(settings.processed_dir / f"{source}_{wave}.parquet"), settings.careless)
     reg_path = settings.processed_dir / f"register_{wave}.parquet"
     if not reg_path.exists():
         raise ValueError(f"no register snapshot for {wave}: weighting {source} {wave} needs it as its frame")

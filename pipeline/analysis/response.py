@@ -20,13 +20,32 @@ def auxiliaries_known(settings: Settings, survey: pd.DataFrame) -> bool:
     return all(c in survey for c in [w["strata"], *w["margins"], *(w.get("origin") or ())])
 
 
-def representativeness_tables(settings: Settings, source: str, wave: int):
-    """(R-indicator row, response per category) of one wave against the register of its year, on the
-    weighting's auxiliaries: directorate, the margins and the harmonised origin (as Results)."""
+def population_frame(settings: Settings, source: str, wave: int) -> pd.DataFrame | None:
+    """The register rows a survey wave samples (codebook `population`): `staff` = the register of its
+    year; `leavers` = staff in the register of the year before who are gone from the year's (as
+    chapter 09). None when the registers it needs are not configured."""
+    reg = lambda y: pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")  # noqa: E731
+    population = settings.codebook(source, wave).population
+    years = set(settings.waves("register"))
+    if population == "staff":
+        return reg(wave) if wave in years else None
+    if population == "leavers":
+        from pipeline.analysis.exit import leavers
+        return leavers(reg(wave - 1), reg(wave)) if {wave - 1, wave} <= years else None
+    raise ValueError(f"{source}: unknown population '{population}' in its codebook (staff or leavers)")
+
+
+def representativeness_tables(settings: Settings, source: str, wave: int, frame: pd.DataFrame | None = None):
+    """(R-indicator row, response per category) of one wave against its own population (`frame`,
+    default `population_frame`: the register of its year, or the year's leavers), on the weighting's
+    auxiliaries: directorate, the margins and the harmonised origin (as Results)."""
     w = settings["weighting"]
     origin = tuple(w.get("origin") or ()) or None
-    survey = with_origin_margin(pd.read_parquet(settings.processed_dir / f"{source}_{wave}.parquet"), origin)
-    register = with_origin_margin(pd.read_parquet(settings.processed_dir / f"register_{wave}.parquet"), origin)
+    from pipeline.clean.careless import careful
+    survey = with_origin_margin(careful(pd.read_parquet(settings.processed_dir / f"{source}_{wave}.parquet"),
+                                        settings.careless), origin)
+    frame = population_frame(settings, source, wave) if frame is None else frame
+    register = with_origin_margin(frame, origin)
     aux = [w["strata"], *w["margins"], *([ORIGIN] if origin else [])]
     rep = representativeness(register, survey, aux)
     r = pd.DataFrame([{"bron": source, "meting": str(wave), "respons": rep.response_rate, "R": rep.R, "se": rep.se,

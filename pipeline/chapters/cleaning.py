@@ -6,9 +6,11 @@ import pandas as pd
 from pipeline import labels
 from pipeline.chapters import Chapter
 from pipeline.clean.report import distribution, flow_table, load_manifest, missingness
+from pipeline.analysis.careless import COLUMNS, sensitivity_rows, sensitivity_table
+from pipeline.clean.careless import FLAG, careful
 from pipeline.clean.run import scale_ranges
 from pipeline.clean.scales import reliability
-from pipeline.analysis.response import R_TEXT, auxiliaries_known, representativeness_tables
+from pipeline.analysis.response import R_TEXT, auxiliaries_known, population_frame, representativeness_tables
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
 from pipeline.settings import load_settings
@@ -28,6 +30,23 @@ def _lower_first(text: str) -> str:
     """"Gender" -> "gender", "herkomst CBS" unchanged: a label inside a sheet name."""
     return text[:1].lower() + text[1:]
 
+def careless_text(rule: dict) -> str:
+    """Dutch method note on the declared careless-responding rule (config `careless`)."""
+    signals = []
+    if rule.get("longstring"):
+        signals.append("een lange reeks gelijke antwoorden achter elkaar (rechte lijn)")
+    if rule.get("speed"):
+        signals.append(f"invullen in minder dan {rule['speed']['min_minutes']:g} minuten")
+    if rule.get("mahalanobis"):
+        signals.append("een antwoordpatroon dat sterk afwijkt van dat van de anderen (Mahalanobis-afstand)")
+    what = ("Zij tellen in geen enkele uitkomst mee." if rule["action"] == "exclude"
+            else "Zij tellen wel mee in alle uitkomsten.")
+    return ("**Onzorgvuldig invullen.** Eén regel voor alle schalen, ook schalen zonder omgekeerde vragen. "
+            f"Een respondent is gemarkeerd bij {' of '.join(signals) if signals else 'geen enkel signaal'}. "
+            f"{what} De tabel laat per schaal het niveau met en zonder de gemarkeerde respondenten zien, en het "
+            "verschil met zijn marge. Instelling: `careless` in config/report.yaml.")
+
+
 def build(config_path: str, *, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
@@ -41,6 +60,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
             "ze te openen. Ze staan ook in de Excel-werkmap.")
     inputs = {}
     shown_r_text = False
+    careless_rows = []
     from pipeline import sources
     rest = [s for s in sources.known(settings.codebooks_dir) if s not in SOURCE_ORDER]
     for src in [*SOURCE_ORDER, *rest, *sorted(set(settings.sources) - set(SOURCE_ORDER) - set(rest))]:
@@ -49,7 +69,8 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
         for w in settings.waves(src):
             m = load_manifest(settings.processed_dir, src, w)
             inputs[f"{src} {w}"] = m["input"]
-            df = pd.read_parquet(settings.processed_dir / f"{src}_{w}.parquet")
+            full = pd.read_parquet(settings.processed_dir / f"{src}_{w}.parquet")
+            df = careful(full, settings.careless)
             results = {"flow": flow_table(m)}
             cb = settings.codebook(src, w)
             if m["reliability"]:
@@ -67,10 +88,13 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
             for col in (c for c in DISTRIBUTIONS if c in df):
                 results[f"dist:{col}"] = distribution(df, col)
-            representative = (cb.role == "survey" and w in settings.waves("register")
-                              and auxiliaries_known(settings, df))
+            # each survey against its own population: the staff of its year, or the year's leavers
+            frame = population_frame(settings, src, w) if cb.role == "survey" else None
+            representative = frame is not None and auxiliaries_known(settings, df)
             if representative:
-                results["r_indicator"], results["response"] = representativeness_tables(settings, src, w)
+                results["r_indicator"], results["response"] = representativeness_tables(settings, src, w, frame)
+            if representative and cb.scales and FLAG in full:
+                careless_rows.append(sensitivity_rows(settings, full, frame, cb, w))
             pub = publish_all(results, policy)
             ch.record(pub, source=src, waves=str(w))
 
@@ -106,8 +130,25 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 resp = pub["response"]
                 ch.table(resp.view(columns=["kenmerk", "categorie", "aantal", "noemer", "rate", "partial", "partial_se"],
                                    rename={"aantal": "respondenten", "noemer": "medewerkers", "rate": "respons",
-                                           "partial": "partiële R", "partial_se": "se partiële R"}),
+                                           "partial": "partiële R", "partial_se": "se partiële R"}
+                                   if cb.population == "staff" else
+                                   {"aantal": "respondenten", "noemer": "vertrekkers", "rate": "respons",
+                                    "partial": "partiële R", "partial_se": "se partiële R"}),
                          f"Respons per directie en groep, {src.upper()} {w}", decimals=3, percent=["respons"],
                          fold=True, sheet=f"{short} respons")
+    if careless_rows:
+        pub = publish_all({"careless": sensitivity_table(careless_rows)}, policy)
+        ch.record(pub)
+        ch.heading("Onzorgvuldig invullen", 2)
+        ch.text(careless_text(settings.careless))
+        table = pub["careless"]
+        table = table.view(columns=["bron", "meting", "schaal_label", *COLUMNS[3:]],
+                           rename={"schaal_label": "schaal", "met": "niveau met gemarkeerden",
+                                                    "zonder": "niveau zonder", "verschil": "verschil (zonder − met)",
+                                                    "n": "respondenten", "n_gemarkeerd": "gemarkeerd"},
+                           map={"bron": str.upper})
+        ch.table(table, "Gevoeligheid voor onzorgvuldig invullen: niveau per schaal en meting met en zonder "
+                 "gemarkeerde respondenten", decimals=3, integers=["respondenten", "n_zonder", "gemarkeerd"],
+                 fold=True, sheet="Onzorgvuldig invullen")
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
     return ch

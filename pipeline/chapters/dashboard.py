@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.analysis import dashboard
+from pipeline.analysis.families import with_primary
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish
@@ -26,6 +27,8 @@ def with_scales(dash: pd.DataFrame, indicators) -> pd.DataFrame:
 
 INTRO = ("Per indicator ziet u de stand in de laatste meting en het streefcijfer, als er een is. "
          "Daarnaast ziet u de verandering sinds de nulmeting, en of die verandering aantoonbaar is. "
+         "De kloven van de programma-indicatoren zijn vooraf gekozen als één groep toetsen. "
+         "Alle andere vergelijkingen in het rapport zijn verkennend. "
          "Een *kloof* is het verschil in punten tussen een groep en de groep waarmee we vergelijken. "
          "Een kloof die kleiner wordt, gaat de goede kant op. "
          "Een streefcijfer staat in zijn eigen soort: een aandeel, of een stijging ten opzichte van het basisjaar. "
@@ -41,6 +44,7 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
     results = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
         else pd.DataFrame(columns=COLUMNS_RESULTS)
+    results = with_primary(results, settings)  # the indicators' verdicts: the primary family only
     start = settings.programme.get("start")
     dash = publish(dashboard.build(results, settings.indicators, settings.targets, settings.references, start),
                    policy).derive(headline.words).derive(with_scales, settings.indicators)

@@ -33,6 +33,7 @@ USES = tuple(dict.fromkeys(s[0] for s in SURVEY))
 RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (MTO, 1–7)": (1, 7),
           "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
 FEW = "te weinig respondenten"
+TOO_UNSURE = "te onzeker om te tonen"
 
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig": "waarde", "jaar": "jaar",
                     "streefwaarde": "doel", "doeljaar": "doeljaar", "pad": "pad", "oordeel": "oordeel",
@@ -91,9 +92,12 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
     """Per survey indicator: the directorate's published level and the organisation's, with intervals
     (rows the chapters suppressed come with no numbers)."""
     rows = []
+    results = results.reindex(columns=list(dict.fromkeys([*results.columns, "statistic", "suppressed", "p_bh"])))
     for chapter, table, overall, ind, label in SURVEY:
         r = results[(results["chapter"] == chapter) & (results["indicator"] == ind)]
-        own = r[(r["table"] == table) & (r["group"] == code)]
+        mine = r[(r["table"] == table) & (r["group"] == code)]
+        own = mine[mine["statistic"].isin(["level", "share"]) | mine["statistic"].isna()]
+        rest = mine[mine["statistic"] == "directorate_vs_rest"]
         org = r[(r["table"] == overall) & (r["dimension"] == "totaal")] if overall else \
             r[r["table"].str.startswith("prev:") & (r["dimension"] == "totaal")]
         if org.empty and own.empty:
@@ -109,16 +113,28 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
                      "n": d["n"] if d is not None else np.nan,
                      "gemeente": o["estimate"] if o is not None else np.nan,
                      "gemeente_laag": o["ci_low"] if o is not None else np.nan,
-                     "gemeente_hoog": o["ci_high"] if o is not None else np.nan})
+                     "gemeente_hoog": o["ci_high"] if o is not None else np.nan,
+                     "verschil_rest": rest["estimate"].iloc[0] if len(rest) else np.nan,
+                     "p_bh_rest": rest["p_bh"].iloc[0] if len(rest) else np.nan,
+                     "getoetst": len(rest) > 0,
+                     "onderdrukt_bron": d is None or bool(d["suppressed"]) is True})
     out = pd.DataFrame(rows, columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
-                                      "gemeente", "gemeente_laag", "gemeente_hoog"])
+                                      "gemeente", "gemeente_laag", "gemeente_hoog", "verschil_rest", "p_bh_rest",
+                                      "getoetst", "onderdrukt_bron"])
     out["vergelijking"] = [_compare(r) for r in out.itertuples()]
     return out
 
 
 def _compare(r) -> str:
-    """Words for the comparison: only where the intervals do not overlap is a difference called clear
-    (conservative: the directorate is part of the organisation)."""
+    """Words for the comparison. Chapters 02/03: the directorate against the REST of the organisation,
+    BH within the directorates' family; a level whose interval is too wide is not shown. Other
+    indicators (no such test): only where the intervals do not overlap is a difference called clear."""
+    if r.getoetst:
+        if pd.isna(r.directie):
+            return FEW if r.onderdrukt_bron else TOO_UNSURE
+        if r.p_bh_rest < 0.05:
+            return "hoger dan de rest van de gemeente" if r.verschil_rest > 0 else "lager dan de rest van de gemeente"
+        return "geen duidelijk verschil"
     if pd.isna(r.directie) or pd.isna(r.n):
         return FEW
     if r.directie_laag > r.gemeente_hoog:
@@ -246,7 +262,8 @@ def _summary(inputs: dict) -> str:
         lines.append(line)
     parts.append(f"**Doelen van de gemeente** (doeljaar {_deadlines(inputs['org_targets'])}):\n" + "\n".join(lines))
     surv = inputs["survey"].table
-    clear = surv[surv["vergelijking"].isin(["hoger dan de gemeente", "lager dan de gemeente"])]
+    clear = surv[surv["vergelijking"].isin(["hoger dan de gemeente", "lager dan de gemeente",
+                                            "hoger dan de rest van de gemeente", "lager dan de rest van de gemeente"])]
     few = surv[surv["vergelijking"] == FEW]
     if len(surv):
         s = ("In de medewerkersonderzoeken verschilt de directie niet duidelijk van de gemeente"

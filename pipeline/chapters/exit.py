@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.clean.careless import careful
+
 from pipeline import labels
 from pipeline.analysis import exit as ex
 from pipeline.analysis.gaps import level_table
@@ -28,7 +30,7 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     results, reports = {}, {}
     for w in waves:
         before, after = reg(w - 1), reg(w)
-        answers = pd.read_parquet(settings.processed_dir / f"exit_{w}.parquet")
+        answers = careful(pd.read_parquet(settings.processed_dir / f"exit_{w}.parquet"), settings.careless)
         left = ex.leavers(before, after)
         results[f"outflow:{w}"], results[f"response:{w}"] = ex.flow_and_response(before, left, answers, w, dims)
         if w == wave:

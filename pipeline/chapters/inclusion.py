@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.analysis.decompose import COVARIATE_NL, decomposition_table
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
 from pipeline import labels
 from pipeline.analysis.load import frame_text, in_frame, survey_design
@@ -20,31 +21,54 @@ ADJUSTED_TEXT = (
     "**Het ruwe verschil en het verschil bij gelijke schaal, leeftijd, dienstjaren en directie.** Het *ruwe "
     "verschil* is het verschil zoals het op de werkvloer bestaat: het totale verschil tussen de groep en haar "
     "referentiegroep. Het verschil *bij gelijke schaal, leeftijd, dienstjaren en directie* (in eerdere uitgaven "
-    "heette dit het 'gecorrigeerde verschil') is de coëfficiënt van de groep in een gewogen regressie met die kenmerken (bij "
-    "'jonger dan 35' zonder leeftijd). Het is niet 'het echte verschil': salarisschaal ligt zelf op de weg van "
-    "bijvoorbeeld migratieachtergrond naar inclusie (wie minder doorstroomt, zit lager en voelt zich daardoor "
-    "mogelijk minder gezien). Rekening houden met zo'n tussenliggende factor haalt dat deel van het verschil weg; "
-    "het is dus het *directe* verschil, het deel dat niet via salarisschaal, leeftijd, dienstjaren of directie "
-    "loopt. Het verschil tussen beide zegt hoeveel via die kenmerken loopt. Het model gebruikt de respondenten van "
-    "wie alle kenmerken bekend zijn (*n bij gelijke schaal enz.*); het ruwe verschil iedereen die de groep en de "
-    "schaal invulde (*n*). Alle toetsen van dit hoofdstuk, ruw en bij gelijke schaal enz., vormen samen één "
+    "heette dit het 'gecorrigeerde verschil') is de coëfficiënt van de groep in een gewogen regressie met die "
+    "kenmerken (bij 'jonger dan 35' zonder leeftijd). Het is niet 'het echte verschil': salarisschaal ligt zelf op "
+    "de weg van bijvoorbeeld migratieachtergrond naar inclusie (wie minder doorstroomt, zit lager en voelt zich "
+    "daardoor mogelijk minder gezien). Rekening houden met zo'n tussenliggende factor haalt dat deel van het "
+    "verschil weg. Het is het deel dat *niet verklaard* wordt door verschillen in salarisschaal, leeftijd, "
+    "dienstjaren of directie; het zegt niets over oorzaak en gevolg. Hoeveel van een kloof *verklaard* wordt door "
+    "die kenmerken, met marge, staat in de ontleding verderop. Het model gebruikt de respondenten van wie alle "
+    "kenmerken bekend zijn (*n bij gelijke schaal enz.*); het ruwe verschil iedereen die de groep en de schaal "
+    "invulde (*n*). Alle toetsen van dit hoofdstuk, ruw en bij gelijke schaal enz., vormen samen één "
     "Benjamini–Hochberg-familie ('groepsverschillen'); het *oordeel* leest de toets van het ruwe verschil. De "
     "p-waarden (ook na correctie voor de vele vergelijkingen, *BH*) en de effectgrootte (Cohens d) staan in de "
     "tabel hieronder en in de CSV.")
 AVERAGE = "Gemeente (gemiddelde)"
+DECOMPOSITION_TEXT = (
+    "Een kloof is te splitsen in twee delen (Oaxaca–Blinder), op dezelfde respondenten: het deel dat *verklaard* "
+    "wordt door verschillen in salarisschaal, leeftijd, dienstjaren en directie tussen de groep en de "
+    "referentiegroep, en het deel dat *niet verklaard* wordt door deze kenmerken. De twee delen tellen op tot de kloof "
+    "(die kan iets afwijken van de kloof hierboven: hier tellen alleen respondenten van wie alle kenmerken bekend "
+    "zijn). *Verklaard* betekent alleen dat het verschil samengaat met die kenmerken, niet dat zij de oorzaak zijn. "
+    "Marges: modelmatig (zonder eindige-populatiecorrectie); de toetsen zijn verkennend (familie 'ontleding').")
+
+
+DIRECTORATE_FAMILY = "directies"  # every directorate against the rest: its own family (p_bh over it)
+TOO_UNSURE = "te onzeker om te tonen"
+
+
+def max_half_width(settings, source: str, construct: str) -> float | None:
+    """The widest 95% half-width at which a directorate's level is shown (config
+    `directorates.max_half_width`, a share of the answer scale's range); None: no precision rule."""
+    share = (settings.raw.get("directorates") or {}).get("max_half_width")
+    lo, hi = labels.scale_range(source, construct)
+    return None if share is None or lo is None else float(share) * (hi - lo)
 
 
 def versus_average(table: pd.DataFrame, average: float) -> pd.DataFrame:
-    """Directorates sorted from highest to lowest, the organisation's average on top, and whether each
-    directorate's 95% interval lies wholly above or below that average (in words, with a symbol).
-    Suppressed directorates go last."""
+    """Directorates sorted from highest to lowest, the organisation's average on top, and the verdict
+    of each directorate against the REST of the organisation (BH within the directorates' family);
+    a directorate whose interval is too wide is not shown. Suppressed directorates go last."""
     t = table.copy()
-    above, below = t["ci_low"] > average, t["ci_high"] < average
-    t["vergeleken"] = np.where(t["estimate"].isna(), "–", np.where(
-        above, "▲ hoger dan gemiddeld", np.where(below, "▼ lager dan gemiddeld", "● geen aantoonbaar verschil")))
+    higher = (t["p_bh"] < 0.05) & (t["verschil"] > 0)
+    lower = (t["p_bh"] < 0.05) & (t["verschil"] < 0)
+    unsure = t["te_onzeker"].fillna(False).astype(bool) if "te_onzeker" in t else pd.Series(False, index=t.index)
+    t["vergeleken"] = np.where(unsure, TOO_UNSURE, np.where(t["estimate"].isna(), "–", np.where(
+        higher, "▲ hoger dan de rest", np.where(lower, "▼ lager dan de rest", "● geen aantoonbaar verschil"))))
     t = t.sort_values("estimate", ascending=False, na_position="last")
     top = pd.DataFrame([{"group_label": AVERAGE, "estimate": average, "vergeleken": ""}])
-    return pd.concat([top, t], ignore_index=True)
+    return pd.concat([top, t.drop(columns=[c for c in ("te_onzeker", "verschil", "p_bh") if c in t])],
+                     ignore_index=True)
 
 
 def scale_words(source: str, construct: str) -> str:
@@ -80,7 +104,14 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
                "margins": margin_table(weighting)}
     results |= {f"likert:{c}": likert_shares(design, items) for c, items in scale_items.items()}
     results |= {f"likert_by:{dim}": likert_shares(design, [first], by=dim) for dim in likert_dims}
-    results |= {f"dir:{c}": directorate_table(design, c, reg_names) for c in constructs}
+    results |= {f"dir:{c}": directorate_table(design, c, reg_names, family=DIRECTORATE_FAMILY,
+                                              max_half_width=max_half_width(settings, source, c))
+                for c in constructs}
+    decomposed = list(dict.fromkeys(i.construct for i in settings.indicators if i.source == source and i.construct in constructs)) \
+        or constructs[:1]   # the programme's constructs (keeps the chapter within its time budget)
+    results["decomposition"] = decomposition_table(
+        in_frame(design, settings.frame("models")), decomposed, dims, groups["reference"],
+        lambda dim: settings.covariates("adjusted_gap", dim))
     pub = publish_all(results, policy)
     gaps, levels = pub["gaps"], pub["levels"]
     ch = Chapter()
@@ -112,6 +143,16 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     for c in constructs:
         ch.table(gaps.view(rows=gaps.table["construct"] == c, columns=GAP_COLUMNS), f"{LABELS[c]}: verschillen",
                  decimals=3, integers=["adj_n"], sheet=f"{_sheet(LABELS[c], ' kloven')} kloven")
+    ch.heading("Verklaard en niet verklaard door kenmerken")
+    ch.text(DECOMPOSITION_TEXT)
+    dec = pub["decomposition"]
+    for c in dict.fromkeys(dec.table["construct"]) if len(dec.table) else []:
+        parts = [k for k in dec.table.columns if k.startswith("deel:")]
+        ch.table(dec.view(rows=dec.table["construct"] == c, columns=[
+            "group_label", "reference", "kloof", "verklaard", "verklaard_laag", "verklaard_hoog", *parts,
+            "niet_verklaard", "niet_verklaard_laag", "niet_verklaard_hoog", "p_niet_verklaard_bh", "n", "n_ref"],
+            rename={k: f"verklaard door {COVARIATE_NL.get(k[5:], k[5:])}" for k in parts}), f"{LABELS[c]}: kloof verklaard en niet verklaard door salarisschaal, leeftijd, dienstjaren en directie",
+            decimals=3, sheet=f"{_sheet(LABELS[c], ' ontleding')} ontleding")
     ch.heading("Antwoorden per vraag")
     item_labels = {n: v.get("label", n) for n, v in cb.variables.items()}
     for c, items in scale_items.items():
@@ -124,17 +165,18 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
                          f"'{item_labels[first]}' naar {labels.dimension(dim).lower()}", by_group=True,
                          reversed_items=[i for c in scale_items for i in cb.scales[c].get("reverse", [])]))
     ch.heading("Per directie")
-    ch.text("Directies van hoog naar laag, met bovenaan het gemiddelde van de hele gemeente. De kolom "
-            "*vergeleken met het gemiddelde* is een signaal, geen oordeel ‘aantoonbaar’. Een directie wordt hier niet "
-            "getoetst zoals de groepen hierboven. Lees ▲ of ▼ dus als: kijk hier eens naar.")
-    ch.detail("*Hoger* of *lager dan gemiddeld* betekent hier: het 95%-interval van de directie ligt helemaal boven "
-              "of onder het gemiddelde van de gemeente. Dat is geen toets met correctie voor de vele vergelijkingen "
-              "(Benjamini–Hochberg), zoals bij de groepsverschillen; met veel directies is een toevallige ▲ of ▼ dus "
-              "goed mogelijk.", "hoe de directies zijn vergeleken")
+    ch.text("Directies van hoog naar laag, met bovenaan het gemiddelde van de hele gemeente. *Hoger* of *lager dan "
+            "de rest* betekent: de directie verschilt aantoonbaar van alle andere medewerkers samen. "
+            "De directie zelf telt in die vergelijking niet mee. "
+            "Is de marge van een directie te breed, dan staat er *te onzeker om te tonen* in plaats van een getal.")
+    ch.detail("Elke directie is vergeleken met de rest van de gemeente (een contrast op het steekproefontwerp). "
+              "Alle directies samen vormen één familie toetsen met Benjamini–Hochberg-correctie ('directies'); "
+              "deze toetsen zijn verkennend.", "hoe de directies zijn vergeleken")
     total = levels.table[levels.table["dimension"] == "totaal"].set_index("construct")["estimate"]
     for c in constructs:
         d = pub[f"dir:{c}"]
-        ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]).derive(
+        ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt", "te_onzeker",
+                                 "verschil", "p_bh"]).derive(
             versus_average, float(total.get(c, np.nan))),
                  f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2,
                  sheet=f"{_sheet(LABELS[c], ' directies')} directies")

@@ -1,12 +1,10 @@
-"""Soft data-quality rules: duplicate submissions, speeders, straight-liners.
+"""Soft data-quality rules: duplicate submissions and careless responding.
 
 Rules (counted in the cleaning report, never silent):
 - Duplicate submissions (same respondent id): keep the most complete submission, and among equally
   complete ones the last (latest end time). The others are excluded as 'dubbele inzending'.
-- Speeders: completion time below `min_minutes` (default 3) — excluded as 'te snel ingevuld'.
-- Straight-lining: identical answers on every item of a scale that has reverse-worded items is
-  contradictory and excluded ('rechte lijn'); identical answers on a scale without reverse-worded
-  items can be genuine, so those are only flagged (column `flag_rechte_lijn`).
+- Careless responding: one declared definition for every scale (config `careless`: longstring,
+  speed, Mahalanobis distance; exclude or keep), see pipeline.clean.careless.
 """
 from __future__ import annotations
 
@@ -24,42 +22,19 @@ def resolve_duplicates(df: pd.DataFrame, id_col: str, items: list[str], end_col:
     return kept, len(df) - len(kept)
 
 
-def speeders(df: pd.DataFrame, start: str, end: str, min_minutes: float) -> pd.Series:
-    minutes = (df[end] - df[start]).dt.total_seconds() / 60
-    return minutes < min_minutes
-
-
-def straightlined(df: pd.DataFrame, items: list[str]) -> pd.Series:
-    x = df[items].astype(float).to_numpy()
-    complete = ~np.isnan(x).any(axis=1)
-    with np.errstate(invalid="ignore"):
-        same = np.nanmax(x, axis=1, initial=-np.inf) == np.nanmin(x, axis=1, initial=np.inf)
-    return pd.Series(complete & same, index=df.index)
-
-
 def apply_quality_rules(df: pd.DataFrame, cb, *, id_col: str = "respondent_id",
-                        min_minutes: float = 3.0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (kept rows, exclusions table: reden, aantal)."""
-    reasons = []
-    all_items = [i for s in cb.scales.values() for i in s["items"]]
-    all_items = list(dict.fromkeys(all_items))
+                        rule: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (rows, exclusions table: reden, aantal). Duplicates are removed; careless respondents
+    (config `careless`, pipeline.clean.careless) stay in the rows with column `onzorgvuldig` (and one
+    column per signal), so the analysis can leave them out (`careful`) and chapter 01 can show the
+    levels with and without them."""
+    from pipeline.clean.careless import battery, flags, reasons, rule_from
+    rule = rule_from(rule)
+    out = []
+    items = battery(cb)
     if id_col in df:
-        df, n = resolve_duplicates(df, id_col, all_items, "einddatum")
-        reasons.append(("dubbele inzending (eerdere of minder volledige verwijderd)", n))
-    if {"startdatum", "einddatum"} <= set(df.columns):
-        fast = speeders(df, "startdatum", "einddatum", min_minutes)
-        reasons.append((f"te snel ingevuld (< {min_minutes:g} min)", int(fast.sum())))
-        df = df.loc[~fast]
-    flagged = pd.Series(False, index=df.index)
-    excluded = pd.Series(False, index=df.index)
-    for spec in cb.scales.values():
-        s = straightlined(df, spec["items"])
-        if spec.get("reverse"):
-            excluded |= s
-        else:
-            flagged |= s
-    if cb.scales:
-        reasons.append(("rechte lijn op schaal met omgekeerde items", int(excluded.sum())))
-        df = df.loc[~excluded].assign(flag_rechte_lijn=flagged[~excluded])
-        reasons.append(("gemarkeerd (niet verwijderd): rechte lijn zonder omgekeerde items", int(flagged[~excluded].sum())))
-    return df, pd.DataFrame(reasons, columns=["reden", "aantal"])
+        df, n = resolve_duplicates(df, id_col, items, "einddatum")
+        out.append(("dubbele inzending (eerdere of minder volledige verwijderd)", n))
+    flagged = flags(df, items, rule, cb.source)
+    out += reasons(flagged, rule)
+    return df.join(flagged), pd.DataFrame(out, columns=["reden", "aantal"])

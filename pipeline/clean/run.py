@@ -63,16 +63,20 @@ FINE_ORIGIN = ("herkomst_cbs_groep",)  # kept only when the report groups by it 
 
 
 def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: int | None = None,
-                why_not_demo: str = "", keep=()) -> tuple[pd.DataFrame, dict]:
+                why_not_demo: str = "", keep=(), careless: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """Pure transformation of a raw frame; returns (analysis set, cleaning report). `demo` allows the
-    public demo key; only pass True for verified demo files (`demo_file_status`)."""
+    public demo key; only pass True for verified demo files (`demo_file_status`). `careless`: the
+    declared careless-responding rule (config `careless`; its defaults when None). Flagged respondents
+    stay in the analysis set with column `onzorgvuldig`; `rows_out` counts the rows estimates use."""
+    from pipeline.clean.careless import careful, rule_from
+    careless = rule_from(careless)
     raw = raw.reset_index(drop=True)
     validate(raw, cb, file)
     df, missing = harmonise(raw, cb)
     report: dict = {"rows_in": int(len(df))}
     id_col = next((n for n, v in cb.variables.items() if v["type"] == "id"), None)
     if cb.role == "survey":  # respondent rules; a register or a records export has none (pipeline/sources.py)
-        df, exclusions = apply_quality_rules(df, cb, id_col=id_col)
+        df, exclusions = apply_quality_rules(df, cb, id_col=id_col, rule=careless)
     else:
         exclusions = pd.DataFrame(columns=["reden", "aantal"])
     df = derive(df, young_cutoff=young_cutoff)
@@ -97,10 +101,11 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
     df["bron"] = cb.source
     df["golf"] = int(cb.wave) if cb.wave is not None else pd.NA
     report.update({
-        "rows_out": int(len(df)),
+        "rows_out": int(len(careful(df, careless))),
         "excluded": exclusions.to_dict("records"),
         "missing_codes": missing.to_dict("records"),
-        "reliability": reliability(df, cb.scales, scale_ranges(cb)).to_dict("records") if cb.scales else [],
+        "reliability": (reliability(careful(df, careless), cb.scales, scale_ranges(cb)).to_dict("records")
+                        if cb.scales else []),
         "person_key": PERSON_KEY in df,
     })
     return df.reset_index(drop=True), report
@@ -135,7 +140,7 @@ def clean_source(source: str, wave: int, path: str | Path, *, settings=None, out
     groups = settings["groups"] or {}
     keep = set(groups.get("dimensions") or []) | {d for i in groups.get("intersections") or [] for d in i}
     df, report = clean_frame(raw, cb, str(path), demo=is_demo, why_not_demo=why_not,
-                             young_cutoff=settings.young_cutoff, keep=keep)
+                             young_cutoff=settings.young_cutoff, keep=keep, careless=settings.careless)
     demo = is_demo
     if mode is not None and os.stat(path).st_mode != mode:
         raise RuntimeError(f"{path} changed while cleaning")  # raw data is read-only by contract

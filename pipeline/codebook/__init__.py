@@ -35,6 +35,7 @@ class Codebook:
     version: str = ""
     todos: tuple["Todo", ...] = ()   # undecided points left by `draft`: cleaning refuses the codebook
     role: str = "survey"             # register | survey | records (pipeline/sources.py)
+    population: str = "staff"        # whom a survey samples: staff (the register of its year) | leavers
 
     def raw_name(self, name: str) -> str:
         return self.variables[name].get("raw", name)
@@ -159,6 +160,7 @@ def load_codebook(source: str, wave: int | None = None, directory: Path | str = 
         source=doc["source"], wave=wave, label=doc.get("label", source), format=doc.get("format", "sav"),
         variables=variables, scales=doc.get("scales", {}), csv=doc.get("csv", {}), path=str(path),
         version=version, todos=tuple(found), role=str(doc.get("role", "survey")),
+        population=str(doc.get("population", "staff")),
     )
 
 

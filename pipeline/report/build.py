@@ -222,14 +222,22 @@ def _write_glossary(config: str, specs: list[dict]) -> None:
                                f"{_quarantine(settings.reports_dir, page, leaks)}"])
 
 
-def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
-    """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order."""
+def _write_results(parts: Path, target: Path, chapters: list[str], config_path: str | None = None) -> None:
+    """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order;
+    the programme indicators' tests corrected as the one primary family, and every p a chapter left
+    uncorrected given its twin in an exploratory family of its own (pipeline.analysis.families)."""
     import pandas as pd
 
+    from pipeline.analysis.families import with_primary, with_twins
     from pipeline.results import COLUMNS, rounded
     frames = [pd.read_parquet(parts / f"{c}.parquet") for c in chapters if (parts / f"{c}.parquet").exists()]
     frames = [f for f in frames if len(f)]
-    table = rounded(pd.concat(frames, ignore_index=True)[COLUMNS]) if frames else pd.DataFrame(columns=COLUMNS)
+    table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
+    if config_path is not None and len(table):
+        from pipeline.settings import load_settings
+        table = with_primary(table, load_settings(config_path))
+    table = with_twins(table) if len(table) else table
+    table = rounded(table) if len(table) else table
     with atomic_path(target.with_suffix(".parquet")) as tmp:
         table.to_parquet(tmp, index=False)
     with atomic_path(target) as tmp:
@@ -513,7 +521,8 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
              Step("_glossary", "begrippen", _write_glossary, (str(settings.path), specs),
                   [reports / "begrippen.html"], reports / ".state" / "_glossary.json",
                   _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size), cost=0.2),
-             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages),
+             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
+                                                                   str(settings.path)),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
                   _key("results", code, pages), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,

@@ -349,6 +349,30 @@ class SurveyDesign:
         parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2, shown=shown, rows=rows)
         return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff), parts
 
+    def nested_difference(self, var: str, inner) -> dict:
+        """The mean of `var` in the domain `inner` minus its mean over the whole design, with the
+        linearised SE of the difference (both means on this one design, so their covariance enters):
+        as R's svycontrast(svytotal(~I(y*c) + c + y + one), quote(yc/c - y/one)) with y and c zero
+        where y is missing. For a sensitivity check: the level without some respondents against
+        the level with them."""
+        y = self._numeric(var)
+        inside = self._mask(inner, "nested_difference(inner=...)")
+        dom = self.domain
+        valid = ~np.isnan(y) & dom
+        sub = valid & inside
+        w, y0 = self.w, np.nan_to_num(y)
+        W_all, W_in = w[valid].sum(), w[sub].sum()
+        m_all, m_in = (w * y0)[valid].sum() / W_all, (w * y0)[sub].sum() / W_in
+        u = np.where(sub, w * (y0 - m_in) / W_in, 0.0) - np.where(valid, w * (y0 - m_all) / W_all, 0.0)
+        var = float(design_covariance(u[:, None], self.strata, self.lonely_psu, self.calibration)[0, 0])
+        df = self.degf if self._domain is None else int(self._psus(dom) - len(np.unique(self.strata.codes[dom])))
+        se = np.sqrt(var)
+        half = float(self._t(df)) * se
+        diff = m_in - m_all
+        return {"estimate_all": m_all, "estimate_inner": m_in, "difference": diff, "se": se,
+                "ci_low": diff - half, "ci_high": diff + half, "df": df,
+                "n_all": int(valid.sum()), "n_inner": int(sub.sum())}
+
     def proportion(self, var: str, by=None, *, method: str = "logit") -> pd.DataFrame:
         """Share with var == 1 and its interval, as svyciprop(method = ...):
 

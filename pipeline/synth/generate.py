@@ -86,8 +86,31 @@ def _scale_scores(items: np.ndarray) -> np.ndarray:
     return items.mean(axis=1)
 
 
-def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) -> dict:
-    """Generate all demo inputs into `out`. `scale` < 1 shrinks the workforce (for quick tests)."""
+def careful_population(pop: pd.DataFrame, answers: pd.DataFrame, values: dict, source: str, wave: int,
+                       rule: dict) -> tuple[pd.DataFrame, dict, int]:
+    """The staff the declared careless-responding rule keeps, judged on their own potential answers
+    (harmonised: a code outside an item's range is missing), with their outcome values: the planted
+    truth follows the rule the cleaning applies (config `careless`), so a respondent the rule would
+    flag in any sample is outside the estimand (a careless respondent drawn at random from the staff
+    is not). Returns (pop, values, persons left out). Speed is not judged here: it is how a form was
+    filled in, not an answer pattern, and the generator's own speeders are drawn at random."""
+    from pipeline.clean.careless import FLAG, battery, flags
+    cb = load_codebook(source, wave)
+    items = [c for c in battery(cb) if c in answers]
+    if not items or rule.get("action") != "exclude":
+        return pop, values, 0
+    harmonised = pd.DataFrame({c: answers[c].where(answers[c].between(*cb.variables[c]["range"])) for c in items})
+    keep = ~flags(harmonised, items, {**rule, "speed": None}, source)[FLAG].to_numpy()
+    kept_pop = pop.loc[keep].reset_index(drop=True)
+    return kept_pop, {k: np.asarray(v)[keep] for k, v in values.items()}, int((~keep).sum())
+
+
+def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0, careless: dict | None = None) -> dict:
+    """Generate all demo inputs into `out`. `scale` < 1 shrinks the workforce (for quick tests).
+    `careless`: the careless-responding rule the truth follows (default: config/report.yaml's)."""
+    if careless is None:
+        from pipeline.settings import load_settings
+        careless = load_settings().careless
     p = synth_params()
     p = {**p, "workforce_2019": int(round(p["workforce_2019"] * scale))}
     seed = p["seed"] if seed is None else seed
@@ -103,7 +126,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
     # target shares and flows is what the register can know (the known-origin base).
     unknown = unknown_register_origin(snap["person_id"].to_numpy(), p["register_unknown_origin"], seed)
     known_snap = snap.assign(**{c: snap[c].where(~unknown) for c in ("herkomst_oud", "herkomst_cbs")})
-    truth: dict = {"seed": seed, "scale": scale, "planted": {k: p[k] for k in ("nim", "mto", "discrimination", "flows")}}
+    truth: dict = {"seed": seed, "scale": scale, "planted": {k: p[k] for k in ("nim", "mto", "discrimination", "flows")},
+                   "careless_rule": careless}
     sources: dict = {"register": {}, "nim": {}, "mto": {}, "discrimination": {}}
 
     # --- HR register snapshots -------------------------------------------------------------
@@ -133,11 +157,12 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             pop = snap[snap["year"] == wave].reset_index(drop=True)
             wrng = np.random.default_rng([seed, wave, len(source)])
             answers, items, values = builder(pop, p, wave, dir_effect, wrng)
-            truth[source][wave] = population_summary(pop, values)
+            kept, kept_values, left_out = careful_population(pop, answers, values, source, wave, careless)
+            truth[source][wave] = population_summary(kept, kept_values)
             if source in ("nim", "mto"):
-                truth[source][wave]["adjusted_gap"] = census_adjusted_gaps(pop, values)
+                truth[source][wave]["adjusted_gap"] = census_adjusted_gaps(kept, kept_values)
             if source == "mto":
-                truth.setdefault("leadership", {})[wave] = leadership.truth(pop, values)
+                truth.setdefault("leadership", {})[wave] = leadership.truth(kept, kept_values)
             before = pop["person_id"].isin(answered).to_numpy()
             responded = respond_panel(pop, rate, resp, dir_resp, wrng, before, panel["overlap"])
             answered = set(pop.loc[responded, "person_id"])
@@ -150,7 +175,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0) ->
             df, soft = add_soft_problems(df, likert, resp, wrng)
             truth["response"][f"{source}_{wave}"] = {
                 "population": int(len(pop)), "respondents": int(responded.sum()),
-                "rate": float(responded.mean()), "also_previous_wave": float(before[responded].mean()), **soft}
+                "rate": float(responded.mean()), "also_previous_wave": float(before[responded].mean()), **soft,
+                "careless_in_population": left_out}
             cb = load_codebook(source, wave)
             path = out / f"{source}_{wave}.sav"
             _write_sav(df, cb, path, f"{cb.label} {wave} (synthetisch)")

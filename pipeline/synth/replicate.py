@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.clean.careless import careful
 from pipeline.clean.pseudonymise import load_key, pseudonymise
 from pipeline.clean.readers import read_raw
 from pipeline.clean.run import clean_frame
@@ -49,11 +50,17 @@ class World:
 
 
 def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, seed: int = 7,
-                tmp_dir=None) -> World:
+                tmp_dir=None, careless: dict | None = None) -> World:
     """The generator's workforce of `wave` at `scale`, its register export and everyone's potential
-    answers to `source`, each cleaned by the pipeline (`clean_frame`)."""
+    answers to `source`, each cleaned by the pipeline (`clean_frame`) with the careless-responding
+    rule `careless` (default: the configured one); the truth follows the same rule."""
     import tempfile
     from pathlib import Path
+
+    from pipeline.synth.generate import careful_population
+    if careless is None:
+        from pipeline.settings import load_settings
+        careless = load_settings().careless
 
     p = synth_params()
     p = {**p, "workforce_2019": int(round(p["workforce_2019"] * scale)), "seed": seed, "_seed": seed}
@@ -76,17 +83,19 @@ def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, s
     dir_effect = pd.Series(rng.normal(0, p[source].get("directorate_sd", 0.2), len(dirs)), index=dirs["directie_code"])
     wrng = np.random.default_rng([seed, wave, len(source)])
     answers, items, values = BUILDERS[source](pop, p, wave, dir_effect, wrng)
+    kept, kept_values, _ = careful_population(pop, answers, values, source, wave, careless)
     df = pd.concat([background_frame(pop, wave, wrng), answers], axis=1)
     df.insert(1, "persoonssleutel", person_key(pop))
     df = add_item_missing(df, [c for c in items if c in df], p[source].get("item_missing", 0.0), 8, wrng)
     cb = load_codebook(source, wave)
     raw, *_ = encode(df, cb)
-    clean, _ = clean_frame(raw, cb, f"{source}_{wave} (replicated)", demo=True)
+    clean, _ = clean_frame(raw, cb, f"{source}_{wave} (replicated)", demo=True, careless=careless)
+    clean = careful(clean, careless)
     # row i of `answers` = person i (NaN row for anyone the cleaning rules removed)
     ids = pseudonymise(raw[cb.raw_name(next(n for n, v in cb.variables.items() if v["type"] == "id"))],
                        load_key(demo=True))
     answers = clean.set_index("pseudo_id", drop=False).reindex(ids.to_numpy()).reset_index(drop=True)
-    truth = population_summary(pop, values)
+    truth = population_summary(kept, kept_values)
     return World(source, wave, pop, register, answers, truth, p["response"], dir_resp)
 
 

@@ -1,0 +1,115 @@
+"""Careless responding: one declared rule (config `careless`) for every scale, the truth following it.
+
+Issue 26: straight-liners were removed only on scales with reverse-worded items, so the NIM scales
+(none reversed) kept them and their levels were biased low against the planted truth.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.clean.careless import FLAG, careful, check_rule, flags, longstring, mahalanobis, rule_from
+
+
+def test_longstring_counts_the_longest_run_and_skips_missing_answers():
+    x = np.array([[1, 1, 2, 2, 2, 3], [4, np.nan, 4, 4, 1, 1], [np.nan] * 6, [5, 4, 3, 2, 1, 2]], dtype=float)
+    assert longstring(x).tolist() == [3, 3, 0, 1]
+
+
+def test_mahalanobis_matches_the_textbook_formula_on_complete_rows_and_uses_sub_matrices():
+    rng = np.random.default_rng(1)
+    x = rng.multivariate_normal([0, 0, 0], [[1, .6, .3], [.6, 1, .5], [.3, .5, 1]], 400)
+    d2, k = mahalanobis(x)
+    S, mu = np.cov(x, rowvar=False), x.mean(0)
+    expect = np.einsum("ij,jk,ik->i", x - mu, np.linalg.inv(S), x - mu)
+    assert np.allclose(d2, expect) and (k == 3).all()
+    x[0, 2] = np.nan
+    d2, k = mahalanobis(x)
+    sub = pd.DataFrame(x).cov().to_numpy()[:2, :2]
+    dev = x[0, :2] - np.nanmean(x, 0)[:2]
+    assert k[0] == 2 and np.isclose(d2[0], dev @ np.linalg.inv(sub) @ dev)
+
+
+def test_one_rule_for_every_scale_with_or_without_reverse_items():
+    """A straight-liner on a battery without reverse-worded items is flagged like one on a battery
+    with them (the old rule only flagged the first and removed the second)."""
+    rng = np.random.default_rng(2)
+    theta = rng.normal(0, 1, 300)
+    items = [f"b{i}" for i in range(1, 9)]
+    x = np.clip(np.rint(3 + theta[:, None] + rng.normal(0, .6, (300, 8))), 1, 5)
+    x[:5] = 2  # five straight-liners
+    df = pd.DataFrame(x, columns=items)
+    rule = rule_from({"longstring": {"min_run": {"nim": 8}}, "mahalanobis": None})
+    f = flags(df, items, rule, "nim")
+    assert f[FLAG].iloc[:5].all()
+    assert careful(df.join(f), rule).index.min() == 5
+    kept = careful(df.join(f), {**rule, "action": "keep"})
+    assert len(kept) == len(df)
+
+
+def test_an_undeclared_source_gets_no_longstring_signal():
+    df = pd.DataFrame({"a": [1, 1, 2.0], "b": [1, 1, 3.0]})
+    rule = rule_from({"longstring": {"min_run": {"nim": 2}}, "mahalanobis": None})
+    assert "onzorgvuldig_longstring" not in flags(df, ["a", "b"], rule, "exit")
+    assert flags(df, ["a", "b"], rule, "nim")["onzorgvuldig_longstring"].tolist() == [True, True, False]
+
+
+def test_the_rule_is_checked():
+    assert check_rule({"action": "drop"})
+    assert check_rule({"longstring": {"min_run": "x"}})
+    assert check_rule({"mahalanobis": {"alpha": 2}})
+    assert check_rule({"speeed": {}})
+    assert not check_rule({"action": "keep", "longstring": {"min_run": {"nim": 16}}, "speed": None})
+
+
+def test_the_configured_rule_is_valid_and_the_demo_truth_follows_it(truth_full):
+    from pipeline.settings import load_settings
+    rule = load_settings().careless
+    assert not check_rule(rule)
+    assert truth_full["careless_rule"] == rule
+
+
+def test_nim_straightliners_are_excluded_and_the_level_moves_toward_the_truth(demo_full, truth_full, tmp_path):
+    """Attack test: with the old rule (flag only), the planted straight-liners stay in the NIM level;
+    with the declared rule they go. Their answers (1-3 on every item) pull the level down."""
+    from pipeline.clean import clean_source
+    df = pd.read_parquet(clean_source("nim", 2019, demo_full / "nim_2019.sav", out_dir=tmp_path, demo=True))
+    assert FLAG in df and df[FLAG].sum() > 0
+    planted = truth_full["response"]["nim_2019"]["straightliners"]
+    assert df["onzorgvuldig_longstring"].sum() >= planted
+    kept, with_flagged = careful(df, rule_from({})), df
+    assert kept["inclusion"].mean() > with_flagged["inclusion"].mean()
+
+
+# --- each survey's own population (issue 26, item 7) ---------------------------------------------
+# Which frame the representativeness (response rates, R-indicators) of each survey source uses.
+FRAMES = {"nim": "staff", "mto": "staff", "discrimination": "staff", "exit": "leavers"}
+
+
+def test_every_survey_source_states_the_frame_of_its_representativeness():
+    from pipeline import sources
+    from pipeline.codebook import load_codebook
+    surveys = {s for s in sources.known() if sources.role(s) == "survey"}
+    assert surveys == set(FRAMES), "a new survey source needs its frame stated here"
+    for s, frame in FRAMES.items():
+        wave = sources.catalogue()[s].waves[0]
+        assert load_codebook(s, wave).population == frame, s
+
+
+def test_the_exit_survey_is_measured_against_the_years_leavers_not_all_staff(tmp_path):
+    """Attack test: the old chapter 01 divided exit respondents by all staff of the year."""
+    from types import SimpleNamespace
+
+    from pipeline.analysis.response import population_frame
+    from pipeline.codebook import load_codebook
+    before = pd.DataFrame({"pseudo_id": [f"p{i}" for i in range(10)], "directie_code": "D01"})
+    after = before.iloc[3:].copy()
+    before.to_parquet(tmp_path / "register_2024.parquet")
+    after.to_parquet(tmp_path / "register_2025.parquet")
+    settings = SimpleNamespace(processed_dir=tmp_path, waves=lambda s: [2024, 2025],
+                               codebook=lambda s, w: load_codebook(s, w))
+    leavers = population_frame(settings, "exit", 2025)
+    assert sorted(leavers["pseudo_id"]) == ["p0", "p1", "p2"]
+    assert len(population_frame(settings, "nim", 2024)) == 10
+    assert population_frame(settings, "exit", 2024) is None  # no register of 2023: no frame
