@@ -41,9 +41,10 @@ def careless_text(rule: dict) -> str:
         signals.append("een antwoordpatroon dat sterk afwijkt van dat van de anderen (Mahalanobis-afstand)")
     what = ("Zij tellen in geen enkele uitkomst mee." if rule["action"] == "exclude"
             else "Zij tellen wel mee in alle uitkomsten.")
+    found = (" Signalen: " + "; ".join(signals) + "." if signals else " Er is geen signaal ingesteld.")
     return ("**Onzorgvuldig invullen.** Eén regel voor alle schalen, ook schalen zonder omgekeerde vragen. "
-            f"Een respondent is gemarkeerd bij {' of '.join(signals) if signals else 'geen enkel signaal'}. "
-            f"{what} De tabel laat per schaal het niveau met en zonder de gemarkeerde respondenten zien, en het "
+            "Een respondent wordt gemarkeerd bij één van deze signalen." + found +
+            f" {what} De tabel laat per schaal het niveau met en zonder de gemarkeerde respondenten zien, en het "
             "verschil met zijn marge. Instelling: `careless` in config/report.yaml.")
 
 
@@ -53,7 +54,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
     ch = Chapter()
     ch.heading("Opschoning en kwaliteit van de bronnen", 1)
     ch.text("Dit hoofdstuk laat per bron en meting zien hoeveel records zijn ingelezen en waarom records zijn\n"
-            "verwijderd, hoeveel antwoorden ontbreken en hoe betrouwbaar de schalen zijn. Alle aantallen zijn\n"
+            "verwijderd. Ook ziet u hoeveel antwoorden ontbreken en hoe betrouwbaar de schalen zijn. Alle aantallen zijn\n"
             "geaggregeerd; groepen kleiner dan de minimale celgrootte worden niet getoond.")
     ch.text("Per meting ziet u hoeveel records zijn ingelezen en hoeveel er zijn gebruikt. De betrouwbaarheid van de "
             "schalen, de ontbrekende antwoorden en de verdeling van de achtergrondkenmerken staan ingeklapt. Klik om "

@@ -35,12 +35,14 @@ ADJUSTED_TEXT = (
     "tabel hieronder en in de CSV.")
 AVERAGE = "Gemeente (gemiddelde)"
 DECOMPOSITION_TEXT = (
-    "Een kloof is te splitsen in twee delen (Oaxaca–Blinder), op dezelfde respondenten: het deel dat *verklaard* "
-    "wordt door verschillen in salarisschaal, leeftijd, dienstjaren en directie tussen de groep en de "
-    "referentiegroep, en het deel dat *niet verklaard* wordt door deze kenmerken. De twee delen tellen op tot de kloof "
-    "(die kan iets afwijken van de kloof hierboven: hier tellen alleen respondenten van wie alle kenmerken bekend "
-    "zijn). *Verklaard* betekent alleen dat het verschil samengaat met die kenmerken, niet dat zij de oorzaak zijn. "
-    "Marges: modelmatig (zonder eindige-populatiecorrectie); de toetsen zijn verkennend (familie 'ontleding').")
+    "Een kloof is te splitsen in twee delen. Het ene deel wordt *verklaard* door verschillen in salarisschaal, "
+    "leeftijd, dienstjaren en directie tussen de groep en de referentiegroep. Het andere deel wordt *niet verklaard* "
+    "door deze kenmerken. *Verklaard* betekent alleen dat het verschil samengaat met die kenmerken, niet dat zij de "
+    "oorzaak zijn.")
+DECOMPOSITION_DETAIL = (
+    "Twee-delige Oaxaca–Blinder-ontleding op dezelfde respondenten. De twee delen tellen op tot de kloof. Die kan iets "
+    "afwijken van de kloof hierboven: hier tellen alleen respondenten van wie alle kenmerken bekend zijn. Marges: "
+    "modelmatig (zonder eindige-populatiecorrectie); de toetsen zijn verkennend (familie 'ontleding').")
 
 
 DIRECTORATE_FAMILY = "directies"  # every directorate against the rest: its own family (p_bh over it)
@@ -145,6 +147,7 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
                  decimals=3, integers=["adj_n"], sheet=f"{_sheet(LABELS[c], ' kloven')} kloven")
     ch.heading("Verklaard en niet verklaard door kenmerken")
     ch.text(DECOMPOSITION_TEXT)
+    ch.detail(DECOMPOSITION_DETAIL, "hoe de kloof is gesplitst")
     dec = pub["decomposition"]
     for c in dict.fromkeys(dec.table["construct"]) if len(dec.table) else []:
         parts = [k for k in dec.table.columns if k.startswith("deel:")]
