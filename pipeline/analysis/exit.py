@@ -22,6 +22,7 @@ GROUPS = ("jong", "herkomst_oud", "geslacht", "schaalband", "leeftijdsband", "di
 CELLS = ("leeftijdscel", "herkomst_oud")
 CELL_AGES = (35, 55, 65)   # weighting-cell age bands: <35, 35-54, 55-64, 65+
 YESNO = ("aanbevelen", "uitsluiting", "discriminatie")
+UNKNOWN = "onbekend"
 
 
 def leavers(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -41,6 +42,11 @@ def flow_and_response(before: pd.DataFrame, left: pd.DataFrame, answers: pd.Data
         col = before[dim] if dim != "totaal" else None
         levels = (list(col.cat.categories) if isinstance(getattr(col, "dtype", None), pd.CategoricalDtype)
                   else sorted(start.dropna().unique()))
+        if start.isna().any() or gone.isna().any():
+            # the unknown level is a row of its own: otherwise it is the total minus the listed rows,
+            # a cell no rule sees (issue 25: unknown-gender leavers = total - the gender rows)
+            start, gone = start.fillna(UNKNOWN), gone.fillna(UNKNOWN)
+            levels = [*levels, UNKNOWN]
         for level in [lv for lv in levels if (start == lv).any()]:
             n0, nl = int((start == level).sum()), int((gone == level).sum())
             nr = int(((gone == level) & responded).sum())

@@ -66,7 +66,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 "item non-response shares over all respondents of the wave"),
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
             for col in (c for c in DISTRIBUTIONS if c in df):
-                results[f"dist:{col}"] = distribution(df, col)
+                results[f"dist:{col}"] = distribution(df, col, register=cb.role == "register")
             representative = (cb.role == "survey" and w in settings.waves("register")
                               and auxiliaries_known(settings, df))
             if representative:

@@ -211,14 +211,15 @@ def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> Non
         raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: {_quarantine(reports, index, leaks)}"])
 
 
-def _write_results(parts: Path, target: Path, chapters: list[str]) -> None:
-    """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order."""
+def _write_results(parts: Path, target: Path, chapters: list[str], rounding: dict | None = None) -> None:
+    """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order,
+    rounded by the release's rounding rules (config disclosure.rounding)."""
     import pandas as pd
 
     from pipeline.results import COLUMNS, rounded
     frames = [pd.read_parquet(parts / f"{c}.parquet") for c in chapters if (parts / f"{c}.parquet").exists()]
     frames = [f for f in frames if len(f)]
-    table = rounded(pd.concat(frames, ignore_index=True)[COLUMNS]) if frames else pd.DataFrame(columns=COLUMNS)
+    table = rounded(pd.concat(frames, ignore_index=True)[COLUMNS], rounding) if frames else pd.DataFrame(columns=COLUMNS)
     with atomic_path(target.with_suffix(".parquet")) as tmp:
         table.to_parquet(tmp, index=False)
     with atomic_path(target) as tmp:
@@ -498,9 +499,10 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     pages = [*names, *(e.name for e in extra)]
     final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
                   reports / ".state" / "_index.json", _key("index", code, pages, settings.demo), deps=pages, cost=0.5),
-             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages),
+             Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
+                                                                   dict((settings["disclosure"] or {}).get("rounding") or {})),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
-                  _key("results", code, pages), deps=pages, cost=0.2),
+                  _key("results", code, pages, (settings["disclosure"] or {}).get("rounding")), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,
                                                                    settings.min_cell_size),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
