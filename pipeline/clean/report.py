@@ -42,7 +42,9 @@ def distribution(df: pd.DataFrame, column: str, register: bool = False) -> Resul
     counts = df[column].value_counts(dropna=False, sort=False).rename_axis("waarde").reset_index(name="aantal")
     counts["waarde"] = counts["waarde"].astype("object").where(counts["waarde"].notna(), "ontbrekend").astype(str)
     counts["aandeel"] = counts["aantal"] / counts["aantal"].sum()
-    rounding = Rounding(counts=("aantal",), shares=("aandeel",)) if register else None
+    # organisation-wide shares: to 0.1 percentage point (register_rates), as the flow rates; whole
+    # percentages would show 0% for 60 people
+    rounding = Rounding(counts=("aantal",), rates=("aandeel",)) if register else None
     return Result(counts.sort_values("waarde", kind="stable").reset_index(drop=True),
                   Counts("aantal", ("aandeel",), rounding=rounding),
                   tidy=(Tidy("count", {"category": "waarde", "estimate": "aantal"}, {"indicator": column}),
