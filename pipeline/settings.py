@@ -92,6 +92,12 @@ class Settings:
         return _abs(self.raw["paths"]["reports"])
 
     @property
+    def archive_dir(self) -> Path:
+        """Earlier releases' results.csv, one folder per year (config disclosure.audit.archive)."""
+        audit = (self.raw.get("disclosure") or {}).get("audit") or {}
+        return _abs(audit.get("archive", "data/archief"))
+
+    @property
     def codebooks_dir(self) -> Path:
         """The codebook folder (paths.codebooks, default config/codebooks): one codebook per source."""
         return _codebooks_dir(self.raw)

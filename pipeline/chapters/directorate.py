@@ -83,9 +83,8 @@ def prepare(settings: Settings, survey_results: pd.DataFrame) -> Shared:
                        **T.outflow_results(T.outflow(snaps, declared, young)),
                        **F.flow_results(fl, group)}, policy)
     # the release audit across periods: stock + inflow - outflow = next stock, per unit and group
-    # and the earlier releases in the archive (config disclosure.audit.archive, reports/archief/<year>/)
-    folder = settings.reports_dir / ((settings["disclosure"] or {}).get("audit") or {}).get("archive", "archief")
-    archive = load_archive(folder, before=max(years), base=policy.rounding["register_counts"],
+    # and the earlier releases in the archive (config disclosure.audit.archive, data/archief/<year>/)
+    archive = load_archive(settings.archive_dir, before=max(years), base=policy.rounding["register_counts"],
                            rate_decimals=policy.rounding["register_rates"])
     truth = fl
     if archive:  # the identities between this release and the archived ones, checked on their registers
