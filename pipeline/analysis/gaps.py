@@ -161,7 +161,7 @@ def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
         return Result(out[cols], Estimates(sizes=sizes, item=(name,)), tidy=(Tidy(statistic, {"indicator": name}),))
     counts = yes_counts(inside, constructs, dims, nested, name)
     out = out[cols].merge(counts, on=[name, "dimension", "group"], how="left")
-    return Result(out, Estimates(sizes=sizes, shares=(("n_ja", "n"), ("n_ja", "n_sub")), item=(name,)),
+    return Result(out, Estimates(sizes=sizes, shares=(("n_ja", "n"), ("n_ja", "n_sub")), item=(name,), implied="estimate"),
                   tidy=(Tidy(statistic, {"indicator": name}),))
 
 

@@ -190,3 +190,32 @@ def attack(reports: str | Path, k: int = 10, base: int = 5) -> tuple[list, list[
         if value is not None and 1 <= value <= k - 1:
             pinned.append((key, value))
     return pinned, rel.inconsistent(), rel
+
+
+SHARE_COLUMNS = ("aandeel", "uitstroom", "respons", "percentage")
+# the base of a share, first match: a count of people who could have the attribute
+N_COLUMNS = ("personeel begin jaar", "vertrekkers", "medewerkers", "noemer", "van", "n", "respondenten")
+
+
+def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
+    """Shares printed next to their n, read as an attacker would: share x n is (about) the number of
+    people with the attribute, n - share x n without it. Rows where either is 1..k-1, or the share is
+    0% or 100% in a group of fewer than 2k, are listed (for weighted shares share x n is approximate:
+    a listed row is a lead to check, and the check errs towards listing)."""
+    out = []
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        shares = [c for c in t.columns if c in SHARE_COLUMNS]
+        ns = [c for c in N_COLUMNS if c in t.columns][::-1]
+        if not shares or not ns:
+            continue
+        for i, row in t.iterrows():
+            n = _value(row[ns[-1]])
+            s = _value(row[shares[0]])
+            if not isinstance(n, float) or not isinstance(s, float) or np.isnan(n) or np.isnan(s) or n <= 0:
+                continue
+            yes, no = s * n, n - s * n
+            small = any(0.5 <= x < k - 0.5 for x in (yes, no)) or (s in (0.0, 1.0) and n < 2 * k)
+            if small:
+                out.append(f"{f.relative_to(reports)} rij {i + 1}: aandeel {row[shares[0]]} van {row[ns[-1]]}")
+    return out

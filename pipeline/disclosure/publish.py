@@ -138,6 +138,9 @@ class Estimates:
     item: tuple[str, ...] = ()
     rounding: Mapping[str, int] = field(default_factory=dict)
     parts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # the published share of the first `shares` pair: share x base (with weights not the yes-count) must
+    # not imply 1..k-1 people with or without the attribute either, as a reader would compute it
+    implied: str | None = None
 
 
 @dataclass(frozen=True)
@@ -463,6 +466,10 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
     for yes, base in rule.shares:  # attribute disclosure: yes and no both at least k
         y, b = t[yes].astype(float), t[base].astype(float)
         hide |= b.notna() & ~((y >= k) & (b - y >= k))
+    if rule.implied and rule.shares and rule.implied in t:
+        b = t[rule.shares[0][1]].astype(float)
+        implied = t[rule.implied].astype(float) * b
+        hide |= b.notna() & implied.notna() & ~((implied >= k - 0.5) & (b - implied >= k - 0.5))
     if rule.item and rule.dimension in t:
         hide = _complement(t, hide, rule)
     if rule.drop:

@@ -5,6 +5,8 @@ the release audit itself (`pipeline.disclosure.audit`): it bounds a hidden count
 over everything published, which is at least as strong as any hand arithmetic."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -237,17 +239,21 @@ def test_share_among_a_subset_is_checked_on_the_subset(monkeypatch):
     design = leavers_design()
     young = design.subset(design.data["jong"] == "ja")
 
-    def westers(policy):
-        t = publish(level_table(young, ["reden_salaris"], ["herkomst_oud"], estimator="proportion", name="vraag"),
-                    policy).table
+    def westers(policy, implied=True):
+        res = level_table(young, ["reden_salaris"], ["herkomst_oud"], estimator="proportion", name="vraag")
+        if not implied:
+            res = Result(res.table, dataclasses.replace(res.rule, implied=None), tidy=res.tidy)
+        t = publish(res, policy).table
         return t[t["group"] == "westers"].iloc[0]
     # off: the old check counted 'yes' on every western leaver (10) and 'no' as 31 - 10, so 3 of 31 was shown
     monkeypatch.setattr(SurveyDesign, "domain", property(lambda self: np.ones(len(self.data), dtype=bool)))
-    r = westers(OFF)
+    r = westers(OFF, implied=False)
     assert round(r["estimate"] * r["n"]) == 3
+    assert np.isnan(westers(OFF)["estimate"]), "the implied-count check alone catches it too"
     monkeypatch.undo()
     r = westers(ON)
     assert np.isnan(r["estimate"]) and np.isnan(r["n"])
+    assert np.isnan(westers(ON, implied=False)["estimate"]), "and so does counting in the domain alone"
 
 
 def test_everyone_or_no_one_in_a_small_group_is_hidden():
@@ -328,3 +334,29 @@ def test_integer_bounds_where_the_relaxation_is_loose(integral):
     rel.identity({("a",): 2.0, ("b",): -1.0})
     r = audit(rel, K, WIDTH)[0]
     assert (r.lo, r.hi) == (4, 4) and not r.protected
+
+
+def test_a_weighted_share_that_implies_fewer_than_k_is_hidden():
+    """Unweighted 12 of 40 say yes, but the weighted share 0.2 x 40 = 8: a reader computes 8 people."""
+    from pipeline.disclosure.publish import Estimates
+    table = pd.DataFrame({"vraag": "x", "dimension": "d", "group": ["a", "b", "c"], "estimate": [0.2, 0.5, 0.4],
+                          "n": [40, 40, 40], "n_ja": [12, 20, 16], "n_sub": np.nan})
+    rule = dict(shares=(("n_ja", "n"),), item=("vraag",))
+    off = publish(Result(table, Estimates(**rule)), ON).table
+    assert off["estimate"].notna().all() and round(off["estimate"][0] * off["n"][0]) == 8
+    on = publish(Result(table, Estimates(**rule, implied="estimate")), ON).table
+    assert np.isnan(on["estimate"][0]) and on["estimate"].isna().sum() == 2  # with its complement
+
+
+def test_settings_check_the_disclosure_keys(tmp_path):
+    import yaml
+
+    from pipeline.settings import ConfigError, load_settings
+    cfg = yaml.safe_load(open("config/report.yaml"))
+    cfg["disclosure"]["rounding"]["register_count"] = 5
+    cfg["disclosure"]["audit"]["widht"] = 5
+    path = tmp_path / "report.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    with pytest.raises((ConfigError, SystemExit)) as e:
+        load_settings(path)
+    assert "register_count" in str(e.value) and "widht" in str(e.value)
