@@ -219,3 +219,24 @@ def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
             if small:
                 out.append(f"{f.relative_to(reports)} rij {i + 1}: aandeel {row[shares[0]]} van {row[ns[-1]]}")
     return out
+
+
+def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: int = 5) -> None:
+    """The last check of a build: the attacker's reading of the whole release. Writes what it found to
+    `target` (researchers only, outside reports/) and stops the build if a hidden count of 1..k-1 can
+    be worked out, a cell is shown in one file and hidden in another, or a share implies 1..k-1 people."""
+    from pipeline.disclosure.errors import DisclosureError
+    from pipeline.io import atomic_write_text
+    pinned, inconsistent, rel = attack(reports, k, base)
+    shares = attribute_check(reports, k)
+    lines = [f"# Controle van de hele publicatie als aanvaller: {len(rel.cells)} cellen, {len(rel.hidden())} verborgen",
+             f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
+             *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
+             f"getoond in het ene en verborgen in het andere bestand: {len(inconsistent)}", *[f"  {x}" for x in inconsistent],
+             f"aandelen die 1..{k - 1} personen met of zonder het kenmerk betekenen: {len(shares)}", *[f"  {x}" for x in shares]]
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, "\n".join(lines) + "\n")
+    if pinned or inconsistent or shares:
+        raise DisclosureError([*(f"te berekenen: {'/'.join(map(str, key))} = {v}" for key, v in pinned),
+                               *inconsistent, *shares, f"bevindingen in {target}"])

@@ -226,6 +226,11 @@ def _write_results(parts: Path, target: Path, chapters: list[str], rounding: dic
         table.to_csv(tmp, index=False, float_format="%.10g")
 
 
+def _audit_release(reports: Path, findings: Path, k: int, base: int) -> None:
+    from pipeline.disclosure.attack import guard_release
+    guard_release(reports, findings, k, base)
+
+
 def _write_workbook(tables: Path, target: Path, chapters: list[str], k: int = 10) -> None:
     """The workbook is built beside reports/, checked by the guard, and only then published."""
     from pipeline.disclosure.guard import DisclosureError, scan_workbook
@@ -507,6 +512,12 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
                                                                    settings.min_cell_size),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
                   deps=names, cost=1.5)]
+    # the release as an attacker reads it (issue 25): all published tables together, after every page
+    findings = reports.parent / ".quarantaine" / reports.name / "audit" / "publicatie.txt"
+    final.append(Step("_audit", "audit van de publicatie", _audit_release,
+                      (reports, findings, settings.min_cell_size,
+                       ((settings["disclosure"] or {}).get("rounding") or {}).get("register_counts", 5)),
+                      [findings], reports / ".state" / "_audit.json", _key("audit", code, pages), deps=pages, cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
     print(f"[plan] {len(cleaned)} bronbestanden, {len(chapters)} hoofdstukken, index en werkmap; "
           f"{jobs} stap(pen) tegelijk", flush=True)
