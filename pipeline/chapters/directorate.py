@@ -282,7 +282,8 @@ def build_page(inputs: dict) -> Chapter:
     ch.heading("In-, door- en uitstroom")
     ch.text("Instroom: nieuw in de directie (ook vanuit een andere directie); uitstroom: uit de directie vertrokken; "
             "doorstroom: gebleven en naar een hogere schaalgroep. Alle drie als aandeel van de groep aan het begin "
-            "van de periode, naast hetzelfde cijfer voor de gemeente.")
+            "van de periode, naast hetzelfde cijfer voor de gemeente. Aantallen uit het HR-register zijn afgerond op "
+            "vijftallen (1 en 2 als 5), zoals overal in het rapport; het aandeel is berekend uit de afgeronde aantallen.")
     ch.figure(figure(figures.unit_flows, inputs["flows"]["dir"], inputs["flows"]["org"], inputs["group"], name))
     ch.table(_flow_table(inputs["flows"], inputs["group"]), f"Stromen per {labels.dimension(inputs['group']).lower()}",
              decimals=3)

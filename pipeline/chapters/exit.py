@@ -58,7 +58,8 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
             "in het HR-register: vertrekkers stonden op de peildatum aan het begin van het jaar in het register en aan "
             "het eind niet meer. Zo is per groep bekend wie vertrok en wie de vragenlijst invulde, en worden de "
             "antwoorden gewogen naar alle vertrekkers (per leeftijdsgroep en herkomst). Groepen komen uit het "
-            f"register. Aantallen kleiner dan {policy.k} worden niet getoond.")
+            f"register. Aantallen kleiner dan {policy.k} worden niet getoond. Aantallen medewerkers en vertrekkers "
+            "uit het register zijn afgerond op vijftallen, zoals in hoofdstuk 04; aandelen zijn daaruit berekend.")
     ch.heading(f"Samenvatting ({wave})")
     tot = pub[f"response:{wave}"].table
     tot = tot[tot["dimension"] == "totaal"].iloc[0]
