@@ -136,11 +136,13 @@ def test_single_hidden_row_is_total_minus_the_rest_without_a_complement():
 
 # --- route 3: the same cell hidden in one file and shown in another ----------------------------------
 
-def leavers_world():
+def leavers_world(non_binary: int = 6, non_binary_leaving: int = 3):
+    """200 + staff: 90 men (20 leave), 100 women (25 leave), a few non-binary, 4 of unknown gender (2 leave)."""
     from pipeline.analysis import exit as ex
-    gender = ["man"] * 90 + ["vrouw"] * 100 + ["non_binair"] * 6 + [None] * 4
-    before = pd.DataFrame({"pseudo_id": [f"p{i:03d}" for i in range(200)], "geslacht": gender})
-    gone = list(range(0, 20)) + list(range(90, 115)) + [190, 191, 192] + [196, 197]
+    nb = non_binary
+    gender = ["man"] * 90 + ["vrouw"] * 100 + ["non_binair"] * nb + [None] * 4
+    before = pd.DataFrame({"pseudo_id": [f"p{i:03d}" for i in range(194 + nb)], "geslacht": gender})
+    gone = list(range(0, 20)) + list(range(90, 115)) + list(range(190, 190 + non_binary_leaving)) + [190 + nb, 191 + nb]
     left = before.iloc[gone].reset_index(drop=True)
     answered = list(range(0, 10)) + list(range(20, 32)) + [45]
     answers = left.iloc[answered][["pseudo_id"]]
@@ -360,3 +362,53 @@ def test_settings_check_the_disclosure_keys(tmp_path):
     with pytest.raises((ConfigError, SystemExit)) as e:
         load_settings(path)
     assert "register_count" in str(e.value) and "widht" in str(e.value)
+
+
+# --- the attacker's reading of published files -------------------------------------------------------
+
+def write_exit_tables(folder, outflow: pd.DataFrame, response: pd.DataFrame):
+    """The two exit tables as the chapter exports them (semicolon, decimal comma, '<k' when hidden)."""
+    out = folder / "tables" / "09_exitfeedback"
+    out.mkdir(parents=True, exist_ok=True)
+
+    def fmt(v):
+        return "<k" if pd.isna(v) else (f"{int(v)}" if float(v).is_integer() else f"{v:.6g}".replace(".", ","))
+    for name, t, cols in (("001_uitstroom_2024_per_groep_register", outflow, ["aantal", "personeel begin jaar", "uitstroom"]),
+                          ("002_respons_op_de_exitvragenlijst_2024_per_g", response, ["ingevuld", "vertrekkers", "respons"])):
+        lines = [";".join(["groep", *cols])]
+        lines += [";".join([r.group_label, fmt(r.aantal), fmt(r.noemer), fmt(r.rate)]) for r in t.itertuples()]
+        (out / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_attacker_reads_the_files_and_finds_what_the_issue_found(tmp_path):
+    from pipeline.disclosure.attack import attack
+    from pipeline.labels import group as label
+    def labelled(t):
+        return t.assign(group_label=[label("geslacht", g) if d != "totaal" else "Alle medewerkers"
+                                     for d, g in zip(t["dimension"], t["group"])])
+
+    def before(world):  # no row for unknown gender, each table suppressed on its own, exact counts
+        old = [Result(r.table[r.table["group"] != "onbekend"].reset_index(drop=True), r.rule, tidy=r.tidy)
+               for r in world]
+        return publish_all({"o": old[0], "r": old[1]}, OFF).values()
+
+    def now(world):  # the unknown level as a row, one status for the leavers in both tables, rounding
+        po, pr = publish_all({"o": world[0], "r": world[1]}, ON).values()
+        return one_status(po, "aantal", pr, "noemer", on=("dimension", "group"), also_a=("rate",),
+                          also_b=("aantal", "rate"))
+    # 20 non-binary staff, 10 leaving: every gender row shown, the 2 of unknown gender are the rest
+    visible = leavers_world(non_binary=20, non_binary_leaving=10)
+    # 6 non-binary staff, 3 leaving: hidden, men's leavers hidden with them in the outflow table
+    hidden = leavers_world()
+    for name, world in (("rest", visible), ("twice", hidden)):
+        po, pr = before(world)
+        write_exit_tables(tmp_path / "before" / name, labelled(po.table), labelled(pr.table))
+        po, pr = now(world)
+        write_exit_tables(tmp_path / "now" / name, labelled(po.table), labelled(pr.table))
+    pinned, _, _ = attack(tmp_path / "before" / "rest", K)
+    assert (("exit", "2024", "rest Man", "vertrekkers"), 2) in pinned, "unknown gender = total - the gender rows"
+    _, inconsistent, _ = attack(tmp_path / "before" / "twice", K)
+    assert any("Man/vertrekkers" in x for x in inconsistent), "men's leavers hidden in one, shown in the other"
+    for name in ("rest", "twice"):
+        pinned, inconsistent, _ = attack(tmp_path / "now" / name, K)
+        assert not pinned and not inconsistent
