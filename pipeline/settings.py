@@ -332,7 +332,7 @@ def _check_register_monitor(mon) -> list[str]:
     return out
 
 
-ROUNDING_KEYS = ("register_counts", "register_shares", "register_rates", "shares_with_n")
+ROUNDING_KEYS = ("register_counts", "register_shares", "register_rates")
 AUDIT_KEYS = ("enabled", "width", "archive")
 
 

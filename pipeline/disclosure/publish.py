@@ -24,9 +24,9 @@ from pipeline.results import Tidy
 _TOKEN = object()  # only this module constructs Published objects
 
 # Defaults of config `disclosure.rounding` (report.yaml declares them; these serve hand-made policies):
-# register_counts: base of register counts; register_shares / register_rates / shares_with_n: decimals
+# register_counts: base of register counts; register_shares / register_rates: decimals
 # of a fraction (2 = whole percentages; flow rates 3 = 0.1 percentage point).
-ROUNDING = {"register_counts": 5, "register_shares": 2, "register_rates": 3, "shares_with_n": 2}
+ROUNDING = {"register_counts": 5, "register_shares": 2, "register_rates": 3}
 
 
 @dataclass(frozen=True)
