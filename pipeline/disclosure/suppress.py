@@ -42,8 +42,19 @@ Hundepool et al.; Eurostat/ESSnet): which handbook rule applies where is named i
 8. Rounding (conventional rounding of the SDC handbook): register tables, which are exact counts
    linked to published totals, publish counts rounded to base 5 and shares to whole percentages
    (yearly flow rates and their intervals to 0.1 percentage point), p-values to 3 decimals, so no
-   hidden count can be back-calculated from a share and its base (`round_register`). Survey shares
+   hidden count can be back-calculated from a share and its base (`round_register`). One rule per
+   kind of number, declared once (config `disclosure.rounding`) and applied in every artefact that
+   shows the number (chapter tables, directorate pages, exit tables, results.csv); a register rate
+   beside its counts is the rounded count over the rounded base (`Rounding.ratios`). Survey shares
    are weighted estimates and are not rounded beyond display.
+9. The release (issue 25): a line of a one-way rate table whose rows add up to a published total
+   hides at least two rows (`Rates.lines`, `line_complement`); a count published in two tables has one
+   status (`publish.one_status`); an unknown level is a row of its own, never the total minus the
+   listed rows; attribute disclosure is checked in the share's own domain and on share x n as a
+   reader computes it (`Estimates.implied`), and 0%/100% in a group of fewer than 2k is hidden
+   (`attribute=True`). Across tables, pages and years the release audit (`audit.py`, `model.py`)
+   bounds every hidden flow count by linear programming and hides more where one is not protected;
+   the build's last step reads the whole release as an attacker would (`attack.py`).
 The dominance (p%, (n,k)) rule applies to magnitude tables (sums of, e.g., salaries); the monitor
 publishes none, only frequencies, shares and means of scale scores, so it is not applied.
 """
