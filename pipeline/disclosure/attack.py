@@ -108,7 +108,7 @@ def flows(rel: Release, reports: Path, base: int) -> None:
                 rel.total(("register", y, "gemeente", g, "stand"), parts)
 
 
-def exit_tables(rel: Release, reports: Path) -> None:
+def exit_tables(rel: Release, reports: Path, base: int = 5) -> None:
     """Chapter 09: leavers per group (outflow table) and respondents of the leavers (response table):
     every dimension adds up to 'Alle medewerkers'; a group's leavers are one cell in both tables."""
     folder = reports / "tables" / "09_exitfeedback"
@@ -117,11 +117,14 @@ def exit_tables(rel: Release, reports: Path) -> None:
         t = _read(f)
         outflow = "uitstroom_" in f.name
         measures = ("vertrekkers", "personeel") if outflow else ("respondenten", "vertrekkers")
+        # register counts (leavers, staff) may be rounded; respondents are exact survey counts
+        bases = [_base([_value(x) for x in t.iloc[:, i]], base) if m != "respondenten" else 1
+                 for i, m in ((1, measures[0]), (2, measures[1]))]
         for g, a, b, share in t.iloc[:, :4].to_numpy():
             a, b = _value(a), _value(b)
-            rel.count(("exit", year, g, measures[0]), a, f.stem)
-            rel.count(("exit", year, g, measures[1]), b, f.stem)
-            _rate(rel, ("exit", year, g, measures[0]), ("exit", year, g, measures[1]), share, b, 1, f.stem)
+            rel.count(("exit", year, g, measures[0]), a, f.stem, bases[0])
+            rel.count(("exit", year, g, measures[1]), b, f.stem, bases[1])
+            _rate(rel, ("exit", year, g, measures[0]), ("exit", year, g, measures[1]), share, b, max(bases), f.stem)
         # rows come in blocks of one dimension: the order of the groups (see chapters/exit.py)
         blocks = _blocks(list(t["groep"]))
         for m in measures:
@@ -136,11 +139,17 @@ BLOCKS = (("Jonger dan 35", "35 of ouder"), ("Nederlands", "Westers", "Niet-west
 
 
 def _blocks(groups: list[str]) -> list[list[str]]:
+    """The rows of each dimension, in the table's order: a block starts at a dimension's first level;
+    a row no block names (e.g. 'onbekend') belongs to the block it follows."""
+    first = {b[0] for b in BLOCKS}
     out = []
-    for block in BLOCKS:
-        have = [g for g in groups if g in block or (g.lower() == "onbekend" and "Man" in block)]
-        if have:
-            out.append(have)
+    for g in groups:
+        if g == "Alle medewerkers":
+            continue
+        if g in first or not out:
+            out.append([g])
+        else:
+            out[-1].append(g)
     return out
 
 
@@ -174,15 +183,18 @@ def attack(reports: str | Path, k: int = 10, base: int = 5) -> tuple[list, list[
     reports = Path(reports)
     rel = Release()
     flows(rel, reports, base)
-    exit_tables(rel, reports)
+    exit_tables(rel, reports, base)
     response_tables(rel, reports)
     sys = _System(rel)
     pinned = []
+    rel.found = {}  # every hidden cell's interval, for the findings file
     for key in rel.hidden():
         try:
             lo, hi = sys.bounds(sys.index[key])
         except AuditError:
+            rel.found[key] = None
             continue  # the attacker's assumptions do not fit these numbers: nothing learnt here
+        rel.found[key] = (lo, hi)
         ints = int(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) + 1)
         value = int(np.ceil(lo - 1e-6)) if ints == 1 else int(round(lo)) if round(lo) == round(hi) else None
         # one whole number left, or a count published as the rounding of a fractional allocation
@@ -233,7 +245,12 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
              *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
              f"getoond in het ene en verborgen in het andere bestand: {len(inconsistent)}", *[f"  {x}" for x in inconsistent],
-             f"aandelen die 1..{k - 1} personen met of zonder het kenmerk betekenen: {len(shares)}", *[f"  {x}" for x in shares]]
+             f"aandelen die 1..{k - 1} personen met of zonder het kenmerk betekenen: {len(shares)}", *[f"  {x}" for x in shares],
+             "", "# Elke verborgen cel: het interval waarin ze voor een lezer van alle bestanden nog kan liggen"]
+    for key, b in rel.found.items():
+        where = ", ".join(dict.fromkeys(o.artefact for o in rel.cells.get(key, ())))
+        lines.append(f"{'/'.join(map(str, key))}: " + ("aannames van de lezer kloppen hier niet: niets af te leiden" if b is None
+                     else f"[{b[0]:.1f}, {'∞' if b[1] >= 1e6 else f'{b[1]:.1f}'}]") + (f" ({where})" if where else ""))
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, "\n".join(lines) + "\n")
