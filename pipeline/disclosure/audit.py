@@ -193,30 +193,37 @@ class _System:
                 if ra != rb:
                     parent[ra] = rb
         self.comp = np.array([find(i) for i in range(n)])
+        self._cache = {}
         self._rows = defaultdict(lambda: ([], []))
         for kind, rows in (("eq", self.eq), ("ub", self.ub)):
             for terms, r in rows:
                 c = self.comp[next(iter(terms))]
                 (self._rows[c][0] if kind == "eq" else self._rows[c][1]).append((terms, r))
 
+    def _component(self, c):
+        """The LP of one connected component, built once: (members, positions, A_eq, b_eq, A_ub, b_ub)."""
+        if c not in self._cache:
+            members = np.flatnonzero(self.comp == c)
+            pos = {m: j for j, m in enumerate(members)}
+            eqs, ubs = self._rows.get(c, ([], []))
+
+            def matrix(rows):
+                if not rows:
+                    return None, None
+                a = np.zeros((len(rows), len(members)))
+                for r, (terms, _) in enumerate(rows):
+                    for v, coef in terms.items():
+                        a[r, pos[v]] += coef
+                return a, np.array([r for _, r in rows], dtype=float)
+            self._cache[c] = (members, pos, *matrix(eqs), *matrix(ubs))
+        return self._cache[c]
+
     def bounds(self, i: int, integral: bool = False) -> tuple[float, float]:
         from scipy.optimize import linprog
-        members = np.flatnonzero(self.comp == self.comp[i])
         eqs, ubs = self._rows.get(self.comp[i], ([], []))
         if not eqs and not ubs:
             return self.lo[i], self.hi[i]
-        pos = {m: j for j, m in enumerate(members)}
-
-        def matrix(rows):
-            if not rows:
-                return None, None
-            a = np.zeros((len(rows), len(members)))
-            for r, (terms, _) in enumerate(rows):
-                for v, c in terms.items():
-                    a[r, pos[v]] += c
-            return a, np.array([r for _, r in rows], dtype=float)
-        a_eq, b_eq = matrix(eqs)
-        a_ub, b_ub = matrix(ubs)
+        members, pos, a_eq, b_eq, a_ub, b_ub = self._component(self.comp[i])
         bnds = list(zip(self.lo[members], self.hi[members]))
         out = []
         for sign in (1.0, -1.0):
