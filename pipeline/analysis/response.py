@@ -46,7 +46,7 @@ def representativeness_tables(settings: Settings, source: str, wave: int):
                                   "n": "noemer"}, {"indicator": "response", "waves": str(wave)}))
     return (Result(r, NoSmallCells("one summary of the response of the whole wave"), tidy=tidy_r),
             Result(by.reset_index(drop=True), Rates("aantal", "noemer", columns=("rate", "partial", "partial_se"),
-                                                        lines=("variable",)), tidy=tidy_by))
+                                                        lines=("variable",), attribute=True), tidy=tidy_by))
 
 
 def partial_columns(partial: pd.DataFrame) -> dict:
