@@ -84,11 +84,10 @@ def tidy_rows(data: pd.DataFrame, spec: Tidy, **constants) -> pd.DataFrame:
 SURVEY_DECIMALS = 4     # estimates, SEs and interval ends of samples (and of models, indices, scores)
 P_DECIMALS = 4          # p and p_bh
 REGISTER_SOURCES = ("register",)
-REGISTER_DECIMALS = {"rate": 3}   # flow rates as on their page; every other register share 2 (whole %)
-REGISTER_BASE = 5
+RATE_STATISTICS = ("rate",)   # flow rates: config disclosure.rounding.register_rates; other register shares: register_shares
 
 
-def rounded(table: pd.DataFrame) -> pd.DataFrame:
+def rounded(table: pd.DataFrame, rules=None) -> pd.DataFrame:
     """The results table at the precision a reader needs and a researcher can use, without exposing
     what the pages hide.
 
@@ -101,10 +100,12 @@ def rounded(table: pd.DataFrame) -> pd.DataFrame:
     SDC handbook rounding of linked tables) — shares to whole percentages (flow rates to 3 decimals,
     as on their page), their base n to base 5 — so that results.csv allows no back-calculation
     (e.g. scale 15+ = 12+ minus 12-14 per directorate) that the rounded tables prevent."""
+    from pipeline.disclosure.publish import ROUNDING
     from pipeline.disclosure.suppress import round_base
+    rules = {**ROUNDING, **(rules or {})}   # the one declaration: config disclosure.rounding
     out = table.copy()
     reg = out["source"].isin(REGISTER_SOURCES).to_numpy()
-    dec = out["statistic"].map(REGISTER_DECIMALS).fillna(2).to_numpy()
+    dec = np.where(out["statistic"].isin(RATE_STATISTICS), rules["register_rates"], rules["register_shares"])
     for col in ("estimate", "se", "ci_low", "ci_high"):
         v = pd.to_numeric(out[col], errors="coerce").astype(float)
         out[col] = np.where(reg, [round(x, int(d)) if x == x else x for x, d in zip(v, dec)], v.round(SURVEY_DECIMALS))
@@ -112,5 +113,5 @@ def rounded(table: pd.DataFrame) -> pd.DataFrame:
         v = pd.to_numeric(out[col], errors="coerce").astype(float)
         out[col] = np.where(reg, v.round(3), v.round(P_DECIMALS))
     n = pd.to_numeric(out["n"], errors="coerce").astype(float)
-    out["n"] = np.where(reg, round_base(n, REGISTER_BASE), n)
+    out["n"] = np.where(reg, round_base(n, rules["register_counts"]), n)
     return out

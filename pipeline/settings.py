@@ -44,7 +44,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
-    "disclosure": ("merge",),
+    "disclosure": ("merge", "rounding", "audit"),
     "register_monitor": ("classification", "flow_group", "flow_reference"),
     "training": ("courses", "roles", "target", "target_year"),
     "programme": ("name", "start", "end"),
@@ -94,6 +94,12 @@ class Settings:
     @property
     def reports_dir(self) -> Path:
         return _abs(self.raw["paths"]["reports"])
+
+    @property
+    def archive_dir(self) -> Path:
+        """Earlier releases' results.csv, one folder per year (config disclosure.audit.archive)."""
+        audit = (self.raw.get("disclosure") or {}).get("audit") or {}
+        return _abs(audit.get("archive", "data/archief"))
 
     @property
     def codebooks_dir(self) -> Path:
@@ -347,9 +353,22 @@ def _check_register_monitor(mon) -> list[str]:
     return out
 
 
+ROUNDING_KEYS = ("register_counts", "register_shares", "register_rates")
+AUDIT_KEYS = ("enabled", "width", "archive")
+
+
 def _check_merge(disclosure) -> list[str]:
     merges = (disclosure or {}).get("merge") if isinstance(disclosure, dict) else None
     out = []
+    if isinstance(disclosure, dict):
+        for section, known in (("rounding", ROUNDING_KEYS), ("audit", AUDIT_KEYS)):
+            spec = disclosure.get(section) or {}
+            if not isinstance(spec, dict):
+                out.append(f"disclosure.{section} must be a mapping (known keys: {', '.join(known)})")
+                continue
+            out += [f"unknown key 'disclosure.{section}.{k}' (known keys: {', '.join(known)})" for k in spec if k not in known]
+            out += [f"disclosure.rounding.{k} must be a whole number >= 0" for k, v in spec.items()
+                    if section == "rounding" and k in known and (not isinstance(v, int) or v < 0)]
     for col, spec in (merges or {}).items():
         if not isinstance(spec, dict) or "min_size" not in spec:
             out.append(f"disclosure.merge.{col} must be a mapping with min_size (and optionally into)")

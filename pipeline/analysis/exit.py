@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Result
+from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Result, Rounding
 from pipeline.labels import group as label
 from pipeline.results import Tidy
 from pipeline.survey import SurveyDesign
@@ -22,6 +22,7 @@ GROUPS = ("jong", "herkomst_oud", "geslacht", "schaalband", "leeftijdsband", "di
 CELLS = ("leeftijdscel", "herkomst_oud")
 CELL_AGES = (35, 55, 65)   # weighting-cell age bands: <35, 35-54, 55-64, 65+
 YESNO = ("aanbevelen", "uitsluiting", "discriminatie")
+UNKNOWN = "onbekend"
 
 
 def leavers(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -41,6 +42,11 @@ def flow_and_response(before: pd.DataFrame, left: pd.DataFrame, answers: pd.Data
         col = before[dim] if dim != "totaal" else None
         levels = (list(col.cat.categories) if isinstance(getattr(col, "dtype", None), pd.CategoricalDtype)
                   else sorted(start.dropna().unique()))
+        if start.isna().any() or gone.isna().any():
+            # the unknown level is a row of its own: otherwise it is the total minus the listed rows,
+            # a cell no rule sees (issue 25: unknown-gender leavers = total - the gender rows)
+            start, gone = start.fillna(UNKNOWN), gone.fillna(UNKNOWN)
+            levels = [*levels, UNKNOWN]
         for level in [lv for lv in levels if (start == lv).any()]:
             n0, nl = int((start == level).sum()), int((gone == level).sum())
             nr = int(((gone == level) & responded).sum())
@@ -50,16 +56,19 @@ def flow_and_response(before: pd.DataFrame, left: pd.DataFrame, answers: pd.Data
             resp_rows.append({**base, "aantal": nr, "noemer": nl, "rate": nr / nl if nl else np.nan})
     order = {d: i for i, d in enumerate(["totaal", *dims])}
 
-    def result(rows, indicator):
+    def result(rows, indicator, register_counts):
         t = pd.DataFrame(rows)
         t = t.iloc[np.argsort(t["dimension"].map(order).to_numpy(), kind="stable")].reset_index(drop=True)
         t.insert(0, "tabel", t["jaar"] + " " + t["dimension"])
         # the levels of a dimension add up to the published total: the linked-table rule hides a small
-        # cell (or its complement) together with a second one, so it cannot be found by subtraction
+        # cell (or its complement) together with a second one, so it cannot be found by subtraction.
+        # Leavers and staff are register counts, the same cells as chapter 04's outflow: the register's
+        # rounding rule, and rates of the rounded counts (respondents are survey counts, exact)
+        rounding = Rounding(counts=register_counts, rates=("rate",), ratios=(("rate", "aantal", "noemer"),))
         return Result(t, LinkedCounts(unit="group", pairs=(("aantal", "noemer"),), shares={"aantal": "rate"},
-                                      total="noemer", year="tabel"),
+                                      total="noemer", year="tabel", rounding=rounding),
                       tidy=(Tidy("rate", {"estimate": "rate", "n": "noemer", "waves": "jaar"}, {"indicator": indicator}),))
-    return result(out_rows, "outflow"), result(resp_rows, "exit_response")
+    return result(out_rows, "outflow", ("aantal", "noemer")), result(resp_rows, "exit_response", ("noemer",))
 
 
 def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit: str = "directie_code") -> Result:
@@ -70,8 +79,9 @@ def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit:
     t = pd.DataFrame({"jaar": str(year), unit: g.index, "vertrekkers": g["size"].to_numpy(),
                       "respondenten": g["sum"].to_numpy()})
     t["respons"] = t["respondenten"] / t["vertrekkers"]
+    rounding = Rounding(counts=("vertrekkers",), rates=("respons",), ratios=(("respons", "respondenten", "vertrekkers"),))
     return Result(t, LinkedCounts(unit=unit, pairs=(("respondenten", "vertrekkers"),), shares={"respondenten": "respons"},
-                                  total="vertrekkers", year="jaar"),
+                                  total="vertrekkers", year="jaar", rounding=rounding),
                   tidy=(Tidy("rate", {"estimate": "respons", "n": "vertrekkers", "waves": "jaar", "group": unit},
                              {"indicator": "exit_response", "dimension": unit}),))
 

@@ -153,12 +153,15 @@ def level_table(design: SurveyDesign, constructs: list[str], dims: list[str], *,
     out = pd.concat(rows, ignore_index=True)
     cols = [name, "dimension", "group", "group_label", "estimate", "se", "ci_low", "ci_high", "n", "deff"]
     statistic = "level" if estimator == "mean" else "share"
-    sizes = (GroupSizes.of(design.data, dims),)
+    # respondents and yes-counts of the design's domain (a subset, e.g. young leavers), not of every row
+    # of the data it came from (issue 25: reasons of young leavers by origin implied 1, 2, 4 and 6)
+    inside = design.data[design.domain]
+    sizes = (GroupSizes.of(inside, dims),)
     if estimator != "proportion":
         return Result(out[cols], Estimates(sizes=sizes, item=(name,)), tidy=(Tidy(statistic, {"indicator": name}),))
-    counts = yes_counts(design.data, constructs, dims, nested, name)
+    counts = yes_counts(inside, constructs, dims, nested, name)
     out = out[cols].merge(counts, on=[name, "dimension", "group"], how="left")
-    return Result(out, Estimates(sizes=sizes, shares=(("n_ja", "n"), ("n_ja", "n_sub")), item=(name,)),
+    return Result(out, Estimates(sizes=sizes, shares=(("n_ja", "n"), ("n_ja", "n_sub")), item=(name,), implied="estimate"),
                   tidy=(Tidy(statistic, {"indicator": name}),))
 
 

@@ -75,8 +75,8 @@ def flow_rates(fl: pd.DataFrame, group: str, reference: str) -> Result:
     out = pd.DataFrame(rows, columns=["periode", "stroom", group, "aantal", "noemer", "rate", "ci_low", "ci_high",
                                       "p_vs_referentie"])
     # yearly rates are a few per cent: a tenth of a percentage point is the precision a reader needs
-    rounding = Rounding(counts=("aantal", "noemer"), shares=("rate", "ci_low", "ci_high"), p=("p_vs_referentie",),
-                        decimals=3)
+    rounding = Rounding(counts=("aantal", "noemer"), rates=("rate", "ci_low", "ci_high"), p=("p_vs_referentie",),
+                        ratios=(("rate", "aantal", "noemer"),))
     return Result(out, Rates("aantal", "noemer", columns=("rate", "ci_low", "ci_high", "p_vs_referentie"),
                              rounding=rounding),
                   tidy=(Tidy("rate", {"indicator": "stroom", "estimate": "rate", "p": "p_vs_referentie", "waves": "periode",

@@ -64,7 +64,8 @@ def representativeness_tables(settings: Settings, source: str, wave: int, frame:
                Tidy("partial_r", {"estimate": "partial", "se": "partial_se", "dimension": "variable", "group": "category",
                                   "n": "noemer"}, {"indicator": "response", "waves": str(wave)}))
     return (Result(r, NoSmallCells("one summary of the response of the whole wave"), tidy=tidy_r),
-            Result(by.reset_index(drop=True), Rates("aantal", "noemer", columns=("rate", "partial", "partial_se")), tidy=tidy_by))
+            Result(by.reset_index(drop=True), Rates("aantal", "noemer", columns=("rate", "partial", "partial_se"),
+                                                        lines=("variable",), attribute=True), tidy=tidy_by))
 
 
 def partial_columns(partial: pd.DataFrame) -> dict:

@@ -63,14 +63,15 @@ def _tidy(unit: str | None) -> tuple[Tidy, ...]:
 def organisation(table: pd.DataFrame) -> Result:
     """City-wide shares. Disclosure: register rule — a trained count of 1..k-1 or fewer than k role
     holders hides the share (and the not-trained complement is the role holders minus it)."""
-    return Result(table, Rates("getraind", "n", columns=("aandeel", "verschil")), tidy=_tidy(None))
+    return Result(table, Rates("getraind", "n", columns=("aandeel", "verschil"), attribute=True), tidy=_tidy(None))
 
 
 def by_unit(table: pd.DataFrame, unit: str = "directie_code") -> Result:
     """Per directorate: trained and not trained are the two cells of each directorate whose city totals
     are published, so a hidden cell must not follow from them (linked-table rule, secondary suppression)."""
     return Result(table, LinkedCounts(unit=unit, pairs=(("getraind", "n"),), shares={"getraind": "aandeel"},
-                                      depends={"getraind": ("verschil",)}, total="n", year="tabel"),
+                                      depends={"getraind": ("verschil",)}, total="n", year="tabel",
+                                      attribute=True),
                   tidy=_tidy(unit))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import band_order
-from pipeline.disclosure.publish import CrossedCounts, Rates, Result
+from pipeline.disclosure.publish import CrossedCounts, Rates, Result, Rounding
 from pipeline.results import Tidy
 
 ORGANISATION = "gemeente"
@@ -72,7 +72,13 @@ def flow_results(table: pd.DataFrame, group: str) -> dict[str, Result]:
                           "n": "noemer", "category": "eenheid"}, {"dimension": group}),)
     org = table[table["eenheid"] == ORGANISATION].reset_index(drop=True)
     units = table[table["eenheid"] != ORGANISATION].reset_index(drop=True)
-    return {"flows_org": Result(org, Rates("aantal", "noemer", columns=("rate",)), tidy=tidy),
+    # the register's rounding rule (config disclosure.rounding) on both: the organisation's flows are
+    # the same cells as chapter 04's, and exact counts on a page would undo the rounding there
+    # and every rate is the rounded count over the rounded base (a rate of exact counts times its base
+    # gives the exact count back)
+    rounding = Rounding(counts=("aantal", "noemer"), rates=("rate",), ratios=(("rate", "aantal", "noemer"),))
+    return {"flows_org": Result(org, Rates("aantal", "noemer", columns=("rate",), rounding=rounding), tidy=tidy),
             "flows_dir": Result(units, CrossedCounts(rows="eenheid", columns="groep", counts=("aantal", "noemer"),
                                                      key=("periode", "stroom"),
-                                                     also={"aantal": ("rate",), "noemer": ("rate",)}), tidy=tidy)}
+                                                     also={"aantal": ("rate",), "noemer": ("rate",)},
+                                                     rounding=rounding), tidy=tidy)}

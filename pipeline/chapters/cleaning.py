@@ -88,7 +88,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 "item non-response shares over all respondents of the wave"),
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
             for col in (c for c in DISTRIBUTIONS if c in df):
-                results[f"dist:{col}"] = distribution(df, col)
+                results[f"dist:{col}"] = distribution(df, col, register=cb.role == "register")
             # each survey against its own population: the staff of its year, or the year's leavers
             frame = population_frame(settings, src, w) if cb.role == "survey" else None
             representative = frame is not None and auxiliaries_known(settings, df)

@@ -19,6 +19,7 @@ from pipeline import labels
 from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
+from pipeline.disclosure.model import load_archive, protect_flows, record_audit
 from pipeline.disclosure.publish import Estimates, Policy, Published, Result, figure, publish, publish_all
 from pipeline.settings import Settings
 
@@ -78,9 +79,23 @@ def prepare(settings: Settings, survey_results: pd.DataFrame) -> Shared:
     names = snaps[max(years)].groupby("directie_code", observed=True)["directie"].first().astype(str).to_dict()
     young = settings.young_cutoff
     group = settings["register_monitor"]["flow_group"]
+    fl = F.flows(snaps, group)
     pub = publish_all({**T.count_results(T.counts(snaps, declared, young)),
                        **T.outflow_results(T.outflow(snaps, declared, young)),
-                       **F.flow_results(F.flows(snaps, group), group)}, policy)
+                       **F.flow_results(fl, group)}, policy)
+    # the release audit across periods: stock + inflow - outflow = next stock, per unit and group
+    # and the earlier releases in the archive (config disclosure.audit.archive, data/archief/<year>/)
+    archive = load_archive(settings.archive_dir, before=max(years), base=policy.rounding["register_counts"],
+                           rate_decimals=policy.rounding["register_rates"])
+    truth = fl
+    if archive:  # the identities between this release and the archived ones, checked on their registers
+        first = min(int(k[1][:4]) for a in archive for k in a.cells)
+        more = [y for y in settings.waves("register") if first <= y < min(years)]
+        truth = F.flows({**{y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet"))
+                            for y in more}, **snaps}, group)
+    pub["flows_org"], pub["flows_dir"], checked, _ = protect_flows(pub["flows_org"], pub["flows_dir"], truth, policy,
+                                                                   archive=archive)
+    record_audit(settings.reports_dir, "stromen", checked)
     counts = pd.concat([pub["targets_org"].table, pub["targets_dir"].table], ignore_index=True)
     outflow = pd.concat([pub["outflow_org"].table, pub["outflow_dir"].table], ignore_index=True)
     units = {t.name: [T.ORGANISATION, *names] if t.organisation else list(t.scope) for t in declared}
@@ -311,7 +326,8 @@ def build_page(inputs: dict) -> Chapter:
     ch.heading("In-, door- en uitstroom")
     ch.text("Instroom: nieuw in de directie (ook vanuit een andere directie); uitstroom: uit de directie vertrokken; "
             "doorstroom: gebleven en naar een hogere schaalgroep. Alle drie als aandeel van de groep aan het begin "
-            "van de periode, naast hetzelfde cijfer voor de gemeente.")
+            "van de periode, naast hetzelfde cijfer voor de gemeente. Aantallen uit het HR-register zijn afgerond op "
+            "vijftallen (1 en 2 als 5), zoals overal in het rapport; het aandeel is berekend uit de afgeronde aantallen.")
     ch.figure(figure(figures.unit_flows, inputs["flows"]["dir"], inputs["flows"]["org"], inputs["group"], name))
     ch.table(_flow_table(inputs["flows"], inputs["group"]), f"Stromen per {labels.dimension(inputs['group']).lower()}",
              decimals=3)

@@ -11,7 +11,7 @@ from pipeline.analysis import exit as ex
 from pipeline.analysis.gaps import level_table
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import Policy, publish_all
+from pipeline.disclosure.publish import Policy, one_status, publish_all
 from pipeline.settings import load_settings
 
 RATE_COLUMNS = {"group_label": "groep", "aantal": "aantal", "noemer": "van", "rate": "aandeel"}
@@ -44,6 +44,10 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     young = design.subset(design.data["jong"].astype("object") == "ja")
     results["young_reasons"] = level_table(young, reasons, ["herkomst_oud"], estimator="proportion", name="vraag")
     pub = publish_all(results, policy)
+    for w in waves:  # the leavers of a group appear in both tables: one cell, one status
+        pub[f"outflow:{w}"], pub[f"response:{w}"] = one_status(
+            pub[f"outflow:{w}"], "aantal", pub[f"response:{w}"], "noemer", on=("dimension", "group"),
+            also_a=("rate",), also_b=("aantal", "rate"))
     text = {n: cb.variables[n]["label"].removeprefix("Reden vertrek: ") for n in outcomes}
     text["exit_inclusion"] = cb.scales["exit_inclusion"]["label"]
 
@@ -56,7 +60,8 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
             "gepseudonimiseerde personeelsnummer. Vertrekkers stonden aan het begin van het jaar in het register en "
             "aan het eind niet meer. Zo is per groep bekend wie vertrok en wie de vragenlijst invulde, en worden de "
             "antwoorden gewogen naar alle vertrekkers (per leeftijdsgroep en herkomst). Groepen komen uit het "
-            f"register. Aantallen kleiner dan {policy.k} worden niet getoond.")
+            f"register. Aantallen kleiner dan {policy.k} worden niet getoond. Aantallen medewerkers en vertrekkers "
+            "uit het register zijn afgerond op vijftallen, zoals in hoofdstuk 04; aandelen zijn daaruit berekend.")
     ch.heading(f"Samenvatting ({wave})")
     tot = pub[f"response:{wave}"].table
     tot = tot[tot["dimension"] == "totaal"].iloc[0]

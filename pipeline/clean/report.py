@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.codebook import load_codebook
-from pipeline.disclosure.publish import Counts, Removals, Result
+from pipeline.disclosure.publish import Counts, Removals, Result, Rounding
 from pipeline.results import Tidy
 
 
@@ -35,11 +35,17 @@ def missingness(df: pd.DataFrame, source: str, wave: int, cb=None) -> pd.DataFra
     return out.sort_values("ontbrekend", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def distribution(df: pd.DataFrame, column: str) -> Result:
-    """Value counts of one variable with shares (disclosure: `Counts` with a complementary cell)."""
+def distribution(df: pd.DataFrame, column: str, register: bool = False) -> Result:
+    """Value counts of one variable with shares (disclosure: `Counts` with a complementary cell). A
+    register's counts are the staff counts every other chapter rounds: the same rounding rule here
+    (config disclosure.rounding), or exact counts and 6-digit shares would undo it (issue 25)."""
     counts = df[column].value_counts(dropna=False, sort=False).rename_axis("waarde").reset_index(name="aantal")
     counts["waarde"] = counts["waarde"].astype("object").where(counts["waarde"].notna(), "ontbrekend").astype(str)
     counts["aandeel"] = counts["aantal"] / counts["aantal"].sum()
-    return Result(counts.sort_values("waarde", kind="stable").reset_index(drop=True), Counts("aantal", ("aandeel",)),
+    # organisation-wide shares: to 0.1 percentage point (register_rates), as the flow rates; whole
+    # percentages would show 0% for 60 people
+    rounding = Rounding(counts=("aantal",), rates=("aandeel",)) if register else None
+    return Result(counts.sort_values("waarde", kind="stable").reset_index(drop=True),
+                  Counts("aantal", ("aandeel",), rounding=rounding),
                   tidy=(Tidy("count", {"category": "waarde", "estimate": "aantal"}, {"indicator": column}),
                         Tidy("share", {"category": "waarde", "estimate": "aandeel"}, {"indicator": column})))

@@ -23,6 +23,11 @@ from pipeline.results import Tidy
 
 _TOKEN = object()  # only this module constructs Published objects
 
+# Defaults of config `disclosure.rounding` (report.yaml declares them; these serve hand-made policies):
+# register_counts: base of register counts; register_shares / register_rates: decimals
+# of a fraction (2 = whole percentages; flow rates 3 = 0.1 percentage point).
+ROUNDING = {"register_counts": 5, "register_shares": 2, "register_rates": 3}
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -30,10 +35,19 @@ class Policy:
 
     k: int
     merge: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # one rounding rule per kind of number (config `disclosure.rounding`), the same in every artefact
+    rounding: Mapping[str, int] = field(default_factory=lambda: dict(ROUNDING))
+    # the release audit (config `disclosure.audit`): protection width; False switches the audit off
+    audit: bool = True
+    width: float = 5
 
     @classmethod
     def from_settings(cls, settings) -> "Policy":
-        return cls(k=settings.min_cell_size, merge=dict((settings["disclosure"] or {}).get("merge") or {}))
+        d = settings["disclosure"] or {}
+        audit = d.get("audit") or {}
+        return cls(k=settings.min_cell_size, merge=dict(d.get("merge") or {}),
+                   rounding={**ROUNDING, **(d.get("rounding") or {})},
+                   audit=bool(audit.get("enabled", True)), width=float(audit.get("width", 5)))
 
     def merged(self, df: pd.DataFrame) -> pd.DataFrame:
         """Small categories merged (config `disclosure.merge`), before any table is made."""
@@ -124,6 +138,9 @@ class Estimates:
     item: tuple[str, ...] = ()
     rounding: Mapping[str, int] = field(default_factory=dict)
     parts: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
+    # the published share of the first `shares` pair: share x base (with weights not the yes-count) must
+    # not imply 1..k-1 people with or without the attribute either, as a reader would compute it
+    implied: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +168,7 @@ class Counts:
 
     count: str
     also: tuple[str, ...] = ()
+    rounding: "Rounding | None" = None
 
 
 @dataclass(frozen=True)
@@ -178,18 +196,25 @@ class LinkedCounts:
     differences: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
     rounding: "Rounding | None" = None
     audit_only: tuple[str, ...] = ()  # columns the audit reads (e.g. a nested population's counts), never published
+    attribute: bool = False  # rule 6: 0% or 100% in a unit of fewer than 2k hidden too (with complements)
 
 
 @dataclass(frozen=True)
 class Rounding:
     """Rounding of a register table after suppression (SDC handbook: rounding of linked tables):
-    `counts` to base `base`, `shares` to `decimals` decimals (2: whole percentages), `p` to 3."""
+    `counts` to base `base`, `shares` to `decimals` decimals (2: whole percentages), `rates` to the
+    policy's flow-rate decimals, `p` to 3. Base and decimals come from the policy (config
+    `disclosure.rounding`) unless a rule overrides them."""
 
     counts: tuple[str, ...] = ()
     shares: tuple[str, ...] = ()
     p: tuple[str, ...] = ()
-    base: int = 5
-    decimals: int = 2
+    rates: tuple[str, ...] = ()           # yearly flow rates: `register_rates` decimals
+    # (share, numerator, denominator): the share recomputed from the rounded counts, so it tells nothing
+    # the rounded counts do not (a share of the exact counts x the base gives the exact count back)
+    ratios: tuple[tuple[str, str, str], ...] = ()
+    base: int | None = None               # None: the policy's `register_counts`
+    decimals: int | None = None           # None: the policy's `register_shares`
 
 
 @dataclass(frozen=True)
@@ -204,16 +229,25 @@ class CrossedCounts:
     counts: tuple[str, ...]
     key: tuple[str, ...] = ()
     also: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    rounding: "Rounding | None" = None
 
 
 @dataclass(frozen=True)
 class Rates:
-    """Register rates: a numerator 1..k-1 or a denominator below k hides the rate and its interval."""
+    """Register rates: a numerator 1..k-1 or a denominator below k hides the rate and its interval.
+
+    lines: columns naming a line of rows whose numerators add up to a published total (e.g. the
+    categories of one variable in a response table): a line with one hidden row, or hidden rows
+    holding fewer than k together, hides its next smallest row too (rule 2, complementary cell).
+    attribute: rule 6 on the rate itself — the 'no' count (denominator minus numerator) 1..k-1 is
+    hidden too, and so is 0% or 100% in a group of fewer than 2k (everyone or no one has it)."""
 
     numerator: str = "aantal"
     denominator: str = "noemer"
     columns: tuple[str, ...] = ()
     rounding: Rounding | None = None
+    lines: tuple[str, ...] = ()
+    attribute: bool = False
 
 
 @dataclass(frozen=True)
@@ -368,23 +402,31 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     if isinstance(rule, Distribution):
         return S.safe_distribution(t, rule, k)
     if isinstance(rule, Counts):
-        return S.suppress_counts(t, rule.count, k, also=list(rule.also))
+        return _rounded(S.suppress_counts(t, rule.count, k, also=list(rule.also)), rule.rounding, policy)
     if isinstance(rule, Removals):
         return S.suppress_removals(t, k, count=rule.count, step=rule.step, removals=rule.removals, total=rule.total)
     if isinstance(rule, LinkedCounts):
         out = S.suppress_linked(t, rule.unit, k, rule.pairs, shares=rule.shares, depends=rule.depends,
-                                total=rule.total, year=rule.year, differences=rule.differences)
-        return _rounded(out.drop(columns=[c for c in rule.audit_only if c in out]), rule.rounding)
+                                total=rule.total, year=rule.year, differences=rule.differences,
+                                attribute=rule.attribute)
+        return _rounded(out.drop(columns=[c for c in rule.audit_only if c in out]), rule.rounding, policy)
     if isinstance(rule, CrossedCounts):
-        return S.suppress_crossed(t, rule.rows, rule.columns, k, rule.counts, key=rule.key, also=rule.also)
+        return _rounded(S.suppress_crossed(t, rule.rows, rule.columns, k, rule.counts, key=rule.key, also=rule.also),
+                        rule.rounding, policy)
     if isinstance(rule, Rates):
         cnt, den = t[rule.numerator].astype(float), t[rule.denominator].astype(float)
         hide = ((cnt > 0) & (cnt < k)) | (den < k)
+        if rule.attribute:
+            rest = den - cnt
+            hide |= ((rest > 0) & (rest < k)) | (((cnt == 0) | (rest == 0)) & (den < 2 * k))
+        if rule.lines and policy.audit:
+            line = t.groupby(list(rule.lines), sort=False).ngroup()
+            hide = S.line_complement(den, S.line_complement(cnt, hide, line, k), line, k)
         out = t.copy()
         for c in (rule.numerator, rule.denominator, *rule.columns):
             out[c] = out[c].astype(float).mask(hide)
         out["onderdrukt"] = hide
-        return _rounded(out, rule.rounding)
+        return _rounded(out, rule.rounding, policy)
     if isinstance(rule, NoSmallCells):
         if not rule.reason:
             raise ValueError("NoSmallCells needs a reason")
@@ -392,8 +434,19 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     raise TypeError(f"publish: unknown rule {rule!r}")
 
 
-def _rounded(t: pd.DataFrame, r: Rounding | None) -> pd.DataFrame:
-    return t if r is None else S.round_register(t, r.counts, r.shares, base=r.base, decimals=r.decimals, p_columns=r.p)
+def _rounded(t: pd.DataFrame, r: Rounding | None, policy: Policy | None = None) -> pd.DataFrame:
+    if r is None:
+        return t
+    rules = policy.rounding if policy is not None else ROUNDING
+    out = S.round_register(t, r.counts, r.shares, base=r.base or rules["register_counts"],
+                           decimals=rules["register_shares"] if r.decimals is None else r.decimals, p_columns=r.p)
+    for share, num, den in r.ratios:
+        if share in out:
+            n, d = out[num].astype(float), out[den].astype(float)
+            out[share] = (n / d.where(d > 0)).where(out[share].notna())
+    out = S.round_register(out, (), r.rates, decimals=rules["register_rates"]) if r.rates else out
+    shares = [s for s, _, _ in r.ratios if s not in r.rates and s not in r.shares]
+    return S.round_register(out, (), shares, decimals=rules["register_shares"]) if shares else out
 
 
 def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
@@ -413,6 +466,10 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
     for yes, base in rule.shares:  # attribute disclosure: yes and no both at least k
         y, b = t[yes].astype(float), t[base].astype(float)
         hide |= b.notna() & ~((y >= k) & (b - y >= k))
+    if rule.implied and rule.shares and rule.implied in t:
+        b = t[rule.shares[0][1]].astype(float)
+        implied = t[rule.implied].astype(float) * b
+        hide |= b.notna() & implied.notna() & ~((implied >= k - 0.5) & (b - implied >= k - 0.5))
     if rule.item and rule.dimension in t:
         hide = _complement(t, hide, rule)
     if rule.drop:
@@ -567,3 +624,44 @@ def figure(draw: Callable, *args, alt: str = "", **kwargs) -> PublishedFigure:
     fig = draw(*(_unwrap(a) for a in args), **{k: _unwrap(v) for k, v in kwargs.items()})
     return PublishedFigure(fig, alt)
 
+
+
+def one_status(a: Published, col_a: str, b: Published, col_b: str, on: tuple[str, ...],
+               also_a: tuple[str, ...] = (), also_b: tuple[str, ...] = ()) -> tuple[Published, Published]:
+    """One cell, one status: the same count published in two tables (`col_a` of `a` and `col_b` of `b`,
+    rows matched on `on`) is hidden in both where either table hides it, with the columns derived from
+    it (`also_*`). E.g. the leavers of a group: the outflow table's count and the response table's base
+    (issue 25: men leaving hidden in one, shown as 818 'vertrekkers' in the next)."""
+    def key(t: pd.DataFrame) -> pd.Series:
+        return t[list(on)].astype(str).agg("\x1f".join, axis=1)
+    ka, kb = key(a.table), key(b.table)
+    gone = set(ka[a.hidden[col_a].to_numpy()]) | set(kb[b.hidden[col_b].to_numpy()])
+
+    def hide(p: Published, k: pd.Series, cols: tuple[str, ...]) -> Published:
+        rows = k.isin(gone).to_numpy()
+        t, h = p.table.copy(), p.hidden.copy()
+        for c in cols:
+            newly = rows & t[c].notna().to_numpy()
+            t[c] = t[c].astype(float).mask(rows)
+            h[c] = h[c].to_numpy() | newly | (rows & h[c].to_numpy())
+        if "onderdrukt" in t:
+            t["onderdrukt"] = t["onderdrukt"].astype(bool) | rows
+        return Published(t, p.rule, p.suppressed + int(rows.sum()), family=p.family, tidy=p.tidy,
+                         counts=p.counts, hidden=h, _token=_TOKEN)
+    return hide(a, ka, (col_a, *also_a)), hide(b, kb, (col_b, *also_b))
+
+
+def hide_cells(p: Published, rows: np.ndarray, columns: tuple[str, ...]) -> Published:
+    """`p` with the cells of `rows` x `columns` hidden (e.g. chosen by the release audit)."""
+    rows = np.asarray(rows, dtype=bool)
+    if not rows.any():
+        return p
+    t, h = p.table.copy(), p.hidden.copy()
+    for c in columns:
+        if c in t:
+            h[c] = h[c].to_numpy() | (rows & t[c].notna().to_numpy())
+            t[c] = t[c].astype(float).mask(rows)
+    if "onderdrukt" in t:
+        t["onderdrukt"] = t["onderdrukt"].astype(bool).to_numpy() | rows
+    return Published(t, p.rule, p.suppressed + int(rows.sum()), family=p.family, tidy=p.tidy, counts=p.counts,
+                     hidden=h, _token=_TOKEN)

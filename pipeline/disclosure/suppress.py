@@ -42,8 +42,19 @@ Hundepool et al.; Eurostat/ESSnet): which handbook rule applies where is named i
 8. Rounding (conventional rounding of the SDC handbook): register tables, which are exact counts
    linked to published totals, publish counts rounded to base 5 and shares to whole percentages
    (yearly flow rates and their intervals to 0.1 percentage point), p-values to 3 decimals, so no
-   hidden count can be back-calculated from a share and its base (`round_register`). Survey shares
+   hidden count can be back-calculated from a share and its base (`round_register`). One rule per
+   kind of number, declared once (config `disclosure.rounding`) and applied in every artefact that
+   shows the number (chapter tables, directorate pages, exit tables, results.csv); a register rate
+   beside its counts is the rounded count over the rounded base (`Rounding.ratios`). Survey shares
    are weighted estimates and are not rounded beyond display.
+9. The release (issue 25): a line of a one-way rate table whose rows add up to a published total
+   hides at least two rows (`Rates.lines`, `line_complement`); a count published in two tables has one
+   status (`publish.one_status`); an unknown level is a row of its own, never the total minus the
+   listed rows; attribute disclosure is checked in the share's own domain and on share x n as a
+   reader computes it (`Estimates.implied`), and 0%/100% in a group of fewer than 2k is hidden
+   (`attribute=True`). Across tables, pages and years the release audit (`audit.py`, `model.py`)
+   bounds every hidden flow count by linear programming and hides more where one is not protected;
+   the build's last step reads the whole release as an attacker would (`attack.py`).
 The dominance (p%, (n,k)) rule applies to magnitude tables (sums of, e.g., salaries); the monitor
 publishes none, only frequencies, shares and means of scale scores, so it is not applied.
 """
@@ -69,6 +80,22 @@ def suppress_counts(table: pd.DataFrame, count_col: str, k: int, *, also: list[s
         out[col] = out[col].astype(float).mask(small)
     out["onderdrukt"] = small
     return out
+
+
+def line_complement(counts: pd.Series, hide: pd.Series, line: pd.Series, k: int) -> pd.Series:
+    """Rule 2 on lines of rows whose counts add up to a published total: where a line hides exactly one
+    non-zero row, or non-zero rows holding fewer than k together, the smallest visible non-zero row
+    of the line is hidden too, until neither holds (or nothing visible is left)."""
+    hide = hide.copy()
+    c = counts.fillna(0).astype(float)
+    for _, idx in line.groupby(line, sort=False).groups.items():
+        while True:
+            h = hide.loc[idx] & (c.loc[idx] > 0)
+            vis = ~hide.loc[idx] & (c.loc[idx] > 0)
+            if not h.any() or not vis.any() or (h.sum() >= 2 and c.loc[idx][h].sum() >= k):
+                break
+            hide.loc[c.loc[idx][vis].idxmin()] = True
+    return hide
 
 
 MAX_EXACT = 16  # up to this many candidate cells the complement is chosen by exhaustive search
@@ -212,7 +239,7 @@ def suppress_removals(table: pd.DataFrame, k: int, *, count: str = "aantal", ste
 
 
 def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=None, depends=None,
-                    total: str = "n", year: str = "jaar", differences=None) -> pd.DataFrame:
+                    total: str = "n", year: str = "jaar", differences=None, attribute: bool = False) -> pd.DataFrame:
     """Rule 2 across the units of a register table (e.g. directorates), per year, for each
     (numerator, denominator) pair: the table unit x {in group, not in group} has published row (unit)
     and column (organisation) totals, so a hidden cell must not follow from them. Shares (`shares`:
@@ -236,6 +263,8 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
         for num, den in pairs:
             counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
             mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
+            if attribute:  # everyone or no one in a unit of fewer than 2k (rule 6)
+                mask |= (counts.min(axis=1) == 0) & (sub[den].to_numpy(float) < 2 * k)
             # the hidden rows must again be at least two (the organisation total is published)
             if mask.sum() == 1 and len(sub) > 1:
                 cand = sub[num].where(~mask).astype(float)

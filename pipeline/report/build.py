@@ -222,10 +222,12 @@ def _write_glossary(config: str, specs: list[dict]) -> None:
                                f"{_quarantine(settings.reports_dir, page, leaks)}"])
 
 
-def _write_results(parts: Path, target: Path, chapters: list[str], config_path: str | None = None) -> None:
+def _write_results(parts: Path, target: Path, chapters: list[str], config_path: str | None = None,
+                   rounding: dict | None = None) -> None:
     """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order;
-    the programme indicators' tests corrected as the one primary family, and every p a chapter left
-    uncorrected given its twin in an exploratory family of its own (pipeline.analysis.families)."""
+    the programme indicators' tests corrected as the one primary family, every p a chapter left
+    uncorrected given its twin in an exploratory family of its own (pipeline.analysis.families), and
+    rounded by the release's rounding rules (config disclosure.rounding)."""
     import pandas as pd
 
     from pipeline.analysis.families import with_primary, with_twins
@@ -237,11 +239,16 @@ def _write_results(parts: Path, target: Path, chapters: list[str], config_path: 
         from pipeline.settings import load_settings
         table = with_primary(table, load_settings(config_path))
     table = with_twins(table) if len(table) else table
-    table = rounded(table) if len(table) else table
+    table = rounded(table, rounding) if len(table) else table
     with atomic_path(target.with_suffix(".parquet")) as tmp:
         table.to_parquet(tmp, index=False)
     with atomic_path(target) as tmp:
         table.to_csv(tmp, index=False, float_format="%.10g")
+
+
+def _audit_release(reports: Path, findings: Path, k: int, base: int) -> None:
+    from pipeline.disclosure.attack import guard_release
+    guard_release(reports, findings, k, base)
 
 
 def _write_workbook(tables: Path, target: Path, chapters: list[str], k: int = 10) -> None:
@@ -522,13 +529,20 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
                   [reports / "begrippen.html"], reports / ".state" / "_glossary.json",
                   _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size), cost=0.2),
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
-                                                                   str(settings.path)),
+                                                                   str(settings.path),
+                                                                   dict((settings["disclosure"] or {}).get("rounding") or {})),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
-                  _key("results", code, pages), deps=pages, cost=0.2),
+                  _key("results", code, pages, (settings["disclosure"] or {}).get("rounding")), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,
                                                                    settings.min_cell_size),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
                   deps=names, cost=1.5)]
+    # the release as an attacker reads it (issue 25): all published tables together, after every page
+    findings = reports.parent / ".quarantaine" / reports.name / "audit" / "publicatie.txt"
+    final.append(Step("_audit", "audit van de publicatie", _audit_release,
+                      (reports, findings, settings.min_cell_size,
+                       ((settings["disclosure"] or {}).get("rounding") or {}).get("register_counts", 5)),
+                      [findings], reports / ".state" / "_audit.json", _key("audit", code, pages), deps=pages, cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
     print(f"[plan] {len(cleaned)} bronbestanden, {len(chapters)} hoofdstukken, index en werkmap; "
           f"{jobs} stap(pen) tegelijk", flush=True)

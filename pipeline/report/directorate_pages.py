@@ -232,6 +232,9 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     own = plans(settings.targets)
     shards = 1 if settings.directorate_pages == "plans" and len(own) <= FEW else SHARDS
     per_page = 0.5  # measured seconds per page (two charts, five tables), beside ~1.5 s to publish the tables
+    # the archived releases the audit reads (config disclosure.audit.archive): a new one reruns the pages
+    archived = [(p.parent.name, hashlib.sha256(p.read_bytes()).hexdigest())
+                for p in sorted(settings.archive_dir.glob("*/results.csv"))]
     out = []
     for i in range(shards):
         name = step_name(i, shards)
@@ -244,6 +247,6 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
                         reports / ".state" / f"{name}.json",
                         # the page list too: a new page changes its neighbours' previous/next links
                         _key(NAME, code, i, shards, targets, uses, settings.raw,
-                             sorted(own) if settings.directorate_pages == "plans" else "all"),
+                             sorted(own) if settings.directorate_pages == "plans" else "all", archived),
                         deps=deps, cost=1.5 + per_page * pages))
     return out

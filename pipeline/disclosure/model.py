@@ -1,0 +1,167 @@
+"""What a published table counts: published tables as cells and identities of a release audit
+(`pipeline.disclosure.audit.Release`).
+
+Why a module of its own: the audit is only as good as its model of what each number means. Each
+function here reads one kind of published table — the same frame the pages, CSV tables, workbook and
+results.csv are made from — and says which count every cell is (source, period, unit, group, measure),
+at what precision it is published, and which identities hold between the cells, so the same count
+published twice is one variable and the linear system is what an attacker could write down.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+import math
+
+from pipeline.disclosure.audit import Occurrence, Release, rounding_interval, share_halfwidth
+
+STOCK = "stand"
+
+
+def _start(period: str) -> str:
+    return str(period).split("-")[0]
+
+
+def _end(period: str) -> str:
+    return str(period).split("-")[-1]
+
+
+def flow_cells(rel: Release, table: pd.DataFrame, artefact: str, *, base: int, rate_decimals: int | None,
+               source: str = "register", unit: str | None = None, rates_derived: bool = False) -> None:
+    """A flow table (periode, stroom, [eenheid], groep, aantal, noemer, rate) as published: the flow
+    count of (period, unit, group), the base = the group's stock at the start of the period (one cell
+    for every flow of the period and the next period's stock at its start), counts to `base`, and the
+    rate printed with `rate_decimals` decimals (None: at full precision, 6 significant digits).
+    `rates_derived`: the rates are the published counts' ratio (`Rounding.ratios`): they add nothing."""
+    for r in table.itertuples(index=False):
+        u = unit or getattr(r, "eenheid")
+        stock = (source, _start(r.periode), u, str(r.groep), STOCK)
+        flow = (source, str(r.periode), u, str(r.groep), str(r.stroom))
+        rel.count(flow, r.aantal, artefact, base)
+        rel.count(stock, r.noemer, artefact, base)
+        if pd.notna(r.rate) and not rates_derived:
+            h = 0.5 * 10 ** -rate_decimals if rate_decimals is not None else share_halfwidth(f"{r.rate:.6g}")
+            rel.share(flow, stock, float(r.rate), h, artefact)
+
+
+def flow_identities(rel: Release, truth: pd.DataFrame, source: str = "register",
+                    organisation: str = "gemeente") -> None:
+    """The identities an attacker writes down between flow cells, where they hold in the register
+    (`truth`: the unsuppressed flow table): stock(t) + inflow - outflow = stock(t+1) per unit and group,
+    and the organisation's stock of a group = the sum of its units' stocks."""
+    t = truth.copy()
+    t["start"], t["end"] = t["periode"].map(_start), t["periode"].map(_end)
+    wide = t.pivot_table(index=["periode", "start", "end", "eenheid", "groep"], columns="stroom", values="aantal",
+                         aggfunc="sum", observed=True).reset_index()
+    stock = t.drop_duplicates(["start", "eenheid", "groep"]).set_index(["start", "eenheid", "groep"])["noemer"]
+    for r in wide.itertuples(index=False):
+        nxt = stock.get((r.end, r.eenheid, r.groep))
+        if nxt is None or np.isnan(getattr(r, "instroom", np.nan)) or np.isnan(getattr(r, "uitstroom", np.nan)):
+            continue
+        if stock[(r.start, r.eenheid, r.groep)] + r.instroom - r.uitstroom != nxt:
+            continue  # does not hold (e.g. a person's group changed): an attacker cannot use it either
+        g = str(r.groep)
+        rel.identity({(source, r.start, r.eenheid, g, STOCK): 1.0, (source, r.periode, r.eenheid, g, "instroom"): 1.0,
+                      (source, r.periode, r.eenheid, g, "uitstroom"): -1.0, (source, r.end, r.eenheid, g, STOCK): -1.0})
+    units = stock.reset_index()
+    for (year, g), part in units[units["eenheid"] != organisation].groupby(["start", "groep"]):
+        if (year, organisation, g) in stock.index and part["noemer"].sum() == stock[(year, organisation, g)]:
+            rel.total((source, year, organisation, str(g), STOCK),
+                      [(source, year, u, str(g), STOCK) for u in part["eenheid"]])
+    rel.keep |= {(source, y, organisation, str(g), STOCK) for (y, u, g) in stock.index if u == organisation}
+
+
+def hidden_flows(table: pd.DataFrame, hidden: set, source: str = "register",
+                 unit: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(rows whose flow count, rows whose base) the audit hid, by cell key: the caller blanks them."""
+    count, base = [], []
+    for r in table.itertuples(index=False):
+        u = unit or getattr(r, "eenheid")
+        count.append((source, str(r.periode), u, str(r.groep), str(r.stroom)) in hidden)
+        base.append((source, _start(r.periode), u, str(r.groep), STOCK) in hidden)
+    return np.array(count, dtype=bool), np.array(base, dtype=bool)
+
+
+def protect_flows(org, units, truth: pd.DataFrame, policy, organisation: str = "gemeente", archive=()):
+    """The release audit on the flow tables (organisation and every unit, all periods together) with
+    the stock-flow identities and the archived releases' numbers (`archive`: Releases, `archived_flows`);
+    secondary suppression where a hidden count is not protected.
+    Returns (org, units, audit, cells hidden by the audit); `org` and `units` are Published."""
+    from pipeline.disclosure.audit import audit, protect
+    from pipeline.disclosure.publish import hide_cells
+    rel = Release()
+    r = policy.rounding
+    derived = policy.rounding["register_counts"] > 1  # rates are then the rounded counts' ratio (Rounding.ratios)
+    for p, name in ((org.table.assign(eenheid=organisation), "stromen gemeente"), (units.table, "stromen directies")):
+        flow_cells(rel, p, name, base=r["register_counts"], rate_decimals=r["register_rates"] if derived else None,
+                   rates_derived=derived)
+    for a in archive:
+        rel.merge(a)
+    flow_identities(rel, truth, organisation=organisation)
+    if not policy.audit:
+        return org, units, audit(rel, policy.k, policy.width), []
+    result, added = protect(rel, policy.k, policy.width)
+    hidden = set(added)
+    out = []
+    for p, unit in ((org, organisation), (units, None)):
+        count, base = hidden_flows(p.table, hidden, unit=unit)
+        p = hide_cells(p, count, ("aantal", "rate"))
+        out.append(hide_cells(p, base, ("noemer", "rate")))
+    return out[0], out[1], result, added
+
+
+def record_audit(reports, name: str, result) -> None:
+    """The researchers' view of one audit (never published): every hidden cell, its interval and what
+    protects it, in .quarantaine/<reports>/audit/<name>.txt. Stops the build if a cell is unprotected."""
+    from pathlib import Path
+
+    from pipeline.disclosure.audit import findings_text
+    from pipeline.disclosure.errors import DisclosureError
+    reports = Path(reports)
+    target = reports.parent / ".quarantaine" / reports.name / "audit" / f"{name}.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{__import__('os').getpid()}.tmp")
+    tmp.write_text(findings_text(result))
+    tmp.replace(target)
+    bad = [r for r in result if not r.protected]
+    if bad:
+        raise DisclosureError([f"audit {name}: {r}" for r in bad] + [f"niets gepubliceerd; bevindingen in {target}"])
+
+
+def archived_flows(results: pd.DataFrame, artefact: str, *, base: int, rate_decimals: int = 3,
+                   source: str = "register", organisation: str = "gemeente") -> Release:
+    """An earlier release's flow rows of results.csv (statistic rate; indicator = flow, waves = period,
+    category = unit, group, n = the base as published) as cells: the base within its rounding interval,
+    and the flow count within rate x base, widened by the rounding of the count the rate was made from
+    and by the precision of the rate (`rate_decimals`, config disclosure.rounding.register_rates)."""
+    rel = Release()
+    rows = results[(results["statistic"] == "rate") & results["indicator"].isin(["instroom", "uitstroom", "doorstroom"])
+                   & (results["source"] == source)]
+    for r in rows.itertuples(index=False):
+        unit = str(r.category) if isinstance(r.category, str) and r.category else organisation
+        stock = (source, _start(r.waves), unit, str(r.group), STOCK)
+        flow = (source, str(r.waves), unit, str(r.group), str(r.indicator))
+        if bool(r.suppressed) or pd.isna(r.estimate) or pd.isna(r.n):
+            rel.count(flow, None, artefact)
+            continue
+        rel.count(stock, r.n, artefact, base)
+        h = 0.5 * 10 ** -rate_decimals  # the declared rule (a printed 0.4 may be 0.400)
+        slack = (base - 1) / 2 + 0.5 if base > 1 else 0.0
+        lo, hi = rounding_interval(r.n, base)
+        rel.cells[flow].append(Occurrence(artefact, float(r.estimate * r.n),
+                                          max(0.0, math.ceil((r.estimate - h) * lo - slack - 1e-9)),
+                                          math.floor((r.estimate + h) * hi + slack + 1e-9)))
+    rel.keep |= set(rel.cells)  # published already: hiding them now protects nothing
+    return rel
+
+
+def load_archive(folder, before: int, **kw) -> list[Release]:
+    """The archived releases (folder/<year>/results.csv) of years before `before`, as constraints."""
+    from pathlib import Path
+    out = []
+    for f in sorted(Path(folder).glob("*/results.csv")):
+        if f.parent.name.isdigit() and int(f.parent.name) < before:
+            out.append(archived_flows(pd.read_csv(f, dtype={"waves": str, "group": str, "category": str}),
+                                      f"archief {f.parent.name}", **kw))
+    return out
