@@ -161,6 +161,8 @@ def response_tables(rel: Release, reports: Path) -> None:
         wave, src = f.stem.split("_")[0], "tabel"   # the table's number: one wave of one source
         t = _read(f)
         total = ("respons", src, wave, "totaal")
+        # the survey's own population: the staff of its year, or (exit) the year's leavers
+        frame = "vertrekkers" if "vertrekkers" in t.columns else "medewerkers"
         for var, part in t.groupby("kenmerk", sort=False):
             keys = []
             for r in part.itertuples(index=False):
@@ -170,9 +172,8 @@ def response_tables(rel: Release, reports: Path) -> None:
                     rel.cells[key].append(Occurrence(f.stem, None))
                 elif isinstance(v, float) and not np.isnan(v):
                     rel.cells[key].append(Occurrence(f.stem, v, max(v - 0.5, 0), v + 0.5))
-                _rate(rel, key, ("respons", src, wave, f"{var}={r.categorie}", "N"), r.respons,
-                      _value(r.medewerkers), 1, f.stem)
-                n = _value(r.medewerkers)
+                n = _value(getattr(r, frame))
+                _rate(rel, key, ("respons", src, wave, f"{var}={r.categorie}", "N"), r.respons, n, 1, f.stem)
                 rel.count(("respons", src, wave, f"{var}={r.categorie}", "N"), n, f.stem)
                 keys.append(key)
             rel.total(total, keys)
