@@ -48,6 +48,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "indicators": None,
     "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
 }
+RELEASE_ENV = "INCLUSIEMONITOR_RELEASE"  # the release in staging, set by `make report` while it builds
 REQUIRED = ("min_cell_size", "paths", "demo", "groups", "weighting", "targets", "indicators", "models")
 INFERENCE_DEFAULTS = {"levels": "finite", "models": "superpopulation"}
 FRAMES = ("finite", "superpopulation")
@@ -89,6 +90,19 @@ class Settings:
 
     @property
     def reports_dir(self) -> Path:
+        """Where the report's outputs are written and read: while `make report` builds, the release in
+        staging (it sets INCLUSIEMONITOR_RELEASE for its steps and kernels; pipeline.report.release),
+        else the published reports (paths.reports)."""
+        import os
+        release = os.environ.get(RELEASE_ENV)
+        published = self.published_dir
+        if release and Path(release).name == published.name and Path(release).parent.parent == published.parent:
+            return Path(release)
+        return published
+
+    @property
+    def published_dir(self) -> Path:
+        """What reviewers read (paths.reports): replaced as a whole by a build that fully succeeded."""
         return _abs(self.raw["paths"]["reports"])
 
     @property

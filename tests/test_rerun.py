@@ -1,0 +1,238 @@
+"""The yearly rerun on real files (issue 27): the key is an input, one run at a time, and a release is
+published all at once or not at all. Each test works in a scratch copy: demo files copied to a folder
+without the demo marker (so they are real data and need a key), a key in the environment, and a short
+chapter list so a build takes seconds."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from pipeline.config import ROOT
+
+KEY_A = "a1" * 32
+KEY_B = "b2" * 32
+
+
+def real_config(tmp: Path, demo: Path, sources: dict[str, list[int]], chapters: list[str], *,
+                pages: str = "none", notebooks: dict[str, str] | None = None) -> Path:
+    """A report config in `tmp` reading copies of the demo files as real data. `chapters`: the
+    chapter list (names from config/chapters.yaml); `notebooks`: a chapter's notebook replaced by
+    one beside the list (name -> notebook file in tmp)."""
+    raw = tmp / "raw"
+    raw.mkdir(exist_ok=True)
+    listed = {}
+    for source, waves in sources.items():
+        for w in waves:
+            f = next(demo.glob(f"{source}_{w}.*"))
+            if not (raw / f.name).exists():
+                shutil.copy(f, raw / f.name)
+            listed.setdefault(source, {})[w] = f.name
+    cfg = yaml.safe_load(open(ROOT / "config" / "report.yaml"))
+    listing = [c for c in yaml.safe_load(open(ROOT / "config" / "chapters.yaml"))["chapters"] if c["name"] in chapters]
+    for c in listing:
+        if notebooks and c["name"] in notebooks:
+            c["notebook"] = notebooks[c["name"]]
+    (tmp / "chapters.yaml").write_text(yaml.safe_dump({"chapters": listing}, allow_unicode=True))
+    cfg["paths"] = {"raw": str(raw), "processed": str(tmp / "processed"), "reports": str(tmp / "reports"),
+                    "chapters": str(tmp / "chapters.yaml")}
+    cfg["sources"] = listed
+    cfg["directorate_pages"] = pages
+    (tmp / "report.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True))
+    return tmp / "report.yaml"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file a reviewer can open, with its sha256."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def failing_notebook(path: Path) -> Path:
+    import nbformat
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    params = nbformat.v4.new_code_cell("config_path = ''")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("raise RuntimeError('hoofdstuk kapot')")]
+    nbformat.write(nb, path)
+    return path
+
+
+# --- 1. the key is an input -------------------------------------------------------------------------
+
+
+def test_fingerprint_is_keyed_and_never_the_key():
+    from pipeline.clean.pseudonymise import fingerprint
+    a, b = fingerprint(KEY_A.encode()), fingerprint(KEY_B.encode())
+    assert a != b and len(a) == 16 and a == fingerprint(KEY_A.encode())
+    assert KEY_A[:16] not in a and hashlib.sha256(KEY_A.encode()).hexdigest()[:16] != a  # not a plain hash
+
+
+def test_processed_files_of_another_key_are_refused_before_a_step_reads_them(tmp_path):
+    from pipeline.clean.errors import InputError
+    from pipeline.clean.pseudonymise import check_one_key, fingerprint
+    mine, other = fingerprint(KEY_A.encode()), fingerprint(KEY_B.encode())
+    (tmp_path / "nim_2024.manifest.json").write_text(json.dumps({"key_fingerprint": mine, "pseudonymised": True}))
+    (tmp_path / "exit_2025.manifest.json").write_text(json.dumps({"key_fingerprint": other, "pseudonymised": True}))
+    check_one_key([tmp_path / "nim_2024.manifest.json"], mine)
+    with pytest.raises(InputError) as err:
+        check_one_key([tmp_path / "nim_2024.manifest.json", tmp_path / "exit_2025.manifest.json"], mine)
+    assert "exit_2025.parquet" in str(err.value) and other in str(err.value) and "nim_2024" not in str(err.value)
+
+
+def test_a_failing_check_stops_the_step_and_its_dependants_not_the_rest(tmp_path):
+    from pipeline.clean.errors import InputError, Problem
+    from pipeline.report.build import Step, _key, run_graph
+
+    def refuse():
+        raise InputError([Problem("x.parquet", "pseudoniemen", (), 0, "sleutel A", "sleutel B")])
+    log = tmp_path / "ran.log"
+    steps = []
+    for name, deps, check in (("a", [], None), ("b", ["a"], refuse), ("c", ["b"], None), ("d", ["a"], None)):
+        out = tmp_path / f"{name}.txt"
+        steps.append(Step(name, f"stap {name}", _write, (str(out), str(log)), [out], tmp_path / ".state" / f"{name}.json",
+                          _key(name), deps=deps, check=check))
+    failures, problems, leaks = run_graph(steps, 1)
+    assert [p.found for p in problems] == ["sleutel B"] and failures == [] and leaks == []
+    assert log.read_text().split() == ["a.txt", "d.txt"]
+
+
+def _write(target: str, log: str) -> None:
+    Path(target).write_text("x")
+    with open(log, "a") as fh:
+        fh.write(Path(target).name + "\n")
+
+
+@pytest.mark.slow
+def test_a_new_key_repseudonymises_every_cleaned_file_and_the_report_completes(demo_small, tmp_path, monkeypatch,
+                                                                             capsys):
+    from pipeline.clean.pseudonymise import fingerprint
+    from pipeline.report.build import build
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    cfg = real_config(tmp_path, demo_small, {"register": [2024, 2025], "exit": [2024, 2025]}, ["09_exitfeedback"])
+    build(cfg)
+    processed = tmp_path / "processed"
+    manifests = sorted(processed.glob("*.manifest.json"))
+    assert len(manifests) == 4
+    assert {json.loads(m.read_text())["key_fingerprint"] for m in manifests} == {fingerprint(KEY_A.encode())}
+    assert KEY_A not in "".join(m.read_text() for m in manifests)
+    ids_a = set(pd.read_parquet(processed / "register_2025.parquet")["pseudo_id"])
+    capsys.readouterr()
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_B)        # a new key, nothing else changed
+    build(cfg)
+    out = capsys.readouterr().out
+    assert "nieuwe sleutel" in out and "alle bronnen opnieuw gepseudonimiseerd" in out
+    assert out.count("opschonen") >= 4 and "ongewijzigd" not in "".join(l for l in out.splitlines() if "opschonen" in l)
+    assert {json.loads(m.read_text())["key_fingerprint"] for m in manifests} == {fingerprint(KEY_B.encode())}
+    assert not ids_a & set(pd.read_parquet(processed / "register_2025.parquet")["pseudo_id"])
+    assert (tmp_path / "reports" / "09_exitfeedback.html").exists() and (tmp_path / "reports" / "index.html").exists()
+    build(cfg)                                              # the same key again: a no-op, no announcement
+    assert "nieuwe sleutel" not in capsys.readouterr().out
+
+
+# --- 2. one run at a time ---------------------------------------------------------------------------
+
+
+def _report(cfg: Path, *extra: str) -> subprocess.Popen:
+    env = {**os.environ, "INCLUSIEMONITOR_KEY": KEY_A, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+    return subprocess.Popen([sys.executable, "-m", "pipeline.report", "--config", str(cfg), "--jobs", "1", *extra],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_a_second_run_refuses_with_exit_2_or_waits_for_the_lock(demo_small, tmp_path):
+    """While another run holds the lock: `--no-wait` stops at once with exit code 2, a plain run waits
+    and names the other run's pid."""
+    from pipeline.report.release import lock_files, run_lock
+    cfg = real_config(tmp_path, demo_small, {"register": [2024]}, ["04_streefcijfers"])
+    with run_lock(lock_files(tmp_path / "reports", tmp_path / "processed")):
+        refused = _report(cfg, "--no-wait")
+        out, _ = refused.communicate(timeout=120)
+        assert refused.returncode == 2 and f"een ander rapport wordt nu gemaakt (pid {os.getpid()}" in out
+        waiting = _report(cfg)
+        try:
+            line = waiting.stdout.readline()
+            assert f"een ander rapport wordt nu gemaakt (pid {os.getpid()}); wacht" in line
+            time.sleep(0.5)
+            assert waiting.poll() is None and not (tmp_path / "processed" / "register_2024.parquet").exists()
+        finally:
+            waiting.kill()
+            waiting.communicate()
+
+
+@pytest.mark.slow
+def test_two_simultaneous_reports_do_not_fail_on_each_others_files(demo_small, tmp_path):
+    """Two real processes on one checkout: the second waits for the first (and says so), both finish,
+    and the published report is complete."""
+    cfg = real_config(tmp_path, demo_small, {"register": [2024, 2025]}, ["04_streefcijfers"])
+    first, second = _report(cfg), _report(cfg)
+    outs = [p.communicate(timeout=600)[0] for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outs
+    waited = [o for o in outs if "een ander rapport wordt nu gemaakt (pid" in o and "wacht" in o]
+    assert len(waited) == 1, outs
+    assert "ongewijzigd" in waited[0]                       # the first run's work is reused, not redone
+    reports = tmp_path / "reports"
+    assert (reports / "04_streefcijfers.html").exists() and (reports / "index.html").exists()
+    assert not list((tmp_path / ".staging").glob("reports.stappen/*/*.FAILED.ipynb"))
+
+
+# --- 3. all-or-nothing releases ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_failed_run_after_new_data_leaves_every_reviewer_file_byte_identical(demo_small, tmp_path, monkeypatch,
+                                                                             capsys):
+    from pipeline.report.build import build
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    chapters = ["00_dashboard", "01_opschoning", "04_streefcijfers"]
+    sources = {"register": [2024, 2025]}
+    cfg = real_config(tmp_path, demo_small, sources, chapters)
+    build(cfg)
+    reports = tmp_path / "reports"
+    before = snapshot(reports)
+    assert {"index.html", "00_dashboard.html", "04_streefcijfers.html", "results.csv", "tabellen.xlsx"} <= set(before)
+    # new data (a register with its last 40 rows gone) and a chapter that fails
+    reg = tmp_path / "raw" / "register_2025.csv"
+    lines = reg.read_bytes().splitlines(keepends=True)
+    reg.write_bytes(b"".join(lines[:-40]))
+    failing_notebook(tmp_path / "kapot.ipynb")
+    real_config(tmp_path, demo_small, sources, chapters, notebooks={"01_opschoning": "kapot.ipynb"})
+    capsys.readouterr()
+    with pytest.raises(SystemExit, match="hoofdstuk kapot"):
+        build(cfg)
+    err = capsys.readouterr().err
+    assert "Er is niets gepubliceerd" in err and ".staging" in err
+    assert snapshot(reports) == before                      # every reviewer file, byte for byte
+    work = tmp_path / ".staging" / "reports"
+    assert (work / "04_streefcijfers.html").read_bytes() != (reports / "04_streefcijfers.html").read_bytes()
+    assert list((tmp_path / ".staging" / "reports.stappen").glob("01_opschoning/*.FAILED.ipynb"))
+    # repaired: the run publishes, and what the failed run built is not built again
+    real_config(tmp_path, demo_small, sources, chapters)
+    build(cfg)
+    out = capsys.readouterr().out
+    assert "hoofdstuk 04_streefcijfers: ongewijzigd" in out and "gepubliceerd" in out
+    after = snapshot(reports)
+    assert after["04_streefcijfers.html"] != before["04_streefcijfers.html"]
+    assert after["index.html"] != before["index.html"] or after["00_dashboard.html"] != before["00_dashboard.html"]
+    # a no-op rerun publishes nothing and touches nothing
+    mtimes = {p: p.stat().st_mtime_ns for p in reports.rglob("*") if p.is_file()}
+    t0 = time.perf_counter()
+    build(cfg)
+    assert "gepubliceerd" not in capsys.readouterr().out and time.perf_counter() - t0 < 5
+    assert mtimes == {p: p.stat().st_mtime_ns for p in reports.rglob("*") if p.is_file()}
+    # a chapter no longer configured leaves the release: its page, notebook, tables and results rows
+    real_config(tmp_path, demo_small, sources, ["00_dashboard", "04_streefcijfers"])
+    build(cfg)
+    left = snapshot(reports)
+    assert not [f for f in left if "01_opschoning" in f]
+    assert "01_opschoning" not in (reports / "index.html").read_text()
+    assert "01_opschoning" not in set(pd.read_csv(reports / "results.csv")["chapter"])
