@@ -47,6 +47,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "benchmark": None,
     "indicators": None,
     "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
+    "linkage": ("exit_register", "register_years", "training_register", "panel"),
 }
 RELEASE_ENV = "INCLUSIEMONITOR_RELEASE"  # the release in staging, set by `make report` while it builds
 REQUIRED = ("min_cell_size", "paths", "demo", "groups", "weighting", "targets", "indicators", "models")
@@ -166,6 +167,12 @@ class Settings:
         return load(self.raw["targets"])
 
     @property
+    def link_minimums(self) -> dict[str, float]:
+        """The least link rate each kind of join must reach (`linkage:`; pipeline.analysis.linkrates)."""
+        from pipeline.analysis.linkrates import DEFAULT_MINIMUM
+        return {**DEFAULT_MINIMUM, **{k: float(v) for k, v in (self.raw.get("linkage") or {}).items()}}
+
+    @property
     def directorate_pages(self) -> str:
         """Which directorates get a page: plans (those with a target of their own), all, or none."""
         return self.raw.get("directorate_pages", "plans")
@@ -240,6 +247,10 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     problems += [f"{path}: {p}" for p in _check_codebook_waves(real, raw)]
     problems += [f"{path}: {p}" for p in _check_targets(raw.get("targets"), raw.get("directorate_pages", "plans"))]
     problems += [f"{path}: {p}" for p in _check_training(raw.get("training"))]
+    problems += [f"{path}: linkage.{k} must be a share in [0, 1], found {v!r}"
+                 for k, v in (raw.get("linkage") or {}).items()
+                 if isinstance(raw.get("linkage"), dict) and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                                               or not 0 <= v <= 1)]
     return problems
 
 

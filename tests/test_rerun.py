@@ -236,3 +236,71 @@ def test_a_failed_run_after_new_data_leaves_every_reviewer_file_byte_identical(d
     assert not [f for f in left if "01_opschoning" in f]
     assert "01_opschoning" not in (reports / "index.html").read_text()
     assert "01_opschoning" not in set(pd.read_csv(reports / "results.csv")["chapter"])
+
+
+# --- 4. linkage is measured, not assumed ------------------------------------------------------------
+
+
+def test_link_rates_are_measured_and_a_join_far_below_the_design_stops_with_its_cause(tmp_path):
+    """Hand-made processed files: register 2024 -> 2025 keeps 9 of 10 people; exit 2025 respondents
+    are leavers of register 2024 (rate 1) — until the exit file carries other numbers (rate 0)."""
+    from types import SimpleNamespace
+
+    from pipeline.analysis import linkrates
+    from pipeline.clean.errors import InputError
+    ids = [f"p{i:03d}" for i in range(20)]
+    pd.DataFrame({"pseudo_id": ids[:10]}).to_parquet(tmp_path / "register_2024.parquet")
+    pd.DataFrame({"pseudo_id": ids[1:10] + ids[10:11]}).to_parquet(tmp_path / "register_2025.parquet")
+    pd.DataFrame({"pseudo_id": ids[:1]}).to_parquet(tmp_path / "exit_2025.parquet")
+    pd.DataFrame({"person_key": ["k1", "k2", None]}).to_parquet(tmp_path / "nim_2024.parquet")
+    pd.DataFrame({"person_key": ["k2", "k3"]}).to_parquet(tmp_path / "nim_2026.parquet")
+    waves = {"register": [2024, 2025], "exit": [2025], "nim": [2024, 2026]}
+    settings = SimpleNamespace(waves=lambda s: waves.get(s, []), sources=waves,
+                               role=lambda s: "survey" if s == "nim" else "register")
+    joins = linkrates.joins(settings)
+    minimum = dict(linkrates.DEFAULT_MINIMUM)
+    rates = linkrates.measure(joins, tmp_path, minimum).set_index("kind")
+    assert rates.loc["register_years", "aandeel"] == 0.9 and rates.loc["register_years", "records"] == 10
+    assert rates.loc["exit_register", "aandeel"] == 1.0
+    assert rates.loc["panel", "aandeel"] == 0.5 and rates.loc["panel", "metingen"] == "2024 → 2026"
+    linkrates.check(joins, tmp_path, minimum)
+    pd.DataFrame({"pseudo_id": ["q999"]}).to_parquet(tmp_path / "exit_2025.parquet")  # another key or number
+    with pytest.raises(InputError) as err:
+        linkrates.check(joins, tmp_path, minimum)
+    msg = str(err.value)
+    assert "exit_2025.parquet" in msg and "0.0% (0 van 1)" in msg and "andere sleutel" in msg
+    assert "linkage.exit_register" in msg and "register_years" not in msg
+    assert linkrates.for_sources(joins, ["nim", "register"]) == [j for j in joins if j.kind in ("register_years", "panel")]
+
+
+@pytest.mark.slow
+def test_an_exit_file_with_other_numbers_stops_the_build_with_the_cause_not_a_pandas_error(
+        demo_small, tmp_path, monkeypatch, capsys):
+    from pipeline.clean.errors import InputError
+    from pipeline.report.build import build
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    cfg = real_config(tmp_path, demo_small, {"register": [2024, 2025], "exit": [2025]},
+                      ["01_opschoning", "09_exitfeedback"])
+    exit_file = tmp_path / "raw" / "exit_2025.csv"
+    lines = exit_file.read_text().splitlines()
+    exit_file.write_text("\n".join([lines[0], *(f"9{ln}" for ln in lines[1:])]) + "\n")  # not personnel numbers
+    with pytest.raises(InputError) as err:
+        build(cfg)
+    msg = str(err.value)
+    assert "exitvragenlijst ↔ HR-register" in msg and "waarschijnlijke oorzaak" in msg and "andere sleutel" in msg
+    out = capsys.readouterr().out
+    assert "hoofdstuk 09_exitfeedback: FOUT in de invoer" in out and "gestart" not in out.split("09_exitfeedback")[1][:40]
+    assert not (tmp_path / "reports").exists()              # nothing was ever published
+
+
+@pytest.mark.slow
+def test_link_rates_are_in_chapter_01_and_results(demo_small, tmp_path, monkeypatch):
+    from pipeline.report.build import build
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    cfg = real_config(tmp_path, demo_small, {"register": [2024, 2025], "exit": [2025]}, ["01_opschoning"])
+    build(cfg)
+    results = pd.read_csv(tmp_path / "reports" / "results.csv")
+    links = results[results["statistic"] == "link_rate"].set_index("indicator")
+    assert set(links.index) == {"register_years", "exit_register"}
+    assert links.loc["exit_register", "estimate"] == 1.0 and 0.8 < links.loc["register_years", "estimate"] < 1
+    assert "Koppelingen tussen bronnen en metingen" in (tmp_path / "reports" / "01_opschoning.html").read_text()

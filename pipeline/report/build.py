@@ -352,7 +352,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw, page,
                                targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
-                          checked=[reports / "tables" / ch["name"]], check=one_key_check(deps)))
+                          checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads)))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
     names = {s.name for s in steps}
     for step, ch in zip(steps, specs):
@@ -360,12 +360,24 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     return steps
 
 
-def one_key_check(cleaned: list[Step]) -> Callable[[], None]:
-    """The check a step that reads these processed files runs first: all made with this run's key."""
+def input_check(settings: Settings, cleaned: list[Step], reads) -> Callable[[], None]:
+    """What a step that reads these processed files checks first (in the build process, only when it
+    is about to run): all were made with this run's key, and every join among the sources it reads
+    (`reads`: sources, or "all") links as many records as the design implies (pipeline.analysis.linkrates)."""
     from functools import partial
 
-    from pipeline.clean.pseudonymise import check_one_key, current_fingerprint
-    return partial(check_one_key, [m for c in cleaned for m in c.checked], current_fingerprint())
+    from pipeline.analysis import linkrates
+    from pipeline.clean.pseudonymise import current_fingerprint
+    return partial(_check_inputs, [m for c in cleaned for m in c.checked], current_fingerprint(),
+                   linkrates.for_sources(linkrates.joins(settings), reads), settings.processed_dir,
+                   settings.link_minimums)
+
+
+def _check_inputs(manifests: list[Path], fingerprint: str, joins: list, processed: Path, minimum: dict) -> None:
+    from pipeline.analysis import linkrates
+    from pipeline.clean.pseudonymise import check_one_key
+    check_one_key(manifests, fingerprint)  # first: pseudonyms of two keys would also fail every join
+    linkrates.check(joins, processed, minimum)
 
 
 # --- the scheduler -------------------------------------------------------------------------------

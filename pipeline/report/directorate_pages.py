@@ -223,7 +223,7 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     their results; each keyed on the targets its pages show."""
     from pipeline.analysis.targets import declared_entries
     from pipeline.chapters.directorate import USES, plans
-    from pipeline.report.build import Step, _key, one_key_check
+    from pipeline.report.build import Step, _key, input_check
     if settings.directorate_pages == "none" or not settings.waves("register"):
         return []
     reports = settings.reports_dir
@@ -247,6 +247,6 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
                         _key(NAME, code, i, shards, targets, uses, settings.raw,
                              sorted(own) if settings.directorate_pages == "plans" else "all"),
                         deps=deps, cost=1.5 + per_page * pages,
-                        check=one_key_check([c for c in cleaned if c.source == "register"]),
+                        check=input_check(settings, [c for c in cleaned if c.source == "register"], ["register"]),
                         publishes=[reports / NAME, reports / "tables" / NAME]))
     return out
