@@ -63,7 +63,8 @@ def build(results: pd.DataFrame, indicators, targets) -> Result:
                      "verandering": did["estimate"], "ci_low": did["ci_low"], "ci_high": did["ci_high"], "p": did["p"],
                      "p_bh": did["p_bh"], "naar_doel": bool(np.sign(did["estimate"]) == -np.sign(gap[base]["estimate"])),
                      "eenheid": "schaalpunten", "doel": np.nan})
-    c = _one(results, source="discrimination", statistic="change", indicator="ervaren_discriminatie", dimension="totaal")
+    c = _one(results, source="discrimination", table="change", statistic="change", indicator="ervaren_discriminatie",
+             dimension="totaal")  # baseline -> the latest wave (chapter 05 also shows the changes in between)
     if c is not None:
         base, last = c["waves"].split("-")
         level = _one(results, source="discrimination", statistic="share", waves=last, indicator="ervaren_discriminatie",

@@ -48,19 +48,33 @@ def labels(wave: int) -> dict[str, str]:
 
 
 def add_derived(df: pd.DataFrame) -> pd.DataFrame:
-    """Population-level indicators: discrimination per ground, and the reporting funnel."""
+    """Population-level indicators: discrimination per ground, and the reporting funnel. An item a
+    wave did not ask (optional in its codebook, absent from the file) is carried as all missing, and
+    so is every indicator derived from it: `measured` then says it was not measured that wave."""
     out = df.copy()
-    exp = pd.to_numeric(out["ervaren_discriminatie"], errors="coerce").astype(float)
+    for c in [*PREVALENCE, *GROUNDS, *SOURCES, *REPORTING, *REASONS, *KNOWLEDGE]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float) if c in out else np.nan
+    exp = out["ervaren_discriminatie"]
     for g in GROUNDS:
-        ground = pd.to_numeric(out[g], errors="coerce").astype(float)
-        out[f"discr_{g}"] = np.where(exp == 0, 0.0, np.where(exp == 1, ground, np.nan))
-    rep = pd.to_numeric(out["gemeld"], errors="coerce").astype(float)
-    sat = pd.to_numeric(out["tevreden_afhandeling"], errors="coerce").astype(float)
+        out[f"discr_{g}"] = np.where(exp == 0, 0.0, np.where(exp == 1, out[g], np.nan))
+    rep, sat = out["gemeld"], out["tevreden_afhandeling"]
     out["funnel_gemeld"] = np.where(exp == 0, 0.0, np.where(exp == 1, rep, np.nan))
     out["funnel_tevreden"] = np.where(out["funnel_gemeld"] == 0, 0.0, np.where(out["funnel_gemeld"] == 1, sat, np.nan))
-    for c in [*PREVALENCE, *GROUNDS, *SOURCES, *REPORTING, *REASONS, *KNOWLEDGE]:
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    if not out[GROUNDS].notna().any().all():  # a ground not asked: its indicator is not 0 for non-experiencers
+        for g in GROUNDS:
+            if out[g].isna().all():
+                out[f"discr_{g}"] = np.nan
+    if out["gemeld"].isna().all():
+        out["funnel_gemeld"] = np.nan
+    if out["tevreden_afhandeling"].isna().all() or out["gemeld"].isna().all():
+        out["funnel_tevreden"] = np.nan
     return out
+
+
+def measured(design: SurveyDesign, indicator: str) -> bool:
+    """Whether a wave measured the indicator (it has at least one answer)."""
+    data = design.data
+    return indicator in data and bool(data[indicator].notna().any())
 
 
 def with_derived(design: SurveyDesign) -> SurveyDesign:
