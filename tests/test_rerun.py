@@ -304,3 +304,69 @@ def test_link_rates_are_in_chapter_01_and_results(demo_small, tmp_path, monkeypa
     assert set(links.index) == {"register_years", "exit_register"}
     assert links.loc["exit_register", "estimate"] == 1.0 and 0.8 < links.loc["register_years", "estimate"] < 1
     assert "Koppelingen tussen bronnen en metingen" in (tmp_path / "reports" / "01_opschoning.html").read_text()
+
+
+# --- 5. waves and variables that come and go --------------------------------------------------------
+
+
+def _codebooks_with(tmp: Path, edits: dict[str, list[tuple[str, str]]]) -> Path:
+    """A copy of config/codebooks with text edits per codebook (YAML anchors kept as written)."""
+    folder = tmp / "codebooks"
+    shutil.copytree(ROOT / "config" / "codebooks", folder)
+    for name, changes in edits.items():
+        text = (folder / f"{name}.yaml").read_text(encoding="utf-8")
+        for old, new in changes:
+            assert old in text, (name, old)
+            text = text.replace(old, new, 1)
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.slow
+def test_a_new_discrimination_wave_with_a_dropped_item_keeps_every_wave(demo_small, tmp_path, monkeypatch):
+    """Discrimination 2028 without `gezien_ongewenst` (made optional for 2028, as the drafting tool
+    advises) and registers 2027 and 2028: chapter 05 compares 2024 -> 2028 (the programme's change),
+    keeps 2026 (2024 -> 2026, 2026 -> 2028), and says the dropped item was not measured in 2028."""
+    import pyreadstat
+
+    from pipeline.report.build import build
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    cfg = real_config(tmp_path, demo_small, {"register": [2024, 2026], "discrimination": [2024, 2026]},
+                      ["00_dashboard", "05_discriminatie"])
+    raw = tmp_path / "raw"
+    for year in (2027, 2028):
+        text = (raw / "register_2026.csv").read_bytes().replace(b";31-12-2026;", f";31-12-{year};".encode())
+        (raw / f"register_{year}.csv").write_bytes(text)
+    df, meta = pyreadstat.read_sav(raw / "discrimination_2026.sav", user_missing=True)
+    dropped = "gezien_ongewenst"
+    assert dropped in df
+    keep = [c for c in df.columns if c != dropped]
+    pyreadstat.write_sav(df[keep], raw / "discrimination_2028.sav",
+                         column_labels=[meta.column_names_to_labels.get(c) for c in keep],
+                         variable_value_labels={c: v for c, v in meta.variable_value_labels.items() if c in keep},
+                         missing_ranges={c: v for c, v in (meta.missing_ranges or {}).items() if c in keep})
+    codebooks = _codebooks_with(tmp_path, {
+        "register": [("waves: [2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026]",
+                      "waves: [2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027, 2028]")],
+        "discrimination": [("waves: [2024, 2026]", "waves: [2024, 2026, 2028]\nwave_overrides:\n  2028:\n"
+                            f"    variables:\n      {dropped}: {{optional: true}}")]})
+    config = yaml.safe_load(cfg.read_text())
+    config["paths"]["codebooks"] = str(codebooks)
+    config["sources"]["register"].update({2027: "register_2027.csv", 2028: "register_2028.csv"})
+    config["sources"]["discrimination"][2028] = "discrimination_2028.sav"
+    cfg.write_text(yaml.safe_dump(config, allow_unicode=True))
+    build(cfg)
+    results = pd.read_csv(tmp_path / "reports" / "results.csv")
+    disc = results[results["source"] == "discrimination"]
+    changes = disc[disc["statistic"] == "change"]
+    assert set(changes["waves"]) == {"2024-2028", "2024-2026", "2026-2028"}
+    assert set(changes[changes["table"] == "change"]["waves"]) == {"2024-2028"}      # the programme's comparison
+    shares = disc[(disc["statistic"] == "share") & (disc["dimension"] == "totaal")]
+    assert {str(w) for w in shares["waves"]} >= {"2024", "2026", "2028"}
+    seen = shares[shares["indicator"] == dropped]
+    assert {str(w) for w in seen["waves"]} == {"2024", "2026"}                         # not measured in 2028
+    assert set(changes[changes["indicator"] == dropped]["waves"]) == {"2024-2026"}
+    page = (tmp_path / "reports" / "05_discriminatie.html").read_text()
+    assert "Niet gemeten in 2028" in page and "Verandering 2026 → 2028" in page
+    dash = pd.read_csv(tmp_path / "reports" / "_dashboard" / "dashboard.csv")
+    assert "2024–2028" in set(dash["periode"])

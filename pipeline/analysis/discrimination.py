@@ -303,9 +303,12 @@ def _pct(x: float) -> str:
 
 def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: int, baseline=None) -> str:
     tot = prev[(prev["dimension"] == "totaal")].set_index("indicator")["estimate"]
-    lines = [f"In {wave} zegt {_pct(tot['ervaren_ongewenst'])} van de medewerkers in de afgelopen 12 maanden "
-             f"ongewenst gedrag te hebben ervaren en {_pct(tot['gezien_ongewenst'])} het te hebben gezien; "
-             f"{_pct(tot['ervaren_discriminatie'])} ervoer discriminatie."]
+
+    def pct(indicator: str) -> str:  # an item the wave did not ask: said so, not "niet getoond"
+        return _pct(tot[indicator]) if indicator in tot else f"(niet gemeten in {wave})"
+    lines = [f"In {wave} zegt {pct('ervaren_ongewenst')} van de medewerkers in de afgelopen 12 maanden "
+             f"ongewenst gedrag te hebben ervaren en {pct('gezien_ongewenst')} het te hebben gezien; "
+             f"{pct('ervaren_discriminatie')} ervoer discriminatie."]
     d = prev[(prev["indicator"] == "ervaren_discriminatie") & (prev["dimension"] != "totaal") & ~prev["onderdrukt"]]
     top = d.sort_values("estimate", ascending=False).head(3)
     if len(top):
