@@ -370,3 +370,32 @@ def test_a_new_discrimination_wave_with_a_dropped_item_keeps_every_wave(demo_sma
     assert "Niet gemeten in 2028" in page and "Verandering 2026 → 2028" in page
     dash = pd.read_csv(tmp_path / "reports" / "_dashboard" / "dashboard.csv")
     assert "2024–2028" in set(dash["periode"])
+
+
+def test_a_group_without_respondents_in_one_wave_is_hidden_only_there(demo_small, tmp_path):
+    """MTO 2025 with nobody answering LGBTIQ+ = ja: the LGBTIQ+ changes 2022->2023, 2022->2024 and
+    2023->2024 stay published; only the levels of 2025 and the changes to 2025 are hidden. Without
+    the per-wave sizes (the earlier rule) every LGBTIQ+ change was hidden."""
+    import dataclasses
+
+    from conftest import weighted_waves
+    from pipeline.analysis import trend as T
+    from pipeline.analysis.linkage import stack_for_change
+    from pipeline.disclosure.publish import Policy, publish
+    waves = [2022, 2023, 2024, 2025]
+    designs = weighted_waves(demo_small, "mto", waves, tmp_path)
+    last = designs[2025]
+    designs[2025] = last.update(lhbtiq=last.data["lhbtiq"].where(last.data["lhbtiq"].astype("object") != "ja", "nee"))
+    stacked, _ = stack_for_change(designs)
+    result = T.changes(stacked, "social_safety", waves, dims=["lhbtiq"])
+    shown = publish(result, Policy(k=10)).table
+    ja = shown[(shown["dimension"] == "lhbtiq") & (shown["group"] == "ja")].set_index(["van", "naar"])
+    assert ja.loc[[(2022, 2023), (2022, 2024), (2023, 2024)], "change"].notna().all()
+    assert ja.loc[[(2024, 2025), (2022, 2025)], "change"].isna().all() if (2024, 2025) in ja.index else True
+    assert not shown[(shown["naar"] == 2025) & (shown["group"] == "ja")]["change"].notna().any()
+    levels = publish(T.levels(stacked, "social_safety", ["lhbtiq"]), Policy(k=10)).table
+    lv = levels[(levels["dimension"] == "lhbtiq") & (levels["group"] == "ja")].set_index("golf")["estimate"]
+    assert lv.loc[[2022, 2023, 2024]].notna().all() and (2025 not in lv.index or pd.isna(lv.get(2025)))
+    earlier = dataclasses.replace(result, rule=dataclasses.replace(result.rule, waves=(), wave_columns=()))
+    before = publish(earlier, Policy(k=10)).table
+    assert before[(before["dimension"] == "lhbtiq") & (before["group"] == "ja")]["change"].isna().all()
