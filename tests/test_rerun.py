@@ -399,3 +399,55 @@ def test_a_group_without_respondents_in_one_wave_is_hidden_only_there(demo_small
     earlier = dataclasses.replace(result, rule=dataclasses.replace(result.rule, waves=(), wave_columns=()))
     before = publish(earlier, Policy(k=10)).table
     assert before[(before["dimension"] == "lhbtiq") & (before["group"] == "ja")]["change"].isna().all()
+
+
+# --- 7. the small things ----------------------------------------------------------------------------
+
+
+def test_a_register_saved_by_excel_with_a_bom_reads_as_the_original_and_other_encodings_are_named(demo_small, tmp_path,
+                                                                                                    monkeypatch):
+    from pipeline.clean import clean_source
+    from pipeline.clean.errors import InputError
+    original = (demo_small / "register_2024.csv").read_bytes()
+    text = original.decode("cp1252")
+    assert not text.isascii()                                   # accented names and countries
+    (tmp_path / "bom").mkdir()
+    (tmp_path / "bom" / "register_2024.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "register_2024.csv").write_bytes(original)
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    a = pd.read_parquet(clean_source("register", 2024, tmp_path / "plain" / "register_2024.csv", out_dir=tmp_path / "a"))
+    b = pd.read_parquet(clean_source("register", 2024, tmp_path / "bom" / "register_2024.csv", out_dir=tmp_path / "b"))
+    pd.testing.assert_frame_equal(a, b)
+    (tmp_path / "utf8").mkdir()
+    (tmp_path / "utf8" / "register_2024.csv").write_bytes(text.encode("utf-8"))
+    with pytest.raises(InputError) as err:
+        clean_source("register", 2024, tmp_path / "utf8" / "register_2024.csv", out_dir=tmp_path / "c")
+    assert "UTF-8 zonder byte-order mark" in str(err.value) and "cp1252" in str(err.value)
+
+
+def test_two_people_under_one_respondent_id_are_not_a_duplicate_submission(demo_small, tmp_path, monkeypatch):
+    import pyreadstat
+
+    from pipeline.clean import clean_source
+    from pipeline.clean.errors import InputError
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    df, meta = pyreadstat.read_sav(demo_small / "mto_2024.sav", user_missing=True)
+    id_col = next(c for c in df.columns if c.lower() == "respondent_id")
+    key_col = next(c for c in df.columns if c.lower() == "persoonssleutel")
+
+    def write(frame, name):
+        pyreadstat.write_sav(frame, tmp_path / name, column_labels=[meta.column_names_to_labels.get(c) for c in frame.columns],
+                             variable_value_labels=meta.variable_value_labels, missing_ranges=meta.missing_ranges)
+        return tmp_path / name
+    same = pd.concat([df, df.iloc[[0]]], ignore_index=True)                  # one person submitting twice
+    out = clean_source("mto", 2024, write(same, "mto_2024.sav"), out_dir=tmp_path / "a")
+    flow = json.loads(out.with_name("mto_2024.manifest.json").read_text())["excluded"]
+    assert next(e["aantal"] for e in flow if e["reden"].startswith("dubbele inzending")) >= 1
+    two = same.copy()
+    two.loc[len(two) - 1, key_col] = "ander-persoon-999"                   # a different person, same id
+    (tmp_path / "b").mkdir()
+    with pytest.raises(InputError) as err:
+        clean_source("mto", 2024, write(two, "b/mto_2024.sav"), out_dir=tmp_path / "b")
+    msg = str(err.value)
+    assert "verschillende persoonssleutels" in msg and "persoonssleutel" in msg and f", {len(two)}" in msg

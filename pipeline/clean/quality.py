@@ -37,12 +37,34 @@ def straightlined(df: pd.DataFrame, items: list[str]) -> pd.Series:
     return pd.Series(complete & same, index=df.index)
 
 
+def different_people(df: pd.DataFrame, id_col: str, person_col: str, file: str = ""):
+    """Submissions under one respondent id whose person keys differ: two people, not a duplicate
+    submission (keeping one would silently drop the other). An InputError naming the rows, or None."""
+    from pipeline.clean.errors import InputError, Problem
+    keyed = df[df[id_col].notna() & df[person_col].notna()]
+    keys = keyed[person_col].astype(str).str.strip()
+    mixed = keys.groupby(keyed[id_col].astype(str)).transform("nunique") > 1
+    if not mixed.any():
+        return None
+    rows = tuple(int(i) + 1 for i in keyed.index[mixed.to_numpy()][:5])
+    ids = keyed.loc[mixed.to_numpy(), id_col].astype(str).nunique()
+    return InputError([Problem(file, person_col, rows, int(mixed.sum()), "één persoon per respondentnummer (een "
+                               "dubbele inzending heeft dezelfde persoonssleutel)",
+                               f"{ids} respondentnummer(s) met verschillende persoonssleutels: twee mensen onder één "
+                               "nummer, geen dubbele inzending")])
+
+
 def apply_quality_rules(df: pd.DataFrame, cb, *, id_col: str = "respondent_id",
-                        min_minutes: float = 3.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        min_minutes: float = 3.0, file: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (kept rows, exclusions table: reden, aantal)."""
     reasons = []
     all_items = [i for s in cb.scales.values() for i in s["items"]]
     all_items = list(dict.fromkeys(all_items))
+    person = next(iter(cb.of_type("person_key")), None)
+    if id_col in df and person in df:
+        err = different_people(df, id_col, person, file)
+        if err is not None:
+            raise err
     if id_col in df:
         df, n = resolve_duplicates(df, id_col, all_items, "einddatum")
         reasons.append(("dubbele inzending (eerdere of minder volledige verwijderd)", n))

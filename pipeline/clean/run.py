@@ -72,7 +72,7 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
     report: dict = {"rows_in": int(len(df))}
     id_col = next((n for n, v in cb.variables.items() if v["type"] == "id"), None)
     if cb.role == "survey":  # respondent rules; a register or a records export has none (pipeline/sources.py)
-        df, exclusions = apply_quality_rules(df, cb, id_col=id_col)
+        df, exclusions = apply_quality_rules(df, cb, id_col=id_col, file=file)
     else:
         exclusions = pd.DataFrame(columns=["reden", "aantal"])
     df = derive(df, young_cutoff=young_cutoff)
