@@ -33,6 +33,7 @@ def wipe(keep_demo: bool) -> None:
         for p in d.iterdir():
             if p.name != ".gitkeep":
                 shutil.rmtree(p) if p.is_dir() else p.unlink()
+    shutil.rmtree(ROOT / ".staging", ignore_errors=True)  # the release in staging keeps the step states
     if not keep_demo:
         shutil.rmtree(ROOT / "data" / "raw" / "demo", ignore_errors=True)
 
