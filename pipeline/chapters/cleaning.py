@@ -126,6 +126,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                                    rename={"aantal": "respondenten", "noemer": "medewerkers", "rate": "respons",
                                            "partial": "partiële R", "partial_se": "se partiële R"}),
                          f"Respons per directie en groep, {src.upper()} {w}", decimals=3, percent=["respons"],
+                         integers=["respondenten", "medewerkers"],
                          fold=True, sheet=f"{short} respons")
     _link_rates(ch, settings, policy)
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
