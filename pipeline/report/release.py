@@ -15,7 +15,6 @@ index), and two runs in one checkout must not move each other's files. So:
 """
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import os
@@ -24,6 +23,8 @@ import time
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
+
+from pipeline.io import swap_dir
 
 STAGING = ".staging"
 QUARANTINE = ".quarantaine"
@@ -158,16 +159,6 @@ def _signature(root: Path) -> list:
     return [[rel, *stat] for rel, stat in _entries(root).items()]
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
 def publish(work: Path, published: Path) -> bool:
     """Make `published` exactly the release in `work` (files hard-linked: the steps replace files by
     renaming, never in place, so a later run cannot change a published file). False when it already
@@ -194,17 +185,7 @@ def publish(work: Path, published: Path) -> bool:
         for f in published.iterdir():
             if f.name.startswith(".") and f.is_file():
                 shutil.copy2(f, new / f.name)
-    if not published.exists():
-        published.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(new, published)
-    elif _exchange(new, published):
-        shutil.rmtree(new)
-    else:
-        old = work.parent / f"{published.name}.oud"
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(published, old)
-        os.replace(new, published)
-        shutil.rmtree(old)
+    swap_dir(new, published)
     record.write_text(json.dumps({"release": _signature(work), "published": _signature(published)}))
     return True
 
