@@ -71,12 +71,23 @@ def joins(settings) -> list[Join]:
             for w in settings.waves("exit") if w - 1 in reg]
     out += [Join("training_register", "training", ("register", w), ("training", w), "pseudo_id")
             for w in settings.waves("training") if w in reg]
+    surveys = _surveys(settings)
     for source in sorted(settings.sources):
-        if settings.role(source) != "survey":
+        if source not in surveys:
             continue
         waves = settings.waves(source)
         out += [Join("panel", source, (source, a), (source, b), "person_key") for a, b in zip(waves[:-1], waves[1:])]
     return out
+
+
+def _surveys(settings) -> set[str]:
+    """The configured sources whose role is survey: the codebook folder read once (it is parsed YAML)."""
+    folder = getattr(settings, "codebooks_dir", None)
+    if folder is None:
+        return {s for s in settings.sources if settings.role(s) == "survey"}
+    from pipeline import sources
+    cat = sources.catalogue(folder)
+    return {s for s in settings.sources if (cat[s].role if s in cat else "survey") == "survey"}
 
 
 @lru_cache(maxsize=64)

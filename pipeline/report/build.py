@@ -337,6 +337,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     targets = declared_entries(settings["targets"])
     reports = settings.reports_dir
     pages = page_list(specs)
+    from pipeline.analysis.linkrates import joins as all_joins
+    joins = all_joins(settings)  # every join across sources and waves, checked before a chapter runs
     steps = []
     for ch in specs:
         reads = ch.get("reads", ch.get("needs", []))
@@ -352,7 +354,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw, page,
                                targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
-                          checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads)))
+                          checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins)))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
     names = {s.name for s in steps}
     for step, ch in zip(steps, specs):
@@ -360,7 +362,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     return steps
 
 
-def input_check(settings: Settings, cleaned: list[Step], reads) -> Callable[[], None]:
+def input_check(settings: Settings, cleaned: list[Step], reads, joins: list | None = None) -> Callable[[], None]:
     """What a step that reads these processed files checks first (in the build process, only when it
     is about to run): all were made with this run's key, and every join among the sources it reads
     (`reads`: sources, or "all") links as many records as the design implies (pipeline.analysis.linkrates)."""
@@ -368,8 +370,9 @@ def input_check(settings: Settings, cleaned: list[Step], reads) -> Callable[[], 
 
     from pipeline.analysis import linkrates
     from pipeline.clean.pseudonymise import current_fingerprint
+    joins = linkrates.joins(settings) if joins is None else joins
     return partial(_check_inputs, [m for c in cleaned for m in c.checked], current_fingerprint(),
-                   linkrates.for_sources(linkrates.joins(settings), reads), settings.processed_dir,
+                   linkrates.for_sources(joins, reads), settings.processed_dir,
                    settings.link_minimums)
 
 
