@@ -451,3 +451,29 @@ def test_two_people_under_one_respondent_id_are_not_a_duplicate_submission(demo_
         clean_source("mto", 2024, write(two, "b/mto_2024.sav"), out_dir=tmp_path / "b")
     msg = str(err.value)
     assert "verschillende persoonssleutels" in msg and "persoonssleutel" in msg and f", {len(two)}" in msg
+
+
+def test_cleaning_steps_are_keyed_on_what_they_read_only(demo_small, tmp_path, monkeypatch):
+    """An edit of chapters.yaml, of report.yaml outside `groups`, or of a chapter's code reruns no
+    cleaning; an edit of `groups` or of the classifications does."""
+    from pipeline.report import build as B
+    from pipeline.settings import load_settings
+    cfg = real_config(tmp_path, demo_small, {"register": [2024]}, ["04_streefcijfers"])
+
+    def keys():
+        return [s.key for s in B.clean_steps(load_settings(cfg), B.cleaning_code_hash(), "vingerafdruk")]
+    before = keys()
+    real_config(tmp_path, demo_small, {"register": [2024]}, ["04_streefcijfers", "01_opschoning"])  # chapters.yaml
+    config = yaml.safe_load(cfg.read_text())
+    config["min_cell_size"] = 11
+    config["indicators"] = config["indicators"][:1]
+    cfg.write_text(yaml.safe_dump(config))
+    assert keys() == before
+    monkeypatch.setattr(B, "CLEANING_READS", (*B.CLEANING_READS, "pipeline/chapters"))  # stands for any code it reads
+    assert keys() != before
+    monkeypatch.setattr(B, "CLEANING_READS", B.CLEANING_READS[:-1])
+    config = yaml.safe_load(cfg.read_text())
+    config["groups"]["young_cutoff"] = 30
+    cfg.write_text(yaml.safe_dump(config))
+    assert keys() != before
+    assert [s.key for s in B.clean_steps(load_settings(cfg), B.cleaning_code_hash(), "andere")] != keys()

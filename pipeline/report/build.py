@@ -38,6 +38,24 @@ def code_hash(exclude: tuple[Path, ...] = ()) -> str:
     return h.hexdigest()[:16]
 
 
+# what a cleaning step reads besides its raw file, its codebook (versioned in its key) and report.yaml's
+# `groups`: an edit of a chapter, the report pages, chapters.yaml or the rest of report.yaml reruns no cleaning
+CLEANING_READS = ("pipeline/clean", "pipeline/codebook", "pipeline/config.py", "pipeline/io.py", "pipeline/sources.py",
+                  "pipeline/settings.py", "config/classifications.yaml", "config/codebooks")
+
+
+def cleaning_code_hash() -> str:
+    """Hash of the code and configuration a cleaning step reads (CLEANING_READS)."""
+    h = hashlib.sha256()
+    for part in CLEANING_READS:
+        p = ROOT / part
+        for f in sorted(p.rglob("*") if p.is_dir() else [p]):
+            if f.is_file() and f.suffix in (".py", ".yaml"):
+                h.update(f.relative_to(ROOT).as_posix().encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -288,7 +306,7 @@ def clean_steps(settings: Settings, code: str, key_fingerprint: str | None = Non
                               (source, wave, str(path), str(settings.path)), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
                               _key("clean", code, sha256(path), settings.demo, settings.codebook(source, wave).version,
-                                   key_fingerprint),
+                                   key_fingerprint, settings["groups"]),
                               cost=0.5, source=source,
                               checked=[settings.processed_dir / f"{source}_{wave}.manifest.json"]))
     return steps
@@ -573,7 +591,7 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
     code = code_hash(exclude=(declared_path(settings["targets"]),))
     specs = chapter_specs(settings)
     fingerprint = current_fingerprint()
-    cleaned = clean_steps(settings, code, fingerprint)
+    cleaned = clean_steps(settings, cleaning_code_hash(), fingerprint)
     _announce_new_key(cleaned, fingerprint)
     chapters = chapter_steps(settings, specs, code, cleaned, years)
     # pages beyond the chapters (the directorate pages): steps of their own, linked from the index
