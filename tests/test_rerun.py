@@ -229,13 +229,15 @@ def test_a_failed_run_after_new_data_leaves_every_reviewer_file_byte_identical(d
     build(cfg)
     assert "gepubliceerd" not in capsys.readouterr().out and time.perf_counter() - t0 < 5
     assert mtimes == {p: p.stat().st_mtime_ns for p in reports.rglob("*") if p.is_file()}
-    # a chapter no longer configured leaves the release: its page, notebook, tables and results rows
-    real_config(tmp_path, demo_small, sources, ["00_dashboard", "04_streefcijfers"])
+    # chapters no longer configured leave the release: their pages, notebooks, tables, results rows and
+    # the dashboard's figure and table on the index
+    real_config(tmp_path, demo_small, sources, ["04_streefcijfers"])
     build(cfg)
     left = snapshot(reports)
-    assert not [f for f in left if "01_opschoning" in f]
+    assert not [f for f in left if "01_opschoning" in f or "dashboard" in f]
     assert "01_opschoning" not in (reports / "index.html").read_text()
-    assert "01_opschoning" not in set(pd.read_csv(reports / "results.csv")["chapter"])
+    assert 'id="dashboard"' not in (reports / "index.html").read_text()
+    assert set(pd.read_csv(reports / "results.csv")["chapter"]) == {"04_streefcijfers"}
 
 
 # --- 4. linkage is measured, not assumed ------------------------------------------------------------

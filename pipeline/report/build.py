@@ -372,7 +372,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw, page,
                                targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
-                          checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins)))
+                          checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
+                          publishes=[reports / w for w in ch.get("writes", [])]))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
     names = {s.name for s in steps}
     for step, ch in zip(steps, specs):
@@ -600,8 +601,7 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
     names = [c.name for c in chapters]
     pages = [*names, *(e.name for e in extra)]
     final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
-                  reports / ".state" / "_index.json", _key("index", code, pages, settings.demo), deps=pages, cost=0.5,
-                  publishes=[reports / "_dashboard"]),  # the dashboard chapter's figure and table, shown on the index
+                  reports / ".state" / "_index.json", _key("index", code, pages, settings.demo), deps=pages, cost=0.5),
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
                   _key("results", code, pages), deps=pages, cost=0.2),
