@@ -479,3 +479,22 @@ def test_cleaning_steps_are_keyed_on_what_they_read_only(demo_small, tmp_path, m
     cfg.write_text(yaml.safe_dump(config))
     assert keys() != before
     assert [s.key for s in B.clean_steps(load_settings(cfg), B.cleaning_code_hash(), "andere")] != keys()
+
+
+def test_a_new_wave_of_one_source_changes_only_the_keys_of_the_steps_that_read_it(demo_small, tmp_path):
+    """The yearly rerun: with real sources in report.yaml, a new MTO wave must not rerun the chapters
+    that read no MTO (their key holds report.yaml without `sources`, plus the waves of what they read)."""
+    from pipeline.report import build as B
+    from pipeline.settings import load_settings
+    chapters = ["01_opschoning", "02_inclusie", "03_veiligheid", "04_streefcijfers"]
+    sources = {"register": [2024, 2025], "nim": [2024], "mto": [2024]}
+
+    def keys():
+        settings = load_settings(tmp_path / "report.yaml")
+        cleaned = B.clean_steps(settings, "code", "vingerafdruk")
+        return {s.name: s.key for s in B.chapter_steps(settings, B.chapter_specs(settings), "code", cleaned)}
+    real_config(tmp_path, demo_small, sources, chapters)
+    before = keys()
+    real_config(tmp_path, demo_small, {**sources, "mto": [2024, 2025]}, chapters)
+    after = keys()
+    assert {n for n in before if before[n] != after[n]} == {"01_opschoning", "03_veiligheid"}

@@ -369,8 +369,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter,
                           (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw, page,
-                               targets if ch.get("reads_targets") else None),
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads),
+                               page, targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
                           publishes=[reports / w for w in ch.get("writes", [])]))
@@ -379,6 +379,14 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     for step, ch in zip(steps, specs):
         step.deps += [u for u in ch.get("uses", []) if u in names]
     return steps
+
+
+def config_key(settings: Settings, reads) -> dict:
+    """The part of report.yaml a step's key holds: everything but `sources`, of which only the waves of
+    the sources the step reads (`reads`, or "all"; their files' content is in its key through the
+    cleaned files). So a new wave of one source reruns only the steps that read that source."""
+    waves = {s: settings.waves(s) for s in sorted(settings.sources) if reads == "all" or s in reads}
+    return {**{k: v for k, v in settings.raw.items() if k != "sources"}, "sources": waves}
 
 
 def input_check(settings: Settings, cleaned: list[Step], reads, joins: list | None = None) -> Callable[[], None]:

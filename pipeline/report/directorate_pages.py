@@ -223,7 +223,7 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     their results; each keyed on the targets its pages show."""
     from pipeline.analysis.targets import declared_entries
     from pipeline.chapters.directorate import USES, plans
-    from pipeline.report.build import Step, _key, input_check
+    from pipeline.report.build import Step, _key, config_key, input_check
     if settings.directorate_pages == "none" or not settings.waves("register"):
         return []
     reports = settings.reports_dir
@@ -244,7 +244,7 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
                         [reports / NAME / listing_name(i, shards), reports / "results" / f"{name}.parquet"],
                         reports / ".state" / f"{name}.json",
                         # the page list too: a new page changes its neighbours' previous/next links
-                        _key(NAME, code, i, shards, targets, uses, settings.raw,
+                        _key(NAME, code, i, shards, targets, uses, config_key(settings, ["register"]),
                              sorted(own) if settings.directorate_pages == "plans" else "all"),
                         deps=deps, cost=1.5 + per_page * pages,
                         check=input_check(settings, [c for c in cleaned if c.source == "register"], ["register"]),
