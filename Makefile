@@ -51,8 +51,8 @@ test: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_report.py
 
-clean-report:
-	rm -rf reports/*/ reports/*.html
+clean-report:  # the published report and the release in staging (with its step states): the next run rebuilds all
+	rm -rf reports/*/ reports/*.html reports/*.csv reports/*.parquet reports/*.xlsx .staging/reports .staging/reports.stappen .staging/reports.gepubliceerd.json
 
 clean-processed:
 	find data/processed -mindepth 1 ! -name .gitkeep -delete

@@ -97,3 +97,29 @@ def move(src: str | Path, dst: str | Path) -> Path:
         shutil.rmtree(dst)
     os.replace(src, dst)
     return dst
+
+
+def swap_dir(new: str | Path, target: str | Path) -> None:
+    """Put the finished folder `new` in the place of `target` and remove the previous one: in one step
+    where the system can exchange two folders (Linux renameat2 RENAME_EXCHANGE), so a reader sees the
+    old folder or the new one, never neither; elsewhere with two renames."""
+    import ctypes
+    import shutil
+    new, target = Path(new), Path(target)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(new, target)
+        return
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+        at_fdcwd, rename_exchange = -100, 2
+        swapped = renameat2(at_fdcwd, os.fsencode(new), at_fdcwd, os.fsencode(target), rename_exchange) == 0
+    except (OSError, AttributeError):
+        swapped = False
+    if not swapped:
+        old = new.with_name(new.name + ".oud")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+        os.replace(new, target)
+        new = old
+    shutil.rmtree(new)

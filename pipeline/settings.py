@@ -51,7 +51,9 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "benchmark": None,
     "indicators": None,
     "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
+    "linkage": ("exit_register", "register_years", "training_register", "panel"),
 }
+RELEASE_ENV = "INCLUSIEMONITOR_RELEASE"  # the release in staging, set by `make report` while it builds
 REQUIRED = ("min_cell_size", "paths", "demo", "groups", "weighting", "targets", "indicators", "models")
 INFERENCE_DEFAULTS = {"levels": "finite", "models": "superpopulation"}
 FRAMES = ("finite", "superpopulation")
@@ -93,6 +95,19 @@ class Settings:
 
     @property
     def reports_dir(self) -> Path:
+        """Where the report's outputs are written and read: while `make report` builds, the release in
+        staging (it sets INCLUSIEMONITOR_RELEASE for its steps and kernels; pipeline.report.release),
+        else the published reports (paths.reports)."""
+        import os
+        release = os.environ.get(RELEASE_ENV)
+        published = self.published_dir
+        if release and Path(release).name == published.name and Path(release).parent.parent == published.parent:
+            return Path(release)
+        return published
+
+    @property
+    def published_dir(self) -> Path:
+        """What reviewers read (paths.reports): replaced as a whole by a build that fully succeeded."""
         return _abs(self.raw["paths"]["reports"])
 
     @property
@@ -160,6 +175,12 @@ class Settings:
         """The declared targets (`targets.declared`, config/targets.yaml), in file order."""
         from pipeline.analysis.targets import load
         return load(self.raw["targets"])
+
+    @property
+    def link_minimums(self) -> dict[str, float]:
+        """The least link rate each kind of join must reach (`linkage:`; pipeline.analysis.linkrates)."""
+        from pipeline.analysis.linkrates import DEFAULT_MINIMUM
+        return {**DEFAULT_MINIMUM, **{k: float(v) for k, v in (self.raw.get("linkage") or {}).items()}}
 
     @property
     def directorate_pages(self) -> str:
@@ -253,6 +274,10 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     problems += [f"{path}: {p}" for p in _check_targets(raw.get("targets"), raw.get("directorate_pages", "plans"))]
     problems += [f"{path}: {p}" for p in _check_training(raw.get("training"))]
     problems += [f"{path}: {p}" for p in _check_programme(raw.get("programme"))]
+    problems += [f"{path}: linkage.{k} must be a share in [0, 1], found {v!r}"
+                 for k, v in (raw.get("linkage") or {}).items()
+                 if isinstance(raw.get("linkage"), dict) and (isinstance(v, bool) or not isinstance(v, (int, float))
+                                                               or not 0 <= v <= 1)]
     return problems
 
 

@@ -14,6 +14,7 @@ Roles (codebook key `role`, default `survey`):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from pipeline.config import load_yaml
@@ -37,9 +38,17 @@ def _codebook_dir(directory: str | Path | None) -> Path:
 
 
 def catalogue(directory: str | Path | None = None) -> dict[str, Source]:
-    """Every source with a codebook in `directory` (files starting with `_` are shared includes)."""
+    """Every source with a codebook in `directory` (files starting with `_` are shared includes). Read
+    once per process while the folder's files are unchanged (parsing every codebook takes a while)."""
+    folder = _codebook_dir(directory)
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.glob("*.yaml")))
+    return dict(_catalogue(str(folder), stamp))
+
+
+@lru_cache(maxsize=8)
+def _catalogue(directory: str, stamp: tuple) -> dict[str, Source]:
     out = {}
-    for path in sorted(_codebook_dir(directory).glob("*.yaml")):
+    for path in sorted(Path(directory).glob("*.yaml")):
         if path.stem.startswith("_"):
             continue
         doc = load_yaml(path)

@@ -118,7 +118,8 @@ def build(results: pd.DataFrame, indicators, targets, references: dict | None = 
                     "populatie": "alle medewerkers",
                     "voor_programma": before_programme(int(base), int(last), programme_start)})
         rows.append(row)
-    c = _one(results, source="discrimination", statistic="change", indicator="ervaren_discriminatie", dimension="totaal")
+    c = _one(results, source="discrimination", table="change", statistic="change", indicator="ervaren_discriminatie",
+             dimension="totaal")  # baseline -> the latest wave (chapter 05 also shows the changes in between)
     if c is not None:
         base, last = c["waves"].split("-")
         level = _one(results, source="discrimination", statistic="share", waves=last, indicator="ervaren_discriminatie",

@@ -48,19 +48,33 @@ def labels(wave: int) -> dict[str, str]:
 
 
 def add_derived(df: pd.DataFrame) -> pd.DataFrame:
-    """Population-level indicators: discrimination per ground, and the reporting funnel."""
+    """Population-level indicators: discrimination per ground, and the reporting funnel. An item a
+    wave did not ask (optional in its codebook, absent from the file) is carried as all missing, and
+    so is every indicator derived from it: `measured` then says it was not measured that wave."""
     out = df.copy()
-    exp = pd.to_numeric(out["ervaren_discriminatie"], errors="coerce").astype(float)
+    for c in [*PREVALENCE, *GROUNDS, *SOURCES, *REPORTING, *REASONS, *KNOWLEDGE]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float) if c in out else np.nan
+    exp = out["ervaren_discriminatie"]
     for g in GROUNDS:
-        ground = pd.to_numeric(out[g], errors="coerce").astype(float)
-        out[f"discr_{g}"] = np.where(exp == 0, 0.0, np.where(exp == 1, ground, np.nan))
-    rep = pd.to_numeric(out["gemeld"], errors="coerce").astype(float)
-    sat = pd.to_numeric(out["tevreden_afhandeling"], errors="coerce").astype(float)
+        out[f"discr_{g}"] = np.where(exp == 0, 0.0, np.where(exp == 1, out[g], np.nan))
+    rep, sat = out["gemeld"], out["tevreden_afhandeling"]
     out["funnel_gemeld"] = np.where(exp == 0, 0.0, np.where(exp == 1, rep, np.nan))
     out["funnel_tevreden"] = np.where(out["funnel_gemeld"] == 0, 0.0, np.where(out["funnel_gemeld"] == 1, sat, np.nan))
-    for c in [*PREVALENCE, *GROUNDS, *SOURCES, *REPORTING, *REASONS, *KNOWLEDGE]:
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    if not out[GROUNDS].notna().any().all():  # a ground not asked: its indicator is not 0 for non-experiencers
+        for g in GROUNDS:
+            if out[g].isna().all():
+                out[f"discr_{g}"] = np.nan
+    if out["gemeld"].isna().all():
+        out["funnel_gemeld"] = np.nan
+    if out["tevreden_afhandeling"].isna().all() or out["gemeld"].isna().all():
+        out["funnel_tevreden"] = np.nan
     return out
+
+
+def measured(design: SurveyDesign, indicator: str) -> bool:
+    """Whether a wave measured the indicator (it has at least one answer)."""
+    data = design.data
+    return indicator in data and bool(data[indicator].notna().any())
 
 
 def with_derived(design: SurveyDesign) -> SurveyDesign:
@@ -305,9 +319,12 @@ def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: i
     """The chapter's summary, one finding per sentence; `reported`: about how many made a report (the
     base of the satisfaction with its handling, see `reported_base`)."""
     tot = prev[(prev["dimension"] == "totaal")].set_index("indicator")["estimate"]
-    lines = [f"In {wave} ervoer {_pct(tot['ervaren_ongewenst'])} van de medewerkers ongewenst gedrag in de afgelopen "
-             f"12 maanden. {_pct(tot['gezien_ongewenst'])} zag het bij een ander. "
-             f"{_pct(tot['ervaren_discriminatie'])} ervoer discriminatie."]
+
+    def pct(indicator: str) -> str:  # an item the wave did not ask: said so, not "niet getoond"
+        return _pct(tot[indicator]) if indicator in tot else f"(niet gemeten in {wave})"
+    lines = [f"In {wave} ervoer {pct('ervaren_ongewenst')} van de medewerkers ongewenst gedrag in de afgelopen "
+             f"12 maanden. {pct('gezien_ongewenst')} zag het bij een ander. "
+             f"{pct('ervaren_discriminatie')} ervoer discriminatie."]
     d = prev[(prev["indicator"] == "ervaren_discriminatie") & (prev["dimension"] != "totaal") & ~prev["onderdrukt"]]
     top = d.sort_values("estimate", ascending=False).head(3)
     if len(top):

@@ -22,7 +22,8 @@ from pipeline.results import Tidy
 from pipeline.survey import DesignError, SurveyDesign
 
 def wave_sizes(stacked: SurveyDesign, dims: list[str], waves, wave_col: str = "golf") -> tuple[GroupSizes, ...]:
-    """Respondents per group in each wave: a group hidden in any wave is hidden in every comparison."""
+    """Respondents per group in each wave (with `Estimates(waves=, wave_columns=)`: a group hidden in a
+    wave is hidden in that wave's levels and in the changes from or to it, nowhere else)."""
     data = stacked.data
     return tuple(GroupSizes.of(data[data[wave_col] == w], list(dims)) for w in waves)
 
@@ -37,7 +38,8 @@ def levels(stacked: SurveyDesign, indicator: str, dims: list[str], wave_col: str
         rows.append(est.drop(columns=[dim]).assign(dimension=dim))
     out = pd.concat(rows, ignore_index=True).assign(indicator=indicator)
     waves = sorted(stacked.data[wave_col].dropna().unique())
-    return Result(out, Estimates(sizes=wave_sizes(stacked, dims, waves, wave_col), keys=(wave_col,)),
+    return Result(out, Estimates(sizes=wave_sizes(stacked, dims, waves, wave_col), keys=(wave_col,),
+                                 waves=tuple(waves), wave_columns=(wave_col,)),
                   tidy=(Tidy("level", {"waves": wave_col}),))
 
 
@@ -49,7 +51,7 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
             dims: list[str] = (), family: str | None = None) -> Result:
     """Change since the baseline (first wave) and since the previous wave, with interval and p,
     overall and per group of `dims` (a group's change is a domain comparison on the stacked design).
-    Disclosure: a group hidden in any wave, or with fewer than k respondents in either wave."""
+    Disclosure: a group hidden in either of the two waves, or with fewer than k respondents in either."""
     rows = []
     data = stacked.data
     pairs = list(dict.fromkeys([*((waves[0], w) for w in waves[1:]), *zip(waves[1:-1], waves[2:])]))
@@ -76,7 +78,8 @@ def changes(stacked: SurveyDesign, indicator: str, waves: list[int], wave_col: s
                             (("change", "difference"), ("se", "se"), ("ci_low", "ci_low"), ("ci_high", "ci_high"),
                              ("p", "p"), ("n_van", "n_ref"), ("n_naar", "n"))}})
     return Result(pd.DataFrame(rows), Estimates(n=("n_van", "n_naar"), sizes=wave_sizes(stacked, dims, waves, wave_col),
-                                                keys=("van", "naar")), family=family,
+                                                keys=("van", "naar"), waves=tuple(waves), wave_columns=("van", "naar")),
+                  family=family,
                   tidy=(Tidy("change", {"estimate": "change", "n": "n_naar", "waves": _span}),))
 
 

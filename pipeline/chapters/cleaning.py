@@ -48,6 +48,27 @@ def careless_text(rule: dict) -> str:
             "verschil met zijn marge. Instelling: `careless` in config/report.yaml.")
 
 
+def _link_rates(ch: Chapter, settings, policy) -> None:
+    """Every join across sources and waves with its link rate (pipeline.analysis.linkrates): the build
+    stopped before this chapter if one was far below its minimum."""
+    from pipeline.analysis import linkrates
+    rates = linkrates.measure(linkrates.joins(settings), settings.processed_dir, settings.link_minimums)
+    if not len(rates):
+        return
+    pub = publish_all({"link_rates": linkrates.table(rates)}, policy)
+    ch.record(pub)
+    ch.heading("Koppelingen tussen bronnen en metingen", 2)
+    ch.text("De analyses koppelen bestanden op gepseudonimiseerde nummers: de exitvragenlijst en de trainingen aan "
+            "het HR-register, het register van het ene jaar aan dat van het volgende, en metingen van een enquête aan "
+            "elkaar via de persoonssleutel van het onderzoeksbureau. Per koppeling staat hieronder welk deel van de "
+            "records gekoppeld is, tegen de ondergrens die het ontwerp vraagt; een koppeling onder die grens "
+            "(bijvoorbeeld door een andere sleutel of een ander jaar) houdt het rapport tegen.")
+    ch.table(pub["link_rates"].view(columns=["koppeling", "metingen", "records", "aandeel", "minimum"],
+                                    rename={"aandeel": "gekoppeld", "minimum": "ondergrens"}),
+             "Koppelingen: aandeel gekoppelde records per koppeling", decimals=0,
+             percent=["gekoppeld", "ondergrens"], fold=True, sheet="Koppelingen")
+
+
 def build(config_path: str, *, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
@@ -136,6 +157,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                                    {"aantal": "respondenten", "noemer": "vertrekkers", "rate": "respons",
                                     "partial": "partiële R", "partial_se": "se partiële R"}),
                          f"Respons per directie en groep, {src.upper()} {w}", decimals=3, percent=["respons"],
+                         integers=["respondenten", "medewerkers", "vertrekkers"],
                          fold=True, sheet=f"{short} respons")
     if careless_rows:
         pub = publish_all({"careless": sensitivity_table(careless_rows)}, policy)
@@ -151,5 +173,6 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
         ch.table(table, "Gevoeligheid voor onzorgvuldig invullen: niveau per schaal en meting met en zonder "
                  "gemarkeerde respondenten", decimals=3, integers=["respondenten", "n_zonder", "gemarkeerd"],
                  fold=True, sheet="Onzorgvuldig invullen")
+    _link_rates(ch, settings, policy)
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
     return ch

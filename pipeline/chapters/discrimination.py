@@ -26,6 +26,20 @@ def designs(settings, waves, reports: dict | None = None) -> dict:
     return out
 
 
+def _pairs(waves: list[int], baseline: int, repeat: int) -> list[tuple[int, int]]:
+    """The changes shown: baseline -> repeat first (the programme's comparison), then baseline -> every
+    other wave and each wave -> the next."""
+    out = [(baseline, repeat)] if repeat != baseline else []
+    for a, b in [*((baseline, w) for w in waves if baseline < w < repeat), *zip(waves[:-1], waves[1:])]:
+        if (a, b) not in out:
+            out.append((a, b))
+    return out
+
+
+def _change_name(a: int, b: int, baseline: int, repeat: int) -> str:
+    return "change" if (a, b) == (baseline, repeat) else f"change:{a}-{b}"
+
+
 def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=None, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
@@ -34,20 +48,30 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     baseline_wave = int(baseline_wave or waves[0])
     repeat_wave = int(repeat_wave or waves[-1])
     reports: dict = {}
-    ds = designs(settings, {baseline_wave, repeat_wave}, reports)
+    # every wave from the baseline to the repeat: the repeated measurement keeps all of them
+    ds = designs(settings, {baseline_wave, repeat_wave, *(w for w in waves if baseline_wave < w < repeat_wave)}, reports)
     labs = D.labels(repeat_wave)
     population = [*D.PREVALENCE, *[f"discr_{g}" for g in D.GROUNDS], "funnel_gemeld", "funnel_tevreden", *D.KNOWLEDGE]
-    results = {f"prev:{w}": D.population_shares(d, population, dims) for w, d in ds.items()}
-    results["follow"] = D.prevalence(ds[repeat_wave], [*D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS], [])
+    asked = {w: [i for i in population if D.measured(d, i)] for w, d in ds.items()}
+    not_measured = {w: [i for i in population if i not in asked[w]] for w in ds}
+    results = {f"prev:{w}": D.population_shares(d, asked[w], dims) for w, d in ds.items()}
+    results["follow"] = D.prevalence(ds[repeat_wave], [i for i in [*D.GROUNDS, *D.SOURCES, *D.REPORTING, *D.REASONS]
+                                                       if D.measured(ds[repeat_wave], i)], [])
     # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
     results["dir:ervaren_discriminatie"] = D.prevalence(ds[repeat_wave], ["ervaren_discriminatie"], ["directie_code"])
-    if repeat_wave != baseline_wave:
-        linked, link = linkage.stack_for_change(ds)
-        results["change"] = D.change(linked, [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"],
-                                     dims, baseline_wave, repeat_wave,
-                                     controls=settings.covariates("composition_change"),
-                                     model=linked if link.linked else
-                                     stack({w: in_frame(d, settings.frame("models")) for w, d in ds.items()}))
+    pairs = _pairs(sorted(ds), baseline_wave, repeat_wave)
+    links = {}
+    for a, b in pairs:  # baseline -> the repeat as `change`; baseline -> every other wave, and wave to wave
+        pair = {a: ds[a], b: ds[b]}
+        linked, links[a, b] = linkage.stack_for_change(pair)
+        both = [i for i in [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"]
+                if D.measured(ds[a], i) and D.measured(ds[b], i)]
+        results[_change_name(a, b, baseline_wave, repeat_wave)] = D.change(
+            linked, both, dims, a, b, controls=settings.covariates("composition_change"),
+            model=linked if links[a, b].linked else
+            stack({w: in_frame(d, settings.frame("models")) for w, d in pair.items()}))
+    if pairs:
+        link = links[baseline_wave, repeat_wave]
         results["change_followup"] = D.chained_change(ds, ["funnel_gemeld"], baseline_wave, repeat_wave)
     results |= {f"margins:{w}": margin_table(r) for w, r in reports.items()}
     pub = publish_all(results, policy)
@@ -63,6 +87,9 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     if chg is not None:
         ch.record({"change": chg, "change_followup": pub["change_followup"]}, source="discrimination",
                   waves=f"{baseline_wave}-{repeat_wave}")
+    for a, b in pairs[1:]:
+        name = _change_name(a, b, baseline_wave, repeat_wave)
+        ch.record({name: pub[name]}, source="discrimination", waves=f"{a}-{b}")
     ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)
     ch.text("Hoeveel medewerkers in de afgelopen 12 maanden ongewenst gedrag ervoeren of zagen. Het gaat om "
             "discriminatie, racisme, micro-agressie, pesten en (seksuele) intimidatie. Ook ziet u wie het deed, of "
@@ -77,10 +104,16 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     reported = D.reported_base(pub["follow"].table)
     ch.text(D.summary_nl(prev.table, chg.table if chg is not None else None, labs, repeat_wave, baseline_wave,
                          reported=reported))
+    for w, items in not_measured.items():
+        if items:
+            ch.text(f"**Niet gemeten in {w}:** " + "; ".join(labs.get(i, i) for i in items) + ". Deze vragen zaten "
+                    f"niet in de meting van {w}. Voor {w} staat er dus geen cijfer, en geen verandering van of naar {w}. "
+                    "De andere metingen tonen ze wel.")
     ch.heading(f"Vóórkomen in {repeat_wave}")
-    ch.figure(figure(figures.prevalence_bars, prev, D.PREVALENCE, labs, f"Ervaren en gezien (12 maanden), {repeat_wave}"))
-    ch.figure(figure(figures.prevalence_bars, prev, [f"discr_{g}" for g in D.GROUNDS], labs,
-                     f"Ervaren discriminatie per grond, {repeat_wave}"))
+    ch.figure(figure(figures.prevalence_bars, prev, [i for i in D.PREVALENCE if i in asked[repeat_wave]], labs,
+                     f"Ervaren en gezien (12 maanden), {repeat_wave}"))
+    ch.figure(figure(figures.prevalence_bars, prev, [f"discr_{g}" for g in D.GROUNDS if f"discr_{g}" in asked[repeat_wave]],
+                     labs, f"Ervaren discriminatie per grond, {repeat_wave}"))
     shown = prev.table[(prev.table["indicator"] == "ervaren_discriminatie") & (prev.table["dimension"] != "totaal")]
     xmax = float(min(1.0, max(0.05, shown["ci_high"].max(skipna=True) * 1.1))) if shown["ci_high"].notna().any() else None
     for dim in dims:  # small multiples: one share axis from 0 to the same maximum
@@ -137,6 +170,28 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
         ch.table(chg.view(rows=~overall, map=named, columns=["indicator", "group_label", "baseline", "repeat", "change",
                                                              "ci_low", "ci_high", "p_bh", "n_baseline", "n_repeat"]),
                  "Verandering per groep", percent=shares, points=changes, integers=["n_baseline", "n_repeat"])
+    if len(pairs) > 1:
+        ch.heading("Alle metingen: vanaf de nulmeting en van meting tot meting")
+        ch.text(f"Hieronder ziet u de verandering van de nulmeting {baseline_wave} naar elke latere meting. Ook ziet u de "
+                "verandering van elke meting naar de volgende. De methode is dezelfde als hierboven. "
+                + D.NOT_AN_EFFECT)
+        ch.detail(" ".join(linkage.method_nl(links[p]) for p in pairs[1:2]), "koppeling van de metingen")
+        named = {"indicator": lambda i: labs.get(i, i)}
+        for a, b in pairs[1:]:
+            other = pub[_change_name(a, b, baseline_wave, repeat_wave)]
+            total = other.table["dimension"] == "totaal"
+            ch.table(other.view(rows=total, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
+                                                                "ci_high", "p_bh", "adj_change", "p_raoscott"],
+                                rename={"baseline": str(a), "repeat": str(b)}),
+                     f"Verandering {a} → {b}, alle medewerkers", sheet=f"Verandering {a}-{b}",
+                     percent=[str(a), str(b)], points=["change", "ci_low", "ci_high", "adj_change"])
+            ch.table(other.view(rows=~total, map=named, columns=["indicator", "group_label", "baseline", "repeat",
+                                                                 "change", "ci_low", "ci_high", "p_bh", "n_baseline",
+                                                                 "n_repeat"],
+                                rename={"baseline": str(a), "repeat": str(b)}),
+                     f"Verandering {a} → {b} per groep", sheet=f"Verandering {a}-{b} groep",
+                     percent=[str(a), str(b)], points=["change", "ci_low", "ci_high"],
+                     integers=["n_baseline", "n_repeat"], fold=True)
     ch.heading("Methode: weging en inferentiekader")
     ch.detail(MARGIN_TEXT, "weging")
     for w in ds:

@@ -88,14 +88,17 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     for w in waves:
         ch.table(pub[f"outflow:{w}"].view(columns=list(RATE_COLUMNS), rename={**RATE_COLUMNS, "noemer": "personeel begin jaar",
                                                                               "rate": "uitstroom"}),
-                 f"Uitstroom {w} per groep (register)", decimals=3)
+                 f"Uitstroom {w} per groep (register)", decimals=3, integers=["personeel begin jaar"],
+                 percent=["uitstroom"])
         ch.table(pub[f"response:{w}"].view(columns=list(RATE_COLUMNS), rename={**RATE_COLUMNS, "aantal": "ingevuld",
                                                                                "noemer": "vertrekkers", "rate": "respons"}),
-                 f"Respons op de exitvragenlijst {w} per groep", decimals=3)
+                 f"Respons op de exitvragenlijst {w} per groep", decimals=3, integers=["ingevuld", "vertrekkers"],
+                 percent=["respons"])
     names = reg(wave).groupby("directie_code", observed=True)["directie"].first()
     ch.table(pub["response_dir"].view(columns=["directie_code", "vertrekkers", "respondenten", "respons"],
                                       map={"directie_code": lambda c: names.get(c, c)}, rename={"directie_code": "directie"}),
-             f"Vertrekkers en respons per directie ({wave})", decimals=3)
+             f"Vertrekkers en respons per directie ({wave})", decimals=3, integers=["vertrekkers", "respondenten"],
+             percent=["respons"])
     ch.heading("Waarom medewerkers vertrekken")
     ch.text("Meerdere redenen konden worden gekozen; aandelen zijn gewogen naar alle vertrekkers, met 95%-interval "
             "(logit) en standaardfouten volgens het steekproefontwerp.")

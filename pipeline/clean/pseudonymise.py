@@ -58,6 +58,26 @@ def load_key(*, demo: bool = False, key_file: Path | None = None, why_not_demo: 
         + (f" The public demo key is not used: {why_not_demo}." if why_not_demo else ""))
 
 
+FINGERPRINT_TEXT = b"inclusiemonitor: vingerafdruk van de pseudonimiseringssleutel"
+
+
+def fingerprint(key: bytes) -> str:
+    """A fingerprint of `key` that is safe to write down: HMAC-SHA256 under the key of a fixed text
+    (16 hex characters). Why: a manifest must say which key made its pseudonyms, so that pseudonyms of
+    two keys are never joined, without the key or anything that helps guessing it ever leaving memory."""
+    return hmac.new(key, FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[:16]
+
+
+def current_fingerprint() -> str:
+    """The fingerprint of the key a run would use now: the configured key, else the public demo key
+    (which pseudonymises verified demo files only). "ongeldig" for a configured key that is refused:
+    the cleaning steps then stop with the reason."""
+    try:
+        return fingerprint(load_key(demo=True))
+    except MissingKeyError:
+        return "ongeldig"
+
+
 def write_demo_marker(folder: str | Path, names: list[str], header: str = "") -> Path:
     """Record the generated files `names` in `folder` with their sha256 in `folder/DEMO_DATA`
     (sha256sum format: `sha256sum -c DEMO_DATA` checks them)."""
@@ -99,3 +119,28 @@ def demo_file_status(path: str | Path, checksum: str | None = None) -> tuple[boo
 def pseudonymise(ids, key: bytes, prefix: str = "p"):
     """A pandas Series of ids -> keyed pseudonyms (prefix + 20 hex characters of HMAC-SHA256)."""
     return ids.astype(str).map(lambda v: prefix + hmac.new(key, v.encode(), hashlib.sha256).hexdigest()[:20])
+
+
+def check_one_key(manifests, expected: str) -> None:
+    """Refuse to let a step read processed files pseudonymised with another key than this run's
+    (`expected`: its fingerprint): pseudonyms of two keys never link, so a join across them would
+    silently find nobody. Raises InputError naming each file, its key's fingerprint and the remedy."""
+    import json
+
+    from pipeline.clean.errors import InputError, Problem
+    problems = []
+    for m in manifests:
+        m = Path(m)
+        if not m.exists():
+            continue
+        record = json.loads(m.read_text(encoding="utf-8"))
+        found = record.get("key_fingerprint")
+        if record.get("pseudonymised", True) and found != expected:
+            problems.append(Problem(
+                str(m.with_name(m.name.replace(".manifest.json", ".parquet"))), "pseudoniemen", (), 0,
+                f"gepseudonimiseerd met de sleutel van deze run (vingerafdruk {expected})",
+                f"een andere sleutel (vingerafdruk {found or 'niet vastgelegd'}): pseudoniemen van twee sleutels "
+                "zijn nooit te koppelen; de bron wordt bij de volgende `make report` opnieuw gepseudonimiseerd, "
+                "of zet de oude sleutel terug"))
+    if problems:
+        raise InputError(problems)

@@ -22,8 +22,25 @@ def resolve_duplicates(df: pd.DataFrame, id_col: str, items: list[str], end_col:
     return kept, len(df) - len(kept)
 
 
+def different_people(df: pd.DataFrame, id_col: str, person_col: str, file: str = ""):
+    """Submissions under one respondent id whose person keys differ: two people, not a duplicate
+    submission (keeping one would silently drop the other). An InputError naming the rows, or None."""
+    from pipeline.clean.errors import InputError, Problem
+    keyed = df[df[id_col].notna() & df[person_col].notna()]
+    keys = keyed[person_col].astype(str).str.strip()
+    mixed = keys.groupby(keyed[id_col].astype(str)).transform("nunique") > 1
+    if not mixed.any():
+        return None
+    rows = tuple(int(i) + 1 for i in keyed.index[mixed.to_numpy()][:5])
+    ids = keyed.loc[mixed.to_numpy(), id_col].astype(str).nunique()
+    return InputError([Problem(file, person_col, rows, int(mixed.sum()), "één persoon per respondentnummer (een "
+                               "dubbele inzending heeft dezelfde persoonssleutel)",
+                               f"{ids} respondentnummer(s) met verschillende persoonssleutels: twee mensen onder één "
+                               "nummer, geen dubbele inzending")])
+
+
 def apply_quality_rules(df: pd.DataFrame, cb, *, id_col: str = "respondent_id",
-                        rule: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                        rule: dict | None = None, file: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return (rows, exclusions table: reden, aantal). Duplicates are removed; careless respondents
     (config `careless`, pipeline.clean.careless) stay in the rows with column `onzorgvuldig` (and one
     column per signal), so the analysis can leave them out (`careful`) and chapter 01 can show the
@@ -32,6 +49,11 @@ def apply_quality_rules(df: pd.DataFrame, cb, *, id_col: str = "respondent_id",
     rule = rule_from(rule)
     out = []
     items = battery(cb)
+    person = next(iter(cb.of_type("person_key")), None)
+    if id_col in df and person in df:
+        err = different_people(df, id_col, person, file)
+        if err is not None:
+            raise err
     if id_col in df:
         df, n = resolve_duplicates(df, id_col, items, "einddatum")
         out.append(("dubbele inzending (eerdere of minder volledige verwijderd)", n))

@@ -16,7 +16,7 @@ import pandas as pd
 from pipeline.clean.derive import derive
 from pipeline.clean.errors import InputError, Problem, codebook_todo_error
 from pipeline.clean.harmonise import harmonise
-from pipeline.clean.pseudonymise import demo_file_status, load_key, pseudonymise
+from pipeline.clean.pseudonymise import current_fingerprint, demo_file_status, fingerprint, load_key, pseudonymise
 from pipeline.clean.quality import apply_quality_rules
 from pipeline.clean.readers import read_raw
 from pipeline.clean.scales import reliability, score
@@ -76,7 +76,7 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
     report: dict = {"rows_in": int(len(df))}
     id_col = next((n for n, v in cb.variables.items() if v["type"] == "id"), None)
     if cb.role == "survey":  # respondent rules; a register or a records export has none (pipeline/sources.py)
-        df, exclusions = apply_quality_rules(df, cb, id_col=id_col, rule=careless)
+        df, exclusions = apply_quality_rules(df, cb, id_col=id_col, rule=careless, file=file)
     else:
         exclusions = pd.DataFrame(columns=["reden", "aantal"])
     df = derive(df, young_cutoff=young_cutoff)
@@ -85,6 +85,7 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
         df[name] = score(df, spec["items"], reverse_items=spec.get("reverse", []), value_range=rng,
                          min_valid=spec["min_valid"])
     person_col = person_key_column(cb)
+    key = None
     if id_col or person_col in df:
         key = load_key(demo=demo, why_not_demo=why_not_demo)
     if id_col:
@@ -107,6 +108,9 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
         "reliability": (reliability(careful(df, careless), cb.scales, scale_ranges(cb)).to_dict("records")
                         if cb.scales else []),
         "person_key": PERSON_KEY in df,
+        # which key made the pseudonyms (never the key itself): files of two keys are never joined
+        "pseudonymised": key is not None,
+        "key_fingerprint": fingerprint(key) if key is not None else current_fingerprint(),
     })
     return df.reset_index(drop=True), report
 

@@ -17,6 +17,22 @@ from pathlib import Path
 from pipeline.codebook import CODEBOOK_DIR
 
 
+def _problem(err: Exception, codebook: Path) -> str:
+    """A Dutch sentence for what stopped `check` (an unreadable codebook, file or codebook entry)."""
+    import yaml
+    if isinstance(err, yaml.YAMLError):
+        where = getattr(err, "problem_mark", None)
+        at = f" (regel {where.line + 1}, kolom {where.column + 1})" if where else ""
+        return (f"het codeboek {codebook} is geen geldige YAML{at}: {getattr(err, 'problem', None) or err}. "
+                "Herstel het of maak het opnieuw met `python -m pipeline.codebook draft`.")
+    if isinstance(err, FileNotFoundError):
+        return str(err)
+    if isinstance(err, (KeyError, TypeError, ValueError, AttributeError)):
+        return (f"het codeboek {codebook} of het bestand kon niet worden gelezen ({type(err).__name__}: {err}); "
+                "controleer of elke variabele een type heeft en codes, bereik en missing goed geschreven zijn.")
+    return f"{type(err).__name__}: {err}"
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     ap = argparse.ArgumentParser(prog="python -m pipeline.codebook", description=__doc__,
@@ -58,8 +74,8 @@ def main(argv=None) -> int:
     from pipeline.codebook.check import check
     try:
         findings = check(args.file, args.source, args.wave, Path(args.codebooks))
-    except FileNotFoundError as err:
-        print(f"FOUT: {err}", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - every problem is a message and exit code 2, never a traceback
+        print(f"FOUT: {_problem(err, Path(args.codebooks) / f'{args.source}.yaml')}", file=sys.stderr)
         return 2
     from pipeline.codebook.check import _waves
     from pipeline.codebook.draft import resolve_like

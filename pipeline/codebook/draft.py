@@ -27,7 +27,9 @@ SAME_NAME = 0.60    # a column with the codebook's name keeps it if its label is
 TOKEN_MATCH = 0.85  # a value label this similar to a category names that category
 MAX_CODES = 20      # a text column with at most this many distinct values is a code list
 
-ID_WORDS = re.compile(r"nummer|respondent|(^| )(id|nr|key)( |$)")
+ID_WORDS = re.compile(r"nummer|respondent|(^| )(id|nr|key)( |$)|case ?id|identification|identifier")
+ID_NAME = re.compile(r"(^|_)(id|nr|no|num|number|nummer)$|^(case|resp|respondent)_?(id|nr|no)$|id$", re.I)
+LONG_TEXT = 60  # characters: a text column without value labels with answers this long (and spaces) is open text
 PERSON_WORDS = re.compile(r"persoonssleutel|person ?key|panel ?(id|key|nummer)")  # stable over waves
 IDENT_WORDS = re.compile(r"e ?mail|telefoon|phone|(^| )bsn( |$)|(^| )(voor|achter)?naam( |$)|(^| )name( |$)|postcode|(^| )adres( |$)")
 FREE_WORDS = re.compile(r"toelichting|opmerking|open antwoord|open vraag|anders namelijk|vrije tekst|comment")
@@ -176,6 +178,9 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
             spec["type"] = "id"
             if vals.is_unique:
                 spec["unique"] = True
+        elif (ID_NAME.search(col.name) and n > 1 and not col.code_labels and vals.is_unique
+              and (vals % 1 == 0).all()):  # a case number: id-like name, unique, whole, no labels
+            spec.update(type="id", unique=True)
         else:
             numeric(vals)
     else:
@@ -203,6 +208,8 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
             todo.append(f"TODO: bereik {_rng(rng)} is alleen wat in dit bestand voorkomt; vul het geldige bereik in")
         elif n and vals.str.len().max() > 40 and vals.str.contains(" ").any() and vals.nunique() > MAX_CODES:
             spec["type"] = "free_text"
+        elif n and not col.code_labels and vals.str.len().max() > LONG_TEXT and vals.str.contains(" ").any():
+            spec["type"] = "free_text"  # long answers in words: open text, however few
         elif (pattern := _pattern(vals)) is not None:
             spec.update(type="string", pattern=pattern)
         elif n and vals.str.upper().nunique() <= MAX_CODES:
@@ -213,11 +220,14 @@ def infer_spec(col: Column, decimal: str = ".") -> tuple[dict, list[str]]:
             spec.update(type="code")
             if ci:
                 spec["case_insensitive"] = True
-            spec["codes"] = _unique_tokens({v: slug(v) for v in distinct if v not in miss})
+            # the file's value labels of a string variable name its codes (FAMHXCVR: N -> NO, Y -> YES)
+            labelled = {(str(c).upper() if ci else str(c)).strip(): t for c, t in col.code_labels.items()}
+            spec["codes"] = _unique_tokens({v: slug(labelled.get(v, v)) for v in distinct if v not in miss})
             if miss:
                 spec["missing"] = {v: slug(v) for v in miss}
-            if all(len(v) <= 2 for v in distinct):
-                todo.append(f"TODO: codes {distinct} hebben geen omschrijving in het bestand; vul hun betekenis in")
+            unlabelled = [v for v in distinct if v not in labelled and v not in miss]
+            if unlabelled and all(len(v) <= 2 for v in unlabelled):
+                todo.append(f"TODO: codes {unlabelled} hebben geen omschrijving in het bestand; vul hun betekenis in")
         else:
             spec["type"] = "string"
     if col.missing and spec["type"] not in ("id", "person_key", "identifier", "free_text", "string", "date", "datetime"):
@@ -469,8 +479,14 @@ def map_onto(meta: FileMeta, cb: Codebook) -> Mapping:
 
 # --- writing YAML in the codebooks' own style ------------------------------------------------
 
+FLOW_INDICATORS = set(",[]{}#&*!|>%@`")
+
+
 def _flow(v) -> str:
-    if isinstance(v, str) and "'" in v:  # "it's" reads better than 'it''s'
+    """One scalar or leaf collection as YAML text that stays valid inside a flow collection: a string
+    with a quote, a flow indicator (",", brackets, braces, ...) or ": " is double-quoted ("it's" reads
+    better than 'it''s'; a plain "a, b" would split a flow mapping)."""
+    if isinstance(v, str) and ("'" in v or FLOW_INDICATORS & set(v) or ": " in v or v.endswith(":")):
         return yaml.safe_dump(v, default_style='"', allow_unicode=True, width=10**9).strip()
     out = yaml.safe_dump(v, default_flow_style=True, allow_unicode=True, width=10**9, sort_keys=False).strip()
     return out[:-4].rstrip() if out.endswith("\n...") else out
@@ -573,7 +589,15 @@ def draft_new(meta: FileMeta, source: str, wave: int | None = None) -> tuple[str
                 body += emit({name: spec}, 2)
         else:
             body += emit({k: v})
-    return "\n".join(head + body) + "\n", n_todo
+    text = "\n".join(head + body) + "\n"
+    try:  # the codebooks' compact style when it reads back as the draft; else the YAML library's own
+        same = yaml.load(text, Loader=SafeLoader) == doc
+    except yaml.YAMLError:
+        same = False
+    if not same:
+        text = "\n".join(head) + "\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=110)
+    assert yaml.load(text, Loader=SafeLoader) == doc, "draft could not be written as YAML"
+    return text, n_todo
 
 
 class _Fallback(Exception):

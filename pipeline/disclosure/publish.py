@@ -125,7 +125,11 @@ class Estimates:
     rounding: column -> decimals of the published value.
     parts: ((n columns), (columns)) pairs: a part of each row that rests on a sub-sample (e.g. the
     adjusted model's complete cases); where one of its n columns is below k, its columns are blanked
-    and the rest of the row stays."""
+    and the rest of the row stays.
+    waves, wave_columns: the wave of each entry of `sizes`, and the columns naming a row's waves (a
+    level's wave; a change's two waves). With them a group is hidden only in the rows of the waves
+    where it is hidden (a group without respondents in one wave keeps its other waves and the changes
+    between them); a row naming no known wave is hidden where the group is hidden in any wave."""
 
     n: tuple[str, ...] = ("n",)
     sizes: tuple[GroupSizes, ...] = ()
@@ -141,6 +145,8 @@ class Estimates:
     # the published share of the first `shares` pair: share x base (with weights not the yes-count) must
     # not imply 1..k-1 people with or without the attribute either, as a reader would compute it
     implied: str | None = None
+    waves: tuple = ()
+    wave_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -450,17 +456,23 @@ def _rounded(t: pd.DataFrame, r: Rounding | None, policy: Policy | None = None) 
 
 
 def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
-    hidden: set = set()
-    for sizes in rule.sizes:
-        hidden |= sizes.hidden(k)
+    per_wave = [sizes.hidden(k) for sizes in rule.sizes]
+    hidden: set = set().union(*per_wave)
     if rule.item and rule.dimension in t and "group_label" in t:
         t = _with_empty_levels(t, rule)
     hide = pd.Series(False, index=t.index)
     if hidden and rule.dimension in t:
         dims = t[rule.dimension].astype(str)
-        hide |= pd.Series([(d, g) in hidden for d, g in zip(dims, t[rule.group].astype(str))], index=t.index)
+        where = [hidden] * len(t)  # per row: the groups hidden in its waves (all waves when unknown)
+        if rule.wave_columns and len(rule.waves) == len(per_wave) and all(c in t for c in rule.wave_columns):
+            by_wave = {str(w): h for w, h in zip(rule.waves, per_wave)}
+            names = zip(*(t[c].astype(str) for c in rule.wave_columns))
+            where = [set().union(*(by_wave[w] for w in ws)) if all(w in by_wave for w in ws) else hidden
+                     for ws in names]
+        hide |= pd.Series([(d, g) in h for d, g, h in zip(dims, t[rule.group].astype(str), where)], index=t.index)
         if rule.reference:
-            hide |= pd.Series([(d, r) in hidden for d, r in zip(dims, t[rule.reference].astype(str))], index=t.index)
+            hide |= pd.Series([(d, r) in h for d, r, h in zip(dims, t[rule.reference].astype(str), where)],
+                              index=t.index)
     n = np.minimum.reduce([t[c].astype(float).to_numpy() for c in rule.n]) if rule.n else np.full(len(t), np.inf)
     hide |= pd.Series(~(n >= k), index=t.index)  # NaN n (no respondents) is hidden too
     for yes, base in rule.shares:  # attribute disclosure: yes and no both at least k

@@ -38,6 +38,24 @@ def code_hash(exclude: tuple[Path, ...] = ()) -> str:
     return h.hexdigest()[:16]
 
 
+# what a cleaning step reads besides its raw file, its codebook (versioned in its key) and report.yaml's
+# `groups`: an edit of a chapter, the report pages, chapters.yaml or the rest of report.yaml reruns no cleaning
+CLEANING_READS = ("pipeline/clean", "pipeline/codebook", "pipeline/config.py", "pipeline/io.py", "pipeline/sources.py",
+                  "pipeline/settings.py", "config/classifications.yaml", "config/codebooks")
+
+
+def cleaning_code_hash() -> str:
+    """Hash of the code and configuration a cleaning step reads (CLEANING_READS)."""
+    h = hashlib.sha256()
+    for part in CLEANING_READS:
+        p = ROOT / part
+        for f in sorted(p.rglob("*") if p.is_dir() else [p]):
+            if f.is_file() and f.suffix in (".py", ".yaml"):
+                h.update(f.relative_to(ROOT).as_posix().encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _key(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -150,9 +168,10 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, pag
     import shutil
 
     from pipeline.disclosure.guard import DisclosureError, scan_csv, scan_html, scan_notebook, scan_results
+    from pipeline.report.release import quarantine_dir, step_dir
     from pipeline.report.render import execute, to_html
     reports = executed.parent.parent
-    stage = reports.parent / ".staging" / reports.name / ch["name"]
+    stage = step_dir(reports, ch["name"])
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
@@ -170,7 +189,7 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, pag
         leaks += [x for p in sorted(tables.glob("*.csv")) for x in scan_csv(p, k)]
         leaks += scan_results(results, k) if results.exists() else []
     if leaks:
-        quarantine = move(stage, reports.parent / ".quarantaine" / reports.name / ch["name"])
+        quarantine = move(stage, quarantine_dir(reports) / ch["name"])
         atomic_write_text(quarantine / "BEVINDINGEN.txt", "\n".join(map(str, leaks)) + "\n")
         raise DisclosureError([*leaks, f"niets gepubliceerd; uitvoer en bevindingen in quarantaine: {quarantine}"])
     published_tables = reports / "tables" / ch["name"]
@@ -190,7 +209,8 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, pag
 
 def _quarantine(reports: Path, what: Path, leaks: list) -> Path:
     """Move a leaking artefact out of reports/ with its findings beside it."""
-    target = move(what, reports.parent / ".quarantaine" / reports.name / what.name)
+    from pipeline.report.release import quarantine_dir
+    target = move(what, quarantine_dir(reports) / what.name)
     atomic_write_text(Path(str(target) + ".BEVINDINGEN.txt"), "\n".join(map(str, leaks)) + "\n")
     return target
 
@@ -255,7 +275,8 @@ def _write_workbook(tables: Path, target: Path, chapters: list[str], k: int = 10
     """The workbook is built beside reports/, checked by the guard, and only then published."""
     from pipeline.disclosure.guard import DisclosureError, scan_workbook
     from pipeline.report.export import write_workbook
-    staged = target.parent.parent / ".staging" / target.parent.name / target.name
+    from pipeline.report.release import step_dir
+    staged = step_dir(target.parent, "_workbook") / target.name
     staged.parent.mkdir(parents=True, exist_ok=True)
     if write_workbook(tables, staged, chapters) is None:
         return
@@ -283,6 +304,12 @@ class Step:
     # also written by the step and verified like `outputs`, but not read by later steps (so not part of
     # their keys): a cleaning step's manifest, a chapter's exported tables folder
     checked: list[Path] = field(default_factory=list)
+    # run in the build process just before the step runs (not when it is up to date): raises to stop it
+    # with the reason, e.g. processed files of another pseudonymisation key (pipeline.clean.pseudonymise)
+    check: Callable[[], None] | None = None
+    # folders the step also writes into the release besides `outputs` and `checked` (the dashboard's
+    # figure and table, the directorate pages): with them, what this run publishes (pipeline.report.release)
+    publishes: list[Path] = field(default_factory=list)
 
 
 def _timed(run: Callable, args: tuple) -> float:
@@ -291,7 +318,12 @@ def _timed(run: Callable, args: tuple) -> float:
     return time.perf_counter() - t0
 
 
-def clean_steps(settings: Settings, code: str) -> list[Step]:
+def clean_steps(settings: Settings, code: str, key_fingerprint: str | None = None) -> list[Step]:
+    """One step per raw file. Its key holds the pseudonymisation key's fingerprint: a new key
+    re-pseudonymises every source in one run."""
+    if key_fingerprint is None:
+        from pipeline.clean.pseudonymise import current_fingerprint
+        key_fingerprint = current_fingerprint()
     steps = []
     for source, waves in sorted(settings.sources.items()):
         for wave, path in sorted(waves.items()):
@@ -299,7 +331,8 @@ def clean_steps(settings: Settings, code: str) -> list[Step]:
             steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
                               (source, wave, str(path), str(settings.path)), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
-                              _key("clean", code, sha256(path), settings.demo, settings.codebook(source, wave).version),
+                              _key("clean", code, sha256(path), settings.demo, settings.codebook(source, wave).version,
+                                   key_fingerprint, settings["groups"]),
                               cost=0.5, source=source,
                               checked=[settings.processed_dir / f"{source}_{wave}.manifest.json"]))
     return steps
@@ -348,6 +381,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     targets = declared_entries(settings["targets"])
     reports = settings.reports_dir
     pages = page_list(specs)
+    from pipeline.analysis.linkrates import joins as all_joins
+    joins = all_joins(settings)  # every join across sources and waves, checked before a chapter runs
     steps = []
     for ch in specs:
         reads = ch.get("reads", ch.get("needs", []))
@@ -360,15 +395,45 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter,
                           (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, settings.raw, page,
-                               targets if ch.get("reads_targets") else None),
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads),
+                               page, targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
-                          checked=[reports / "tables" / ch["name"]]))
+                          checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
+                          publishes=[reports / w for w in ch.get("writes", [])]))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
     names = {s.name for s in steps}
     for step, ch in zip(steps, specs):
         step.deps += [u for u in ch.get("uses", []) if u in names]
     return steps
+
+
+def config_key(settings: Settings, reads) -> dict:
+    """The part of report.yaml a step's key holds: everything but `sources`, of which only the waves of
+    the sources the step reads (`reads`, or "all"; their files' content is in its key through the
+    cleaned files). So a new wave of one source reruns only the steps that read that source."""
+    waves = {s: settings.waves(s) for s in sorted(settings.sources) if reads == "all" or s in reads}
+    return {**{k: v for k, v in settings.raw.items() if k != "sources"}, "sources": waves}
+
+
+def input_check(settings: Settings, cleaned: list[Step], reads, joins: list | None = None) -> Callable[[], None]:
+    """What a step that reads these processed files checks first (in the build process, only when it
+    is about to run): all were made with this run's key, and every join among the sources it reads
+    (`reads`: sources, or "all") links as many records as the design implies (pipeline.analysis.linkrates)."""
+    from functools import partial
+
+    from pipeline.analysis import linkrates
+    from pipeline.clean.pseudonymise import current_fingerprint
+    joins = linkrates.joins(settings) if joins is None else joins
+    return partial(_check_inputs, [m for c in cleaned for m in c.checked], current_fingerprint(),
+                   linkrates.for_sources(joins, reads), settings.processed_dir,
+                   settings.link_minimums)
+
+
+def _check_inputs(manifests: list[Path], fingerprint: str, joins: list, processed: Path, minimum: dict) -> None:
+    from pipeline.analysis import linkrates
+    from pipeline.clean.pseudonymise import check_one_key
+    check_one_key(manifests, fingerprint)  # first: pseudonyms of two keys would also fail every join
+    linkrates.check(joins, processed, minimum)
 
 
 # --- the scheduler -------------------------------------------------------------------------------
@@ -443,6 +508,12 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
                 else:
                     if why not in ("nieuw", "gewijzigd"):
                         log(f"{s.label}: {why}")
+                    try:
+                        if s.check is not None:
+                            s.check()
+                    except Exception as err:  # noqa: BLE001 - the step does not run; its reason is reported
+                        finish(s, None, err)
+                        continue
                     out.append(s)
         return out
 
@@ -501,21 +572,62 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
     return failures, problems, leaks
 
 
-def build(config: str | Path = "config/report.yaml", *, years: list[int] | None = None, jobs: int = 1) -> Path:
-    """raw -> processed -> chapters -> index, as one dependency graph (see `run_graph`)."""
+def build(config: str | Path = "config/report.yaml", *, years: list[int] | None = None, jobs: int = 1,
+          wait: bool = True) -> Path:
+    """raw -> processed -> chapters -> index, as one dependency graph (see `run_graph`), built as one
+    release in staging and published only when every step passed (pipeline.report.release). One run
+    at a time per checkout: a second waits for the first (`wait=False`: release.Busy instead)."""
+    import os
+
+    from pipeline.report import release
+    from pipeline.settings import RELEASE_ENV
+    settings = load_settings(config, years=years)
+    published = settings.published_dir
+    work = release.work_dir(published)
+    with release.run_lock(release.lock_files(published, settings.processed_dir), wait=wait):
+        before = os.environ.get(RELEASE_ENV)
+        os.environ[RELEASE_ENV] = str(work)  # steps, workers and kernels write and read the release in staging
+        try:
+            _build(settings, years, jobs, work, published)
+        finally:
+            if before is None:
+                os.environ.pop(RELEASE_ENV, None)
+            else:
+                os.environ[RELEASE_ENV] = before
+    return published / "index.html"
+
+
+def _announce_new_key(cleaned: list[Step], fingerprint: str) -> None:
+    """Say so when the key differs from the one the processed files were made with."""
+    for c in cleaned:
+        manifest = next(iter(c.checked), None)
+        try:
+            found = json.loads(manifest.read_text()).get("key_fingerprint") if manifest and manifest.exists() else None
+        except ValueError:
+            found = None
+        if found and found != fingerprint:
+            print(f"[sleutel] nieuwe sleutel (vingerafdruk {fingerprint}): alle bronnen opnieuw gepseudonimiseerd",
+                  flush=True)
+            return
+
+
+def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, published: Path) -> None:
     from pipeline.clean.errors import InputError
+    from pipeline.clean.pseudonymise import current_fingerprint
+    from pipeline.report import release
     t0 = time.perf_counter()
     if jobs > 1:  # one BLAS thread per process: parallel kernels must not oversubscribe the cores
         import os
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
-    settings = load_settings(config, years=years)
     settings = ensure_demo_data(settings)
     from pipeline.analysis.targets import declared_path
     from pipeline.report import directorate_pages
     code = code_hash(exclude=(declared_path(settings["targets"]),))
     specs = chapter_specs(settings)
-    cleaned = clean_steps(settings, code)
+    fingerprint = current_fingerprint()
+    cleaned = clean_steps(settings, cleaning_code_hash(), fingerprint)
+    _announce_new_key(cleaned, fingerprint)
     chapters = chapter_steps(settings, specs, code, cleaned, years)
     # pages beyond the chapters (the directorate pages): steps of their own, linked from the index
     extra = directorate_pages.steps(settings, code, cleaned, chapters)
@@ -544,6 +656,11 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
                        ((settings["disclosure"] or {}).get("rounding") or {}).get("register_counts", 5)),
                       [findings], reports / ".state" / "_audit.json", _key("audit", code, pages), deps=pages, cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
+    # the release holds only what this run's steps write: pages of chapters left out (YEAR=, config) go
+    members = [p for s in steps for p in [*s.outputs, *s.checked, *s.publishes] if p.is_relative_to(work)]
+    gone = release.prune(work, members)
+    if gone:
+        print(f"[uitgave] {len(gone)} bestand(en) horen niet meer bij het rapport en worden niet gepubliceerd", flush=True)
     print(f"[plan] {len(cleaned)} bronbestanden, {len(chapters)} hoofdstukken, index en werkmap; "
           f"{jobs} stap(pen) tegelijk", flush=True)
     try:
@@ -552,6 +669,8 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
         render = sys.modules.get("pipeline.report.render")  # not imported when nothing ran (a no-op rerun)
         if render is not None:
             render.shutdown_kernel()
+    if problems or leaks or failures:
+        print(f"\n{release.failed_note(work, published)}", file=sys.stderr, flush=True)
     for f in failures if (problems or leaks) else []:
         print(f"Ook mislukt: {f}", file=sys.stderr)
     if problems:
@@ -560,8 +679,9 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
         from pipeline.disclosure.errors import DisclosureError
         raise DisclosureError(leaks)
     if failures:
-        raise SystemExit("Rapport mislukt; eerdere rapporten zijn niet overschreven:\n" + "\n".join(failures))
-    return reports / "index.html"
+        raise SystemExit("Rapport mislukt:\n" + "\n".join(failures))
+    if release.publish(work, published):
+        print(f"[uitgave] gepubliceerd in {release._show(published)}: alle stappen geslaagd", flush=True)
 
 
 def jobs_from_make(environ=None) -> int:
@@ -582,14 +702,20 @@ def main(argv=None) -> int:
     ap.add_argument("--year", type=int, action="append", help="restrict survey waves to these years")
     ap.add_argument("--jobs", type=int, default=None,
                     help="steps run at once (default: make's -jN, else the number of cores)")
+    ap.add_argument("--no-wait", action="store_true",
+                    help="stop (exit code 2) instead of waiting when another report is being made")
     args = ap.parse_args(argv)
     jobs = args.jobs or jobs_from_make()
+    from pipeline.report.release import Busy
     from pipeline.clean.errors import InputError
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.settings import ConfigError
     t0 = time.perf_counter()
     try:
-        index = build(args.config, years=args.year, jobs=jobs)
+        index = build(args.config, years=args.year, jobs=jobs, wait=not args.no_wait)
+    except Busy as err:
+        print(f"\n{err}", file=sys.stderr)
+        return 2
     except (InputError, ConfigError) as err:
         print(f"\nFOUT in de invoer — er is niets overschreven.\n{err}", file=sys.stderr)
         return 2

@@ -135,7 +135,8 @@ def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1
     from pipeline.report.pages import page_list
     menu = page_list(chapter_specs(settings))
     out_dir, results_file = reports / NAME, reports / "results" / f"{name}.parquet"
-    stage = reports.parent / ".staging" / reports.name / name
+    from pipeline.report.release import quarantine_dir, step_dir
+    stage = step_dir(reports, name)
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
     state = reports / ".state" / f"{name}_pages.json"
@@ -173,7 +174,7 @@ def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1
     table.to_parquet(staged_results, index=False)
     leaks += scan_results(staged_results, k)
     if leaks:
-        quarantine = move(stage, reports.parent / ".quarantaine" / reports.name / name)
+        quarantine = move(stage, quarantine_dir(reports) / name)
         atomic_write_text(quarantine / "BEVINDINGEN.txt", "\n".join(map(str, leaks)) + "\n")
         raise DisclosureError([*leaks, f"niets gepubliceerd; uitvoer en bevindingen in quarantaine: {quarantine}"])
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -222,7 +223,7 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     their results; each keyed on the targets its pages show."""
     from pipeline.analysis.targets import declared_entries
     from pipeline.chapters.directorate import USES, plans
-    from pipeline.report.build import Step, _key
+    from pipeline.report.build import Step, _key, config_key, input_check
     if settings.directorate_pages == "none" or not settings.waves("register"):
         return []
     reports = settings.reports_dir
@@ -246,7 +247,9 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
                         [reports / NAME / listing_name(i, shards), reports / "results" / f"{name}.parquet"],
                         reports / ".state" / f"{name}.json",
                         # the page list too: a new page changes its neighbours' previous/next links
-                        _key(NAME, code, i, shards, targets, uses, settings.raw,
+                        _key(NAME, code, i, shards, targets, uses, config_key(settings, ["register"]),
                              sorted(own) if settings.directorate_pages == "plans" else "all", archived),
-                        deps=deps, cost=1.5 + per_page * pages))
+                        deps=deps, cost=1.5 + per_page * pages,
+                        check=input_check(settings, [c for c in cleaned if c.source == "register"], ["register"]),
+                        publishes=[reports / NAME, reports / "tables" / NAME]))
     return out

@@ -66,7 +66,7 @@ def how_to_read(k: int, root: str = "") -> str:
         "<li><strong>Schatting en marge.</strong> Cijfers uit een vragenlijst zijn schattingen voor alle medewerkers. "
         "Ze zijn berekend uit de antwoorden van wie meedeed. Het <em>95%-interval</em> is de marge: het echte cijfer "
         "ligt vrijwel zeker daartussen.</li>"
-        "<li><strong>▲ hoger, ▼ lager, ● geen aantoonbaar verschil.</strong> We vergelijken veel groepen. Dan zijn "
+        "<li><strong>▲ hoger, ▼ lager, ● geen aantoonbaar verschil.</strong> Bij een kloof: kloof kleiner of kloof groter. We vergelijken veel groepen. Dan zijn "
         "toevallige verschillen normaal; daarom zijn we streng. Een verschil is <em>aantoonbaar</em> als het ook na "
         "correctie voor de vele vergelijkingen te groot is voor toeval. ‘Geen aantoonbaar verschil’ betekent: deze "
         "meting kan het niet aantonen. Alleen de programma-indicatoren op het dashboard zijn vooraf gekozen "
