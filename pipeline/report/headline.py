@@ -198,8 +198,10 @@ def verdict_text(r) -> str:
             return f"{SAME} geen aantoonbaar verschil"
         size = gap_size_change(r)
         if size == "omgedraaid":
-            shrink = round(abs(r["stand"]), 2) < round(abs(_basis(r)), 2)
-            return f"{DOWN if shrink else UP} kloof omgedraaid en {'kleiner' if shrink else 'groter'}"
+            now, then = round(abs(r["stand"]), 2), round(abs(_basis(r)), 2)
+            if now == then:
+                return f"{SAME} kloof omgedraaid, even groot"
+            return f"{DOWN} kloof omgedraaid en kleiner" if now < then else f"{UP} kloof omgedraaid en groter"
         if size == "even groot":
             return f"{SAME} kloof even groot"
         return f"{DOWN} kloof kleiner" if size == "kleiner" else f"{UP} kloof groter"
