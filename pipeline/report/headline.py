@@ -134,14 +134,8 @@ def level_text(r) -> str:
         return _gap_position(r["stand"], _reference(r)) + _scale_short(r)
     base = _get(r, "populatie")
     of = f" van de {base}" if base and base != "alle medewerkers" else ""
-    if k == "doel_relatief":
-        first, _ = _years(r)
-        share = f" (aandeel {num.percent(r['aandeel'], 1)}{of})" if _get(r, "aandeel") is not None else ""
-        return f"{num.percent(r['stand'], 1, sign=True)} sinds {first}{share}"
-    if k == "doel_aantal":
-        return f"{num.integer(r['stand'])} personen"
-    if k == "doel_aandeel" or k == "aandeel":
-        return f"{num.percent(r['stand'], 1)}{of}"
+    if k in ("doel_relatief", "doel_aantal", "doel_aandeel", "aandeel"):
+        return _value(r, of)
     return f"{num.decimal(r['stand'], 2, sign=True)} punt{_scale(r)}"
 
 
@@ -398,16 +392,17 @@ def _target_sentences(goals: pd.DataFrame) -> str:
     return " ".join(out)
 
 
-def _value(r) -> str:
-    """A target's value in its own kind, short: '18,3 %', '+7,9 % sinds 2024 (aandeel 19,2 %)'."""
+def _value(r, of: str = "") -> str:
+    """A target's value in its own kind: '18,3 %', '+7,9 % sinds 2024 (aandeel 19,2 %)'; `of` names the
+    base of a share that is not all staff (' van de medewerkers in schaal 12–14 …')."""
     k = kind(r)
     if k == "doel_relatief":
         first, _ = _years(r)
-        share = f" (aandeel {num.percent(r['aandeel'], 1)})" if _get(r, "aandeel") is not None else ""
+        share = f" (aandeel {num.percent(r['aandeel'], 1)}{of})" if _get(r, "aandeel") is not None else ""
         return f"{num.percent(r['stand'], 1, sign=True)} sinds {first}{share}"
     if k == "doel_aantal":
         return f"{num.integer(r['stand'])} personen"
-    return num.percent(r["stand"], 1)
+    return num.percent(r["stand"], 1) + of
 
 
 def findings(dash: pd.DataFrame, max_items: int = 6) -> list[str]:
