@@ -128,3 +128,35 @@ def test_a_directorate_without_respondents_keeps_its_row_in_chapter_02_and_on_it
     assert NONE_2024 in d05_page and "te weinig respondenten om" not in d05_page
     other = results[(results["table"] == "dir:inclusion") & (results["group"] != "D05") & (results["n"] == 0)]
     assert other.empty  # only the directorate without respondents says so
+
+
+def test_a_directorate_page_says_no_respondents_only_where_the_chapter_published_it():
+    """The page's survey table reads the chapters' rows: D05 published without respondents (n 0, not
+    suppressed), D41 not in the 2024 register (chapters 02/03 list every directorate of it) say 'geen
+    respondenten in 2024'; a suppressed row, and a directorate missing from chapter 05's table (which
+    does not list the frame), stay 'te weinig respondenten'."""
+    from pipeline.chapters.directorate import FEW, survey_table
+    row = dict(chapter="02_inclusie", indicator="inclusion", waves=2024, se=np.nan, p=np.nan, p_bh=np.nan)
+    results = pd.DataFrame([
+        {**row, "table": "levels", "statistic": "level", "dimension": "totaal", "group": "totaal", "estimate": 3.2,
+         "ci_low": 3.1, "ci_high": 3.3, "n": 900, "suppressed": False},
+        {**row, "table": "dir:inclusion", "statistic": "level", "dimension": "directie_code", "group": "D05",
+         "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0, "suppressed": False},
+        {**row, "table": "dir:inclusion", "statistic": "level", "dimension": "directie_code", "group": "D06",
+         "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan, "suppressed": True},
+        {**row, "chapter": "05_discriminatie", "indicator": "ervaren_discriminatie", "table": "prev:2024",
+         "statistic": "share", "dimension": "totaal", "group": "totaal", "estimate": 0.1, "ci_low": 0.08,
+         "ci_high": 0.12, "n": 900, "suppressed": False}])
+    said = {code: survey_table(results, code) for code in ("D05", "D06", "D41")}
+    assert said["D05"].set_index("indicator")[ABSENT].iloc[0] == NONE_2024
+    assert said["D41"].set_index("indicator")[ABSENT].iloc[0] == NONE_2024
+    assert ABSENT not in said["D06"] and (said["D06"]["vergelijking"] == FEW).all()
+    assert (said["D41"][ABSENT].iloc[1] == "") and said["D41"]["vergelijking"].iloc[1] == FEW  # chapter 05
+    p = publish(Result(said["D05"], Estimates(n=("n",), keys=("meting", "gemeente", "gemeente_laag", "gemeente_hoog"))),
+                Policy(k=K))
+    html = table_html(p.view(columns=["indicator", "meting", "directie", "n", "gemeente", "vergelijking", ABSENT]),
+                      "Inclusie, veiligheid en discriminatie", export=False, k=K)
+    inclusion, discrimination = _cells(html, "Ervaren inclusie (NIM, 1–5)"), \
+        _cells(html, "Ervaren discriminatie, 12 maanden (aandeel)")
+    assert NONE_2024 in inclusion and "–" not in inclusion[1:] and "3,20" in inclusion  # the organisation's level
+    assert discrimination[2] == "–" and "minder dan 10" in html  # no row in chapter 05: hidden, not 'geen'

@@ -30,6 +30,9 @@ SURVEY = (("02_inclusie", "dir:inclusion", "levels", "inclusion", "Ervaren inclu
           ("05_discriminatie", "dir:ervaren_discriminatie", None, "ervaren_discriminatie",
            "Ervaren discriminatie, 12 maanden (aandeel)"))
 USES = tuple(dict.fromkeys(s[0] for s in SURVEY))
+# chapters whose directorate table holds every directorate of the wave's register (gaps.directorate_table
+# with its frame): a directorate with no row there was not in that year's register, which is public
+FRAMED = ("02_inclusie", "03_veiligheid")
 # the answer scale of each indicator's axis (None: a share, drawn from 0)
 RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (MTO, 1–7)": (1, 7),
           "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
@@ -134,14 +137,22 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
                      "getoetst": len(rest) > 0,
                      "onderdrukt_bron": d is None or bool(d["suppressed"]) is True,
                      # published by the chapter as a row without respondents (publish.ABSENT): said so
-                     ABSENT: f"geen respondenten in {d['waves']}" if d is not None and not bool(d["suppressed"])
-                     and d["n"] == 0 else ""})
+                     ABSENT: _absent(d, o, chapter)})
     out = pd.DataFrame(rows, columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
                                       "gemeente", "gemeente_laag", "gemeente_hoog", "verschil_rest", "p_bh_rest",
                                       "getoetst", "onderdrukt_bron", ABSENT])
     out["vergelijking"] = [_compare(r) for r in out.itertuples()]
     out["vergelijking"] = out["vergelijking"].where(out[ABSENT].eq(""), "")
     return out if out[ABSENT].ne("").any() else out.drop(columns=[ABSENT])
+
+
+def _absent(d, o, chapter: str) -> str:
+    """The public reason a directorate has no number for an indicator (publish.ABSENT), "" for none: the
+    chapter published its row without respondents (n 0, not suppressed), or a chapter that lists every
+    directorate of the wave's register has no row for it (it was not in that year's register)."""
+    if d is not None:
+        return f"geen respondenten in {d['waves']}" if not bool(d["suppressed"]) and d["n"] == 0 else ""
+    return f"geen respondenten in {o['waves']}" if o is not None and chapter in FRAMED else ""
 
 
 def _compare(r) -> str:
