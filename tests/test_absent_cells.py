@@ -47,6 +47,7 @@ def test_absent_for_a_public_reason_is_said_in_words_and_a_small_group_stays_a_d
         {"group": "C", "n": 0, ABSENT: NONE_2024, ABSENT_FRAME: 12},     # 0 of 12: the response table hides it
         {"group": "D", "n": 0, ABSENT: NONE_2024, ABSENT_FRAME: 300},    # 0 % of 300: published anyway
         {"group": "E", "n": 4},
+        {"group": "G", "n": 7},                                          # two hidden rows: see the attack below
         {"group": "F", "n": 0, ABSENT: "niet gemeten in 2024"},          # not in the questionnaire
     ])
     html = _render(t)
@@ -55,7 +56,7 @@ def test_absent_for_a_public_reason_is_said_in_words_and_a_small_group_stays_a_d
     assert _cells(html, "F")[1] == "niet gemeten in 2024"
     assert set(_cells(html, "C")[1:]) == {"–"} and set(_cells(html, "E")[1:]) == {"–"}  # never "geen respondenten"
     assert "minder dan 10 respondenten" in html
-    assert "(5 cellen niet getoond)" in html  # C (its n) and E (estimate, interval, n); not B, D, F
+    assert "(9 cellen niet getoond)" in html  # C (its n), E and G (estimate, interval, n); not B, D, F
 
 
 def test_a_table_whose_only_empty_rows_are_absent_has_no_privacy_footnote():
@@ -160,3 +161,18 @@ def test_a_directorate_page_says_no_respondents_only_where_the_chapter_published
         _cells(html, "Ervaren discriminatie, 12 maanden (aandeel)")
     assert NONE_2024 in inclusion and "–" not in inclusion[1:] and "3,20" in inclusion  # the organisation's level
     assert discrimination[2] == "–" and "minder dan 10" in html  # no row in chapter 05: hidden, not 'geen'
+
+
+def test_a_zero_is_not_named_where_it_would_give_away_the_one_other_hidden_row():
+    """Attack by differencing: the directorates add up to the published total. With D05 (0 of 300)
+    named and E the only other hidden row, E = total - shown. So D05 stays '–' there; with two hidden
+    rows holding k or more together, naming the 0 tells nothing about either."""
+    one = _render(_table([{"group": "A", "n": 50}, {"group": "D", "n": 0, ABSENT: NONE_2024, ABSENT_FRAME: 300},
+                          {"group": "E", "n": 4}]))
+    assert NONE_2024 not in one and set(_cells(one, "D")[1:]) == {"–"}
+    two = _render(_table([{"group": "A", "n": 50}, {"group": "D", "n": 0, ABSENT: NONE_2024, ABSENT_FRAME: 300},
+                          {"group": "E", "n": 4}, {"group": "G", "n": 7}]))
+    assert _cells(two, "D")[1] == NONE_2024
+    gone = _render(_table([{"group": "A", "n": 50}, {"group": "D", "n": 0, ABSENT: NONE_2024, ABSENT_FRAME: 0},
+                           {"group": "E", "n": 4}]))
+    assert _cells(gone, "D")[1] == NONE_2024  # not in the frame at all: the organisation chart says so

@@ -8,6 +8,7 @@ from pipeline.analysis.decompose import COVARIATE_NL, decomposition_table
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
 from pipeline import labels
 from pipeline.analysis.load import frame_text, in_frame, survey_design
+from pipeline.analysis.response import population_frame
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import ABSENT, Policy, figure, publish_all
@@ -99,8 +100,10 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     likert_dims = dims[:3] if first else []
     register = pd.read_parquet(settings.processed_dir / f"register_{wave}.parquet")
     reg_names = register.groupby("directie_code", observed=True)["directie"].first().to_dict()
-    # the survey's frame per directorate: a directorate without respondents keeps its row
-    frame = register["directie_code"].astype(str).value_counts()
+    # the survey's own population per directorate (the frame of the response table, so "geen respondenten"
+    # follows its attribute rule): a directorate without respondents keeps its row
+    population = population_frame(settings, source, wave)
+    frame = population["directie_code"].astype(str).value_counts() if population is not None else None
     LABELS = {c: labels.indicator(source, c, wave) for c in constructs}
     results = {"gaps": gap_table(design, constructs, dims, groups["reference"], inter,
                                  adjust_for=lambda dim: settings.covariates("adjusted_gap", dim),

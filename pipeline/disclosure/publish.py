@@ -493,12 +493,14 @@ def absent_rows(t: pd.DataFrame, rule: Estimates, k: int) -> pd.Series:
 
 def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
     absent = absent_rows(t, rule, k)
-    if ABSENT in t:  # a reason that is not public is dropped: the row is hidden like any small group
-        t = t.assign(**{ABSENT: t[ABSENT].where(absent, "")}).drop(columns=[ABSENT_FRAME], errors="ignore")
+    framed = absent & (pd.to_numeric(t[ABSENT_FRAME], errors="coerce").fillna(0) > 0 if ABSENT_FRAME in t else False)
+    t = t.drop(columns=[ABSENT_FRAME], errors="ignore")
     per_wave = [sizes.hidden(k) for sizes in rule.sizes]
     hidden: set = set().union(*per_wave)
     if rule.item and rule.dimension in t and "group_label" in t:
         t = _with_empty_levels(t, rule)
+    absent, framed = (pd.Series(x, index=absent.index).reindex(t.index, fill_value=False).astype(bool)
+                      for x in (absent, framed))
     hide = pd.Series(False, index=t.index)
     if hidden and rule.dimension in t:
         dims = t[rule.dimension].astype(str)
@@ -521,7 +523,10 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
         b = t[rule.shares[0][1]].astype(float)
         implied = t[rule.implied].astype(float) * b
         hide |= b.notna() & implied.notna() & ~((implied >= k - 0.5) & (b - implied >= k - 0.5))
-    hide &= ~absent  # no respondents for a public reason: nothing to hide, said in words
+    absent &= ~_differencing(t, hide & ~absent, framed, rule, k)
+    hide = (hide & ~absent) | (t[ABSENT].fillna("").astype(str).ne("") & ~absent if ABSENT in t else False)
+    if ABSENT in t:  # a reason that is not public is dropped: the row is hidden like any small group
+        t = t.assign(**{ABSENT: t[ABSENT].where(absent, "")})
     if rule.item and rule.dimension in t:
         hide = _complement(t, hide, rule)
     if rule.drop:
@@ -530,6 +535,26 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
     for col, d in rule.rounding.items():
         if col in out:
             out[col] = out[col].astype(float).round(d)
+    return out
+
+
+def _differencing(t: pd.DataFrame, hide: pd.Series, framed: pd.Series, rule: Estimates, k: int) -> pd.Series:
+    """Rows whose 'geen respondenten' (a 0 in a group of 2k or more of the frame) must stay "–": the rows
+    of a dimension add up to a published total, so naming one hidden row's share of it 0 would give
+    away the count of the other hidden rows when only one of them has respondents, or when they hold
+    fewer than k together (the line rule of `Rates(lines=...)`)."""
+    out = pd.Series(False, index=t.index)
+    if not framed.any():
+        return out
+    n = t[list(rule.n)].apply(pd.to_numeric, errors="coerce").min(axis=1).fillna(0) if rule.n else \
+        pd.Series(0.0, index=t.index)
+    line = [c for c in (*rule.item, rule.dimension) if c in t]
+    keys = t[line].astype(str).agg("\x1f".join, axis=1) if line else pd.Series("", index=t.index)
+    for key in keys[framed].unique():
+        mine = keys == key
+        small = mine & hide & (n > 0)
+        if small.sum() == 1 or 0 < n[small].sum() < k:
+            out |= mine & framed
     return out
 
 
