@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure.publish import Distribution, Estimates, GroupSizes, Result
+from pipeline.disclosure.publish import ABSENT, ABSENT_FRAME, Distribution, Estimates, GroupSizes, Result
 from pipeline.results import Tidy
 from pipeline.labels import group as label
 from pipeline.settings import term_variable
@@ -227,26 +227,40 @@ def _answers(t: pd.DataFrame) -> np.ndarray:
 
 
 def directorate_table(design: SurveyDesign, construct: str, names: dict | None = None, *,
-                      max_half_width: float | None = None, family: str | None = None) -> Result:
+                      max_half_width: float | None = None, family: str | None = None,
+                      frame: pd.Series | None = None, wave=None) -> Result:
     """Weighted level per directorate with interval; small directorates hidden (with a complement).
 
     With `family`: each directorate against the REST of the organisation (the directorate left out of
     the reference), a design-based contrast of two disjoint domains of one design, as R's
     svycontrast(svyby(~y, ~I(dir == d), design, svymean), c(-1, 1)), with t on the design's df; the
     tests form that family (p_bh over it). With `max_half_width`: a level whose 95% half-width is
-    wider is not shown ('te onzeker om te tonen', column `te_onzeker`) and not tested."""
+    wider is not shown ('te onzeker om te tonen', column `te_onzeker`) and not tested.
+    With `frame` (headcount per directorate in the wave's frame, e.g. its register) a directorate of the
+    frame without respondents keeps its row: "geen respondenten in <wave>" where that is public
+    (publish.ABSENT), else hidden like any small directorate; it never silently drops out."""
     est = design.mean(construct, by="directie_code")
     est["group"] = est["directie_code"].astype(str)
+    if frame is not None:
+        frame = frame[frame > 0]
+        missing = [str(c) for c in frame.index if str(c) not in set(est["group"])]
+        if missing:
+            est = pd.concat([est, pd.DataFrame({"directie_code": missing, "group": missing, "n": 0})],
+                            ignore_index=True)
+            sizes = frame.rename(index=str).reindex(est["group"]).to_numpy()
+            est[ABSENT] = np.where(est["n"].eq(0), f"geen respondenten in {wave}", "")
+            est[ABSENT_FRAME] = np.where(est["n"].eq(0), sizes, np.nan)
     est["group_label"] = est["group"].map(names or {}).fillna(est["group"])
     est["dimension"] = "directie_code"
-    cols = ["dimension", "group", "group_label", "estimate", "ci_low", "ci_high", "n"]
+    cols = ["dimension", "group", "group_label", "estimate", "ci_low", "ci_high", "n",
+            *(c for c in (ABSENT, ABSENT_FRAME) if c in est)]
     rule = Estimates(sizes=(GroupSizes.of(design.data, ["directie_code"]),))
     if family is None and max_half_width is None:
         return Result(est[cols], rule, tidy=(Tidy("level", constants={"indicator": construct}),))
     unsure = ((est["ci_high"] - est["ci_low"]) / 2 > max_half_width).to_numpy() if max_half_width is not None \
         else np.zeros(len(est), dtype=bool)
     est = est.assign(te_onzeker=unsure)
-    diff = versus_rest(design, construct, est["group"].tolist())
+    diff = versus_rest(design, construct, est.loc[est["n"] > 0, "group"].tolist())
     est = est.merge(diff, on="group", how="left")
     for c in ("estimate", "ci_low", "ci_high", "verschil", "verschil_se", "verschil_laag", "verschil_hoog", "p"):
         est[c] = est[c].where(~est["te_onzeker"])

@@ -20,7 +20,7 @@ from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
 from pipeline.disclosure.model import load_archive, protect_flows, record_audit
-from pipeline.disclosure.publish import Estimates, Policy, Published, Result, figure, publish, publish_all
+from pipeline.disclosure.publish import ABSENT, Estimates, Policy, Published, Result, figure, publish, publish_all
 from pipeline.settings import Settings
 
 # The survey indicators of a page: (chapter, table of the per-directorate level, overall table, indicator, label)
@@ -30,6 +30,9 @@ SURVEY = (("02_inclusie", "dir:inclusion", "levels", "inclusion", "Ervaren inclu
           ("05_discriminatie", "dir:ervaren_discriminatie", None, "ervaren_discriminatie",
            "Ervaren discriminatie, 12 maanden (aandeel)"))
 USES = tuple(dict.fromkeys(s[0] for s in SURVEY))
+# chapters whose directorate table holds every directorate of the wave's register (gaps.directorate_table
+# with its frame): a directorate with no row there was not in that year's register, which is public
+FRAMED = ("02_inclusie", "03_veiligheid")
 # the answer scale of each indicator's axis (None: a share, drawn from 0)
 RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (MTO, 1–7)": (1, 7),
           "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
@@ -132,12 +135,24 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
                      "verschil_rest": rest["estimate"].iloc[0] if len(rest) else np.nan,
                      "p_bh_rest": rest["p_bh"].iloc[0] if len(rest) else np.nan,
                      "getoetst": len(rest) > 0,
-                     "onderdrukt_bron": d is None or bool(d["suppressed"]) is True})
+                     "onderdrukt_bron": d is None or bool(d["suppressed"]) is True,
+                     # published by the chapter as a row without respondents (publish.ABSENT): said so
+                     ABSENT: _absent(d, o, chapter)})
     out = pd.DataFrame(rows, columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
                                       "gemeente", "gemeente_laag", "gemeente_hoog", "verschil_rest", "p_bh_rest",
-                                      "getoetst", "onderdrukt_bron"])
+                                      "getoetst", "onderdrukt_bron", ABSENT])
     out["vergelijking"] = [_compare(r) for r in out.itertuples()]
-    return out
+    out["vergelijking"] = out["vergelijking"].where(out[ABSENT].eq(""), "")
+    return out if out[ABSENT].ne("").any() else out.drop(columns=[ABSENT])
+
+
+def _absent(d, o, chapter: str) -> str:
+    """The public reason a directorate has no number for an indicator (publish.ABSENT), "" for none: the
+    chapter published its row without respondents (n 0, not suppressed), or a chapter that lists every
+    directorate of the wave's register has no row for it (it was not in that year's register)."""
+    if d is not None:
+        return f"geen respondenten in {d['waves']}" if not bool(d["suppressed"]) and d["n"] == 0 else ""
+    return f"geen respondenten in {o['waves']}" if o is not None and chapter in FRAMED else ""
 
 
 def _compare(r) -> str:
@@ -280,12 +295,16 @@ def _summary(inputs: dict) -> str:
     clear = surv[surv["vergelijking"].isin(["hoger dan de gemeente", "lager dan de gemeente",
                                             "hoger dan de rest van de gemeente", "lager dan de rest van de gemeente"])]
     few = surv[surv["vergelijking"] == FEW]
+    none = surv[ABSENT].fillna("").ne("") if ABSENT in surv else pd.Series(False, index=surv.index)
     if len(surv):
         s = ("In de medewerkersonderzoeken verschilt de directie niet duidelijk van de gemeente"
              if clear.empty else "In de medewerkersonderzoeken: " + "; ".join(
                  f"{r.indicator.split(' (')[0].lower()} {r.vergelijking}" for r in clear.itertuples()))
         if len(few):
             s += f" (voor {len(few)} indicator(en) te weinig respondenten om iets te zeggen)"
+        if none.any():
+            s += " (" + "; ".join(f"{r.indicator.split(' (')[0].lower()}: {getattr(r, ABSENT)}"
+                                  for r in surv[none].itertuples()) + ")"
         parts.append(s + ".")
     return "\n\n".join(parts)
 
@@ -336,7 +355,8 @@ def build_page(inputs: dict) -> Chapter:
             f"heet duidelijk als de intervallen elkaar niet overlappen. Bij minder dan {k} respondenten: "
             f"'{FEW}' (geen cijfer).")
     surv = inputs["survey"].view(columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
-                                          "gemeente", "gemeente_laag", "gemeente_hoog", "vergelijking"],
+                                          "gemeente", "gemeente_laag", "gemeente_hoog", "vergelijking",
+                                          *([ABSENT] if ABSENT in inputs["survey"].table else [])],
                                  rename={"directie_laag": "directie 95% laag", "directie_hoog": "directie 95% hoog",
                                          "gemeente_laag": "gemeente 95% laag", "gemeente_hoog": "gemeente 95% hoog"})
     if len(inputs["survey"]):

@@ -8,9 +8,10 @@ from pipeline.analysis.decompose import COVARIATE_NL, decomposition_table
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
 from pipeline import labels
 from pipeline.analysis.load import frame_text, in_frame, survey_design
+from pipeline.analysis.response import population_frame
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import Policy, figure, publish_all
+from pipeline.disclosure.publish import ABSENT, Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import load_settings
 from pipeline.weight import MARGIN_TEXT, margin_table
@@ -65,8 +66,9 @@ def versus_average(table: pd.DataFrame, average: float) -> pd.DataFrame:
     higher = (t["p_bh"] < 0.05) & (t["verschil"] > 0)
     lower = (t["p_bh"] < 0.05) & (t["verschil"] < 0)
     unsure = t["te_onzeker"].fillna(False).astype(bool) if "te_onzeker" in t else pd.Series(False, index=t.index)
-    t["vergeleken"] = np.where(unsure, TOO_UNSURE, np.where(t["estimate"].isna(), "–", np.where(
-        higher, "▲ hoger dan de rest", np.where(lower, "▼ lager dan de rest", "● geen aantoonbaar verschil"))))
+    absent = t[ABSENT].fillna("").astype(str).ne("") if ABSENT in t else pd.Series(False, index=t.index)
+    t["vergeleken"] = np.where(unsure, TOO_UNSURE, np.where(absent, "", np.where(t["estimate"].isna(), "–", np.where(
+        higher, "▲ hoger dan de rest", np.where(lower, "▼ lager dan de rest", "● geen aantoonbaar verschil")))))
     t = t.sort_values("estimate", ascending=False, na_position="last")
     top = pd.DataFrame([{"group_label": AVERAGE, "estimate": average, "vergeleken": ""}])
     return pd.concat([top, t.drop(columns=[c for c in ("te_onzeker", "verschil", "p_bh") if c in t])],
@@ -96,8 +98,12 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     scale_items = {c: cb.scales[c]["items"] for c in constructs if c in cb.scales}
     first = next(iter(scale_items.values()), [None])[0]
     likert_dims = dims[:3] if first else []
-    reg_names = pd.read_parquet(settings.processed_dir / f"register_{wave}.parquet").groupby(
-        "directie_code", observed=True)["directie"].first().to_dict()
+    register = pd.read_parquet(settings.processed_dir / f"register_{wave}.parquet")
+    reg_names = register.groupby("directie_code", observed=True)["directie"].first().to_dict()
+    # the survey's own population per directorate (the frame of the response table, so "geen respondenten"
+    # follows its attribute rule): a directorate without respondents keeps its row
+    population = population_frame(settings, source, wave)
+    frame = population["directie_code"].astype(str).value_counts() if population is not None else None
     LABELS = {c: labels.indicator(source, c, wave) for c in constructs}
     results = {"gaps": gap_table(design, constructs, dims, groups["reference"], inter,
                                  adjust_for=lambda dim: settings.covariates("adjusted_gap", dim),
@@ -107,7 +113,8 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     results |= {f"likert:{c}": likert_shares(design, items) for c, items in scale_items.items()}
     results |= {f"likert_by:{dim}": likert_shares(design, [first], by=dim) for dim in likert_dims}
     results |= {f"dir:{c}": directorate_table(design, c, reg_names, family=DIRECTORATE_FAMILY,
-                                              max_half_width=max_half_width(settings, source, c))
+                                              max_half_width=max_half_width(settings, source, c),
+                                              frame=frame, wave=wave)
                 for c in constructs}
     decomposed = list(dict.fromkeys(i.construct for i in settings.indicators if i.source == source and i.construct in constructs)) \
         or constructs[:1]   # the programme's constructs (keeps the chapter within its time budget)
@@ -179,7 +186,7 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     for c in constructs:
         d = pub[f"dir:{c}"]
         ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt", "te_onzeker",
-                                 "verschil", "p_bh"]).derive(
+                                 "verschil", "p_bh", *([ABSENT] if ABSENT in d.table else [])]).derive(
             versus_average, float(total.get(c, np.nan))),
                  f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2,
                  sheet=f"{_sheet(LABELS[c], ' directies')} directies")

@@ -23,6 +23,21 @@ from pipeline.results import Tidy
 
 _TOKEN = object()  # only this module constructs Published objects
 
+# A row about a group, directorate or item that has no data in a wave for a PUBLIC reason carries the
+# reason in words in column ABSENT ("geen respondenten in 2024", "niet gemeten in 2028"); the page shows
+# those words instead of "–" (which says: hidden, fewer than k). The rule (publish validates it):
+# - "niet gemeten": the wave's questionnaire did not hold the item (its codebook; the questionnaire is
+#   public). ABSENT_FRAME stays empty.
+# - "geen respondenten": the group has no respondents in the wave AND its size in the wave's frame
+#   (ABSENT_FRAME, e.g. the register headcount of a directorate) is 0 (it did not exist that year: the
+#   organisation chart is public) or at least 2k. The latter is the attribute rule of the response table
+#   (`Rates(attribute=True)`): 0% response in a group of 2k or more is published there anyway. A group of
+#   1..2k-1 without respondents is "–" like any small group, so "geen respondenten" never tells what the
+#   response table hides, and a row hidden for privacy is never labelled absent.
+# A row keeps its reason only with no respondents (every n column 0 or empty) and no number at all.
+ABSENT = "ontbreekt"
+ABSENT_FRAME = "ontbreekt_kader"
+
 # Defaults of config `disclosure.rounding` (report.yaml declares them; these serve hand-made policies):
 # register_counts: base of register counts; register_shares / register_rates: decimals
 # of a fraction (2 = whole percentages; flow rates 3 = 0.1 percentage point).
@@ -348,6 +363,9 @@ class Published:
             same_rows = new.index.equals(self.table.index)
             traced = pd.DataFrame(same_rows, index=new.index, columns=new.columns)
             traced.loc[:, [c for c in new.columns if c not in self.table.columns]] = False
+            # (a row absent for a public reason holds no numbers that could be hidden: see ABSENT)
+            if ABSENT in new:
+                traced.loc[new[ABSENT].fillna("").astype(str).str.len().gt(0).to_numpy(), :] = True
             hidden = hidden | (new.isna() & ~traced)
         return Published(new, self.rule, self.suppressed, family=self.family, counts=self.counts,
                          hidden=hidden, _token=_TOKEN)
@@ -455,11 +473,34 @@ def _rounded(t: pd.DataFrame, r: Rounding | None, policy: Policy | None = None) 
     return S.round_register(out, (), shares, decimals=rules["register_shares"]) if shares else out
 
 
+def absent_rows(t: pd.DataFrame, rule: Estimates, k: int) -> pd.Series:
+    """Rows that keep their ABSENT reason under the rule above (see ABSENT); other reasons are dropped."""
+    if ABSENT not in t:
+        return pd.Series(False, index=t.index)
+    said = t[ABSENT].fillna("").astype(str).str.len().gt(0)
+    frame = pd.to_numeric(t[ABSENT_FRAME], errors="coerce") if ABSENT_FRAME in t else pd.Series(np.nan, index=t.index)
+    public = frame.isna() | frame.eq(0) | frame.ge(2 * k)
+    n = [pd.to_numeric(t[c], errors="coerce").fillna(0) for c in rule.n if c in t]
+    none = np.logical_and.reduce([x.eq(0).to_numpy() for x in n]) if n else np.ones(len(t), dtype=bool)
+    keep = said & public & none
+    skip = {*rule.n, *rule.keys, ABSENT_FRAME}
+    values = [c for c in t.columns if c not in skip and not str(c).startswith("onderdrukt")
+              and pd.api.types.is_numeric_dtype(t[c]) and not pd.api.types.is_bool_dtype(t[c])]
+    if values and (keep & t[values].notna().any(axis=1)).any():
+        raise ValueError("publish: a row marked absent (no respondents, not measured) holds numbers")
+    return keep
+
+
 def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
+    absent = absent_rows(t, rule, k)
+    framed = absent & (pd.to_numeric(t[ABSENT_FRAME], errors="coerce").fillna(0) > 0 if ABSENT_FRAME in t else False)
+    t = t.drop(columns=[ABSENT_FRAME], errors="ignore")
     per_wave = [sizes.hidden(k) for sizes in rule.sizes]
     hidden: set = set().union(*per_wave)
     if rule.item and rule.dimension in t and "group_label" in t:
         t = _with_empty_levels(t, rule)
+    absent, framed = (pd.Series(x, index=absent.index).reindex(t.index, fill_value=False).astype(bool)
+                      for x in (absent, framed))
     hide = pd.Series(False, index=t.index)
     if hidden and rule.dimension in t:
         dims = t[rule.dimension].astype(str)
@@ -482,6 +523,10 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
         b = t[rule.shares[0][1]].astype(float)
         implied = t[rule.implied].astype(float) * b
         hide |= b.notna() & implied.notna() & ~((implied >= k - 0.5) & (b - implied >= k - 0.5))
+    absent &= ~_differencing(t, hide & ~absent, framed, rule, k)
+    hide = (hide & ~absent) | (t[ABSENT].fillna("").astype(str).ne("") & ~absent if ABSENT in t else False)
+    if ABSENT in t:  # a reason that is not public is dropped: the row is hidden like any small group
+        t = t.assign(**{ABSENT: t[ABSENT].where(absent, "")})
     if rule.item and rule.dimension in t:
         hide = _complement(t, hide, rule)
     if rule.drop:
@@ -490,6 +535,26 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
     for col, d in rule.rounding.items():
         if col in out:
             out[col] = out[col].astype(float).round(d)
+    return out
+
+
+def _differencing(t: pd.DataFrame, hide: pd.Series, framed: pd.Series, rule: Estimates, k: int) -> pd.Series:
+    """Rows whose 'geen respondenten' (a 0 in a group of 2k or more of the frame) must stay "–": the rows
+    of a dimension add up to a published total, so naming one hidden row's share of it 0 would give
+    away the count of the other hidden rows when only one of them has respondents, or when they hold
+    fewer than k together (the line rule of `Rates(lines=...)`)."""
+    out = pd.Series(False, index=t.index)
+    if not framed.any():
+        return out
+    n = t[list(rule.n)].apply(pd.to_numeric, errors="coerce").min(axis=1).fillna(0) if rule.n else \
+        pd.Series(0.0, index=t.index)
+    line = [c for c in (*rule.item, rule.dimension) if c in t]
+    keys = t[line].astype(str).agg("\x1f".join, axis=1) if line else pd.Series("", index=t.index)
+    for key in keys[framed].unique():
+        mine = keys == key
+        small = mine & hide & (n > 0)
+        if small.sum() == 1 or 0 < n[small].sum() < k:
+            out |= mine & framed
     return out
 
 

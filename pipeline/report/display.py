@@ -20,7 +20,7 @@ from pipeline import labels
 from pipeline.report import numbers as num
 from pipeline.disclosure import SUPPRESSED
 from pipeline.disclosure.errors import MISSING
-from pipeline.disclosure.publish import Published, PublishedFigure, unchecked
+from pipeline.disclosure.publish import ABSENT, Published, PublishedFigure, unchecked
 
 
 def heading(text: str, level: int = 2) -> None:
@@ -141,7 +141,7 @@ def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), sheet:
         for j, c in enumerate(df.columns):
             if missing[:, j].any() and c != "onderdrukt":
                 out[c] = out[c].astype(object).mask(missing[:, j], MISSING)
-    out = out.drop(columns=[c for c in ("onderdrukt",) if c in out.columns]).rename(columns=labels.column)
+    out = out.drop(columns=[c for c in ("onderdrukt", ABSENT) if c in out.columns]).rename(columns=labels.column)
     with atomic_path(d / name) as tmp:
         out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format="%.6g",
                    na_rep=SUPPRESSED)
@@ -183,7 +183,9 @@ NOT_APPLICABLE = "n.v.t."
 
 
 def _status(published: Published, df: pd.DataFrame) -> np.ndarray:
-    """Per cell: "suppressed", "na" (empty but not suppressed: missing or not applicable) or "".
+    """Per cell: "suppressed", "absent" (empty in a row with a public reason, publish.ABSENT: no
+    respondents in the wave, not measured), "na" (empty but not suppressed: missing or not applicable)
+    or "". A cell hidden by disclosure control is "suppressed" whatever the row's reason says.
     Suppressed: marked hidden by disclosure control (`Published.hidden`), or empty in a row marked
     `onderdrukt`; a table computed from a published one (`derive`) may have lost the marks, so there
     an empty cell of a table with suppressions counts as suppressed (never a suppressed cell as n.v.t.)."""
@@ -191,9 +193,19 @@ def _status(published: Published, df: pd.DataFrame) -> np.ndarray:
     hidden = published.hidden.reindex(columns=df.columns, fill_value=False).to_numpy(dtype=bool)
     if "onderdrukt" in df.columns:
         hidden = hidden | df["onderdrukt"].eq(True).to_numpy()[:, None]
-    if published.suppressed and not hidden.any():
-        hidden = np.ones_like(empty)
-    return np.where(empty, np.where(hidden, "suppressed", "na"), "").astype(object)
+    absent = _reasons(df).to_numpy() != ""
+    if published.suppressed and not (hidden & ~absent[:, None]).any():
+        hidden = np.ones_like(empty) & ~absent[:, None]
+    marked = published.hidden.reindex(columns=df.columns, fill_value=False).to_numpy(dtype=bool)
+    return np.where(empty, np.where(marked | (hidden & ~absent[:, None]), "suppressed",
+                                    np.where(absent[:, None], "absent", "na")), "").astype(object)
+
+
+def _reasons(df: pd.DataFrame) -> pd.Series:
+    """Per row the public reason it has no numbers (publish.ABSENT), "" for none."""
+    if ABSENT not in df:
+        return pd.Series("", index=df.index)
+    return df[ABSENT].fillna("").astype(str)
 
 
 def _html_table(df: pd.DataFrame, caption: str) -> str:
@@ -228,14 +240,21 @@ def table_html(published: Published, caption: str = "", decimals: int = 2, perce
     df = published.table.reset_index(drop=True)
     status = _status(published, df)
     cells = published.cells
-    csv = _export(df, caption, published.counts, sheet, missing=status == "na", cells=cells) if export else None
+    csv = _export(df, caption, published.counts, sheet, missing=(status == "na") | (status == "absent"),
+                  cells=cells) if export else None
     if cells[1] and caption:
         caption = f"{caption} ({cells[1]} {'cel' if cells[1] == 1 else 'cellen'} niet getoond)"
     out = pd.DataFrame(index=df.index)
     percent, points = set(percent or []), set(points or [])
     counts = (COUNT_COLUMNS | set(integers or []) | {c for c in df.columns if str(c).startswith(("nodig", "n_"))})
+    reasons = _reasons(df).tolist()
+    first_absent = {}  # the row's reason in words in its first empty cell; its other empty cells blank
+    for i in range(len(df)):
+        cols = np.flatnonzero(status[i] == "absent")
+        if len(cols):
+            first_absent[i] = cols[0]
     for j, c in enumerate(df.columns):
-        if c == "onderdrukt":
+        if c in ("onderdrukt", ABSENT):
             continue
         col = df[c]
         if c in percent:
@@ -252,11 +271,12 @@ def table_html(published: Published, caption: str = "", decimals: int = 2, perce
             fmt = (lambda v: _fmt(v, decimals))
         # plain Python over the values: a page has hundreds of small tables, pandas per cell is slow
         out[c] = [SUPPRESSED_MARK if st == "suppressed" else NOT_APPLICABLE if st == "na" else
+                  (reasons[i] if first_absent.get(i) == j else "") if st == "absent" else
                   "" if (v is None or v is pd.NA or (isinstance(v, float) and v != v)) else fmt(v)
-                  for v, st in zip(col.tolist(), status[:, j])]
+                  for i, (v, st) in enumerate(zip(col.tolist(), status[:, j]))]
     effect = next((c for c in EFFECT_COLUMNS if c in df.columns), None)
     if effect and "p_bh" in df.columns:
-        out[VERDICT] = [verdict(e, p) for e, p in zip(df[effect], df["p_bh"])]
+        out[VERDICT] = ["" if r else verdict(e, p) for e, p, r in zip(df[effect], df["p_bh"], reasons)]
     headers = {c: labels.column(c) + (" (procentpunt)" if c in points else "") for c in out.columns}
     detail = [c for c in DETAIL_COLUMNS if c in out.columns]
     keys = [c for c in out.columns if c in df.columns and not pd.api.types.is_numeric_dtype(df[c])
