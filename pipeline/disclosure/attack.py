@@ -67,9 +67,10 @@ def _rate(rel: Release, count, stock, rate_text: str, n_printed, base: int, arte
     rel.share(count, stock, r, h, artefact)
 
 
-def _at(rel: Release, f: Path, i: int, column: str, key) -> None:
-    """Where a cell is printed (file, row, column): the researchers' view lists each hidden one."""
-    rel.where[(str(f), i, column)] = key
+def _at(rel: Release, f: Path, i: int, column: str, *keys) -> None:
+    """Where a cell is printed (file, row, column) and the counts it stands for (a share: its count,
+    then its base; hidden because either is): the researchers' view lists each hidden one."""
+    rel.where[(str(f), i, column)] = keys
 
 
 def flows(rel: Release, reports: Path, base: int) -> None:
@@ -83,8 +84,10 @@ def flows(rel: Release, reports: Path, base: int) -> None:
             flow = ("register", r.periode, unit, r.groep, r.stroom)
             n, c = _value(r.noemer), _value(r.aantal)
             org_flow = ("register", r.periode, "gemeente", r.groep, r.stroom)
-            for column, key in (("aantal", flow), ("noemer", stock), (t.columns[5], flow), (t.columns[6], org_flow)):
-                _at(rel, f, i, column, key)
+            org_stock = ("register", r.periode.split("-")[0], "gemeente", r.groep, "stand")
+            for column, *key in (("aantal", flow), ("noemer", stock), (t.columns[5], flow, stock),
+                                 (t.columns[6], org_flow, org_stock)):
+                _at(rel, f, i, column, *key)
             rel.count(flow, c, f"directies/{unit}", b)
             rel.count(stock, n, f"directies/{unit}", b)
             _rate(rel, flow, stock, getattr(r, "_5"), n, b, f"directies/{unit}")
@@ -139,8 +142,8 @@ def exit_tables(rel: Release, reports: Path, base: int = 5) -> None:
         bases = [_base([_value(x) for x in t.iloc[:, i]], base) if m != "respondenten" else 1
                  for i, m in ((1, measures[0]), (2, measures[1]))]
         for i, (g, a, b, share) in enumerate(t.iloc[:, :4].to_numpy()):
-            for j, m in ((1, measures[0]), (2, measures[1]), (3, measures[0])):
-                _at(rel, f, i, t.columns[j], ("exit", year, g, m))
+            for j, ms in ((1, measures[:1]), (2, measures[1:]), (3, measures)):
+                _at(rel, f, i, t.columns[j], *[("exit", year, g, m) for m in ms])
             a, b = _value(a), _value(b)
             rel.count(("exit", year, g, measures[0]), a, f.stem, bases[0])
             rel.count(("exit", year, g, measures[1]), b, f.stem, bases[1])
@@ -188,8 +191,8 @@ def response_tables(rel: Release, reports: Path) -> None:
             for i, r in zip(part.index, part.itertuples(index=False)):
                 key = ("respons", src, wave, f"{var}={r.categorie}")
                 _at(rel, f, i, "respondenten", key)
-                _at(rel, f, i, "respons", key)
-                _at(rel, f, i, frame, ("respons", src, wave, f"{var}={r.categorie}", "N"))
+                _at(rel, f, i, "respons", key, (*key, "N"))
+                _at(rel, f, i, frame, (*key, "N"))
                 v = _value(r.respondenten)
                 if v is None:
                     rel.cells[key].append(Occurrence(f.stem, None))
@@ -236,7 +239,7 @@ def target_tables(rel: Release, reports: Path, base: int) -> None:
 
     def key(target, year, unit, m):
         return ("doel", target, str(year), unit, m)
-    units, cells = set(), set()
+    units, cells = set(), {}
     for f in pages:
         unit, t = f.parent.name, _read(f)
         b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
@@ -246,9 +249,9 @@ def target_tables(rel: Release, reports: Path, base: int) -> None:
             a, n = key(r.streefcijfer, r.jaar, unit, "aantal"), key(r.streefcijfer, r.jaar, unit, "noemer")
             rel.count(a, _value(r.aantal), f"directies/{unit}", b)
             rel.count(n, _value(r.noemer), f"directies/{unit}", b)
-            for column, kk in (("aantal", a), ("noemer", n), ("directie", a)):
-                _at(rel, f, i, column, kk)
-            _at(rel, f, i, "gemeente", key(r.streefcijfer, r.jaar, "gemeente", "aantal"))
+            for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
+                _at(rel, f, i, column, *kk)
+            _at(rel, f, i, "gemeente", *(key(r.streefcijfer, r.jaar, "gemeente", m) for m in ("aantal", "noemer")))
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
@@ -258,21 +261,23 @@ def target_tables(rel: Release, reports: Path, base: int) -> None:
                         h += 2.5 * (1 + v) / nv if isinstance(nv, float) and nv > 0 else 1.0
                     rel.share(key(r.streefcijfer, r.jaar, u, "aantal"), key(r.streefcijfer, r.jaar, u, "noemer"),
                               v, h, f"directies/{unit}")
-            cells.add((r.streefcijfer, r.jaar))
+            cells.setdefault((r.streefcijfer, r.jaar), set()).add(unit)
     if per_dir is not None:
         year = re.search(r"_(\d{4})\.csv$", shares[0].name).group(1)
         halfwidth = {c: _common_halfwidth(per_dir[c]) for c in per_dir.columns[1:]}
         for i, r in per_dir.iterrows():
             unit = names.get(r["directie"], r["directie"])
             for target in per_dir.columns[1:]:
-                _at(rel, shares[0], i, target, key(target, year, unit, "aantal"))
+                _at(rel, shares[0], i, target, key(target, year, unit, "aantal"), key(target, year, unit, "noemer"))
                 v = _share(r[target])
                 if isinstance(v, float) and not np.isnan(v):
                     rel.share(key(target, year, unit, "aantal"), key(target, year, unit, "noemer"), v,
                               max(share_halfwidth(r[target]), halfwidth[target]), shares[0].stem)
                 elif v is None:
                     rel.cells[key(target, year, unit, "aantal")].append(Occurrence(shares[0].stem, None))
-    for target, year in sorted(cells):
+    for (target, year), printed in sorted(cells.items()):
+        if printed != units:  # a directorate's own target: on its page only
+            continue
         for m in ("aantal", "noemer"):
             parts = [key(target, year, u, m) for u in sorted(units)]
             if not complete:
@@ -299,8 +304,8 @@ def training_tables(rel: Release, reports: Path) -> None:
         rel.count(g, _value(r["getraind"]), artefact)
         _rate(rel, g, a, r["aandeel getraind"], _value(r["aantal"]), 1, artefact)
         rel.ratios.append((g, a, 0.0, 1.0))  # the trained are part of the staff
-        for column, kk in (("aantal", a), ("getraind", g), ("aandeel getraind", g), ("verschil met doel", g)):
-            _at(rel, f, i, column, kk)
+        for column, *kk in (("aantal", a), ("getraind", g), ("aandeel getraind", g, a), ("verschil met doel", g, a)):
+            _at(rel, f, i, column, *kk)
     for i, r in org.iterrows():
         row(city[0], i, r, r["jaar"], r["training"], r["rol"], "gemeente", city[0].stem)
     year = max(org["jaar"])
@@ -403,7 +408,8 @@ def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 
                 if str(row[column]).strip() != SUPPRESSED:
                     continue
                 where = f"{f.relative_to(reports)} rij {i + 1}, kolom {column}"
-                key = rel.where.get((str(f), i, column))
+                keys = rel.where.get((str(f), i, column), ())
+                key = next((k_ for k_ in keys if k_ in rel.found), keys[0] if keys else None)
                 b = rel.found.get(key) if key is not None else None
                 if b is not None:
                     lo, hi = int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
@@ -414,8 +420,10 @@ def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 
                 hi = n if isinstance(n, float) and not np.isnan(n) else np.inf
                 how = (f"alleen de eigen tabel: hoogstens {ns[0]}" if hi < np.inf
                        else "alleen de eigen tabel: niets begrenst de cel")
-                if key is not None:
+                if key is not None and key in rel.found:
                     how += " (het lineaire model vond de aannames van de lezer hier niet kloppen)"
+                elif key is not None:
+                    how += " (wat de cel telt, is elders getoond)"
                 out.append(f"{where}: [0, {'∞' if hi == np.inf else f'{hi:g}'}] "
                            f"verborgen door de tabelregel (<{k} of tweede cel); {_protection(0, hi, k, width)}; {how}")
     return out
