@@ -217,14 +217,15 @@ def _common_halfwidth(texts) -> float:
     return 0.5 * 10 ** -(decimals + (2 if pct else 0))
 
 
-def target_tables(rel: Release, reports: Path, base: int) -> None:
+def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) -> None:
     """Chapter 04's targets per directorate as the pages and chapter 04 print them: per target, year and
     unit the count in the group and its population (`aantal`, `noemer`, rounded to `base`), the
     directorate's and the organisation's share (at the precision the column shows), chapter 04's
     shares per directorate by name; the directorates add up to the organisation (exactly when every
-    directorate has a page, else with a remainder for the directorates without one). Nested scale
-    ranges (12-14 within 12+) are not written down here: which targets count the same group is in the
-    config, not in the files; the build checks them per table (`LinkedCounts` differences)."""
+    directorate has a page, else with a remainder for the directorates without one). `nested`: pairs of
+    target labels (outer, inner) that count the same group in nested scale ranges (12-14 within 12+; the
+    report's definitions say so): per unit and year the inner count is part of the outer, and the count
+    in between (outer - inner, e.g. scale 15+) is a hidden cell of its own that must not be pinned."""
     pages = sorted((reports / "tables" / "directies").glob("*/*streefcijfers_per_jaar*.csv"))
     if not pages:
         return
@@ -275,6 +276,13 @@ def target_tables(rel: Release, reports: Path, base: int) -> None:
                               max(share_halfwidth(r[target]), halfwidth[target]), shares[0].stem)
                 elif v is None:
                     rel.cells[key(target, year, unit, "aantal")].append(Occurrence(shares[0].stem, None))
+    for outer, inner in nested:
+        for year in sorted({y for (t, y) in cells}):
+            for unit in sorted(cells.get((outer, year), set()) & cells.get((inner, year), set())) + ["gemeente"]:
+                for m in ("aantal", "noemer"):
+                    o, i = key(outer, year, unit, m), key(inner, year, unit, m)
+                    if o in rel.cells and i in rel.cells:
+                        rel.identity({o: 1.0, i: -1.0, key(f"{outer} min {inner}", year, unit, m): -1.0})
     for (target, year), printed in sorted(cells.items()):
         if printed != units:  # a directorate's own target: on its page only
             continue
@@ -323,14 +331,14 @@ def training_tables(rel: Release, reports: Path) -> None:
             rel.total(key(year, course, role, "gemeente", m), [key(year, course, role, d, m) for d in t["directie"]])
 
 
-def attack(reports: str | Path, k: int = 10, base: int = 5) -> tuple[list, list[str], Release]:
+def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
     rel = Release()
     flows(rel, reports, base)
     exit_tables(rel, reports, base)
     response_tables(rel, reports)
-    target_tables(rel, reports, base)
+    target_tables(rel, reports, base, tuple(nested))
     training_tables(rel, reports)
     sys = _System(rel)
     pinned = []
@@ -380,6 +388,11 @@ def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
     return out
 
 
+def _whole(b) -> tuple:
+    """An LP interval as whole counts (ceil of the minimum, floor of the maximum; ∞ stays)."""
+    return int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
+
+
 def _protection(lo: float, hi: float, k: int, width: float) -> str:
     """Why an interval protects its cell (the rule of `audit.audit`), or why it does not."""
     if lo >= k or hi < 1:
@@ -412,7 +425,7 @@ def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 
                 key = next((k_ for k_ in keys if k_ in rel.found), keys[0] if keys else None)
                 b = rel.found.get(key) if key is not None else None
                 if b is not None:
-                    lo, hi = int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
+                    lo, hi = _whole(b)
                     out.append(f"{where}: [{lo}, {'∞' if hi == np.inf else hi}] {_protection(lo, hi, k, width)} "
                                f"(lineair model van de publicatie: {'/'.join(map(str, key))})")
                     continue
@@ -429,16 +442,18 @@ def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 
     return out
 
 
-def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: int = 5, width: float = 5) -> None:
+def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: int = 5, width: float = 5,
+                  nested: tuple = ()) -> None:
     """The last check of a build: the attacker's reading of the whole release. Writes what it found to
     `target` (researchers only, outside reports/) and stops the build if a hidden count of 1..k-1 can
     be worked out, a cell is shown in one file and hidden in another, or a share implies 1..k-1 people."""
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.io import atomic_write_text
-    pinned, inconsistent, rel = attack(reports, k, base)
+    pinned, inconsistent, rel = attack(reports, k, base, nested)
     shares = attribute_check(reports, k)
     cells = hidden_cells(reports, rel, k, width)
     modelled = sum("lineair model" in c for c in cells)
+    narrow = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
     lines = [f"# Controle van de hele publicatie als aanvaller: {len(rel.cells)} cellen, {len(rel.hidden())} verborgen",
              f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
              *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
@@ -446,6 +461,8 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              f"aandelen die 1..{k - 1} personen met of zonder het kenmerk betekenen: {len(shares)}", *[f"  {x}" for x in shares],
              f"verborgen cellen in de CSV-tabellen: {len(cells)}, waarvan {modelled} in het lineaire model en "
              f"{len(cells) - modelled} alleen door hun eigen tabel begrensd",
+             f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g} (geen stop; na te lopen): {len(narrow)}",
+             *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
              "", "# Elke verborgen cel van elke gepubliceerde tabel (CSV): interval en wat haar beschermt",
              "# 'lineair model van de publicatie': het interval over alle bestanden samen (lineaire programmering);",
              "# 'alleen de eigen tabel': de tabel staat (nog) niet in het model; het interval is wat de tabel zelf toelaat",
@@ -455,7 +472,8 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     for key, b in rel.found.items():
         where = ", ".join(dict.fromkeys(o.artefact for o in rel.cells.get(key, ())))
         lines.append(f"{'/'.join(map(str, key))}: " + ("aannames van de lezer kloppen hier niet: niets af te leiden" if b is None
-                     else f"[{b[0]:.1f}, {'∞' if b[1] >= 1e6 else f'{b[1]:.1f}'}]") + (f" ({where})" if where else ""))
+                     else f"[{b[0]:.1f}, {'∞' if b[1] >= 1e6 else f'{b[1]:.1f}'}] {_protection(*_whole(b), k, width)}")
+                     + (f" ({where})" if where else ""))
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, "\n".join(lines) + "\n")

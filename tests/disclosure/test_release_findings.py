@@ -93,6 +93,28 @@ def test_target_count_of_a_directorate_is_the_organisation_share_times_the_sum_u
     assert lo <= 6 <= hi and hi - lo >= 5
 
 
+def nested_page(reports: Path, outer: str) -> None:
+    """One directorate's page with a target in scale 12 and up (`outer` as printed) and the same group in
+    scale 12-14: 15 and 12 of 60 (3 people in scale 15+)."""
+    write(reports, "directies/D1/003_streefcijfers_per_jaar_directie_en_gemee.csv",
+          [{"streefcijfer": "divers 12+", "jaar": "2026", "aantal": outer, "noemer": 60, "directie": "<k" if outer ==
+            "<k" else "25,0%", "gemeente": "20,0%"},
+           {"streefcijfer": "divers 12-14", "jaar": "2026", "aantal": 12, "noemer": 60, "directie": "20,0%",
+            "gemeente": "18,0%"}])
+
+
+def test_nested_scale_ranges_give_the_count_in_between_unless_the_outer_count_is_hidden(tmp_path):
+    nested = (("divers 12+", "divers 12-14"),)
+    key = ("doel", "divers 12+ min divers 12-14", "2026", "D1", "aantal")
+    nested_page(tmp_path / "shown", 15)
+    pinned, _, _ = attack(tmp_path / "shown", K, nested=nested)
+    assert (key, 3) in pinned, "15 - 12 = 3 in scale 15 and up"
+    # the table rule hides the outer count when the count in between is 1..k-1 (LinkedCounts differences)
+    nested_page(tmp_path / "hidden", "<k")
+    pinned, _, rel = attack(tmp_path / "hidden", K, nested=nested)
+    assert not pinned and rel.found[key][1] - rel.found[key][0] >= 5
+
+
 # --- the findings file: every hidden cell, its interval, its rule -------------------------------------
 
 def hidden_in(reports: Path) -> list[str]:
