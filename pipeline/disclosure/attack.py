@@ -206,14 +206,16 @@ def response_tables(rel: Release, reports: Path) -> None:
 
 
 def _common_halfwidth(texts) -> float:
-    """The precision a column of printed shares really has: shares printed as '17,0%', '15,0%', ... are
-    whole percentages (the trailing digit is 0 in every row), so each is within half a percent."""
+    """The precision a column of printed shares really has: zero-padded shares ('17,0%', '15,0%', ...;
+    the trailing digit 0 in every row) are whole percentages, each within half a percent; shares printed
+    without trailing zeros ('0,3', '0,22') have the most decimals any row shows."""
     shown = [str(t).strip() for t in texts if isinstance(_share(t), float) and not np.isnan(_share(t))]
     if not shown:
         return 0.0
     pct = shown[0].endswith("%")
     digits = [t.rstrip("%").strip().split(",")[1] if "," in t else "" for t in shown]
-    decimals = min(len(d.rstrip("0")) for d in digits)
+    padded = any(d.endswith("0") for d in digits)
+    decimals = min(len(d.rstrip("0")) for d in digits) if padded else max(len(d) for d in digits)
     return 0.5 * 10 ** -(decimals + (2 if pct else 0))
 
 
@@ -256,7 +258,7 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
-                    h = max(share_halfwidth(text), halfwidth[c])
+                    h = halfwidth[c]
                     if b > 1 and u == unit:  # the share may be the rounded counts' ratio
                         nv = _value(r.noemer)
                         h += 2.5 * (1 + v) / nv if isinstance(nv, float) and nv > 0 else 1.0
@@ -273,7 +275,7 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
                 v = _share(r[target])
                 if isinstance(v, float) and not np.isnan(v):
                     rel.share(key(target, year, unit, "aantal"), key(target, year, unit, "noemer"), v,
-                              max(share_halfwidth(r[target]), halfwidth[target]), shares[0].stem)
+                              halfwidth[target], shares[0].stem)
                 elif v is None:
                     rel.cells[key(target, year, unit, "aantal")].append(Occurrence(shares[0].stem, None))
     for outer, inner in nested:
