@@ -42,10 +42,12 @@ def main() -> None:
     print(f"audit of the flow tables: {len(result)} hidden cells, {len(added)} hidden by the audit, "
           f"{sum(not r.protected for r in result)} unprotected; {t2 - t1:.2f} s (flows and publish {t1 - t0:.2f} s)")
     reports = Path(args.reports) if args.reports else s.reports_dir
-    t0 = time.perf_counter()
-    pinned, inconsistent, rel = attack(reports, s.min_cell_size, policy.rounding["register_counts"])
+    t0, c0 = time.perf_counter(), time.process_time()
+    from pipeline.report.build import _nested
+    pinned, inconsistent, rel = attack(reports, s.min_cell_size, policy.rounding["register_counts"], _nested(s))
     print(f"attacker on {reports}: {len(rel.cells)} cells, {len(rel.hidden())} hidden; recovered 1..k-1: "
-          f"{len(pinned)}; shown in one file, hidden in another: {len(inconsistent)} ({time.perf_counter() - t0:.1f} s)")
+          f"{len(pinned)}; shown in one file, hidden in another: {len(inconsistent)} ({time.perf_counter() - t0:.1f} s, "
+          f"CPU {time.process_time() - c0:.1f} s)")
     for key, value in pinned:
         print("  recovered", "/".join(map(str, key)), "=", value)
     for line in inconsistent:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.disclosure.audit import AuditError, Release, _System, share_halfwidth
+from pipeline.disclosure.audit import AuditError, Occurrence, Release, _System, share_halfwidth
 
 HIDDEN = {"<k", "–", "-"}
 
@@ -37,6 +37,15 @@ def _value(text: str):
         return float(t.replace(".", "").replace(",", ".")) if re.fullmatch(r"-?[\d.]+(,\d+)?", t) else float(t)
     except ValueError:
         return np.nan
+
+
+def _share(text: str):
+    """A printed share: '17,0%' -> 0.17, '0,3' -> 0.3; None if hidden, NaN if empty."""
+    t = str(text).strip()
+    if t.endswith("%"):
+        v = _value(t[:-1].strip())
+        return v / 100 if isinstance(v, float) else v
+    return _value(t)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -58,20 +67,30 @@ def _rate(rel: Release, count, stock, rate_text: str, n_printed, base: int, arte
     rel.share(count, stock, r, h, artefact)
 
 
+def _at(rel: Release, f: Path, i: int, column: str, *keys) -> None:
+    """Where a cell is printed (file, row, column) and the counts it stands for (a share: its count,
+    then its base; hidden because either is): the researchers' view lists each hidden one."""
+    rel.where[(str(f), i, column)] = keys
+
+
 def flows(rel: Release, reports: Path, base: int) -> None:
     """The flow tables of the directorate pages and chapter 04, with the identities between them."""
     cells = {}
     for f in sorted((reports / "tables" / "directies").glob("*/*stromen*.csv")):
         unit, t = f.parent.name, _read(f)
         b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
-        for r in t.itertuples(index=False):
+        for i, r in enumerate(t.itertuples(index=False)):
             stock = ("register", r.periode.split("-")[0], unit, r.groep, "stand")
             flow = ("register", r.periode, unit, r.groep, r.stroom)
             n, c = _value(r.noemer), _value(r.aantal)
+            org_flow = ("register", r.periode, "gemeente", r.groep, r.stroom)
+            org_stock = ("register", r.periode.split("-")[0], "gemeente", r.groep, "stand")
+            for column, *key in (("aantal", flow), ("noemer", stock), (t.columns[5], flow, stock),
+                                 (t.columns[6], org_flow, org_stock)):
+                _at(rel, f, i, column, *key)
             rel.count(flow, c, f"directies/{unit}", b)
             rel.count(stock, n, f"directies/{unit}", b)
             _rate(rel, flow, stock, getattr(r, "_5"), n, b, f"directies/{unit}")
-            org_flow = ("register", r.periode, "gemeente", r.groep, r.stroom)
             org_stock = ("register", r.periode.split("-")[0], "gemeente", r.groep, "stand")
             _rate(rel, org_flow, org_stock, getattr(r, "_6"), None, b, f"directies/{unit}")
             cells[(r.periode, unit, r.groep)] = True
@@ -79,12 +98,14 @@ def flows(rel: Release, reports: Path, base: int) -> None:
         t = _read(f)
         group = t.columns[2]
         b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
-        for r in t.itertuples(index=False):
+        for i, r in enumerate(t.itertuples(index=False)):
             g = getattr(r, group)
             if r.stroom == "doorstroom":  # chapter 04 divides throughflow by the stayers: another base
                 continue
             stock = ("register", r.periode.split("-")[0], "gemeente", g, "stand")
             flow = ("register", r.periode, "gemeente", g, r.stroom)
+            _at(rel, f, i, "aantal", flow)
+            _at(rel, f, i, "noemer", stock)
             rel.count(flow, _value(r.aantal), "04 stroomcijfers", b)
             rel.count(stock, _value(r.noemer), "04 stroomcijfers", b)
     # identities: stock(t) + inflow - outflow = stock(t+1) per unit and group; units add up to the city
@@ -120,7 +141,9 @@ def exit_tables(rel: Release, reports: Path, base: int = 5) -> None:
         # register counts (leavers, staff) may be rounded; respondents are exact survey counts
         bases = [_base([_value(x) for x in t.iloc[:, i]], base) if m != "respondenten" else 1
                  for i, m in ((1, measures[0]), (2, measures[1]))]
-        for g, a, b, share in t.iloc[:, :4].to_numpy():
+        for i, (g, a, b, share) in enumerate(t.iloc[:, :4].to_numpy()):
+            for j, ms in ((1, measures[:1]), (2, measures[1:]), (3, measures)):
+                _at(rel, f, i, t.columns[j], *[("exit", year, g, m) for m in ms])
             a, b = _value(a), _value(b)
             rel.count(("exit", year, g, measures[0]), a, f.stem, bases[0])
             rel.count(("exit", year, g, measures[1]), b, f.stem, bases[1])
@@ -165,8 +188,11 @@ def response_tables(rel: Release, reports: Path) -> None:
         frame = "vertrekkers" if "vertrekkers" in t.columns else "medewerkers"
         for var, part in t.groupby("kenmerk", sort=False):
             keys = []
-            for r in part.itertuples(index=False):
+            for i, r in zip(part.index, part.itertuples(index=False)):
                 key = ("respons", src, wave, f"{var}={r.categorie}")
+                _at(rel, f, i, "respondenten", key)
+                _at(rel, f, i, "respons", key, (*key, "N"))
+                _at(rel, f, i, frame, (*key, "N"))
                 v = _value(r.respondenten)
                 if v is None:
                     rel.cells[key].append(Occurrence(f.stem, None))
@@ -179,13 +205,143 @@ def response_tables(rel: Release, reports: Path) -> None:
             rel.total(total, keys)
 
 
-def attack(reports: str | Path, k: int = 10, base: int = 5) -> tuple[list, list[str], Release]:
+def _common_halfwidth(texts) -> float:
+    """The precision a column of printed shares really has: zero-padded shares ('17,0%', '15,0%', ...;
+    the trailing digit 0 in every row) are whole percentages, each within half a percent; shares printed
+    without trailing zeros ('0,3', '0,22') have the most decimals any row shows."""
+    shown = [str(t).strip() for t in texts if isinstance(_share(t), float) and not np.isnan(_share(t))]
+    if not shown:
+        return 0.0
+    pct = shown[0].endswith("%")
+    digits = [t.rstrip("%").strip().split(",")[1] if "," in t else "" for t in shown]
+    padded = any(d.endswith("0") for d in digits)
+    decimals = min(len(d.rstrip("0")) for d in digits) if padded else max(len(d) for d in digits)
+    return 0.5 * 10 ** -(decimals + (2 if pct else 0))
+
+
+def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) -> None:
+    """Chapter 04's targets per directorate as the pages and chapter 04 print them: per target, year and
+    unit the count in the group and its population (`aantal`, `noemer`, rounded to `base`), the
+    directorate's and the organisation's share (at the precision the column shows), chapter 04's
+    shares per directorate by name; the directorates add up to the organisation (exactly when every
+    directorate has a page, else with a remainder for the directorates without one). `nested`: pairs of
+    target labels (outer, inner) that count the same group in nested scale ranges (12-14 within 12+; the
+    report's definitions say so): per unit and year the inner count is part of the outer, and the count
+    in between (outer - inner, e.g. scale 15+) is a hidden cell of its own that must not be pinned."""
+    pages = sorted((reports / "tables" / "directies").glob("*/*streefcijfers_per_jaar*.csv"))
+    if not pages:
+        return
+    names = {}
+    for f in (reports / "tables" / "directies").glob("*/*streefcijfers_van_de_gemeente*.csv"):
+        voor = [v for v in _read(f)["voor"] if v != "gemeente"]
+        if voor:
+            names[voor[0]] = f.parent.name
+    shares = sorted((reports / "tables" / "04_streefcijfers").glob("*streefcijfers_per_directie_*.csv"))
+    per_dir = _read(shares[0]) if shares else None
+    complete = per_dir is not None and len(per_dir) and set(per_dir["directie"]) <= set(names)
+
+    def key(target, year, unit, m):
+        return ("doel", target, str(year), unit, m)
+    units, cells = set(), {}
+    for f in pages:
+        unit, t = f.parent.name, _read(f)
+        b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
+        units.add(unit)
+        halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
+        for i, r in enumerate(t.itertuples(index=False)):
+            a, n = key(r.streefcijfer, r.jaar, unit, "aantal"), key(r.streefcijfer, r.jaar, unit, "noemer")
+            rel.count(a, _value(r.aantal), f"directies/{unit}", b)
+            rel.count(n, _value(r.noemer), f"directies/{unit}", b)
+            for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
+                _at(rel, f, i, column, *kk)
+            _at(rel, f, i, "gemeente", *(key(r.streefcijfer, r.jaar, "gemeente", m) for m in ("aantal", "noemer")))
+            for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
+                v = _share(text)
+                if isinstance(v, float) and not np.isnan(v):
+                    h = halfwidth[c]
+                    if b > 1 and u == unit:  # the share may be the rounded counts' ratio
+                        nv = _value(r.noemer)
+                        h += 2.5 * (1 + v) / nv if isinstance(nv, float) and nv > 0 else 1.0
+                    rel.share(key(r.streefcijfer, r.jaar, u, "aantal"), key(r.streefcijfer, r.jaar, u, "noemer"),
+                              v, h, f"directies/{unit}")
+            cells.setdefault((r.streefcijfer, r.jaar), set()).add(unit)
+    if per_dir is not None:
+        year = re.search(r"_(\d{4})\.csv$", shares[0].name).group(1)
+        halfwidth = {c: _common_halfwidth(per_dir[c]) for c in per_dir.columns[1:]}
+        for i, r in per_dir.iterrows():
+            unit = names.get(r["directie"], r["directie"])
+            for target in per_dir.columns[1:]:
+                _at(rel, shares[0], i, target, key(target, year, unit, "aantal"), key(target, year, unit, "noemer"))
+                v = _share(r[target])
+                if isinstance(v, float) and not np.isnan(v):
+                    rel.share(key(target, year, unit, "aantal"), key(target, year, unit, "noemer"), v,
+                              halfwidth[target], shares[0].stem)
+                elif v is None:
+                    rel.cells[key(target, year, unit, "aantal")].append(Occurrence(shares[0].stem, None))
+    for outer, inner in nested:
+        for year in sorted({y for (t, y) in cells}):
+            for unit in sorted(cells.get((outer, year), set()) & cells.get((inner, year), set())) + ["gemeente"]:
+                for m in ("aantal", "noemer"):
+                    o, i = key(outer, year, unit, m), key(inner, year, unit, m)
+                    if o in rel.cells and i in rel.cells:
+                        rel.identity({o: 1.0, i: -1.0, key(f"{outer} min {inner}", year, unit, m): -1.0})
+    for (target, year), printed in sorted(cells.items()):
+        if printed != units:  # a directorate's own target: on its page only
+            continue
+        for m in ("aantal", "noemer"):
+            parts = [key(target, year, u, m) for u in sorted(units)]
+            if not complete:
+                parts.append(key(target, year, "directies zonder pagina", m))
+            rel.total(key(target, year, "gemeente", m), parts)
+
+
+def training_tables(rel: Release, reports: Path) -> None:
+    """Chapter 10: per training and role the organisation's staff, trained and share (per year) and the
+    same per directorate for the last year; the directorates add up to the organisation, and the
+    trained are part of the staff (0 <= trained <= staff)."""
+    folder = reports / "tables" / "10_training"
+    city = sorted(folder.glob("*getraind_per_training_en_rol*.csv"))
+    if not city:
+        return
+    org = _read(city[0])
+
+    def key(year, course, role, unit, m):
+        return ("training", str(year), course, role.lower(), unit, m)
+
+    def row(f, i, r, year, course, role, unit, artefact):
+        a, g = key(year, course, role, unit, "aantal"), key(year, course, role, unit, "getraind")
+        rel.count(a, _value(r["aantal"]), artefact)
+        rel.count(g, _value(r["getraind"]), artefact)
+        _rate(rel, g, a, r["aandeel getraind"], _value(r["aantal"]), 1, artefact)
+        rel.ratios.append((g, a, 0.0, 1.0))  # the trained are part of the staff
+        for column, *kk in (("aantal", a), ("getraind", g), ("aandeel getraind", g, a), ("verschil met doel", g, a)):
+            _at(rel, f, i, column, *kk)
+    for i, r in org.iterrows():
+        row(city[0], i, r, r["jaar"], r["training"], r["rol"], "gemeente", city[0].stem)
+    year = max(org["jaar"])
+    for f in sorted(folder.glob("*.csv")):
+        t = _read(f)
+        caption = f.with_suffix(".caption")
+        if t.columns[0] != "directie" or not caption.exists() or ": " not in caption.read_text():
+            continue
+        course, role = caption.read_text().strip().removesuffix(" per directie").split(": ", 1)
+        if not ((org["training"] == course) & (org["rol"].str.lower() == role.lower())).any():
+            continue
+        for i, r in t.iterrows():
+            row(f, i, r, year, course, role, r["directie"], f.stem)
+        for m in ("aantal", "getraind"):
+            rel.total(key(year, course, role, "gemeente", m), [key(year, course, role, d, m) for d in t["directie"]])
+
+
+def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
     rel = Release()
     flows(rel, reports, base)
     exit_tables(rel, reports, base)
     response_tables(rel, reports)
+    target_tables(rel, reports, base, tuple(nested))
+    training_tables(rel, reports)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file
@@ -234,24 +390,92 @@ def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
     return out
 
 
-def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: int = 5) -> None:
+def _whole(b) -> tuple:
+    """An LP interval as whole counts (ceil of the minimum, floor of the maximum; ∞ stays)."""
+    return int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
+
+
+def _protection(lo: float, hi: float, k: int, width: float) -> str:
+    """Why an interval protects its cell (the rule of `audit.audit`), or why it does not."""
+    if lo >= k or hi < 1:
+        return "beschermd: buiten 1..k-1" if lo >= k else "beschermd: alleen 0 mogelijk"
+    if hi - lo >= width:
+        return f"beschermd: breedte {'∞' if hi >= 1e6 else f'{hi - lo:g}'} >= {width:g}"
+    return f"NIET BESCHERMD: {'vastgepind' if lo == hi else f'breedte {hi - lo:g} < {width:g}'}"
+
+
+def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 5) -> list[str]:
+    """Every hidden ('<k') cell of every published CSV table, one line each: the file, row and column,
+    the interval it can still lie in and what protects it. Cells the attacker's linear model reads
+    (`rel.where`: flows, exit and response tables, targets per directorate, training) get the LP
+    interval over the whole release; the others only the interval their own table allows — up to the
+    row's shown base (the n of the share, per `N_COLUMNS`) when it has one, else [0, ∞) — and say so."""
+    from pipeline.disclosure.errors import SUPPRESSED
+    reports = Path(reports)
+    out = []
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        if not (t == SUPPRESSED).any().any():
+            continue
+        ns = [c for c in N_COLUMNS if c in t.columns]
+        for i, row in t.iterrows():
+            for column in t.columns:
+                if str(row[column]).strip() != SUPPRESSED:
+                    continue
+                where = f"{f.relative_to(reports)} rij {i + 1}, kolom {column}"
+                keys = rel.where.get((str(f), i, column), ())
+                key = next((k_ for k_ in keys if k_ in rel.found), keys[0] if keys else None)
+                b = rel.found.get(key) if key is not None else None
+                if b is not None:
+                    lo, hi = _whole(b)
+                    out.append(f"{where}: [{lo}, {'∞' if hi == np.inf else hi}] {_protection(lo, hi, k, width)} "
+                               f"(lineair model van de publicatie: {'/'.join(map(str, key))})")
+                    continue
+                n = _value(row[ns[0]]) if ns and ns[0] != column else np.nan
+                hi = n if isinstance(n, float) and not np.isnan(n) else np.inf
+                how = (f"alleen de eigen tabel: hoogstens {ns[0]}" if hi < np.inf
+                       else "alleen de eigen tabel: niets begrenst de cel")
+                if key is not None and key in rel.found:
+                    how += " (het lineaire model vond de aannames van de lezer hier niet kloppen)"
+                elif key is not None:
+                    how += " (wat de cel telt, is elders getoond)"
+                out.append(f"{where}: [0, {'∞' if hi == np.inf else f'{hi:g}'}] "
+                           f"verborgen door de tabelregel (<{k} of tweede cel); {_protection(0, hi, k, width)}; {how}")
+    return out
+
+
+def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: int = 5, width: float = 5,
+                  nested: tuple = ()) -> None:
     """The last check of a build: the attacker's reading of the whole release. Writes what it found to
     `target` (researchers only, outside reports/) and stops the build if a hidden count of 1..k-1 can
     be worked out, a cell is shown in one file and hidden in another, or a share implies 1..k-1 people."""
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.io import atomic_write_text
-    pinned, inconsistent, rel = attack(reports, k, base)
+    pinned, inconsistent, rel = attack(reports, k, base, nested)
     shares = attribute_check(reports, k)
+    cells = hidden_cells(reports, rel, k, width)
+    modelled = sum("lineair model" in c for c in cells)
+    narrow = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
     lines = [f"# Controle van de hele publicatie als aanvaller: {len(rel.cells)} cellen, {len(rel.hidden())} verborgen",
              f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
              *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
              f"getoond in het ene en verborgen in het andere bestand: {len(inconsistent)}", *[f"  {x}" for x in inconsistent],
              f"aandelen die 1..{k - 1} personen met of zonder het kenmerk betekenen: {len(shares)}", *[f"  {x}" for x in shares],
-             "", "# Elke verborgen cel: het interval waarin ze voor een lezer van alle bestanden nog kan liggen"]
+             f"verborgen cellen in de CSV-tabellen: {len(cells)}, waarvan {modelled} in het lineaire model en "
+             f"{len(cells) - modelled} alleen door hun eigen tabel begrensd",
+             f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g} (geen stop; na te lopen): {len(narrow)}",
+             *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
+             "", "# Elke verborgen cel van elke gepubliceerde tabel (CSV): interval en wat haar beschermt",
+             "# 'lineair model van de publicatie': het interval over alle bestanden samen (lineaire programmering);",
+             "# 'alleen de eigen tabel': de tabel staat (nog) niet in het model; het interval is wat de tabel zelf toelaat",
+             *cells,
+             "", "# Elke verborgen cel van het lineaire model: het interval waarin ze voor een lezer van alle bestanden "
+             "nog kan liggen"]
     for key, b in rel.found.items():
         where = ", ".join(dict.fromkeys(o.artefact for o in rel.cells.get(key, ())))
         lines.append(f"{'/'.join(map(str, key))}: " + ("aannames van de lezer kloppen hier niet: niets af te leiden" if b is None
-                     else f"[{b[0]:.1f}, {'∞' if b[1] >= 1e6 else f'{b[1]:.1f}'}]") + (f" ({where})" if where else ""))
+                     else f"[{b[0]:.1f}, {'∞' if b[1] >= 1e6 else f'{b[1]:.1f}'}] {_protection(*_whole(b), k, width)}")
+                     + (f" ({where})" if where else ""))
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, "\n".join(lines) + "\n")

@@ -85,6 +85,8 @@ class Release:
     equalities: list[tuple[dict[Key, float], float]] = field(default_factory=list)
     ratios: list[tuple[Key, Key, float, float]] = field(default_factory=list)
     keep: set[Key] = field(default_factory=set)  # never chosen as a complement (e.g. totals)
+    # where a cell is printed, for the researchers' view: (file, row, column) -> key (`attack.py`)
+    where: dict[tuple, Key] = field(default_factory=dict)
 
     # --- what is published ---------------------------------------------------------------------
     def count(self, key: Key, value, artefact: str, base: int = 1) -> None:

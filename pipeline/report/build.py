@@ -266,9 +266,17 @@ def _write_results(parts: Path, target: Path, chapters: list[str], config_path: 
         table.to_csv(tmp, index=False, float_format="%.10g")
 
 
-def _audit_release(reports: Path, findings: Path, k: int, base: int) -> None:
+def _audit_release(reports: Path, findings: Path, k: int, base: int, width: float = 5, nested: tuple = ()) -> None:
     from pipeline.disclosure.attack import guard_release
-    guard_release(reports, findings, k, base)
+    guard_release(reports, findings, k, base, width, nested)
+
+
+def _nested(settings) -> tuple:
+    """(outer, inner) labels of the targets that count the same group in nested scale ranges (12-14
+    within 12+): the release check writes down that the inner count is part of the outer one."""
+    from pipeline.analysis.targets import nested_in
+    declared = settings.targets
+    return tuple((o.label, i.label) for o in declared for i in declared if nested_in(o, i))
 
 
 def _write_workbook(tables: Path, target: Path, chapters: list[str], k: int = 10) -> None:
@@ -653,8 +661,11 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
     findings = reports.parent / ".quarantaine" / reports.name / "audit" / "publicatie.txt"
     final.append(Step("_audit", "audit van de publicatie", _audit_release,
                       (reports, findings, settings.min_cell_size,
-                       ((settings["disclosure"] or {}).get("rounding") or {}).get("register_counts", 5)),
-                      [findings], reports / ".state" / "_audit.json", _key("audit", code, pages), deps=pages, cost=3))
+                       ((settings["disclosure"] or {}).get("rounding") or {}).get("register_counts", 5),
+                       float(((settings["disclosure"] or {}).get("audit") or {}).get("width", 5)), _nested(settings)),
+                      [findings], reports / ".state" / "_audit.json",
+                      _key("audit", code, pages, (settings["disclosure"] or {}).get("audit"),
+                           [list(p) for p in _nested(settings)]), deps=pages, cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
     # the release holds only what this run's steps write: pages of chapters left out (YEAR=, config) go
     members = [p for s in steps for p in [*s.outputs, *s.checked, *s.publishes] if p.is_relative_to(work)]

@@ -1,0 +1,162 @@
+"""Issue 25, the researchers' view: chapter 04's targets per directorate and chapter 10's training per
+directorate are in the attacker's linear model of the release (a route recovered without the
+protection and not with it, on hand-made tables small enough to check by eye), and every hidden cell
+of every published CSV table is listed in the findings file with its interval and what protects it."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.disclosure.attack import attack, guard_release
+
+K = 10
+
+
+def write(reports: Path, rel: str, rows: list[dict], caption: str | None = None) -> Path:
+    f = reports / "tables" / rel
+    f.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(f, sep=";", index=False, encoding="utf-8-sig")
+    if caption:
+        f.with_suffix(".caption").write_text(caption)
+    return f
+
+
+# --- training per directorate: the directorates add up to the organisation ---------------------------
+# Leaders 2026: A 40 of 60 trained, B 4 of 30 (the small count), C 30 of 45; organisation 74 of 135.
+TRAINING = {"A": (60, 40), "B": (30, 4), "C": (45, 30)}
+
+
+def training_release(reports: Path, hide: set[str]) -> None:
+    """Chapter 10 as printed: the organisation's table and one per-directorate table, with the trained
+    (and their share) of the directorates in `hide` shown as '<k'."""
+    n, g = sum(v[0] for v in TRAINING.values()), sum(v[1] for v in TRAINING.values())
+    write(reports, "10_training/001_getraind_per_training_en_rol.csv",
+          [{"jaar": "2026", "training": "Inclusief leiderschap", "rol": "Leidinggevenden", "aantal": n,
+            "getraind": g, "aandeel getraind": f"{g / n:.6g}".replace(".", ","), "verschil met doel": "-0,1"}])
+    write(reports, "10_training/002_inclusief_leiderschap_leidinggevenden_pe.csv",
+          [{"directie": d, "aantal": a, "getraind": "<k" if d in hide else t,
+            "aandeel getraind": "<k" if d in hide else f"{t / a:.6g}".replace(".", ","),
+            "verschil met doel": "<k" if d in hide else "0"} for d, (a, t) in TRAINING.items()],
+          caption="Inclusief leiderschap: leidinggevenden per directie")
+
+
+def test_training_single_hidden_directorate_is_the_total_minus_the_rest_and_not_with_a_second(tmp_path):
+    training_release(tmp_path / "one", {"B"})
+    pinned, _, _ = attack(tmp_path / "one", K)
+    key = ("training", "2026", "Inclusief leiderschap", "leidinggevenden", "B", "getraind")
+    assert (key, 4) in pinned, "74 - 40 - 30 = 4"
+    training_release(tmp_path / "two", {"B", "C"})
+    pinned, _, rel = attack(tmp_path / "two", K)
+    assert not pinned
+    lo, hi = rel.found[key]
+    assert lo <= 4 <= hi and hi - lo >= 5
+
+
+# --- targets per directorate: the pages' counts and the organisation's share --------------------------
+# Target 'jong', 2026: directorate D1 has 6 of 50 in the group, D2 121 of 400; organisation 127 of 450.
+TARGETS = {"D1": (6, 50), "D2": (121, 400)}
+
+
+def target_release(reports: Path, base: int, share_decimals: int, hide: set[str]) -> None:
+    """A page per directorate (its name table and its counts per year) and chapter 04's shares per
+    directorate; counts rounded to `base`, shares with `share_decimals` decimals of the percentage."""
+    def rnd(v):
+        return int(base * round(v / base)) if base > 1 else v
+
+    def pct(a, n):
+        return f"{100 * a / n:.{share_decimals}f}%".replace(".", ",")
+    org_a, org_n = (sum(v[i] for v in TARGETS.values()) for i in (0, 1))
+    for code, (a, n) in TARGETS.items():
+        write(reports, f"directies/{code}/002_streefcijfers_van_de_gemeente_de_directi.csv",
+              [{"voor": "gemeente", "streefcijfer": "jong"}, {"voor": f"Directie {code}", "streefcijfer": "jong"}])
+        write(reports, f"directies/{code}/003_streefcijfers_per_jaar_directie_en_gemee.csv",
+              [{"streefcijfer": "jong", "jaar": "2026", "aantal": "<k" if code in hide else rnd(a),
+                "noemer": rnd(n), "directie": "<k" if code in hide else pct(a, n), "gemeente": pct(org_a, org_n)}])
+    write(reports, "04_streefcijfers/004_streefcijfers_per_directie_2026.csv",
+          [{"directie": f"Directie {c}", "jong": "<k" if c in hide else f"{a / n:.2f}".replace(".", ",")}
+           for c, (a, n) in TARGETS.items()])
+
+
+def test_target_count_of_a_directorate_is_the_organisation_share_times_the_sum_unless_rounded(tmp_path):
+    key = ("doel", "jong", "2026", "D1", "aantal")
+    # exact counts and the organisation's share to 4 decimals: 0.282222 x 450 - 121 = 6
+    target_release(tmp_path / "exact", base=1, share_decimals=4, hide={"D1"})
+    pinned, _, _ = attack(tmp_path / "exact", K, base=5)
+    assert (key, 6) in pinned
+    # the declared rounding: counts to 5, shares to whole percentages
+    target_release(tmp_path / "rounded", base=5, share_decimals=0, hide={"D1"})
+    pinned, _, rel = attack(tmp_path / "rounded", K, base=5)
+    assert not pinned
+    lo, hi = rel.found[key]
+    assert lo <= 6 <= hi and hi - lo >= 5
+
+
+def nested_page(reports: Path, outer: str) -> None:
+    """One directorate's page with a target in scale 12 and up (`outer` as printed) and the same group in
+    scale 12-14: 15 and 12 of 60 (3 people in scale 15+)."""
+    write(reports, "directies/D1/003_streefcijfers_per_jaar_directie_en_gemee.csv",
+          [{"streefcijfer": "divers 12+", "jaar": "2026", "aantal": outer, "noemer": 60, "directie": "<k" if outer ==
+            "<k" else "25,0%", "gemeente": "20,0%"},
+           {"streefcijfer": "divers 12-14", "jaar": "2026", "aantal": 12, "noemer": 60, "directie": "20,0%",
+            "gemeente": "18,0%"}])
+
+
+def test_nested_scale_ranges_give_the_count_in_between_unless_the_outer_count_is_hidden(tmp_path):
+    nested = (("divers 12+", "divers 12-14"),)
+    key = ("doel", "divers 12+ min divers 12-14", "2026", "D1", "aantal")
+    nested_page(tmp_path / "shown", 15)
+    pinned, _, _ = attack(tmp_path / "shown", K, nested=nested)
+    assert (key, 3) in pinned, "15 - 12 = 3 in scale 15 and up"
+    # the table rule hides the outer count when the count in between is 1..k-1 (LinkedCounts differences)
+    nested_page(tmp_path / "hidden", "<k")
+    pinned, _, rel = attack(tmp_path / "hidden", K, nested=nested)
+    assert not pinned and rel.found[key][1] - rel.found[key][0] >= 5
+
+
+# --- the findings file: every hidden cell, its interval, its rule -------------------------------------
+
+def hidden_in(reports: Path) -> list[str]:
+    """'<file> rij <i>, kolom <c>' of every '<k' cell of the CSV tables, read independently."""
+    out = []
+    for f in sorted((reports / "tables").rglob("*.csv")):
+        t = pd.read_csv(f, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        for i, row in t.iterrows():
+            out += [f"{f.relative_to(reports)} rij {i + 1}, kolom {c}" for c in t.columns if row[c].strip() == "<k"]
+    return out
+
+
+def listed(findings: Path) -> dict[str, str]:
+    lines = findings.read_text().splitlines()
+    return {m.group(1): line for line in lines if (m := re.match(r"^(tables/.+? rij \d+, kolom .+?): \[", line))}
+
+
+def test_every_hidden_cell_is_listed_with_its_interval_and_rule(tmp_path):
+    reports = tmp_path / "reports"
+    training_release(reports, {"B", "C"})
+    write(reports, "02_inclusie/001_iets_anders.csv",
+          [{"groep": "x", "n": 12, "aandeel": "<k"}, {"groep": "y", "n": "<k", "aandeel": "<k"}])
+    guard_release(reports, tmp_path / "findings.txt", K)
+    lines = listed(tmp_path / "findings.txt")
+    cells = hidden_in(reports)
+    assert len(cells) == 2 * 3 + 3 and set(cells) == set(lines)
+    # modelled: the LP interval over the release; not modelled: what its own table allows
+    assert "lineair model" in lines["tables/10_training/002_inclusief_leiderschap_leidinggevenden_pe.csv rij 2, kolom getraind"]
+    assert lines["tables/02_inclusie/001_iets_anders.csv rij 1, kolom aandeel"].startswith(
+        "tables/02_inclusie/001_iets_anders.csv rij 1, kolom aandeel: [0, 12]")
+    assert "[0, ∞]" in lines["tables/02_inclusie/001_iets_anders.csv rij 2, kolom aandeel"]
+    assert all("beschermd" in v for v in lines.values())
+    assert "waarvan 6 in het lineaire model en 3 alleen door hun eigen tabel" in (tmp_path / "findings.txt").read_text()
+
+
+def test_every_hidden_cell_of_a_small_build_is_in_the_findings_file(small_report):
+    # beside the release (the build writes it from its staging folder: .staging/.quarantaine/...)
+    found = sorted(small_report.parent.rglob(f".quarantaine/{small_report.name}/audit/publicatie.txt"))
+    assert found, "the findings file is written"
+    findings = found[0]
+    cells = hidden_in(small_report)
+    assert cells, "a small build hides cells"
+    lines = listed(findings)
+    assert set(cells) <= set(lines), sorted(set(cells) - set(lines))[:5]
+    assert not any("NIET BESCHERMD" in lines[c] and "lineair model" in lines[c] for c in cells)
