@@ -123,3 +123,21 @@ def swap_dir(new: str | Path, target: str | Path) -> None:
         os.replace(new, target)
         new = old
     shutil.rmtree(new)
+
+
+STAGING = ".staging"
+QUARANTINE = ".quarantaine"
+
+
+def published_of(reports: Path) -> Path:
+    """The published folder of `reports`, which is either the release in staging (.staging/reports/)
+    or reports/ itself (a step run outside `make report`, as in tests)."""
+    reports = Path(reports)
+    return reports.parent.parent / reports.name if reports.parent.name == STAGING else reports
+
+
+def quarantine_dir(reports: Path) -> Path:
+    """Where a leaking step's outputs and the researchers' findings go: beside reports/ (also while
+    the release is built in staging), never in a release."""
+    published = published_of(reports)
+    return published.parent / QUARANTINE / published.name

@@ -118,8 +118,9 @@ def record_audit(reports, name: str, result) -> None:
 
     from pipeline.disclosure.audit import findings_text
     from pipeline.disclosure.errors import DisclosureError
+    from pipeline.io import quarantine_dir
     reports = Path(reports)
-    target = reports.parent / ".quarantaine" / reports.name / "audit" / f"{name}.txt"
+    target = quarantine_dir(reports) / "audit" / f"{name}.txt"  # beside reports/, also while staging
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{__import__('os').getpid()}.tmp")
     tmp.write_text(findings_text(result))

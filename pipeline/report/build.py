@@ -658,7 +658,7 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
                   deps=names, cost=1.5)]
     # the release as an attacker reads it (issue 25): all published tables together, after every page
-    findings = reports.parent / ".quarantaine" / reports.name / "audit" / "publicatie.txt"
+    findings = release.quarantine_dir(reports) / "audit" / "publicatie.txt"  # beside reports/, never published
     final.append(Step("_audit", "audit van de publicatie", _audit_release,
                       (reports, findings, settings.min_cell_size,
                        ((settings["disclosure"] or {}).get("rounding") or {}).get("register_counts", 5),

@@ -24,10 +24,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from pipeline.io import swap_dir
-
-STAGING = ".staging"
-QUARANTINE = ".quarantaine"
+from pipeline.io import QUARANTINE, STAGING, published_of, quarantine_dir, swap_dir  # noqa: F401
 
 
 class Busy(RuntimeError):
@@ -43,24 +40,11 @@ def work_dir(published: Path) -> Path:
     return published.parent / STAGING / published.name
 
 
-def published_of(reports: Path) -> Path:
-    """The published folder of `reports`, which is either the release in staging or reports/ itself
-    (a step run outside `make report`, as in tests)."""
-    reports = Path(reports)
-    return reports.parent.parent / reports.name if reports.parent.name == STAGING else reports
-
-
 def step_dir(reports: Path, name: str) -> Path:
     """Scratch space of one step (a chapter's notebook, page and tables before the guard passed them;
     a failed notebook's partial run): outside the release, so it is never published."""
     published = published_of(reports)
     return published.parent / STAGING / f"{published.name}.stappen" / name
-
-
-def quarantine_dir(reports: Path) -> Path:
-    """Where a leaking step's outputs and findings go: beside reports/, never in a release."""
-    published = published_of(reports)
-    return published.parent / QUARANTINE / published.name
 
 
 # --- one run at a time ----------------------------------------------------------------------------
