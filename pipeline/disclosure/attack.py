@@ -75,7 +75,6 @@ def _at(rel: Release, f: Path, i: int, column: str, *keys) -> None:
 
 def flows(rel: Release, reports: Path, base: int) -> None:
     """The flow tables of the directorate pages and chapter 04, with the identities between them."""
-    cells = {}
     for f in sorted((reports / "tables" / "directies").glob("*/*stromen*.csv")):
         unit, t = f.parent.name, _read(f)
         b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
@@ -91,9 +90,7 @@ def flows(rel: Release, reports: Path, base: int) -> None:
             rel.count(flow, c, f"directies/{unit}", b)
             rel.count(stock, n, f"directies/{unit}", b)
             _rate(rel, flow, stock, getattr(r, "_5"), n, b, f"directies/{unit}")
-            org_stock = ("register", r.periode.split("-")[0], "gemeente", r.groep, "stand")
             _rate(rel, org_flow, org_stock, getattr(r, "_6"), None, b, f"directies/{unit}")
-            cells[(r.periode, unit, r.groep)] = True
     for f in sorted((reports / "tables" / "04_streefcijfers").glob("*stroomcijfers*.csv")):
         t = _read(f)
         group = t.columns[2]

@@ -714,18 +714,8 @@ def one_status(a: Published, col_a: str, b: Published, col_b: str, on: tuple[str
     ka, kb = key(a.table), key(b.table)
     gone = set(ka[a.hidden[col_a].to_numpy()]) | set(kb[b.hidden[col_b].to_numpy()])
 
-    def hide(p: Published, k: pd.Series, cols: tuple[str, ...]) -> Published:
-        rows = k.isin(gone).to_numpy()
-        t, h = p.table.copy(), p.hidden.copy()
-        for c in cols:
-            newly = rows & t[c].notna().to_numpy()
-            t[c] = t[c].astype(float).mask(rows)
-            h[c] = h[c].to_numpy() | newly | (rows & h[c].to_numpy())
-        if "onderdrukt" in t:
-            t["onderdrukt"] = t["onderdrukt"].astype(bool) | rows
-        return Published(t, p.rule, p.suppressed + int(rows.sum()), family=p.family, tidy=p.tidy,
-                         counts=p.counts, hidden=h, _token=_TOKEN)
-    return hide(a, ka, (col_a, *also_a)), hide(b, kb, (col_b, *also_b))
+    return (hide_cells(a, ka.isin(gone).to_numpy(), (col_a, *also_a)),
+            hide_cells(b, kb.isin(gone).to_numpy(), (col_b, *also_b)))
 
 
 def hide_cells(p: Published, rows: np.ndarray, columns: tuple[str, ...]) -> Published:

@@ -143,7 +143,7 @@ def ensure_demo_data(settings: Settings) -> Settings:
     if missing or outdated:
         from pipeline.synth import generate
         print(f"[demo] Geen echte data geconfigureerd: synthetische demodata maken in {settings.demo_dir}", flush=True)
-        generate(settings.demo_dir, settings["demo"]["seed"])
+        generate(settings.demo_dir, settings["demo"]["seed"], careless=settings.careless)  # this run's rule
         atomic_write_text(stamp, key)
         settings = load_settings(settings.path)
     return settings
