@@ -15,7 +15,7 @@ import time
 import pandas as pd
 
 from pipeline.settings import load_settings
-from pipeline.synth import replicate as rp
+from pipeline import replication as rp
 
 CONSTRUCTS = {"nim": ["inclusion", "belonging", "authenticity"], "mto": ["psych_safety", "social_safety", "tevredenheid"],
               "discrimination": ["ervaren_discriminatie", "ervaren_microagressie", *(f"discr_grond_{g}" for g in (

@@ -85,33 +85,3 @@ SURVEY_DECIMALS = 4     # estimates, SEs and interval ends of samples (and of mo
 P_DECIMALS = 4          # p and p_bh
 REGISTER_SOURCES = ("register",)
 RATE_STATISTICS = ("rate",)   # flow rates: config disclosure.rounding.register_rates; other register shares: register_shares
-
-
-def rounded(table: pd.DataFrame, rules=None) -> pd.DataFrame:
-    """The results table at the precision a reader needs and a researcher can use, without exposing
-    what the pages hide.
-
-    Survey estimates: 4 decimals. A standard error of a share is at least ~0.002 even for the largest
-    wave, and of a scale mean ~0.01, so the 4th decimal is well below the sampling error (re-using the
-    numbers in a meta-analysis or a trend loses nothing), while 10 significant digits suggest a
-    precision that does not exist. p and p_bh: 4 decimals (0.0000 reads as p < 0.00005; BH decisions
-    at 0.05 are unaffected). Register shares and counts are complete counts, so share x base gives the
-    exact numerator: they get the rounding of the pages (pipeline.disclosure.suppress.round_register,
-    SDC handbook rounding of linked tables) — shares to whole percentages (flow rates to 3 decimals,
-    as on their page), their base n to base 5 — so that results.csv allows no back-calculation
-    (e.g. scale 15+ = 12+ minus 12-14 per directorate) that the rounded tables prevent."""
-    from pipeline.disclosure.publish import ROUNDING
-    from pipeline.disclosure.suppress import round_base
-    rules = {**ROUNDING, **(rules or {})}   # the one declaration: config disclosure.rounding
-    out = table.copy()
-    reg = out["source"].isin(REGISTER_SOURCES).to_numpy()
-    dec = np.where(out["statistic"].isin(RATE_STATISTICS), rules["register_rates"], rules["register_shares"])
-    for col in ("estimate", "se", "ci_low", "ci_high"):
-        v = pd.to_numeric(out[col], errors="coerce").astype(float)
-        out[col] = np.where(reg, [round(x, int(d)) if x == x else x for x, d in zip(v, dec)], v.round(SURVEY_DECIMALS))
-    for col in ("p", "p_bh"):
-        v = pd.to_numeric(out[col], errors="coerce").astype(float)
-        out[col] = np.where(reg, v.round(3), v.round(P_DECIMALS))
-    n = pd.to_numeric(out["n"], errors="coerce").astype(float)
-    out["n"] = np.where(reg, round_base(n, rules["register_counts"]), n)
-    return out

@@ -7,7 +7,9 @@ and every problem in the file is listed at once.
 """
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -75,15 +77,60 @@ class Indicator(NamedTuple):
     label: str
 
 
+class Sections(Mapping):
+    """report.yaml's top-level sections, read-only, remembering which were read.
+
+    Why: the settings are loaded and checked once per process and handed down; a step's cache key
+    holds only the sections its run read (`Settings.reads`, pipeline.report.build), so an edit of a
+    setting reruns only the steps that read it. A value is handed out as a copy: no reader can change
+    what the next one sees."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self._data = dict(data)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        value = self._data[key]
+        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+    def __contains__(self, key) -> bool:
+        self.read.add(key)
+        return key in self._data
+
+    def __iter__(self):
+        self.read.update(self._data)
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"Sections({sorted(self._data)})"
+
+
 @dataclass(frozen=True)
 class Settings:
-    raw: dict[str, Any]
+    """The checked report configuration of one run: loaded once (`load_settings`) and handed to the
+    steps and chapters, which never read configuration themselves."""
+    raw: Sections
     path: Path
     demo: bool
     sources: dict[str, dict[int, Path]]
+    years: tuple[int, ...] | None = None  # the survey years of this run (make report YEAR=), None: all
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
+
+    @property
+    def reads(self) -> list[str]:
+        """The sections of report.yaml read since loading (a chapter's run: the part of its cache key)."""
+        return sorted(self.raw.read)
+
+    @property
+    def name(self) -> str:
+        """The config file as the provenance shows it: relative to the project when inside it."""
+        return self.path.relative_to(ROOT).as_posix() if self.path.is_relative_to(ROOT) else str(self.path)
 
     @property
     def min_cell_size(self) -> int:
@@ -487,6 +534,13 @@ def load_settings(path: str | Path = "config/report.yaml", *, years: list[int] |
     problems = check(raw, path)
     if problems:
         raise ConfigError("\n".join(problems))
+    return resolved(raw, path, years)
+
+
+def resolved(raw: Mapping[str, Any], path: Path, years: list[int] | None = None) -> Settings:
+    """Settings of a checked config: its sources' files (the demo folder's when none are configured).
+    Called again, without a new check, when the demo data have just been written."""
+    raw = raw._data if isinstance(raw, Sections) else raw
     real = raw.get("sources") or {}
     demo = not real
     if demo:
@@ -506,4 +560,5 @@ def load_settings(path: str | Path = "config/report.yaml", *, years: list[int] |
         missing = [f"{s} {w}: {p}" for s, v in sources.items() for w, p in v.items() if not p.exists()]
         if missing:
             raise ConfigError(f"{path}: configured input files do not exist:\n  " + "\n  ".join(missing))
-    return Settings(raw=raw, path=path, demo=demo, sources=sources)
+    return Settings(raw=Sections(raw), path=path, demo=demo, sources=sources,
+                    years=tuple(sorted(int(y) for y in years)) if years else None)

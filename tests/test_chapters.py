@@ -165,8 +165,9 @@ def test_a_new_group_dimension_is_config_only(demo_small, tmp_path):
     for source in ("nim", "register"):
         clean_source(source, 2024, demo_small / f"{source}_2024.{'sav' if source == 'nim' else 'csv'}",
                      out_dir=tmp_path / "processed", demo=True)
-    ch = inclusion.build(str(tmp_path / "report.yaml"), source="nim", constructs=["inclusion"], title="t", intro="i",
-                         survey_years=[2024])
+    from pipeline.settings import load_settings
+    ch = inclusion.build(load_settings(tmp_path / "report.yaml", years=[2024]), source="nim", constructs=["inclusion"],
+                         title="t", intro="i")
     tables = dict(ch.tables())
     levels = tables["Ervaren inclusie (totaal) per groep: gewogen gemiddelde met 95%-interval (schaal 1 tot 5)"].table
     from pipeline import labels  # the shown table names each dimension by its Dutch heading

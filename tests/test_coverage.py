@@ -115,7 +115,7 @@ def test_weighted_origin_share_matches_the_register_in_every_wave(results):
     assert np.allclose(wide["weighted_share"], wide["register_share"], atol=1e-6)
 
 
-# --- chapters 02 and 03: replicated samples (pipeline.synth.replicate) ------------------------------
+# --- chapters 02 and 03: replicated samples (pipeline.replication) ------------------------------
 # One finite population, R response draws with the generator's response model, each through the
 # pipeline's weighting and the chapter's level and gap estimators. Groups with an expected ~50+
 # respondents: small domains under-cover — pay scale 15+ with ~25 respondents at this scale (gap
@@ -129,7 +129,7 @@ DIMS = ["herkomst_oud", "beperking", "jong", "lhbtiq"]
 @pytest.fixture(scope="module", params=sorted(REPLICATED))
 def replicated(request):
     from pipeline.settings import load_settings
-    from pipeline.synth import replicate as rp
+    from pipeline import replication as rp
     source, wave, construct = REPLICATED[request.param]
     world = rp.build_world(source, wave, scale=SCALE, seed=11)
     return request.param, rp.run(world, load_settings(), [construct], DIMS, R, seed=3)
@@ -139,7 +139,7 @@ def test_replicated_two_sided_coverage(replicated):
     """Every level and gap: coverage of the 95% intervals inside the two-sided binomial acceptance
     region for R replicates (too narrow AND too wide fail), bias below 0.35 SE, and the estimated SE
     agrees with the spread over replicates (median ratio in [0.85, 1.15])."""
-    from pipeline.synth.replicate import coverage
+    from pipeline.replication import coverage
     chapter, reps = replicated
     cov = coverage(reps)
     assert len(cov) >= 15 and (cov["replicates"] == R).all(), cov
@@ -152,7 +152,7 @@ def test_replicated_two_sided_coverage(replicated):
 def test_the_replicated_check_fails_for_too_wide_and_too_narrow_intervals(replicated):
     """The same replicates with intervals 1.5x too wide or 1.5x too narrow must fail the check: the
     band is two-sided (a one-sided 'coverage >= 0.93' passes intervals that are too wide)."""
-    from pipeline.synth.replicate import coverage
+    from pipeline.replication import coverage
     _, reps = replicated
     mid = (reps["ci_low"] + reps["ci_high"]) / 2
     for factor in (1.5, 1 / 1.5):

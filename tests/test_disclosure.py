@@ -19,7 +19,8 @@ from hypothesis import given, settings, strategies as st
 from conftest import report_config
 from pipeline.config import ROOT
 from pipeline.disclosure.guard import scan_html_fragment, scan_notebook
-from pipeline.disclosure.suppress import hidden_groups, merge_small, secondary_mask, suppress_counts
+from pipeline.disclosure.publish import hidden_groups
+from pipeline.disclosure.suppress import merge_small, secondary_mask, suppress_counts
 
 
 @settings(max_examples=200, deadline=None)

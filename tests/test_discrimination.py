@@ -117,7 +117,7 @@ def test_chained_shares_are_unbiased_over_replicated_samples():
     binomial band. (By group, in a small world with a 30% sampling fraction, the unmodelled parts of
     the response model — age within band, disability — leave up to ~0.5 SE; see the report.)"""
     from pipeline.settings import load_settings
-    from pipeline.synth import replicate as rp
+    from pipeline import replication as rp
     world = rp.build_world("discrimination", 2026, scale=0.25, seed=7)
     reps = rp.run(world, load_settings(), ["discr_grond_beperking", "discr_grond_herkomst", "funnel_gemeld"],
                   [], 100, seed=2)

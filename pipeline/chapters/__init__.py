@@ -1,10 +1,11 @@
-"""Chapters as functions: each module's `build(config_path, ...)` returns a `Chapter`, the ordered
+"""Chapters as functions: each module's `build(settings, ...)` returns a `Chapter`, the ordered
 headings, generated texts, published tables and figures of one report page.
 
 Why: the notebooks are papermill's "notebook as a function" — parameters, one call to a chapter
 function, and `show.chapter(...)`. Every loop, merge, test correction and text lives here, in tested
 code; the disclosure policy comes from the settings (never from a notebook parameter), so a notebook
-run by hand publishes exactly what `make report` publishes.
+run by hand publishes exactly what `make report` publishes. A chapter never reads configuration itself:
+the notebook loads the settings once (`pipeline.settings.load_settings`) and hands them to `build`.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Chapter:
     """The content of one page, in reading order. Tables and figures must be published."""
 
     blocks: list[tuple[str, Any]] = field(default_factory=list)
+    settings: Any = field(default=None, repr=False)  # the chapter's settings (`provenance`), for its config key
 
     def heading(self, text: str, level: int = 2) -> None:
         self.blocks.append(("heading", (text, level)))
@@ -59,7 +61,13 @@ class Chapter:
         rows = [b[1] for b in self.blocks if b[0] == "results" and len(b[1])]
         return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=COLUMNS)
 
-    def provenance(self, inputs: dict, parameters: dict) -> None:
+    def provenance(self, inputs: dict, parameters: dict, settings=None) -> None:
+        """Inputs and parameters at the bottom of the page; with the chapter's `settings`, their file and
+        survey years too, and the sections it read become the chapter step's config key (pipeline.report.build)."""
+        if settings is not None:
+            self.settings = settings
+            parameters = {**parameters, "survey_years": list(settings.years) if settings.years else None,
+                          "config": settings.name}
         self.blocks.append(("provenance", (inputs, parameters)))
 
     def tables(self) -> list[tuple[str, Published]]:

@@ -13,7 +13,7 @@ from pipeline.clean.scales import reliability
 from pipeline.analysis.response import R_TEXT, auxiliaries_known, population_frame, representativeness_tables
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 SOURCE_ORDER = ("register", "nim", "mto", "discrimination")  # the rest follow in the catalogue's order
 SHEET_NAMES = {"register": "Register", "nim": "NIM", "mto": "MTO", "discrimination": "Discr.", "exit": "Exit",
@@ -69,8 +69,7 @@ def _link_rates(ch: Chapter, settings, policy) -> None:
              percent=["gekoppeld", "ondergrens"], fold=True, sheet="Koppelingen")
 
 
-def build(config_path: str, *, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings) -> Chapter:
     policy = Policy.from_settings(settings)
     ch = Chapter()
     ch.heading("Opschoning en kwaliteit van de bronnen", 1)
@@ -174,5 +173,5 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                  "gemarkeerde respondenten", decimals=3, integers=["respondenten", "n_zonder", "gemarkeerd"],
                  fold=True, sheet="Onzorgvuldig invullen")
     _link_rates(ch, settings, policy)
-    ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
+    ch.provenance(inputs, {"min_cell_size": policy.k}, settings)
     return ch

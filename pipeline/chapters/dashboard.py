@@ -11,7 +11,7 @@ from pipeline.disclosure.publish import Policy, figure, publish
 from pipeline.report import figures, headline
 from pipeline.report.index import save_dashboard
 from pipeline.results import COLUMNS as COLUMNS_RESULTS
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 
 
@@ -35,10 +35,9 @@ INTRO = ("Per indicator ziet u de stand in de laatste meting en het streefcijfer
          "Cijfers uit het HR-register zijn volledige tellingen, zonder marge.")
 
 
-def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) -> Chapter:
+def build(settings: Settings, *, uses=(), save: bool = True) -> Chapter:
     """`uses`: the chapters of this run whose published results the dashboard shows; `save`: also write
     the dashboard figure and table for the index page (reports/_dashboard)."""
-    settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
     parts = [settings.reports_dir / "results" / f"{c}.parquet" for c in uses or ()]
     frames = [pd.read_parquet(p) for p in parts if p.exists()]
@@ -64,5 +63,5 @@ def build(config_path: str, *, uses=(), survey_years=None, save: bool = True) ->
              sheet="Programma-indicatoren")
     ch.provenance({f"{src} {w}": load_manifest(settings.processed_dir, src, w)["input"]
                    for src in sorted(settings.sources) for w in settings.waves(src)},
-                  {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
+                  {"min_cell_size": policy.k}, settings)
     return ch

@@ -9,7 +9,7 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 from pipeline.weight import MARGIN_TEXT, margin_table
 from pipeline.survey import stack
 
@@ -40,8 +40,7 @@ def _change_name(a: int, b: int, baseline: int, repeat: int) -> str:
     return "change" if (a, b) == (baseline, repeat) else f"change:{a}-{b}"
 
 
-def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=None, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimensions=None) -> Chapter:
     policy = Policy.from_settings(settings)
     dims = dimensions or settings["groups"]["dimensions"]
     waves = settings.waves("discrimination")
@@ -210,5 +209,5 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
              f"Aandelen per groep, {repeat_wave}", percent=["estimate", "ci_low", "ci_high"])
     ch.provenance({f"discrimination {w}": load_manifest(settings.processed_dir, "discrimination", w)["input"] for w in ds},
                   {"baseline_wave": baseline_wave, "repeat_wave": repeat_wave, "dimensions": dims,
-                   "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
+                   "min_cell_size": policy.k}, settings)
     return ch

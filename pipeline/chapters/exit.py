@@ -12,15 +12,14 @@ from pipeline.analysis.gaps import level_table
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, one_status, publish_all
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 RATE_COLUMNS = {"group_label": "groep", "aantal": "aantal", "noemer": "van", "rate": "aandeel"}
 LEVEL_COLUMNS = {"group_label": "groep", "estimate": "aandeel", "ci_low": "95%-interval laag",
                  "ci_high": "95%-interval hoog", "n": "respondenten"}
 
 
-def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
     policy = Policy.from_settings(settings)
     dims = list(dimensions or ["jong", "herkomst_oud", "geslacht", "schaalband"])
     waves = [w for w in settings.waves("exit") if w - 1 in settings.waves("register") and w in settings.waves("register")]
@@ -123,6 +122,6 @@ def build(config_path: str, *, wave=None, dimensions=None, survey_years=None) ->
     ch.provenance({**{f"exit {w}": load_manifest(settings.processed_dir, "exit", w)["input"] for w in waves},
                    **{f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"]
                       for y in sorted({*waves, *(w - 1 for w in waves)})}},
-                  {"wave": wave, "dimensions": dims, "weighting_cells": list(ex.CELLS), "min_cell_size": policy.k,
-                   "survey_years": survey_years, "config_path": config_path})
+                  {"wave": wave, "dimensions": dims, "weighting_cells": list(ex.CELLS), "min_cell_size": policy.k},
+                  settings)
     return ch

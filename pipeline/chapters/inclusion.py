@@ -13,7 +13,7 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import ABSENT, Policy, figure, publish_all
 from pipeline.report import figures
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 from pipeline.weight import MARGIN_TEXT, margin_table
 
 GAP_COLUMNS = ["group_label", "reference", "difference", "ci_low", "ci_high", "p_bh", "cohens_d", "n", "adj_difference",
@@ -86,9 +86,8 @@ def _sheet(label: str, rest: str) -> str:
     from pipeline.report.export import MAX_SHEET, shorten
     return shorten(label, MAX_SHEET - 3 - len(rest))
 
-def build(config_path: str, *, source: str, constructs: list[str], title: str, intro: str, wave=None,
-          dimensions=None, intersections=None, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings, *, source: str, constructs: list[str], title: str, intro: str, wave=None,
+          dimensions=None, intersections=None) -> Chapter:
     policy = Policy.from_settings(settings)
     groups = settings["groups"]
     dims = dimensions or groups["dimensions"]
@@ -202,6 +201,5 @@ def build(config_path: str, *, source: str, constructs: list[str], title: str, i
     m = load_manifest(settings.processed_dir, source, wave)
     ch.provenance({f"{source} {wave}": m["input"]},
                   {"source": source, "wave": wave, "constructs": constructs, "dimensions": dims,
-                   "intersections": inter, "min_cell_size": policy.k, "survey_years": survey_years,
-                   "config_path": config_path})
+                   "intersections": inter, "min_cell_size": policy.k}, settings)
     return ch

@@ -12,7 +12,7 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 CONSTRUCT = "inclusive_leadership"
 GAP_COLUMNS = {"zelfbeeld": "zelfbeeld leidinggevenden", "oordeel_medewerkers": "oordeel medewerkers",
@@ -24,8 +24,7 @@ def _nl(x: float) -> str:
     return f"{x:.2f}".replace(".", ",")
 
 
-def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings, *, source: str = "mto", wave=None, dimensions=None) -> Chapter:
     policy = Policy.from_settings(settings)
     groups = settings["groups"]
     dims = dimensions or groups["dimensions"]
@@ -100,6 +99,6 @@ def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, 
     ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt"]),
              f"{label} per directie", decimals=2, sheet="Oordeel directies")
     ch.provenance({f"{source} {wave}": m["input"]},
-                  {"source": source, "wave": wave, "dimensions": dims, "min_cell_size": policy.k,
-                   "survey_years": survey_years, "config_path": config_path})
+                  {"source": source, "wave": wave, "dimensions": dims, "min_cell_size": policy.k},
+                  settings)
     return ch

@@ -15,7 +15,7 @@ from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, pu
 from pipeline.disclosure.suppress import round_register
 from pipeline.report import figures
 from pipeline.results import Tidy
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 CITY_COLUMNS = {"jaar": "jaar", "n": "aantal", "share_young": "aandeel < 35", "share_div_12_14": "aandeel divers 12–14",
                 "share_div_12plus": "aandeel divers 12+"}
@@ -45,8 +45,7 @@ def with_city(table: pd.DataFrame, city: dict) -> pd.DataFrame:
     return pd.concat([top, t], ignore_index=True)
 
 
-def build(config_path: str, *, years=None, baseline_year=None, classification=None, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings, *, years=None, baseline_year=None, classification=None) -> Chapter:
     policy = Policy.from_settings(settings)
     declared = settings.targets
     if baseline_year:
@@ -158,5 +157,5 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},
                   {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in org_targets],
                    "classification": classification,
-                   "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
+                   "min_cell_size": policy.k}, settings)
     return ch

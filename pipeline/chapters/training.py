@@ -8,7 +8,7 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 COLUMNS = {"jaar": "jaar", "cursus": "training", "rol": "rol", "n": "aantal", "getraind": "getraind",
            "aandeel": "aandeel getraind", "verschil": "verschil met doel"}
@@ -20,13 +20,12 @@ def _initials(name: str) -> str:
     from pipeline.report.export import FILLER
     return "".join(w[0] for w in name.split() if w.lower() not in FILLER).upper()
 
-def build(config_path: str, *, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings) -> Chapter:
     policy = Policy.from_settings(settings)
     spec = settings["training"]
     courses, roles, target = dict(spec["courses"]), dict(spec["roles"]), float(spec["target"])
     years = [y for y in settings.waves("training") if y in settings.waves("register")
-             and (not survey_years or y <= max(survey_years))]
+             and (not settings.years or y <= max(settings.years))]
     records = {y: pd.read_parquet(settings.processed_dir / f"training_{y}.parquet") for y in settings.waves("training")}
     snaps = {y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet")) for y in years}
     last = max(years)
@@ -80,6 +79,5 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
     ch.table(pub["link"], "Afgeronde trainingen naar koppeling", decimals=3)
     ch.provenance({**{f"training {y}": load_manifest(settings.processed_dir, "training", y)["input"] for y in records},
                    **{f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years}},
-                  {"courses": courses, "roles": roles, "target": target, "min_cell_size": policy.k,
-                   "survey_years": survey_years, "config_path": config_path})
+                  {"courses": courses, "roles": roles, "target": target, "min_cell_size": policy.k}, settings)
     return ch

@@ -15,7 +15,7 @@ from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, pu
 from pipeline.report import figures
 from pipeline.report import numbers as num
 from pipeline.results import Tidy
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 from pipeline.weight import MARGIN_TEXT, margin_table
 from pipeline.survey import stack
 
@@ -69,9 +69,8 @@ def needed_words(rate: float) -> str:
     return num.percent(rate, 0) if np.isfinite(rate) and rate <= 1 else "niet haalbaar (meer dan 100 % nodig)"
 
 
-def build(config_path: str, *, source: str, indicators: list[str], dimensions=None, response_rates=(0.2, 0.25, 0.3, 0.4, 0.5),
-          detect_change: float = 0.10, alpha: float = 0.05, power: float = 0.8, survey_years=None) -> Chapter:
-    settings = load_settings(config_path, years=survey_years)
+def build(settings: Settings, *, source: str, indicators: list[str], dimensions=None, response_rates=(0.2, 0.25, 0.3, 0.4, 0.5),
+          detect_change: float = 0.10, alpha: float = 0.05, power: float = 0.8) -> Chapter:
     policy = Policy.from_settings(settings)
     dims = dimensions or settings["groups"]["dimensions"]
     refs = settings["groups"]["reference"]
@@ -195,5 +194,6 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
               "inferentiekader")
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
                   {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
-                   "alpha": alpha, "power": power, "min_cell_size": policy.k, "survey_years": survey_years})
+                   "alpha": alpha, "power": power, "min_cell_size": policy.k},
+                  settings)
     return ch

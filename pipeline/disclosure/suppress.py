@@ -207,14 +207,6 @@ def hidden_from_sizes(single: dict[str, pd.Series], crossed: dict[str, pd.DataFr
     return hidden
 
 
-def hidden_groups(data: pd.DataFrame, dims: list[str], k: int,
-                  intersections: list[list[str]] = ()) -> set[tuple[str, str]]:
-    """`hidden_from_sizes` on the respondents of `data`."""
-    from pipeline.disclosure.publish import GroupSizes
-    sizes = GroupSizes.of(data, dims, intersections)
-    return hidden_from_sizes(sizes.single, sizes.crossed, k)
-
-
 def suppress_removals(table: pd.DataFrame, k: int, *, count: str = "aantal", step: str = "stap",
                       removals=(), total: str = "in analysebestand") -> pd.DataFrame:
     """Records in -> removed per reason -> records out. Records in and out are published (and follow

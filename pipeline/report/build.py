@@ -12,21 +12,22 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline.config import ROOT, load_yaml
+from pipeline.config import ROOT
 from pipeline.io import atomic_path, atomic_write_text, move, sha256
-from pipeline.settings import Settings, load_settings
+from pipeline.report.graph import (NOTEBOOKS, Step, _check_inputs, _key, chapter_specs,  # noqa: F401  (the graph's
+                                   config_key, input_check)                            # parts, also named from here)
+from pipeline.settings import Settings, load_settings, resolved
 
-NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = ROOT / "config" / "chapters.yaml"
 
 
 def code_hash(exclude: tuple[Path, ...] = ()) -> str:
     """Hash of the package and config sources: any code change invalidates downstream outputs.
-    `exclude`: config files only some steps read (the declared targets); those steps hash them."""
+    `exclude`: config files only some steps read (the report config, whose sections each chapter
+    step holds as it read them, `config_key`; the declared targets); those steps hash them."""
     h = hashlib.sha256()
     templates = [p for p in (ROOT / "pipeline" / "report" / "templates").rglob("*") if p.is_file()]  # page templates, CSS
     skip = {Path(p).resolve() for p in exclude}
@@ -54,10 +55,6 @@ def cleaning_code_hash() -> str:
                 h.update(f.relative_to(ROOT).as_posix().encode())
                 h.update(f.read_bytes())
     return h.hexdigest()[:16]
-
-
-def _key(*parts) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 ABSENT = "-"  # recorded for a checked output that the step did not write (e.g. a chapter without tables)
@@ -114,9 +111,12 @@ def _up_to_date(state: Path, key: str, outputs: list[Path], checked: list[Path] 
 
 
 def _mark(state: Path, key: str, outputs: list[Path] = (), digest: Callable[[Path], str] = content_hash,
-          checked: list[Path] = ()) -> None:
-    """Record the step's key and the sha256 of what it wrote, once it finished."""
+          checked: list[Path] = (), reads: list[str] | None = None) -> None:
+    """Record the step's key and the sha256 of what it wrote, once it finished (and the sections of
+    report.yaml it read, when it reported them: the next run's key holds those)."""
     record = {"key": key, "outputs": {_rel(p): digest(p) for p in [*outputs, *checked]}}
+    if reads is not None:
+        record["reads"] = reads
     atomic_write_text(state, json.dumps(record, indent=0, sort_keys=True))
 
 
@@ -145,16 +145,16 @@ def ensure_demo_data(settings: Settings) -> Settings:
         print(f"[demo] Geen echte data geconfigureerd: synthetische demodata maken in {settings.demo_dir}", flush=True)
         generate(settings.demo_dir, settings["demo"]["seed"], careless=settings.careless)  # this run's rule
         atomic_write_text(stamp, key)
-        settings = load_settings(settings.path)
+        settings = resolved(settings.raw, settings.path, settings.years)  # checked already: its new sources only
     return settings
 
 
 # --- the steps ----------------------------------------------------------------------------------
 
 
-def _clean_one(source: str, wave: int, path: str, config: str) -> None:
+def _clean_one(source: str, wave: int, path: str, settings: Settings) -> None:
     from pipeline.clean.run import clean_source
-    clean_source(source, wave, path, settings=load_settings(config))
+    clean_source(source, wave, path, settings=settings)
 
 
 def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, page: dict | None = None) -> None:
@@ -180,6 +180,9 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, pag
     os.environ["INCLUSIEMONITOR_RESULTS"] = str(results)  # display.chapter writes the chapter's results rows
     os.environ["INCLUSIEMONITOR_TABLES_URL"] = f"tables/{ch['name']}"  # where the page links each table's CSV
     os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"] = str(k)  # named in the footnote of a suppressed cell
+    reads = reads_file(reports, ch["name"])
+    reads.unlink(missing_ok=True)  # written anew by the kernel: no run's record is another's
+    os.environ["INCLUSIEMONITOR_READS"] = str(reads)  # the sections of report.yaml the chapter read
     staged_nb, staged_html = stage / executed.name, stage / html.name
     execute(NOTEBOOKS / ch["notebook"], staged_nb, params)
     leaks = scan_notebook(staged_nb, k)
@@ -207,6 +210,11 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, pag
     shutil.rmtree(stage, ignore_errors=True)
 
 
+def reads_file(reports: Path, chapter: str) -> Path:
+    """Where a chapter's kernel writes the sections of report.yaml its run read (pipeline.report.display)."""
+    return reports / ".state" / f"{chapter}.reads.json"
+
+
 def _quarantine(reports: Path, what: Path, leaks: list) -> Path:
     """Move a leaking artefact out of reports/ with its findings beside it."""
     from pipeline.report.release import quarantine_dir
@@ -215,11 +223,10 @@ def _quarantine(reports: Path, what: Path, leaks: list) -> Path:
     return target
 
 
-def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> None:
+def _write_index(settings: Settings, specs: list[dict]) -> None:
     from pipeline.disclosure.guard import DisclosureError, scan_dashboard, scan_html
     from pipeline.report.directorate_pages import links
     from pipeline.report.index import DASHBOARD_DIR, write_index
-    settings = load_settings(config, years=years)
     k, reports = settings.min_cell_size, settings.reports_dir
     dash = reports / DASHBOARD_DIR
     leaks = scan_dashboard(dash / "dashboard.csv", k) if (dash / "dashboard.csv").exists() else []
@@ -231,18 +238,17 @@ def _write_index(config: str, years: list[int] | None, specs: list[dict]) -> Non
         raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: {_quarantine(reports, index, leaks)}"])
 
 
-def _write_glossary(config: str, specs: list[dict]) -> None:
+def _write_glossary(settings: Settings, specs: list[dict]) -> None:
     from pipeline.disclosure.guard import DisclosureError, scan_html
     from pipeline.report.glossary import write_glossary
-    settings = load_settings(config)
-    page = write_glossary(config, specs)
+    page = write_glossary(settings, specs)
     leaks = scan_html(page, settings.min_cell_size)
     if leaks:
         raise DisclosureError([*leaks, f"niets gepubliceerd; in quarantaine: "
                                f"{_quarantine(settings.reports_dir, page, leaks)}"])
 
 
-def _write_results(parts: Path, target: Path, chapters: list[str], config_path: str | None = None,
+def _write_results(parts: Path, target: Path, chapters: list[str], settings: Settings | None = None,
                    rounding: dict | None = None) -> None:
     """reports/results.csv and .parquet: the results rows of this run's chapters, in reading order;
     the programme indicators' tests corrected as the one primary family, every p a chapter left
@@ -251,13 +257,13 @@ def _write_results(parts: Path, target: Path, chapters: list[str], config_path: 
     import pandas as pd
 
     from pipeline.analysis.families import with_primary, with_twins
-    from pipeline.results import COLUMNS, rounded
+    from pipeline.disclosure.publish import rounded
+    from pipeline.results import COLUMNS
     frames = [pd.read_parquet(parts / f"{c}.parquet") for c in chapters if (parts / f"{c}.parquet").exists()]
     frames = [f for f in frames if len(f)]
     table = pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
-    if config_path is not None and len(table):
-        from pipeline.settings import load_settings
-        table = with_primary(table, load_settings(config_path))
+    if settings is not None and len(table):
+        table = with_primary(table, settings)
     table = with_twins(table) if len(table) else table
     table = rounded(table, rounding) if len(table) else table
     with atomic_path(target.with_suffix(".parquet")) as tmp:
@@ -295,31 +301,6 @@ def _write_workbook(tables: Path, target: Path, chapters: list[str], k: int = 10
     move(staged, target)
 
 
-@dataclass
-class Step:
-    """One node of the report's dependency graph: raw file -> processed file, or processed files ->
-    chapter. `key` hashes everything the output depends on; the step reruns only when it changed."""
-    name: str
-    label: str
-    run: Callable
-    args: tuple
-    outputs: list[Path]
-    state: Path
-    key: str
-    deps: list[str] = field(default_factory=list)
-    cost: float = 1.0
-    source: str | None = None  # the source a cleaning step belongs to
-    # also written by the step and verified like `outputs`, but not read by later steps (so not part of
-    # their keys): a cleaning step's manifest, a chapter's exported tables folder
-    checked: list[Path] = field(default_factory=list)
-    # run in the build process just before the step runs (not when it is up to date): raises to stop it
-    # with the reason, e.g. processed files of another pseudonymisation key (pipeline.clean.pseudonymise)
-    check: Callable[[], None] | None = None
-    # folders the step also writes into the release besides `outputs` and `checked` (the dashboard's
-    # figure and table, the directorate pages): with them, what this run publishes (pipeline.report.release)
-    publishes: list[Path] = field(default_factory=list)
-
-
 def _timed(run: Callable, args: tuple) -> float:
     t0 = time.perf_counter()
     run(*args)
@@ -337,33 +318,13 @@ def clean_steps(settings: Settings, code: str, key_fingerprint: str | None = Non
         for wave, path in sorted(waves.items()):
             target = settings.processed_dir / f"{source}_{wave}.parquet"
             steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
-                              (source, wave, str(path), str(settings.path)), [target],
+                              (source, wave, str(path), settings), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
                               _key("clean", code, sha256(path), settings.demo, settings.codebook(source, wave).version,
                                    key_fingerprint, settings["groups"]),
                               cost=0.5, source=source,
                               checked=[settings.processed_dir / f"{source}_{wave}.manifest.json"]))
     return steps
-
-
-def chapter_specs(settings: Settings) -> list[dict]:
-    """Chapters from the chapter list (paths.chapters, default config/chapters.yaml) whose sources are
-    available. A notebook is found in notebooks/, else beside the chapter list."""
-    specs = []
-    listing = settings.chapters_path
-    for ch in load_yaml(listing)["chapters"]:
-        if not (NOTEBOOKS / ch["notebook"]).exists() and (listing.parent / ch["notebook"]).exists():
-            ch = {**ch, "notebook": str(listing.parent / ch["notebook"])}  # an absolute path: NOTEBOOKS / it is it
-        needs, least = ch.get("needs", []), ch.get("min_waves", 1)
-        if all(len(settings.waves(s)) >= least for s in needs):
-            specs.append(ch)
-        elif least > 1 and all(settings.waves(s) for s in needs):
-            print(f"[hoofdstuk] {ch['name']} overgeslagen: vraagt minstens {least} metingen van {needs}", flush=True)
-        else:
-            missing = [s for s in needs if not settings.waves(s)]
-            print(f"[hoofdstuk] {ch['name']} overgeslagen: geen gegevens van {missing} "
-                  "(niet geconfigureerd of niet in de gekozen jaren)", flush=True)
-    return specs
 
 
 def chapter_parameters(ch: dict, settings: Settings, years: list[int] | None = None,
@@ -383,7 +344,11 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
     its key includes their content, so a re-cleaned file with identical content reruns nothing.
     `reads_targets`: the chapter shows the organisation's declared targets, so they are part of its
-    key (a directorate's own target reruns only that directorate's pages)."""
+    key (a directorate's own target reruns only that directorate's pages). Of report.yaml its key holds
+    the sections its last run read (`config_key`; the kernel reports them, `reads_file`), so an edit of
+    a setting reruns only the chapters that read it."""
+    from functools import partial
+
     from pipeline.analysis.targets import declared_entries
     from pipeline.report.pages import page_list
     targets = declared_entries(settings["targets"])
@@ -403,45 +368,18 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter,
                           (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads),
+                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads, []),
                                page, targets if ch.get("reads_targets") else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
-                          publishes=[reports / w for w in ch.get("writes", [])]))
+                          publishes=[reports / w for w in ch.get("writes", [])],
+                          reads_file=reads_file(reports, ch["name"]), config_part=partial(config_key, settings, reads)))
     # `uses`: chapters whose published results this chapter shows (the dashboard); run after them
     names = {s.name for s in steps}
     for step, ch in zip(steps, specs):
         step.deps += [u for u in ch.get("uses", []) if u in names]
     return steps
 
-
-def config_key(settings: Settings, reads) -> dict:
-    """The part of report.yaml a step's key holds: everything but `sources`, of which only the waves of
-    the sources the step reads (`reads`, or "all"; their files' content is in its key through the
-    cleaned files). So a new wave of one source reruns only the steps that read that source."""
-    waves = {s: settings.waves(s) for s in sorted(settings.sources) if reads == "all" or s in reads}
-    return {**{k: v for k, v in settings.raw.items() if k != "sources"}, "sources": waves}
-
-
-def input_check(settings: Settings, cleaned: list[Step], reads, joins: list | None = None) -> Callable[[], None]:
-    """What a step that reads these processed files checks first (in the build process, only when it
-    is about to run): all were made with this run's key, and every join among the sources it reads
-    (`reads`: sources, or "all") links as many records as the design implies (pipeline.analysis.linkrates)."""
-    from functools import partial
-
-    from pipeline.analysis import linkrates
-    from pipeline.clean.pseudonymise import current_fingerprint
-    joins = linkrates.joins(settings) if joins is None else joins
-    return partial(_check_inputs, [m for c in cleaned for m in c.checked], current_fingerprint(),
-                   linkrates.for_sources(joins, reads), settings.processed_dir,
-                   settings.link_minimums)
-
-
-def _check_inputs(manifests: list[Path], fingerprint: str, joins: list, processed: Path, minimum: dict) -> None:
-    from pipeline.analysis import linkrates
-    from pipeline.clean.pseudonymise import check_one_key
-    check_one_key(manifests, fingerprint)  # first: pseudonyms of two keys would also fail every join
-    linkrates.check(joins, processed, minimum)
 
 
 # --- the scheduler -------------------------------------------------------------------------------
@@ -460,6 +398,24 @@ def _priority(steps: dict[str, Step]) -> dict[str, float]:
             memo[n] = steps[n].cost + max((rank(u) for u in users[n]), default=0.0)
         return memo[n]
     return {n: rank(n) for n in steps}
+
+
+def _recorded_reads(state: Path) -> list[str] | None:
+    """The sections of report.yaml the step's last run read, as its state recorded them (None: unknown)."""
+    try:
+        reads = json.loads(state.read_text()).get("reads")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return reads if isinstance(reads, list) else None
+
+
+def _reported_reads(path: Path | None) -> list[str] | None:
+    """The sections the step's run just reported reading (None when it did not report them)."""
+    try:
+        reads = json.loads(path.read_text()) if path is not None else None
+    except (OSError, ValueError):
+        return None
+    return sorted(map(str, reads)) if isinstance(reads, list) else None
 
 
 def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tuple[list[str], list, list]:
@@ -493,11 +449,18 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
             hashes[path] = content_hash(path)
         return hashes[path]
 
+    bases: dict[str, str] = {}
+
     def full_key(s: Step) -> str:
-        """Computed once, when the step's inputs are complete: its own key plus their content."""
+        """Computed once, when the step's inputs are complete: its own key plus their content (and,
+        for a step that reports what it reads, the sections of report.yaml its last run read)."""
         if s.name not in keys:
-            keys[s.name] = _key(s.key, [digest(o) for d in s.deps for o in by_name[d].outputs])
+            bases[s.name] = _key(s.key, [digest(o) for d in s.deps for o in by_name[d].outputs])
+            keys[s.name] = bases[s.name] if s.config_part is None else with_config(s, _recorded_reads(s.state))
         return keys[s.name]
+
+    def with_config(s: Step, reads: list[str] | None) -> str:
+        return _key(bases[s.name], s.config_part(reads))
 
     def ready() -> list[Step]:
         out = []
@@ -529,7 +492,11 @@ def run_graph(steps: list[Step], jobs: int = 1, t0: float | None = None) -> tupl
         if err is None:
             for p in [*s.outputs, *s.checked]:
                 hashes.pop(p, None)  # hashed before the run if it was checked: hash what it wrote now
-            _mark(s.state, full_key(s), s.outputs, digest, s.checked)
+            reads = _reported_reads(s.reads_file) if s.config_part is not None else None
+            if s.config_part is not None:
+                full_key(s)
+                keys[s.name] = with_config(s, reads)  # what this run read (None: not reported, all of it)
+            _mark(s.state, full_key(s), s.outputs, digest, s.checked, reads)
             done.add(s.name)
             log(f"{s.label}: klaar in {secs:.1f}s", True)
             return
@@ -631,7 +598,7 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
     settings = ensure_demo_data(settings)
     from pipeline.analysis.targets import declared_path
     from pipeline.report import directorate_pages
-    code = code_hash(exclude=(declared_path(settings["targets"]),))
+    code = code_hash(exclude=(declared_path(settings["targets"]), settings.path))
     specs = chapter_specs(settings)
     fingerprint = current_fingerprint()
     cleaned = clean_steps(settings, cleaning_code_hash(), fingerprint)
@@ -642,20 +609,22 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
     reports = settings.reports_dir
     names = [c.name for c in chapters]
     pages = [*names, *(e.name for e in extra)]
-    final = [Step("_index", "index", _write_index, (str(settings.path), years, specs), [reports / "index.html"],
-                  reports / ".state" / "_index.json", _key("index", code, pages, settings.demo), deps=pages, cost=0.5),
+    whole = config_key(settings, "all")  # the steps below read report.yaml broadly (and cost little): all of it
+    final = [Step("_index", "index", _write_index, (settings, specs), [reports / "index.html"],
+                  reports / ".state" / "_index.json", _key("index", code, pages, settings.demo, whole), deps=pages, cost=0.5),
              # the glossary (config/glossary.yaml, in `code`) needs no data: it runs at once, beside the chapters
-             Step("_glossary", "begrippen", _write_glossary, (str(settings.path), specs),
+             Step("_glossary", "begrippen", _write_glossary, (settings, specs),
                   [reports / "begrippen.html"], reports / ".state" / "_glossary.json",
                   _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size), cost=0.2),
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
-                                                                   str(settings.path),
+                                                                   settings,
                                                                    dict((settings["disclosure"] or {}).get("rounding") or {})),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
-                  _key("results", code, pages, (settings["disclosure"] or {}).get("rounding")), deps=pages, cost=0.2),
+                  _key("results", code, pages, (settings["disclosure"] or {}).get("rounding"), whole), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,
                                                                    settings.min_cell_size),
-                  [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json", _key("workbook", code, names),
+                  [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json",
+                  _key("workbook", code, names, settings.min_cell_size),
                   deps=names, cost=1.5)]
     # the release as an attacker reads it (issue 25): all published tables together, after every page
     findings = release.quarantine_dir(reports) / "audit" / "publicatie.txt"  # beside reports/, never published
@@ -665,7 +634,8 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
                        float(((settings["disclosure"] or {}).get("audit") or {}).get("width", 5)), _nested(settings)),
                       [findings], reports / ".state" / "_audit.json",
                       _key("audit", code, pages, (settings["disclosure"] or {}).get("audit"),
-                           [list(p) for p in _nested(settings)]), deps=pages, cost=3))
+                           [list(p) for p in _nested(settings)], settings.min_cell_size,
+                           (settings["disclosure"] or {}).get("rounding")), deps=pages, cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
     # the release holds only what this run's steps write: pages of chapters left out (YEAR=, config) go
     members = [p for s in steps for p in [*s.outputs, *s.checked, *s.publishes] if p.is_relative_to(work)]

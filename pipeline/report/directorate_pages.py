@@ -114,13 +114,11 @@ def _html_exporter():
     return exporter()
 
 
-def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1) -> None:
+def run(settings, uses: list[str], code: str, shard: int = 0, shards: int = 1) -> None:
     """Build, guard and publish the directorate pages of one step (`shard` of `shards`), its listing
     and its results rows."""
     from pipeline.chapters import directorate as D
     from pipeline.disclosure.guard import DisclosureError, scan_csv, scan_html, scan_results
-    from pipeline.settings import load_settings
-    settings = load_settings(config)
     reports, k = settings.reports_dir, settings.min_cell_size
     os.environ["INCLUSIEMONITOR_MIN_CELL_SIZE"] = str(k)  # the tables' footnotes name it (else read per table)
     parts = [reports / "results" / f"{c}.parquet" for c in uses]
@@ -131,7 +129,7 @@ def run(config: str, uses: list[str], code: str, shard: int = 0, shards: int = 1
     every = D.pages(settings, shared.names)  # all pages, in the index's (code) order: the navigation runs through them
     codes = [c for c in every if shard_of(c, shards) == shard]
     name = step_name(shard, shards)
-    from pipeline.report.build import chapter_specs
+    from pipeline.report.graph import chapter_specs
     from pipeline.report.pages import page_list
     menu = page_list(chapter_specs(settings))
     out_dir, results_file = reports / NAME, reports / "results" / f"{name}.parquet"
@@ -223,7 +221,7 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     their results; each keyed on the targets its pages show."""
     from pipeline.analysis.targets import declared_entries
     from pipeline.chapters.directorate import USES, plans
-    from pipeline.report.build import Step, _key, config_key, input_check
+    from pipeline.report.graph import Step, _key, config_key, input_check
     if settings.directorate_pages == "none" or not settings.waves("register"):
         return []
     reports = settings.reports_dir
@@ -243,7 +241,7 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
         pages = len(mine) if settings.directorate_pages == "plans" else 40 / shards
         targets = declared_entries(settings["targets"], mine)
         out.append(Step(name, "directiepagina's" + ("" if shards == 1 else f" ({i + 1}/{shards})"), run,
-                        (str(settings.path), uses, code, i, shards),
+                        (settings, uses, code, i, shards),
                         [reports / NAME / listing_name(i, shards), reports / "results" / f"{name}.parquet"],
                         reports / ".state" / f"{name}.json",
                         # the page list too: a new page changes its neighbours' previous/next links

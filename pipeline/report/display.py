@@ -356,6 +356,20 @@ def chapter(ch) -> None:
         elif kind != "results":
             raise ValueError(f"unknown chapter block {kind!r}")
     _export_results(ch.results())
+    _export_reads(ch)
+
+
+def _export_reads(ch) -> None:
+    """The sections of report.yaml the chapter read (its settings, handed to it by provenance), when
+    the report build asks for them: the chapter's cache key holds just those (pipeline.report.build)."""
+    import json
+    import os
+    from pathlib import Path
+    target = os.environ.get("INCLUSIEMONITOR_READS")
+    settings = getattr(ch, "settings", None)
+    if target and settings is not None:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        Path(target).write_text(json.dumps(settings.reads))
 
 
 def _export_results(rows: pd.DataFrame) -> None:

@@ -98,12 +98,10 @@ def page_body(glossary: Glossary) -> str:
             f'<dl class="glossary">{"".join(items)}</dl>')
 
 
-def write_glossary(config: str, specs: list[dict]) -> Path:
+def write_glossary(settings, specs: list[dict]) -> Path:
     """reports/begrippen.html, with the menu, banner and reading aid of every page."""
     from pipeline.io import atomic_write_text
     from pipeline.report.pages import decorate, page_list
-    from pipeline.settings import load_settings
-    settings = load_settings(config)
     css = (Path(__file__).parent / "templates" / "inclusiemonitor" / "report.css").read_text(encoding="utf-8")
     page = ('<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -36,7 +36,8 @@ class NotebookFailed(RuntimeError):
 
 _MANAGER = None  # this process's kernel manager, started by its first notebook
 CHAPTER_ENV = ("INCLUSIEMONITOR_TABLES", "INCLUSIEMONITOR_RESULTS", "INCLUSIEMONITOR_TABLES_URL",
-               "INCLUSIEMONITOR_MIN_CELL_SIZE", "INCLUSIEMONITOR_RELEASE")  # the last: pipeline.settings.RELEASE_ENV
+               "INCLUSIEMONITOR_MIN_CELL_SIZE", "INCLUSIEMONITOR_RELEASE",  # pipeline.settings.RELEASE_ENV
+               "INCLUSIEMONITOR_READS")  # where the chapter says which sections of report.yaml it read
 
 
 def _manager():

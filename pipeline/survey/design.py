@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.survey.errors import DesignError
 from pipeline.survey.formula import design_matrices
 from pipeline.survey.result import GLMResult
 from pipeline.survey.variance import (LONELY_PSU, Calibration, Strata, design_covariance, difference_variance,
@@ -28,10 +29,6 @@ from pipeline.survey.variance import (LONELY_PSU, Calibration, Strata, design_co
 NOTE_FEW = "te weinig waarnemingen voor een interval"
 NOTE_CONST = "geen variatie in deze groep"
 PROPORTION_METHODS = ("logit", "xlogit", "beta")
-
-
-class DesignError(ValueError):
-    pass
 
 
 def _as_list(by) -> list[str]:

@@ -41,7 +41,7 @@ class GLMResult:
         return pd.Series(self.table["estimate"].to_numpy(), index=self.table["term"], name="estimate")
 
     def _weights(self, weights) -> np.ndarray:
-        from pipeline.survey.design import DesignError
+        from pipeline.survey.errors import DesignError
         terms = list(self.vcov.index)
         if isinstance(weights, (dict, pd.Series)):
             unknown = [t for t in weights if t not in terms]

@@ -318,7 +318,8 @@ def test_3_results_csv_allows_no_back_calculation_the_rounded_tables_prevent():
     (as the target tables of chapter 04 and the directorate pages were: share 0.167722 with n 1580)
     give the hidden 15+ count exactly; the rows as written (`results.rounded`: whole percentages, n to
     base 5, as the pages) do not."""
-    from pipeline.results import rounded, tidy_rows
+    from pipeline.disclosure.publish import rounded
+    from pipeline.results import tidy_rows
     table = T.share_table(_register(), by="directie_code")
     recorded = pd.concat([tidy_rows(table, spec, chapter="directies", table="t", source="register")
                           for spec in T.share_tidy("directie_code")], ignore_index=True)

@@ -15,7 +15,8 @@ from pipeline.analysis import unit_flows as F
 from pipeline.disclosure.audit import Release, audit, protect, rounding_interval
 from pipeline.disclosure.model import archived_flows, flow_cells, flow_identities, load_archive, protect_flows
 from pipeline.disclosure.publish import Policy, Rates, Result, one_status, publish, publish_all
-from pipeline.results import Tidy, rounded, tidy_rows
+from pipeline.disclosure.publish import rounded
+from pipeline.results import Tidy, tidy_rows
 
 K, WIDTH = 10, 5
 ON = Policy(k=K)

@@ -12,6 +12,10 @@ against the standard error: the design-based (quasi-randomisation) check a stati
 Item non-response and the cleaning rules are applied once to everyone's potential answers (a fixed
 trait of the finite population); the register frame is the generator's own export, cleaned by the
 pipeline. Vectorised per replicate; the cost is the raking and the estimators, ~0.1-0.2 s a replicate.
+
+Why here, above both the generator (pipeline.synth) and the estimator (analysis, weight): the world
+that checks the pipeline is not built from it, so the generator imports nothing of the estimator;
+this harness, used by tests/test_coverage.py and benchmarks/coverage_replicated.py, joins the two.
 """
 from __future__ import annotations
 
