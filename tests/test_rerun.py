@@ -498,3 +498,91 @@ def test_a_new_wave_of_one_source_changes_only_the_keys_of_the_steps_that_read_i
     real_config(tmp_path, demo_small, {**sources, "mto": [2024, 2025]}, chapters)
     after = keys()
     assert {n for n in before if before[n] != after[n]} == {"01_opschoning", "03_veiligheid"}
+
+
+# --- a step is keyed on the settings it read (issue 27 item 7, issue 29) ------------------------------
+
+
+def _read_sections(target: str, reads: str, log: str, sections: list[str] | None) -> None:
+    """A step that reads `sections` of the settings and says so (as a chapter's kernel does)."""
+    Path(target).write_text("x")
+    if sections is not None:
+        Path(reads).parent.mkdir(parents=True, exist_ok=True)
+        Path(reads).write_text(json.dumps(sections))
+    with open(log, "a") as fh:
+        fh.write(Path(target).name + "\n")
+
+
+def test_a_step_reruns_when_a_section_it_read_changes_and_only_then(tmp_path):
+    from pipeline.report.build import Step, _key, run_graph
+    config = {"a": 1, "b": 1}
+    log = tmp_path / "ran.log"
+
+    def step(name, sections):
+        out, reads = tmp_path / f"{name}.txt", tmp_path / ".state" / f"{name}.reads.json"
+        return Step(name, f"stap {name}", _read_sections, (str(out), str(reads), str(log), sections), [out],
+                    tmp_path / ".state" / f"{name}.json", _key(name), reads_file=reads,
+                    config_part=lambda read: {k: config[k] for k in (config if read is None else read)})
+
+    def ran() -> list[str]:
+        log.unlink(missing_ok=True)
+        assert run_graph([step("reads_a", ["a"]), step("reads_b", ["b"]), step("silent", None)], 1) == ([], [], [])
+        return sorted(log.read_text().split()) if log.exists() else []
+
+    assert ran() == ["reads_a.txt", "reads_b.txt", "silent.txt"]
+    assert ran() == []
+    config["b"] = 2          # read by one step; the step that did not say what it read holds every section
+    assert ran() == ["reads_b.txt", "silent.txt"]
+    config["a"] = 2
+    assert ran() == ["reads_a.txt", "silent.txt"]
+    config["c"] = 1          # a new section nobody read
+    assert ran() == ["silent.txt"]
+    assert json.loads((tmp_path / ".state" / "reads_a.json").read_text())["reads"] == ["a"]
+
+
+def test_settings_remember_the_sections_read_and_hand_out_copies():
+    import dataclasses
+
+    from pipeline.settings import load_settings
+    s = load_settings()
+    assert s.reads == []
+    assert s.min_cell_size > 0 and s.young_cutoff > 0
+    assert s.reads == ["groups", "min_cell_size"]
+    s["groups"]["young_cutoff"] = 99                        # a reader cannot change what the next one sees
+    assert s.young_cutoff != 99
+    with pytest.raises(TypeError):
+        s.raw["min_cell_size"] = 1                          # the settings are read-only
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.demo = False
+    assert "training" in s.raw and "training" in s.reads
+
+
+@pytest.mark.slow
+def test_a_setting_one_chapter_reads_reruns_only_that_chapter(demo_small, tmp_path, monkeypatch, capsys):
+    """The chapter's kernel reports the sections of report.yaml it read; its key holds just those: an edit of
+    `training.target` reruns chapter 10 and leaves chapter 04, an edit of `register_monitor` the reverse,
+    and an edit of a section neither reads (`directorates`) reruns neither."""
+    from pipeline.report.build import build
+    monkeypatch.setenv("INCLUSIEMONITOR_KEY", KEY_A)
+    cfg = real_config(tmp_path, demo_small, {"register": [2024, 2025], "training": [2024, 2025]},
+                      ["04_streefcijfers", "10_training"])
+
+    def rerun(section: str, key: str, value) -> set[str]:
+        config = yaml.safe_load(cfg.read_text())
+        config[section][key] = value
+        cfg.write_text(yaml.safe_dump(config, allow_unicode=True))
+        capsys.readouterr()
+        build(cfg)
+        out = capsys.readouterr().out
+        return {c for c in ("04_streefcijfers", "10_training") if f"hoofdstuk {c}: ongewijzigd" not in out}
+
+    build(cfg)
+    from pipeline.report.release import work_dir
+    state = json.loads((work_dir(tmp_path / "reports") / ".state" / "10_training.json").read_text())
+    assert "training" in state["reads"] and "register_monitor" not in state["reads"]
+    assert rerun("training", "target", 0.6) == {"10_training"}
+    assert rerun("register_monitor", "flow_reference", yaml.safe_load(cfg.read_text())["register_monitor"]
+                 ["flow_reference"]) == set()                # the same value written again: nothing
+    assert rerun("directorates", "max_half_width", 0.9) == set()
+    config = yaml.safe_load(cfg.read_text())
+    assert rerun("benchmark", "source", str(config["benchmark"].get("source", "")) + " (herzien)") == {"04_streefcijfers"}
