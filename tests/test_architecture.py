@@ -125,6 +125,10 @@ def test_the_demo_generator_does_not_know_the_estimator():
     seen = {m: sorted(t for t in g[m] if any(t == e or t.startswith(e + ".") for e in ESTIMATOR))
             for m in g if m == "pipeline.synth" or m.startswith("pipeline.synth.")}
     assert seen and not {m: t for m, t in seen.items() if t}
+    # nor does the estimator know the generator (the report build only asks it for demo files)
+    back = {m: sorted(t for t in g[m] if t == "pipeline.synth" or t.startswith("pipeline.synth."))
+            for m in g if any(m == e or m.startswith(e + ".") for e in ESTIMATOR if e != "pipeline.report")}
+    assert not {m: t for m, t in back.items() if t}
 
 
 def test_chapters_never_read_configuration_themselves():

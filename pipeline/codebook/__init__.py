@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,19 @@ def _file_version(path: Path) -> str:
     return sha256(path)[:12]
 
 
+def _parsed(path: Path) -> tuple[dict, str, tuple]:
+    """A codebook file's YAML, version and TODOs: read once per process while the file is unchanged
+    (a build asks for every source's codebook once per wave). Callers copy what they hand out."""
+    st = path.stat()
+    return _parsed_once(str(path), (st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=64)
+def _parsed_once(path: str, stamp: tuple) -> tuple[dict, str, tuple]:
+    doc = load_yaml(path)
+    return doc, _file_version(Path(path)), tuple(todos(path, doc))
+
+
 def load_codebook(source: str, wave: int | None = None, directory: Path | str = CODEBOOK_DIR) -> Codebook:
     """Read `<source>.yaml`, merge its `include`, then apply the wave's overrides."""
     directory = Path(directory)
@@ -140,25 +154,25 @@ def load_codebook(source: str, wave: int | None = None, directory: Path | str = 
     if not path.exists():
         known = sorted(p.stem for p in directory.glob("*.yaml") if not p.stem.startswith("_"))
         raise FileNotFoundError(f"No codebook for source '{source}' in {directory}; known sources: {known}")
-    doc = load_yaml(path)
+    doc, version, found = _parsed(path)
     variables: dict[str, dict] = {}
-    version = _file_version(path)
-    found = todos(path, doc)
+    found = list(found)
     if "include" in doc:
         inc = directory / f"{doc['include']}.yaml"
-        inc_doc = load_yaml(inc)
+        inc_doc, inc_version, inc_found = _parsed(inc)
         variables.update(copy.deepcopy(inc_doc["variables"]))
-        version += "+" + _file_version(inc)
-        found += todos(inc, inc_doc)
+        version += "+" + inc_version
+        found += inc_found
     variables.update(copy.deepcopy(doc.get("variables", {})))
-    override = (doc.get("wave_overrides") or {}).get(wave) or {}
+    override = copy.deepcopy((doc.get("wave_overrides") or {}).get(wave) or {})
     for name, patch in (override.get("variables") or {}).items():
         variables[name] = {**variables[name], **patch}
     for raw, name in (override.get("rename") or {}).items():
         variables[name] = {**variables[name], "raw": raw}
     return Codebook(
         source=doc["source"], wave=wave, label=doc.get("label", source), format=doc.get("format", "sav"),
-        variables=variables, scales=doc.get("scales", {}), csv=doc.get("csv", {}), path=str(path),
+        variables=variables, scales=copy.deepcopy(doc.get("scales", {})), csv=copy.deepcopy(doc.get("csv", {})),
+        path=str(path),
         version=version, todos=tuple(found), role=str(doc.get("role", "survey")),
         population=str(doc.get("population", "staff")),
     )

@@ -354,7 +354,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     targets = declared_entries(settings["targets"])
     reports = settings.reports_dir
     pages = page_list(specs)
-    from pipeline.analysis.linkrates import joins as all_joins
+    from pipeline.analysis.linkrates import for_sources, joins as all_joins
     joins = all_joins(settings)  # every join across sources and waves, checked before a chapter runs
     steps = []
     for ch in specs:
@@ -369,7 +369,9 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                           (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads, []),
-                               page, targets if ch.get("reads_targets") else None),
+                               page, targets if ch.get("reads_targets") else None,
+                               # checked before it runs (input_check): a new least link rate checks it again
+                               settings.link_minimums if for_sources(joins, reads) else None),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
                           publishes=[reports / w for w in ch.get("writes", [])],
