@@ -17,8 +17,9 @@ from typing import Callable
 
 from pipeline.config import ROOT
 from pipeline.io import atomic_path, atomic_write_text, move, sha256
-from pipeline.report.graph import (NOTEBOOKS, Step, _check_inputs, _key, chapter_specs,  # noqa: F401  (the graph's
-                                   config_key, input_check)                            # parts, also named from here)
+# the graph's nodes and keys (pipeline.report.graph), also named from here
+from pipeline.report.graph import (NOTEBOOKS, Step, _check_inputs, _key, chapter_specs, config_key,  # noqa: F401
+                                   input_check)
 from pipeline.settings import Settings, load_settings, resolved
 
 CHAPTERS = ROOT / "config" / "chapters.yaml"
