@@ -241,7 +241,8 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
         pages = len(mine) if settings.directorate_pages == "plans" else 40 / shards
         targets = declared_entries(settings["targets"], mine)
         out.append(Step(name, "directiepagina's" + ("" if shards == 1 else f" ({i + 1}/{shards})"), run,
-                        (settings, uses, code, i, shards),
+                        # a page is redrawn when the code or report.yaml changed (its menu, banner, rules), or its content
+                        (settings, uses, _key(code, config_key(settings, "all")), i, shards),
                         [reports / NAME / listing_name(i, shards), reports / "results" / f"{name}.parquet"],
                         reports / ".state" / f"{name}.json",
                         # the page list too: a new page changes its neighbours' previous/next links
