@@ -618,7 +618,7 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
              # the glossary (config/glossary.yaml, in `code`) needs no data: it runs at once, beside the chapters
              Step("_glossary", "begrippen", _write_glossary, (settings, specs),
                   [reports / "begrippen.html"], reports / ".state" / "_glossary.json",
-                  _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size), cost=0.2),
+                  _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size, whole), cost=0.2),
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
                                                                    settings,
                                                                    dict((settings["disclosure"] or {}).get("rounding") or {})),
