@@ -144,6 +144,13 @@ class _Spec:
                                 "alpha": alpha})
         self.keys = keys
         self.npar = len(keys)
+        # the same, stacked over groups, for the batched objective
+        st = {k: np.stack([gr[k] for gr in self.groups]) for k in ("lam", "lam_fix", "phi", "theta", "nu", "alpha")}
+        self.stacked = st
+        low = np.broadcast_to(np.tril(np.ones((m, m), bool)), st["phi"].shape)
+        self.scatter = {k: (st[k].ravel()[mask.ravel()], mask) for k, mask in (
+            ("lam", st["lam"] >= 0), ("phi", low), ("theta", st["theta"] >= 0), ("nu", st["nu"] >= 0),
+            ("alpha", st["alpha"] >= 0))}
 
     def unpack(self, x: np.ndarray, g: int) -> dict:
         s = self.groups[g]
@@ -187,50 +194,71 @@ def _start(spec: _Spec, model: Model, groups: list[GroupStats]) -> np.ndarray:
     return x
 
 
-def _objective(x: np.ndarray, spec: _Spec, groups: list[GroupStats], consts) -> tuple[float, np.ndarray]:
-    total = consts["total"]
-    fval, grad = 0.0, np.zeros_like(x)
-    for g, gs in enumerate(groups):
-        e = spec.unpack(x, g)
-        lam, phi, alpha = e["lambda"], e["phi"], e["alpha"]
-        sigma = lam @ phi @ lam.T + np.diag(e["theta"])
-        try:
-            chol = np.linalg.cholesky(sigma)
-        except np.linalg.LinAlgError:
-            return 1e10, np.zeros_like(x)
-        inv = np.linalg.inv(sigma)
-        d = gs.mean - (e["nu"] + lam @ alpha)
-        logdet = 2 * np.log(np.diag(chol)).sum()
-        c = gs.n / total
-        fval += c * (logdet + np.trace(gs.cov @ inv) - consts["logdet_s"][g] - len(d) + d @ inv @ d)
-        w = inv @ (sigma - gs.cov - np.outer(d, d)) @ inv
-        u = -2 * inv @ d
+def _warm_start(spec: _Spec, previous: "Fit", groups: list[GroupStats]) -> np.ndarray:
+    """Start values from a fitted neighbouring model (the step before, or the model with one intercept
+    fewer freed): each group's estimates put into this model's parameters, a shared parameter taking
+    the n-weighted mean over the groups. Only where the optimiser starts; the optimum is the same."""
+    x, weight = np.zeros(spec.npar), np.zeros(spec.npar)
+    for g, (gs, est) in enumerate(zip(groups, previous.estimates["groups"])):
         s = spec.groups[g]
-        g_lam = 2 * w @ lam @ phi + np.outer(u, alpha)
-        g_phi = lam.T @ w @ lam
-        g_phi = 2 * g_phi - np.diag(np.diag(g_phi))
-        m = len(alpha)
-        tri = np.tril_indices(m)
-        np.add.at(grad, s["phi"][tri], c * g_phi[tri])
-        mask = s["lam"] >= 0
-        np.add.at(grad, s["lam"][mask], c * g_lam[mask])
-        np.add.at(grad, s["theta"], c * np.diag(w))
-        np.add.at(grad, s["nu"], c * u)
-        am = s["alpha"] >= 0
-        np.add.at(grad, s["alpha"][am], c * (lam.T @ u)[am])
-    return float(fval), grad
+        pairs = [(s["lam"], est["lambda"]), (s["phi"], est["phi"]), (s["theta"], est["theta"]),
+                 (s["nu"], est["nu"]), (s["alpha"], est["alpha"])]
+        for idx, val in pairs:
+            mask = idx >= 0
+            np.add.at(x, idx[mask], gs.n * np.asarray(val)[mask])
+            np.add.at(weight, idx[mask], gs.n)
+    return x / np.where(weight > 0, weight, 1.0)
 
 
-def fit(model: Model, groups: list[GroupStats], step: str = "configural", free_intercepts=()) -> Fit:
+def _objective(x: np.ndarray, spec: _Spec, groups: list[GroupStats], consts) -> tuple[float, np.ndarray]:
+    """F_ML and its gradient, all groups at once (batched matrices: the groups share their shapes)."""
+    st = spec.stacked
+    lam = np.where(st["lam"] >= 0, x[np.maximum(st["lam"], 0)], st["lam_fix"])       # (G, p, m)
+    phi = x[st["phi"]]                                                                # (G, m, m)
+    alpha = np.where(st["alpha"] >= 0, x[np.maximum(st["alpha"], 0)], 0.0)          # (G, m)
+    lam_t = lam.transpose(0, 2, 1)
+    sigma = lam @ phi @ lam_t
+    p = sigma.shape[1]
+    diag = np.arange(p)
+    sigma[:, diag, diag] += x[st["theta"]]
+    try:
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return 1e10, np.zeros_like(x)
+    inv = np.linalg.inv(sigma)
+    d = consts["mean"] - x[st["nu"]] - (lam @ alpha[:, :, None])[:, :, 0]             # (G, p)
+    inv_d = (inv @ d[:, :, None])[:, :, 0]
+    logdet = 2 * np.log(chol[:, diag, diag]).sum(axis=1)
+    c = consts["c"]
+    f = logdet + np.einsum("gij,gji->g", consts["cov"], inv) - consts["logdet_s"] - p + (d * inv_d).sum(axis=1)
+    w = inv @ (sigma - consts["cov"] - d[:, :, None] * d[:, None, :]) @ inv
+    u = -2 * inv_d
+    cw = c[:, None, None]
+    g_lam = cw * (2 * w @ lam @ phi + u[:, :, None] * alpha[:, None, :])
+    g_phi = lam_t @ w @ lam
+    g_phi = cw * (2 * g_phi - g_phi * np.eye(g_phi.shape[1]))
+    parts = {"lam": g_lam, "phi": g_phi, "theta": c[:, None] * w[:, diag, diag], "nu": c[:, None] * u,
+             "alpha": c[:, None] * (lam_t @ u[:, :, None])[:, :, 0]}
+    idx = np.concatenate([spec.scatter[k][0] for k in parts])
+    val = np.concatenate([parts[k][spec.scatter[k][1]] for k in parts])
+    return float(c @ f), np.bincount(idx, weights=val, minlength=len(x))
+
+
+def fit(model: Model, groups: list[GroupStats], step: str = "configural", free_intercepts=(),
+        start: "Fit | None" = None) -> Fit:
     """Fit one step (`configural`, `metric`, `scalar`) of the invariance sequence; `free_intercepts`:
-    items whose intercepts stay free in every group in the scalar step (lavaan `group.partial`)."""
+    items whose intercepts stay free in every group in the scalar step (lavaan `group.partial`);
+    `start`: a fit of a neighbouring model of the same data to start from (faster, same optimum)."""
     equal = STEPS[step]
     spec = _Spec(model, len(groups), equal, tuple(free_intercepts))
     p = len(spec.items)
-    consts = {"total": sum(g.n for g in groups), "logdet_s": [np.linalg.slogdet(g.cov)[1] for g in groups]}
-    x0 = _start(spec, model, groups)
+    total = sum(g.n for g in groups)
+    consts = {"total": total, "logdet_s": np.array([np.linalg.slogdet(g.cov)[1] for g in groups]),
+              "c": np.array([g.n / total for g in groups]), "mean": np.stack([g.mean for g in groups]),
+              "cov": np.stack([g.cov for g in groups])}
+    x0 = _start(spec, model, groups) if start is None else _warm_start(spec, start, groups)
     res = optimize.minimize(_objective, x0, args=(spec, groups, consts), jac=True, method="BFGS",
-                            options={"gtol": 1e-9, "maxiter": 5000})
+                            options={"gtol": 1e-7, "maxiter": 5000})
     x = res.x
     fval, grad = _objective(x, spec, groups, consts)
     converged = bool(np.max(np.abs(grad)) < 1e-5 and fval < 1e9)

@@ -34,7 +34,7 @@ def sequence(model: Model, groups: list[GroupStats]) -> tuple[list[dict], dict[s
     against the step before and whether the step holds by Chen's rule."""
     fits, rows = {}, []
     for step in ORDER:
-        fits[step] = fit(model, groups, step)
+        fits[step] = fit(model, groups, step, start=fits[rows[-1]["step"]] if rows else None)
         m = fits[step].measures()
         row = {"step": step, **{k: m[k] for k in ("chisq", "df", "cfi", "rmsea", "srmr")},
                "converged": fits[step].converged}
@@ -78,7 +78,7 @@ def partial_scalar(model: Model, groups: list[GroupStats], metric: Fit, *, min_e
             trial = [*freed, item]
             if any(sum(i not in trial for i in its) < min_equal for _, its in model.factors):
                 continue
-            f = fit(model, groups, "scalar", trial)
+            f = fit(model, groups, "scalar", trial, start=current or metric)
             candidates.append((f.chisq, item, f))
         if not candidates:
             return Partial(tuple(freed), False, current)
