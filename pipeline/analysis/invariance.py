@@ -82,10 +82,13 @@ def verdict(result: dict, labels: dict | None = None) -> str:
 
 
 def comparisons(waves: dict[int, pd.DataFrame], scales: dict, ranges: dict, dimensions, weights: str | None,
-                min_n: int, references: dict | None = None, skip=()) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                min_n: int, references: dict | None = None, skip=(),
+                item_labels: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fit, verdict and group-comparison tables of one source: every scale (except `skip`) by every
-    dimension in the latest wave, and over every pair of consecutive waves.
-    `waves`: wave -> weighted respondent data (one frame per wave, the same respondents as the levels)."""
+    dimension in the latest wave, and over every pair of consecutive waves. No respondent counts are
+    returned: a comparison's n against the published totals could give back the size of a group left out.
+    `waves`: wave -> weighted respondent data (one frame per wave, the same respondents as the levels);
+    `item_labels`: item -> how the verdict names it."""
     fit_rows, verdict_rows, diff_rows = [], [], []
     keyed = {w: pd.concat([keyed_frame(d, scales, ranges), d.drop(columns=[c for c in d if c in
                            {i for s in scales.values() for i in s["items"]}])], axis=1) for w, d in waves.items()}
@@ -111,18 +114,18 @@ def comparisons(waves: dict[int, pd.DataFrame], scales: dict, ranges: dict, dime
                                  "rmsea": r["rmsea"], "srmr": r["srmr"], "delta_cfi": r.get("delta_cfi"),
                                  "delta_rmsea": r.get("delta_rmsea"),
                                  "houdt": "" if prev is None else ("ja" if r["holds"] else "nee"),
-                                 "n": res["n"], "groepen": len(res["groups"])})
+                                 "groepen": len(res["groups"])})
                 prev = r
             verdict_rows.append({**key, "niveau": res["level"], "niveau_code": LEVEL_CODE[res["level"]],
-                                 "afwijkende_vragen": ", ".join(res["freed"]), "oordeel": verdict(res),
-                                 "n": res["n"], "groepen": len(res["groups"])})
+                                 "afwijkende_vragen": ", ".join(res["freed"]), "oordeel": verdict(res, item_labels),
+                                 "groepen": len(res["groups"])})
             for d in res["differences"]:
                 diff_rows.append({**key, "factor": d["factor"], "groep": d["group"], "referentie": d["reference"],
                                   "verschil_sd": d["difference"], "model": res["level"]})
     fits = pd.DataFrame(fit_rows, columns=["schaal", "indeling", "metingen", "stap", "chisq", "df", "cfi", "rmsea",
-                                           "srmr", "delta_cfi", "delta_rmsea", "houdt", "n", "groepen"])
+                                           "srmr", "delta_cfi", "delta_rmsea", "houdt", "groepen"])
     verdicts = pd.DataFrame(verdict_rows, columns=["schaal", "indeling", "metingen", "niveau", "niveau_code",
-                                                   "afwijkende_vragen", "oordeel", "n", "groepen"])
+                                                   "afwijkende_vragen", "oordeel", "groepen"])
     diffs = pd.DataFrame(diff_rows, columns=["schaal", "indeling", "metingen", "factor", "groep", "referentie",
                                              "verschil_sd", "model"])
     return fits.round({c: 4 for c in ("chisq", "cfi", "rmsea", "srmr", "delta_cfi", "delta_rmsea")}), verdicts, \

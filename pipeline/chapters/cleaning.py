@@ -72,8 +72,9 @@ def invariance_section(ch: Chapter, settings, policy, measured: dict) -> None:
     min_n = max(inv.MIN_GROUP_N, policy.k)
     for src, waves in measured.items():
         cb = settings.codebook(src, max(waves))
+        items = {v: f"{v} (‘{spec.get('label', v)}’)" for v, spec in cb.variables.items()}
         fits, verdicts, diffs = inv.comparisons(waves, cb.scales, scale_ranges(cb), RELIABILITY_GROUPS, WEIGHT,
-                                                min_n, settings.references)
+                                                min_n, settings.references, item_labels=items)
         if not len(verdicts):
             continue
         why = f"fitted only on groups with at least max({inv.MIN_GROUP_N}, k) complete answers; no group counts shown"
@@ -95,24 +96,24 @@ def invariance_section(ch: Chapter, settings, policy, measured: dict) -> None:
         scale = lambda s, src=src: labels.indicator(src, s, max(waves))  # noqa: E731
         where = lambda d: "metingen" if d == "golf" else labels.dimension(d)  # noqa: E731
         ch.heading(name, 3)
-        for line in invariance_findings(pub["invariance_verdict"].table, scale, where):
+        for line in invariance_findings(pub["invariance_verdict"].table, scale, where, items):
             ch.text(line)
         ch.table(pub["invariance_verdict"].view(
             columns=["schaal", "indeling", "metingen", "oordeel", "afwijkende_vragen"],
-            rename={"indeling": "vergeleken", "afwijkende_vragen": "vragen die anders werken"},
+            rename={"indeling": "vergelijking", "afwijkende_vragen": "vragen die anders werken"},
             map={"schaal": scale, "indeling": where}),
             f"{name}: meten de schalen in elke groep en meting hetzelfde?", fold=False,
             sheet=f"{short} meetinvariantie")
-        ch.table(pub["invariance_fit"].view(map={"schaal": scale, "indeling": where},
-                                            rename={"indeling": "vergeleken", "delta_cfi": "ΔCFI",
+        ch.table(pub["invariance_fit"].view(map={"schaal": scale, "indeling": where, "stap": STEP_NL},
+                                            rename={"indeling": "vergelijking", "delta_cfi": "ΔCFI",
                                                     "delta_rmsea": "ΔRMSEA", "houdt": "houdt (Chen)"}),
                  f"{name}: modelfit per stap (configuraal, metrisch, scalair)", decimals=3,
-                 integers=["df", "n", "groepen"], fold=True, sheet=f"{short} invariantie fit")
+                 integers=["df", "groepen"], fold=True, sheet=f"{short} invariantie fit")
         if len(pub["invariance_latent"].table):
             ch.table(pub["invariance_latent"].view(
                 columns=["schaal", "indeling", "metingen", "factor", "groep", "referentie", "verschil_sd", "model"],
-                map={"schaal": scale, "indeling": where, "factor": scale}, rename={"indeling": "vergeleken",
-                                                                                  "verschil_sd": "verschil (sd)"}),
+                map={"schaal": scale, "indeling": where, "factor": scale, "model": STEP_NL},
+                rename={"indeling": "vergelijking", "verschil_sd": "verschil (sd)"}),
                 f"{name}: verschil in de gemeten eigenschap tegen de referentiegroep, in standaarddeviaties "
                 "(uit het model dat past)", decimals=2, fold=True, sheet=f"{short} latente verschillen")
 
@@ -138,16 +139,19 @@ INVARIANCE_DETAIL = (
     "`python -m pipeline.measurement invariance`.")
 
 
-def invariance_findings(verdicts: pd.DataFrame, scale, where) -> list[str]:
+STEP_NL = {"configural": "configuraal", "metric": "metrisch", "scalar": "scalair", "partial_scalar": "partieel scalair"}
+
+
+def invariance_findings(verdicts: pd.DataFrame, scale, where, items: dict) -> list[str]:
     """One short sentence per comparison that is not fully invariant, else one sentence for all."""
     odd = verdicts[verdicts["niveau"] != "scalar"]
     if not len(odd):
         return ["Alle schalen meten in alle groepen en metingen hetzelfde. De gemiddelden zijn vergelijkbaar."]
     out = []
     for _, r in odd.iterrows():
-        items = r["afwijkende_vragen"]
-        what = (f"vraag {items} werkt anders" if items and "," not in items
-                else f"de vragen {items} werken anders" if items else "vergelijk per vraag")
+        freed = [items.get(i, i) for i in r["afwijkende_vragen"].split(", ") if i]
+        what = (f"vraag {freed[0]} werkt anders" if len(freed) == 1
+                else f"de vragen {', '.join(freed)} werken anders" if freed else "vergelijk per vraag")
         out.append(f"{scale(r['schaal'])}, {where(r['indeling']).lower()} {r['metingen']}: {what}.")
     return out
 
