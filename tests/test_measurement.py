@@ -164,3 +164,19 @@ def test_omega_of_congeneric_items_and_its_weights():
     assert mcdonald_omega(small, w) == pytest.approx(mcdonald_omega(rep), abs=1e-7)
     assert cronbach_alpha(small, w) != pytest.approx(cronbach_alpha(small), abs=1e-6)
     assert mcdonald_omega(small, w) == mcdonald_omega(small, w)
+
+
+def test_small_groups_are_not_fitted_and_a_union_scale_gets_its_factors():
+    from pipeline.analysis import invariance as inv
+    d = _simulate(300, seed=8)
+    small = _simulate(40, seed=9).assign(g="g2")  # below the minimum: left out, never fitted or named
+    data = pd.concat([d, small], ignore_index=True)
+    model = parse("f =~ y0 + y1 + y2 + y3 + y4")
+    res = inv.analyse(data, model, "g", None, min_n=100, reference="g1")
+    assert res["groups"] == ["g1", "g0"] and res["level"] == "scalar"
+    assert [(x["group"], x["reference"]) for x in res["differences"]] == [("g0", "g1")]
+    assert inv.analyse(data[data["g"] != "g0"], model, "g", None, min_n=100) is None
+    scales = {"b": {"items": ["x1", "x2", "x3"]}, "a": {"items": ["x4", "x5", "x6"]},
+              "all": {"items": ["x1", "x2", "x3", "x4", "x5", "x6"]}}
+    assert inv.scale_model("all", scales).factors == (("b", ("x1", "x2", "x3")), ("a", ("x4", "x5", "x6")))
+    assert inv.scale_model("b", scales).factors == (("b", ("x1", "x2", "x3")),)
