@@ -76,7 +76,7 @@ def build(config_path: str, *, source: str = "mto", wave=None, dimensions=None, 
             "salarisschaal.")
     ch.heading("Betrouwbaarheid van de schalen")
     ch.table(pub["reliability"].view(map={"schaal": lambda s: labels.indicator(source, s, wave)}),
-             "Cronbachs alfa en McDonalds omega (gewogen; zelfbeeld: alleen leidinggevenden)", decimals=2,
+             "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden; gewogen)", decimals=2,
              sheet="Betrouwbaarheid zelfbeeld")
     ch.heading("Kloof tussen intentie en ervaring")
     ch.text("Zelfbeeld van leidinggevenden min het oordeel van medewerkers (die zelf geen leiding geven), per vraag "
