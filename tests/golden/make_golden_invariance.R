@@ -1,7 +1,8 @@
 # Goldens for pipeline.measurement (issue 28): lavaan's multi-group CFA fit per invariance step.
 # Run from the repository root: Rscript tests/golden/make_golden_invariance.R
 # Writes tests/golden/invariance_hs_data.csv (HolzingerSwineford1939 with a made-up weight),
-# tests/golden/invariance_demo_data.csv (if present: a demo NIM extract written by the test helper)
+# tests/golden/invariance_demo_data.csv is read if present (the demo NIM 2024 extract that
+# tests/golden/export_invariance_demo.py writes from a demo build; run that first)
 # and tests/golden/golden_invariance.csv (one row per data set, model, weighting and step).
 suppressMessages(library(lavaan))
 out <- "tests/golden"
