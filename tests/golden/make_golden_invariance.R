@@ -1,9 +1,9 @@
 # Goldens for pipeline.measurement (issue 28): lavaan's multi-group CFA fit per invariance step.
 # Run from the repository root: Rscript tests/golden/make_golden_invariance.R
-# Writes tests/golden/invariance_hs_data.csv (HolzingerSwineford1939 with a made-up weight),
-# tests/golden/invariance_demo_data.csv is read if present (the demo NIM 2024 extract that
-# tests/golden/export_invariance_demo.py writes from a demo build; run that first)
-# and tests/golden/golden_invariance.csv (one row per data set, model, weighting and step).
+# Writes tests/golden/invariance_hs_data.csv (HolzingerSwineford1939 with a made-up weight) and
+# tests/golden/golden_invariance.csv (one row per data set, model, weighting and step). Reads
+# tests/golden/invariance_demo_data.csv when present: the demo NIM 2024 extract that
+# tests/golden/export_invariance_demo.py writes from a demo build (run that first).
 suppressMessages(library(lavaan))
 out <- "tests/golden"
 hs <- HolzingerSwineford1939
