@@ -23,6 +23,9 @@ RELIABILITY_GROUPS = ("herkomst_oud", "beperking", "lhbtiq")
 MIN_RELIABILITY_N = 30  # a reliability coefficient needs at least this many complete answers
 RELIABILITY = tuple(Tidy(f"reliability_{c}", {"indicator": "schaal", "group": "groep", "estimate": c})
                     for c in ("alpha", "omega"))
+# per group: the dimension too (else 'ja' of disability and of LGBTIQ+ share one results key)
+RELIABILITY_BY_GROUP = tuple(Tidy(f"reliability_{c}", {"indicator": "schaal", "dimension": "indeling", "group": "groep",
+                                                       "estimate": c}) for c in ("alpha", "omega"))
 
 
 
@@ -219,7 +222,7 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
                 by_group = pd.concat(by_group, ignore_index=True) if by_group else pd.DataFrame()
                 results["reliability_by_group"] = Result(by_group, NoSmallCells(
                     f"groups with fewer than max({MIN_RELIABILITY_N}, k) complete answers are left out"),
-                    tidy=RELIABILITY if len(by_group) else ())
+                    tidy=RELIABILITY_BY_GROUP if len(by_group) else ())
             results["missing"] = Result(missingness(df, src, w, cb).head(8), NoSmallCells(
                 "item non-response shares over all respondents of the wave"),
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
