@@ -292,8 +292,8 @@ def build(config_path: str, *, survey_years=None) -> Chapter:
         ch.table(table, "Gevoeligheid voor onzorgvuldig invullen: niveau per schaal en meting met en zonder "
                  "gemarkeerde respondenten", decimals=3, integers=["respondenten", "n_zonder", "gemarkeerd"],
                  fold=True, sheet="Onzorgvuldig invullen")
-    if measured:
-        invariance_section(ch, settings, policy, measured)
     _link_rates(ch, settings, policy)
+    if measured:  # after the link rates, so that earlier tables keep their numbers (file names)
+        invariance_section(ch, settings, policy, measured)
     ch.provenance(inputs, {"config_path": config_path, "min_cell_size": policy.k, "survey_years": survey_years})
     return ch
