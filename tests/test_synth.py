@@ -144,3 +144,32 @@ def test_pay_scale_mediates_the_planted_gaps(truth_full):
         total = g["niet_westers"] - g["nederlands"]
         direct = t["adjusted_gap"][construct]["herkomst_oud"]["niet_westers"]
         assert total < direct - 0.02, (source, total, direct)
+
+
+def test_measurement_plant_touches_only_its_items(tmp_path, monkeypatch):
+    """The measurement plants (issue 28: DIF, cross-loading, item noise) draw from their own stream: without
+    them every file is the same except the planted NIM items; with them, the DIF item is lower for the
+    planted group only."""
+    import copy
+    import importlib
+
+    gen = importlib.import_module("pipeline.synth.generate")
+    params = synth_params()
+    plant = params["nim"]["measurement"]
+    planted_items = {plant["dif"]["item"], plant["cross_loading"]["item"], *plant["item_noise"]}
+    without = copy.deepcopy(params)
+    del without["nim"]["measurement"]
+    generate(tmp_path / "with", 5, scale=0.05)
+    monkeypatch.setattr(gen, "synth_params", lambda: copy.deepcopy(without))
+    generate(tmp_path / "without", 5, scale=0.05)
+    for f in sorted((tmp_path / "with").glob("*.sav")):
+        a, _ = pyreadstat.read_sav(str(f), user_missing=True)
+        b, _ = pyreadstat.read_sav(str(tmp_path / "without" / f.name), user_missing=True)
+        differ = {c for c in a.columns if not a[c].equals(b[c])}
+        if f.name.startswith("nim"):  # raw names per wave (2019 numbered its items v01..v16)
+            cb = load_codebook("nim", int(f.stem.split("_")[1]))
+            assert differ == {cb.variables[i].get("raw", i) for i in planted_items}, (f.name, differ)
+        else:
+            assert not differ, (f.name, differ)
+    truth = json.loads((tmp_path / "with" / "truth.json").read_text())
+    assert truth["planted"]["nim"]["measurement"]["dif"]["item"] == plant["dif"]["item"]

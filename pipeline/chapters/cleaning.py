@@ -23,6 +23,9 @@ RELIABILITY_GROUPS = ("herkomst_oud", "beperking", "lhbtiq")
 MIN_RELIABILITY_N = 30  # a reliability coefficient needs at least this many complete answers
 RELIABILITY = tuple(Tidy(f"reliability_{c}", {"indicator": "schaal", "group": "groep", "estimate": c})
                     for c in ("alpha", "omega"))
+# per group: the dimension too (else 'ja' of disability and of LGBTIQ+ share one results key)
+RELIABILITY_BY_GROUP = tuple(Tidy(f"reliability_{c}", {"indicator": "schaal", "dimension": "indeling", "group": "groep",
+                                                       "estimate": c}) for c in ("alpha", "omega"))
 
 
 
@@ -46,6 +49,114 @@ def careless_text(rule: dict) -> str:
             "Een respondent wordt gemarkeerd bij één van deze signalen." + found +
             f" {what} De tabel laat per schaal het niveau met en zonder de gemarkeerde respondenten zien, en het "
             "verschil met zijn marge. Instelling: `careless` in config/report.yaml.")
+
+
+WEIGHT = "_gewicht"
+
+
+def weighted_sample(settings, src: str, wave: int, cb):
+    """The respondents the levels use (careless rule applied) with their raked weight in column WEIGHT;
+    None for a source that is not weighted to the staff of its year (or has no register snapshot)."""
+    from pipeline.analysis.load import survey_design
+    if cb.role != "survey" or cb.population != "staff" or not cb.scales:
+        return None
+    if not (settings.processed_dir / f"register_{wave}.parquet").exists():
+        return None
+    design, _, _ = survey_design(settings, src, wave)
+    return design.data.assign(**{WEIGHT: design.weights.to_numpy()})
+
+
+def invariance_section(ch: Chapter, settings, policy, measured: dict) -> None:
+    """Measurement invariance of every scale by group and between waves (issue 28)."""
+    from pipeline.analysis import invariance as inv
+    ch.heading("Meten de schalen in elke groep hetzelfde?", 2)
+    ch.text(INVARIANCE_TEXT)
+    ch.detail(INVARIANCE_DETAIL.format(min_n=inv.MIN_GROUP_N), "meetinvariantie")
+    min_n = max(inv.MIN_GROUP_N, policy.k)
+    for src, waves in measured.items():
+        cb = settings.codebook(src, max(waves))
+        items = {v: f"{v} (‘{spec.get('label', v)}’)" for v, spec in cb.variables.items()}
+        fits, verdicts, diffs = inv.comparisons(waves, cb.scales, scale_ranges(cb), RELIABILITY_GROUPS, WEIGHT,
+                                                min_n, settings.references, item_labels=items)
+        if not len(verdicts):
+            continue
+        why = f"fitted only on groups with at least max({inv.MIN_GROUP_N}, k) complete answers; no group counts shown"
+        pub = publish_all({
+            "invariance_fit": Result(fits, NoSmallCells(why), tidy=tuple(
+                Tidy(f"invariance_{c}", {"indicator": "schaal", "dimension": "indeling", "waves": "metingen",
+                                         "category": "stap", "estimate": c}) for c in ("chisq", "cfi", "rmsea", "srmr"))),
+            "invariance_verdict": Result(verdicts, NoSmallCells(why), tidy=(
+                Tidy("invariance_level", {"indicator": "schaal", "dimension": "indeling", "waves": "metingen",
+                                          "category": "niveau", "estimate": "niveau_code"}),)),
+            "invariance_latent": Result(diffs, NoSmallCells(why), tidy=(
+                Tidy("latent_mean_difference", {"indicator": "schaal", "dimension": "indeling", "waves": "metingen",
+                                                "group": "groep", "reference": "referentie", "category": "factor",
+                                                "estimate": "verschil_sd"}),)),
+        }, policy)
+        ch.record(pub, source=src)
+        name = src.upper()
+        short = SHEET_NAMES.get(src, src[:6])
+        scale = lambda s, src=src: labels.indicator(src, s, max(waves))  # noqa: E731
+        where = lambda d: "metingen" if d == "golf" else labels.dimension(d)  # noqa: E731
+        ch.heading(name, 3)
+        for line in invariance_findings(pub["invariance_verdict"].table, scale, where, items):
+            ch.text(line)
+        ch.table(pub["invariance_verdict"].view(
+            columns=["schaal", "indeling", "metingen", "oordeel", "afwijkende_vragen"],
+            rename={"indeling": "vergelijking", "afwijkende_vragen": "vragen die anders werken"},
+            map={"schaal": scale, "indeling": where}),
+            f"{name}: meten de schalen in elke groep en meting hetzelfde?", fold=False,
+            sheet=f"{short} meetinvariantie")
+        ch.table(pub["invariance_fit"].view(map={"schaal": scale, "indeling": where, "stap": STEP_NL},
+                                            rename={"indeling": "vergelijking", "delta_cfi": "ΔCFI",
+                                                    "delta_rmsea": "ΔRMSEA", "houdt": "houdt (Chen)"}),
+                 f"{name}: modelfit per stap (configuraal, metrisch, scalair)", decimals=3,
+                 integers=["df", "groepen"], fold=True, sheet=f"{short} invariantie fit")
+        if len(pub["invariance_latent"].table):
+            ch.table(pub["invariance_latent"].view(
+                columns=["schaal", "indeling", "metingen", "factor", "groep", "referentie", "verschil_sd", "model"],
+                map={"schaal": scale, "indeling": where, "factor": scale, "model": STEP_NL},
+                rename={"indeling": "vergelijking", "verschil_sd": "verschil (sd)"}),
+                f"{name}: verschil in de gemeten eigenschap tegen de referentiegroep, in standaarddeviaties "
+                "(uit het model dat past)", decimals=2, fold=True, sheet=f"{short} latente verschillen")
+
+
+INVARIANCE_TEXT = (
+    "Het rapport vergelijkt groepen op het gemiddelde van een schaal. Dat is alleen eerlijk als de vragen in elke "
+    "groep hetzelfde meten. Daarom toetsen we per schaal of de vragen in elke groep even sterk met de schaal "
+    "samenhangen en even hoog beginnen. Dat heet meetinvariantie. We doen dit per groepsindeling en tussen twee "
+    "opeenvolgende metingen. Werkt één vraag in een groep anders, dan noemen we die vraag. Vergelijk de groepen dan "
+    "op de andere vragen of per vraag.")
+INVARIANCE_DETAIL = (
+    "Meerdere-groepen confirmatieve factoranalyse (maximum likelihood, lavaans definities; gewogen met de "
+    "rakingsgewichten van de niveaus, lavaans sampling.weights; respondenten na de regel voor onzorgvuldig invullen, "
+    "volledige antwoorden). Drie stappen: configuraal (zelfde structuur), metrisch (gelijke ladingen), scalair "
+    "(gelijke ladingen en intercepten) (Meredith 1993; Putnick & Bornstein 2016). Een stap houdt als de CFI met "
+    "hoogstens 0,010 daalt en de RMSEA met hoogstens 0,015 stijgt tegen de stap ervoor (Chen 2007). Houdt de "
+    "scalaire stap niet, dan worden intercepten één voor één vrijgelaten, steeds de vraag die de chi-kwadraat het "
+    "meest verlaagt, tot het model weer houdt (partiële invariantie; Byrne, Shavelson & Muthén 1989). De tabel met "
+    "verschillen geeft dan de verschillen in factorgemiddelde uit dat partiële model, in standaarddeviaties van "
+    "de referentiegroep. Een groep telt mee met minstens {min_n} volledige antwoorden (en minstens de minimale "
+    "celgrootte). Metingen worden als onafhankelijke groepen vergeleken; dat respondenten vaker meedoen, telt niet "
+    "mee. Inclusie (totaal) is gefit met twee factoren: erbij horen en authenticiteit. Zelf narekenen: "
+    "`python -m pipeline.measurement invariance`.")
+
+
+STEP_NL = {"configural": "configuraal", "metric": "metrisch", "scalar": "scalair", "partial_scalar": "partieel scalair"}
+
+
+def invariance_findings(verdicts: pd.DataFrame, scale, where, items: dict) -> list[str]:
+    """One short sentence per comparison that is not fully invariant, else one sentence for all."""
+    odd = verdicts[verdicts["niveau"] != "scalar"]
+    if not len(odd):
+        return ["Alle schalen meten in alle groepen en metingen hetzelfde. De gemiddelden zijn vergelijkbaar."]
+    out = []
+    for _, r in odd.iterrows():
+        freed = [items.get(i, i) for i in r["afwijkende_vragen"].split(", ") if i]
+        what = (f"vraag {freed[0]} werkt anders" if len(freed) == 1
+                else f"de vragen {', '.join(freed)} werken anders" if freed else "vergelijk per vraag")
+        out.append(f"{scale(r['schaal'])}, {where(r['indeling']).lower()} {r['metingen']}: {what}.")
+    return out
 
 
 def _link_rates(ch: Chapter, settings, policy) -> None:
@@ -80,6 +191,7 @@ def build(settings: Settings) -> Chapter:
             "schalen, de ontbrekende antwoorden en de verdeling van de achtergrondkenmerken staan ingeklapt. Klik om "
             "ze te openen. Ze staan ook in de Excel-werkmap.")
     inputs = {}
+    measured: dict = {}  # source -> wave -> weighted respondents (for the invariance checks)
     shown_r_text = False
     careless_rows = []
     from pipeline import sources
@@ -94,16 +206,22 @@ def build(settings: Settings) -> Chapter:
             df = careful(full, settings.careless)
             results = {"flow": flow_table(m)}
             cb = settings.codebook(src, w)
+            weighted = weighted_sample(settings, src, w, cb) if m["reliability"] else None
+            if weighted is not None and cb.scales:
+                measured.setdefault(src, {})[w] = weighted
+            rel_df, rel_w = (df, None) if weighted is None else (weighted, WEIGHT)
             if m["reliability"]:
-                results["reliability"] = Result(pd.DataFrame(m["reliability"]), NoSmallCells(
+                whole = (pd.DataFrame(m["reliability"]) if weighted is None
+                         else reliability(rel_df, cb.scales, scale_ranges(cb), weights=rel_w))
+                results["reliability"] = Result(whole, NoSmallCells(
                     "reliability coefficients of whole scales over all respondents of the wave"), tidy=RELIABILITY)
-                by_group = [reliability(df, cb.scales, scale_ranges(cb), by=g,
+                by_group = [reliability(rel_df, cb.scales, scale_ranges(cb), by=g, weights=rel_w,
                                         min_n=max(MIN_RELIABILITY_N, policy.k)).assign(indeling=g)
-                            for g in RELIABILITY_GROUPS if g in df]
+                            for g in RELIABILITY_GROUPS if g in rel_df]
                 by_group = pd.concat(by_group, ignore_index=True) if by_group else pd.DataFrame()
                 results["reliability_by_group"] = Result(by_group, NoSmallCells(
                     f"groups with fewer than max({MIN_RELIABILITY_N}, k) complete answers are left out"),
-                    tidy=RELIABILITY if len(by_group) else ())
+                    tidy=RELIABILITY_BY_GROUP if len(by_group) else ())
             results["missing"] = Result(missingness(df, src, w, cb).head(8), NoSmallCells(
                 "item non-response shares over all respondents of the wave"),
                 tidy=(Tidy("missing_share", {"indicator": "variabele", "estimate": "ontbrekend"}),))
@@ -127,8 +245,9 @@ def build(settings: Settings) -> Chapter:
             ch.table(pub["flow"], f"{name}: van ingelezen records naar analysebestand (verwijderd per reden)",
                      decimals=0, fold=False, sheet=f"{short} records")
             if "reliability" in pub:
+                how = "gewogen, " if weighted is not None else ""
                 ch.table(pub["reliability"], f"{name}: betrouwbaarheid van de schalen (Cronbachs alfa, McDonalds "
-                         "omega)", fold=True, sheet=f"{short} betrouwbaarheid")
+                         f"omega; {how}zonder onzorgvuldige invullers)", fold=True, sheet=f"{short} betrouwbaarheid")
                 if len(pub["reliability_by_group"]):
                     ch.table(pub["reliability_by_group"].view(map={"indeling": labels.dimension}),
                              f"{name}: betrouwbaarheid per groep (groepen met minder dan 30 volledige antwoorden "
@@ -173,5 +292,7 @@ def build(settings: Settings) -> Chapter:
                  "gemarkeerde respondenten", decimals=3, integers=["respondenten", "n_zonder", "gemarkeerd"],
                  fold=True, sheet="Onzorgvuldig invullen")
     _link_rates(ch, settings, policy)
+    if measured:  # after the link rates, so that earlier tables keep their numbers (file names)
+        invariance_section(ch, settings, policy, measured)
     ch.provenance(inputs, {"min_cell_size": policy.k}, settings)
     return ch

@@ -12,6 +12,8 @@ from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
+from pipeline.clean.run import scale_ranges
+from pipeline.clean.scales import reliability
 from pipeline.settings import Settings
 
 CONSTRUCT = "inclusive_leadership"
@@ -34,7 +36,9 @@ def build(settings: Settings, *, source: str = "mto", wave=None, dimensions=None
         "directie_code", observed=True)["directie"].first().to_dict()
     m = load_manifest(settings.processed_dir, source, wave)
     scales = [CONSTRUCT, "self_leadership"]
-    rel = pd.DataFrame([r for r in m["reliability"] if r["schaal"] in scales])
+    # weighted, on the respondents the levels use (the design's sample: careless rule applied)
+    rel = reliability(design.data.assign(_gewicht=design.weights.to_numpy()),
+                      {s: cb.scales[s] for s in scales if s in cb.scales}, scale_ranges(cb), weights="_gewicht")
     results = {
         "levels": level_table(design, [CONSTRUCT], dims),
         "gaps": gap_table(design, [CONSTRUCT], dims, groups["reference"], [], family="leiderschap_groepen"),
@@ -71,7 +75,7 @@ def build(settings: Settings, *, source: str = "mto", wave=None, dimensions=None
             "salarisschaal.")
     ch.heading("Betrouwbaarheid van de schalen")
     ch.table(pub["reliability"].view(map={"schaal": lambda s: labels.indicator(source, s, wave)}),
-             "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden)", decimals=2,
+             "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden; gewogen)", decimals=2,
              sheet="Betrouwbaarheid zelfbeeld")
     ch.heading("Kloof tussen intentie en ervaring")
     ch.text("Zelfbeeld van leidinggevenden min het oordeel van medewerkers (die zelf geen leiding geven), per vraag "

@@ -33,48 +33,66 @@ def keyed_items(df: pd.DataFrame, spec: dict, value_range) -> pd.DataFrame:
     return x
 
 
-def cronbach_alpha(items: pd.DataFrame) -> float:
-    """alpha = k/(k-1) * (1 - sum item variances / variance of the sum), complete cases."""
-    x = items.dropna().to_numpy(float)
+def _complete(items: pd.DataFrame, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """Complete cases of the items and their weights (1 each when unweighted; rows without a weight dropped)."""
+    w = pd.Series(1.0, index=items.index) if weights is None else pd.Series(weights, index=items.index, dtype=float)
+    keep = items.notna().all(axis=1) & w.notna()
+    return items[keep].to_numpy(float), w[keep].to_numpy(float)
+
+
+def weighted_cov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted covariance matrix with divisor sum(w) (the population covariance the weights estimate)."""
+    mean = w @ x / w.sum()
+    d = x - mean
+    return (d * w[:, None]).T @ d / w.sum()
+
+
+def cronbach_alpha(items: pd.DataFrame, weights=None) -> float:
+    """alpha = k/(k-1) * (1 - sum item variances / variance of the sum), complete cases; with `weights` from
+    the weighted covariance matrix (the divisor cancels, so unweighted it is the usual alpha)."""
+    x, w = _complete(items, weights)
     k = x.shape[1]
     if len(x) < 3 or k < 2:
         return float("nan")
-    total_var = x.sum(axis=1).var(ddof=1)
-    if total_var == 0:
+    cov = weighted_cov(x, w)
+    if cov.sum() <= 0:
         return float("nan")
-    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
+    return float(k / (k - 1) * (1 - np.trace(cov) / cov.sum()))
 
 
-def mcdonald_omega(items: pd.DataFrame) -> float:
-    """Omega total from a one-factor model: (sum lambda)^2 / ((sum lambda)^2 + sum psi).
+def mcdonald_omega(items: pd.DataFrame, weights=None) -> float:
+    """Omega total of the sum score from a one-factor model: (sum lambda)^2 phi / ((sum lambda)^2 phi + sum theta).
 
-    Loadings from maximum-likelihood factor analysis of the correlation matrix (statsmodels Factor),
-    so omega refers to the standardised items.
-    """
-    from statsmodels.multivariate.factor import Factor
+    The one-factor model is fitted by maximum likelihood to the (weighted) covariance matrix of the items as
+    scored (reverse-keyed items reversed), with the CFA of pipeline.measurement: a fixed start and a
+    gradient tolerance far below the 4 published decimals, so the same data give the same bytes on every
+    build (statsmodels' Factor, used before, left the 4th decimal to its iteration)."""
+    from pipeline.measurement.cfa import GroupStats, fit
+    from pipeline.measurement.syntax import Model
 
-    x = items.dropna().to_numpy(float)
+    x, w = _complete(items, weights)
     if len(x) < max(10, x.shape[1] + 2) or np.any(x.std(axis=0) == 0):
         return float("nan")
-    fa = Factor(x, n_factor=1, method="ml").fit()
-    lam = np.abs(np.asarray(fa.loadings)[:, 0])
-    psi = np.asarray(fa.uniqueness)
-    return float(lam.sum() ** 2 / (lam.sum() ** 2 + psi.sum()))
+    names = tuple(f"i{j}" for j in range(x.shape[1]))
+    stats = GroupStats("totaal", float(len(x)), len(x), w @ x / w.sum(), weighted_cov(x, w))
+    est = fit(Model((("f", names),)), [stats]).estimates["groups"][0]
+    common = est["lambda"][:, 0].sum() ** 2 * est["phi"][0, 0]
+    return float(common / (common + est["theta"].sum()))
 
 
 def reliability(df: pd.DataFrame, scales: dict, ranges: dict[str, tuple], by: str | None = None,
-                min_n: int = 30) -> pd.DataFrame:
-    """Alpha and omega per scale (and per group of `by`); groups below `min_n` complete cases are skipped."""
+                min_n: int = 30, weights: str | None = None) -> pd.DataFrame:
+    """Alpha and omega per scale (and per group of `by`); groups below `min_n` complete cases are skipped.
+    `weights`: a column of survey weights (alpha and omega of the population the weights describe)."""
     rows = []
     groups = [("totaal", df)] if by is None else [(str(k), g) for k, g in df.groupby(by, observed=True)]
     for name, spec in scales.items():
         for level, g in groups:
             x = keyed_items(g, spec, ranges[name])
+            w = g[weights] if weights else None
             n = int(x.dropna().shape[0])
             if n < min_n:
                 continue
-            # 4 decimals: the ML factor fit behind omega is iterative, and a report must not change in
-            # the 10th digit between identical runs
             rows.append({"schaal": name, "groep": level, "n": n, "items": len(spec["items"]),
-                         "alpha": round(cronbach_alpha(x), 4), "omega": round(mcdonald_omega(x), 4)})
+                         "alpha": round(cronbach_alpha(x, w), 4), "omega": round(mcdonald_omega(x, w), 4)})
     return pd.DataFrame(rows, columns=["schaal", "groep", "n", "items", "alpha", "omega"])

@@ -26,7 +26,7 @@ from pipeline.synth import leadership, training
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import (
     DISCRIMINATION_VARS, _solve_intercept, add_item_missing, add_soft_problems, background_frame,
-    encode, group_indicators, latent_score, likert_items, person_key, person_logit, respond_panel,
+    encode, group_indicators, latent_score, likert_items, measurement_extras, person_key, person_logit, respond_panel,
 )
 
 # Group dimensions as the pipeline derives them; truth is reported on the same levels.
@@ -341,10 +341,11 @@ def _nim(pop, p, wave, dir_effect, rng):
     spec = p["nim"]
     tb = latent_score(pop, spec["belonging"], wave, dir_effect, rng)
     ta = 0.5 * tb + latent_score(pop, spec["authenticity"], wave, dir_effect, rng) * 0.75
-    bel = likert_items(tb, 8, 5, rng)
-    aut = likert_items(ta, 8, 5, rng)
     cols_b = [f"b{i:02d}" for i in range(1, 9)]
     cols_a = [f"a{i:02d}" for i in range(1, 9)]
+    plant, latent = spec.get("measurement"), {"belonging": tb, "authenticity": ta}
+    bel = likert_items(tb, 8, 5, rng, extra=measurement_extras(pop, plant, cols_b, latent, p["_seed"], wave))
+    aut = likert_items(ta, 8, 5, rng, extra=measurement_extras(pop, plant, cols_a, latent, p["_seed"], wave))
     answers = pd.DataFrame(np.hstack([bel, aut]), columns=cols_b + cols_a)
     values = {"belonging": _scale_scores(bel), "authenticity": _scale_scores(aut),
               "inclusion": _scale_scores(np.hstack([bel, aut]))}

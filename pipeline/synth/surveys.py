@@ -59,11 +59,41 @@ def latent_score(pop, spec, wave, dir_effect, rng, wave_sd=0.6):
     return theta
 
 
-def likert_items(theta, n_items, n_cat, rng, loading=0.85, noise=0.55):
-    """Ordinal items from a latent score via equally spaced thresholds on the latent scale."""
+def likert_items(theta, n_items, n_cat, rng, loading=0.85, noise=0.55, extra=None):
+    """Ordinal items from a latent score via equally spaced thresholds on the latent scale. `extra`: an
+    (n, n_items) array added to the latent responses before the thresholds (measurement plants, drawn
+    elsewhere so that this function's own draws stay the same)."""
     cuts = np.linspace(-1.6, 1.6, n_cat - 1) if n_cat == 5 else np.linspace(-2.0, 2.0, n_cat - 1)
     y = loading * theta[:, None] + rng.normal(0, noise, (len(theta), n_items))
+    if extra is not None:
+        y = y + extra
     return 1 + (y[:, :, None] > cuts[None, None, :]).sum(axis=2)
+
+
+MEASUREMENT_STREAM = 28  # tag of the measurement plants' own random stream (issue 28)
+
+
+def measurement_extras(pop, spec: dict | None, columns: list[str], latent: dict[str, np.ndarray], seed: int,
+                       wave: int) -> np.ndarray | None:
+    """The latent-response additions of the measurement plants (config `nim.measurement`) for the items
+    `columns`: a shifted intercept of `dif.item` for `dif.group` (differential item functioning), a
+    cross-loading of `cross_loading.item` on the centred latent `cross_loading.factor`, and extra noise on
+    the items of `item_noise`, from the stream [seed, MEASUREMENT_STREAM, wave]. None when none applies."""
+    if not spec:
+        return None
+    out = np.zeros((len(pop), len(columns)))
+    dif, cross, noise = spec.get("dif"), spec.get("cross_loading"), spec.get("item_noise") or {}
+    if dif and dif["item"] in columns:
+        out[:, columns.index(dif["item"])] += float(dif["shift"]) * group_indicators(pop)[dif["group"]]
+    if cross and cross["item"] in columns:
+        t = latent[cross["factor"]]
+        out[:, columns.index(cross["item"])] += float(cross["loading"]) * (t - t.mean())
+    rng = np.random.default_rng([seed, MEASUREMENT_STREAM, wave])
+    draws = rng.normal(0.0, 1.0, (len(pop), len(noise)))
+    for k, (item, sd) in enumerate(sorted(noise.items())):
+        if item in columns:
+            out[:, columns.index(item)] += float(sd) * draws[:, k]
+    return out if out.any() else None
 
 
 def respond(pop, rate, resp, dir_resp, rng):
