@@ -347,3 +347,23 @@ def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: i
                          "vergelijkingen. De verschillen kunnen toeval zijn.")
         lines.append(NOT_AN_EFFECT)
     return "\n\n".join(lines)
+
+
+def trend(stacked: SurveyDesign, indicators: list[str], waves: list, label_col: str = "golf") -> Result:
+    """Linear trend of each share over every wave (slope per year, overall): a survey-weighted linear
+    probability regression on the change stack (`pipeline.analysis.load.change_designs`, the frame of
+    the levels). Disclosure: a slope over all respondents of every wave."""
+    from pipeline.analysis.trend import trend_test
+    from pipeline.disclosure.publish import NoSmallCells
+    rows = []
+    for ind in indicators:
+        try:
+            t = trend_test(stacked, ind, label_col)
+        except (DesignError, np.linalg.LinAlgError):
+            continue
+        rows.append({"indicator": ind, "dimension": "totaal", "group": "totaal", "group_label": "Alle medewerkers",
+                     "slope": t["slope"], "se": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"], "p": t["p"]})
+    cols = ["indicator", "dimension", "group", "group_label", "slope", "se", "ci_low", "ci_high", "p"]
+    return Result(pd.DataFrame(rows, columns=cols), NoSmallCells("slopes over all respondents of every wave"),
+                  tidy=(Tidy("trend_slope", {"estimate": "slope"},
+                             {"waves": f"{waves[0]}-{waves[-1]}", "p_bh": np.nan}),))

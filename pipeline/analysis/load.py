@@ -27,6 +27,22 @@ def frame_text(settings) -> str:
             f"{FRAME_NL[settings.frame('models')]}. Instelling: `inference` in config/report.yaml.")
 
 
+def register(settings: Settings, wave: int) -> pd.DataFrame:
+    """The processed register snapshot of `wave` (the survey's frame)."""
+    return pd.read_parquet(settings.processed_dir / f"register_{int(wave)}.parquet")
+
+
+def change_designs(settings: Settings, designs: dict, label: str = "golf"):
+    """(finite, model, linkage): the stacks every change of a chapter is estimated on, in the frame of
+    the levels (`inference.levels`: the linked-panel estimator when the waves carry a person key) and
+    in the frame of models (`inference.models`: composition-adjusted changes)."""
+    from pipeline.analysis import linkage
+    overlap = linkage.frame_overlap({w: register(settings, w) for w in designs}, settings["weighting"]["strata"])
+    finite, link = linkage.stack_for_change(designs, label, frame=settings.frame("levels"), frame_overlap=overlap)
+    model, _ = linkage.stack_for_change(designs, label, frame=settings.frame("models"))
+    return finite, model, link
+
+
 def survey_design(settings: Settings, source: str, wave: int | None = None):
     """(design, weighting report, wave) for `source`; wave None means the latest configured wave."""
     waves = settings.waves(source)

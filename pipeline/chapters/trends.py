@@ -7,7 +7,7 @@ import pandas as pd
 from pipeline import labels
 from pipeline.analysis import linkage
 from pipeline.analysis import trend as T
-from pipeline.analysis.load import frame_text, in_frame, survey_design
+from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
@@ -80,22 +80,22 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
     for w in waves:
         designs[w], reports[w], _ = survey_design(settings, source, w)
     stacked = stack(designs)
-    linked, link = linkage.stack_for_change(designs)
-    # gap changes and trends: on the linked stack (person as PSU, no FPC) when waves carry a person key,
-    # otherwise in the inference frame of models
-    model = linked if link.linked else in_frame(stacked, settings.frame("models"))
+    # changes, raw gap changes and trends in the frame of the levels (the linked-panel estimator when
+    # the waves carry a person key); the covariate-adjusted gap change in the frame of models
+    linked, model, link = change_designs(settings, designs)
     results = {f"levels:{i}": T.levels(stacked, i, dims) for i in indicators}
     if len(waves) > 1:
         results["changes"] = _concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators])
         results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
-                                                   covariates=settings.covariates("gap_change"), model=model)
+                                                   covariates=settings.covariates("gap_change"), model=linked,
+                                                   adjusted_model=model)
                                    for i in indicators])
     reps = [representativeness_tables(settings, source, w) for w in waves]
     results["r_indicator"] = Result(pd.concat([r[0].table for r in reps], ignore_index=True), reps[0][0].rule,
                                     tidy=reps[0][0].tidy)
     results |= {f"margins:{w}": margin_table(reports[w]) for w in waves}
     if len(waves) >= 3:
-        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(model, i)} for i in indicators]),
+        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(linked, i)} for i in indicators]),
                                   NoSmallCells("slopes over all respondents of every wave"),
                                   tidy=(Tidy("trend_slope", {"estimate": "slope"},
                                              {"waves": f"{waves[0]}-{waves[-1]}", "p_bh": float("nan")}),))
