@@ -130,3 +130,22 @@ def test_at_most_5_percent_of_published_changes_exceed_their_two_levels(small_re
     assert set(c["chapter"]) >= {"05_discriminatie", "06_effect_inclusie", "07_effect_veiligheid"}
     assert len(c) >= 0.9 * int(((r["statistic"] == "change") & ~r["suppressed"].astype(bool) & r["se"].notna()).sum())
     assert c["above"].mean() <= 0.05, c.groupby("chapter")["above"].agg(["mean", "size"])
+
+
+def test_a_change_in_a_domain_of_few_shared_respondents_never_has_a_negative_variance():
+    """The covariance is cut back to the Cauchy-Schwarz bound of the two waves' own variances, so every
+    change in a tiny domain has an SE, at least |se_a - se_b| (where the bound binds, exactly that)."""
+    rng = np.random.default_rng(5)
+    binding = 0
+    for _ in range(60):
+        n = 40
+        frames = {w: pd.DataFrame({"p": [f"p{i}" for i in rng.choice(60, n, replace=False)],
+                                   "g": rng.choice(["x", "y", "z"], n, p=[0.85, 0.1, 0.05]),
+                                   "y": rng.normal(size=n), "N": 70.0, "h": "s"}) for w in (1, 2)}
+        s = linked_panel({w: SurveyDesign(f, strata="h", fpc="N") for w, f in frames.items()}, "p")
+        c = s.compare("y", by="golf", reference=1, within="g").set_index("g")
+        lv = s.mean("y", by=["golf", "g"]).set_index(["golf", "g"])["se"]
+        floor = np.array([abs(lv.get((2, g), np.nan) - lv.get((1, g), np.nan)) for g in c.index])
+        assert c["se"].notna().all() and (c["se"].to_numpy() >= floor - 1e-12).all(), c
+        binding += int(np.isclose(c["se"].to_numpy(), floor, rtol=1e-9, atol=0).any())
+    assert binding >= 1   # the bound was needed somewhere: the raw estimate would have given V < 0

@@ -753,9 +753,12 @@ def linked_panel(designs: dict, person: str, label: str = "golf", *, frame_overl
             chance_b = (both * fb.reindex(both.index.get_level_values(1)).fillna(0).to_numpy()).groupby(level=0).sum()
             expected = fa * chance_b.reindex(sa.labels.astype(str)).fillna(0).to_numpy()
             pairs.append(PanelPair(rows_a=ra + offsets[i], rows_b=rb + offsets[j], cells=cells,
-                                   factor=panel_factor(m, expected)))
+                                   factor=panel_factor(m, expected), waves=(i, j)))
     import dataclasses
-    st = dataclasses.replace(base.strata, panel=Panel(tuple(pairs)))
+    # the wave of each stacked stratum (labels "<wave>|<stratum>", as `stack` writes them)
+    position = {str(w): k for k, w in enumerate(waves)}
+    stratum_wave = np.array([position[str(lab).split("|", 1)[0]] for lab in base.strata.labels], dtype=np.int64)
+    st = dataclasses.replace(base.strata, panel=Panel(tuple(pairs), stratum_wave=stratum_wave))
     return base._parts(strata=st)
 
 

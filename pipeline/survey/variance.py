@@ -163,9 +163,10 @@ def stratified_variance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -> 
     ind = indicator(st)
     s1 = np.asarray(ind @ u)
     s2 = np.asarray(ind @ (u * u))
-    var = (st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)).sum(axis=0)
+    per_stratum = st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)
+    var = per_stratum.sum(axis=0)
     if st.panel is not None:
-        var = var + 2 * st.panel.cross(u, diagonal=True)
+        var = var + 2 * st.panel.cross(u, diagonal=True, wave_var=st.panel.per_wave(per_stratum))
     return var
 
 
@@ -187,9 +188,15 @@ def stratified_covariance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -
     scaled = centred * np.sqrt(st.scale_h[st.codes])[:, None]
     cov = scaled.T @ scaled
     if st.panel is not None:
-        c = st.panel.cross(u)
+        c = st.panel.cross(u, wave_var=st.panel.per_wave(_per_stratum_sq(scaled, st)))
         cov = cov + c + c.T
     return cov
+
+
+def _per_stratum_sq(scaled: np.ndarray, st: Strata) -> np.ndarray:
+    """Per stratum the sum of squares of each column of the scaled, centred values (H x k)."""
+    return np.column_stack([np.bincount(st.codes, weights=scaled[:, j] ** 2, minlength=st.n_strata)
+                            for j in range(scaled.shape[1])]) if scaled.shape[1] else np.zeros((st.n_strata, 0))
 
 
 def design_covariance(u: np.ndarray, st: Strata, lonely_psu: str, calibration: "Calibration | None" = None) -> np.ndarray:
@@ -283,6 +290,7 @@ class PanelPair:
     rows_b: np.ndarray
     cells: np.ndarray
     factor: np.ndarray   # per cell: m_c/(m_c - 1) * (1 - E_c/m_c); 0 for a cell of one shared respondent
+    waves: tuple[int, int] = (0, 1)   # position of wave a and wave b among the stacked waves
 
 
 @dataclass(frozen=True)
@@ -303,9 +311,20 @@ class Panel:
     """
 
     pairs: tuple[PanelPair, ...]
+    stratum_wave: np.ndarray | None = None   # position of each stratum's wave among the stacked waves
 
-    def cross(self, u: np.ndarray, diagonal: bool = False) -> np.ndarray:
-        """sum over wave pairs of C_ab for the column totals of u (n x k): k x k, or its diagonal."""
+    def per_wave(self, per_stratum: np.ndarray) -> np.ndarray:
+        """Each wave's own variance per column (waves x k), from the strata's contributions (H x k)."""
+        W = int(self.stratum_wave.max()) + 1
+        return np.column_stack([np.bincount(self.stratum_wave, weights=per_stratum[:, j], minlength=W)
+                                for j in range(per_stratum.shape[1])]) if per_stratum.shape[1] else np.zeros((W, 0))
+
+    def cross(self, u: np.ndarray, diagonal: bool = False, wave_var: np.ndarray | None = None) -> np.ndarray:
+        """sum over wave pairs of C_ab for the column totals of u (n x k): k x k, or its diagonal.
+
+        wave_var (waves x k): each wave's own variance; a C_ab beyond the Cauchy-Schwarz bound
+        sqrt(V_a V_b) (possible in a domain of a few shared respondents) is cut back to it, so that the
+        variance of a change is never negative."""
         u = np.asarray(u, dtype=float)
         if u.ndim == 1:
             u = u[:, None]
@@ -322,7 +341,12 @@ class Panel:
             b = b - (np.column_stack([np.bincount(p.cells, weights=b[:, j], minlength=C) for j in range(k)])
                      / np.maximum(m, 1)[:, None])[p.cells]
             a = a * p.factor[p.cells][:, None]
-            out = out + ((a * b).sum(axis=0) if diagonal else a.T @ b)
+            c = (a * b).sum(axis=0) if diagonal else a.T @ b
+            if wave_var is not None:
+                va, vb = np.clip(wave_var[p.waves[0]], 0, None), np.clip(wave_var[p.waves[1]], 0, None)
+                bound = np.sqrt(va * vb) if diagonal else np.sqrt(np.outer(va, vb))
+                c = np.clip(c, -bound, bound)
+            out = out + c
         return out
 
 
