@@ -104,7 +104,7 @@ def test_method_text_with_and_without_key():
     assert "onafhankelijke steekproeven" in none and "conservatief" in none
     part = linkage.method_nl(linkage.Linkage(waves=(2019, 2021, 2024), keyed=(2021, 2024), overlap={2024: 0.6}))
     assert "60% van de respondenten van 2024" in part and "2019 heeft geen persoonssleutel" in part
-    assert "persoon als steekproefeenheid" in part
+    assert "hetzelfde kader als de niveaus" in part and "eindige-populatiecorrectie" in part
 
 
 def test_no_chapter_states_independence_as_a_fact():

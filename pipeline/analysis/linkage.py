@@ -105,14 +105,15 @@ def method_nl(link: Linkage) -> str:
     pct = "; ".join(f"{round(100 * s)}% van de respondenten van {w}" for w, s in link.overlap.items())
     text = (f"De metingen {_waves(link.keyed)} zijn gekoppeld met een stabiele persoonssleutel van het "
             f"onderzoeksbureau, gepseudonimiseerd met de projectsleutel ({pct} deed ook mee aan de meting "
-            "ervoor). Veranderingen, veranderingen van de kloof en trends nemen daarom de persoon als "
-            "steekproefeenheid: wie aan meer metingen meedeed telt als één cluster, zodat de samenhang tussen "
-            "de antwoorden van dezelfde persoon in de standaardfout meetelt. Omdat die samenhang positief is, "
-            "zijn de intervallen smaller dan wanneer de metingen als onafhankelijke steekproeven werden "
-            "behandeld. Het gestapelde ontwerp heeft geen strata (een "
-            "persoon kan van directie wisselen, en een cluster moet binnen één stratum liggen) en geen "
-            "eindige-populatiecorrectie: een verandering beschrijft het proces over de jaren, niet alleen het "
-            "personeel van één peildatum. Niveaus per meting worden per meting geschat, zoals elders in het rapport.")
+            "ervoor). Veranderingen, veranderingen van de kloof en trends zijn daarom geschat in hetzelfde kader "
+            "als de niveaus: elke meting met haar eigen strata (directies), weging en eindige-populatiecorrectie, "
+            "plus de samenhang tussen de antwoorden van wie aan beide metingen meedeed (de schatter voor "
+            "gekoppelde panels van Berger, 2004, en Qualité en Tillé, 2008). Die samenhang telt alleen voor "
+            "zover er meer mensen in beide metingen zitten dan toeval zou geven; dat toeval volgt uit de "
+            "responspercentages en uit wie in beide jaren in het register staat. Omdat de samenhang positief "
+            "is, zijn de intervallen smaller dan wanneer de metingen als onafhankelijke steekproeven werden "
+            "behandeld. Alleen de verandering bij gelijke samenstelling (een regressiecoëfficiënt) is "
+            "modelmatig: met de persoon als eenheid, zonder strata en zonder eindige-populatiecorrectie.")
     if link.unkeyed:
         text += (f" De meting {_waves(link.unkeyed)} heeft geen persoonssleutel: de respondenten daarvan tellen "
                  "elk als eigen eenheid. Voor vergelijkingen met die meting gaan de intervallen dus uit van "

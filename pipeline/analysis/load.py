@@ -20,9 +20,10 @@ FRAME_NL = {"finite": "beschrijvend over het personeel van dit jaar (met eindige
 
 def frame_text(settings) -> str:
     """Dutch method text: which inference frame the chapter's tables use (config `inference`)."""
-    return ("**Inferentiekader.** Niveaus, aandelen en ruwe verschillen beschrijven het personeel van dit jaar: "
+    return ("**Inferentiekader.** Niveaus, aandelen en ruwe verschillen beschrijven het personeel van dit jaar, en "
+            "hun veranderingen tussen metingen (ook van een kloof) en trends het personeel van die jaren: "
             f"{FRAME_NL[settings.frame('levels')]}. Bij volledige respons is hun marge nul. Regressiecoëfficiënten "
-            "(gecorrigeerde verschillen en veranderingen), veranderingen van een kloof en trends gaan over de vraag of "
+            "(gecorrigeerde verschillen en veranderingen) gaan over de vraag of "
             "een verschil ook bij ander personeel zou optreden: "
             f"{FRAME_NL[settings.frame('models')]}. Instelling: `inference` in config/report.yaml.")
 

@@ -110,8 +110,8 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
             "zegt of dat verschil tussen de metingen kleiner of groter werd.")
     ch.detail("De metingen zijn gestapeld, elke meting gewogen naar het register van dat jaar (voor de niveaus per "
               "meting: strata = meting × directie). De verandering van de kloof (verschil-in-verschillen) is de "
-              "interactie meting × groep in een gewogen regressie: ruw, bij gelijke schaal, leeftijd en directie, "
-              "en direct gestandaardiseerd naar de samenstelling van de nulmeting."
+              "interactie meting × groep in een gewogen regressie: ruw, bij gelijke schaal, leeftijd en directie "
+              "(modelmatig), en direct gestandaardiseerd naar de samenstelling van de nulmeting."
               + (" " + linkage.method_nl(link) if len(waves) > 1 else ""), "hoe de metingen zijn vergeleken")
     gaps = pub.get("gaps")
     if gaps is not None and len(gaps):
@@ -187,10 +187,11 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
                  f"Wat de weging herstelt, {source.upper()} {w}", sheet=f"Weging {source.upper()} {w}",
                  percent=["register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
     ch.detail(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting zijn beschrijvend (met "
-            "eindige-populatiecorrectie per meting), de veranderingen van niveaus ook, behalve waar de metingen via de "
-            "persoonssleutel gekoppeld zijn (dan met de persoon als eenheid, zonder eindige-populatiecorrectie, zie "
-            "hierboven); de veranderingen van een kloof (verschil-in-verschillen), de varianten bij gelijke schaal enz. en "
-            "gestandaardiseerde varianten en de trend per jaar zijn modelmatig (zonder eindige-populatiecorrectie). "
+            "eindige-populatiecorrectie per meting); de veranderingen van niveaus, de veranderingen van een kloof "
+            "(verschil-in-verschillen) en de trend per jaar ook, in hetzelfde kader als de niveaus (zie hierboven). "
+            "Modelmatig (zonder eindige-populatiecorrectie) zijn alleen de kloofverandering bij gelijke schaal, "
+            "leeftijd en directie (een regressiecoëfficiënt; in de tabel 'modelmatig') en de gestandaardiseerde "
+            "variant (alleen een puntschatting). "
             "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).",
               "inferentiekader")
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
