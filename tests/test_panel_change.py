@@ -121,6 +121,7 @@ def test_the_share_of_changes_above_their_levels_detects_too_large_change_ses():
     assert got["above"].tolist() == [False, True]
 
 
+@pytest.mark.xdist_group("small_report")
 def test_at_most_5_percent_of_published_changes_exceed_their_two_levels(small_report):
     """Chapters 05, 06 and 07: a change's SE may exceed sqrt(se_a^2 + se_b^2) of its two published
     levels in at most 5% of the published changes (overlapping waves are positively correlated)."""
@@ -149,3 +150,25 @@ def test_a_change_in_a_domain_of_few_shared_respondents_never_has_a_negative_var
         assert c["se"].notna().all() and (c["se"].to_numpy() >= floor - 1e-12).all(), c
         binding += int(np.isclose(c["se"].to_numpy(), floor, rtol=1e-9, atol=0).any())
     assert binding >= 1   # the bound was needed somewhere: the raw estimate would have given V < 0
+
+
+def test_the_chained_change_takes_its_variance_from_the_change_stack():
+    """'Experienced and reported' (a product of shares): on disjoint waves the variances add (as
+    before); the same respondents answering alike twice give a change of 0 with SE 0."""
+    from pipeline.analysis.discrimination import chained_change
+    rng = np.random.default_rng(8)
+    n = 300
+    ev = (rng.random(n) < 0.3).astype(float)
+    frame = pd.DataFrame({"p": [f"p{i}" for i in range(n)], "h": rng.choice(["a", "b"], n), "N": 900.0,
+                          "ervaren_discriminatie": ev, "gemeld": np.where(ev == 1, (rng.random(n) < 0.4), np.nan)})
+    other = frame.assign(p=frame["p"] + "x", ervaren_discriminatie=rng.permutation(ev))
+    other["gemeld"] = np.where(other["ervaren_discriminatie"] == 1, (rng.random(n) < 0.5), np.nan)
+    for second, paired in ((other, False), (frame, True)):
+        ds = {1: SurveyDesign(frame, strata="h", fpc="N"), 2: SurveyDesign(second, strata="h", fpc="N")}
+        row = chained_change(ds, ["funnel_gemeld"], 1, 2, stacked=linked_panel(ds, "p")).table.iloc[0]
+        plain = chained_change(ds, ["funnel_gemeld"], 1, 2).table.iloc[0]
+        assert np.isclose(row["change"], plain["change"])
+        if paired:
+            assert row["change"] == 0 and row["se"] < 1e-6 < plain["se"]
+        else:
+            assert np.isclose(row["se"], plain["se"], rtol=1e-10)

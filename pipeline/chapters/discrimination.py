@@ -59,11 +59,12 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
     results["dir:ervaren_discriminatie"] = D.prevalence(ds[repeat_wave], ["ervaren_discriminatie"], ["directie_code"])
     pairs = _pairs(sorted(ds), baseline_wave, repeat_wave)
-    links = {}
+    links, stacks = {}, {}
     for a, b in pairs:  # baseline -> the repeat as `change`; baseline -> every other wave, and wave to wave
         # the change in the frame of the levels (linked-panel estimator); the composition-adjusted
         # change, a regression coefficient, in the frame of models
         linked, model, links[a, b] = change_designs(settings, {a: ds[a], b: ds[b]})
+        stacks[a, b] = linked
         both = [i for i in [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"]
                 if D.measured(ds[a], i) and D.measured(ds[b], i)]
         results[_change_name(a, b, baseline_wave, repeat_wave)] = D.change(
@@ -75,7 +76,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
                                    all_waves)
     if pairs:
         link = links[baseline_wave, repeat_wave]
-        results["change_followup"] = D.chained_change(ds, ["funnel_gemeld"], baseline_wave, repeat_wave)
+        results["change_followup"] = D.chained_change(ds, ["funnel_gemeld"], baseline_wave, repeat_wave,
+                                                      stacked=stacks[baseline_wave, repeat_wave])
     results |= {f"margins:{w}": margin_table(r) for w, r in reports.items()}
     pub = publish_all(results, policy)
     prev = pub[f"prev:{repeat_wave}"]
