@@ -108,6 +108,21 @@ def test_every_overall_discrimination_prevalence_covers_its_truth_in_both_waves(
     assert missed.empty, missed[["waves", "indicator", "estimate", "ci_low", "ci_high", "truth"]]
 
 
+def test_at_most_5_percent_of_published_changes_exceed_their_two_levels(results):
+    """Chapters 05, 06 and 07 of the shipped demo world: a change's SE may exceed sqrt(se_a^2 + se_b^2) of
+    its two published levels (beyond the rounding of the published SEs) in at most 5% of the published
+    changes: overlapping waves are positively correlated (the linked-panel estimator; before it, 90%).
+    Per chapter at most 10%: a change whose true covariance is about 0 (an item without a persistent
+    person effect) lies above by chance about half the time."""
+    from pipeline.analysis.linkage import changes_against_levels
+    c = changes_against_levels(results)
+    assert set(c["chapter"]) == {"05_discriminatie", "06_effect_inclusie", "07_effect_veiligheid"}
+    published = ((results["statistic"] == "change") & ~results["suppressed"].astype(bool) & results["se"].notna()).sum()
+    assert len(c) >= 0.9 * published
+    by_chapter = c.groupby("chapter")["above"].agg(["mean", "size"])
+    assert c["above"].mean() <= 0.05 and (by_chapter["mean"] <= 0.10).all(), by_chapter
+
+
 def test_weighted_origin_share_matches_the_register_in_every_wave(results):
     m = results[results["statistic"].isin(["register_share", "weighted_share"]) & (results["indicator"] == "herkomst_weging")
                 & (results["group"] == "niet_westers")]
