@@ -183,3 +183,90 @@ def binomial_band(n, level: float = 0.95, alpha: float = 0.001):
     coverage is `level` (each tail alpha/2)."""
     n = np.asarray(n)
     return (stats.binom.ppf(alpha / 2, n, level) / n, stats.binom.ppf(1 - alpha / 2, n, level) / n)
+
+
+# --- repeated waves: changes, gap changes and trends -------------------------------------------------
+# The workforce of every wave (with its turnover), everyone's potential answers per wave (the person
+# effect persists), and per replicate who responds: the first wave by `respond`, each later wave by the
+# generator's panel model (`respond_panel`: about `overlap` of a wave's respondents answered the wave
+# before). Each replicate goes through the weighting of every wave and the chapter's change stack.
+
+def build_panel(source: str = "mto", waves=(2022, 2023, 2024), *, scale: float = 0.1, seed: int = 7) -> dict:
+    """{wave: World} of one synthetic workforce (same seed: the same persons, directorate effects and
+    response tendencies in every wave)."""
+    return {w: build_world(source, w, scale=scale, seed=seed) for w in waves}
+
+
+def draw_panel(worlds: dict, rng: np.random.Generator, overlap: float) -> dict:
+    """One replicate's respondents per wave, the later waves overlapping the earlier as in the generator."""
+    from pipeline.synth.surveys import respond_panel
+    out, before_ids = {}, set()
+    for w, world in worlds.items():
+        rate = world.response[world.source][w]
+        before = world.pop["person_id"].isin(before_ids).to_numpy()
+        hit = respond_panel(world.pop, rate, world.response, world.dir_resp, rng, before, overlap)
+        before_ids = set(world.pop.loc[hit, "person_id"])
+        out[w] = world.answers[hit & world.answers["pseudo_id"].notna().to_numpy()].reset_index(drop=True)
+    return out
+
+
+def panel_estimates(worlds: dict, samples: dict, settings, construct: str, dims: list[str]) -> pd.DataFrame:
+    """Changes (baseline -> every wave and wave -> wave), raw gap changes (baseline -> last) and the
+    trend slope of one replicate, on the chapters' change stack, with the planted finite-population value."""
+    from pipeline.analysis import linkage
+    from pipeline.analysis import trend as T
+    from pipeline.weight import weighted_design
+
+    w = settings["weighting"]
+    designs = {}
+    for wave, sample in samples.items():
+        designs[wave], _ = weighted_design(sample, worlds[wave].register, strata=w["strata"], margins=w["margins"],
+                                           origin=tuple(w.get("origin") or ()) or None,
+                                           trim=tuple(w["trim"]) if w.get("trim") else None)
+    overlap = linkage.frame_overlap({wave: worlds[wave].register for wave in samples}, w["strata"])
+    linked, _ = linkage.stack_for_change(designs, frame=settings.frame("levels"), frame_overlap=overlap)
+    waves = list(samples)
+    truth = {wave: worlds[wave].truth.get(construct) for wave in waves}
+
+    def value(wave, dim, group):
+        t = truth[wave]
+        return t["overall"] if dim == "totaal" else t["groups"].get(dim, {}).get(group)
+
+    rows = []
+    for r in T.changes(linked, construct, waves, dims=dims).table.itertuples():
+        a, b = value(r.van, r.dimension, r.group), value(r.naar, r.dimension, r.group)
+        rows.append({"statistic": "change", "indicator": construct, "dimension": r.dimension,
+                     "group": f"{r.group} {r.van}-{r.naar}", "estimate": r.change, "se": r.se, "ci_low": r.ci_low,
+                     "ci_high": r.ci_high, "truth": None if a is None or b is None else b - a})
+    refs = settings["groups"]["reference"]
+    base, last = waves[0], waves[-1]
+    for dim in dims:
+        ref = str(refs[dim])
+        for lv in sorted(linked.data[dim].dropna().astype(str).unique()):
+            if lv == ref:
+                continue
+            g = T.gap_change(linked, construct, dim, lv, ref, base, last)
+            vals = [value(wv, dim, x) for wv in (last, base) for x in (lv, ref)]
+            rows.append({"statistic": "gap_change", "indicator": construct, "dimension": dim, "group": lv,
+                         "estimate": g["did"], "se": g["se"], "ci_low": g["ci_low"], "ci_high": g["ci_high"],
+                         "truth": None if any(v is None for v in vals) else (vals[0] - vals[1]) - (vals[2] - vals[3])})
+    t = T.trend_test(linked, construct)
+    years = np.array(waves, dtype=float) - waves[0]
+    size = np.array([len(worlds[wave].pop) for wave in waves], dtype=float)
+    means = np.array([value(wave, "totaal", None) for wave in waves], dtype=float)
+    centre = (size * years).sum() / size.sum()   # the census least-squares slope over the waves' staff
+    slope = (size * (years - centre) * means).sum() / (size * (years - centre) ** 2).sum()
+    rows.append({"statistic": "trend_slope", "indicator": construct, "dimension": "totaal", "group": "totaal",
+                 "estimate": t["slope"], "se": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"], "truth": slope})
+    out = pd.DataFrame(rows)
+    return out[out["truth"].notna() & out["se"].notna()]
+
+
+def run_panel(worlds: dict, settings, construct: str, dims: list[str], replicates: int, seed: int = 1,
+              overlap: float | None = None) -> pd.DataFrame:
+    """All replicates of `panel_estimates` stacked (column `replicate`)."""
+    if overlap is None:
+        overlap = synth_params()["panel"]["overlap"]
+    rngs = np.random.default_rng(seed).spawn(replicates)
+    return pd.concat([panel_estimates(worlds, draw_panel(worlds, r, overlap), settings, construct, dims)
+                      .assign(replicate=i) for i, r in enumerate(rngs)], ignore_index=True)

@@ -104,7 +104,7 @@ def test_method_text_with_and_without_key():
     assert "onafhankelijke steekproeven" in none and "conservatief" in none
     part = linkage.method_nl(linkage.Linkage(waves=(2019, 2021, 2024), keyed=(2021, 2024), overlap={2024: 0.6}))
     assert "60% van de respondenten van 2024" in part and "2019 heeft geen persoonssleutel" in part
-    assert "persoon als steekproefeenheid" in part
+    assert "hetzelfde kader als de niveaus" in part and "eindige-populatiecorrectie" in part
 
 
 def test_no_chapter_states_independence_as_a_fact():
@@ -118,11 +118,14 @@ def test_no_chapter_states_independence_as_a_fact():
 def test_stack_for_change_links_only_with_two_keyed_waves():
     d = pd.DataFrame({"y": [1.0, 2, 3, 4], "w": 1.0, "person_key": ["a", "b", "c", None]})
     keyed = {1: SurveyDesign(d, weights="w"), 2: SurveyDesign(d.assign(y=d["y"] + 1), weights="w")}
-    s, link = linkage.stack_for_change(keyed)
-    assert link.linked and link.overlap == {2: 1.0} and s.strata.n_psu == 5  # 3 persons + 2 keyless rows
+    s, link = linkage.stack_for_change(keyed)   # the frame of the levels: the linked panel
+    assert link.linked and link.overlap == {2: 1.0} and s.strata.psu is None and s.strata.n_strata == 2
+    assert [len(p.rows_a) for p in s.strata.panel.pairs] == [3]   # the 3 keyed persons link, keyless rows not
+    s, link = linkage.stack_for_change(keyed, frame="superpopulation")
+    assert link.linked and s.strata.n_psu == 5  # 3 persons + 2 keyless rows
     plain = {1: SurveyDesign(d.drop(columns="person_key"), weights="w"), 2: keyed[2]}
     s, link = linkage.stack_for_change(plain)
-    assert not link.linked and s.strata.psu is None
+    assert not link.linked and s.strata.psu is None and s.strata.panel is None
 
 
 def test_person_psu_with_distinct_people_equals_independent_rows():

@@ -370,6 +370,12 @@ def test_a_new_discrimination_wave_with_a_dropped_item_keeps_every_wave(demo_sma
     assert set(changes[changes["indicator"] == dropped]["waves"]) == {"2024-2026"}
     page = (tmp_path / "reports" / "05_discriminatie.html").read_text()
     assert "Niet gemeten in 2028" in page and "Verandering 2026 → 2028" in page
+    # a trend over all three waves, in the frame of the changes, for every prevalence measured in all
+    trend = disc[disc["statistic"] == "trend_slope"]
+    assert set(trend["waves"]) == {"2024-2028"} and "ervaren_discriminatie" in set(trend["indicator"])
+    assert dropped not in set(trend["indicator"])                                      # not measured in 2028
+    assert trend["se"].gt(0).all() and trend["p_bh"].notna().all()
+    assert "Trend over alle metingen (2024, 2026, 2028)" in page
     dash = pd.read_csv(tmp_path / "reports" / "_dashboard" / "dashboard.csv")
     assert "2024–2028" in set(dash["periode"])
 

@@ -103,7 +103,7 @@ CHAINS = {**{f"discr_{g}": ("ervaren_discriminatie", g) for g in GROUNDS},
           "funnel_tevreden": ("ervaren_discriminatie", "gemeld", "tevreden_afhandeling")}
 
 
-def _chain(design: SurveyDesign, steps: tuple[str, ...], by) -> pd.DataFrame:
+def _chain(design: SurveyDesign, steps: tuple[str, ...], by, influence: bool = False):
     """theta = P(s1) x P(s2 | s1, s2 answered) x ... per domain of `by`, with SE from the linearised
     variable z = theta * sum_j (num_j / T_num_j - den_j / T_den_j) (delta method for a product of
     ratios), whose weighted total's variance the design gives (strata, FPC, calibration)."""
@@ -159,6 +159,8 @@ def _chain(design: SurveyDesign, steps: tuple[str, ...], by) -> pd.DataFrame:
     out = labels.assign(estimate=theta, se=np.where(theta == 0, 0.0, se), ci_low=lo, ci_high=hi, n=n, deff=np.nan,
                         skipped=skipped,
                         n_followup=np.bincount(c[asked], minlength=D))
+    if influence:  # for contrasts between domains (changes): the influence values and their domain
+        return out, (w * z, np.where(ok, codes, -1))
     return out
 
 
@@ -205,14 +207,25 @@ def population_shares(design: SurveyDesign, indicators: list[str], dims: list[st
                                                 only={"chained": True, "dimension": "totaal"})))
 
 
-def chained_change(designs: dict, indicators: list[str], baseline, repeat, family: str = "verandering") -> Result:
-    """Change of a `chained_share` between two waves (overall): difference with the variances added
-    (the waves' samples are taken as independent)."""
+def chained_change(designs: dict, indicators: list[str], baseline, repeat, family: str = "verandering",
+                   stacked: SurveyDesign | None = None, label_col: str = "golf") -> Result:
+    """Change of a `chained_share` between two waves (overall). With `stacked` (the change stack of the
+    two waves, `pipeline.analysis.load.change_designs`) the variance of the difference comes from that
+    design (the linked-panel covariance of shared respondents included); without it the waves' samples
+    are taken as independent (variances added)."""
+    from pipeline.survey.variance import design_covariance
     rows = []
     for ind in indicators:
         a = _chain(designs[baseline], CHAINS[ind], None).iloc[0]
         b = _chain(designs[repeat], CHAINS[ind], None).iloc[0]
         d, se = b["estimate"] - a["estimate"], float(np.hypot(a["se"], b["se"]))
+        if stacked is not None:
+            both, (u, codes) = _chain(stacked, CHAINS[ind], label_col, influence=True)
+            waves = list(both[label_col])
+            ia, ib = waves.index(baseline), waves.index(repeat)
+            diff = np.where(codes == ib, u, 0.0) - np.where(codes == ia, u, 0.0)
+            var = design_covariance(diff[:, None], stacked.strata, stacked.lonely_psu, stacked.calibration)[0, 0]
+            se = float(np.sqrt(max(var, 0.0)))
         dfree = max(int(a["n"]) + int(b["n"]) - 2, 1)
         q = stats.t.ppf(0.975, dfree)
         rows.append({"indicator": ind, "dimension": "totaal", "group": "totaal", "group_label": "Alle medewerkers",
@@ -347,3 +360,23 @@ def summary_nl(prev: pd.DataFrame, chg: pd.DataFrame | None, labs: dict, wave: i
                          "vergelijkingen. De verschillen kunnen toeval zijn.")
         lines.append(NOT_AN_EFFECT)
     return "\n\n".join(lines)
+
+
+def trend(stacked: SurveyDesign, indicators: list[str], waves: list, label_col: str = "golf") -> Result:
+    """Linear trend of each share over every wave (slope per year, overall): a survey-weighted linear
+    probability regression on the change stack (`pipeline.analysis.load.change_designs`, the frame of
+    the levels). Disclosure: a slope over all respondents of every wave."""
+    from pipeline.analysis.trend import trend_test
+    from pipeline.disclosure.publish import NoSmallCells
+    rows = []
+    for ind in indicators:
+        try:
+            t = trend_test(stacked, ind, label_col)
+        except (DesignError, np.linalg.LinAlgError):
+            continue
+        rows.append({"indicator": ind, "dimension": "totaal", "group": "totaal", "group_label": "Alle medewerkers",
+                     "slope": t["slope"], "se": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"], "p": t["p"]})
+    cols = ["indicator", "dimension", "group", "group_label", "slope", "se", "ci_low", "ci_high", "p"]
+    return Result(pd.DataFrame(rows, columns=cols), NoSmallCells("slopes over all respondents of every wave"),
+                  tidy=(Tidy("trend_slope", {"estimate": "slope"},
+                             {"waves": f"{waves[0]}-{waves[-1]}", "p_bh": np.nan}),))

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 import pandas as pd
 
-from pipeline.survey import SurveyDesign, stack
+from pipeline.survey import SurveyDesign, linked_panel, stack
 
 PERSON_KEY = "person_key"
 
@@ -51,13 +53,39 @@ def linkage(designs: dict) -> Linkage:
     return Linkage(waves=waves, keyed=keyed, overlap=overlap)
 
 
-def stack_for_change(designs: dict, label: str = "golf") -> tuple[SurveyDesign, Linkage]:
-    """The stacked design for changes, gap changes and trends: linked by the person key when at least
-    two waves carry one (rows without a key are their own PSU), else independent waves."""
+def stack_for_change(designs: dict, label: str = "golf", *, frame: str = "finite",
+                     frame_overlap: dict | None = None) -> tuple[SurveyDesign, Linkage]:
+    """THE change estimator: the stacked design on which every change, gap change and trend of a
+    chapter is estimated, in inference frame `frame` (config `inference`).
+
+    frame 'finite' (the frame of the levels): each wave keeps its strata, FPC and calibration; when at
+    least two waves carry the person key, the covariance of the respondents they share is added (the
+    linked-panel estimator, `pipeline.survey.linked_panel`), with the overlap chance alone would give
+    from `frame_overlap` (`frame_overlap()` of the registers). Unlinked waves: independent samples.
+    frame 'superpopulation' (model-based, e.g. a composition-adjusted change): the person as PSU, no
+    strata, no FPC, when linked; else the waves without FPC."""
     link = linkage(designs)
+    if frame == "finite":
+        if link.linked:
+            return linked_panel(designs, PERSON_KEY, label, frame_overlap=frame_overlap), link
+        return stack(designs, label), link
     if link.linked:
         return stack(designs, label, person=PERSON_KEY), link
-    return stack(designs, label), link
+    return stack({w: d.without_fpc() for w, d in designs.items()}, label), link
+
+
+def frame_overlap(registers: dict, strata: str, person: str = "pseudo_id") -> dict:
+    """{(wave a, wave b): persons in both registers per (stratum in a, stratum in b)}, for every pair
+    of waves a < b: who could have answered both waves (the frames' overlap), the input of the
+    linked-panel estimator's chance overlap."""
+    waves = sorted(registers)
+    out = {}
+    for i, a in enumerate(waves):
+        for b in waves[i + 1:]:
+            ra, rb = registers[a], registers[b]
+            both = ra[[person, strata]].merge(rb[[person, strata]], on=person, suffixes=("_a", "_b"))
+            out[a, b] = both.groupby([f"{strata}_a", f"{strata}_b"], observed=True).size().astype(float)
+    return out
 
 
 def _waves(ws) -> str:
@@ -77,16 +105,37 @@ def method_nl(link: Linkage) -> str:
     pct = "; ".join(f"{round(100 * s)}% van de respondenten van {w}" for w, s in link.overlap.items())
     text = (f"De metingen {_waves(link.keyed)} zijn gekoppeld met een stabiele persoonssleutel van het "
             f"onderzoeksbureau, gepseudonimiseerd met de projectsleutel ({pct} deed ook mee aan de meting "
-            "ervoor). Veranderingen, veranderingen van de kloof en trends nemen daarom de persoon als "
-            "steekproefeenheid: wie aan meer metingen meedeed telt als één cluster, zodat de samenhang tussen "
-            "de antwoorden van dezelfde persoon in de standaardfout meetelt. Omdat die samenhang positief is, "
-            "zijn de intervallen smaller dan wanneer de metingen als onafhankelijke steekproeven werden "
-            "behandeld. Het gestapelde ontwerp heeft geen strata (een "
-            "persoon kan van directie wisselen, en een cluster moet binnen één stratum liggen) en geen "
-            "eindige-populatiecorrectie: een verandering beschrijft het proces over de jaren, niet alleen het "
-            "personeel van één peildatum. Niveaus per meting worden per meting geschat, zoals elders in het rapport.")
+            "ervoor). Veranderingen, veranderingen van de kloof en trends zijn daarom geschat in hetzelfde kader "
+            "als de niveaus: elke meting met haar eigen strata (directies), weging en eindige-populatiecorrectie, "
+            "plus de samenhang tussen de antwoorden van wie aan beide metingen meedeed (de schatter voor "
+            "gekoppelde panels van Berger, 2004, en Qualité en Tillé, 2008). Die samenhang telt alleen voor "
+            "zover er meer mensen in beide metingen zitten dan toeval zou geven; dat toeval volgt uit de "
+            "responspercentages en uit wie in beide jaren in het register staat. Omdat de samenhang positief "
+            "is, zijn de intervallen smaller dan wanneer de metingen als onafhankelijke steekproeven werden "
+            "behandeld. Alleen de verandering bij gelijke samenstelling (een regressiecoëfficiënt) is "
+            "modelmatig: met de persoon als eenheid, zonder strata en zonder eindige-populatiecorrectie.")
     if link.unkeyed:
         text += (f" De meting {_waves(link.unkeyed)} heeft geen persoonssleutel: de respondenten daarvan tellen "
                  "elk als eigen eenheid. Voor vergelijkingen met die meting gaan de intervallen dus uit van "
                  "onafhankelijke steekproeven en zijn ze conservatief als respondenten overlappen.")
     return text
+
+
+def changes_against_levels(results: pd.DataFrame, tolerance: float = 1e-4) -> pd.DataFrame:
+    """Each published change of results.csv (statistic `change`, not suppressed) beside the combined SE
+    of its two published levels, sqrt(se_a^2 + se_b^2): overlapping waves are positively correlated, so a
+    change's SE in the frame of the levels should not exceed it. `above`: more than `tolerance` above
+    (the rounding of the published SEs, 4 decimals)."""
+    r = results[~results["suppressed"].astype(bool)]
+    key = ["chapter", "source", "indicator", "dimension", "group"]
+    lv = r[r["statistic"].isin(["level", "share"]) & r["se"].notna() & ~r["waves"].astype(str).str.contains("-")]
+    lv = lv[~lv["table"].astype(str).str.startswith(("dir:", "follow"))]
+    lv = lv.assign(wave=lv["waves"].astype(str)).drop_duplicates([*key, "wave"])[[*key, "wave", "se"]]
+    ch = r[(r["statistic"] == "change") & r["se"].notna()].copy()
+    ch[["wave_a", "wave_b"]] = ch["waves"].astype(str).str.split("-", n=1, expand=True)
+    out = ch.merge(lv.rename(columns={"wave": "wave_a", "se": "se_a"}), on=[*key, "wave_a"]) \
+            .merge(lv.rename(columns={"wave": "wave_b", "se": "se_b"}), on=[*key, "wave_b"])
+    out["se_levels"] = np.hypot(out["se_a"], out["se_b"])
+    out["ratio"] = out["se"] / out["se_levels"]
+    out["above"] = out["se"] > out["se_levels"] + tolerance
+    return out

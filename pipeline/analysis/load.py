@@ -20,11 +20,28 @@ FRAME_NL = {"finite": "beschrijvend over het personeel van dit jaar (met eindige
 
 def frame_text(settings) -> str:
     """Dutch method text: which inference frame the chapter's tables use (config `inference`)."""
-    return ("**Inferentiekader.** Niveaus, aandelen en ruwe verschillen beschrijven het personeel van dit jaar: "
+    return ("**Inferentiekader.** Niveaus, aandelen en ruwe verschillen beschrijven het personeel van dit jaar, en "
+            "hun veranderingen tussen metingen (ook van een kloof) en trends het personeel van die jaren: "
             f"{FRAME_NL[settings.frame('levels')]}. Bij volledige respons is hun marge nul. Regressiecoëfficiënten "
-            "(gecorrigeerde verschillen en veranderingen), veranderingen van een kloof en trends gaan over de vraag of "
+            "(gecorrigeerde verschillen en veranderingen) gaan over de vraag of "
             "een verschil ook bij ander personeel zou optreden: "
             f"{FRAME_NL[settings.frame('models')]}. Instelling: `inference` in config/report.yaml.")
+
+
+def register(settings: Settings, wave: int) -> pd.DataFrame:
+    """The processed register snapshot of `wave` (the survey's frame)."""
+    return pd.read_parquet(settings.processed_dir / f"register_{int(wave)}.parquet")
+
+
+def change_designs(settings: Settings, designs: dict, label: str = "golf"):
+    """(finite, model, linkage): the stacks every change of a chapter is estimated on, in the frame of
+    the levels (`inference.levels`: the linked-panel estimator when the waves carry a person key) and
+    in the frame of models (`inference.models`: composition-adjusted changes)."""
+    from pipeline.analysis import linkage
+    overlap = linkage.frame_overlap({w: register(settings, w) for w in designs}, settings["weighting"]["strata"])
+    finite, link = linkage.stack_for_change(designs, label, frame=settings.frame("levels"), frame_overlap=overlap)
+    model, _ = linkage.stack_for_change(designs, label, frame=settings.frame("models"))
+    return finite, model, link
 
 
 def survey_design(settings: Settings, source: str, wave: int | None = None):

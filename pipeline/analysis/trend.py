@@ -3,7 +3,8 @@ trend tests and the power of the next wave.
 
 Waves are stacked on the harmonised variables (`pipeline.survey.stack`: strata = wave x directorate,
 each wave raked to its own register). Changes, gap changes and trends take the stack of
-`pipeline.analysis.linkage.stack_for_change`: linked by the person key where the waves carry one. The gap change between waves a and b for group g against its
+`pipeline.analysis.linkage.stack_for_change` in the frame of the levels: each wave's strata and FPC,
+plus the covariance of the respondents linked waves share (the linked-panel estimator). The gap change between waves a and b for group g against its
 reference r is the wave x group interaction in a survey-weighted regression on the two waves and the
 two groups:  y ~ C(wave) * C(group) [+ the covariates of config `models.gap_change` for the adjusted one].
 Beside it, a direct standardisation: each wave's gap re-weighted to the baseline wave's composition
@@ -123,12 +124,13 @@ def standardised_gap(stacked: SurveyDesign, indicator: str, dim: str, group, ref
 
 def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], references: dict, waves: list[int],
                 wave_col: str = "golf", family: str | None = None, covariates: list[str] = (),
-                model: SurveyDesign | None = None) -> Result:
+                model: SurveyDesign | None = None, adjusted_model: SurveyDesign | None = None) -> Result:
     """Gap per wave and its change since the baseline, raw, adjusted for `covariates` (config
-    `models.gap_change`; none: no adjusted change) and standardised, per group. The gap changes are
-    regression contrasts fitted on `model` (default `stacked`): the stack with the person as PSU where
-    waves are linked (`pipeline.analysis.linkage`), otherwise without FPC in the superpopulation frame;
-    the gaps per wave and the SE feeding the power calculation (with its FPC) stay on `stacked`.
+    `models.gap_change`; none: no adjusted change) and standardised, per group. The raw gap change is
+    a contrast of four domain means fitted on `model` (default `stacked`): the change stack of
+    `pipeline.analysis.linkage.stack_for_change` in the frame of the levels (the linked-panel estimator);
+    the adjusted one, a regression coefficient, on `adjusted_model` (default `model`), the frame of
+    models. The gaps per wave and the SE feeding the power calculation (with its FPC) stay on `stacked`.
     Disclosure: a group or reference hidden in any wave, or fewer than k answers in a group x wave."""
     rows = []
     base, last = waves[0], waves[-1]
@@ -149,7 +151,8 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
             n_min = min(int(((stacked.data[wave_col] == w) & (stacked.data[dim].astype(str) == x)
                              & stacked.data[indicator].notna()).sum()) for w in (base, last) for x in (lv, str(ref)))
             raw = gap_change(model or stacked, indicator, dim, lv, ref, base, last, wave_col)
-            adj = gap_change(model or stacked, indicator, dim, lv, ref, base, last, wave_col, covariates) if covariates \
+            adj = gap_change(adjusted_model or model or stacked, indicator, dim, lv, ref, base, last, wave_col,
+                             covariates) if covariates \
                 else dict.fromkeys(raw, np.nan)
             gaps = {w: means.get((w, lv), np.nan) - means.get((w, str(ref)), np.nan) for w in waves}
             rows.append({"indicator": indicator, "dimension": dim, "group": lv, "group_label": label(dim, lv),

@@ -4,14 +4,13 @@ from __future__ import annotations
 from pipeline import labels
 from pipeline.analysis import discrimination as D
 from pipeline.analysis import linkage
-from pipeline.analysis.load import frame_text, in_frame, survey_design
+from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import Settings
 from pipeline.weight import MARGIN_TEXT, margin_table
-from pipeline.survey import stack
 
 
 def designs(settings, waves, reports: dict | None = None) -> dict:
@@ -59,19 +58,25 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
     # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
     results["dir:ervaren_discriminatie"] = D.prevalence(ds[repeat_wave], ["ervaren_discriminatie"], ["directie_code"])
     pairs = _pairs(sorted(ds), baseline_wave, repeat_wave)
-    links = {}
+    links, stacks = {}, {}
     for a, b in pairs:  # baseline -> the repeat as `change`; baseline -> every other wave, and wave to wave
-        pair = {a: ds[a], b: ds[b]}
-        linked, links[a, b] = linkage.stack_for_change(pair)
+        # the change in the frame of the levels (linked-panel estimator); the composition-adjusted
+        # change, a regression coefficient, in the frame of models
+        linked, model, links[a, b] = change_designs(settings, {a: ds[a], b: ds[b]})
+        stacks[a, b] = linked
         both = [i for i in [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"]
                 if D.measured(ds[a], i) and D.measured(ds[b], i)]
         results[_change_name(a, b, baseline_wave, repeat_wave)] = D.change(
-            linked, both, dims, a, b, controls=settings.covariates("composition_change"),
-            model=linked if links[a, b].linked else
-            stack({w: in_frame(d, settings.frame("models")) for w, d in pair.items()}))
+            linked, both, dims, a, b, controls=settings.covariates("composition_change"), model=model)
+    all_waves = sorted(ds)
+    if len(all_waves) >= 3:  # a linear trend over every wave, in the same frame as the changes
+        linked_all, _, _ = change_designs(settings, {w: ds[w] for w in all_waves})
+        results["trend"] = D.trend(linked_all, [i for i in D.PREVALENCE if all(D.measured(ds[w], i) for w in all_waves)],
+                                   all_waves)
     if pairs:
         link = links[baseline_wave, repeat_wave]
-        results["change_followup"] = D.chained_change(ds, ["funnel_gemeld"], baseline_wave, repeat_wave)
+        results["change_followup"] = D.chained_change(ds, ["funnel_gemeld"], baseline_wave, repeat_wave,
+                                                      stacked=stacks[baseline_wave, repeat_wave])
     results |= {f"margins:{w}": margin_table(r) for w, r in reports.items()}
     pub = publish_all(results, policy)
     prev = pub[f"prev:{repeat_wave}"]
@@ -89,6 +94,8 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
     for a, b in pairs[1:]:
         name = _change_name(a, b, baseline_wave, repeat_wave)
         ch.record({name: pub[name]}, source="discrimination", waves=f"{a}-{b}")
+    if "trend" in pub:
+        ch.record({"trend": pub["trend"]}, source="discrimination")
     ch.heading("Ervaren discriminatie en ongewenst gedrag op de werkvloer", 1)
     ch.text("Hoeveel medewerkers in de afgelopen 12 maanden ongewenst gedrag ervoeren of zagen. Het gaat om "
             "discriminatie, racisme, micro-agressie, pesten en (seksuele) intimidatie. Ook ziet u wie het deed, of "
@@ -191,6 +198,16 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
                      f"Verandering {a} → {b} per groep", sheet=f"Verandering {a}-{b} groep",
                      percent=[str(a), str(b)], points=["change", "ci_low", "ci_high"],
                      integers=["n_baseline", "n_repeat"], fold=True)
+    if "trend" in pub:
+        ch.heading(f"Trend over alle metingen ({', '.join(map(str, sorted(ds)))})")
+        ch.text("Of een aandeel over alle metingen samen steeg of daalde: de gemiddelde verandering per jaar, in "
+                "procentpunten, met het 95%-interval. Zo telt elke meting mee, niet alleen de eerste en de laatste. "
+                + D.NOT_AN_EFFECT)
+        ch.table(pub["trend"].view(map={"indicator": lambda i: labs.get(i, i)},
+                                   columns=["indicator", "slope", "ci_low", "ci_high", "p"],
+                                   rename={"slope": "per jaar"}),
+                 "Lineaire trend per jaar, alle medewerkers (gewogen regressie over alle metingen)",
+                 sheet="Trend", points=["per jaar", "ci_low", "ci_high"])
     ch.heading("Methode: weging en inferentiekader")
     ch.detail(MARGIN_TEXT, "weging")
     for w in ds:
@@ -199,9 +216,8 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
                  f"Wat de weging herstelt, {w}: aandeel in register en onder respondenten", sheet=f"Weging {w}", percent=[
                      "register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
     ch.detail(frame_text(settings) + " In dit hoofdstuk: de aandelen zijn beschrijvend (met eindige-populatiecorrectie); "
-            "de veranderingen ook, behalve waar de metingen via de persoonssleutel gekoppeld zijn (dan met de persoon "
-            "als eenheid, zonder eindige-populatiecorrectie, zie hierboven); de voor samenstelling gecorrigeerde "
-            "verandering is een regressiecoëfficiënt (modelmatig). Benjamini–Hochberg: één familie per hoofdstuk "
+            "de veranderingen en de trend ook, in hetzelfde kader als de aandelen (zie hierboven); alleen de voor "
+            "samenstelling gecorrigeerde verandering is een regressiecoëfficiënt (modelmatig). Benjamini–Hochberg: één familie per hoofdstuk "
             "('verandering': alle veranderingstoetsen).", "inferentiekader")
     ch.heading("Alle cijfers per groep")
     ch.table(prev.view(rows=prev.table["dimension"] != "totaal", map={"indicator": lambda i: labs.get(i, i)},

@@ -7,7 +7,7 @@ import pandas as pd
 from pipeline import labels
 from pipeline.analysis import linkage
 from pipeline.analysis import trend as T
-from pipeline.analysis.load import frame_text, in_frame, survey_design
+from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
@@ -79,22 +79,22 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
     for w in waves:
         designs[w], reports[w], _ = survey_design(settings, source, w)
     stacked = stack(designs)
-    linked, link = linkage.stack_for_change(designs)
-    # gap changes and trends: on the linked stack (person as PSU, no FPC) when waves carry a person key,
-    # otherwise in the inference frame of models
-    model = linked if link.linked else in_frame(stacked, settings.frame("models"))
+    # changes, raw gap changes and trends in the frame of the levels (the linked-panel estimator when
+    # the waves carry a person key); the covariate-adjusted gap change in the frame of models
+    linked, model, link = change_designs(settings, designs)
     results = {f"levels:{i}": T.levels(stacked, i, dims) for i in indicators}
     if len(waves) > 1:
         results["changes"] = _concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators])
         results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
-                                                   covariates=settings.covariates("gap_change"), model=model)
+                                                   covariates=settings.covariates("gap_change"), model=linked,
+                                                   adjusted_model=model)
                                    for i in indicators])
     reps = [representativeness_tables(settings, source, w) for w in waves]
     results["r_indicator"] = Result(pd.concat([r[0].table for r in reps], ignore_index=True), reps[0][0].rule,
                                     tidy=reps[0][0].tidy)
     results |= {f"margins:{w}": margin_table(reports[w]) for w in waves}
     if len(waves) >= 3:
-        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(model, i)} for i in indicators]),
+        results["trend"] = Result(pd.DataFrame([{"indicator": i, **T.trend_test(linked, i)} for i in indicators]),
                                   NoSmallCells("slopes over all respondents of every wave"),
                                   tidy=(Tidy("trend_slope", {"estimate": "slope"},
                                              {"waves": f"{waves[0]}-{waves[-1]}", "p_bh": float("nan")}),))
@@ -109,8 +109,8 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
             "zegt of dat verschil tussen de metingen kleiner of groter werd.")
     ch.detail("De metingen zijn gestapeld, elke meting gewogen naar het register van dat jaar (voor de niveaus per "
               "meting: strata = meting × directie). De verandering van de kloof (verschil-in-verschillen) is de "
-              "interactie meting × groep in een gewogen regressie: ruw, bij gelijke schaal, leeftijd en directie, "
-              "en direct gestandaardiseerd naar de samenstelling van de nulmeting."
+              "interactie meting × groep in een gewogen regressie: ruw, bij gelijke schaal, leeftijd en directie "
+              "(modelmatig), en direct gestandaardiseerd naar de samenstelling van de nulmeting."
               + (" " + linkage.method_nl(link) if len(waves) > 1 else ""), "hoe de metingen zijn vergeleken")
     gaps = pub.get("gaps")
     if gaps is not None and len(gaps):
@@ -186,10 +186,11 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
                  f"Wat de weging herstelt, {source.upper()} {w}", sheet=f"Weging {source.upper()} {w}",
                  percent=["register", "respondenten ongewogen", "respondenten gewogen"], fold=True)
     ch.detail(frame_text(settings) + " In dit hoofdstuk: de niveaus per meting zijn beschrijvend (met "
-            "eindige-populatiecorrectie per meting), de veranderingen van niveaus ook, behalve waar de metingen via de "
-            "persoonssleutel gekoppeld zijn (dan met de persoon als eenheid, zonder eindige-populatiecorrectie, zie "
-            "hierboven); de veranderingen van een kloof (verschil-in-verschillen), de varianten bij gelijke schaal enz. en "
-            "gestandaardiseerde varianten en de trend per jaar zijn modelmatig (zonder eindige-populatiecorrectie). "
+            "eindige-populatiecorrectie per meting); de veranderingen van niveaus, de veranderingen van een kloof "
+            "(verschil-in-verschillen) en de trend per jaar ook, in hetzelfde kader als de niveaus (zie hierboven). "
+            "Modelmatig (zonder eindige-populatiecorrectie) zijn alleen de kloofverandering bij gelijke schaal, "
+            "leeftijd en directie (een regressiecoëfficiënt; in de tabel 'modelmatig') en de gestandaardiseerde "
+            "variant (alleen een puntschatting). "
             "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).",
               "inferentiekader")
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},

@@ -9,6 +9,8 @@ A design is immutable. The verbs return a new design and leave the old one as it
   subset(mask)        a domain of this design (subset.survey.design)
   calibrate(margins)  raked weights, SEs that account for the raking (calibrate)
   stack(designs)      waves as one design: independent, or linked by a person key (person as PSU)
+  linked_panel(designs, person)  waves as one design with each wave's strata and FPC, plus the
+                      covariance of the respondents the waves share (changes in the frame of the levels)
 
 Degrees of freedom follow R's degf() of the domain: its respondents (item non-respondents included,
 as svyciprop on a svyby domain) minus the strata represented among them; for a GLM, svyglm's
@@ -23,8 +25,8 @@ from scipy import stats
 from pipeline.survey.errors import DesignError
 from pipeline.survey.formula import design_matrices
 from pipeline.survey.result import GLMResult
-from pipeline.survey.variance import (LONELY_PSU, Calibration, Strata, design_covariance, difference_variance,
-                                      domain_variance, make_strata)
+from pipeline.survey.variance import (LONELY_PSU, Calibration, Panel, PanelPair, Strata, design_covariance,
+                                      difference_variance, domain_variance, make_strata, panel_factor)
 
 NOTE_FEW = "te weinig waarnemingen voor een interval"
 NOTE_CONST = "geen variatie in deze groep"
@@ -704,3 +706,64 @@ def stack(designs: dict, label: str = "golf", *, person: str | None = None) -> S
     return SurveyDesign._from_parts(data, w, st, names=names, lonely_psu=lonely_psu,
                                     level=next(iter(designs.values())).level, calibration=calibration,
                                     domain=domain)
+
+
+def linked_panel(designs: dict, person: str, label: str = "golf", *, frame_overlap: dict | None = None) -> SurveyDesign:
+    """Waves as one design in the frame of the levels: each wave keeps its strata, FPC and calibration
+    (strata = wave x stratum, as the independent `stack`), and every variance adds, for each pair of
+    waves, the covariance estimated from the respondents both waves share, linked by `person`
+    (`pipeline.survey.variance.Panel`: the linked-panel estimator, Berger 2004; Qualité & Tillé 2008).
+    A level of one wave has the variance of its own design; a change, a difference-in-differences or a
+    trend over waves gets V_a + V_b - 2 C_ab.
+
+    frame_overlap: {(wave a, wave b): Series of the number of persons in both waves' frames, indexed by
+    (stratum in a, stratum in b)} (from the registers: who was on the staff in both years), for the
+    overlap chance alone would give. Without it for a pair: a stable workforce (everyone of stratum h in
+    frame a is in stratum h of frame b, at most the smaller of the two), which overstates that chance
+    overlap and so understates the covariance (conservative)."""
+    waves = list(designs)
+    base = stack(designs, label)
+    offsets = np.cumsum([0, *(len(d.w) for d in designs.values())])
+    pairs = []
+    for i, a in enumerate(waves):
+        for j in range(i + 1, len(waves)):
+            b = waves[j]
+            da, db = designs[a], designs[b]
+            ka, kb = _keys(da, person), _keys(db, person)
+            shared = ka.index.intersection(kb.index)
+            ra, rb = ka.reindex(shared).to_numpy(), kb.reindex(shared).to_numpy()
+            sa, sb = da.strata, db.strata
+            cells = sa.codes[ra]
+            m = np.bincount(cells, minlength=sa.n_strata).astype(float)
+            fa = np.zeros(sa.n_strata) if sa.N_h is None else sa.n_h / sa.N_h
+            fb = pd.Series(np.zeros(sb.n_strata) if sb.N_h is None else sb.n_h / sb.N_h, index=sb.labels.astype(str))
+            both = None if frame_overlap is None else frame_overlap.get((a, b))
+            if both is None:  # a stable workforce: the same staff, per stratum, in both frames
+                Na = pd.Series(np.nan if sa.N_h is None else sa.N_h, index=sa.labels.astype(str))
+                Nb = pd.Series(np.nan if sb.N_h is None else sb.N_h, index=sb.labels.astype(str))
+                common = Na.index.intersection(Nb.index)
+                both = pd.Series(np.minimum(Na[common], Nb[common]).to_numpy(),
+                                 index=pd.MultiIndex.from_arrays([common, common]))
+            both = both.dropna()
+            both.index = pd.MultiIndex.from_arrays([both.index.get_level_values(0).astype(str),
+                                                    both.index.get_level_values(1).astype(str)])
+            chance_b = (both * fb.reindex(both.index.get_level_values(1)).fillna(0).to_numpy()).groupby(level=0).sum()
+            expected = fa * chance_b.reindex(sa.labels.astype(str)).fillna(0).to_numpy()
+            pairs.append(PanelPair(rows_a=ra + offsets[i], rows_b=rb + offsets[j], cells=cells,
+                                   factor=panel_factor(m, expected), waves=(i, j)))
+    import dataclasses
+    # the wave of each stacked stratum (labels "<wave>|<stratum>", as `stack` writes them)
+    position = {str(w): k for k, w in enumerate(waves)}
+    stratum_wave = np.array([position[str(lab).split("|", 1)[0]] for lab in base.strata.labels], dtype=np.int64)
+    st = dataclasses.replace(base.strata, panel=Panel(tuple(pairs), stratum_wave=stratum_wave))
+    return base._parts(strata=st)
+
+
+def _keys(design: SurveyDesign, person: str) -> pd.Series:
+    """Row position per person key (rows without a key, or a key used twice, are left out)."""
+    if person not in design.data:
+        return pd.Series(dtype=np.int64)
+    k = design.data[person]
+    s = pd.Series(np.arange(len(k)), index=k.astype("object"))
+    s = s[s.index.notna()]
+    return s[~s.index.duplicated(keep=False)]

@@ -8,6 +8,10 @@ where n_h counts every design row in stratum h (domain estimation: rows outside 
 u_i = 0 but still count, as R pads a subset back to n_h PSUs). Calibration enters through the
 residuals of u on the calibration model (R's `greg_calibration` post-strata), see `calibration_residuals`.
 
+Linked panel (`Strata.panel`: waves stacked with each wave's own strata and FPC, and the same persons
+answering several waves): the variance of a total over the stack adds, for every pair of waves, the
+covariance estimated from the respondents the two waves share (`Panel`, `panel_covariance`).
+
 With clusters (`Strata.psu`: several rows per PSU, e.g. one person answering several stacked waves)
 the residuals are summed per PSU first and the formula runs over PSU totals, n_h counting PSUs, as
 svydesign(ids = ~psu) with replacement at the first stage (no FPC); so the covariance between rows
@@ -63,6 +67,7 @@ class Strata:
     scale_h: np.ndarray
     labels: np.ndarray
     psu: np.ndarray | None = None   # PSU code (0..P-1) per row; None: every row its own PSU
+    panel: "Panel | None" = None    # linked waves in one design: the covariance of shared respondents
 
     @property
     def n_strata(self) -> int:
@@ -158,7 +163,11 @@ def stratified_variance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -> 
     ind = indicator(st)
     s1 = np.asarray(ind @ u)
     s2 = np.asarray(ind @ (u * u))
-    return (st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)).sum(axis=0)
+    per_stratum = st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)
+    var = per_stratum.sum(axis=0)
+    if st.panel is not None:
+        var = var + 2 * st.panel.cross(u, diagonal=True, wave_var=st.panel.per_wave(per_stratum))
+    return var
 
 
 def stratified_covariance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -> np.ndarray:
@@ -177,7 +186,17 @@ def stratified_covariance(u: np.ndarray, st: Strata, lonely_psu: str = "fail") -
         rows = lonely[st.codes]
         centred[rows] = lonely_deviation(u[rows], u.sum(axis=0) / len(u), lonely_psu)
     scaled = centred * np.sqrt(st.scale_h[st.codes])[:, None]
-    return scaled.T @ scaled
+    cov = scaled.T @ scaled
+    if st.panel is not None:
+        c = st.panel.cross(u, wave_var=st.panel.per_wave(_per_stratum_sq(scaled, st)))
+        cov = cov + c + c.T
+    return cov
+
+
+def _per_stratum_sq(scaled: np.ndarray, st: Strata) -> np.ndarray:
+    """Per stratum the sum of squares of each column of the scaled, centred values (H x k)."""
+    return np.column_stack([np.bincount(st.codes, weights=scaled[:, j] ** 2, minlength=st.n_strata)
+                            for j in range(scaled.shape[1])]) if scaled.shape[1] else np.zeros((st.n_strata, 0))
 
 
 def design_covariance(u: np.ndarray, st: Strata, lonely_psu: str, calibration: "Calibration | None" = None) -> np.ndarray:
@@ -211,7 +230,7 @@ def _dense(u_own: np.ndarray, codes: np.ndarray, D: int) -> np.ndarray:
 def domain_variance(u_own: np.ndarray, codes: np.ndarray, D: int, st: Strata, lonely_psu: str,
                     calibration: "Calibration | None" = None) -> np.ndarray:
     """Variance of each of the D domain totals of u (length D)."""
-    if calibration is None and st.psu is None:
+    if calibration is None and st.psu is None and st.panel is None:
         s1, s2 = _stratum_sums(u_own, codes, D, st)
         return (st.scale_h[:, None] * stratum_ss(s1, s2, st.n_h, lonely_psu)).sum(axis=0)
     U = _dense(u_own, codes, D)
@@ -225,7 +244,7 @@ def difference_variance(u_own: np.ndarray, codes: np.ndarray, ref: np.ndarray, s
     The domains are disjoint, so per stratum the difference's sum is s1_d - s1_ref and its sum of
     squares s2_d + s2_ref."""
     D = len(ref)
-    if calibration is None and st.psu is None:
+    if calibration is None and st.psu is None and st.panel is None:
         s1, s2 = _stratum_sums(u_own, codes, D, st)
         ss = stratum_ss(s1 - s1[:, ref], s2 + s2[:, ref], st.n_h, lonely_psu)
         return (st.scale_h[:, None] * ss).sum(axis=0)
@@ -258,3 +277,82 @@ class Calibration:
                 r[r0:r1] -= qb @ (qb.T @ a[r0:r1])
         r = r * self.mult[:, None]
         return r[:, 0] if one else r
+
+
+# --- linked panel: the covariance between waves from the respondents they share ----------------------
+
+@dataclass(frozen=True)
+class PanelPair:
+    """The respondents two waves a < b share: their row in wave a (`rows_a`) and in wave b (`rows_b`) of
+    the stacked design, their cell (`cells`, 0..C-1: the wave-a stratum) and the factor per cell."""
+
+    rows_a: np.ndarray
+    rows_b: np.ndarray
+    cells: np.ndarray
+    factor: np.ndarray   # per cell: m_c/(m_c - 1) * (1 - E_c/m_c); 0 for a cell of one shared respondent
+    waves: tuple[int, int] = (0, 1)   # position of wave a and wave b among the stacked waves
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Waves stacked with each wave's strata and FPC, linked by the persons they share.
+
+    The linked-panel estimator (Berger 2004; Qualité & Tillé 2008) for totals t_a, t_b of two waves:
+    V(t_b - t_a) = V_a + V_b - 2 C_ab, each V the wave's own stratified variance with FPC (the published
+    level's variance), and C_ab the covariance from the m respondents in both waves, per cell c:
+
+        C_ab = sum_c m_c/(m_c - 1) * (1 - E_c/m_c) * sum_{k shared, in c} (u_ak - mean_c u_a)(u_bk - mean_c u_b)
+
+    with E_c the overlap that two independent draws at the waves' sampling fractions would give,
+    E_c = sum_k in both frames, in c  f_a(k) f_b(k)  (f = n_h/N_h of the person's stratum in that
+    wave). 1 - E_c/m_c plays the part of the FPC: the covariance vanishes when the overlap is what chance
+    gives, and with the same sample twice (m = n, E = n^2/N) C_ab is the stratified covariance with
+    FPC, so the change of a paired sample is R's svycontrast on the paired (wide) design, the golden case.
+    """
+
+    pairs: tuple[PanelPair, ...]
+    stratum_wave: np.ndarray | None = None   # position of each stratum's wave among the stacked waves
+
+    def per_wave(self, per_stratum: np.ndarray) -> np.ndarray:
+        """Each wave's own variance per column (waves x k), from the strata's contributions (H x k)."""
+        W = int(self.stratum_wave.max()) + 1
+        return np.column_stack([np.bincount(self.stratum_wave, weights=per_stratum[:, j], minlength=W)
+                                for j in range(per_stratum.shape[1])]) if per_stratum.shape[1] else np.zeros((W, 0))
+
+    def cross(self, u: np.ndarray, diagonal: bool = False, wave_var: np.ndarray | None = None) -> np.ndarray:
+        """sum over wave pairs of C_ab for the column totals of u (n x k): k x k, or its diagonal.
+
+        wave_var (waves x k): each wave's own variance; a C_ab beyond the Cauchy-Schwarz bound
+        sqrt(V_a V_b) (possible in a domain of a few shared respondents) is cut back to it, so that the
+        variance of a change is never negative."""
+        u = np.asarray(u, dtype=float)
+        if u.ndim == 1:
+            u = u[:, None]
+        k = u.shape[1]
+        out = np.zeros(k) if diagonal else np.zeros((k, k))
+        for p in self.pairs:
+            if not len(p.rows_a):
+                continue
+            C = len(p.factor)
+            m = np.bincount(p.cells, minlength=C).astype(float)
+            a, b = u[p.rows_a], u[p.rows_b]
+            a = a - (np.column_stack([np.bincount(p.cells, weights=a[:, j], minlength=C) for j in range(k)])
+                     / np.maximum(m, 1)[:, None])[p.cells]
+            b = b - (np.column_stack([np.bincount(p.cells, weights=b[:, j], minlength=C) for j in range(k)])
+                     / np.maximum(m, 1)[:, None])[p.cells]
+            a = a * p.factor[p.cells][:, None]
+            c = (a * b).sum(axis=0) if diagonal else a.T @ b
+            if wave_var is not None:
+                va, vb = np.clip(wave_var[p.waves[0]], 0, None), np.clip(wave_var[p.waves[1]], 0, None)
+                bound = np.sqrt(va * vb) if diagonal else np.sqrt(np.outer(va, vb))
+                c = np.clip(c, -bound, bound)
+            out = out + c
+        return out
+
+
+def panel_factor(m: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Per cell m/(m - 1) * (1 - E/m): the small-sample and overlap-beyond-chance factor of `Panel`."""
+    m = np.asarray(m, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = m / (m - 1) * (1 - np.asarray(expected, dtype=float) / m)
+    return np.where(m >= 2, f, 0.0)
