@@ -190,7 +190,7 @@ PANEL_R, PANEL_SCALE = 150, 0.15
 @pytest.fixture(scope="module")
 def panel_replicates():
     from pipeline.settings import load_settings
-    from pipeline.synth import replicate as rp
+    from pipeline import replication as rp
     worlds = rp.build_panel("mto", (2022, 2023, 2024), scale=PANEL_SCALE, seed=11)
     return rp.run_panel(worlds, load_settings(), "social_safety", ["herkomst_oud", "beperking"], PANEL_R, seed=3)
 
@@ -200,7 +200,7 @@ def test_replicated_coverage_of_changes_gap_changes_and_trends(panel_replicates)
     """Pooled per statistic, the 95% intervals of changes, gap changes and the trend slope cover the
     finite-population truth in [0.93, 0.98]; every single estimate inside the two-sided binomial band;
     the estimated SEs agree with the spread over replicates (median ratio in [0.85, 1.15])."""
-    from pipeline.synth.replicate import coverage
+    from pipeline.replication import coverage
     reps = panel_replicates
     cov = coverage(reps)
     assert set(cov["statistic"]) == {"change", "gap_change", "trend_slope"} and (cov["replicates"] == PANEL_R).all()
@@ -216,7 +216,7 @@ def test_replicated_coverage_of_changes_gap_changes_and_trends(panel_replicates)
 def test_the_replicated_change_check_fails_for_too_wide_and_too_narrow_intervals(panel_replicates):
     """The same replicates with intervals 1.5x too wide (as the person-as-PSU SE without FPC was) or
     1.5x too narrow fail the check."""
-    from pipeline.synth.replicate import coverage
+    from pipeline.replication import coverage
     reps = panel_replicates
     mid = (reps["ci_low"] + reps["ci_high"]) / 2
     for factor in (1.5, 1 / 1.5):
