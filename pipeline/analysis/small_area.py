@@ -23,6 +23,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.disclosure.publish import Estimates, Result
+from pipeline.results import Tidy
+
 # auxiliaries per directorate from the register snapshot of the wave's year (config small_area.auxiliaries)
 AUXILIARIES = {
     "aandeel_jong": "share of staff younger than groups.young_cutoff",
@@ -178,3 +181,48 @@ def directorate_estimates(direct: pd.DataFrame, allowed: pd.Series, aux: pd.Data
     return pd.DataFrame({"group": codes, "estimate": est, "se": se, "ci_low": lo, "ci_high": hi, "gewicht": weight,
                          "n": np.where(inside, n, np.nan), "n_model": float(n[inside].sum()),
                          "m_model": int(inside.sum()), "sigma2": model.sigma2})
+
+
+def declared(raw: dict) -> dict | None:
+    """Config `small_area` with its defaults, None when the report declares none (no model estimates)."""
+    cfg = raw.get("small_area")
+    if cfg is None:
+        return None
+    return {"auxiliaries": list(cfg.get("auxiliaries") or AUXILIARIES), "max_direct_weight": float(cfg.get("max_direct_weight", 0.0))}
+
+
+def check(cfg) -> list[str]:
+    """Problems of config `small_area` (for pipeline.settings)."""
+    if cfg is None:
+        return []
+    if not isinstance(cfg, dict):
+        return [f"small_area must be a mapping (auxiliaries, max_direct_weight), found {type(cfg).__name__}"]
+    out = []
+    names = cfg.get("auxiliaries")
+    if names is not None and (not isinstance(names, list) or not names or any(n not in AUXILIARIES for n in names)):
+        out.append(f"small_area.auxiliaries must be a non-empty list of {', '.join(AUXILIARIES)}, found {names!r}")
+    w = cfg.get("max_direct_weight", 0.0)
+    if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w < 0.5:
+        out.append("small_area.max_direct_weight must be a number from 0 up to (not including) 0.5: the weight a "
+                   f"directorate's own answers may carry where its direct estimate is not published, found {w!r}")
+    return out
+
+
+def directorate_result(direct: pd.DataFrame, published: pd.DataFrame, aux: pd.DataFrame, *, k: int, indicator: str,
+                       names: dict | None = None, max_direct_weight: float = 0.0,
+                       bounds: tuple[float, float] | None = None) -> Result:
+    """The model estimate of every directorate of the register as a result for `publish`, rows
+    `sae_level` in results.csv (se = root MSE). `direct`: the directorate table before disclosure
+    control (estimate, se, n per group); `published`: the same table after it. A directorate's own
+    answers carry weight only where its direct estimate passed disclosure control with at least k
+    respondents (shown, or withheld only as too wide); elsewhere the estimate is the synthetic part (or
+    a composite below `max_direct_weight`). The rule: the fit itself rests on at least k respondents."""
+    pub = published.assign(group=published["group"].astype(str)).drop_duplicates("group").set_index("group")
+    n = pd.to_numeric(pub["n"], errors="coerce")
+    hidden = pub["onderdrukt"].fillna(False).astype(bool) if "onderdrukt" in pub else pd.Series(False, index=pub.index)
+    allowed = ~hidden & (n >= k)
+    est = directorate_estimates(direct, allowed, aux, max_direct_weight=max_direct_weight, bounds=bounds)
+    est.insert(0, "dimension", "directie_code")
+    est.insert(2, "group_label", est["group"].map(names or {}).fillna(est["group"]))
+    return Result(est.drop(columns=["sigma2"]), Estimates(n=("n_model",)),
+                  tidy=(Tidy("sae_level", constants={"indicator": indicator}),))
