@@ -47,32 +47,33 @@ class FayHerriot:
     y: np.ndarray
     psi: np.ndarray
     iterations: int
+    kappa: np.ndarray | float = 0.0
 
     @property
     def gamma(self) -> np.ndarray:
-        """The weight of each fitted area's direct estimate: σ²/(σ² + ψ_d)."""
-        return self.sigma2 / (self.sigma2 + self.psi)
+        """The weight of each fitted area's direct estimate: (σ² + κ_d)/(σ² + κ_d + ψ_d)."""
+        return (self.sigma2 + self.kappa) / (self.sigma2 + self.kappa + self.psi)
 
     def eblup(self) -> tuple[np.ndarray, np.ndarray]:
         """(EBLUP, Prasad–Rao/Datta–Lahiri MSE) of the fitted areas (Rao & Molina 2015, (6.2.3), (6.2.33)):
-        g1 = γψ, g2 = (1-γ)² x'(X'V⁻¹X)⁻¹x, g3 = ψ²/(σ²+ψ)³ · 2/Σ(σ²+ψ)⁻² (the asymptotic variance of
-        the REML σ̂²); MSE = g1 + g2 + 2·g3."""
+        g1 = γψ, g2 = (1-γ)² x'(X'V⁻¹X)⁻¹x, g3 = ψ²/V³ · 2/ΣV⁻² with V = σ² + κ + ψ (2/ΣV⁻²: the
+        asymptotic variance of the REML σ̂²); MSE = g1 + g2 + 2·g3."""
         g = self.gamma
         synthetic = self.X @ self.beta
         est = g * self.y + (1 - g) * synthetic
-        v = self.sigma2 + self.psi
+        v = self.sigma2 + self.kappa + self.psi
         g1 = g * self.psi
         g2 = (1 - g) ** 2 * np.einsum("ij,jk,ik->i", self.X, self.cov_beta, self.X)
         g3 = self.psi ** 2 / v ** 3 * (2.0 / np.sum(v ** -2.0))
         return est, g1 + g2 + 2 * g3
 
-    def predict(self, X: np.ndarray, y=None, psi=None, weight=None) -> tuple[np.ndarray, np.ndarray]:
-        """Estimate and MSE for areas OUTSIDE the fit: the synthetic x'β̂ (MSE σ̂² + x'(X'V⁻¹X)⁻¹x), or
-        with `weight` c > 0 the composite c·y + (1-c)·x'β̂ (MSE c²ψ + (1-c)²(σ̂² + x'(X'V⁻¹X)⁻¹x); y is
+    def predict(self, X: np.ndarray, y=None, psi=None, weight=None, kappa=0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Estimate and MSE for areas OUTSIDE the fit: the synthetic x'β̂ (MSE σ̂² + κ + x'(X'V⁻¹X)⁻¹x), or
+        with `weight` c > 0 the composite c·y + (1-c)·x'β̂ (MSE c²ψ + (1-c)²(σ̂² + κ + x'(X'V⁻¹X)⁻¹x); y is
         independent of β̂, which the other areas fit)."""
         X = np.atleast_2d(np.asarray(X, float))
         synthetic = X @ self.beta
-        spread = self.sigma2 + np.einsum("ij,jk,ik->i", X, self.cov_beta, X)
+        spread = self.sigma2 + np.asarray(kappa, float) + np.einsum("ij,jk,ik->i", X, self.cov_beta, X)
         if weight is None:
             return synthetic, spread
         c = np.asarray(weight, float)
@@ -80,11 +81,18 @@ class FayHerriot:
         return c * y + (1 - c) * synthetic, c ** 2 * psi + (1 - c) ** 2 * spread
 
 
-def fit(y, psi, X, *, tol: float = 1e-10, max_iter: int = 200) -> FayHerriot:
+def fit(y, psi, X, *, kappa=None, tol: float = 1e-10, max_iter: int = 200) -> FayHerriot:
     """REML fit of the Fay–Herriot model by Fisher scoring, σ̂²_u truncated at 0 (as metafor and
     sae::eblupFH). Score s = -½ tr(P) + ½ y'PPy, information I = ½ tr(PP), with
-    P = V⁻¹ - V⁻¹X(X'V⁻¹X)⁻¹X'V⁻¹ (Rao & Molina 2015, 6.2.4)."""
+    P = V⁻¹ - V⁻¹X(X'V⁻¹X)⁻¹X'V⁻¹ (Rao & Molina 2015, 6.2.4).
+
+    kappa: a known part of each area's spread around the regression besides σ²_u, V = σ² + κ_d + ψ_d.
+    The target is the directorate's finite-population mean: with N_d staff it varies around the area's
+    model mean by S²_w/N_d (S²_w the variance among staff within directorates), which matters for the
+    smallest directorates. The likelihood is metafor's with vi = ψ + κ; only the weights γ differ."""
     y, psi, X = np.asarray(y, float), np.asarray(psi, float), np.atleast_2d(np.asarray(X, float))
+    kap = np.zeros_like(psi) if kappa is None else np.broadcast_to(np.asarray(kappa, float), psi.shape).copy()
+    total = psi + kap
     m, p = X.shape
     if m <= p:
         raise ValueError(f"Fay–Herriot: {m} areas for {p} coefficients")
@@ -92,7 +100,7 @@ def fit(y, psi, X, *, tol: float = 1e-10, max_iter: int = 200) -> FayHerriot:
         raise ValueError("Fay–Herriot: every sampling variance must be positive")
 
     def projector(s2):
-        vi = 1.0 / (s2 + psi)
+        vi = 1.0 / (s2 + total)
         XtVX = X.T @ (X * vi[:, None])
         A = np.linalg.inv(XtVX)
         P = np.diag(vi) - (X * vi[:, None]) @ A @ (X * vi[:, None]).T
@@ -100,7 +108,7 @@ def fit(y, psi, X, *, tol: float = 1e-10, max_iter: int = 200) -> FayHerriot:
 
     # start: the moment estimator of the residual variance beyond the mean sampling variance
     ols = np.linalg.lstsq(X, y, rcond=None)[0]
-    s2 = max(float(np.sum((y - X @ ols) ** 2) / (m - p) - psi.mean()), 0.0) or float(np.median(psi))
+    s2 = max(float(np.sum((y - X @ ols) ** 2) / (m - p) - total.mean()), 0.0) or float(np.median(total))
     it = 0
     for it in range(1, max_iter + 1):
         P, _ = projector(s2)
@@ -113,9 +121,9 @@ def fit(y, psi, X, *, tol: float = 1e-10, max_iter: int = 200) -> FayHerriot:
         if done:
             break
     _, A = projector(s2)
-    vi = 1.0 / (s2 + psi)
+    vi = 1.0 / (s2 + total)
     beta = A @ (X.T @ (vi * y))
-    return FayHerriot(beta, A, float(s2), X, y, psi, it)
+    return FayHerriot(beta, A, float(s2), X, y, psi, it, kap)
 
 
 def auxiliaries(register: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -140,7 +148,8 @@ def auxiliaries(register: pd.DataFrame, names: list[str]) -> pd.DataFrame:
 
 def directorate_estimates(direct: pd.DataFrame, allowed: pd.Series, aux: pd.DataFrame, *,
                           max_direct_weight: float = 0.0, bounds: tuple[float, float] | None = None,
-                          level: float = 0.95) -> pd.DataFrame:
+                          level: float = 0.95, within: float | None = None,
+                          sizes: pd.Series | None = None) -> pd.DataFrame:
     """Fay–Herriot estimates for every directorate of the register.
 
     direct: per directorate (`group`) the direct estimate `estimate`, its standard error `se` and
@@ -150,18 +159,24 @@ def directorate_estimates(direct: pd.DataFrame, allowed: pd.Series, aux: pd.Data
     weight min(γ_d, max_direct_weight) where it has a direct estimate with a variance.
     Returns group, estimate, se (root MSE), ci_low, ci_high (normal, clipped to `bounds`), gewicht
     (weight on the direct estimate), n (own respondents of the directorates in the fit, at least k), n_model
-    (respondents of the directorates in the fit), m_model (directorates in the fit), sigma2."""
+    (respondents of the directorates in the fit), m_model (directorates in the fit), sigma2.
+    within, sizes: the variance among staff within directorates and each directorate's headcount
+    (register): κ_d = within / N_d (see `fit`); without them κ = 0, the textbook model."""
     d = direct.assign(group=direct["group"].astype(str)).drop_duplicates("group").set_index("group")
     codes = [str(c) for c in aux.index]
     d = d.reindex(codes)
-    ok = allowed.rename(index=str).reindex(codes).fillna(False).astype(bool).to_numpy()
+    ok = allowed.astype(bool).rename(index=str).reindex(codes, fill_value=False).to_numpy(dtype=bool)
     y = pd.to_numeric(d["estimate"], errors="coerce").to_numpy(float)
     psi = pd.to_numeric(d["se"], errors="coerce").to_numpy(float) ** 2
     n = pd.to_numeric(d["n"], errors="coerce").fillna(0).to_numpy(float)
     X = np.column_stack([np.ones(len(codes)), aux.to_numpy(float)])
+    kappa = np.zeros(len(codes))
+    if within is not None and sizes is not None:
+        N = pd.to_numeric(sizes.rename(index=str).reindex(codes), errors="coerce").to_numpy(float)
+        kappa = np.where(N > 0, float(within) / np.where(N > 0, N, 1.0), 0.0)
     usable = np.isfinite(X).all(axis=1)
     inside = ok & np.isfinite(y) & np.isfinite(psi) & (psi > 0) & usable
-    model = fit(y[inside], psi[inside], X[inside])
+    model = fit(y[inside], psi[inside], X[inside], kappa=kappa[inside])
     est = np.full(len(codes), np.nan)
     mse = np.full(len(codes), np.nan)
     weight = np.zeros(len(codes))
@@ -169,9 +184,10 @@ def directorate_estimates(direct: pd.DataFrame, allowed: pd.Series, aux: pd.Data
     weight[inside] = model.gamma
     out_ = ~inside & usable
     has_direct = out_ & np.isfinite(y) & np.isfinite(psi) & (psi > 0)
-    c = np.where(has_direct, np.minimum(model.sigma2 / (model.sigma2 + np.where(has_direct, psi, 1.0)),
-                                        max_direct_weight), 0.0) if max_direct_weight > 0 else np.zeros(len(codes))
-    est[out_], mse[out_] = model.predict(X[out_], y[out_], psi[out_], c[out_])
+    tau = model.sigma2 + kappa
+    c = np.where(has_direct, np.minimum(tau / (tau + np.where(has_direct, psi, 1.0)), max_direct_weight),
+                 0.0) if max_direct_weight > 0 else np.zeros(len(codes))
+    est[out_], mse[out_] = model.predict(X[out_], y[out_], psi[out_], c[out_], kappa=kappa[out_])
     weight[out_] = c[out_]
     se = np.sqrt(mse)
     z = stats.norm.ppf(0.5 + level / 2)
@@ -208,9 +224,19 @@ def check(cfg) -> list[str]:
     return out
 
 
+def within_variance(values, groups) -> float:
+    """The pooled variance among respondents within directorates, Σ(y - ȳ_d)²/(n - D): S²_w of κ_d."""
+    frame = pd.DataFrame({"y": pd.to_numeric(pd.Series(np.asarray(values)), errors="coerce"),
+                          "g": np.asarray(groups).astype(str)}).dropna()
+    dev = frame["y"] - frame.groupby("g")["y"].transform("mean")
+    dof = len(frame) - frame["g"].nunique()
+    return float((dev ** 2).sum() / dof) if dof > 0 else 0.0
+
+
 def directorate_result(direct: pd.DataFrame, published: pd.DataFrame, aux: pd.DataFrame, *, k: int, indicator: str,
                        names: dict | None = None, max_direct_weight: float = 0.0,
-                       bounds: tuple[float, float] | None = None) -> Result:
+                       bounds: tuple[float, float] | None = None, within: float | None = None,
+                       sizes: pd.Series | None = None) -> Result:
     """The model estimate of every directorate of the register as a result for `publish`, rows
     `sae_level` in results.csv (se = root MSE). `direct`: the directorate table before disclosure
     control (estimate, se, n per group); `published`: the same table after it. A directorate's own
@@ -221,7 +247,8 @@ def directorate_result(direct: pd.DataFrame, published: pd.DataFrame, aux: pd.Da
     n = pd.to_numeric(pub["n"], errors="coerce")
     hidden = pub["onderdrukt"].fillna(False).astype(bool) if "onderdrukt" in pub else pd.Series(False, index=pub.index)
     allowed = ~hidden & (n >= k)
-    est = directorate_estimates(direct, allowed, aux, max_direct_weight=max_direct_weight, bounds=bounds)
+    est = directorate_estimates(direct, allowed, aux, max_direct_weight=max_direct_weight, bounds=bounds,
+                                within=within, sizes=sizes)
     est.insert(0, "dimension", "directie_code")
     est.insert(2, "group_label", est["group"].map(names or {}).fillna(est["group"]))
     return Result(est.drop(columns=["sigma2"]), Estimates(n=("n_model",)),
