@@ -197,3 +197,21 @@ def test_model_estimate_beats_the_direct_estimate_and_covers_the_truth(sae_repli
     # the check has teeth: intervals 1.5 times too narrow fail it
     mid, half = (r["ci_low"] + r["ci_high"]) / 2, (r["ci_high"] - r["ci_low"]) / 3
     assert ((r["truth"] >= mid - half) & (r["truth"] <= mid + half)).mean() < 0.85, msg
+
+
+def test_directorate_page_shows_the_model_estimate_where_its_own_number_is_hidden():
+    """A page's survey row for a directorate with fewer than k respondents: its direct level is '–' and
+    its n is not shown, the chapter's model estimate (results row sae_level) stands beside it."""
+    from pipeline.chapters.directorate import FEW, SURVEY_RULE, survey_table
+    from pipeline.disclosure.publish import Policy, Result, publish
+    row = dict(chapter="02_inclusie", indicator="inclusion", waves="2024", se=np.nan, p=np.nan, p_bh=np.nan)
+    results = pd.DataFrame([
+        {**row, "table": "levels", "statistic": "level", "dimension": "totaal", "group": "totaal", "estimate": 3.2,
+         "ci_low": 3.1, "ci_high": 3.3, "n": 900, "suppressed": False},
+        {**row, "table": "dir:inclusion", "statistic": "level", "dimension": "directie_code", "group": "D06",
+         "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": np.nan, "suppressed": True},
+        {**row, "table": "sae:inclusion", "statistic": "sae_level", "dimension": "directie_code", "group": "D06",
+         "estimate": 3.31, "se": 0.2, "ci_low": 2.92, "ci_high": 3.70, "n": np.nan, "suppressed": False}])
+    page = publish(Result(survey_table(results, "D06"), SURVEY_RULE), Policy(k=10)).table.iloc[0]
+    assert np.isnan(page["directie"]) and np.isnan(page["n"]) and page["vergelijking"] == FEW
+    assert (page["modelschatting"], page["modelschatting_laag"], page["modelschatting_hoog"]) == (3.31, 2.92, 3.70)

@@ -38,6 +38,9 @@ RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (M
           "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
 FEW = "te weinig respondenten"
 MODEL = ("modelschatting", "modelschatting_laag", "modelschatting_hoog")
+# a page's survey rows: a directorate with fewer than k respondents loses its own numbers; the
+# organisation's and the model estimate (published by its chapter, resting on the register) stay
+SURVEY_RULE = Estimates(n=("n",), keys=("meting", "gemeente", "gemeente_laag", "gemeente_hoog", *MODEL))
 TOO_UNSURE = "te onzeker om te tonen"
 
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig": "waarde", "jaar": "jaar",
@@ -210,7 +213,7 @@ def page_inputs(shared: Shared, code: str) -> dict:
              "org": pub["targets_org"].view(rows=lambda d: d["target"].isin(shown))}
     flows = {"dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"] == code),
              "org": pub["flows_org"]}
-    survey = publish(Result(survey_table(shared.survey, code), Estimates(n=("n",), keys=("meting", "gemeente", "gemeente_laag", "gemeente_hoog", *MODEL))), Policy(k=shared.k))
+    survey = publish(Result(survey_table(shared.survey, code), SURVEY_RULE), Policy(k=shared.k))
     return {"code": code, "name": shared.names.get(code, code), "own": own, "org": org, "trend": trend,
             "flows": flows, "survey": survey, "own_targets": own_targets, "org_targets": org_targets,
             "group": shared.group, "k": shared.k}
