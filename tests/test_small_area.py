@@ -215,3 +215,11 @@ def test_directorate_page_shows_the_model_estimate_where_its_own_number_is_hidde
     page = publish(Result(survey_table(results, "D06"), SURVEY_RULE), Policy(k=10)).table.iloc[0]
     assert np.isnan(page["directie"]) and np.isnan(page["n"]) and page["vergelijking"] == FEW
     assert (page["modelschatting"], page["modelschatting_laag"], page["modelschatting_hoog"]) == (3.31, 2.92, 3.70)
+
+
+def test_too_few_directorates_for_the_model_is_said_not_fitted():
+    direct, aux = _directorates()
+    allowed = pd.Series(False, index=direct["group"])
+    allowed.iloc[:5] = True   # five published levels for five coefficients and a variance
+    with pytest.raises(sa.TooFewAreas):
+        sa.directorate_estimates(direct, allowed, aux)

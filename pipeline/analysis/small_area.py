@@ -37,6 +37,10 @@ AUXILIARIES = {
 }
 
 
+class TooFewAreas(ValueError):
+    """Fewer directorates with a published direct estimate than the model needs: no model estimates."""
+
+
 @dataclass(frozen=True)
 class FayHerriot:
     """A fitted area-level model: β̂, its covariance (X'V⁻¹X)⁻¹, σ̂²_u and the fit's design."""
@@ -94,8 +98,8 @@ def fit(y, psi, X, *, kappa=None, tol: float = 1e-10, max_iter: int = 200) -> Fa
     kap = np.zeros_like(psi) if kappa is None else np.broadcast_to(np.asarray(kappa, float), psi.shape).copy()
     total = psi + kap
     m, p = X.shape
-    if m <= p:
-        raise ValueError(f"Fay–Herriot: {m} areas for {p} coefficients")
+    if m <= p + 1:
+        raise TooFewAreas(f"Fay–Herriot: {m} areas for {p} coefficients and a variance")
     if np.any(~np.isfinite(psi)) or np.any(psi <= 0):
         raise ValueError("Fay–Herriot: every sampling variance must be positive")
 

@@ -53,11 +53,15 @@ def model_estimate(settings, policy, design, wave: int, published) -> dict:
     aux = small_area.auxiliaries(register, declared["auxiliaries"])
     direct = design.proportion("ervaren_discriminatie", "directie_code", method="xlogit")
     data = design.data[design.domain]
-    return publish_all({"sae:ervaren_discriminatie": small_area.directorate_result(
-        direct.assign(group=direct["directie_code"].astype(str)), published.table, aux, k=policy.k,
-        indicator="ervaren_discriminatie", max_direct_weight=declared["max_direct_weight"], bounds=(0.0, 1.0),
-        within=small_area.within_variance(data["ervaren_discriminatie"], data["directie_code"]),
-        sizes=register["directie_code"].astype(str).value_counts())}, policy)
+    try:
+        result = small_area.directorate_result(
+            direct.assign(group=direct["directie_code"].astype(str)), published.table, aux, k=policy.k,
+            indicator="ervaren_discriminatie", max_direct_weight=declared["max_direct_weight"], bounds=(0.0, 1.0),
+            within=small_area.within_variance(data["ervaren_discriminatie"], data["directie_code"]),
+            sizes=register["directie_code"].astype(str).value_counts())
+    except small_area.TooFewAreas:
+        return {}   # too few directorates with a published share: no model estimates
+    return publish_all({"sae:ervaren_discriminatie": result}, policy)
 
 
 def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=None, survey_years=None) -> Chapter:

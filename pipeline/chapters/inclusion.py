@@ -109,11 +109,15 @@ def model_estimates(settings, policy, design, source: str, constructs: list[str]
         lo, hi = labels.scale_range(source, c)
         direct = design.mean(c, by="directie_code")
         data = design.data[design.domain]
-        out[f"sae:{c}"] = small_area.directorate_result(
-            direct.assign(group=direct["directie_code"].astype(str)), pub[f"dir:{c}"].table, aux, k=policy.k,
-            indicator=c, names=names, max_direct_weight=declared["max_direct_weight"],
-            bounds=None if lo is None else (lo, hi), within=small_area.within_variance(data[c], data["directie_code"]),
-            sizes=register["directie_code"].astype(str).value_counts())
+        try:
+            out[f"sae:{c}"] = small_area.directorate_result(
+                direct.assign(group=direct["directie_code"].astype(str)), pub[f"dir:{c}"].table, aux, k=policy.k,
+                indicator=c, names=names, max_direct_weight=declared["max_direct_weight"],
+                bounds=None if lo is None else (lo, hi),
+                within=small_area.within_variance(data[c], data["directie_code"]),
+                sizes=register["directie_code"].astype(str).value_counts())
+        except small_area.TooFewAreas:
+            continue  # too few directorates with a published level (e.g. a pilot): no model estimates
     return publish_all(out, policy)
 
 
