@@ -87,11 +87,13 @@ MODEL_TEXT = (
 MODEL_DETAIL = (
     "Fay–Herriot-model op directieniveau (Fay & Herriot 1979; Rao & Molina 2015): de directe schattingen met hun "
     "steekproefvariantie, regressie op de registerkenmerken van de directie en een toevalseffect per directie (REML). "
-    "De modelschatting (EBLUP) weegt de eigen schatting met gewicht σ²/(σ² + steekproefvariantie) en de "
-    "regressievoorspelling met de rest (kolom *gewicht*). Marge: ±1,96 × de wortel uit de MSE volgens Prasad–Rao "
-    "met de REML-term van Datta & Lahiri. Directies zonder getoond eigen cijfer doen niet mee aan de schatting van "
-    "het model; hun modelschatting is alleen de regressievoorspelling (gewicht 0, config `small_area`). Aannames: "
-    "de steekproefvarianties zijn bekend, de regressie is lineair en de directie-effecten zijn normaal verdeeld.")
+    "De modelschatting (EBLUP) weegt de eigen schatting met gewicht τ/(τ + steekproefvariantie) en de "
+    "regressievoorspelling met de rest (kolom *gewicht*); τ = σ² + S²/N, met S² de spreiding tussen medewerkers "
+    "binnen directies en N het aantal medewerkers van de directie (het doel is het gemiddelde van háár medewerkers). "
+    "Marge: ±1,96 × de wortel uit de MSE volgens Prasad–Rao met de REML-term van Datta & Lahiri. Directies zonder "
+    "getoond eigen cijfer doen niet mee aan de schatting van het model; hun modelschatting is de "
+    "regressievoorspelling (gewicht 0, of ten hoogste `small_area.max_direct_weight`). Aannames: de "
+    "steekproefvarianties zijn bekend, de regressie is lineair en de directie-effecten zijn normaal verdeeld.")
 
 
 def model_estimates(settings, policy, design, source: str, constructs: list[str], register: pd.DataFrame,
@@ -104,18 +106,19 @@ def model_estimates(settings, policy, design, source: str, constructs: list[str]
     if declared is None:
         return {}
     aux = small_area.auxiliaries(register, declared["auxiliaries"])
+    sizes = register["directie_code"].astype(str).value_counts()
+    data = design.data[design.domain]
     out = {}
     for c in constructs:
         lo, hi = labels.scale_range(source, c)
         direct = design.mean(c, by="directie_code")
-        data = design.data[design.domain]
         try:
             out[f"sae:{c}"] = small_area.directorate_result(
                 direct.assign(group=direct["directie_code"].astype(str)), pub[f"dir:{c}"].table, aux, k=policy.k,
                 indicator=c, names=names, max_direct_weight=declared["max_direct_weight"],
                 bounds=None if lo is None else (lo, hi),
                 within=small_area.within_variance(data[c], data["directie_code"]),
-                sizes=register["directie_code"].astype(str).value_counts())
+                sizes=sizes)
         except small_area.TooFewAreas:
             continue  # too few directorates with a published level (e.g. a pilot): no model estimates
     return publish_all(out, policy)
