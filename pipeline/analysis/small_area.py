@@ -208,7 +208,8 @@ def declared(raw: dict) -> dict | None:
     cfg = raw.get("small_area")
     if cfg is None:
         return None
-    return {"auxiliaries": list(cfg.get("auxiliaries") or AUXILIARIES), "max_direct_weight": float(cfg.get("max_direct_weight", 0.0))}
+    return {"auxiliaries": list(cfg.get("auxiliaries") or AUXILIARIES),
+            "max_direct_weight": float(cfg.get("max_direct_weight", 0.0))}
 
 
 def check(cfg) -> list[str]:
