@@ -223,3 +223,11 @@ def test_too_few_directorates_for_the_model_is_said_not_fitted():
     allowed.iloc[:5] = True   # five published levels for five coefficients and a variance
     with pytest.raises(sa.TooFewAreas):
         sa.directorate_estimates(direct, allowed, aux)
+
+
+def test_config_small_area_is_checked():
+    assert sa.check({"auxiliaries": AUX, "max_direct_weight": 0.0}) == [] and sa.check(None) == []
+    assert len(sa.check({"max_direct_weight": 0.5})) == 1   # "rests mostly on" starts at one half
+    assert len(sa.check({"auxiliaries": ["gemiddelde_leeftijd"]})) == 1
+    assert sa.declared({}) is None
+    assert sa.declared({"small_area": {}}) == {"auxiliaries": AUX, "max_direct_weight": 0.0}
