@@ -43,6 +43,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "careless": None,
     "multiplicity": ("primary", "max_primary"),
     "directorates": ("max_half_width",),
+    "small_area": ("auxiliaries", "max_direct_weight"),
     "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
@@ -314,6 +315,8 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     from pipeline.clean.careless_rule import check_rule
     problems += [f"{path}: {p}" for p in check_rule(raw.get("careless"))]
     problems += [f"{path}: {p}" for p in check_families(raw)]
+    from pipeline.analysis.small_area import check as check_small_area
+    problems += [f"{path}: {p}" for p in check_small_area(raw.get("small_area"))]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
     problems += [f"{path}: {p}" for p in _check_benchmark(raw.get("benchmark"))]

@@ -37,6 +37,10 @@ FRAMED = ("02_inclusie", "03_veiligheid")
 RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (MTO, 1–7)": (1, 7),
           "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
 FEW = "te weinig respondenten"
+MODEL = ("modelschatting", "modelschatting_laag", "modelschatting_hoog")
+# a page's survey rows: a directorate with fewer than k respondents loses its own numbers; the
+# organisation's and the model estimate (published by its chapter, resting on the register) stay
+SURVEY_RULE = Estimates(n=("n",), keys=("meting", "gemeente", "gemeente_laag", "gemeente_hoog", *MODEL))
 TOO_UNSURE = "te onzeker om te tonen"
 
 PROGRESS_COLUMNS = {"doel": "streefcijfer", "basis": "waarde basisjaar", "huidig": "waarde", "jaar": "jaar",
@@ -116,6 +120,8 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
         mine = r[(r["table"] == table) & (r["group"] == code)]
         own = mine[mine["statistic"].isin(["level", "share"]) | mine["statistic"].isna()]
         rest = mine[mine["statistic"] == "directorate_vs_rest"]
+        model = r[(r["table"] == f"sae:{ind}") & (r["group"] == code) & (r["statistic"] == "sae_level")]
+        m = model.iloc[0] if len(model) else None
         org = r[(r["table"] == overall) & (r["dimension"] == "totaal")] if overall else \
             r[r["table"].str.startswith("prev:") & (r["dimension"] == "totaal")]
         if org.empty and own.empty:
@@ -134,13 +140,17 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
                      "gemeente_hoog": o["ci_high"] if o is not None else np.nan,
                      "verschil_rest": rest["estimate"].iloc[0] if len(rest) else np.nan,
                      "p_bh_rest": rest["p_bh"].iloc[0] if len(rest) else np.nan,
+                     # the chapter's model estimate (Fay–Herriot, published there as `sae_level`)
+                     "modelschatting": m["estimate"] if m is not None else np.nan,
+                     "modelschatting_laag": m["ci_low"] if m is not None else np.nan,
+                     "modelschatting_hoog": m["ci_high"] if m is not None else np.nan,
                      "getoetst": len(rest) > 0,
                      "onderdrukt_bron": d is None or bool(d["suppressed"]) is True,
                      # published by the chapter as a row without respondents (publish.ABSENT): said so
                      ABSENT: _absent(d, o, chapter)})
     out = pd.DataFrame(rows, columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
                                       "gemeente", "gemeente_laag", "gemeente_hoog", "verschil_rest", "p_bh_rest",
-                                      "getoetst", "onderdrukt_bron", ABSENT])
+                                      *MODEL, "getoetst", "onderdrukt_bron", ABSENT])
     out["vergelijking"] = [_compare(r) for r in out.itertuples()]
     out["vergelijking"] = out["vergelijking"].where(out[ABSENT].eq(""), "")
     return out if out[ABSENT].ne("").any() else out.drop(columns=[ABSENT])
@@ -203,7 +213,7 @@ def page_inputs(shared: Shared, code: str) -> dict:
              "org": pub["targets_org"].view(rows=lambda d: d["target"].isin(shown))}
     flows = {"dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"] == code),
              "org": pub["flows_org"]}
-    survey = publish(Result(survey_table(shared.survey, code), Estimates(n=("n",), keys=("meting", "gemeente", "gemeente_laag", "gemeente_hoog"))), Policy(k=shared.k))
+    survey = publish(Result(survey_table(shared.survey, code), SURVEY_RULE), Policy(k=shared.k))
     return {"code": code, "name": shared.names.get(code, code), "own": own, "org": org, "trend": trend,
             "flows": flows, "survey": survey, "own_targets": own_targets, "org_targets": org_targets,
             "group": shared.group, "k": shared.k}
@@ -354,10 +364,19 @@ def build_page(inputs: dict) -> Chapter:
     ch.text("Gewogen gemiddelde (ervaren discriminatie: aandeel) met 95%-interval, naast de gemeente. Een verschil "
             f"heet duidelijk als de intervallen elkaar niet overlappen. Bij minder dan {k} respondenten: "
             f"'{FEW}' (geen cijfer).")
+    modelled = inputs["survey"].table.reindex(columns=list(MODEL)).notna().any().any()
+    if modelled:
+        ch.text("De *modelschatting* staat naast het eigen cijfer. Ze gebruikt ook wat het personeelsregister over de "
+                "directie weet, en leunt daar meer op naarmate er minder respondenten zijn. Bij minder dan "
+                f"{k} respondenten, of als het eigen cijfer niet te tonen is, komt ze alleen uit het register en de "
+                "andere directies.")
     surv = inputs["survey"].view(columns=["indicator", "meting", "directie", "directie_laag", "directie_hoog", "n",
+                                          *(MODEL if modelled else ()),
                                           "gemeente", "gemeente_laag", "gemeente_hoog", "vergelijking",
                                           *([ABSENT] if ABSENT in inputs["survey"].table else [])],
                                  rename={"directie_laag": "directie 95% laag", "directie_hoog": "directie 95% hoog",
+                                         "modelschatting_laag": "modelschatting 95% laag",
+                                         "modelschatting_hoog": "modelschatting 95% hoog",
                                          "gemeente_laag": "gemeente 95% laag", "gemeente_hoog": "gemeente 95% hoog"})
     if len(inputs["survey"]):
         ch.figure(figure(figures.unit_survey, inputs["survey"], RANGES, name))

@@ -1,9 +1,12 @@
 """Chapter 05: experienced discrimination and unwanted behaviour, the baseline study and its repeat."""
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline import labels
 from pipeline.analysis import discrimination as D
 from pipeline.analysis import linkage
+from pipeline.analysis import small_area
 from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
@@ -37,6 +40,27 @@ def _pairs(waves: list[int], baseline: int, repeat: int) -> list[tuple[int, int]
 
 def _change_name(a: int, b: int, baseline: int, repeat: int) -> str:
     return "change" if (a, b) == (baseline, repeat) else f"change:{a}-{b}"
+
+
+def model_estimate(settings, policy, design, wave: int, published) -> dict:
+    """The Fay–Herriot estimate of experienced discrimination per directorate (config `small_area`),
+    for the directorate pages: results rows `sae_level` beside the direct shares (`dir:`)."""
+    declared = small_area.declared(settings.raw)
+    if declared is None:
+        return {}
+    register = pd.read_parquet(settings.processed_dir / f"register_{wave}.parquet")
+    aux = small_area.auxiliaries(register, declared["auxiliaries"])
+    direct = design.proportion("ervaren_discriminatie", "directie_code", method="xlogit")
+    data = design.data[design.domain]
+    try:
+        result = small_area.directorate_result(
+            direct.assign(group=direct["directie_code"].astype(str)), published.table, aux, k=policy.k,
+            indicator="ervaren_discriminatie", max_direct_weight=declared["max_direct_weight"], bounds=(0.0, 1.0),
+            within=small_area.within_variance(data["ervaren_discriminatie"], data["directie_code"]),
+            sizes=register["directie_code"].astype(str).value_counts())
+    except small_area.TooFewAreas:
+        return {}   # too few directorates with a published share: no model estimates
+    return publish_all({"sae:ervaren_discriminatie": result}, policy)
 
 
 def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimensions=None) -> Chapter:
@@ -79,6 +103,7 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
                                                       stacked=stacks[baseline_wave, repeat_wave])
     results |= {f"margins:{w}": margin_table(r) for w, r in reports.items()}
     pub = publish_all(results, policy)
+    pub |= model_estimate(settings, policy, ds[repeat_wave], repeat_wave, pub["dir:ervaren_discriminatie"])
     prev = pub[f"prev:{repeat_wave}"]
     chg = pub.get("change")
 
@@ -86,7 +111,8 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
     for w in ds:
         ch.record({f"prev:{w}": pub[f"prev:{w}"], f"margins:{w}": pub[f"margins:{w}"]}, source="discrimination",
                   waves=str(w))
-    ch.record({"follow": pub["follow"], "dir:ervaren_discriminatie": pub["dir:ervaren_discriminatie"]},
+    ch.record({"follow": pub["follow"], "dir:ervaren_discriminatie": pub["dir:ervaren_discriminatie"],
+               **{k: v for k, v in pub.items() if k == "sae:ervaren_discriminatie"}},
               source="discrimination", waves=str(repeat_wave))
     if chg is not None:
         ch.record({"change": chg, "change_followup": pub["change_followup"]}, source="discrimination",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.analysis import small_area
 from pipeline.analysis.decompose import COVARIATE_NL, decomposition_table
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
 from pipeline import labels
@@ -75,6 +76,64 @@ def versus_average(table: pd.DataFrame, average: float) -> pd.DataFrame:
                      ignore_index=True)
 
 
+MODEL_COLUMNS = ["modelschatting", "modelschatting_laag", "modelschatting_hoog", "modelschatting_se", "gewicht"]
+MODEL_TEXT = (
+    "De *modelschatting* is een tweede schatting per directie. Ze gebruikt ook cijfers uit het personeelsregister "
+    "over de directie. Het gaat om het aandeel jonge medewerkers en het aandeel met een niet-westerse "
+    "migratieachtergrond. En om het aandeel in schaal 12 of hoger en het aandeel korter dan 5 jaar in dienst. Hoe "
+    "minder respondenten, hoe meer de schatting op het register leunt. Heeft een directie minder dan {k} "
+    "respondenten, of is haar eigen cijfer niet te tonen? Dan komt de modelschatting helemaal uit het register en de "
+    "andere directies.")
+MODEL_DETAIL = (
+    "Fay–Herriot-model op directieniveau (Fay & Herriot 1979; Rao & Molina 2015): de directe schattingen met hun "
+    "steekproefvariantie, regressie op de registerkenmerken van de directie en een toevalseffect per directie (REML). "
+    "De modelschatting (EBLUP) weegt de eigen schatting met gewicht τ/(τ + steekproefvariantie) en de "
+    "regressievoorspelling met de rest (kolom *gewicht*); τ = σ² + S²/N, met S² de spreiding tussen medewerkers "
+    "binnen directies en N het aantal medewerkers van de directie (het doel is het gemiddelde van háár medewerkers). "
+    "Marge: ±1,96 × de wortel uit de MSE volgens Prasad–Rao met de REML-term van Datta & Lahiri. Directies zonder "
+    "getoond eigen cijfer doen niet mee aan de schatting van het model; hun modelschatting is de "
+    "regressievoorspelling (gewicht 0, of ten hoogste `small_area.max_direct_weight`). Aannames: de "
+    "steekproefvarianties zijn bekend, de regressie is lineair en de directie-effecten zijn normaal verdeeld.")
+
+
+def model_estimates(settings, policy, design, source: str, constructs: list[str], register: pd.DataFrame,
+                    names: dict, pub: dict) -> dict:
+    """The Fay–Herriot estimate of every directorate per construct (config `small_area`; none when the
+    section is absent), published like any estimate: `sae:<construct>`, results rows `sae_level`. The
+    direct estimates and their design variances are those of the directorate table (`design.mean` by
+    directorate); which of them may carry weight follows that table as published."""
+    declared = small_area.declared(settings.raw)
+    if declared is None:
+        return {}
+    aux = small_area.auxiliaries(register, declared["auxiliaries"])
+    sizes = register["directie_code"].astype(str).value_counts()
+    data = design.data[design.domain]
+    out = {}
+    for c in constructs:
+        lo, hi = labels.scale_range(source, c)
+        direct = design.mean(c, by="directie_code")
+        try:
+            out[f"sae:{c}"] = small_area.directorate_result(
+                direct.assign(group=direct["directie_code"].astype(str)), pub[f"dir:{c}"].table, aux, k=policy.k,
+                indicator=c, names=names, max_direct_weight=declared["max_direct_weight"],
+                bounds=None if lo is None else (lo, hi),
+                within=small_area.within_variance(data[c], data["directie_code"]),
+                sizes=sizes)
+        except small_area.TooFewAreas:
+            continue  # too few directorates with a published level (e.g. a pilot): no model estimates
+    return publish_all(out, policy)
+
+
+def with_model(table: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
+    """The directorate table with each directorate's model estimate beside its direct estimate."""
+    m = model.assign(group=model["group"].astype(str)).set_index("group")
+    out = table.copy()
+    key = out["group"].astype(str)
+    for col, src in zip(MODEL_COLUMNS, ("estimate", "ci_low", "ci_high", "se", "gewicht")):
+        out[col] = key.map(m[src]).astype(float)
+    return out
+
+
 def scale_words(source: str, construct: str) -> str:
     lo, hi = labels.scale_range(source, construct)
     return f" (schaal {lo} tot {hi})" if lo is not None else ""
@@ -121,6 +180,7 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
         in_frame(design, settings.frame("models")), decomposed, dims, groups["reference"],
         lambda dim: settings.covariates("adjusted_gap", dim))
     pub = publish_all(results, policy)
+    pub |= model_estimates(settings, policy, design, source, constructs, register, reg_names, pub)
     gaps, levels = pub["gaps"], pub["levels"]
     ch = Chapter()
     ch.record(pub, source=source, waves=str(wave))
@@ -181,11 +241,19 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
     ch.detail("Elke directie is vergeleken met de rest van de gemeente (een contrast op het steekproefontwerp). "
               "Alle directies samen vormen één familie toetsen met Benjamini–Hochberg-correctie ('directies'); "
               "deze toetsen zijn verkennend.", "hoe de directies zijn vergeleken")
+    modelled = any(f"sae:{c}" in pub for c in constructs)
+    if modelled:
+        ch.text(MODEL_TEXT.format(k=policy.k))
+        ch.detail(MODEL_DETAIL, "hoe de modelschatting werkt")
     total = levels.table[levels.table["dimension"] == "totaal"].set_index("construct")["estimate"]
     for c in constructs:
         d = pub[f"dir:{c}"]
+        model = pub.get(f"sae:{c}")
+        if model is not None:
+            d = d.derive(with_model, model.table)
         ch.table(d.view(columns=["group_label", "estimate", "ci_low", "ci_high", "n", "onderdrukt", "te_onzeker",
-                                 "verschil", "p_bh", *([ABSENT] if ABSENT in d.table else [])]).derive(
+                                 "verschil", "p_bh", *([ABSENT] if ABSENT in d.table else []),
+                                 *(MODEL_COLUMNS if model is not None else [])]).derive(
             versus_average, float(total.get(c, np.nan))),
                  f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2,
                  sheet=f"{_sheet(LABELS[c], ' directies')} directies")

@@ -158,7 +158,7 @@ def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), sheet:
 # Columns a researcher needs but a reviewer does not: shown in the collapsed detail section and kept
 # in the CSV/workbook; the reviewer's table keeps estimate, interval, n and the verdict in words.
 DETAIL_COLUMNS = ("se", "deff", "cohens_d", "p", "p_bh", "adj_p", "adj_p_bh", "p_raoscott", "p_vs_referentie",
-                  "did_standardised")
+                  "did_standardised", "modelschatting_se", "gewicht")
 P_COLUMNS = {"p", "p_bh", "adj_p", "adj_p_bh", "p_raoscott", "p_vs_referentie"}
 # The estimate whose BH-corrected test the verdict ("hoger / lager / geen aantoonbaar verschil") reads.
 EFFECT_COLUMNS = ("difference", "change", "did", "verandering", "slope")

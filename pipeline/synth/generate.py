@@ -46,10 +46,11 @@ def truth_groups(pop: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def population_summary(pop: pd.DataFrame, values: dict[str, np.ndarray]) -> dict:
-    """Finite-population means of each outcome overall and per group level."""
+    """Finite-population means of each outcome overall and per group level, and per directorate
+    (`groups.directie_code`: the truth of the directorate levels and their small-area estimates)."""
     frame = pd.DataFrame(values, index=pop.index)
     out = {}
-    groups = truth_groups(pop)
+    groups = {**truth_groups(pop), "directie_code": pop["directie_code"].astype(str)}
     for name in values:
         entry = {"overall": float(frame[name].mean()), "groups": {}}
         for dim, g in groups.items():
