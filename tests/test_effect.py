@@ -85,7 +85,6 @@ def test_heterogeneity_moment_recovers_planted_variance():
     for _ in range(30):
         rows = [(f"D{i}", t, rng.normal(0, 0.1) + rng.normal(0, np.sqrt(0.02)), 0.01, 100)
                 for i in range(40) for t in range(4)]
-        # planted: sampling variance 0.01, deviations from parallel paths 0.02 - 0.01 = ...
         est.append(E.heterogeneity(panel(rows), {}))
     # y = sampling noise N(0, 0.1^2 = 0.01) + eta N(0, 0.02): s2 should be about 0.02
     assert np.mean(est) == pytest.approx(0.02, rel=0.15)
@@ -139,3 +138,24 @@ def test_exposure_from_declared_plans_and_dose():
     shares = {("D1", 2024): 0.3, ("D1", 2025): 0.6, ("D1", 2026): 0.4, ("D2", 2024): 0.55, ("D3", 2026): 0.49}
     assert exposure.dose_starts(shares, 0.5) == {"D1": 2025, "D2": 2024}
     assert exposure.exposed({"D1": 2025}, "D1", 2025) and not exposure.exposed({"D1": 2025}, "D1", 2024)
+
+
+def test_matches_csdid_golden():
+    """Post-period ATT(g, t) and the simple aggregate equal the csdid package's (tests/golden/effect_csdid.py)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+    here = Path(__file__).parent / "golden"
+    spec = importlib.util.spec_from_file_location("effect_csdid", here / "effect_csdid.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    df = mod.panel()
+    gold = json.loads((here / "effect_csdid.json").read_text())
+    p = pd.DataFrame({"unit": df["id"].astype(str), "wave": df["year"], "y": df["y"], "v": 0.0025, "n": 100})
+    coh = {str(i): int(g) for i, g in zip(df["id"], df["g"]) if g}
+    r = E.analyse(p, coh)
+    mine = {(int(g), int(t)): a for g, t, a in zip(r.cells["g"], r.cells["t"], r.cells["estimate"])}
+    assert len(gold["cells"]) == 8
+    for c in gold["cells"]:
+        assert mine[(c["g"], c["t"])] == pytest.approx(c["att"], abs=1e-10)
+    assert r.overall["estimate"] == pytest.approx(gold["simple"], abs=1e-10)

@@ -33,7 +33,8 @@ from pipeline.disclosure.publish import LinkedCounts, Rates, Result, Rounding
 from pipeline.results import Tidy
 
 KINDS = ("share", "relative_increase", "count")
-KEYS = ("name", "label", "scope", "scale", "counted", "kind", "value", "baseline_year", "target_year", "source")
+KEYS = ("name", "label", "scope", "scale", "counted", "kind", "value", "baseline_year", "target_year", "source",
+        "start_year")
 REQUIRED = ("name", "label", "scope", "counted", "kind", "value", "baseline_year", "target_year")
 ORGANISATION = "gemeente"
 
@@ -134,6 +135,9 @@ def check(raw: Any) -> list[str]:
         by, ty = t.get("baseline_year"), t.get("target_year")
         if not (isinstance(by, int) and isinstance(ty, int) and ty > by):
             out.append(f"{where}: baseline_year and target_year must be years with target_year > baseline_year")
+        start = t.get("start_year")
+        if start is not None and (not isinstance(start, int) or isinstance(start, bool) or t.get("scope") == "organisation"):
+            out.append(f"{where}: start_year must be a year, and only a directorate target (an action plan) has one")
     return out
 
 

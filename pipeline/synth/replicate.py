@@ -28,7 +28,7 @@ from pipeline.clean.run import clean_frame
 from pipeline.codebook import load_codebook
 from pipeline.config import synth_params
 from pipeline.synth.generate import _discrimination, _mto, _nim, population_summary, register_frame, unknown_register_origin
-from pipeline.synth import training
+from pipeline.synth import programme, training
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import add_item_missing, background_frame, encode, person_key, respond
 
@@ -47,6 +47,7 @@ class World:
     truth: dict
     response: dict = field(repr=False)
     dir_resp: pd.Series = field(repr=False)
+    effects: dict = field(default_factory=dict)  # construct -> directorate -> planted programme effect
 
 
 def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, seed: int = 7,
@@ -84,6 +85,7 @@ def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, s
     wrng = np.random.default_rng([seed, wave, len(source)])
     answers, items, values = BUILDERS[source](pop, p, wave, dir_effect, wrng)
     kept, kept_values, _ = careful_population(pop, answers, values, source, wave, careless)
+    kept_values, without = programme.split(kept_values)
     df = pd.concat([background_frame(pop, wave, wrng), answers], axis=1)
     df.insert(1, "persoonssleutel", person_key(pop))
     df = add_item_missing(df, [c for c in items if c in df], p[source].get("item_missing", 0.0), 8, wrng)
@@ -96,7 +98,8 @@ def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, s
                        load_key(demo=True))
     answers = clean.set_index("pseudo_id", drop=False).reindex(ids.to_numpy()).reset_index(drop=True)
     truth = population_summary(kept, kept_values)
-    return World(source, wave, pop, register, answers, truth, p["response"], dir_resp)
+    return World(source, wave, pop, register, answers, truth, p["response"], dir_resp,
+                 effects=programme.cell_effects(kept, kept_values, without, wave) if without else {})
 
 
 def draw(world: World, rng: np.random.Generator) -> pd.DataFrame:
