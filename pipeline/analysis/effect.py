@@ -210,6 +210,29 @@ def twfe(panel: pd.DataFrame, cohorts: dict) -> float:
     return float(beta[0])
 
 
+# --- exposure as cohorts ---------------------------------------------------------------------------
+
+def plan_cohorts(targets) -> dict[str, int]:
+    """Directorate -> start year of its action plan, from the declared targets (`Settings.targets`)."""
+    from pipeline.exposure import plan_starts
+    return plan_starts([{"scope": list(t.scope), "start_year": t.start_year} for t in targets if t.scope])
+
+
+def training_doses(snapshots: dict, records: dict, course: str, role: str) -> pd.DataFrame:
+    """Per directorate and year the dose: the share of `role` holders with `course` completed (the
+    training chapter's linkage of the learning system's export to the register)."""
+    from pipeline.analysis.training import participation
+    t = participation(snapshots, records, {course: course}, {role: role}, 1.0, by=UNIT)
+    return t[[UNIT, "jaar", "n", "getraind", "aandeel"]].assign(jaar=t["jaar"].astype(int))
+
+
+def training_cohorts(doses: pd.DataFrame, threshold: float) -> dict[str, int]:
+    """Directorate -> first year its dose reaches `threshold` (`pipeline.exposure.dose_starts`)."""
+    from pipeline.exposure import dose_starts
+    return dose_starts({(str(u), int(y)): float(a) for u, y, a in zip(doses[UNIT], doses["jaar"], doses["aandeel"])},
+                       threshold)
+
+
 # --- the verdict ------------------------------------------------------------------------------------
 
 PROVEN, NOT_PROVEN, TOO_EARLY = "aantoonbaar effect", "geen aantoonbaar effect", "nog niet te beoordelen"

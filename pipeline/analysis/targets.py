@@ -51,6 +51,7 @@ class Target:
     target_year: int
     scale: tuple[float | None, float | None] | None = None
     source: str = ""
+    start_year: int | None = None  # an action plan's start (the exposure of the effect analysis)
 
     @property
     def organisation(self) -> bool:
@@ -165,7 +166,7 @@ def from_dict(t: dict) -> Target:
     scale = tuple(t["scale"]) if t.get("scale") is not None else None
     return Target(name=t["name"], label=t["label"], scope=scope, counted=t["counted"], kind=t["kind"],
                   value=float(t["value"]), baseline_year=int(t["baseline_year"]), target_year=int(t["target_year"]),
-                  scale=scale, source=t.get("source", ""))
+                  scale=scale, source=t.get("source", ""), start_year=t.get("start_year"))
 
 
 def _counted(spec: Any, young_cutoff: int) -> tuple[str, list[str] | None, float | None]:

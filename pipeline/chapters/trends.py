@@ -9,7 +9,7 @@ from pipeline.analysis import linkage
 from pipeline.analysis import trend as T
 from pipeline.analysis.load import frame_text, in_frame, survey_design
 from pipeline.analysis.response import R_TEXT, representativeness_tables
-from pipeline.chapters import Chapter
+from pipeline.chapters import Chapter, effect_section
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
 from pipeline.report import figures
@@ -171,6 +171,10 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         need = shown_gaps.derive(lambda t: pd.DataFrame({"group_label": t["group_label"], "respons nodig": [
             needed_words(T.response_needed(se, resp, pop, detect_change, alpha, power)) for se in t["se_gap_last"]]}))
         ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
+    if len(waves) > 1:  # the programme's effect (issue 31): directorates with the programme against the others
+        names = pd.read_parquet(settings.processed_dir / f"register_{waves[-1]}.parquet", columns=["directie_code", "directie"])
+        effect_section.add(ch, settings, policy, source, designs,
+                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
     ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
     ch.text("Hieronder staat hoe goed de metingen te vergelijken zijn en hoe de antwoorden zijn gewogen. Dit deel is "
             "vooral voor onderzoekers.")

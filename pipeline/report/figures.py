@@ -653,3 +653,36 @@ def unit_survey(table: pd.DataFrame, ranges: dict, name: str):
                         hspace=1.3)
     fig.fixed_layout = True
     return fig
+
+
+def event_study(events: pd.DataFrame, names: dict, title: str):
+    """The programme's effect by years since the start (event study): one panel per outcome, each
+    estimate with its 95% interval; before the start (leads) the estimates should lie around 0. The
+    base wave (the last before the start) is the reference and has no point."""
+    outcomes = list(dict.fromkeys(events["indicator"]))
+    fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(3.2 * max(len(outcomes), 1), 2.8), sharey=True,
+                             squeeze=False)
+    for ax, o in zip(axes[0], outcomes):
+        s = events[(events["indicator"] == o) & events["estimate"].notna()]
+        e = s["e"].astype(float).to_numpy()
+        pre = e < 0
+        for mask, colour, label in ((pre, "#7F7F7F", "vóór de start"), (~pre, "#0B4F8A", "vanaf de start")):
+            if mask.any():
+                est = s["estimate"].to_numpy(float)[mask]
+                ax.errorbar(e[mask], est, yerr=[est - s["ci_low"].to_numpy(float)[mask],
+                                                s["ci_high"].to_numpy(float)[mask] - est],
+                            fmt="o", color=colour, capsize=3, label=label)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.axvline(-0.5, color="#7F7F7F", lw=0.8, ls="--")
+        ax.set_title(names.get(o, o), fontsize=9, loc="left")
+        ax.set_xlabel("jaren sinds de start")
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2)))
+        if len(e):
+            ax.set_xticks(sorted(set(e.astype(int))))
+    axes[0][0].set_ylabel("effect (punt)")
+    handles, labels_ = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels_, frameon=False, fontsize=7, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
