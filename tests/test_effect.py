@@ -120,12 +120,12 @@ def test_intervals_cover_and_placebo_holds_its_level():
 def test_verdicts():
     p, coh = simulate(np.random.default_rng(5), effect=0.5)
     r = E.analyse(p, coh)
-    assert E.verdict(r, r.overall["p"])[0] == E.PROVEN
-    assert E.verdict(r, 0.5)[0] == E.NOT_PROVEN
-    assert E.verdict(r, r.overall["p"], min_treated=len(r.treated) + 1)[0] == E.TOO_EARLY
+    assert E.verdict_of(r, r.overall["p"])[0] == E.PROVEN
+    assert E.verdict_of(r, 0.5)[0] == E.NOT_PROVEN
+    assert E.verdict_of(r, r.overall["p"], min_treated=len(r.treated) + 1)[0] == E.TOO_EARLY
     # one exposed directorate only: too early, whatever its p
     one = E.analyse(p, {"D0": 2024})
-    assert one.treated == ("D0",) and E.verdict(one, 0.0)[0] == E.TOO_EARLY
+    assert one.treated == ("D0",) and E.verdict_of(one, 0.0)[0] == E.TOO_EARLY
     # exposed before the first wave: no baseline, nothing estimable
     assert E.analyse(p, {"D0": 2022, "D1": 2021}).overall is None
     assert E.mde(0.1) == pytest.approx((1.959964 + 0.841621) * 0.1, rel=1e-5)

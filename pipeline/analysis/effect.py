@@ -238,14 +238,22 @@ def training_cohorts(doses: pd.DataFrame, threshold: float) -> dict[str, int]:
 PROVEN, NOT_PROVEN, TOO_EARLY = "aantoonbaar effect", "geen aantoonbaar effect", "nog niet te beoordelen"
 
 
-def verdict(effect: Effect, p_corrected: float, min_treated: int = 2, alpha: float = 0.05) -> tuple[str, str]:
-    """(code, reason) with code one of the three verdicts. Too early: fewer than `min_treated` exposed
-    directorates with a wave before and after their start, no control, or a placebo test that fails
-    (the groups already moved apart before the start: the comparison does not hold)."""
-    if effect.overall is None or len(effect.treated) < min_treated or not effect.controls:
+def verdict(treated: int, has_effect: bool, placebo_p: float, p_corrected: float, min_treated: int = 2,
+            alpha: float = 0.05) -> tuple[str, str]:
+    """(code, reason) with code one of the three verdicts, from what results.csv carries. Too early:
+    no estimable effect, fewer than `min_treated` exposed directorates with a wave before and after
+    their start, or a placebo test that fails (the groups already moved apart before the start: the
+    comparison does not hold)."""
+    if not has_effect or treated < min_treated:
         return TOO_EARLY, "te weinig directies met een meting vóór én na de start"
-    if effect.placebo is not None and effect.placebo["p"] < alpha:
+    if placebo_p == placebo_p and placebo_p is not None and placebo_p < alpha:
         return TOO_EARLY, "de directies liepen al vóór de start uiteen"
     if p_corrected < alpha:
         return PROVEN, ""
     return NOT_PROVEN, ""
+
+
+def verdict_of(effect: Effect, p_corrected: float, min_treated: int = 2, alpha: float = 0.05) -> tuple[str, str]:
+    """`verdict` of an analysis."""
+    return verdict(len(effect.treated), effect.overall is not None and bool(effect.controls),
+                   effect.placebo["p"] if effect.placebo else np.nan, p_corrected, min_treated, alpha)

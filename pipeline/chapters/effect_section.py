@@ -73,7 +73,10 @@ def analyse(settings, policy, source: str, designs: dict) -> tuple[dict[str, Res
         rule = Estimates(n=("n_min",))
         results[f"effect:{name}"] = Result(
             pd.DataFrame(rows, columns=[*cols, "mde", "directies", "controles", "twfe"]), rule, family=f"{fam}/{name}",
-            tidy=(Tidy("programme_effect", {"category": "exposure", "n": "n_min", "waves": _span}),))
+            tidy=(Tidy("programme_effect", {"category": "exposure", "n": "n_min", "waves": _span}),
+                  # how many exposed directorates the effect rests on (the verdict needs at least min_treated)
+                  Tidy("exposed_directorates", {"category": "exposure", "estimate": "directies", "waves": _span},
+                       dict.fromkeys(("se", "ci_low", "ci_high", "p", "p_bh", "n"), np.nan))))
         results[f"events:{name}"] = Result(
             pd.DataFrame(events, columns=[*cols, "e", "n_treated"]), rule, family=f"{fam}/{name}/gebeurtenistijd",
             tidy=(Tidy("event_time", {"category": "exposure", "n": "n_min", "waves": _span,
@@ -93,26 +96,59 @@ def _size_words(x: float, source: str) -> str:
     return (num.decimal(100 * x, 1) + " procentpunt") if source == "discrimination" else num.decimal(x, 2) + " punt"
 
 
-def verdicts(pub, fits: dict, spec: dict, source: str) -> pd.DataFrame:
-    """Per exposure and outcome the verdict in words (code, sentence), from the published p (BH)."""
+def verdict_table(t: pd.DataFrame, source: str, spec: dict) -> pd.DataFrame:
+    """The verdict per outcome and exposure in words. `t`: one row per outcome and exposure with
+    indicator, exposure, estimate, se, ci_low, ci_high, p_bh, directies (exposed directorates entering
+    the effect) and placebo_p — the chapter's published tables or the rows of results.csv."""
     rows = []
+    for r in t.itertuples():
+        has = pd.notna(r.estimate)
+        code, reason = E.verdict(int(r.directies) if pd.notna(r.directies) else 0, has,
+                                 float(r.placebo_p) if pd.notna(r.placebo_p) else np.nan,
+                                 float(r.p_bh) if pd.notna(r.p_bh) else 1.0, spec["min_treated"], spec["alpha"])
+        if code == E.PROVEN:
+            words = (f"aantoonbaar effect: {_effect_words(r.estimate, source)} (95%-interval "
+                     f"{_effect_words(r.ci_low, source)} tot {_effect_words(r.ci_high, source)})")
+        elif code == E.NOT_PROVEN:
+            x = E.mde(float(r.se), spec["alpha"], spec["power"])
+            words = f"geen aantoonbaar effect (de meting kan een effect kleiner dan {_size_words(x, source)} niet zien)"
+        else:
+            words = f"nog niet te beoordelen ({reason})"
+        rows.append({"exposure": r.exposure, "indicator": r.indicator, "oordeel": code, "zin": words})
+    return pd.DataFrame(rows, columns=["exposure", "indicator", "oordeel", "zin"])
+
+
+def verdicts(pub, fits: dict, spec: dict, source: str) -> pd.DataFrame:
+    """Per exposure and outcome the verdict, from the published tables (p after BH)."""
+    parts = []
     for name, fit in fits.items():
-        t = pub[f"effect:{name}"].table
-        for o, f in fit["effects"].items():
-            r = t[t["indicator"] == o]
-            p_bh = float(r["p_bh"].iloc[0]) if len(r) and pd.notna(r["p_bh"].iloc[0]) else np.nan
-            code, reason = E.verdict(f, p_bh if np.isfinite(p_bh) else 1.0, spec["min_treated"], spec["alpha"])
-            if f.overall is not None and not len(r.dropna(subset=["estimate"])):
-                code, reason = E.TOO_EARLY, "te weinig antwoorden om te tonen"
-            if code == E.PROVEN:
-                words = (f"aantoonbaar effect: {_effect_words(f.overall['estimate'], source)} (95%-interval "
-                         f"{_effect_words(f.overall['ci_low'], source)} tot {_effect_words(f.overall['ci_high'], source)})")
-            elif code == E.NOT_PROVEN:
-                words = f"geen aantoonbaar effect (de meting kan een effect kleiner dan {_size_words(f.mde, source)} niet zien)"
-            else:
-                words = f"nog niet te beoordelen ({reason})"
-            rows.append({"exposure": name, "indicator": o, "oordeel": code, "zin": words})
-    return pd.DataFrame(rows)
+        eff = pub[f"effect:{name}"].table
+        pl = pub[f"placebo:{name}"].table.set_index("indicator")["p"]
+        t = pd.DataFrame({"indicator": list(fit["effects"]), "exposure": name})
+        t = t.merge(eff[["indicator", "estimate", "se", "ci_low", "ci_high", "p_bh", "directies"]], on="indicator",
+                    how="left")
+        t["placebo_p"] = t["indicator"].map(pl)
+        parts.append(verdict_table(t, source, spec))
+    return pd.concat(parts, ignore_index=True)
+
+
+def from_results(results: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """The verdicts of every chapter's effect rows in results.csv (statistic programme_effect, placebo,
+    exposed_directorates), with source: what the dashboard shows."""
+    r = results[results["statistic"].isin(["programme_effect", "placebo", "exposed_directorates"])]
+    if r.empty:
+        return pd.DataFrame(columns=["source", "exposure", "indicator", "oordeel", "zin"])
+    key = ["source", "indicator", "category"]
+    eff = r[r["statistic"] == "programme_effect"].set_index(key)
+    parts = []
+    for (src, ind, exp), e in eff.iterrows():
+        pick = lambda stat, col: r.loc[(r["statistic"] == stat) & (r["source"] == src) & (r["indicator"] == ind)  # noqa: E731
+                                       & (r["category"] == exp), col]
+        pl, n = pick("placebo", "p"), pick("exposed_directorates", "estimate")
+        t = pd.DataFrame([{"indicator": ind, "exposure": exp, **{c: e[c] for c in ("estimate", "se", "ci_low", "ci_high", "p_bh")},
+                           "directies": n.iloc[0] if len(n) else np.nan, "placebo_p": pl.iloc[0] if len(pl) else np.nan}])
+        parts.append(verdict_table(t, src, spec).assign(source=src))
+    return pd.concat(parts, ignore_index=True)
 
 
 def design_words(name: str, spec: dict, cohorts: dict, names: dict, waves: list[int]) -> str:

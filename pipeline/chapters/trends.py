@@ -171,10 +171,6 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
         need = shown_gaps.derive(lambda t: pd.DataFrame({"group_label": t["group_label"], "respons nodig": [
             needed_words(T.response_needed(se, resp, pop, detect_change, alpha, power)) for se in t["se_gap_last"]]}))
         ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
-    if len(waves) > 1:  # the programme's effect (issue 31): directorates with the programme against the others
-        names = pd.read_parquet(settings.processed_dir / f"register_{waves[-1]}.parquet", columns=["directie_code", "directie"])
-        effect_section.add(ch, settings, policy, source, designs,
-                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
     ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
     ch.text("Hieronder staat hoe goed de metingen te vergelijken zijn en hoe de antwoorden zijn gewogen. Dit deel is "
             "vooral voor onderzoekers.")
@@ -197,6 +193,11 @@ def build(config_path: str, *, source: str, indicators: list[str], dimensions=No
             "gestandaardiseerde varianten en de trend per jaar zijn modelmatig (zonder eindige-populatiecorrectie). "
             "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).",
               "inferentiekader")
+    if len(waves) > 1:  # the programme's effect (issue 31): directorates with the programme against the others
+        # (after the method tables, so their numbering stays as it was)
+        names = pd.read_parquet(settings.processed_dir / f"register_{waves[-1]}.parquet", columns=["directie_code", "directie"])
+        effect_section.add(ch, settings, policy, source, designs,
+                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
                   {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
                    "alpha": alpha, "power": power, "min_cell_size": policy.k, "survey_years": survey_years})

@@ -218,7 +218,7 @@ def effect_estimates(worlds: dict[int, World], samples: dict[int, pd.DataFrame],
         f = E.analyse(E.directorate_panel(designs, o, min_n=k), cohorts, settings.effect["control"])
         rows.append({"indicator": o, **{c: (f.overall or {}).get(c, np.nan) for c in ("estimate", "se", "ci_low", "ci_high", "p")},
                      "placebo": (f.placebo or {}).get("estimate", np.nan), "placebo_p": (f.placebo or {}).get("p", np.nan),
-                     "treated": len(f.treated), "mde": f.mde, "verdict": E.verdict(f, (f.overall or {}).get("p", 1.0),
+                     "treated": len(f.treated), "mde": f.mde, "verdict": E.verdict_of(f, (f.overall or {}).get("p", 1.0),
                                                                                 settings.effect["min_treated"])[0]})
     return pd.DataFrame(rows)
 
