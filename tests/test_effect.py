@@ -159,3 +159,31 @@ def test_matches_csdid_golden():
     for c in gold["cells"]:
         assert mine[(c["g"], c["t"])] == pytest.approx(c["att"], abs=1e-10)
     assert r.overall["estimate"] == pytest.approx(gold["simple"], abs=1e-10)
+
+
+def test_verdict_words_from_results_rows():
+    """The dashboard's verdicts come from results.csv rows alone and say one of the three outcomes."""
+    import pandas as pd
+    from pipeline.chapters import effect_section as S
+    spec = {"min_treated": 2, "alpha": 0.05, "power": 0.8}
+
+    def rows(est, se, p_bh, n, placebo_p, source="mto", ind="psych_safety"):
+        base = {"source": source, "indicator": ind, "category": "plan", "waves": "2022-2025"}
+        return pd.DataFrame([
+            {**base, "statistic": "programme_effect", "estimate": est, "se": se, "ci_low": est - 1.96 * se,
+             "ci_high": est + 1.96 * se, "p": p_bh, "p_bh": p_bh},
+            {**base, "statistic": "exposed_directorates", "estimate": n, "se": None, "ci_low": None, "ci_high": None,
+             "p": None, "p_bh": None},
+            {**base, "statistic": "placebo", "estimate": 0.0, "se": 0.1, "ci_low": -0.2, "ci_high": 0.2, "p": placebo_p,
+             "p_bh": placebo_p}])
+    proven = S.from_results(rows(0.37, 0.04, 0.0001, 2, 0.6), spec).iloc[0]
+    assert proven["oordeel"] == E.PROVEN and proven["zin"].startswith("aantoonbaar effect: +0,37 punt")
+    flat = S.from_results(rows(0.03, 0.05, 0.5, 2, 0.6), spec).iloc[0]
+    # the minimal detectable effect: (1.96 + 0.84) x 0.05 = 0.14
+    assert flat["zin"] == "geen aantoonbaar effect (de meting kan een effect kleiner dan 0,14 punt niet zien)"
+    assert S.from_results(rows(0.37, 0.04, 0.0001, 1, 0.6), spec).iloc[0]["oordeel"] == E.TOO_EARLY
+    pre = S.from_results(rows(0.37, 0.04, 0.0001, 2, 0.01), spec).iloc[0]
+    assert pre["oordeel"] == E.TOO_EARLY and "vóór de start" in pre["zin"]
+    share = S.from_results(rows(0.03, 0.01, 0.5, 3, 0.6, "discrimination", "ervaren_discriminatie"), spec).iloc[0]
+    assert share["zin"].endswith("kleiner dan 2,8 procentpunt niet zien)")
+    assert S.from_results(rows(0.3, 0.04, 0.01, 2, 0.6).iloc[:0], spec).empty

@@ -1,11 +1,13 @@
 """Chapter 05: experienced discrimination and unwanted behaviour, the baseline study and its repeat."""
 from __future__ import annotations
 
+import pandas as pd
+
 from pipeline import labels
 from pipeline.analysis import discrimination as D
 from pipeline.analysis import linkage
 from pipeline.analysis.load import frame_text, in_frame, survey_design
-from pipeline.chapters import Chapter
+from pipeline.chapters import Chapter, effect_section
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
@@ -208,6 +210,10 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
     ch.table(prev.view(rows=prev.table["dimension"] != "totaal", map={"indicator": lambda i: labs.get(i, i)},
                        columns=["indicator", "group_label", "estimate", "ci_low", "ci_high", "n"]),
              f"Aandelen per groep, {repeat_wave}", percent=["estimate", "ci_low", "ci_high"])
+    if len(ds) > 1:  # the programme's effect (issue 31), after every other table (their numbering stays)
+        names = pd.read_parquet(settings.processed_dir / f"register_{max(ds)}.parquet", columns=["directie_code", "directie"])
+        effect_section.add(ch, settings, policy, "discrimination", ds,
+                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
     ch.provenance({f"discrimination {w}": load_manifest(settings.processed_dir, "discrimination", w)["input"] for w in ds},
                   {"baseline_wave": baseline_wave, "repeat_wave": repeat_wave, "dimensions": dims,
                    "min_cell_size": policy.k, "survey_years": survey_years, "config_path": config_path})
