@@ -156,16 +156,17 @@ def design_words(name: str, spec: dict, cohorts: dict, names: dict, waves: list[
     groups: dict[int, list[str]] = {}
     for u, g in sorted(cohorts.items()):
         groups.setdefault(g, []).append(u)
+    when = [f"{', '.join(names.get(u, u) for u in us)} (vanaf {g})" if spec["kind"] == "plan" else f"{len(us)} vanaf {g}"
+            for g, us in sorted(groups.items())]
+    listed = " en ".join([", ".join(when[:-1]), when[-1]] if len(when) > 1 else when) or "geen enkele directie"
+    metingen = ", ".join(map(str, waves[:-1])) + f" en {waves[-1]}"
     if spec["kind"] == "plan":
-        started = "; ".join(f"vanaf {g}: {', '.join(names.get(u, u) for u in us)}" for g, us in sorted(groups.items()))
-        who = f"Directies met een actieplan ({started or 'geen'})"
-    else:
-        started = "; ".join(f"{len(us)} vanaf {g}" for g, us in sorted(groups.items()))
-        who = (f"Directies waar ten minste {num.percent(spec['threshold'], 0)} van de leidinggevenden de training "
-               f"volgde ({started or 'geen'})")
-    return (f"{who} vergelijken we met directies die toen nog niet zo ver waren. "
-            f"We kijken of hun uitkomst na de start méér veranderde dan bij die andere directies, in de metingen "
-            f"{', '.join(map(str, waves))}.")
+        return (f"Een actieplan hebben: {listed}. Hun verandering na de start vergelijken we met die van directies "
+                f"zonder (of nog zonder) actieplan, in de metingen {metingen}.")
+    listed = listed.replace(" vanaf", " directies vanaf", 1) if groups else listed
+    return (f"Ten minste {num.percent(spec['threshold'], 0)} van de leidinggevenden is getraind in {listed}. "
+            f"Hun verandering na dat jaar vergelijken we met die van directies waar het nog niet zover was, in de "
+            f"metingen {metingen}.")
 
 
 METHOD_NL = (
