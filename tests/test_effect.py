@@ -187,3 +187,17 @@ def test_verdict_words_from_results_rows():
     share = S.from_results(rows(0.03, 0.01, 0.5, 3, 0.6, "discrimination", "ervaren_discriminatie"), spec).iloc[0]
     assert share["zin"].endswith("kleiner dan 2,8 procentpunt niet zien)")
     assert S.from_results(rows(0.3, 0.04, 0.01, 2, 0.6).iloc[:0], spec).empty
+
+
+def test_event_study_chart_states_its_finding_in_dutch():
+    import matplotlib.pyplot as plt
+    from pipeline.report import figures
+    ev = pd.DataFrame({"indicator": ["a", "a", "a", "b", "b"], "e": [-2, 0, 1, -1, 0],
+                       "estimate": [0.01, 0.3, 0.35, 0.002, 0.02], "ci_low": [-.1, .2, .2, -.01, 0.0],
+                       "ci_high": [.1, .4, .5, .01, .04]})
+    fig = figures.event_study(ev, {"a": "Psychologische veiligheid", "b": "Discriminatie"}, "Effect", shares=("b",))
+    assert fig.get_label() == ("Effect van het programma. Psychologische veiligheid: +0,30 punt in het startjaar, "
+                               "vóór de start van +0,01 tot +0,01; Discriminatie: +2,00 procentpunt in het startjaar, "
+                               "vóór de start van +0,20 tot +0,20.")
+    assert [len(ax.lines) > 0 for ax in fig.axes] == [True, True]
+    plt.close(fig)

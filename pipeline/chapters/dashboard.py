@@ -48,6 +48,7 @@ def effect_summary(ch: Chapter, results: pd.DataFrame, spec: dict, policy: Polic
                           policy)
             names = {r.indicator: labels.indicator(r.source, r.indicator) for r in rows.itertuples()}
             ch.figure(figure(figures.event_study, pub, names, f"Effect per jaar sinds de start ({word})",
+                             shares=[o for src, outs in effect_section.SHARES.items() for o in outs],
                              alt=f"Effect van het programma ({word}) per jaar sinds de start, per uitkomst, met "
                                  "95%-intervallen; vóór de start hoort het effect rond 0 te liggen"))
 

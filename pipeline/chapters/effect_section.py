@@ -20,6 +20,7 @@ from pipeline.report import numbers as num
 from pipeline.results import Tidy
 
 EXPOSURE_NL = {"plan": "actieplan", "training": "training"}
+SHARES = {"discrimination": ("ervaren_discriminatie",)}  # outcomes that are shares (shown in percentage points)
 
 
 def _span(t: pd.DataFrame):
@@ -213,6 +214,7 @@ def add(ch, settings, policy, source: str, designs: dict, directorate_names: dic
         if len(ev) and ev.table["estimate"].notna().any():
             ch.figure(figure(figures.event_study, ev, {o: name_of(o) for o in fits[name]["effects"]},
                              f"Effect per jaar sinds de start ({EXPOSURE_NL.get(e['kind'], name)})",
+                             shares=SHARES.get(source, ()),
                              alt=f"Effect van het programma ({EXPOSURE_NL.get(e['kind'], name)}) per jaar sinds de start, "
                                  "per uitkomst, met 95%-intervallen; vóór de start hoort het effect rond 0 te liggen"))
         eff = pub[f"effect:{name}"]
