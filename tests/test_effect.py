@@ -201,3 +201,33 @@ def test_event_study_chart_states_its_finding_in_dutch():
                                "vóór de start van +0,20 tot +0,20.")
     assert [len(ax.lines) > 0 for ax in fig.axes] == [True, True]
     plt.close(fig)
+
+
+def test_start_year_is_declared_data_and_checked():
+    """The plan exposure comes from config/targets.yaml (start_year per action plan); a start year on an
+    organisation target, or one that is not a year, is refused by the targets check."""
+    from pipeline.analysis import targets as T
+    from pipeline.settings import load_settings
+    settings = load_settings()
+    assert E.plan_cohorts(settings.targets) == {"D02": 2025, "D03": 2024}
+    good = {"name": "x", "label": "x", "scope": ["D05"], "counted": "young", "kind": "share", "value": 0.2,
+            "baseline_year": 2024, "target_year": 2028, "start_year": 2026}
+    assert T.check({"targets": [good]}) == []
+    assert E.plan_cohorts([T.from_dict(good)]) == {"D05": 2026}
+    bad_scope = {**good, "scope": "organisation"}
+    bad_year = {**good, "start_year": "2026"}
+    assert any("start_year" in p for p in T.check({"targets": [bad_scope]}))
+    assert any("start_year" in p for p in T.check({"targets": [bad_year]}))
+
+
+def test_effect_config_is_checked():
+    from pipeline.settings import _check_effect
+    assert _check_effect(None) == []
+    ok = {"exposures": {"plan": {"kind": "plan"}, "training": {"kind": "training", "course": "iws",
+                                                                "role": "leidinggevende", "threshold": 0.5}},
+          "control": "not_yet_treated", "outcomes": {"mto": ["psych_safety"]}, "min_treated": 2}
+    assert _check_effect(ok) == []
+    bad = {**ok, "exposures": {"x": {"kind": "dose"}, "t": {"kind": "training", "course": "iws", "threshold": 2}},
+           "control": "everyone", "min_treated": 0, "alpha": 0.7}
+    problems = _check_effect(bad)
+    assert len(problems) == 5, problems
