@@ -384,9 +384,14 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     its key includes their content, so a re-cleaned file with identical content reruns nothing.
     `reads_targets`: the chapter shows the organisation's declared targets, so they are part of its
     key (a directorate's own target reruns only that directorate's pages)."""
-    from pipeline.analysis.targets import declared_entries
+    from pipeline.analysis.targets import declared_entries, declared_path
+    from pipeline.config import load_yaml
+    from pipeline.exposure import plan_starts
     from pipeline.report.pages import page_list
     targets = declared_entries(settings["targets"])
+    # the action plans' start years: the exposure of the chapters with an effect section (config `effect`)
+    starts = plan_starts(load_yaml(declared_path(settings["targets"])).get("targets") or [])
+    effect_sources = set(settings.effect["outcomes"]) if settings.effect["exposures"] else set()
     reports = settings.reports_dir
     pages = page_list(specs)
     from pipeline.analysis.linkrates import joins as all_joins
@@ -404,7 +409,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                           (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads),
-                               page, targets if ch.get("reads_targets") else None),
+                               page, targets if ch.get("reads_targets") else None,
+                               *([starts] if reads != "all" and effect_sources & set(reads) else [])),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
                           publishes=[reports / w for w in ch.get("writes", [])]))
