@@ -383,7 +383,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
     its key includes their content, so a re-cleaned file with identical content reruns nothing.
     `reads_targets`: the chapter shows the organisation's declared targets, so they are part of its
-    key (a directorate's own target reruns only that directorate's pages)."""
+    key (a directorate's own target reruns only that directorate's pages). `reads_plans`: the chapter has
+    an effect section, so the action plans' start years (its exposure) are part of its key."""
     from pipeline.analysis.targets import declared_entries, declared_path
     from pipeline.config import load_yaml
     from pipeline.exposure import plan_starts
@@ -391,7 +392,6 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     targets = declared_entries(settings["targets"])
     # the action plans' start years: the exposure of the chapters with an effect section (config `effect`)
     starts = plan_starts(load_yaml(declared_path(settings["targets"])).get("targets") or [])
-    effect_sources = set(settings.effect["outcomes"]) if settings.effect["exposures"] else set()
     reports = settings.reports_dir
     pages = page_list(specs)
     from pipeline.analysis.linkrates import joins as all_joins
@@ -410,7 +410,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads),
                                page, targets if ch.get("reads_targets") else None,
-                               *([starts] if reads != "all" and effect_sources & set(reads) else [])),
+                               *([starts] if ch.get("reads_plans") else [])),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
                           publishes=[reports / w for w in ch.get("writes", [])]))
