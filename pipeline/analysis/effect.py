@@ -122,13 +122,15 @@ def heterogeneity(panel: pd.DataFrame, cohorts: dict) -> float:
     if d.empty:
         return 0.0
     X = np.hstack([pd.get_dummies(d["unit"]).to_numpy(float), pd.get_dummies(d["wave"]).to_numpy(float)[:, 1:]])
-    H = X @ np.linalg.pinv(X.T @ X) @ X.T
-    M = np.eye(len(d)) - H
-    resid = M @ d["y"].to_numpy(float)
-    trace = float(np.trace(M))
+    U, sv, _ = np.linalg.svd(X, full_matrices=False)  # M = I - U_r U_r' (U_r: the column space of X)
+    U = U[:, sv > sv[0] * 1e-10]
+    y = d["y"].to_numpy(float)
+    resid = y - U @ (U.T @ y)
+    m_diag = 1.0 - (U ** 2).sum(axis=1)
+    trace = float(m_diag.sum())
     if trace < 0.5:
         return 0.0
-    s2 = (float(resid @ resid) - float(np.diag(M) @ d["v"].to_numpy(float))) / trace
+    s2 = (float(resid @ resid) - float(m_diag @ d["v"].to_numpy(float))) / trace
     return max(s2, 0.0)
 
 
