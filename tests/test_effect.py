@@ -201,6 +201,10 @@ def test_event_study_chart_states_its_finding_in_dutch():
                                "vóór de start van +0,20 tot +0,20.")
     assert [len(ax.lines) > 0 for ax in fig.axes] == [True, True]
     plt.close(fig)
+    # only a later wave after the start (e.g. the discrimination study, 2024 and 2026, a plan from 2025)
+    late = figures.event_study(ev[ev["e"] == 1], {"a": "Psychologische veiligheid"}, "Effect")
+    assert late.get_label() == "Effect van het programma. Psychologische veiligheid: +0,35 punt 1 jaar na de start."
+    plt.close(late)
 
 
 def test_start_year_is_declared_data_and_checked():

@@ -684,11 +684,13 @@ def event_study(events: pd.DataFrame, names: dict, title: str, shares=()):
         ax.set_title(names.get(o, o), fontsize=9, loc="left")
         ax.set_xlabel("jaren sinds de start")
         unit = "procentpunt" if o in shares else "punt"
-        at0 = s.loc[s["e"].astype(int) == 0, "estimate"]
+        after = s[s["e"].astype(int) >= 0].sort_values("e")
         lead = s.loc[s["e"].astype(int) < 0, "estimate"].astype(float)
         words = []
-        if len(at0):
-            words.append(f"{num.decimal(float(at0.iloc[0]), 2, sign=True)} {unit} in het startjaar")
+        if len(after):  # the first estimate from the start on
+            e0 = int(after["e"].iloc[0])
+            words.append(f"{num.decimal(float(after['estimate'].iloc[0]), 2, sign=True)} {unit} "
+                         + ("in het startjaar" if e0 == 0 else f"{e0} jaar na de start"))
         if len(lead):
             words.append(f"vóór de start van {num.decimal(lead.min(), 2, sign=True)} tot {num.decimal(lead.max(), 2, sign=True)}")
         if words:
