@@ -32,7 +32,7 @@ from pipeline.clean.run import clean_frame
 from pipeline.codebook import load_codebook
 from pipeline.config import synth_params
 from pipeline.synth.generate import _discrimination, _mto, _nim, population_summary, register_frame, unknown_register_origin
-from pipeline.synth import training
+from pipeline.synth import programme, training
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import add_item_missing, background_frame, encode, person_key, respond
 
@@ -51,6 +51,7 @@ class World:
     truth: dict
     response: dict = field(repr=False)
     dir_resp: pd.Series = field(repr=False)
+    effects: dict = field(default_factory=dict)  # construct -> directorate -> planted programme effect
 
 
 def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, seed: int = 7,
@@ -88,6 +89,7 @@ def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, s
     wrng = np.random.default_rng([seed, wave, len(source)])
     answers, items, values = BUILDERS[source](pop, p, wave, dir_effect, wrng)
     kept, kept_values, _ = careful_population(pop, answers, values, source, wave, careless)
+    kept_values, without = programme.split(kept_values)
     df = pd.concat([background_frame(pop, wave, wrng), answers], axis=1)
     df.insert(1, "persoonssleutel", person_key(pop))
     df = add_item_missing(df, [c for c in items if c in df], p[source].get("item_missing", 0.0), 8, wrng)
@@ -100,7 +102,8 @@ def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, s
                        load_key(demo=True))
     answers = clean.set_index("pseudo_id", drop=False).reindex(ids.to_numpy()).reset_index(drop=True)
     truth = population_summary(kept, kept_values)
-    return World(source, wave, pop, register, answers, truth, p["response"], dir_resp)
+    return World(source, wave, pop, register, answers, truth, p["response"], dir_resp,
+                 effects=programme.cell_effects(kept, kept_values, without, wave) if without else {})
 
 
 def draw(world: World, rng: np.random.Generator) -> pd.DataFrame:
@@ -270,3 +273,55 @@ def run_panel(worlds: dict, settings, construct: str, dims: list[str], replicate
     rngs = np.random.default_rng(seed).spawn(replicates)
     return pd.concat([panel_estimates(worlds, draw_panel(worlds, r, overlap), settings, construct, dims)
                       .assign(replicate=i) for i, r in enumerate(rngs)], ignore_index=True)
+
+
+# --- the programme's effect (issue 31): replicated samples of every wave of one source -------------
+
+def effect_worlds(source: str = "mto", *, scale: float = 0.25, seed: int = 7, tmp_dir=None) -> dict[int, World]:
+    """A `World` per wave of `source` (one workforce, everyone's potential answers with the planted
+    programme effect in the exposed directorates from their start year, `World.effects`)."""
+    return {int(w): build_world(source, int(w), scale=scale, seed=seed, tmp_dir=tmp_dir)
+            for w in synth_params()["response"][source]}
+
+
+def effect_truth(worlds: dict[int, World]) -> dict:
+    """construct -> the planted aggregate effect over the exposed directorate-waves with a wave before
+    their start (`programme.aggregate`, the estimator's estimand)."""
+    return programme.aggregate({w: world.effects for w, world in worlds.items()}, sorted(worlds))
+
+
+def effect_estimates(worlds: dict[int, World], samples: dict[int, pd.DataFrame], settings, outcomes: list[str],
+                     cohorts: dict, k: int) -> pd.DataFrame:
+    """One replicate's effect analysis: each wave raked as configured (superpopulation frame), the
+    directorate panel of `pipeline.analysis.effect` and its aggregate effect and placebo per outcome."""
+    from pipeline.analysis import effect as E
+    from pipeline.weight import weighted_design
+
+    w = settings["weighting"]
+    designs = {}
+    for wave, sample in samples.items():
+        design, _ = weighted_design(sample, worlds[wave].register, strata=w["strata"], margins=w["margins"],
+                                    origin=tuple(w.get("origin") or ()) or None,
+                                    trim=tuple(w["trim"]) if w.get("trim") else None)
+        designs[wave] = design.without_fpc()
+    rows = []
+    for o in outcomes:
+        f = E.analyse(E.directorate_panel(designs, o, min_n=k), cohorts, settings.effect["control"])
+        rows.append({"indicator": o, **{c: (f.overall or {}).get(c, np.nan) for c in ("estimate", "se", "ci_low", "ci_high", "p")},
+                     "placebo": (f.placebo or {}).get("estimate", np.nan), "placebo_p": (f.placebo or {}).get("p", np.nan),
+                     "treated": len(f.treated), "mde": f.mde, "verdict": E.verdict_of(f, (f.overall or {}).get("p", 1.0),
+                                                                                settings.effect["min_treated"])[0]})
+    return pd.DataFrame(rows)
+
+
+def effect_run(worlds: dict[int, World], settings, outcomes: list[str], cohorts: dict, replicates: int,
+               seed: int = 1, k: int = 10) -> pd.DataFrame:
+    """All replicates stacked (column `replicate`), with the planted effect in column `truth`."""
+    truth = effect_truth(worlds)
+    out = []
+    for i, r in enumerate(np.random.default_rng(seed).spawn(replicates)):
+        samples = {w: draw(world, r) for w, world in sorted(worlds.items())}
+        out.append(effect_estimates(worlds, samples, settings, outcomes, cohorts, k).assign(replicate=i))
+    reps = pd.concat(out, ignore_index=True)
+    reps["truth"] = reps["indicator"].map(lambda o: truth.get(o, 0.0))
+    return reps

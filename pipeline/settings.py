@@ -51,6 +51,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "register_monitor": ("classification", "flow_group", "flow_reference"),
     "training": ("courses", "roles", "target", "target_year"),
     "programme": ("name", "start", "end"),
+    "effect": ("exposures", "control", "outcomes", "min_treated", "alpha", "power", "family"),
     "benchmark": None,
     "indicators": None,
     "models": ("adjusted_gap", "gap_change", "composition_change", "overlaps"),
@@ -241,6 +242,13 @@ class Settings:
         return dict(self.raw.get("programme") or {})
 
     @property
+    def effect(self) -> dict:
+        """The programme-effect analysis (`effect:`), with defaults; empty exposures when not set."""
+        e = dict(self.raw.get("effect") or {})
+        return {"exposures": {}, "control": "not_yet_treated", "outcomes": {}, "min_treated": 2, "alpha": 0.05,
+                "power": 0.8, "family": "programma-effect", **e}
+
+    @property
     def careless(self) -> dict:
         """The careless-responding rule (config `careless`, defaults in pipeline.clean.careless)."""
         from pipeline.clean.careless_rule import rule_from
@@ -324,6 +332,7 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     problems += [f"{path}: {p}" for p in _check_targets(raw.get("targets"), raw.get("directorate_pages", "plans"))]
     problems += [f"{path}: {p}" for p in _check_training(raw.get("training"))]
     problems += [f"{path}: {p}" for p in _check_programme(raw.get("programme"))]
+    problems += [f"{path}: {p}" for p in _check_effect(raw.get("effect"))]
     problems += [f"{path}: linkage.{k} must be a share in [0, 1], found {v!r}"
                  for k, v in (raw.get("linkage") or {}).items()
                  if isinstance(raw.get("linkage"), dict) and (isinstance(v, bool) or not isinstance(v, (int, float))
@@ -508,6 +517,36 @@ def _check_programme(programme) -> list[str]:
     if not all(isinstance(y, int) and not isinstance(y, bool) for y in (start, end)) or end < start:
         return [f"programme.start and programme.end must be years with end >= start, found {start!r}, {end!r}"]
     return []
+
+
+def _check_effect(effect) -> list[str]:
+    """effect: exposures (plan, or training with course, role and a threshold share), control group,
+    outcomes per source, min_treated, alpha, power, family (see config/report.yaml)."""
+    if effect is None:
+        return []
+    if not isinstance(effect, dict):
+        return ["effect: expected a mapping"]
+    out = []
+    for name, e in (effect.get("exposures") or {}).items():
+        kind = e.get("kind") if isinstance(e, dict) else None
+        if kind not in ("plan", "training"):
+            out.append(f"effect.exposures.{name}: kind must be plan or training, found {kind!r}")
+        elif kind == "training" and not (all(isinstance(e.get(k), str) for k in ("course", "role"))
+                                         and isinstance(e.get("threshold"), (int, float)) and 0 < e["threshold"] <= 1):
+            out.append(f"effect.exposures.{name}: a training exposure needs course, role and a threshold share in (0, 1]")
+    if effect.get("control", "not_yet_treated") not in ("not_yet_treated", "never_treated"):
+        out.append(f"effect.control must be not_yet_treated or never_treated, found {effect.get('control')!r}")
+    outcomes = effect.get("outcomes") or {}
+    if not isinstance(outcomes, dict) or not all(isinstance(v, list) for v in outcomes.values()):
+        out.append("effect.outcomes: expected source -> list of constructs")
+    for key, lo, hi in (("alpha", 0, 0.5), ("power", 0.5, 1)):
+        v = effect.get(key, 0.05 if key == "alpha" else 0.8)
+        if not isinstance(v, (int, float)) or not lo < v < hi:
+            out.append(f"effect.{key} must be a number between {lo} and {hi}, found {v!r}")
+    m = effect.get("min_treated", 2)
+    if not isinstance(m, int) or isinstance(m, bool) or m < 1:
+        out.append(f"effect.min_treated must be a whole number of at least 1, found {m!r}")
+    return out
 
 
 def _check_codebook_waves(real: dict, raw: dict | None = None) -> list[str]:

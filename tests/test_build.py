@@ -340,3 +340,10 @@ def test_a_directorate_target_reruns_only_its_pages_step_and_an_organisation_tar
     assert {n for n in chapters if changed[n] != chapters[n]} == {"00_dashboard", "04_streefcijfers"}
     status, _ = run(steps)
     assert {n for n, s in status.items() if s == "opnieuw"} == set(pages)
+    # an action plan's start year is the exposure of the effect sections: only their chapters rerun
+    steps, chapters = graph()
+    declared["targets"][-1]["start_year"] = 2025            # D05's plan starts
+    (tmp_path / "targets.yaml").write_text(yaml.safe_dump(declared, allow_unicode=True))
+    steps, changed = graph()
+    assert {n for n in chapters if changed[n] != chapters[n]} == {"05_discriminatie", "06_effect_inclusie",
+                                                                    "07_effect_veiligheid"}

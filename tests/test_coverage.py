@@ -123,6 +123,19 @@ def test_at_most_5_percent_of_published_changes_exceed_their_two_levels(results)
     assert c["above"].mean() <= 0.05 and (by_chapter["mean"] <= 0.10).all(), by_chapter
 
 
+def test_programme_effect_covers_the_planted_effect_and_the_nulls_are_not_proven(results, truth_full):
+    """The shipped demo world (issue 31): every aggregate effect under the planted exposure covers the
+    planted effect (truth.json `programme_effect`), and no planted null is demonstrable after BH."""
+    planted = truth_full["programme_effect"]
+    rows = results[(results["statistic"] == "programme_effect") & (results["category"] == planted["exposure"])]
+    assert len(rows) >= 4
+    for r in rows.itertuples():
+        truth = planted["effect"].get(r.source, {}).get(r.indicator, 0.0)  # not planted (discrimination): none
+        assert r.ci_low <= truth <= r.ci_high, (r.source, r.indicator, truth, r.estimate)
+        if truth == 0:
+            assert not r.p_bh < 0.05, (r.source, r.indicator)
+
+
 def test_weighted_origin_share_matches_the_register_in_every_wave(results):
     m = results[results["statistic"].isin(["register_share", "weighted_share"]) & (results["indicator"] == "herkomst_weging")
                 & (results["group"] == "niet_westers")]

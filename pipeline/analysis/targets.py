@@ -33,7 +33,8 @@ from pipeline.disclosure.publish import LinkedCounts, Rates, Result, Rounding
 from pipeline.results import Tidy
 
 KINDS = ("share", "relative_increase", "count")
-KEYS = ("name", "label", "scope", "scale", "counted", "kind", "value", "baseline_year", "target_year", "source")
+KEYS = ("name", "label", "scope", "scale", "counted", "kind", "value", "baseline_year", "target_year", "source",
+        "start_year")
 REQUIRED = ("name", "label", "scope", "counted", "kind", "value", "baseline_year", "target_year")
 ORGANISATION = "gemeente"
 
@@ -50,6 +51,7 @@ class Target:
     target_year: int
     scale: tuple[float | None, float | None] | None = None
     source: str = ""
+    start_year: int | None = None  # an action plan's start (the exposure of the effect analysis)
 
     @property
     def organisation(self) -> bool:
@@ -134,6 +136,9 @@ def check(raw: Any) -> list[str]:
         by, ty = t.get("baseline_year"), t.get("target_year")
         if not (isinstance(by, int) and isinstance(ty, int) and ty > by):
             out.append(f"{where}: baseline_year and target_year must be years with target_year > baseline_year")
+        start = t.get("start_year")
+        if start is not None and (not isinstance(start, int) or isinstance(start, bool) or t.get("scope") == "organisation"):
+            out.append(f"{where}: start_year must be a year, and only a directorate target (an action plan) has one")
     return out
 
 
@@ -161,7 +166,7 @@ def from_dict(t: dict) -> Target:
     scale = tuple(t["scale"]) if t.get("scale") is not None else None
     return Target(name=t["name"], label=t["label"], scope=scope, counted=t["counted"], kind=t["kind"],
                   value=float(t["value"]), baseline_year=int(t["baseline_year"]), target_year=int(t["target_year"]),
-                  scale=scale, source=t.get("source", ""))
+                  scale=scale, source=t.get("source", ""), start_year=t.get("start_year"))
 
 
 def _counted(spec: Any, young_cutoff: int) -> tuple[str, list[str] | None, float | None]:

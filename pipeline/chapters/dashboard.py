@@ -7,7 +7,7 @@ from pipeline.analysis import dashboard
 from pipeline.analysis.families import with_primary
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import Policy, figure, publish
+from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish
 from pipeline.report import figures, headline
 from pipeline.report.index import save_dashboard
 from pipeline.results import COLUMNS as COLUMNS_RESULTS
@@ -23,6 +23,34 @@ def with_scales(dash: pd.DataFrame, indicators) -> pd.DataFrame:
     out["schaal_van"] = [ranges.get(i, (None, None))[0] for i in out["indicator"]]
     out["schaal_tot"] = [ranges.get(i, (None, None))[1] for i in out["indicator"]]
     return out
+
+
+def effect_summary(ch: Chapter, results: pd.DataFrame, spec: dict, policy: Policy) -> None:
+    """Section "Effect van het programma": the verdicts of chapters 06/07 (their results rows) and, for
+    each exposure, the event study of their outcomes (issue 31)."""
+    from pipeline import labels
+    from pipeline.chapters import effect_section
+    said = effect_section.from_results(results, spec)
+    if said.empty:
+        return
+    ch.heading("Effect van het programma", 2)
+    ch.text("Directies die met het programma begonnen, vergelijken we met directies die nog niet begonnen. Zo zien we "
+            "of een uitkomst daar na de start méér veranderde dan elders. Meer uitleg staat in de hoofdstukken over "
+            "de verandering over de jaren.")
+    for exposure, part in said.groupby("exposure", sort=False):
+        word = effect_section.EXPOSURE_NL.get(exposure, exposure)
+        ch.text(f"Blootstelling **{word}**:\n\n" + "\n".join(
+            f"- **{labels.indicator(r.source, r.indicator)}**: {r.zin}." for r in part.itertuples()))
+        ev = results[(results["statistic"] == "event_time") & (results["category"] == exposure)]
+        if ev["estimate"].notna().any():
+            rows = ev.assign(e=ev["group"].astype(int))[["source", "indicator", "e", "estimate", "ci_low", "ci_high"]]
+            pub = publish(Result(rows.reset_index(drop=True), NoSmallCells("published results of the change chapters")),
+                          policy)
+            names = {r.indicator: labels.indicator(r.source, r.indicator) for r in rows.itertuples()}
+            ch.figure(figure(figures.event_study, pub, names, f"Effect per jaar sinds de start ({word})",
+                             shares=[o for src, outs in effect_section.SHARES.items() for o in outs],
+                             alt=f"Effect van het programma ({word}) per jaar sinds de start, per uitkomst, met "
+                                 "95%-intervallen; vóór de start hoort het effect rond 0 te liggen"))
 
 
 INTRO = ("Per indicator ziet u de stand in de laatste meting en het streefcijfer, als er een is. "
@@ -61,6 +89,7 @@ def build(settings: Settings, *, uses=(), save: bool = True) -> Chapter:
     ch.figure(fig)
     ch.table(dash.derive(headline.readable), "Programma-indicatoren: stand, streefcijfer en verandering sinds de nulmeting",
              sheet="Programma-indicatoren")
+    effect_summary(ch, results, settings.effect, policy)
     ch.provenance({f"{src} {w}": load_manifest(settings.processed_dir, src, w)["input"]
                    for src in sorted(settings.sources) for w in settings.waves(src)},
                   {"min_cell_size": policy.k}, settings)

@@ -8,7 +8,7 @@ from pipeline.analysis import discrimination as D
 from pipeline.analysis import linkage
 from pipeline.analysis import small_area
 from pipeline.analysis.load import change_designs, frame_text, survey_design
-from pipeline.chapters import Chapter
+from pipeline.chapters import Chapter, effect_section
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
@@ -249,6 +249,10 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
     ch.table(prev.view(rows=prev.table["dimension"] != "totaal", map={"indicator": lambda i: labs.get(i, i)},
                        columns=["indicator", "group_label", "estimate", "ci_low", "ci_high", "n"]),
              f"Aandelen per groep, {repeat_wave}", percent=["estimate", "ci_low", "ci_high"])
+    if len(ds) > 1:  # the programme's effect (issue 31), after every other table (their numbering stays)
+        names = pd.read_parquet(settings.processed_dir / f"register_{max(ds)}.parquet", columns=["directie_code", "directie"])
+        effect_section.add(ch, settings, policy, "discrimination", ds,
+                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
     ch.provenance({f"discrimination {w}": load_manifest(settings.processed_dir, "discrimination", w)["input"] for w in ds},
                   {"baseline_wave": baseline_wave, "repeat_wave": repeat_wave, "dimensions": dims,
                    "min_cell_size": policy.k}, settings)

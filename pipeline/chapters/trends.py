@@ -9,7 +9,7 @@ from pipeline.analysis import linkage
 from pipeline.analysis import trend as T
 from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.analysis.response import R_TEXT, representativeness_tables
-from pipeline.chapters import Chapter
+from pipeline.chapters import Chapter, effect_section
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
 from pipeline.report import figures
@@ -193,6 +193,11 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
             "variant (alleen een puntschatting). "
             "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).",
               "inferentiekader")
+    if len(waves) > 1:  # the programme's effect (issue 31): directorates with the programme against the others
+        # (after the method tables, so their numbering stays as it was)
+        names = pd.read_parquet(settings.processed_dir / f"register_{waves[-1]}.parquet", columns=["directie_code", "directie"])
+        effect_section.add(ch, settings, policy, source, designs,
+                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
                   {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
                    "alpha": alpha, "power": power, "min_cell_size": policy.k},

@@ -345,14 +345,19 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     """A chapter depends on the processed files of the sources it needs (the cleaning chapter on all);
     its key includes their content, so a re-cleaned file with identical content reruns nothing.
     `reads_targets`: the chapter shows the organisation's declared targets, so they are part of its
-    key (a directorate's own target reruns only that directorate's pages). Of report.yaml its key holds
-    the sections its last run read (`config_key`; the kernel reports them, `reads_file`), so an edit of
-    a setting reruns only the chapters that read it."""
+    key (a directorate's own target reruns only that directorate's pages). `reads_plans`: the chapter has
+    an effect section, so the action plans' start years (its exposure) are part of its key. Of report.yaml
+    its key holds the sections its last run read (`config_key`; the kernel reports them, `reads_file`), so
+    an edit of a setting reruns only the chapters that read it."""
     from functools import partial
 
-    from pipeline.analysis.targets import declared_entries
+    from pipeline.analysis.targets import declared_entries, declared_path
+    from pipeline.config import load_yaml
+    from pipeline.exposure import plan_starts
     from pipeline.report.pages import page_list
     targets = declared_entries(settings["targets"])
+    # the action plans' start years: the exposure of the chapters with an effect section (config `effect`)
+    starts = plan_starts(load_yaml(declared_path(settings["targets"])).get("targets") or [])
     reports = settings.reports_dir
     pages = page_list(specs)
     from pipeline.analysis.linkrates import for_sources, joins as all_joins
@@ -372,7 +377,8 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
                           _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads, []),
                                page, targets if ch.get("reads_targets") else None,
                                # checked before it runs (input_check): a new least link rate checks it again
-                               settings.link_minimums if for_sources(joins, reads) else None),
+                               settings.link_minimums if for_sources(joins, reads) else None,
+                               *([starts] if ch.get("reads_plans") else [])),
                           deps=[d.name for d in deps], cost=float(ch.get("cost", 1)),
                           checked=[reports / "tables" / ch["name"]], check=input_check(settings, deps, reads, joins),
                           publishes=[reports / w for w in ch.get("writes", [])],

@@ -653,3 +653,57 @@ def unit_survey(table: pd.DataFrame, ranges: dict, name: str):
                         hspace=1.3)
     fig.fixed_layout = True
     return fig
+
+
+def event_study(events: pd.DataFrame, names: dict, title: str, shares=()):
+    """The programme's effect by years since the start (event study): one panel per outcome, each
+    estimate with its 95% interval; before the start (leads) the estimates should lie around 0. The
+    base wave (the last before the start) is the reference and has no point. `shares`: outcomes that are
+    shares (drawn in percentage points). The key finding (alt text) is each outcome's effect in the
+    start year and the range of the estimates before it."""
+    outcomes = list(dict.fromkeys(events["indicator"]))
+    events = events.copy()
+    scale = events["indicator"].isin(list(shares)).map({True: 100.0, False: 1.0})
+    for c in ("estimate", "ci_low", "ci_high"):
+        events[c] = events[c].astype(float) * scale
+    findings = []
+    fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(3.2 * max(len(outcomes), 1), 2.8), sharey=True,
+                             squeeze=False)
+    for ax, o in zip(axes[0], outcomes):
+        s = events[(events["indicator"] == o) & events["estimate"].notna()]
+        e = s["e"].astype(float).to_numpy()
+        pre = e < 0
+        for mask, colour, label in ((pre, "#7F7F7F", "vóór de start"), (~pre, "#0B4F8A", "vanaf de start")):
+            if mask.any():
+                est = s["estimate"].to_numpy(float)[mask]
+                ax.errorbar(e[mask], est, yerr=[est - s["ci_low"].to_numpy(float)[mask],
+                                                s["ci_high"].to_numpy(float)[mask] - est],
+                            fmt="o", color=colour, capsize=3, label=label)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.axvline(-0.5, color="#7F7F7F", lw=0.8, ls="--")
+        ax.set_title(names.get(o, o), fontsize=9, loc="left")
+        ax.set_xlabel("jaren sinds de start")
+        unit = "procentpunt" if o in shares else "punt"
+        after = s[s["e"].astype(int) >= 0].sort_values("e")
+        lead = s.loc[s["e"].astype(int) < 0, "estimate"].astype(float)
+        words = []
+        if len(after):  # the first estimate from the start on
+            e0 = int(after["e"].iloc[0])
+            words.append(f"{num.decimal(float(after['estimate'].iloc[0]), 2, sign=True)} {unit} "
+                         + ("in het startjaar" if e0 == 0 else f"{e0} jaar na de start"))
+        if len(lead):
+            words.append(f"vóór de start van {num.decimal(lead.min(), 2, sign=True)} tot {num.decimal(lead.max(), 2, sign=True)}")
+        if words:
+            findings.append(f"{names.get(o, o)}: " + ", ".join(words))
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(num.tick_decimal(2)))
+        if len(e):
+            ax.set_xticks(sorted(set(e.astype(int))))
+    axes[0][0].set_ylabel("effect (procentpunt)" if set(outcomes) <= set(shares) else "effect (punt)")
+    if findings:
+        fig.set_label("Effect van het programma. " + "; ".join(findings) + ".")
+    handles, labels_ = axes[0][0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels_, frameon=False, fontsize=7, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=10)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

@@ -9,6 +9,7 @@ pseudonymised with the public demo key (pipeline.clean.pseudonymise).
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from pipeline.codebook import load_codebook
 from pipeline.config import synth_params
 from pipeline.io import atomic_path, atomic_write_text
 from pipeline.synth import exit as exit_feedback
-from pipeline.synth import leadership, training
+from pipeline.synth import leadership, programme, training
 from pipeline.synth.population import simulate_workforce
 from pipeline.synth.surveys import (
     DISCRIMINATION_VARS, _solve_intercept, add_item_missing, add_soft_problems, background_frame,
@@ -149,6 +150,7 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0, ca
     panel = p["panel"]
     dir_resp = pd.Series(rng.normal(0, resp["directorate_sd"], len(dirs)), index=dirs["directie_code"])
     truth["response"] = {}
+    effects: dict = {}  # source -> wave -> construct -> directorate -> planted programme effect
     for source, builder in (("nim", _nim), ("mto", _mto), ("discrimination", _discrimination)):
         truth[source] = {}
         dir_effect = pd.Series(rng.normal(0, p.get(source, {}).get("directorate_sd", 0.2), len(dirs)),
@@ -159,6 +161,9 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0, ca
             wrng = np.random.default_rng([seed, wave, len(source)])
             answers, items, values = builder(pop, p, wave, dir_effect, wrng)
             kept, kept_values, left_out = careful_population(pop, answers, values, source, wave, careless)
+            kept_values, without = programme.split(kept_values)
+            if without:
+                effects.setdefault(source, {})[wave] = programme.cell_effects(kept, kept_values, without, wave)
             truth[source][wave] = population_summary(kept, kept_values)
             if source in ("nim", "mto"):
                 truth[source][wave]["adjusted_gap"] = census_adjusted_gaps(kept, kept_values)
@@ -183,6 +188,8 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0, ca
             _write_sav(df, cb, path, f"{cb.label} {wave} (synthetisch)")
             sources[source][wave] = path.name
 
+    truth["programme_effect"] = programme_truth(p, effects, {s: list(resp[s]) for s in ("nim", "mto", "discrimination")})
+
     # --- sources of issue 18: the learning system's export and exit feedback ---------------------
     sources["training"], truth["training"] = training.write(out, snap, seed, p)
     sources["exit"], truth["exit"] = exit_feedback.write(out, snap, seed, p)
@@ -195,6 +202,15 @@ def generate(out: str | Path, seed: int | None = None, *, scale: float = 1.0, ca
     written = [f for files in sources.values() for f in files.values()] + ["truth.json", "sources.yaml"]
     write_demo_marker(out, written, f"seed {seed}, scale {scale}")
     return truth
+
+
+def programme_truth(p: dict, effects: dict, waves: dict) -> dict:
+    """truth.json `programme_effect`: the exposure, the planted latent shifts, and per source and
+    construct the effect the estimator's aggregate estimates (`effect`) and its directorate-wave cells."""
+    spec = p.get("programme_effect") or {}
+    return {"exposure": spec.get("exposure", "plan"), "starts": programme.starts(), "latent": spec.get("latent", {}),
+            "effect": {s: programme.aggregate(cells, waves[s]) for s, cells in effects.items()},
+            "cells": effects}
 
 
 def register_frame(pop: pd.DataFrame, year: int, dir_names: pd.Series, seed: int) -> pd.DataFrame:
@@ -345,11 +361,17 @@ def _nim(pop, p, wave, dir_effect, rng):
     cols_b = [f"b{i:02d}" for i in range(1, 9)]
     cols_a = [f"a{i:02d}" for i in range(1, 9)]
     plant, latent = spec.get("measurement"), {"belonging": tb, "authenticity": ta}
-    bel = likert_items(tb, 8, 5, rng, extra=measurement_extras(pop, plant, cols_b, latent, p["_seed"], wave))
-    aut = likert_items(ta, 8, 5, rng, extra=measurement_extras(pop, plant, cols_a, latent, p["_seed"], wave))
+    likert_b = partial(likert_items, extra=measurement_extras(pop, plant, cols_b, latent, p["_seed"], wave))
+    likert_a = partial(likert_items, extra=measurement_extras(pop, plant, cols_a, latent, p["_seed"], wave))
+    db, da = (programme.shift(pop, p, wave, c) for c in ("belonging", "authenticity"))
+    bel, bel0 = programme.items(likert_b, tb, db, 8, 5, rng)  # the planted programme effect (issue 31)
+    aut, aut0 = programme.items(likert_a, ta, da, 8, 5, rng)
     answers = pd.DataFrame(np.hstack([bel, aut]), columns=cols_b + cols_a)
     values = {"belonging": _scale_scores(bel), "authenticity": _scale_scores(aut),
               "inclusion": _scale_scores(np.hstack([bel, aut]))}
+    if db is not None or da is not None:  # the same answers without the programme: the exact effect
+        values |= {programme.CF + "belonging": _scale_scores(bel0), programme.CF + "authenticity": _scale_scores(aut0),
+                   programme.CF + "inclusion": _scale_scores(np.hstack([bel0, aut0]))}
     return answers, cols_b + cols_a, values
 
 
@@ -357,8 +379,9 @@ def _mto(pop, p, wave, dir_effect, rng):
     spec = p["mto"]
     tp = latent_score(pop, spec["psych_safety"], wave, dir_effect, rng)
     ts = 0.4 * tp + 0.8 * latent_score(pop, spec["social_safety"], wave, dir_effect, rng)
-    ps_pos = likert_items(tp, 7, 7, rng)
-    sv = likert_items(ts, 4, 5, rng)
+    dp, ds = (programme.shift(pop, p, wave, c) for c in ("psych_safety", "social_safety"))
+    ps_pos, ps0 = programme.items(likert_items, tp, dp, 7, 7, rng)  # the planted programme effect (issue 31)
+    sv, sv0 = programme.items(likert_items, ts, ds, 4, 5, rng)
     ps_raw = ps_pos.copy()
     ps_raw[:, [0, 2, 4]] = 8 - ps_raw[:, [0, 2, 4]]  # negatively worded items 1, 3, 5 (Edmondson 1999)
     sat = np.clip(np.rint(7 + 0.8 * tp + rng.normal(0, 1.0, len(pop))), 1, 10).astype(int)
@@ -371,6 +394,8 @@ def _mto(pop, p, wave, dir_effect, rng):
     answers = pd.concat([answers, il], axis=1)
     values = {"psych_safety": _scale_scores(ps_pos), "social_safety": _scale_scores(sv),
               "tevredenheid": sat.astype(float), "ongewenst_gedrag": unwanted.astype(float), **il_values}
+    if dp is not None or ds is not None:
+        values |= {programme.CF + "psych_safety": _scale_scores(ps0), programme.CF + "social_safety": _scale_scores(sv0)}
     return answers, cols, values
 
 
