@@ -136,3 +136,29 @@ def panel_correlation(a: pd.DataFrame, b: pd.DataFrame, indicator: str, key: str
         return 0.0, int(len(both))
     r = float(np.corrcoef(x[both].astype(float), y[both].astype(float))[0, 1])
     return (r if np.isfinite(r) else 0.0), int(len(both))
+
+
+def uses_fpc(design) -> bool:
+    """Whether a design's variances carry the finite-population correction (the test's frame)."""
+    strata = getattr(design, "strata", None)
+    return getattr(strata, "N_h", None) is not None
+
+
+def next_wave_plan(designs: dict, link, indicator: str, waves: list, fpc: bool, population: float,
+                   key: str = "person_key") -> tuple[Waves, Plan]:
+    """(now, plan) for the gap-change test baseline -> latest wave and the next wave after it.
+    `designs`: wave -> design; `link`: `pipeline.analysis.linkage.Linkage` of the test's stack. The
+    estimator links two waves when both carry the person key (then rho is the correlation of the
+    persons in both, `panel_correlation`); the next wave is expected to overlap the latest as the latest
+    overlapped the keyed wave before it."""
+    def data(w):
+        d = designs[w]
+        return d.data[d.domain]
+    base, last = waves[0], waves[-1]
+    keyed = set(link.keyed) if link.linked else set()
+    rho_now, both_now = panel_correlation(data(base), data(last), indicator, key) if {base, last} <= keyed else (0.0, 0)
+    n = {w: float(data(w)[indicator].notna().sum()) for w in (base, last)}
+    now = Waves(n[base], n[last], both_now, population if fpc else None, rho_now if both_now else 0.0)
+    prev = [w for w in link.keyed if w < last] if last in keyed else []
+    rho_next, _ = panel_correlation(data(prev[-1]), data(last), indicator, key) if prev else (0.0, 0)
+    return now, Plan(population, float(link.overlap.get(last, 0.0)) if prev else 0.0, rho_next)
