@@ -367,9 +367,20 @@ def test_a_new_discrimination_wave_with_a_dropped_item_keeps_every_wave(demo_sma
     assert {str(w) for w in shares["waves"]} >= {"2024", "2026", "2028"}
     seen = shares[shares["indicator"] == dropped]
     assert {str(w) for w in seen["waves"]} == {"2024", "2026"}                         # not measured in 2028
-    assert set(changes[changes["indicator"] == dropped]["waves"]) == {"2024-2026"}
+    measured = changes[(changes["indicator"] == dropped) & changes["estimate"].notna()]
+    assert set(measured["waves"]) == {"2024-2026"}
     page = (tmp_path / "reports" / "05_discriminatie.html").read_text()
     assert "Niet gemeten in 2028" in page and "Verandering 2026 → 2028" in page
+    # issue 27 item 5: the change tables keep the item's row and say why it has no number
+    # ("niet gemeten in 2028", not "–", which says "fewer than k")
+    for name in ("verandering_alle_medewerkers", "verandering_2026_2028_alle_medewerkers"):
+        csv = next((tmp_path / "reports" / "tables" / "05_discriminatie").glob(f"*_{name}.csv"))
+        table = pd.read_csv(csv, sep=";", dtype=str, encoding="utf-8-sig")
+        row = table[table.iloc[:, 0].str.contains("gezien", case=False, na=False)
+                    & table.apply(lambda r: r.astype(str).str.contains("niet gemeten in 2028").any(), axis=1)]
+        assert len(row) == 1, (name, table)
+    html = page.split("Verandering 2026 → 2028, alle medewerkers")[1].split("</table>")[0]
+    assert "niet gemeten in 2028" in html and "minder dan" not in html
     dash = pd.read_csv(tmp_path / "reports" / "_dashboard" / "dashboard.csv")
     assert "2024–2028" in set(dash["periode"])
 

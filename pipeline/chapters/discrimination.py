@@ -1,13 +1,17 @@
 """Chapter 05: experienced discrimination and unwanted behaviour, the baseline study and its repeat."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pandas as pd
+
 from pipeline import labels
 from pipeline.analysis import discrimination as D
 from pipeline.analysis import linkage
 from pipeline.analysis.load import frame_text, in_frame, survey_design
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import Policy, figure, publish_all
+from pipeline.disclosure.publish import ABSENT, Policy, Result, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import load_settings
 from pipeline.weight import MARGIN_TEXT, margin_table
@@ -40,6 +44,19 @@ def _change_name(a: int, b: int, baseline: int, repeat: int) -> str:
     return "change" if (a, b) == (baseline, repeat) else f"change:{a}-{b}"
 
 
+def with_not_measured(result: Result, missing: dict) -> Result:
+    """`result` (changes between two waves) with a row for every item one of the waves did not ask
+    (`missing`: wave -> items): "niet gemeten in <wave>" (publish.ABSENT), no numbers, n 0. So the
+    table keeps the item's place and says why it has no change, instead of leaving it out (issue 27);
+    "–" would say "fewer than k", and the questionnaire's content is public."""
+    rows = [{"indicator": i, "dimension": "totaal", "group": "totaal", "group_label": "Alle medewerkers",
+             "n_baseline": 0, "n_repeat": 0, ABSENT: f"niet gemeten in {w}"} for w, items in missing.items() for i in items]
+    if not rows:
+        return result
+    t = pd.concat([result.table.assign(**{ABSENT: ""}), pd.DataFrame(rows)], ignore_index=True)
+    return replace(result, table=t)
+
+
 def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=None, survey_years=None) -> Chapter:
     settings = load_settings(config_path, years=survey_years)
     policy = Policy.from_settings(settings)
@@ -66,10 +83,12 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
         linked, links[a, b] = linkage.stack_for_change(pair)
         both = [i for i in [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"]
                 if D.measured(ds[a], i) and D.measured(ds[b], i)]
-        results[_change_name(a, b, baseline_wave, repeat_wave)] = D.change(
+        results[_change_name(a, b, baseline_wave, repeat_wave)] = with_not_measured(D.change(
             linked, both, dims, a, b, controls=settings.covariates("composition_change"),
             model=linked if links[a, b].linked else
-            stack({w: in_frame(d, settings.frame("models")) for w, d in pair.items()}))
+            stack({w: in_frame(d, settings.frame("models")) for w, d in pair.items()})),
+            {w: [i for i in [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"]
+                 if not D.measured(ds[w], i) and D.measured(ds[a if w == b else b], i)] for w in (a, b)})
     if pairs:
         link = links[baseline_wave, repeat_wave]
         results["change_followup"] = D.chained_change(ds, ["funnel_gemeld"], baseline_wave, repeat_wave)
@@ -161,7 +180,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
         shares = ["baseline", "repeat"]
         changes = ["change", "ci_low", "ci_high", "adj_change"]
         ch.table(chg.view(rows=overall, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
-                                                            "ci_high", "p_bh", "adj_change", "p_raoscott"]),
+                                                            "ci_high", "p_bh", "adj_change", "p_raoscott",
+                                                            *([ABSENT] if ABSENT in chg.table else [])]),
                  "Verandering, alle medewerkers", percent=shares, points=changes)
         ch.table(pub["change_followup"].view(map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
                                                                  "ci_high", "p_bh"]),
@@ -181,7 +201,8 @@ def build(config_path: str, *, baseline_wave=None, repeat_wave=None, dimensions=
             other = pub[_change_name(a, b, baseline_wave, repeat_wave)]
             total = other.table["dimension"] == "totaal"
             ch.table(other.view(rows=total, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
-                                                                "ci_high", "p_bh", "adj_change", "p_raoscott"],
+                                                                "ci_high", "p_bh", "adj_change", "p_raoscott",
+                                                                *([ABSENT] if ABSENT in other.table else [])],
                                 rename={"baseline": str(a), "repeat": str(b)}),
                      f"Verandering {a} → {b}, alle medewerkers", sheet=f"Verandering {a}-{b}",
                      percent=[str(a), str(b)], points=["change", "ci_low", "ci_high", "adj_change"])
