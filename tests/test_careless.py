@@ -34,6 +34,23 @@ def test_a_skipped_item_cannot_hide_a_straight_liner_of_the_whole_battery():
     assert f["onzorgvuldig_longstring"].tolist() == [True, True, True, False]
 
 
+def test_a_scale_skipped_as_a_whole_is_left_out_of_the_run_not_a_wildcard():
+    """Routing (MTO: only managers rate themselves) skips a whole scale: that block neither breaks nor
+    lengthens a run. As wildcards, five routed-out items plus six equal answers next to them would make
+    a run of 11 and flag a careful answerer (hand-made: runs 6 and 11)."""
+    from pipeline.clean.careless import scale_blocks
+    x = np.array([[1, 2, 3, 4, 4, 4, 4, 4, 4] + [np.nan] * 5,
+                  [4] * 6 + [4, 4, 4] + [4, 4, np.nan, 4, 4]], dtype=float)
+    blocks = [[0, 1, 2, 3], [4, 5, 6, 7, 8], [9, 10, 11, 12, 13]]
+    assert longstring(x, blocks).tolist() == [6, 14]
+    assert longstring(x).tolist() == [11, 14]                     # without blocks: the routed scale is a wildcard
+    from pipeline.codebook import load_codebook
+    mto = scale_blocks(load_codebook("mto", 2024))
+    assert mto[-1] == ["zl1", "zl2", "zl3", "zl4", "zl5"] and len(mto) == 4
+    nim = scale_blocks(load_codebook("nim", 2024))
+    assert [len(b) for b in nim] == [8, 8]                        # the total adds no block of its own
+
+
 def test_mahalanobis_matches_the_textbook_formula_on_complete_rows_and_uses_sub_matrices():
     rng = np.random.default_rng(1)
     x = rng.multivariate_normal([0, 0, 0], [[1, .6, .3], [.6, 1, .5], [.3, .5, 1]], 400)
