@@ -98,10 +98,11 @@ def mdc_table(gaps: pd.DataFrame, now: Waves, plan: Plan, response_rates, power:
     for _, g in gaps.iterrows():
         if pd.isna(g["se"]) or pd.isna(g["alpha"]):
             continue
+        m = multiplier(g["alpha"], power)
         for rate in response_rates:
             se = se_next(g["se"], now, next_waves(now, plan, rate * plan.population))
             rows.append({"indicator": g.get("indicator"), "group_label": g["group_label"], "respons": rate,
-                         "se_now": g["se"], "alpha": g["alpha"], "mdc": multiplier(g["alpha"], power) * se})
+                         "se_now": g["se"], "alpha": g["alpha"], "mdc": m * se})
     return pd.DataFrame(rows, columns=["indicator", "group_label", "respons", "se_now", "alpha", "mdc"])
 
 
@@ -111,17 +112,26 @@ def response_needed(se_now: float, now: Waves, plan: Plan, change: float, alpha:
     to a census reaches it). Not always monotone: once every respondent of the latest wave answers
     again, more new respondents dilute the linked part, and with rho > 1/2 a difference of means then
     gets less precise; so the first crossing on a grid, refined by root finding."""
-    def gap(rate):
-        return multiplier(alpha, power) * se_next(se_now, now, next_waves(now, plan, rate * plan.population)) - abs(change)
+    m, f_now = multiplier(alpha, power), now.factor()
+    if not np.isfinite(se_now) or f_now <= 0:
+        return float("inf")
+    phi = 0.0 if now.population is None else 1.0 / float(plan.population)
+
+    def mdc(rate):  # vectorised `se_next` of `next_waves` over response rates
+        n_next = np.asarray(rate, dtype=float) * plan.population
+        both = np.minimum(plan.overlap * n_next, now.n_b) if plan.rho else np.zeros_like(n_next)
+        f = (1 / now.n_b - phi) + (1 / n_next - phi) - 2 * plan.rho * np.where(both > 0, both / (now.n_b * n_next) - phi, 0)
+        return m * se_now * np.sqrt(np.maximum(f, 0.0) / f_now)
+
     grid = np.unique(np.concatenate([np.geomspace(1.0 / plan.population, 1.0, 200), [1.0]]))
-    values = np.array([gap(r) for r in grid])
+    values = mdc(grid) - abs(change)
     hit = np.flatnonzero(np.isfinite(values) & (values <= 0))
     if not len(hit):
         return float("inf")
     i = hit[0]
     if i == 0:
         return float(grid[0])
-    return float(optimize.brentq(gap, grid[i - 1], grid[i], xtol=1e-12))
+    return float(optimize.brentq(lambda r: float(mdc(r)) - abs(change), grid[i - 1], grid[i], xtol=1e-12))
 
 
 def panel_correlation(a: pd.DataFrame, b: pd.DataFrame, indicator: str, key: str = "person_key") -> tuple[float, int]:
