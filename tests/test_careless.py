@@ -12,9 +12,43 @@ import pytest
 from pipeline.clean.careless import FLAG, careful, check_rule, flags, longstring, mahalanobis, rule_from
 
 
-def test_longstring_counts_the_longest_run_and_skips_missing_answers():
-    x = np.array([[1, 1, 2, 2, 2, 3], [4, np.nan, 4, 4, 1, 1], [np.nan] * 6, [5, 4, 3, 2, 1, 2]], dtype=float)
-    assert longstring(x).tolist() == [3, 3, 0, 1]
+def test_longstring_counts_the_longest_run_and_a_skip_continues_it():
+    """Hand-counted: a skipped answer continues the run it sits in (it could have been that answer), so
+    [4, ·, 4, 4] is a run of 4 and [1, 1, ·, 2, 2, 2] one of 4 (the skip joins the 2s); no answers: 0."""
+    x = np.array([[1, 1, 2, 2, 2, 3], [4, np.nan, 4, 4, 1, 1], [np.nan] * 6, [5, 4, 3, 2, 1, 2],
+                  [1, 1, np.nan, 2, 2, 2], [np.nan, 3, 3, 3, 3, np.nan]], dtype=float)
+    assert longstring(x).tolist() == [3, 4, 0, 1, 4, 6]
+
+
+def test_a_skipped_item_cannot_hide_a_straight_liner_of_the_whole_battery():
+    """Issue 26 (level bias): with min_run = all 16 NIM items, a skip used to make a respondent who gave
+    one answer to every other item unflaggable, so chance item non-response decided who counted. The
+    same straight-liner is flagged with or without a skip; a respondent with one different answer is not."""
+    rule = rule_from({"longstring": {"min_run": {"nim": 16}}, "mahalanobis": None})
+    items = [f"i{j}" for j in range(16)]
+    rows = np.full((4, 16), 5.0)
+    rows[1, 7] = np.nan          # straight-liner with one skip
+    rows[2, 15] = np.nan         # ... skipping the last item
+    rows[3, 3] = 4.0             # one different answer: not a straight-liner
+    f = flags(pd.DataFrame(rows, columns=items), items, rule, "nim")
+    assert f["onzorgvuldig_longstring"].tolist() == [True, True, True, False]
+
+
+def test_a_scale_skipped_as_a_whole_is_left_out_of_the_run_not_a_wildcard():
+    """Routing (MTO: only managers rate themselves) skips a whole scale: that block neither breaks nor
+    lengthens a run. As wildcards, five routed-out items plus six equal answers next to them would make
+    a run of 11 and flag a careful answerer (hand-made: runs 6 and 11)."""
+    from pipeline.clean.careless import scale_blocks
+    x = np.array([[1, 2, 3, 4, 4, 4, 4, 4, 4] + [np.nan] * 5,
+                  [4] * 6 + [4, 4, 4] + [4, 4, np.nan, 4, 4]], dtype=float)
+    blocks = [[0, 1, 2, 3], [4, 5, 6, 7, 8], [9, 10, 11, 12, 13]]
+    assert longstring(x, blocks).tolist() == [6, 14]
+    assert longstring(x).tolist() == [11, 14]                     # without blocks: the routed scale is a wildcard
+    from pipeline.codebook import load_codebook
+    mto = scale_blocks(load_codebook("mto", 2024))
+    assert mto[-1] == ["zl1", "zl2", "zl3", "zl4", "zl5"] and len(mto) == 4
+    nim = scale_blocks(load_codebook("nim", 2024))
+    assert [len(b) for b in nim] == [8, 8]                        # the total adds no block of its own
 
 
 def test_mahalanobis_matches_the_textbook_formula_on_complete_rows_and_uses_sub_matrices():

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.analysis.families import PRIMARY, check, with_primary
 from pipeline.results import COLUMNS
@@ -74,3 +75,35 @@ def test_every_p_gets_a_corrected_twin_and_a_family_of_its_own():
     assert (twins["family"] == "effectmeting/adjusted_gap_change").all()
     assert (twins["p_bh"] >= twins["p"]).all()
     assert out.iloc[:-3].equals(df.iloc[:-3])  # the raw tests and their family untouched
+
+
+# --- subscales and their total (issue 26, item 4, last bullet) --------------------------------------
+
+def test_subscales_are_the_tested_scales_inside_another_tested_scale():
+    from pipeline.analysis.families import subscales
+    from pipeline.codebook import load_codebook
+    nim = load_codebook("nim", 2024)
+    assert sorted(subscales(nim, ["inclusion", "belonging", "authenticity"])) == ["authenticity", "belonging"]
+    assert subscales(nim, ["belonging", "authenticity"]) == []        # no total tested: ordinary tests
+    mto = load_codebook("mto", 2024)
+    assert subscales(mto, ["psych_safety", "social_safety"]) == []
+
+
+def test_a_total_and_its_subscales_are_corrected_in_separate_families():
+    """Hand-computed Benjamini–Hochberg: the total's two tests (p .01, .04) form one family
+    (.02, .04) and the subscales' four (.01, .02, .03, .20) their own (.04, .04, .04, .20); pooled
+    into one family of six, the total's .04 would become .048 and the subscales would count as
+    evidence for it."""
+    from pipeline.analysis.families import subscale_split
+    from pipeline.codebook import load_codebook
+    from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
+    t = pd.DataFrame({"construct": ["inclusion", "inclusion", "belonging", "belonging", "authenticity", "authenticity"],
+                      "p": [0.01, 0.04, 0.01, 0.02, 0.03, 0.20], "p_bh": np.nan})
+    nim = load_codebook("nim", 2024)
+    split = subscale_split(nim, ["inclusion", "belonging", "authenticity"], "construct", "groepsverschillen")
+    pub = publish_all({"gaps": Result(t, NoSmallCells("test"), family="groepsverschillen", split=split)}, Policy(k=10))
+    out = pub["gaps"].table
+    assert np.allclose(out["p_bh"], [0.02, 0.04, 0.04, 0.04, 0.04, 0.20])
+    assert out["family"].tolist() == ["groepsverschillen"] * 2 + ["groepsverschillen/subschalen"] * 4
+    joint = publish_all({"gaps": Result(t, NoSmallCells("test"), family="groepsverschillen")}, Policy(k=10))
+    assert joint["gaps"].table["p_bh"].iloc[1] == pytest.approx(0.048)

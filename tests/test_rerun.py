@@ -367,7 +367,8 @@ def test_a_new_discrimination_wave_with_a_dropped_item_keeps_every_wave(demo_sma
     assert {str(w) for w in shares["waves"]} >= {"2024", "2026", "2028"}
     seen = shares[shares["indicator"] == dropped]
     assert {str(w) for w in seen["waves"]} == {"2024", "2026"}                         # not measured in 2028
-    assert set(changes[changes["indicator"] == dropped]["waves"]) == {"2024-2026"}
+    measured = changes[(changes["indicator"] == dropped) & changes["estimate"].notna()]
+    assert set(measured["waves"]) == {"2024-2026"}
     page = (tmp_path / "reports" / "05_discriminatie.html").read_text()
     assert "Niet gemeten in 2028" in page and "Verandering 2026 → 2028" in page
     # a trend over all three waves, in the frame of the changes, for every prevalence measured in all
@@ -376,6 +377,16 @@ def test_a_new_discrimination_wave_with_a_dropped_item_keeps_every_wave(demo_sma
     assert dropped not in set(trend["indicator"])                                      # not measured in 2028
     assert trend["se"].gt(0).all() and trend["p_bh"].notna().all()
     assert "Trend over alle metingen (2024, 2026, 2028)" in page
+    # issue 27 item 5: the change tables keep the item's row and say why it has no number
+    # ("niet gemeten in 2028", not "–", which says "fewer than k")
+    import re
+    for caption in ("Verandering, alle medewerkers", "Verandering 2026 → 2028, alle medewerkers"):
+        table = page.split(caption)[1].split("</table>")[0]
+        rows = [r for r in re.findall(r"<tr.*?</tr>", table, flags=re.S) if "Ongewenst gedrag gezien" in r]
+        assert len(rows) == 1, (caption, rows)
+        assert "niet gemeten in 2028" in rows[0] and "–" not in rows[0], rows[0]
+    csv = next((tmp_path / "reports" / "tables" / "05_discriminatie").glob("*_verandering_alle_medewerkers.csv"))
+    assert "Ongewenst gedrag gezien" in csv.read_text(encoding="utf-8-sig")          # the row is kept
     dash = pd.read_csv(tmp_path / "reports" / "_dashboard" / "dashboard.csv")
     assert "2024–2028" in set(dash["periode"])
 

@@ -44,32 +44,6 @@ def test_changes_and_trend_shapes(nim_stack):
     assert tr["slope"] > 0 and tr["p"] < 0.05
 
 
-def test_power_calculations_are_consistent():
-    gaps = pd.DataFrame({"group_label": ["a"], "se_gap_last": [0.03], "indicator": ["y"]})
-    mdc = T.mdc_table(gaps, 20000, 5000, [0.25, 0.5])
-    assert mdc["mdc"].is_monotonic_decreasing
-    # at the same response, MDC = 2.8 * sqrt(2) * SE
-    same = T.mdc_table(gaps, 20000, 5000, [0.25])["mdc"].iloc[0]
-    assert same == pytest.approx((1.959964 + 0.841621) * np.sqrt(2) * 0.03, rel=1e-4)
-    need = T.response_needed(0.03, 5000, 20000, same)
-    assert need == pytest.approx(0.25, rel=1e-3)
-    assert T.response_needed(0.03, 5000, 20000, 0.05) == float("inf")
-
-
-def test_next_wave_se_carries_the_fpc():
-    se, n, N = 0.03, 5000, 20000
-    assert T.se_next_wave(se, n, N, N) == 0.0                           # a census has no sampling error
-    assert T.se_next_wave(se, n, N, n) == pytest.approx(se)             # same response, same SE
-    for rate in (0.2, 0.5):                                             # closed form: V (1 - f) / n
-        v = se ** 2 * n / (1 - n / N)
-        assert T.se_next_wave(se, n, N, rate * N) == pytest.approx(np.sqrt(v * (1 - rate) / (rate * N)), rel=1e-12)
-    # the response needed is the inverse of the MDC at that response, and never above 100%
-    gaps = pd.DataFrame({"group_label": ["a"], "se_gap_last": [se], "indicator": ["y"]})
-    mdc = T.mdc_table(gaps, N, n, [0.6])["mdc"].iloc[0]
-    assert T.response_needed(se, n, N, mdc) == pytest.approx(0.6, rel=1e-4)  # NormalIndPower solves numerically
-    assert T.response_needed(0.01, 500, 1000, 0.2) <= 1.0
-
-
 def test_false_positive_rate_near_alpha_when_nothing_changes():
     rng = np.random.default_rng(11)
     N_h = np.array([3000, 2000, 1000])

@@ -18,6 +18,29 @@ METHODS = {"bh": "fdr_bh", "holm": "holm"}
 DEFAULTS = {"primary": "bh", "max_primary": 12}
 
 
+SUBSCALES = "subschalen"
+
+
+def subscales(codebook, tested) -> list[str]:
+    """The tested scales that are part of another tested scale (its items a proper subset of the
+    other's): NIM belonging and authenticity within inclusion, whose score is their items' mean.
+
+    Why: a total and its subscales are not independent tests of the same thing. The total is the
+    tested outcome, corrected in the chapter's family; its subscales are exploratory detail, corrected
+    in a family of their own, `<family>/subschalen`, so they neither dilute the total's correction nor
+    count as further evidence for it."""
+    scales = {c: set(codebook.scales[c]["items"]) for c in tested if c in codebook.scales}
+    return [c for c, items in scales.items() if any(items < other for o, other in scales.items() if o != c)]
+
+
+def subscale_split(codebook, tested, column: str, family: str):
+    """The `publish.Split` that moves the subscales' rows (`column` holds the scale) of a result in
+    `family` to `<family>/subschalen`; None when no tested scale is part of another."""
+    from pipeline.disclosure.publish import Split
+    subs = subscales(codebook, tested)
+    return Split(column, frozenset(subs), f"{family}/{SUBSCALES}") if subs else None
+
+
 def rule(settings) -> dict:
     return {**DEFAULTS, **(settings.raw.get("multiplicity") or {})}
 

@@ -1,5 +1,5 @@
 """Repeated effect measurement across waves: levels, changes, gap changes (difference-in-differences),
-trend tests and the power of the next wave.
+trend tests.
 
 Waves are stacked on the harmonised variables (`pipeline.survey.stack`: strata = wave x directorate,
 each wave raked to its own register). Changes, gap changes and trends take the stack of
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.power import NormalIndPower
 
 from pipeline.disclosure.publish import Estimates, GroupSizes, Result
 from pipeline.labels import group as label
@@ -194,50 +192,4 @@ def trend_test(stacked: SurveyDesign, indicator: str, wave_col: str = "golf", di
     return {"slope": r["estimate"], "se": r["se"], "p": r["p"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
 
 
-# --- power of the next wave -----------------------------------------------------------------------
-
-def se_next_wave(se_now: float, respondents_now: float, population: float, respondents_next: float) -> float:
-    """SE of an estimate in the next wave at another number of respondents, with the FPC of each wave.
-
-    The design-based SE of this wave carries its design effect and its FPC: SE_now^2 = V (1 - f_now) / n_now.
-    The next wave has the same unit variance V and design effect, so
-    SE_next^2 = SE_now^2 * (n_now / n_next) * (1 - f_next) / (1 - f_now), with f = n / N; a census
-    (f_next = 1) has no sampling error."""
-    f_now, f_next = respondents_now / population, respondents_next / population
-    return float(se_now * np.sqrt(respondents_now / respondents_next * max(1 - f_next, 0.0) / (1 - f_now)))
-
-
-def mdc_table(gaps_now: pd.DataFrame, population: int, respondents_now: int, response_rates: list[float],
-              alpha: float = 0.05, power: float = 0.8) -> pd.DataFrame:
-    """Minimal detectable change of each gap between this wave and the next, per expected response rate.
-
-    The SE of the next wave's gap follows from this wave's design-based SE (`se_next_wave`, FPC of both
-    waves). The gap change compares two independent waves, so SE_change = sqrt(SE_now^2 + SE_next^2),
-    and MDC = (z_{1-alpha/2} + z_power) * SE_change; the multiplier is statsmodels' NormalIndPower solved
-    for a unit standard error.
-    """
-    multiplier = NormalIndPower().solve_power(nobs1=1, alpha=alpha, power=power, ratio=1.0) / np.sqrt(2)
-    rows = []
-    for _, g in gaps_now.iterrows():
-        if pd.isna(g["se_gap_last"]):
-            continue
-        for rate in response_rates:
-            se_next = se_next_wave(g["se_gap_last"], respondents_now, population, rate * population)
-            rows.append({"indicator": g.get("indicator"), "group_label": g["group_label"], "respons": rate,
-                         "se_now": g["se_gap_last"], "mdc": multiplier * np.sqrt(g["se_gap_last"] ** 2 + se_next ** 2)})
-    return pd.DataFrame(rows)
-
-
-def response_needed(se_now: float, respondents_now: int, population: int, change: float,
-                    alpha: float = 0.05, power: float = 0.8) -> float:
-    """Response rate the next wave needs to detect `change` in a gap (inf if even a census is too small).
-
-    Solves SE_next^2 = (change / m)^2 - SE_now^2 for n_next with `se_next_wave`'s FPC:
-    SE_next^2 = A (1/n_next - 1/N), A = SE_now^2 n_now / (1 - f_now); so the answer never exceeds 100%."""
-    m = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    target = (abs(change) / m) ** 2 - se_now ** 2
-    if target <= 0:
-        return float("inf")
-    a = se_now ** 2 * respondents_now / (1 - respondents_now / population)
-    n_next = 1 / (target / a + 1 / population)
-    return float(n_next / population)
+# The power of the next wave: pipeline.analysis.power (the test that is run, its family's threshold).

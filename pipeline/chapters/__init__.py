@@ -50,8 +50,10 @@ class Chapter:
         for name, pub in published.items():
             if not isinstance(pub, Published):
                 raise TypeError(f"Chapter.record('{name}'): only published tables")
+            # a table whose rows fall in several families (`publish.Split`) names each row's family
+            family = {} if "family" in pub.table else {"family": pub.family or ""}
             for spec in pub.tidy:
-                rows = tidy_rows(pub.table, spec, table=name, family=pub.family or "", **constants)
+                rows = tidy_rows(pub.table, spec, table=name, **family, **constants)
                 self.blocks.append(("results", rows))
 
     def results(self):

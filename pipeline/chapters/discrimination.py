@@ -1,6 +1,8 @@
 """Chapter 05: experienced discrimination and unwanted behaviour, the baseline study and its repeat."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from pipeline import labels
@@ -10,7 +12,7 @@ from pipeline.analysis import small_area
 from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.chapters import Chapter, effect_section
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import Policy, figure, publish_all
+from pipeline.disclosure.publish import ABSENT, Policy, Result, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import Settings
 from pipeline.weight import MARGIN_TEXT, margin_table
@@ -63,6 +65,19 @@ def model_estimate(settings, policy, design, wave: int, published) -> dict:
     return publish_all({"sae:ervaren_discriminatie": result}, policy)
 
 
+def with_not_measured(result: Result, missing: dict) -> Result:
+    """`result` (changes between two waves) with a row for every item one of the waves did not ask
+    (`missing`: wave -> items): "niet gemeten in <wave>" (publish.ABSENT), no numbers, n 0. So the
+    table keeps the item's place and says why it has no change, instead of leaving it out (issue 27);
+    "–" would say "fewer than k", and the questionnaire's content is public."""
+    rows = [{"indicator": i, "dimension": "totaal", "group": "totaal", "group_label": "Alle medewerkers",
+             "n_baseline": 0, "n_repeat": 0, ABSENT: f"niet gemeten in {w}"} for w, items in missing.items() for i in items]
+    if not rows:
+        return result
+    t = pd.concat([result.table.assign(**{ABSENT: ""}), pd.DataFrame(rows)], ignore_index=True)
+    return replace(result, table=t)
+
+
 def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimensions=None) -> Chapter:
     policy = Policy.from_settings(settings)
     dims = dimensions or settings["groups"]["dimensions"]
@@ -90,8 +105,10 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
         stacks[a, b] = linked
         both = [i for i in [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"]
                 if D.measured(ds[a], i) and D.measured(ds[b], i)]
-        results[_change_name(a, b, baseline_wave, repeat_wave)] = D.change(
-            linked, both, dims, a, b, controls=settings.covariates("composition_change"), model=model)
+        results[_change_name(a, b, baseline_wave, repeat_wave)] = with_not_measured(D.change(
+            linked, both, dims, a, b, controls=settings.covariates("composition_change"), model=model),
+            {w: [i for i in [*D.PREVALENCE, *D.KNOWLEDGE, "tevreden_afhandeling"]
+                 if not D.measured(ds[w], i) and D.measured(ds[a if w == b else b], i)] for w in (a, b)})
     all_waves = sorted(ds)
     if len(all_waves) >= 3:  # a linear trend over every wave, in the same frame as the changes
         linked_all, _, _ = change_designs(settings, {w: ds[w] for w in all_waves})
@@ -193,7 +210,8 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
         shares = ["baseline", "repeat"]
         changes = ["change", "ci_low", "ci_high", "adj_change"]
         ch.table(chg.view(rows=overall, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
-                                                            "ci_high", "p_bh", "adj_change", "p_raoscott"]),
+                                                            "ci_high", "p_bh", "adj_change", "p_raoscott",
+                                                            *([ABSENT] if ABSENT in chg.table else [])]),
                  "Verandering, alle medewerkers", percent=shares, points=changes)
         ch.table(pub["change_followup"].view(map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
                                                                  "ci_high", "p_bh"]),
@@ -213,7 +231,8 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
             other = pub[_change_name(a, b, baseline_wave, repeat_wave)]
             total = other.table["dimension"] == "totaal"
             ch.table(other.view(rows=total, map=named, columns=["indicator", "baseline", "repeat", "change", "ci_low",
-                                                                "ci_high", "p_bh", "adj_change", "p_raoscott"],
+                                                                "ci_high", "p_bh", "adj_change", "p_raoscott",
+                                                                *([ABSENT] if ABSENT in other.table else [])],
                                 rename={"baseline": str(a), "repeat": str(b)}),
                      f"Verandering {a} → {b}, alle medewerkers", sheet=f"Verandering {a}-{b}",
                      percent=[str(a), str(b)], points=["change", "ci_low", "ci_high", "adj_change"])

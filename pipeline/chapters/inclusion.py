@@ -1,10 +1,12 @@
 """Chapters 02 and 03: levels and group differences of a survey's constructs (NIM inclusion, MTO safety)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis import small_area
+from pipeline.analysis import families, small_area
 from pipeline.analysis.decompose import COVARIATE_NL, decomposition_table
 from pipeline.analysis.gaps import directorate_table, gap_table, level_table, likert_shares, summary_nl
 from pipeline import labels
@@ -32,7 +34,10 @@ ADJUSTED_TEXT = (
     "die kenmerken, met marge, staat in de ontleding verderop. Het model gebruikt de respondenten van wie alle "
     "kenmerken bekend zijn (*n bij gelijke schaal enz.*); het ruwe verschil iedereen die de groep en de schaal "
     "invulde (*n*). Alle toetsen van dit hoofdstuk, ruw en bij gelijke schaal enz., vormen samen één "
-    "Benjamini–Hochberg-familie ('groepsverschillen'); het *oordeel* leest de toets van het ruwe verschil. De "
+    "Benjamini–Hochberg-familie ('groepsverschillen'); het *oordeel* leest de toets van het ruwe verschil. "
+    "Deelschalen van een totaalschaal die ook getoetst wordt (bij de NIM: erbij horen en authenticiteit, samen "
+    "ervaren inclusie) zijn geen aparte toetsen van hetzelfde: de totaalschaal is de uitkomst die telt, de "
+    "deelschalen zijn verkennend en vormen een eigen familie ('groepsverschillen/subschalen'). De "
     "p-waarden (ook na correctie voor de vele vergelijkingen, *BH*) en de effectgrootte (Cohens d) staan in de "
     "tabel hieronder en in de CSV.")
 AVERAGE = "Gemeente (gemiddelde)"
@@ -163,14 +168,18 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
     population = population_frame(settings, source, wave)
     frame = population["directie_code"].astype(str).value_counts() if population is not None else None
     LABELS = {c: labels.indicator(source, c, wave) for c in constructs}
-    results = {"gaps": gap_table(design, constructs, dims, groups["reference"], inter,
-                                 adjust_for=lambda dim: settings.covariates("adjusted_gap", dim),
-                                 model=in_frame(design, settings.frame("models"))),
+    gaps = gap_table(design, constructs, dims, groups["reference"], inter,
+                     adjust_for=lambda dim: settings.covariates("adjusted_gap", dim),
+                     model=in_frame(design, settings.frame("models")))
+    # a total and its subscales are not independent tests: the subscales get a family of their own
+    subs = families.subscales(cb, constructs)
+    results = {"gaps": replace(gaps, split=families.subscale_split(cb, constructs, "construct", gaps.family)),
                "levels": level_table(design, constructs, dims),
                "margins": margin_table(weighting)}
     results |= {f"likert:{c}": likert_shares(design, items) for c, items in scale_items.items()}
     results |= {f"likert_by:{dim}": likert_shares(design, [first], by=dim) for dim in likert_dims}
-    results |= {f"dir:{c}": directorate_table(design, c, reg_names, family=DIRECTORATE_FAMILY,
+    results |= {f"dir:{c}": directorate_table(design, c, reg_names, family=DIRECTORATE_FAMILY
+                                              + (f"/{families.SUBSCALES}" if c in subs else ""),
                                               max_half_width=max_half_width(settings, source, c),
                                               frame=frame, wave=wave)
                 for c in constructs}
@@ -239,7 +248,8 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
             "De directie zelf telt in die vergelijking niet mee. "
             "Is de marge van een directie te breed, dan staat er *te onzeker om te tonen* in plaats van een getal.")
     ch.detail("Elke directie is vergeleken met de rest van de gemeente (een contrast op het steekproefontwerp). "
-              "Alle directies samen vormen één familie toetsen met Benjamini–Hochberg-correctie ('directies'); "
+              "Alle directies samen vormen één familie toetsen met Benjamini–Hochberg-correctie ('directies'; "
+              "bij deelschalen van een totaalschaal een eigen familie, 'directies/subschalen'); "
               "deze toetsen zijn verkennend.", "hoe de directies zijn vergeleken")
     modelled = any(f"sae:{c}" in pub for c in constructs)
     if modelled:

@@ -1,11 +1,14 @@
 """Chapters 06 and 07: effect measurement over the waves — levels, changes, gap changes, trend, power."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from pipeline import labels
-from pipeline.analysis import linkage
+from pipeline.analysis import families, linkage
+from pipeline.analysis import power as PW
 from pipeline.analysis import trend as T
 from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.analysis.response import R_TEXT, representativeness_tables
@@ -69,6 +72,57 @@ def needed_words(rate: float) -> str:
     return num.percent(rate, 0) if np.isfinite(rate) and rate <= 1 else "niet haalbaar (meer dan 100 % nodig)"
 
 
+def _family_alphas(shown: pd.DataFrame, pub: dict, settings, source: str, alpha: float) -> pd.DataFrame:
+    """Per shown gap change: the family its verdict comes from and that family's per-test threshold
+    (`power.family_alpha`). A programme indicator's gap change is in the primary family (config
+    `multiplicity`; the dashboard's verdict): its threshold as the family's only discovery. Every other
+    gap change is in this chapter's family (Benjamini–Hochberg over its changes and gap changes): the
+    threshold a next discovery meets given the discoveries it has now."""
+    rule = families.rule(settings)
+    primary = {(i.construct, i.dimension, str(i.group)) for i in settings.indicators if i.source == source}
+    m_primary = 2 * len(settings.indicators)
+
+    def fam(t):
+        return t["family"] if "family" in t else pd.Series(FAMILY, index=t.index)
+    tests = pd.concat([pd.DataFrame({"family": fam(pub[k].table), "p_bh": pub[k].table["p_bh"]})
+                       for k in ("changes", "gaps") if k in pub], ignore_index=True).dropna(subset=["p_bh"])
+    size, found = tests.groupby("family").size(), tests[tests["p_bh"] < alpha].groupby("family").size()
+    rows = []
+    for key, f in zip(zip(shown["indicator"], shown["dimension"], shown["group"].astype(str)), fam(shown)):
+        if key in primary:
+            rows.append({"alpha": PW.family_alpha(alpha, m_primary, rule["primary"]),
+                         "familie": f"primair ({m_primary} toetsen, {METHOD_NL[rule['primary']]})"})
+        else:
+            m = int(size.get(f, 1))
+            rows.append({"alpha": PW.family_alpha(alpha, m, "bh", int(found.get(f, 0))),
+                         "familie": f"verkennend: {f} ({m} toetsen, {METHOD_NL['bh']})"})
+    return pd.DataFrame(rows, index=shown.index)
+
+
+METHOD_NL = {"bh": "Benjamini–Hochberg", "holm": "Holm"}
+
+
+def power_text(last, plans: dict, tests: pd.DataFrame, fpc: bool, alpha: float, power: float, name) -> str:
+    """Method text of the power section: the test it predicts, with its own numbers."""
+    parts = []
+    for i, (now, plan) in plans.items():
+        linked = (f"gekoppeld via de persoonssleutel: naar verwachting deed {num.percent(plan.overlap, 0)} van de "
+                  f"respondenten ook in {last} mee, met een samenhang van {num.decimal(plan.rho, 2)} tussen hun "
+                  "antwoorden in twee metingen") if plan.rho else "als onafhankelijke steekproeven (geen persoonssleutel)"
+        parts.append(f"{name(i)}: {linked}")
+    alphas = "; ".join(f"{f}: α per toets {num.decimal(a, 4)}" for f, a in
+                       tests.drop_duplicates("familie").set_index("familie")["alpha"].items())
+    return (f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting, voor de toets die het "
+            "oordeel werkelijk geeft: dezelfde schatter van de verandering van de kloof, met "
+            + ("" if fpc else "net als die toets geen ") + "eindige-populatiecorrectie, en de drempel van de familie waarin "
+            f"het oordeel valt (onderscheidend vermogen {num.percent(power, 0)}). De standaardfout van de volgende "
+            f"verandering komt uit de standaardfout van de toets op de huidige metingen, herschaald naar het aantal "
+            "respondenten en de overlap tussen de metingen (Kish, partiële overlap). De metingen zijn "
+            + "; ".join(parts) + f". Familie en drempel (α = {num.decimal(alpha, 2)} na correctie): {alphas}. Bij "
+            "Benjamini–Hochberg wordt de drempel ruimer als meer kloven tegelijk veranderen; het onderscheidend "
+            "vermogen is dan hoger dan hier staat.")
+
+
 def build(settings: Settings, *, source: str, indicators: list[str], dimensions=None, response_rates=(0.2, 0.25, 0.3, 0.4, 0.5),
           detect_change: float = 0.10, alpha: float = 0.05, power: float = 0.8) -> Chapter:
     policy = Policy.from_settings(settings)
@@ -84,11 +138,14 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
     linked, model, link = change_designs(settings, designs)
     results = {f"levels:{i}": T.levels(stacked, i, dims) for i in indicators}
     if len(waves) > 1:
-        results["changes"] = _concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators])
-        results["gaps"] = _concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
-                                                   covariates=settings.covariates("gap_change"), model=linked,
-                                                   adjusted_model=model)
-                                   for i in indicators])
+        # a total and its subscales are not independent tests: the subscales get a family of their own
+        split = families.subscale_split(settings.codebook(source, waves[-1]), indicators, "indicator", FAMILY)
+        results["changes"] = replace(_concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators]),
+                                     split=split)
+        results["gaps"] = replace(_concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
+                                                           covariates=settings.covariates("gap_change"), model=linked,
+                                                           adjusted_model=model)
+                                           for i in indicators]), split=split)
     reps = [representativeness_tables(settings, source, w) for w in waves]
     results["r_indicator"] = Result(pd.concat([r[0].table for r in reps], ignore_index=True), reps[0][0].rule,
                                     tidy=reps[0][0].tidy)
@@ -131,7 +188,7 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
     if chg is not None and len(chg):
         ch.heading("Verandering sinds de nulmeting en sinds de vorige meting")
         ch.text("Hoeveel het gemiddelde veranderde, voor alle medewerkers en per groep. " + NOT_AN_EFFECT)
-        shown = [c for c in chg.table.columns if c not in ("se", "group")]
+        shown = [c for c in chg.table.columns if c not in ("se", "group", "family")]
         overall = chg.table["dimension"] == "totaal"
         ch.table(chg.view(rows=overall, columns=[c for c in shown if c != "dimension"], map=mapped(chg, named)),
                  "Verandering, alle medewerkers", decimals=3, integers=["n_van", "n_naar"])
@@ -150,25 +207,31 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
                  decimals=3, sheet=f"Kloof {waves[0]}–{waves[-1]}")
         ch.heading("Wat kan de volgende meting aantonen?")
         last = waves[-1]
-        pop, resp = reports[last]["population"], reports[last]["respondents"]
+        pop = reports[last]["population"]
         shown_gaps = gaps.view(rows=~gaps.table["onderdrukt"].astype(bool))
-        mdc = shown_gaps.derive(T.mdc_table, pop, resp, list(response_rates), alpha, power)
+        tests = _family_alphas(shown_gaps.table, pub, settings, source, alpha)
+        fpc = PW.uses_fpc(model)
+        plans = {i: PW.next_wave_plan(designs, link, i, waves, fpc, pop) for i in indicators}
+
+        def mdc_rows(t):
+            return pd.concat([PW.mdc_table(t[t["indicator"] == i].assign(alpha=tests.loc[t.index[t["indicator"] == i], "alpha"]),
+                                           *plans[i], list(response_rates), power) for i in indicators], ignore_index=True)
+        mdc = shown_gaps.derive(mdc_rows)
         ch.text(f"Hoe groot moet een verandering van een kloof zijn om bij de volgende meting aantoonbaar te zijn? "
                 "De figuren laten dat zien voor verschillende responspercentages. Hoe meer mensen meedoen, hoe "
                 "kleiner de verandering die we kunnen aantonen.")
-        ch.detail(f"Kleinste aantoonbare verandering van elke kloof tussen {last} en de volgende meting "
-                  f"(α = {num.decimal(alpha, 2)}, onderscheidend vermogen {num.percent(power, 0)}), bij de "
-                  f"ontwerpeffecten van {last}. De berekening gaat uit van een volgende meting als onafhankelijke "
-                  "steekproef; antwoorden veel dezelfde medewerkers opnieuw (gekoppeld via de persoonssleutel), dan is "
-                  "een verandering preciezer te meten en zijn deze waarden conservatief (te groot).",
+        ch.detail(power_text(last, plans, tests, fpc, alpha, power, lambda i: labels.indicator(source, i)),
                   "kleinste aantoonbare verandering")
         for i in dict.fromkeys(mdc.table["indicator"]) if "indicator" in mdc.table else [None]:
             # one chart per indicator: a line per group must not run through several indicators' values
             own = mdc.view(rows=mdc.table["indicator"] == i) if i is not None else mdc
             ch.figure(figure(figures.mdc_plot, own, "Kleinste aantoonbare verandering naar respons"
                              + (f": {labels.indicator(source, i)}" if i is not None else "")))
-        need = shown_gaps.derive(lambda t: pd.DataFrame({"group_label": t["group_label"], "respons nodig": [
-            needed_words(T.response_needed(se, resp, pop, detect_change, alpha, power)) for se in t["se_gap_last"]]}))
+        need = shown_gaps.derive(lambda t: pd.DataFrame({
+            "indicator": [labels.indicator(source, i) for i in t["indicator"]], "group_label": t["group_label"],
+            "respons nodig": [needed_words(PW.response_needed(se, *plans[i], detect_change, a, power))
+                              for se, i, a in zip(t["se"], t["indicator"], tests.loc[t.index, "alpha"])],
+            "toets": tests.loc[t.index, "familie"].to_numpy()}))
         ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
     ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
     ch.text("Hieronder staat hoe goed de metingen te vergelijken zijn en hoe de antwoorden zijn gewogen. Dit deel is "
@@ -191,7 +254,9 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
             "Modelmatig (zonder eindige-populatiecorrectie) zijn alleen de kloofverandering bij gelijke schaal, "
             "leeftijd en directie (een regressiecoëfficiënt; in de tabel 'modelmatig') en de gestandaardiseerde "
             "variant (alleen een puntschatting). "
-            "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen).",
+            "Benjamini–Hochberg: één familie per hoofdstuk ('effectmeting': alle veranderingen en kloofveranderingen); "
+            "deelschalen van een totaalschaal die ook getoetst wordt (bij de NIM: erbij horen en authenticiteit) zijn "
+            "geen aparte toetsen van hetzelfde en vormen een eigen familie ('effectmeting/subschalen').",
               "inferentiekader")
     if len(waves) > 1:  # the programme's effect (issue 31): directorates with the programme against the others
         # (after the method tables, so their numbering stays as it was)

@@ -45,7 +45,7 @@ def apply_quality_rules(df: pd.DataFrame, cb, *, id_col: str = "respondent_id",
     (config `careless`, pipeline.clean.careless) stay in the rows with column `onzorgvuldig` (and one
     column per signal), so the analysis can leave them out (`careful`) and chapter 01 can show the
     levels with and without them."""
-    from pipeline.clean.careless import battery, flags, reasons, rule_from
+    from pipeline.clean.careless import battery, flags, reasons, rule_from, scale_blocks
     rule = rule_from(rule)
     out = []
     items = battery(cb)
@@ -57,6 +57,6 @@ def apply_quality_rules(df: pd.DataFrame, cb, *, id_col: str = "respondent_id",
     if id_col in df:
         df, n = resolve_duplicates(df, id_col, items, "einddatum")
         out.append(("dubbele inzending (eerdere of minder volledige verwijderd)", n))
-    flagged = flags(df, items, rule, cb.source)
+    flagged = flags(df, items, rule, cb.source, scale_blocks(cb))
     out += reasons(flagged, rule)
     return df.join(flagged), pd.DataFrame(out, columns=["reden", "aantal"])

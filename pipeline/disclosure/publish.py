@@ -283,19 +283,32 @@ Rule = Estimates | Distribution | Counts | Removals | LinkedCounts | CrossedCoun
 
 
 @dataclass(frozen=True)
+class Split:
+    """Rows of a result that form a family of their own: those whose `column` is in `values` are
+    corrected within `family` instead of the result's family (e.g. the subscales of a total, which are
+    not independent tests of the same thing: `pipeline.analysis.families.subscales`)."""
+    column: str
+    values: frozenset
+    family: str
+
+
+@dataclass(frozen=True)
 class Result:
     """An analysis result before disclosure control: a tidy table and the rule that protects it.
 
     family: name of the Benjamini–Hochberg family its `p` column belongs to; `publish_all` corrects
     each family over its visible tests into `p_bh` (in place if the table has that column). `p` may
     name several columns (tests of the same family): then e.g. `adj_p` is corrected into `adj_p_bh`.
-    tidy: how its rows enter the results table (reports/results.csv), one spec per statistic."""
+    tidy: how its rows enter the results table (reports/results.csv), one spec per statistic.
+    split: rows corrected in a family of their own (`Split`); the published table then carries the
+    family of each row in a column `family` (results.csv takes it from there)."""
 
     table: pd.DataFrame
     rule: Rule
     family: str | None = None
     p: str | tuple[str, ...] = "p"
     tidy: tuple[Tidy, ...] = ()
+    split: Split | None = None
 
 
 class Published:
@@ -637,24 +650,41 @@ def publish_all(results: Mapping[str, Result], policy: Policy) -> dict[str, Publ
     from pipeline.stats import bh
 
     tables = {name: _apply(r, policy) for name, r in results.items()}
-    families: dict[str, list[str]] = {}
+    families: dict[str, list[tuple[str, np.ndarray | None]]] = {}
     for name, r in results.items():
-        if r.family:
-            families.setdefault(r.family, []).append(name)
-    for fam, names in families.items():
+        if not r.family:
+            continue
+        if r.split is None:
+            families.setdefault(r.family, []).append((name, None))
+            continue
+        own = tables[name][r.split.column].isin(r.split.values).to_numpy()
+        families.setdefault(r.family, []).append((name, ~own))
+        families.setdefault(r.split.family, []).append((name, own))
+        tables[name] = tables[name].assign(family=np.where(own, r.split.family, r.family))
+    for fam, members in families.items():
         # a result may test several things per row (`p` a tuple, e.g. raw and adjusted gap): every
         # p column is one more set of tests of the same family; column c is corrected into bh_column(c)
-        parts = [(n, c) for n in names for c in _p_columns(results[n])]
-        p = pd.concat([tables[n][c].astype(float) for n, c in parts], ignore_index=True)
+        parts = [(n, rows, c) for n, rows in members for c in _p_columns(results[n])]
+        p = pd.concat([_rows(tables[n], rows)[c].astype(float) for n, rows, c in parts], ignore_index=True)
         adj = bh(p).to_numpy()
         start = 0
-        for n, c in parts:
-            m = len(tables[n])
-            tables[n] = tables[n].assign(**{bh_column(c): adj[start:start + m]})
+        for n, rows, c in parts:
+            m = len(_rows(tables[n], rows))
+            if rows is None:
+                tables[n] = tables[n].assign(**{bh_column(c): adj[start:start + m]})
+            else:
+                col = (tables[n][bh_column(c)].astype(float).to_numpy().copy() if bh_column(c) in tables[n]
+                       else np.full(len(tables[n]), np.nan))
+                col[rows] = adj[start:start + m]
+                tables[n] = tables[n].assign(**{bh_column(c): col})
             start += m
     return {name: Published(t, results[name].rule, _count_suppressed(t), family=results[name].family,
                             tidy=results[name].tidy, hidden=hidden_cells(results[name].table, t), _token=_TOKEN)
             for name, t in tables.items()}
+
+
+def _rows(t: pd.DataFrame, rows: np.ndarray | None) -> pd.DataFrame:
+    return t if rows is None else t[rows]
 
 
 def _p_columns(result: Result) -> tuple[str, ...]:

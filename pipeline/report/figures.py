@@ -267,6 +267,7 @@ def funnel(prev_by_wave: dict, title: str):
 def change_dots(chg: pd.DataFrame, labels: dict, title: str):
     """Baseline vs repeat side by side per indicator (overall), significant changes (BH) marked."""
     sub = chg[(chg["dimension"] == "totaal") & ~chg["onderdrukt"]]
+    sub = sub[sub["baseline"].notna() | sub["repeat"].notna()]  # not an item one wave did not ask (no numbers)
     fig, ax = plt.subplots(figsize=(7, 0.36 * len(sub) + 1.3))
     y = np.arange(len(sub))[::-1]
     ax.hlines(y, sub["baseline"], sub["repeat"], color="#999999")

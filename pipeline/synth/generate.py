@@ -96,13 +96,13 @@ def careful_population(pop: pd.DataFrame, answers: pd.DataFrame, values: dict, s
     flag in any sample is outside the estimand (a careless respondent drawn at random from the staff
     is not). Returns (pop, values, persons left out). Speed is not judged here: it is how a form was
     filled in, not an answer pattern, and the generator's own speeders are drawn at random."""
-    from pipeline.clean.careless import FLAG, battery, flags
+    from pipeline.clean.careless import FLAG, battery, flags, scale_blocks
     cb = load_codebook(source, wave)
     items = [c for c in battery(cb) if c in answers]
     if not items or rule.get("action") != "exclude":
         return pop, values, 0
     harmonised = pd.DataFrame({c: answers[c].where(answers[c].between(*cb.variables[c]["range"])) for c in items})
-    keep = ~flags(harmonised, items, {**rule, "speed": None}, source)[FLAG].to_numpy()
+    keep = ~flags(harmonised, items, {**rule, "speed": None}, source, scale_blocks(cb))[FLAG].to_numpy()
     kept_pop = pop.loc[keep].reset_index(drop=True)
     return kept_pop, {k: np.asarray(v)[keep] for k, v in values.items()}, int((~keep).sum())
 
