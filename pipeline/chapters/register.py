@@ -6,6 +6,7 @@ from dataclasses import replace
 import pandas as pd
 
 from pipeline import labels
+from pipeline.analysis import gender_scale as G
 from pipeline.analysis import register as reg
 from pipeline.analysis import targets as T
 from pipeline.chapters import Chapter
@@ -71,6 +72,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                        tidy=T.share_tidy()),
         **T.count_results(T.counts(snaps, org_targets, young)),
         **T.outflow_results(T.outflow(snaps, org_targets, young)),
+        **G.results(G.counts(snaps, young)),
         "rates": rates,
         "unknown": reg.unknown_origin(city, snaps, classification),
         "pipeline": reg.pipeline_representation(snaps, classification),
@@ -155,6 +157,19 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
              percent=["medewerkers", "beroepsbevolking"], points=["verschil"])
     ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
     ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
+    # after the existing sections: their tables keep their numbers
+    ch.heading("Vrouwen per salarisschaal")
+    ch.text("Het aandeel vrouwen per schaalgroep en vanaf schaal 12, per jaar: van de gemeente en per directie. "
+            "Medewerkers van wie het geslacht onbekend is, tellen niet mee. Aantallen zijn afgerond op vijftallen en "
+            "aandelen op hele procenten, zoals bij de streefcijfers per directie.")
+    band_labels = G.column_labels()
+    ch.figure(figure(figures.women_by_scale, {"Gemeente": pub["gender_org"]}, band_labels,
+                     alt="Aandeel vrouwen per salarisschaalgroep, per jaar, voor de gemeente"))
+    ch.table(pub["gender_org"].derive(G.wide_org), "Aandeel vrouwen per schaalgroep, per jaar",
+             percent=list(band_labels.values()), sheet="Vrouwen per schaalgroep")
+    ch.table(pub["gender_dir"].derive(G.wide_units, str(max(years)), names),
+             f"Aandeel vrouwen per schaalgroep per directie, {max(years)}", percent=list(band_labels.values()),
+             sheet=f"Vrouwen per schaal directie {max(years)}")
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},
                   {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in org_targets],
                    "classification": classification,
