@@ -41,7 +41,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "careless": None,
     "multiplicity": ("primary", "max_primary"),
     "directorates": ("max_half_width",),
-    "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
+    "groups": ("young_cutoff", "dimensions", "intersections", "reference", "newcomers"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
     "disclosure": ("merge", "rounding", "audit"),
@@ -297,6 +297,9 @@ def _check_groups(groups) -> list[str]:
     dims = list(groups.get("dimensions") or [])
     for inter in groups.get("intersections") or []:
         dims += [d for d in inter if d not in dims]
+    newcomers = groups.get("newcomers")
+    if newcomers is not None:  # the newcomers' dimension (first year of service): a group dimension of its own
+        dims += [newcomers] if newcomers not in dims else []
     for dim in dims:
         if dim not in reference:
             out.append(f"dimension '{dim}' has no reference group: add it under groups.reference")
