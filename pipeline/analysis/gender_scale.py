@@ -54,9 +54,12 @@ def results(table: pd.DataFrame) -> dict:
     return {"gender_org": pub["targets_org"], "gender_dir": pub["targets_dir"]}
 
 
-def wide_org(table: pd.DataFrame) -> pd.DataFrame:
-    """The organisation per year (rows) and band (columns): the published share of women."""
+def wide_org(table: pd.DataFrame, decimals: int | None = None) -> pd.DataFrame:
+    """The organisation per year (rows) and band (columns): the published share of women, to `decimals`
+    of the fraction (config disclosure.rounding.register_shares, as every register share in a table)."""
     t = table.assign(schaalgroep=table["target"].str.split(":", n=1).str[1])
+    if decimals is not None:
+        t["aandeel"] = t["aandeel"].round(decimals)
     wide = t.pivot(index="jaar", columns="schaalgroep", values="aandeel").reindex(columns=list(bands()))
     wide.columns.name = None
     return wide.rename(columns=column_labels()).reset_index()

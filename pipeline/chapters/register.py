@@ -165,7 +165,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
     band_labels = G.column_labels()
     ch.figure(figure(figures.women_by_scale, {"Gemeente": pub["gender_org"]}, band_labels,
                      alt="Aandeel vrouwen per salarisschaalgroep, per jaar, voor de gemeente"))
-    ch.table(pub["gender_org"].derive(G.wide_org), "Aandeel vrouwen per schaalgroep, per jaar",
+    ch.table(pub["gender_org"].derive(G.wide_org, policy.rounding["register_shares"]), "Aandeel vrouwen per schaalgroep, per jaar",
              percent=list(band_labels.values()), sheet="Vrouwen per schaalgroep")
     ch.table(pub["gender_dir"].derive(G.wide_units, str(max(years)), names),
              f"Aandeel vrouwen per schaalgroep per directie, {max(years)}", percent=list(band_labels.values()),

@@ -331,11 +331,22 @@ def gender_tables(rel: Release, reports: Path, base: int) -> None:
                               v, h, f"directies/{unit}")
             cells.setdefault((r.schaalgroep, r.jaar), set()).add(unit)
     folder = reports / "tables" / "04_streefcijfers"
-    per_dir = sorted(folder.glob("*vrouwen_per_schaalgroep_per_directie_*.csv"))
+    # file names are cut short: the year of the table per directorate is read from its caption
+    per_dir = sorted(folder.glob("*vrouwen_per_schaalgroep_per_dire*.csv"))
+    for f in sorted(folder.glob("*vrouwen_per_schaalgroep_per_jaar*.csv")):  # the organisation per year
+        t = _read(f)
+        halfwidth = {c: _common_halfwidth(t[c]) for c in t.columns[1:]}
+        for i, r in t.iterrows():
+            for band in t.columns[1:]:
+                a, n = key(band, r["jaar"], "gemeente", "aantal"), key(band, r["jaar"], "gemeente", "noemer")
+                _at(rel, f, i, band, a, n)
+                v = _share(r[band])
+                if isinstance(v, float) and not np.isnan(v):
+                    rel.share(a, n, v, halfwidth[band], f.stem)
     complete_year = None  # the year chapter 04 prints every directorate of
     if per_dir:
         t = _read(per_dir[0])
-        year = re.search(r"_(\d{4})\.csv$", per_dir[0].name).group(1)
+        year = re.search(r"(\d{4})\s*$", per_dir[0].with_suffix(".caption").read_text()).group(1)
         halfwidth = {c: _common_halfwidth(t[c]) for c in t.columns[1:]}
         complete_year = year
         for i, r in t.iterrows():
