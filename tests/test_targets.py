@@ -218,7 +218,7 @@ def test_a_target_added_in_a_config_appears_without_code(tmp_path):
     settings = load_settings(tmp_path / "report.yaml")
     added = [t for t in settings.targets if t.name == "d05_vrouwen_15plus"]
     assert added and added[0].scope == ("D05",) and added[0].kind == "count"
-    assert D.pages(settings, ["D01", "D02", "D03", "D05", "D06"]) == ["D02", "D03", "D05"]
+    assert D.pages(settings, ["D01", "D02", "D03", "D05", "D06"]) == ["D01", "D02", "D03", "D05"]  # D01: Data's plan
     snaps = _org()
     for df in snaps.values():
         df["geslacht"] = np.where(np.arange(len(df)) % 2, "vrouw", "man")
@@ -367,3 +367,14 @@ def test_a_share_goal_met_at_the_baseline_is_shown_as_hold():
         assert org["oordeel"].iloc[0] == "gehaald"  # the published verdict (results.csv) stays the same
         assert T.shown_progress(org, [t])["oordeel"].iloc[0] == expected
         assert ("vasthouden" in T.summary_nl(prog, [t], T.ORGANISATION, "x")) == (expected == T.HOLD)
+
+
+def test_a_directorate_with_only_monitored_goals_gets_a_page_without_deadline_or_verdict():
+    from pipeline.chapters import directorate as D
+    followed = [_target(name=f"m{i}", kind="monitor", value=None, target_year=None, scope=["D09"]) for i in (1, 2)]
+    assert D.plans(followed) == {"D09"}
+    assert D._deadlines(followed) == ""
+    text = D._own_goals_nl("Data", followed)
+    assert "zonder streefwaarden" in text and "doeljaar" not in text
+    mixed = D._own_goals_nl("Data", [*followed, _target(name="h", scope=["D09"], target_year=2028)])
+    assert "doeljaar 2028" in mixed and "zonder streefwaarde" in mixed

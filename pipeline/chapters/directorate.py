@@ -163,7 +163,8 @@ def exit_table(results: pd.DataFrame, code: str, reasons: dict) -> pd.DataFrame:
     directorate has too few respondents its cells are empty and the row says the organisation's figure
     stands alone (`cijfer`)."""
     chapter, table, overall = EXIT
-    results = results.reindex(columns=list(dict.fromkeys([*results.columns, "suppressed"])))
+    results = results.reindex(columns=list(dict.fromkeys([*results.columns, "suppressed", "estimate", "ci_low",
+                                                          "ci_high", "n", "waves", "table", "group", "dimension"])))
     r = results[(results["chapter"] == chapter) & results["indicator"].isin(list(reasons))]
     mine = r[(r["table"] == table) & (r["group"] == code)].set_index("indicator")
     org = r[(r["table"] == overall) & (r["dimension"] == "totaal")].set_index("indicator")

@@ -639,7 +639,13 @@ def unit_flows(own: pd.DataFrame, org: pd.DataFrame, group: str, name: str, labe
         fig.set_label(f"Grootste verschil met de gemeente: {flow} van {lab} in {p.replace('-', '–')}, "
                       f"{num.percent(dv, 1)} in {name} tegen {num.percent(ov, 1)} in de gemeente.")
     else:
-        fig.set_label(f"Te weinig medewerkers om de stromen van {name} per groep te tonen; alleen de gemeente.")
+        # nothing of the directorate to compare: the organisation's own flows of the last period, in words
+        shown = org[org["rate"].notna()]
+        last = shown[shown["periode"] == shown["periode"].max()].drop_duplicates("stroom") if len(shown) else shown
+        org_words = "; ".join(f"{r.stroom} van {labels.get(str(r.groep), str(r.groep)).lower()} "
+                              f"{num.percent(r.rate, 1)}" for r in last.itertuples())
+        fig.set_label(f"Te weinig medewerkers om de stromen van {name} per groep te tonen; alleen de gemeente"
+                      + (f" ({str(last['periode'].iloc[0]).replace('-', '–')}: {org_words})." if len(last) else "."))
     # fixed margins, no tight_layout and no crop when saved (display.png_bytes): ~40 pages draw this chart
     fig.subplots_adjust(left=0.09, right=0.88, top=0.9, bottom=0.2 if n_hidden else 0.12, wspace=0.1)
     fig.fixed_layout = True
@@ -680,7 +686,7 @@ def unit_survey(table: pd.DataFrame, ranges: dict, name: str):
             fmt = lambda v: num.decimal(v, 2)  # noqa: E731
         short = r.indicator.split(" (")[0].lower()
         findings.append(f"{short}: {fmt(r.directie)} tegen {fmt(r.gemeente)} ({r.vergelijking})" if shown
-                        else f"{short}: te weinig respondenten")
+                        else f"{short}: te weinig respondenten (gemeente {fmt(r.gemeente)})")
     fig.set_label(f"{name} tegen de gemeente, " + "; ".join(findings) + "." if findings else "Geen metingen.")
     # fixed margins, no tight_layout and no crop when saved (display.png_bytes): ~40 pages draw this chart
     fig.subplots_adjust(left=0.13, right=0.97, top=1 - 0.3 / fig.get_figheight(), bottom=0.3 / fig.get_figheight(),
