@@ -90,7 +90,8 @@ def _newcomer_section(ch, pub, constructs, names, dim, reference) -> None:
     ch.table(lv.view(rows=lv.table["dimension"] == dim, columns=[x for x in lv.table.columns if x not in ("group",)],
                      map={"construct": lambda c: names.get(c, c), "dimension": labels.dimension}),
              "Nieuwe medewerkers: gewogen gemiddelde met 95%-interval", decimals=2, sheet="Nieuwe medewerkers")
-    ch.table(gp.view(columns=["construct", *GAP_COLUMNS], map={"construct": lambda c: names.get(c, c)}),
+    ch.table(gp.view(columns=["construct", *GAP_COLUMNS], map={"construct": lambda c: names.get(c, c)},
+                     rename={"adj_difference": "verschil bij gelijke schaal, leeftijd en directie"}),
              "Nieuwe medewerkers: verschil met wie langer in dienst is", decimals=3, integers=["adj_n"],
              sheet="Nieuwe medewerkers kloof")
 
