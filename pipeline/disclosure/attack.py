@@ -295,9 +295,9 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
 def gender_tables(rel: Release, reports: Path, base: int) -> None:
     """Women per pay-scale band (chapter 04 and the directorate pages): per band, year and unit the
     women (`aantal`) and staff of known gender (`noemer`, rounded to `base`) and the shares beside them;
-    chapter 04's shares per directorate by name for the last year; per unit and year the higher scales
-    from 12 are the bands from 12 up (12-14 + 15+), and the directorates add up to the organisation
-    (with a remainder for the directorates without a page)."""
+    chapter 04's shares of the directorates with a page for the last year; per unit and year the higher
+    scales from 12 are the bands from 12 up (12-14 + 15+), and the directorates add up to the
+    organisation (with a remainder for the directorates without a page)."""
     pages = sorted((reports / "tables" / "directies").glob("*/*vrouwen_per_schaalgroep*.csv"))
     names = {}
     for f in (reports / "tables" / "directies").glob("*/*streefcijfers_van_de_gemeente*.csv"):
@@ -343,14 +343,17 @@ def gender_tables(rel: Release, reports: Path, base: int) -> None:
                 v = _share(r[band])
                 if isinstance(v, float) and not np.isnan(v):
                     rel.share(a, n, v, halfwidth[band], f.stem)
-    complete_year = None  # the year chapter 04 prints every directorate of
     if per_dir:
         t = _read(per_dir[0])
         year = re.search(r"(\d{4})\s*$", per_dir[0].with_suffix(".caption").read_text()).group(1)
         halfwidth = {c: _common_halfwidth(t[c]) for c in t.columns[1:]}
-        complete_year = year
         for i, r in t.iterrows():
-            unit = names.get(r["directie"], r["directie"])
+            # only the directorates with a page: another directorate's row is a share alone (neither its
+            # count nor its base is printed anywhere), which nothing in the release can narrow down; as
+            # unknowns they only cost the audit time (two linear programs each)
+            unit = names.get(r["directie"])
+            if unit is None:
+                continue
             for band in t.columns[1:]:
                 a, n = key(band, year, unit, "aantal"), key(band, year, unit, "noemer")
                 _at(rel, per_dir[0], i, band, a, n)
@@ -369,7 +372,7 @@ def gender_tables(rel: Release, reports: Path, base: int) -> None:
                         rel.total(key(band, year, unit, m), parts)
         for m in ("aantal", "noemer"):
             rel.total(key(band, year, "gemeente", m), [key(band, year, u, m) for u in sorted(printed)]
-                      + ([] if year == complete_year else [key(band, year, "directies zonder pagina", m)]))
+                      + [key(band, year, "directies zonder pagina", m)])
 
 
 def training_tables(rel: Release, reports: Path) -> None:
