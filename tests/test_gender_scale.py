@@ -48,3 +48,19 @@ def test_published_directorate_cells_are_never_below_k_and_rounded():
     assert len(shown) and (shown >= 10).all() and (shown % 5 == 0).all()
     wide = G.wide_org(pub["gender_org"].table)
     assert list(wide.columns) == ["jaar", *G.column_labels().values()]
+
+
+def test_a_hidden_band_is_no_difference_of_shown_numbers():
+    """D02 has 3 staff from scale 15 (hidden): 12+ minus 12-14 would give them, and so would the
+    headcount minus the other bands; so 12+ and the smallest other band go too."""
+    big = _unit("D01", [8] * 200 + [10] * 60 + [13] * 100 + [15] * 40,
+                ["vrouw", "man"] * 100 + ["vrouw", "man"] * 30 + ["vrouw", "man"] * 50 + ["vrouw", "man"] * 20)
+    small = _unit("D02", [8] * 150 + [10] * 50 + [13] * 40 + [15] * 3,
+                  ["vrouw", "man"] * 75 + ["vrouw", "man"] * 25 + ["vrouw", "man"] * 20 + ["vrouw", "man", "vrouw"])
+    pub = publish_all(G.results(G.counts({2026: pd.concat([big, small], ignore_index=True)})), Policy(k=10))
+    before = pub["gender_dir"].table.set_index(["eenheid", "target"])
+    assert pd.isna(before.loc[("D02", "vrouwen:15+"), "noemer"]) and pd.notna(before.loc[("D02", "vrouwen:12+"), "noemer"])
+    after = G.protect(pub["gender_dir"]).table.set_index(["eenheid", "target"])
+    assert pd.isna(after.loc[("D02", "vrouwen:12+"), ["aantal", "noemer", "aandeel"]]).all()
+    hidden = [b for b in G.PARTITION if pd.isna(after.loc[("D02", f"vrouwen:{b}"), "noemer"])]
+    assert len(hidden) >= 2 and "15+" in hidden

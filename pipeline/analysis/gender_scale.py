@@ -96,3 +96,34 @@ def unit_table(own: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["schaalgroep", "jaar", "aantal", "noemer", "directie", "gemeente"])
     return out.sort_values(["schaalgroep", "jaar"], key=lambda s: s.map(order) if s.name == "schaalgroep" else s,
                            kind="stable").reset_index(drop=True)
+
+
+PARTITION = ("<=9", "10-11", "12-14", "15+")  # the bands add up to the staff of known gender
+INSIDE_HIGHER = ("12-14", "15+")  # the bands the higher scales (12+) are made of
+
+
+def protect(pub):
+    """Per directorate and year, the identities between the bands, which the per-table rule does not
+    see: the higher scales are 12-14 plus 15+, and the four bands add up to the staff of known gender
+    (about the published headcount). Where a band is hidden, the higher scales go too when the band is
+    part of them, and so does the smallest other shown band, so no hidden band is a difference of
+    shown numbers. `pub`: the published `gender_dir` (a Published table)."""
+    import numpy as np
+
+    from pipeline.disclosure.publish import hide_cells
+    t = pub.table
+    band = t["target"].str.split(":", n=1).str[1].to_numpy()
+    hidden = (t["aantal"].isna() | t["noemer"].isna()).to_numpy()
+    hide = np.zeros(len(t), bool)
+    for _, idx in t.groupby(["eenheid", "jaar"], sort=False).indices.items():
+        mine = {band[i]: i for i in idx}
+        if not any(hidden[mine[b]] for b in PARTITION if b in mine):
+            continue
+        if any(hidden[mine[b]] for b in INSIDE_HIGHER if b in mine) and HIGHER in mine:
+            hide[mine[HIGHER]] = True
+        shown = [mine[b] for b in PARTITION if b in mine and not hidden[mine[b]]]
+        if sum(hidden[mine[b]] for b in PARTITION if b in mine) == 1 and shown:
+            hide[min(shown, key=lambda i: t["noemer"].iat[i])] = True
+        if any(hide[mine[b]] for b in INSIDE_HIGHER if b in mine) and HIGHER in mine:
+            hide[mine[HIGHER]] = True
+    return hide_cells(pub, hide, ("aantal", "noemer", "aandeel"))

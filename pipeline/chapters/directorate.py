@@ -93,6 +93,7 @@ def prepare(settings: Settings, survey_results: pd.DataFrame) -> Shared:
     pub = publish_all({**T.count_results(T.counts(snaps, declared, young)),
                        **T.outflow_results(T.outflow(snaps, declared, young)),
                        **F.flow_results(fl, group), **G.results(G.counts(snaps, young))}, policy)
+    pub["gender_dir"] = G.protect(pub["gender_dir"])  # the bands' identities within a directorate
     # the release audit across periods: stock + inflow - outflow = next stock, per unit and group
     # and the earlier releases in the archive (config disclosure.audit.archive, data/archief/<year>/)
     archive = load_archive(settings.archive_dir, before=max(years), base=policy.rounding["register_counts"],

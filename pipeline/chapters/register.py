@@ -85,6 +85,7 @@ def build(config_path: str, *, years=None, baseline_year=None, classification=No
                                            "werelddeel": v["cbs_continent"].capitalize()}
                                           for v in cw.values()]), NoSmallCells("a classification, no data")),
     }, policy)
+    pub["gender_dir"] = G.protect(pub["gender_dir"])  # the bands' identities within a directorate
     # progress follows from the published (suppressed) counts only
     outflow = pd.concat([pub["outflow_org"].table, pub["outflow_dir"].table], ignore_index=True)
     prog = pub["targets_org"].derive(T.progress, outflow, org_targets)
