@@ -44,7 +44,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "multiplicity": ("primary", "max_primary"),
     "directorates": ("max_half_width",),
     "small_area": ("auxiliaries", "max_direct_weight"),
-    "groups": ("young_cutoff", "dimensions", "intersections", "reference"),
+    "groups": ("young_cutoff", "dimensions", "intersections", "reference", "newcomers"),
     "targets": ("years", "declared"),
     "directorate_pages": (),
     "disclosure": ("merge", "rounding", "audit"),
@@ -356,6 +356,9 @@ def _check_groups(groups) -> list[str]:
     dims = list(groups.get("dimensions") or [])
     for inter in groups.get("intersections") or []:
         dims += [d for d in inter if d not in dims]
+    newcomers = groups.get("newcomers")
+    if newcomers is not None:  # the newcomers' dimension (first year of service): a group dimension of its own
+        dims += [newcomers] if newcomers not in dims else []
     for dim in dims:
         if dim not in reference:
             out.append(f"dimension '{dim}' has no reference group: add it under groups.reference")

@@ -65,6 +65,27 @@ def test_raw_gap_recovers_the_total_and_adjusted_gap_the_direct_planted_gap(nim_
     assert (single["adj_n"] <= single["n"]).all() and (single["adj_n"] > 0).all()
 
 
+def test_the_planted_newcomer_gap_is_recovered(nim_design, truth_full):
+    """Staff in their first year of service (group `nieuw`, from dienstjaren) feel less included: the
+    demo plants a shift for them (config/synth.yaml `newcomer`); the weighted gap to the others covers
+    the census gap in truth.json, is negative and demonstrable, and the derived group matches who
+    reported less than a year of service."""
+    design, _ = nim_design
+    data = design.data
+    known = pd.to_numeric(data["dienstjaren"], errors="coerce")
+    assert (data["nieuw"].astype(str)[known.notna()] == np.where(known[known.notna()] < 1, "ja", "nee")).all()
+    assert data["nieuw"].isna().sum() == known.isna().sum()
+    refs = {"nieuw": "nee"}
+    gaps = publish(gap_table(design, ["inclusion", "belonging"], ["nieuw"], refs, []), Policy(k=10)).table
+    assert truth_full["planted"]["nim"]["belonging"]["newcomer"] < 0
+    for _, row in gaps.iterrows():
+        t = truth_full["nim"]["2024"][row["construct"]]["groups"]["nieuw"]
+        true_gap = t["ja"] - t["nee"]
+        assert true_gap < -0.05
+        assert row["ci_low"] <= true_gap <= row["ci_high"], (row.to_dict(), true_gap)
+        assert row["difference"] < 0 and row["p_bh"] < 0.05
+
+
 @pytest.mark.slow
 def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     """make report's chain on a 10% workforce: every chapter executes and the HTML has no code."""

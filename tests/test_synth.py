@@ -173,3 +173,38 @@ def test_measurement_plant_touches_only_its_items(tmp_path, monkeypatch):
             assert not differ, (f.name, differ)
     truth = json.loads((tmp_path / "with" / "truth.json").read_text())
     assert truth["planted"]["nim"]["measurement"]["dif"]["item"] == plant["dif"]["item"]
+
+
+def test_the_newcomer_plant_changes_only_newcomers_answers(tmp_path, monkeypatch):
+    """The newcomer gap is a fixed shift (no draw): without it every file is drawn the same, and with
+    it only the answers of staff in their first year of service differ (dienstjaren 0): their inclusion
+    and social-safety items, and in the MTO the unwanted behaviour that follows lower social safety."""
+    import copy
+    import importlib
+    G = importlib.import_module("pipeline.synth.generate")
+    planted = synth_params()
+    assert planted["nim"]["belonging"]["newcomer"] < 0 and planted["mto"]["social_safety"]["newcomer"] < 0
+    without = copy.deepcopy(planted)
+    del without["nim"]["belonging"]["newcomer"], without["mto"]["social_safety"]["newcomer"]
+    generate(tmp_path / "with", 3, scale=0.05)
+    monkeypatch.setattr(G, "synth_params", lambda: without)
+    generate(tmp_path / "without", 3, scale=0.05)
+    assert (tmp_path / "with" / "register_2024.csv").read_bytes() == (tmp_path / "without" / "register_2024.csv").read_bytes()
+    assert (tmp_path / "with" / "discrimination_2024.sav").read_bytes() == \
+        (tmp_path / "without" / "discrimination_2024.sav").read_bytes()
+    for source, items in (("nim_2024", [f"{s}{i:02d}" for s in "ba" for i in range(1, 9)]), ("mto_2025", [f"sv{i}" for i in range(1, 5)] + ["ongewenst_gedrag"])):
+        a, _ = pyreadstat.read_sav(str(tmp_path / "with" / f"{source}.sav"))
+        b, _ = pyreadstat.read_sav(str(tmp_path / "without" / f"{source}.sav"))
+        cb = load_codebook(source.split("_")[0], int(source.split("_")[1]))
+        tenure = a[cb.raw_name("dienstjaren")]
+        raw = [cb.raw_name(c) for c in items]
+        others = [c for c in a.columns if c not in raw]
+        pd.testing.assert_frame_equal(a[others], b[others])  # who answered, and everything else they said
+        changed = (a[raw].fillna(-1) != b[raw].fillna(-1)).any(axis=1)
+        # only newcomers (0 years of service; a few refused to say, code 99) answer otherwise
+        assert changed.sum() > 5 and tenure[changed].isin([0, 99]).all() and (tenure[changed] == 0).mean() > 0.9
+        scale = [cb.raw_name(c) for c in items if c != "ongewenst_gedrag"]
+        assert (a[scale].to_numpy() > b[scale].to_numpy()).sum() == 0  # a shift down only
+    truth = json.loads((tmp_path / "with" / "truth.json").read_text())
+    g = truth["nim"]["2024"]["belonging"]["groups"]["nieuw"]
+    assert g["ja"] < g["nee"]

@@ -218,7 +218,7 @@ def test_a_target_added_in_a_config_appears_without_code(tmp_path):
     settings = load_settings(tmp_path / "report.yaml")
     added = [t for t in settings.targets if t.name == "d05_vrouwen_15plus"]
     assert added and added[0].scope == ("D05",) and added[0].kind == "count"
-    assert D.pages(settings, ["D01", "D02", "D03", "D05", "D06"]) == ["D02", "D03", "D05"]
+    assert D.pages(settings, ["D01", "D02", "D03", "D05", "D06"]) == ["D01", "D02", "D03", "D05"]  # D01: Data's plan
     snaps = _org()
     for df in snaps.values():
         df["geslacht"] = np.where(np.arange(len(df)) % 2, "vrouw", "man")
@@ -320,3 +320,61 @@ def test_chapter_04_shares_and_the_declared_targets_count_alike():
         assert (c.loc[("nw", *key), "aantal"], c.loc[("nw", *key), "noemer"]) == (r.div_12_14, r.known_12_14)
         assert (c.loc[("nw12", *key), "aantal"], c.loc[("nw12", *key), "noemer"]) == (r.div_12plus, r.known_12plus)
     assert (table["unknown_12plus"] > 0).any()                        # the test is not vacuous
+
+
+# --- monitored goals (kind monitor) and hold goals (issue 30) ------------------------------------
+
+def _women(n: int, women: int, *, scale: int = 12, unit: str = "D01", start: int = 0) -> pd.DataFrame:
+    d = _staff(n, scale=scale, unit=unit, start=start)
+    return d.assign(geslacht=["vrouw"] * women + ["man"] * (n - women - 2) + [None, None])
+
+
+def test_a_monitored_goal_has_no_value_no_deadline_and_no_verdict_by_hand():
+    """Women from scale 12: 2024 20 of 48 known (2 unknown leave the denominator), 2026 31 of 48.
+    A goal without a number is followed: 41,7% -> 64,6% (+22,9 points), never 'gehaald' or 'niet gehaald'."""
+    t = _target(kind="monitor", value=None, target_year=None, scale=[12, None],
+                counted={"column": "geslacht", "levels": ["vrouw"]})
+    assert t.monitored and np.isnan(t.value) and t.target_year is None and "zonder streefwaarde" in t.describe()
+    snaps = {2024: _women(50, 20), 2026: _women(50, 31, start=500)}
+    c = T.counts(snaps, [t], 35)
+    prog = T.progress(c, T.outflow(snaps, [t], 35), [t])
+    org = prog.set_index("eenheid").loc[T.ORGANISATION]
+    assert org["basis"] == pytest.approx(20 / 48) and org["huidig"] == pytest.approx(31 / 48)
+    assert org["oordeel"] == T.MONITORED and np.isnan(org["streefwaarde"]) and np.isnan(org["nodig_per_jaar"])
+    shown = T.shown_progress(prog, [t]).set_index("eenheid").loc[T.ORGANISATION]
+    assert shown["streefwaarde"] == shown["nodig_per_jaar"] == shown["doeljaar"] == T.NO_NUMBER
+    text = T.summary_nl(prog, [t], T.ORGANISATION, "de gemeente")
+    assert "65% in 2026, gestegen met 23 procentpunt sinds 2024 (42%)" in text
+    assert "gehaald" not in text and "streefwaarde" in text
+
+
+def test_monitored_goal_check_refuses_a_value_and_needs_no_target_year():
+    ok = {"name": "m", "label": "m", "scope": ["D01"], "counted": "young", "kind": "monitor", "baseline_year": 2024}
+    assert T.check({"targets": [ok]}) == []
+    bad = T.check({"targets": [{**ok, "value": 0.3}]})
+    assert bad and "no value and no target_year" in bad[0]
+    assert T.check({"targets": [{**ok, "kind": "share"}]})  # a share needs its value and target year
+
+
+def test_a_share_goal_met_at_the_baseline_is_shown_as_hold():
+    """Under-35s, goal 20%: 25% in 2024 and 22% in 2026 is reached at the baseline -> 'gehaald,
+    vasthouden'; 15% in 2024 and 22% in 2026 is reached later -> 'gehaald'."""
+    t = _target(target_year=2028)
+    for young24, expected in ((25, T.HOLD), (15, "gehaald")):
+        snaps = {2024: _staff(100, young=young24), 2026: _staff(100, young=22, start=500)}
+        prog = T.progress(T.counts(snaps, [t], 35), T.outflow(snaps, [t], 35), [t])
+        org = prog[prog["eenheid"] == T.ORGANISATION]
+        assert org["oordeel"].iloc[0] == "gehaald"  # the published verdict (results.csv) stays the same
+        assert T.shown_progress(org, [t])["oordeel"].iloc[0] == expected
+        assert ("vasthouden" in T.summary_nl(prog, [t], T.ORGANISATION, "x")) == (expected == T.HOLD)
+
+
+def test_a_directorate_with_only_monitored_goals_gets_a_page_without_deadline_or_verdict():
+    from pipeline.chapters import directorate as D
+    followed = [_target(name=f"m{i}", kind="monitor", value=None, target_year=None, scope=["D09"]) for i in (1, 2)]
+    assert D.plans(followed) == {"D09"}
+    assert D._deadlines(followed) == ""
+    text = D._own_goals_nl("Data", followed)
+    assert "zonder streefwaarden" in text and "doeljaar" not in text
+    mixed = D._own_goals_nl("Data", [*followed, _target(name="h", scope=["D09"], target_year=2028)])
+    assert "doeljaar 2028" in mixed and "zonder streefwaarde" in mixed

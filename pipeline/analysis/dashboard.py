@@ -69,7 +69,7 @@ def target_rows(results: pd.DataFrame, targets, programme_start: int | None = No
         b, s = float(first["estimate"]), float(last["estimate"])
         row = _empty()
         row.update({"indicator": t.label, "periode": f"{first['waves']}–{last['waves']}", "ci_low": np.nan,
-                    "ci_high": np.nan, "p": np.nan, "p_bh": np.nan, "doel": t.value, "doeljaar": t.target_year,
+                    "ci_high": np.nan, "p": np.nan, "p_bh": np.nan, "doel": t.value, "doeljaar": t.target_year or np.nan,
                     "doel_oordeel": prog["category"], "populatie": population_nl(t),
                     "voor_programma": before_programme(int(first["waves"]), int(last["waves"]), programme_start)})
         if t.kind == "relative_increase":

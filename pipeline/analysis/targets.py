@@ -7,8 +7,10 @@ for every directorate, so the organisation page, chapter 04 and the directorate 
 identically suppressed numbers.
 
 Kinds: `share` (the group's share of the population reaches `value` by the target year),
-`relative_increase` (the share rises by `value`, 0.25 = +25%, from baseline to target year) and
-`count` (at least `value` persons). Staff whose value of the counted variable is unknown (unknown
+`relative_increase` (the share rises by `value`, 0.25 = +25%, from baseline to target year),
+`count` (at least `value` persons) and `monitor` (a goal an action plan names without a number: the
+share is followed from the baseline on, with no value, path, verdict or intake). A `share` whose
+baseline is already at its value is a hold goal: reached, and the point is to keep it ("vasthouden"). Staff whose value of the counted variable is unknown (unknown
 origin) leave the denominator: counting them as 'not in the group' would bias every share down.
 
 Progress: the straight line from the baseline value to the target value is the path; a unit is on
@@ -32,10 +34,12 @@ from pipeline.config import CONFIG_DIR, diverse_group, diverse_groups, load_yaml
 from pipeline.disclosure.publish import LinkedCounts, Rates, Result, Rounding
 from pipeline.results import Tidy
 
-KINDS = ("share", "relative_increase", "count")
+KINDS = ("share", "relative_increase", "count", "monitor")
 KEYS = ("name", "label", "scope", "scale", "counted", "kind", "value", "baseline_year", "target_year", "source",
         "start_year")
 REQUIRED = ("name", "label", "scope", "counted", "kind", "value", "baseline_year", "target_year")
+MONITOR_REQUIRED = ("name", "label", "scope", "counted", "kind", "baseline_year")  # no number, no deadline
+MONITORED = "gevolgd"  # the verdict of a goal without a number: followed, never "gehaald"/"niet gehaald"
 ORGANISATION = "gemeente"
 
 
@@ -46,9 +50,9 @@ class Target:
     scope: tuple[str, ...] | None  # None: the organisation; else directorate codes
     counted: Any
     kind: str
-    value: float
+    value: float  # nan for a monitored goal
     baseline_year: int
-    target_year: int
+    target_year: int | None  # None for a monitored goal
     scale: tuple[float | None, float | None] | None = None
     source: str = ""
     start_year: int | None = None  # an action plan's start (the exposure of the effect analysis)
@@ -57,8 +61,13 @@ class Target:
     def organisation(self) -> bool:
         return self.scope is None
 
+    @property
+    def monitored(self) -> bool:
+        """A goal without a number (kind `monitor`): followed, not judged."""
+        return self.kind == "monitor"
+
     def goal(self, baseline: float) -> float:
-        """The value to reach: a relative increase is relative to the baseline share."""
+        """The value to reach: a relative increase is relative to the baseline share (nan: monitored)."""
         return baseline * (1 + self.value) if self.kind == "relative_increase" else self.value
 
     @property
@@ -72,6 +81,8 @@ class Target:
             return f"{pct(self.value, 0)} in {self.target_year}"
         if self.kind == "relative_increase":
             return f"+{pct(self.value, 0)} t.o.v. {self.baseline_year} in {self.target_year}"
+        if self.monitored:
+            return f"gevolgd sinds {self.baseline_year}, zonder streefwaarde"
         return f"{int(self.value)} personen in {self.target_year}"
 
 
@@ -112,7 +123,8 @@ def check(raw: Any) -> list[str]:
             continue
         where = f"targets[{i}] ({t.get('name', '?')})"
         out += [f"{where}: unknown key '{k}' (known keys: {', '.join(KEYS)})" for k in t if k not in KEYS]
-        out += [f"{where}: missing key '{k}'" for k in REQUIRED if k not in t]
+        monitor = t.get("kind") == "monitor"
+        out += [f"{where}: missing key '{k}'" for k in (MONITOR_REQUIRED if monitor else REQUIRED) if k not in t]
         if t.get("name") in names:
             out.append(f"{where}: name used twice")
         names.add(t.get("name"))
@@ -131,6 +143,12 @@ def check(raw: Any) -> list[str]:
         except ValueError as err:
             out.append(f"{where}: {err}")
         v = t.get("value")
+        if monitor:
+            if v is not None or t.get("target_year") is not None:
+                out.append(f"{where}: a monitored goal (kind monitor) has no value and no target_year")
+            if not isinstance(t.get("baseline_year"), int):
+                out.append(f"{where}: baseline_year must be a year")
+            continue
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or (t.get("kind") == "share" and v > 1):
             out.append(f"{where}: value must be a number (a share between 0 and 1, an increase, or a count)")
         by, ty = t.get("baseline_year"), t.get("target_year")
@@ -164,9 +182,11 @@ def load(targets_section: dict) -> list[Target]:
 def from_dict(t: dict) -> Target:
     scope = None if t["scope"] == "organisation" else tuple(t["scope"])
     scale = tuple(t["scale"]) if t.get("scale") is not None else None
+    monitor = t["kind"] == "monitor"
     return Target(name=t["name"], label=t["label"], scope=scope, counted=t["counted"], kind=t["kind"],
-                  value=float(t["value"]), baseline_year=int(t["baseline_year"]), target_year=int(t["target_year"]),
-                  scale=scale, source=t.get("source", ""), start_year=t.get("start_year"))
+                  value=np.nan if monitor else float(t["value"]), baseline_year=int(t["baseline_year"]),
+                  target_year=None if monitor else int(t["target_year"]), scale=scale, source=t.get("source", ""),
+                  start_year=t.get("start_year"))
 
 
 def _counted(spec: Any, young_cutoff: int) -> tuple[str, list[str] | None, float | None]:
@@ -373,7 +393,7 @@ def count_results(table: pd.DataFrame) -> dict[str, Result]:
     where = {"n": "noemer", "waves": "jaar", "group": "eenheid"}
     tidy = tuple(Tidy(stat, {"estimate": col, **where}, {"dimension": "eenheid"}, only={"soort": kind})
                  for kind, stat, col in (("share", "share", "aandeel"), ("relative_increase", "share", "aandeel"),
-                                         ("count", "count", "aantal")))
+                                         ("count", "count", "aantal"), ("monitor", "share", "aandeel")))
     return {
         "targets_org": Result(org[cols].reset_index(drop=True), Rates("aantal", "noemer", columns=("aandeel",)),
                               tidy=tidy),
@@ -455,6 +475,17 @@ def progress(counts_pub: pd.DataFrame, outflow_pub: pd.DataFrame, targets: list[
             s = sub[sub["eenheid"] == u].assign(jaar=lambda d: d["jaar"].astype(int)).set_index("jaar").sort_index()
             if s.empty:
                 continue
+            if t.monitored:  # no number: where it stands and where it started, nothing judged
+                last = int(s.index.max())
+                rows.append({"target": t.name, "indicator": f"target:{t.name}", "doel": t.label, "eenheid": u,
+                             "basisjaar": str(t.baseline_year), "basis": s[t.measure].get(t.baseline_year, np.nan),
+                             "jaar": str(last), "huidig": s.at[last, t.measure], "doeljaar": "",
+                             "streefwaarde": np.nan, "pad": np.nan,
+                             "oordeel": "niet te tonen" if pd.isna(s.at[last, t.measure]) else MONITORED,
+                             "uitstroom_groep": np.nan, "bron_groep": "", "uitstroom_overig": np.nan, "bron_overig": "",
+                             "vacatures_per_jaar": np.nan, "nodig_per_jaar": np.nan, "noemer": s.at[last, "noemer"],
+                             "soort": t.kind})
+                continue
             last = int(min(s.index.max(), max(t.target_year, s.index.min())))
             base = s[t.measure].get(t.baseline_year, np.nan)
             now = s.at[last, t.measure]
@@ -498,18 +529,32 @@ def shown_progress(prog: pd.DataFrame, targets: list[Target]) -> pd.DataFrame:
     out = prog.copy()
     for col in ("basis", "huidig", "streefwaarde", "pad"):
         out[col] = [show_value(v, kinds[t] == "count") for v, t in zip(prog[col], prog["target"])]
+    monitored = prog["target"].map(kinds).eq("monitor").to_numpy()
+    hold = [kinds[t] == "share" and o == "gehaald" and not pd.isna(b) and b >= g - 1e-9
+            for t, o, b, g in zip(prog["target"], prog["oordeel"], prog["basis"], prog["streefwaarde"])]
+    out["oordeel"] = [HOLD if h else o for h, o in zip(hold, prog["oordeel"])]
+    out["pad"] = [NO_PATH if h else p for h, p in zip(hold, out["pad"])]  # nothing to climb: keep it
     for part in ("groep", "overig"):  # a rate borrowed from the organisation says so
         out[f"uitstroom_{part}"] = [show_value(v, False) + ("" if src == "eigen" or pd.isna(v) else " (gemeente)")
                                     for v, src in zip(prog[f"uitstroom_{part}"], prog[f"bron_{part}"])]
     out["vacatures_per_jaar"] = [show_value(v, True) for v in prog["vacatures_per_jaar"]]
     # one number, two meanings split in two columns: the yearly intake while the target year is ahead,
     # the shortfall once it is reached
-    passed = [int(j) >= int(d) for j, d in zip(prog["jaar"], prog["doeljaar"])]
+    passed = [bool(d) and int(j) >= int(d) for j, d in zip(prog["jaar"], prog["doeljaar"])]
     out["nodig_per_jaar"] = ["n.v.t. (doeljaar bereikt)" if p and not pd.isna(v) else show_value(v, True)
                              for v, p in zip(prog["nodig_per_jaar"], passed)]
     out["tekort"] = [show_value(v, True) if p else "n.v.t. (doeljaar nog niet bereikt)"
                      for v, p in zip(prog["nodig_per_jaar"], passed)]
+    if monitored.any():  # a goal without a number: nothing to reach, so no target, path or intake
+        for col in ("streefwaarde", "pad", "doeljaar", "uitstroom_groep", "uitstroom_overig", "vacatures_per_jaar",
+                    "nodig_per_jaar", "tekort"):
+            out[col] = out[col].astype(object).where(~monitored, NO_NUMBER)
     return out
+
+
+HOLD = "gehaald, vasthouden"  # a share goal already reached at the baseline: the point is to keep it
+NO_NUMBER = "n.v.t. (geen streefwaarde)"
+NO_PATH = "n.v.t. (al gehaald)"
 
 
 # the intake columns of a shown progress table (`shown_progress`), with their headers
@@ -557,13 +602,17 @@ def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -
         if r["oordeel"] == "niet te tonen":
             lines.append(f"- **{t.label}**: voor {who} niet te tonen (te weinig medewerkers om de cijfers te publiceren).")
             continue
+        if t.monitored:
+            lines.append(f"- **{t.label}**: {monitored_nl(r)} Het actieplan noemt hier geen streefwaarde; "
+                         "het volgt dit cijfer.")
+            continue
         line = (f"- **{t.label}**: {fmt(r['huidig'])} in {r['jaar']} (was {fmt(r['basis'])} in {r['basisjaar']}; "
                 f"doel {t.describe()}, dus {fmt(r['streefwaarde'])}). ")
         if t.kind == "relative_increase" and not pd.isna(r["basis"]) and r["basis"] > 0:
             rise = r["huidig"] / r["basis"] - 1
             line += f"Dat is {'+' if rise >= 0 else '−'}{pct(abs(rise))} sinds {r['basisjaar']}. "
         if r["oordeel"] == "gehaald" and t.kind != "relative_increase" and r["basis"] >= r["streefwaarde"] - 1e-9:
-            line += "Het doel was al gehaald bij de nulmeting; het gaat erom dit vast te houden."
+            line += "Het doel was al gehaald bij de nulmeting. Het gaat nu om vasthouden."
         elif r["oordeel"] == "gehaald":
             line += "Het doel is gehaald."
         elif r["oordeel"] == "niet gehaald":
@@ -582,3 +631,16 @@ def summary_nl(prog: pd.DataFrame, targets: list[Target], unit: str, who: str) -
                              "of minder vertrek uit de doelgroep haalbaar.")
         lines.append(line)
     return "\n".join(lines)
+
+
+def monitored_nl(r) -> str:
+    """Where a followed share stands and how it moved since the baseline, in words (a full count:
+    no margin; shares are published in whole percentages, so an equal published share is 'gelijk')."""
+    now, base = r["huidig"], r["basis"]
+    line = f"{pct(now, 0)} in {r['jaar']}"
+    if pd.isna(base) or str(r["jaar"]) == str(r["basisjaar"]):
+        return line + "."
+    step = round(100 * (now - base))
+    moved = ("gelijk gebleven" if step == 0 else
+             f"{'gestegen' if step > 0 else 'gedaald'} met {abs(step)} procentpunt")
+    return f"{line}, {moved} sinds {r['basisjaar']} ({pct(base, 0)})."

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import labels
+from pipeline.analysis import gender_scale as G
 from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
@@ -28,14 +29,19 @@ SURVEY = (("02_inclusie", "dir:inclusion", "levels", "inclusion", "Ervaren inclu
           ("03_veiligheid", "dir:psych_safety", "levels", "psych_safety", "Psychologische veiligheid (MTO, 1–7)"),
           ("03_veiligheid", "dir:social_safety", "levels", "social_safety", "Sociale veiligheid (MTO, 1–5)"),
           ("05_discriminatie", "dir:ervaren_discriminatie", None, "ervaren_discriminatie",
-           "Ervaren discriminatie, 12 maanden (aandeel)"))
-USES = tuple(dict.fromkeys(s[0] for s in SURVEY))
+           "Ervaren discriminatie, 12 maanden (aandeel)"),
+          ("05_discriminatie", "dir:kent_routekaart", None, "kent_routekaart",
+           "Kent de Routekaart Discriminatie (aandeel)"))
+# exit reasons of a directorate's leavers: (chapter, per-directorate table, overall table)
+EXIT = ("09_exitfeedback", "dir:reasons", "reasons")
+USES = tuple(dict.fromkeys([*(s[0] for s in SURVEY), EXIT[0]]))
 # chapters whose directorate table holds every directorate of the wave's register (gaps.directorate_table
 # with its frame): a directorate with no row there was not in that year's register, which is public
 FRAMED = ("02_inclusie", "03_veiligheid")
 # the answer scale of each indicator's axis (None: a share, drawn from 0)
 RANGES = {"Ervaren inclusie (NIM, 1–5)": (1, 5), "Psychologische veiligheid (MTO, 1–7)": (1, 7),
-          "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None}
+          "Sociale veiligheid (MTO, 1–5)": (1, 5), "Ervaren discriminatie, 12 maanden (aandeel)": None,
+          "Kent de Routekaart Discriminatie (aandeel)": None}
 FEW = "te weinig respondenten"
 MODEL = ("modelschatting", "modelschatting_laag", "modelschatting_hoog")
 # a page's survey rows: a directorate with fewer than k respondents loses its own numbers; the
@@ -61,6 +67,7 @@ class Shared:
     group: str
     k: int
     years: list
+    exit_labels: dict | None = None  # exit reason -> its Dutch label (the exit codebook)
 
 
 def plans(targets) -> set[str]:
@@ -89,7 +96,8 @@ def prepare(settings: Settings, survey_results: pd.DataFrame) -> Shared:
     fl = F.flows(snaps, group)
     pub = publish_all({**T.count_results(T.counts(snaps, declared, young)),
                        **T.outflow_results(T.outflow(snaps, declared, young)),
-                       **F.flow_results(fl, group)}, policy)
+                       **F.flow_results(fl, group), **G.results(G.counts(snaps, young))}, policy)
+    pub["gender_dir"] = G.protect(pub["gender_dir"])  # the bands' identities within a directorate
     # the release audit across periods: stock + inflow - outflow = next stock, per unit and group
     # and the earlier releases in the archive (config disclosure.audit.archive, data/archief/<year>/)
     archive = load_archive(settings.archive_dir, before=max(years), base=policy.rounding["register_counts"],
@@ -107,7 +115,11 @@ def prepare(settings: Settings, survey_results: pd.DataFrame) -> Shared:
     outflow = pd.concat([pub["outflow_org"].table, pub["outflow_dir"].table], ignore_index=True)
     units = {t.name: [T.ORGANISATION, *names] if t.organisation else list(t.scope) for t in declared}
     progress = pub["targets_dir"].derive(lambda _: T.progress(counts, outflow, declared, units))
-    return Shared(declared, names, pub, progress.with_tidy(T.PROGRESS_TIDY), survey_results, group, policy.k, years)
+    exits = settings.waves("exit") if "exit" in settings.sources else []
+    exit_labels = {n: v.get("label", n).removeprefix("Reden vertrek: ") for n, v in
+                   settings.codebook("exit", max(exits)).variables.items() if n.startswith("reden_")} if exits else {}
+    return Shared(declared, names, pub, progress.with_tidy(T.PROGRESS_TIDY), survey_results, group, policy.k, years,
+                  exit_labels)
 
 
 def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
@@ -156,6 +168,32 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
     return out if out[ABSENT].ne("").any() else out.drop(columns=[ABSENT])
 
 
+def exit_table(results: pd.DataFrame, code: str, reasons: dict) -> pd.DataFrame:
+    """Per reason for leaving: the share of the directorate's leavers who named it (weighted, with
+    interval, as chapter 09 published it per directorate) beside the organisation's. Where the
+    directorate has too few respondents its cells are empty and the row says the organisation's figure
+    stands alone (`cijfer`)."""
+    chapter, table, overall = EXIT
+    results = results.reindex(columns=list(dict.fromkeys([*results.columns, "suppressed", "estimate", "ci_low",
+                                                          "ci_high", "n", "waves", "table", "group", "dimension"])))
+    r = results[(results["chapter"] == chapter) & results["indicator"].isin(list(reasons))]
+    mine = r[(r["table"] == table) & (r["group"] == code)].set_index("indicator")
+    org = r[(r["table"] == overall) & (r["dimension"] == "totaal")].set_index("indicator")
+    rows = []
+    for reason in org.sort_values("estimate", ascending=False).index:
+        o = org.loc[reason]
+        d = mine.loc[reason] if reason in mine.index else None
+        own = d is not None and not bool(d["suppressed"]) and pd.notna(d["estimate"])
+        rows.append({"reden": reasons.get(reason, reason), "meting": o["waves"],
+                     "directie": d["estimate"] if own else np.nan, "directie_laag": d["ci_low"] if own else np.nan,
+                     "directie_hoog": d["ci_high"] if own else np.nan, "n": d["n"] if own else np.nan,
+                     "gemeente": o["estimate"], "gemeente_laag": o["ci_low"], "gemeente_hoog": o["ci_high"],
+                     "cijfer": "directie en gemeente" if own else
+                     "alleen gemeente (te weinig vertrekkers van de directie om te tonen)"})
+    return pd.DataFrame(rows, columns=["reden", "meting", "directie", "directie_laag", "directie_hoog", "n", "gemeente",
+                                       "gemeente_laag", "gemeente_hoog", "cijfer"])
+
+
 def _absent(d, o, chapter: str) -> str:
     """The public reason a directorate has no number for an indicator (publish.ABSENT), "" for none: the
     chapter published its row without respondents (n 0, not suppressed), or a chapter that lists every
@@ -195,7 +233,8 @@ def results(shared: Shared, codes: list[str]) -> pd.DataFrame:
         return pd.Series([(t, u) in shown for t, u in zip(d["target"], d["eenheid"])], index=d.index, dtype=bool)
     ch.record({"targets_dir": pub["targets_dir"].view(rows=mine),
                "progress": shared.progress.view(rows=mine),
-               "flows_dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"].isin(codes))}, source="register")
+               "flows_dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"].isin(codes)),
+               "gender_dir": pub["gender_dir"].view(rows=lambda d: d["eenheid"].isin(codes))}, source="register")
     return ch.results()
 
 
@@ -213,9 +252,12 @@ def page_inputs(shared: Shared, code: str) -> dict:
              "org": pub["targets_org"].view(rows=lambda d: d["target"].isin(shown))}
     flows = {"dir": pub["flows_dir"].view(rows=lambda d: d["eenheid"] == code),
              "org": pub["flows_org"]}
+    gender = {"dir": pub["gender_dir"].view(rows=lambda d: d["eenheid"] == code), "org": pub["gender_org"]}
     survey = publish(Result(survey_table(shared.survey, code), SURVEY_RULE), Policy(k=shared.k))
+    exits = publish(Result(exit_table(shared.survey, code, shared.exit_labels or {}), Estimates(
+        n=("n",), keys=("reden", "meting", "gemeente", "gemeente_laag", "gemeente_hoog", "cijfer"))), Policy(k=shared.k))
     return {"code": code, "name": shared.names.get(code, code), "own": own, "org": org, "trend": trend,
-            "flows": flows, "survey": survey, "own_targets": own_targets, "org_targets": org_targets,
+            "flows": flows, "gender": gender, "survey": survey, "exit": exits, "own_targets": own_targets, "org_targets": org_targets,
             "group": shared.group, "k": shared.k}
 
 
@@ -267,8 +309,22 @@ def same_group(a, b) -> bool:
 
 
 def _deadlines(targets) -> str:
-    years = sorted({t.target_year for t in targets})
+    """The target years of the goals with a number (a monitored goal has none)."""
+    years = sorted({t.target_year for t in targets if not t.monitored})
     return " en ".join(str(y) for y in years)
+
+
+def _own_goals_nl(name: str, own) -> str:
+    """How a directorate's own goals are set: with a number and a deadline, followed without a number,
+    or both (an action plan that names what it follows but states no target says so, never a deadline)."""
+    numbered = [t for t in own if not t.monitored]
+    if not numbered:
+        return (f"{name} noemt in een actieplan wat het wil volgen, zonder streefwaarden. Hier staat waar de "
+                "directie staat en hoe het cijfer bewoog sinds het begin.")
+    text = f"{name} heeft eigen streefcijfers in een actieplan, met doeljaar {_deadlines(numbered)}."
+    if len(numbered) < len(own):
+        text += " Andere doelen volgt het zonder streefwaarde: daar staat alleen hoe het cijfer bewoog."
+    return text
 
 
 def _summary(inputs: dict) -> str:
@@ -278,8 +334,7 @@ def _summary(inputs: dict) -> str:
     prog = pd.concat([inputs["own"].table, inputs["org"].table], ignore_index=True)
     parts = []
     if inputs["own_targets"]:
-        parts.append(f"**Eigen doelen.** {name} heeft eigen streefcijfers in een actieplan, met doeljaar "
-                     f"{_deadlines(inputs['own_targets'])}.")
+        parts.append(f"**Eigen doelen.** {_own_goals_nl(name, inputs['own_targets'])}")
         parts.append(T.summary_nl(prog, inputs["own_targets"], code, name))
     else:
         parts.append(f"{name} heeft (nog) geen eigen streefcijfers vastgelegd; deze pagina toont de directie op de "
@@ -334,8 +389,10 @@ def build_page(inputs: dict) -> Chapter:
     ch.heading("Streefcijfers en voortgang")
     if inputs["own_targets"]:
         ch.heading(f"Eigen doelen van {name}", 3)
-        ch.text(f"Het actieplan van {name} zet eigen doelen, met een eigen doeljaar "
-                f"({_deadlines(inputs['own_targets'])}). Het oordeel gaat over dat doeljaar.")
+        sources = sorted({t.source for t in inputs["own_targets"] if t.source})
+        ch.text(_own_goals_nl(name, inputs["own_targets"])
+                + (" Een oordeel gaat over het eigen doeljaar." if _deadlines(inputs["own_targets"]) else "")
+                + (f" Bron: {'; '.join(sources)}." if sources else ""))
         ch.table(inputs["own"].derive(T.shown_progress, inputs["own_targets"]).view(
             columns=list(PROGRESS_COLUMNS), rename=PROGRESS_COLUMNS), f"Streefcijfers uit het actieplan van {name}")
     ch.heading("Doelen van de gemeente", 3)
@@ -361,7 +418,7 @@ def build_page(inputs: dict) -> Chapter:
     ch.table(_flow_table(inputs["flows"], inputs["group"]), f"Stromen per {labels.dimension(inputs['group']).lower()}",
              decimals=3)
     ch.heading("Medewerkersonderzoeken")
-    ch.text("Gewogen gemiddelde (ervaren discriminatie: aandeel) met 95%-interval, naast de gemeente. Een verschil "
+    ch.text("Gewogen gemiddelde (ervaren discriminatie en bekendheid van de Routekaart Discriminatie: aandeel) met 95%-interval, naast de gemeente. Een verschil "
             f"heet duidelijk als de intervallen elkaar niet overlappen. Bij minder dan {k} respondenten: "
             f"'{FEW}' (geen cijfer).")
     modelled = inputs["survey"].table.reindex(columns=list(MODEL)).notna().any().any()
@@ -381,4 +438,29 @@ def build_page(inputs: dict) -> Chapter:
     if len(inputs["survey"]):
         ch.figure(figure(figures.unit_survey, inputs["survey"], RANGES, name))
     ch.table(surv, "Inclusie, veiligheid en discriminatie: directie en gemeente", decimals=2)
+    # new sections after the existing ones: the page's table files keep their numbers
+    ch.heading("Vrouwen per salarisschaal")
+    ch.text(f"Het aandeel vrouwen per schaalgroep en vanaf schaal 12, per jaar, in {name} en in de hele gemeente. "
+            "Medewerkers van wie het geslacht onbekend is, tellen niet mee. Aantallen zijn afgerond op vijftallen.")
+    band_labels = G.column_labels()
+    ch.figure(figure(figures.women_by_scale, {name: inputs["gender"]["dir"],
+                                              "Gemeente": inputs["gender"]["org"]}, band_labels))
+    ch.table(inputs["gender"]["dir"].derive(G.unit_table, inputs["gender"]["org"].table),
+             "Vrouwen per schaalgroep en jaar: directie en gemeente")
+    ch.heading("Waarom medewerkers vertrekken")
+    ex = inputs["exit"]
+    if not len(ex):
+        ch.text("Er is geen exitvragenlijst geconfigureerd.")
+        return ch
+    own = ex.table["cijfer"].eq("directie en gemeente")
+    ch.text("Uit de exitvragenlijst: welk aandeel van de vertrekkers een reden noemde (meer redenen mogelijk), gewogen "
+            "naar alle vertrekkers, met 95%-interval. "
+            + ("Voor de directie zijn te weinig vertrekkers om hun redenen te tonen. Daarom staan hier de cijfers van "
+               "de hele gemeente, zo aangegeven." if not own.any() else
+               "Waar te weinig vertrekkers van de directie een reden beantwoordden, staat alleen het cijfer van de "
+               "gemeente (zo aangegeven)." if not own.all() else "Naast de directie staat de hele gemeente."))
+    ch.table(ex.view(rename={"directie_laag": "directie 95% laag", "directie_hoog": "directie 95% hoog",
+                             "gemeente_laag": "gemeente 95% laag", "gemeente_hoog": "gemeente 95% hoog",
+                             "n": "respondenten directie", "cijfer": "cijfer van"}),
+             f"Redenen van vertrek: {name} en gemeente", decimals=3, integers=["respondenten directie"])
     return ch

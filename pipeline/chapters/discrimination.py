@@ -96,6 +96,8 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
                                                        if D.measured(ds[repeat_wave], i)], [])
     # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
     results["dir:ervaren_discriminatie"] = D.prevalence(ds[repeat_wave], ["ervaren_discriminatie"], ["directie_code"])
+    if D.measured(ds[repeat_wave], "kent_routekaart"):  # awareness of the Routekaart, for the directorate pages
+        results["dir:kent_routekaart"] = D.prevalence(ds[repeat_wave], ["kent_routekaart"], ["directie_code"])
     pairs = _pairs(sorted(ds), baseline_wave, repeat_wave)
     links, stacks = {}, {}
     for a, b in pairs:  # baseline -> the repeat as `change`; baseline -> every other wave, and wave to wave
@@ -129,7 +131,7 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
         ch.record({f"prev:{w}": pub[f"prev:{w}"], f"margins:{w}": pub[f"margins:{w}"]}, source="discrimination",
                   waves=str(w))
     ch.record({"follow": pub["follow"], "dir:ervaren_discriminatie": pub["dir:ervaren_discriminatie"],
-               **{k: v for k, v in pub.items() if k == "sae:ervaren_discriminatie"}},
+               **{k: pub[k] for k in ("sae:ervaren_discriminatie", "dir:kent_routekaart") if k in pub}},
               source="discrimination", waves=str(repeat_wave))
     if chg is not None:
         ch.record({"change": chg, "change_followup": pub["change_followup"]}, source="discrimination",

@@ -38,6 +38,8 @@ def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
     reasons = [n for n in cb.variables if n.startswith("reden_")]
     outcomes = [*reasons, *ex.YESNO]
     results["reasons"] = level_table(design, outcomes, dims, estimator="proportion", name="vraag")
+    # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
+    results["dir:reasons"] = level_table(design, reasons, ["directie_code"], estimator="proportion", name="vraag")
     results["inclusion"] = level_table(design, ["exit_inclusion"], dims, name="vraag")
     results["young"] = ex.young_vs_older(design, [*outcomes, "exit_inclusion"])
     young = design.subset(design.data["jong"].astype("object") == "ja")
@@ -52,7 +54,8 @@ def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
 
     ch = Chapter()
     for key, p in pub.items():
-        ch.record({key: p}, source="exit", waves=key.split(":")[1] if ":" in key else str(wave))
+        w = key.split(":")[1] if ":" in key else ""
+        ch.record({key: p}, source="exit", waves=w if w.isdigit() else str(wave))
     ch.heading("Exitfeedback: wie vertrekt en waarom", 1)
     ch.text("Medewerkers die de gemeente verlaten, krijgen bij de offboarding een vragenlijst van een externe "
             "leverancier. De antwoorden zijn gekoppeld aan de uitstroom in het HR-register, via het "

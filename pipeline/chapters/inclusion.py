@@ -139,6 +139,27 @@ def with_model(table: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+NEWCOMER_FAMILY = "nieuwkomers"
+
+
+def _newcomer_section(ch, pub, constructs, names, dim, reference) -> None:
+    """Newcomers (first year of service) and the others: their levels and the gap, raw and at equal pay
+    scale, age and directorate (tenure left out: it is what the groups differ in)."""
+    lv, gp = pub["nieuw:levels"], pub["nieuw:gaps"]
+    ch.heading("Nieuwe medewerkers")
+    ch.text(f"{labels.group(dim, 'ja')}: medewerkers die korter dan een jaar in dienst zijn. Hier staat hoe zij het "
+            f"ervaren, naast de medewerkers die {labels.group(dim, reference).lower()} zijn. Het verschil is ook "
+            "getoond bij gelijke schaal, leeftijd en directie. Deze toetsen zijn een eigen familie voor de correctie "
+            "voor de vele vergelijkingen ('nieuwkomers'), en verkennend.")
+    ch.table(lv.view(rows=lv.table["dimension"] == dim, columns=[x for x in lv.table.columns if x not in ("group",)],
+                     map={"construct": lambda c: names.get(c, c), "dimension": labels.dimension}),
+             "Nieuwe medewerkers: gewogen gemiddelde met 95%-interval", decimals=2, sheet="Nieuwe medewerkers")
+    ch.table(gp.view(columns=["construct", *GAP_COLUMNS], map={"construct": lambda c: names.get(c, c)},
+                     rename={"adj_difference": "verschil bij gelijke schaal, leeftijd en directie"}),
+             "Nieuwe medewerkers: verschil met wie langer in dienst is", decimals=3, integers=["adj_n"],
+             sheet="Nieuwe medewerkers kloof")
+
+
 def scale_words(source: str, construct: str) -> str:
     lo, hi = labels.scale_range(source, construct)
     return f" (schaal {lo} tot {hi})" if lo is not None else ""
@@ -185,6 +206,12 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
                 for c in constructs}
     decomposed = list(dict.fromkeys(i.construct for i in settings.indicators if i.source == source and i.construct in constructs)) \
         or constructs[:1]   # the programme's constructs (keeps the chapter within its time budget)
+    newcomers = groups.get("newcomers")
+    if newcomers:  # staff in their first year of service against the others: a family of its own
+        results["nieuw:levels"] = level_table(design, constructs, [newcomers])
+        results["nieuw:gaps"] = gap_table(design, constructs, [newcomers], groups["reference"], [],
+                                          adjust_for=lambda dim: settings.covariates("adjusted_gap", dim),
+                                          model=in_frame(design, settings.frame("models")), family=NEWCOMER_FAMILY)
     results["decomposition"] = decomposition_table(
         in_frame(design, settings.frame("models")), decomposed, dims, groups["reference"],
         lambda dim: settings.covariates("adjusted_gap", dim))
@@ -267,6 +294,8 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
             versus_average, float(total.get(c, np.nan))),
                  f"{LABELS[c]} per directie: gewogen gemiddelde met 95%-interval{scale_words(source, c)}", decimals=2,
                  sheet=f"{_sheet(LABELS[c], ' directies')} directies")
+    if newcomers:  # after the existing sections: their tables keep their numbers
+        _newcomer_section(ch, pub, constructs, LABELS, newcomers, groups["reference"][newcomers])
     ch.heading("Methode: weging en inferentiekader")
     ch.detail(MARGIN_TEXT, "weging")
     ch.table(pub["margins"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",

@@ -6,6 +6,7 @@ from dataclasses import replace
 import pandas as pd
 
 from pipeline import labels
+from pipeline.analysis import gender_scale as G
 from pipeline.analysis import register as reg
 from pipeline.analysis import targets as T
 from pipeline.chapters import Chapter
@@ -70,6 +71,7 @@ def build(settings: Settings, *, years=None, baseline_year=None, classification=
                        tidy=T.share_tidy()),
         **T.count_results(T.counts(snaps, org_targets, young)),
         **T.outflow_results(T.outflow(snaps, org_targets, young)),
+        **G.results(G.counts(snaps, young)),
         "rates": rates,
         "unknown": reg.unknown_origin(city, snaps, classification),
         "pipeline": reg.pipeline_representation(snaps, classification),
@@ -82,6 +84,7 @@ def build(settings: Settings, *, years=None, baseline_year=None, classification=
                                            "werelddeel": v["cbs_continent"].capitalize()}
                                           for v in cw.values()]), NoSmallCells("a classification, no data")),
     }, policy)
+    pub["gender_dir"] = G.protect(pub["gender_dir"])  # the bands' identities within a directorate
     # progress follows from the published (suppressed) counts only
     outflow = pd.concat([pub["outflow_org"].table, pub["outflow_dir"].table], ignore_index=True)
     prog = pub["targets_org"].derive(T.progress, outflow, org_targets)
@@ -154,6 +157,19 @@ def build(settings: Settings, *, years=None, baseline_year=None, classification=
              percent=["medewerkers", "beroepsbevolking"], points=["verschil"])
     ch.heading("Indeling migratieachtergrond (oude en nieuwe CBS-indeling)")
     ch.table(pub["crosswalk"], "Kruistabel van de indelingen")
+    # after the existing sections: their tables keep their numbers
+    ch.heading("Vrouwen per salarisschaal")
+    ch.text("Het aandeel vrouwen per schaalgroep en vanaf schaal 12, per jaar: van de gemeente en per directie. "
+            "Medewerkers van wie het geslacht onbekend is, tellen niet mee. Aantallen zijn afgerond op vijftallen en "
+            "aandelen op hele procenten, zoals bij de streefcijfers per directie.")
+    band_labels = G.column_labels()
+    ch.figure(figure(figures.women_by_scale, {"Gemeente": pub["gender_org"]}, band_labels,
+                     alt="Aandeel vrouwen per salarisschaalgroep, per jaar, voor de gemeente"))
+    ch.table(pub["gender_org"].derive(G.wide_org, policy.rounding["register_shares"]), "Aandeel vrouwen per schaalgroep, per jaar",
+             percent=list(band_labels.values()), sheet="Vrouwen per schaalgroep")
+    ch.table(pub["gender_dir"].derive(G.wide_units, str(max(years)), names),
+             f"Aandeel vrouwen per schaalgroep per directie, {max(years)}", percent=list(band_labels.values()),
+             sheet=f"Vrouwen per schaal directie {max(years)}")
     ch.provenance({f"register {y}": load_manifest(settings.processed_dir, "register", y)["input"] for y in years},
                   {"years": years, "baseline_year": baseline_year, "targets": [t.name for t in org_targets],
                    "classification": classification,

@@ -30,6 +30,7 @@ def _concat(results: list[Result]) -> Result:
     return Result(pd.concat([r.table for r in results], ignore_index=True), first.rule, first.family, first.p, first.tidy)
 
 
+NEWCOMER_FAMILY = "nieuwkomers"
 NOT_AN_EFFECT = "Of dit door het programma komt, laat deze vergelijking niet zien."  # until an effect analysis exists
 
 
@@ -146,6 +147,12 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
                                                            covariates=settings.covariates("gap_change"), model=linked,
                                                            adjusted_model=model)
                                            for i in indicators]), split=split)
+    newcomers = settings["groups"].get("newcomers")
+    if newcomers and newcomers in stacked.data and len(waves) > 1:  # first year of service: a family of its own
+        results["nieuw:levels"] = _concat([T.levels(stacked, i, [newcomers]) for i in indicators])
+        results["nieuw:gaps"] = _concat([T.gap_changes(stacked, i, [newcomers], refs, waves, family=NEWCOMER_FAMILY,
+                                                       covariates=settings.covariates("gap_change", newcomers),
+                                                       model=linked, adjusted_model=model) for i in indicators])
     reps = [representativeness_tables(settings, source, w) for w in waves]
     results["r_indicator"] = Result(pd.concat([r[0].table for r in reps], ignore_index=True), reps[0][0].rule,
                                     tidy=reps[0][0].tidy)
@@ -233,6 +240,21 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
                               for se, i, a in zip(t["se"], t["indicator"], tests.loc[t.index, "alpha"])],
             "toets": tests.loc[t.index, "familie"].to_numpy()}))
         ch.table(need, f"Benodigde respons om een verandering van {num.decimal(detect_change, 2)} punt aan te tonen")
+    if "nieuw:gaps" in pub:  # after the existing sections: their tables keep their numbers
+        ch.heading("Nieuwe medewerkers per meting")
+        ch.text("Medewerkers in hun eerste jaar in dienst, naast wie langer in dienst is: het gemiddelde per meting, de "
+                "kloof per meting en hoeveel die veranderde. Deze toetsen zijn een eigen familie ('nieuwkomers') en "
+                "verkennend. " + NOT_AN_EFFECT)
+        lv = pub["nieuw:levels"]
+        ch.table(lv.view(rows=lv.table["dimension"] == newcomers,
+                         columns=[c for c in lv.table.columns if c not in ("se", "group", "dimension", "df", "deff", "note")],
+                         map=mapped(lv, named)), "Nieuwe medewerkers: gemiddelde per meting", decimals=2,
+                 sheet="Nieuwe medewerkers")
+        ng = pub["nieuw:gaps"]
+        ch.table(ng.view(columns=["indicator", "group_label", "reference", *[f"gap_{w}" for w in waves], "did", "ci_low",
+                                  "ci_high", "p_bh", "did_adjusted"], map=mapped(ng, named)),
+                 f"Nieuwe medewerkers: kloof per meting en verandering {waves[0]}–{waves[-1]}", decimals=3,
+                 sheet="Nieuwe medewerkers kloof")
     ch.heading("Methode: vergelijkbaarheid van de metingen, weging en inferentiekader")
     ch.text("Hieronder staat hoe goed de metingen te vergelijken zijn en hoe de antwoorden zijn gewogen. Dit deel is "
             "vooral voor onderzoekers.")

@@ -62,6 +62,10 @@ def derive(df: pd.DataFrame, *, young_cutoff: int | None = None, reference_date:
         age = pd.to_numeric(out["leeftijd"], errors="coerce").astype(float)
         out["jong"] = pd.Categorical(np.where(age.isna(), None, np.where(age < cutoff, "ja", "nee")),
                                      categories=["ja", "nee"])
+    if "dienstjaren" in out:  # newcomers: in their first year of service (group `nieuw`)
+        years = pd.to_numeric(out["dienstjaren"], errors="coerce").astype(float)
+        out["nieuw"] = pd.Categorical(np.where(years.isna(), None, np.where(years < 1, "ja", "nee")),
+                                      categories=["ja", "nee"])
     if "dienstjaren" in out and "tenure" in bands:
         out["dienstjarenband"] = band(out["dienstjaren"], bands["tenure"]["breaks"], bands["tenure"]["labels"])
     if "fte" in out and "fte" in bands:

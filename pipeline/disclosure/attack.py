@@ -292,6 +292,89 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
             rel.total(key(target, year, "gemeente", m), parts)
 
 
+def gender_tables(rel: Release, reports: Path, base: int) -> None:
+    """Women per pay-scale band (chapter 04 and the directorate pages): per band, year and unit the
+    women (`aantal`) and staff of known gender (`noemer`, rounded to `base`) and the shares beside them;
+    chapter 04's shares of the directorates with a page for the last year; per unit and year the higher
+    scales from 12 are the bands from 12 up (12-14 + 15+), and the directorates add up to the
+    organisation (with a remainder for the directorates without a page)."""
+    pages = sorted((reports / "tables" / "directies").glob("*/*vrouwen_per_schaalgroep*.csv"))
+    names = {}
+    for f in (reports / "tables" / "directies").glob("*/*streefcijfers_van_de_gemeente*.csv"):
+        voor = [v for v in _read(f)["voor"] if v != "gemeente"]
+        if voor:
+            names[voor[0]] = f.parent.name
+
+    def key(band, year, unit, m):
+        return ("vrouwen", band, str(year), unit, m)
+    cells = {}
+    for f in pages:
+        unit, t = f.parent.name, _read(f)
+        b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
+        halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
+        for i, r in enumerate(t.itertuples(index=False)):
+            a, n = key(r.schaalgroep, r.jaar, unit, "aantal"), key(r.schaalgroep, r.jaar, unit, "noemer")
+            rel.count(a, _value(r.aantal), f"directies/{unit}", b)
+            rel.count(n, _value(r.noemer), f"directies/{unit}", b)
+            for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
+                _at(rel, f, i, column, *kk)
+            org = tuple(key(r.schaalgroep, r.jaar, "gemeente", m) for m in ("aantal", "noemer"))
+            _at(rel, f, i, "gemeente", *org)
+            for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
+                v = _share(text)
+                if isinstance(v, float) and not np.isnan(v):
+                    h = halfwidth[c]
+                    if b > 1 and u == unit:  # the share may be the rounded counts' ratio
+                        nv = _value(r.noemer)
+                        h += 2.5 * (1 + v) / nv if isinstance(nv, float) and nv > 0 else 1.0
+                    rel.share(key(r.schaalgroep, r.jaar, u, "aantal"), key(r.schaalgroep, r.jaar, u, "noemer"),
+                              v, h, f"directies/{unit}")
+            cells.setdefault((r.schaalgroep, r.jaar), set()).add(unit)
+    folder = reports / "tables" / "04_streefcijfers"
+    # file names are cut short: the year of the table per directorate is read from its caption
+    per_dir = sorted(folder.glob("*vrouwen_per_schaalgroep_per_dire*.csv"))
+    for f in sorted(folder.glob("*vrouwen_per_schaalgroep_per_jaar*.csv")):  # the organisation per year
+        t = _read(f)
+        halfwidth = {c: _common_halfwidth(t[c]) for c in t.columns[1:]}
+        for i, r in t.iterrows():
+            for band in t.columns[1:]:
+                a, n = key(band, r["jaar"], "gemeente", "aantal"), key(band, r["jaar"], "gemeente", "noemer")
+                _at(rel, f, i, band, a, n)
+                v = _share(r[band])
+                if isinstance(v, float) and not np.isnan(v):
+                    rel.share(a, n, v, halfwidth[band], f.stem)
+    if per_dir:
+        t = _read(per_dir[0])
+        year = re.search(r"(\d{4})\s*$", per_dir[0].with_suffix(".caption").read_text()).group(1)
+        halfwidth = {c: _common_halfwidth(t[c]) for c in t.columns[1:]}
+        for i, r in t.iterrows():
+            # only the directorates with a page: another directorate's row is a share alone (neither its
+            # count nor its base is printed anywhere), which nothing in the release can narrow down; as
+            # unknowns they only cost the audit time (two linear programs each)
+            unit = names.get(r["directie"])
+            if unit is None:
+                continue
+            for band in t.columns[1:]:
+                a, n = key(band, year, unit, "aantal"), key(band, year, unit, "noemer")
+                _at(rel, per_dir[0], i, band, a, n)
+                v = _share(r[band])
+                if isinstance(v, float) and not np.isnan(v):
+                    rel.share(a, n, v, halfwidth[band], per_dir[0].stem)
+                elif v is None:
+                    rel.cells[a].append(Occurrence(per_dir[0].stem, None))
+                cells.setdefault((band, year), set()).add(unit)
+    for (band, year), printed in sorted(cells.items()):
+        if band.startswith("vanaf schaal 12"):
+            for unit in sorted(printed) + ["gemeente"]:
+                for m in ("aantal", "noemer"):
+                    parts = [key(b, year, unit, m) for b in ("schaal 12–14", "vanaf schaal 15")]
+                    if all(p in rel.cells for p in parts) and key(band, year, unit, m) in rel.cells:
+                        rel.total(key(band, year, unit, m), parts)
+        for m in ("aantal", "noemer"):
+            rel.total(key(band, year, "gemeente", m), [key(band, year, u, m) for u in sorted(printed)]
+                      + [key(band, year, "directies zonder pagina", m)])
+
+
 def training_tables(rel: Release, reports: Path) -> None:
     """Chapter 10: per training and role the organisation's staff, trained and share (per year) and the
     same per directorate for the last year; the directorates add up to the organisation, and the
@@ -338,6 +421,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     exit_tables(rel, reports, base)
     response_tables(rel, reports)
     target_tables(rel, reports, base, tuple(nested))
+    gender_tables(rel, reports, base)
     training_tables(rel, reports)
     sys = _System(rel)
     pinned = []

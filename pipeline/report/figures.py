@@ -138,6 +138,40 @@ def pipeline_bars(rep: pd.DataFrame):
     return fig
 
 
+def women_by_scale(panels: dict, band_labels: dict):
+    """Share of women per pay-scale band, one bar group per band and one bar per year; a panel per unit
+    (`panels`: title -> published counts with `target` 'vrouwen:<band>', `jaar`, `aandeel`), e.g. a
+    directorate beside the organisation. A hidden share is a missing bar."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.2 * len(panels), 3.2), squeeze=False, sharey=True)
+    blues = ["#a3c4ec", "#4d8bd6", "#004699", "#002a5c"]
+    bands = list(band_labels)
+    findings = []
+    for ax, (title, t) in zip(axes[0], panels.items()):
+        t = t.assign(band=t["target"].str.split(":", n=1).str[1])
+        years = sorted(t["jaar"].unique())
+        width = 0.8 / max(len(years), 1)
+        for i, y in enumerate(years):
+            sub = t[t["jaar"] == y].set_index("band").reindex(bands)
+            ax.bar(np.arange(len(bands)) + i * width, sub["aandeel"].astype(float), width, label=str(y),
+                   color=blues[i % len(blues)])
+        ax.set_xticks(np.arange(len(bands)) + width * (len(years) - 1) / 2,
+                      [band_labels[b].replace("schaal ", "") for b in bands], fontsize=8)
+        ax.set_xlabel("salarisschaal", fontsize=8)
+        ax.set_title(title, fontsize=9, loc="left")
+        _pct_axis(ax, "y", top=1.0)
+        shown = t[t["aandeel"].notna()]
+        if len(shown):
+            last = shown[shown["jaar"] == shown["jaar"].max()].set_index("band").reindex(bands).dropna(subset=["aandeel"])
+            findings.append(f"{title}, {shown['jaar'].max()}: " + ", ".join(
+                f"{band_labels[b]} {num.percent(v, 0)}" for b, v in last["aandeel"].items()))
+    axes[0][0].set_ylabel("aandeel vrouwen")
+    axes[0][-1].legend(frameon=False, fontsize=8)
+    if findings:
+        fig.set_label("Aandeel vrouwen per salarisschaalgroep. " + "; ".join(findings) + ".")
+    fig.tight_layout()
+    return fig
+
+
 def flow_rates_plot(rates: pd.DataFrame, group: str, labels: dict | None = None):
     """Flow rates per group with exact 95% intervals; suppressed groups left out with a note.
     `labels`: level -> label (default: the catalogue's labels of `group`)."""
@@ -606,7 +640,13 @@ def unit_flows(own: pd.DataFrame, org: pd.DataFrame, group: str, name: str, labe
         fig.set_label(f"Grootste verschil met de gemeente: {flow} van {lab} in {p.replace('-', '–')}, "
                       f"{num.percent(dv, 1)} in {name} tegen {num.percent(ov, 1)} in de gemeente.")
     else:
-        fig.set_label(f"Te weinig medewerkers om de stromen van {name} per groep te tonen; alleen de gemeente.")
+        # nothing of the directorate to compare: the organisation's own flows of the last period, in words
+        shown = org[org["rate"].notna()]
+        last = shown[shown["periode"] == shown["periode"].max()].drop_duplicates("stroom") if len(shown) else shown
+        org_words = "; ".join(f"{r.stroom} van {labels.get(str(r.groep), str(r.groep)).lower()} "
+                              f"{num.percent(r.rate, 1)}" for r in last.itertuples())
+        fig.set_label(f"Te weinig medewerkers om de stromen van {name} per groep te tonen; alleen de gemeente"
+                      + (f" ({str(last['periode'].iloc[0]).replace('-', '–')}: {org_words})." if len(last) else "."))
     # fixed margins, no tight_layout and no crop when saved (display.png_bytes): ~40 pages draw this chart
     fig.subplots_adjust(left=0.09, right=0.88, top=0.9, bottom=0.2 if n_hidden else 0.12, wspace=0.1)
     fig.fixed_layout = True
@@ -647,7 +687,7 @@ def unit_survey(table: pd.DataFrame, ranges: dict, name: str):
             fmt = lambda v: num.decimal(v, 2)  # noqa: E731
         short = r.indicator.split(" (")[0].lower()
         findings.append(f"{short}: {fmt(r.directie)} tegen {fmt(r.gemeente)} ({r.vergelijking})" if shown
-                        else f"{short}: te weinig respondenten")
+                        else f"{short}: te weinig respondenten (gemeente {fmt(r.gemeente)})")
     fig.set_label(f"{name} tegen de gemeente, " + "; ".join(findings) + "." if findings else "Geen metingen.")
     # fixed margins, no tight_layout and no crop when saved (display.png_bytes): ~40 pages draw this chart
     fig.subplots_adjust(left=0.13, right=0.97, top=1 - 0.3 / fig.get_figheight(), bottom=0.3 / fig.get_figheight(),

@@ -12,6 +12,8 @@ Each kind of row is spoken in its own terms (`soort`, see pipeline.analysis.dash
 - a relative-increase target shows its relative change since the baseline ("+7,9 % sinds 2024"),
   judged against its target ("+25 %"), with the share beside it;
 - a target already met at the baseline says so ("al gehaald bij de nulmeting (23,5 %); vasthouden");
+- a goal followed without a number (kind `monitor`) says where it stands and how it moved ("gestegen;
+  gevolgd zonder streefwaarde"), never "gehaald" or "niet gehaald";
 - a target's direction is the movement in words ("stijgt, maar te langzaam voor 30 % in 2026",
   "daalt", "op schema"), never a judgement that contradicts the sign of the change.
 Sentences stay at or under 25 words (B1 Dutch; tested).
@@ -236,6 +238,8 @@ def direction_text(r) -> str:
             return "niet aantoonbaar"
         return "de goede kant op" if r["naar_doel"] else "de verkeerde kant op"
     ok, change = met(r), r["verandering"]
+    if _get(r, "doel") is None:  # a goal followed without a number: its movement, nothing judged
+        return f"{_moved(change)}; gevolgd zonder streefwaarde"
     if ok and bool(r.get("basis_gehaald")):
         return "al gehaald; vasthouden"
     if ok:
@@ -250,6 +254,10 @@ def direction_text(r) -> str:
     if r.get("doel_oordeel") == "op koers":
         return f"stijgt; op schema voor {goal}"
     return f"stijgt, maar te langzaam voor {goal}"
+
+
+def _moved(change: float) -> str:
+    return "gelijk gebleven" if abs(change) < EPS else "gestegen" if change > 0 else "gedaald"
 
 
 def figure_word(r) -> str:
@@ -425,6 +433,10 @@ def findings(dash: pd.DataFrame, max_items: int = 6) -> list[str]:
     goals = pd.DataFrame([r for r in rows if _target(r) and _get(r, "doel") is not None])
     if len(goals):
         out.append(_target_sentences(goals))
+    followed = [r for r in rows if _target(r) and _get(r, "doel") is None]
+    if followed:  # goals without a number: where they stand and how they moved, never "gehaald"
+        out.append(" ".join(f"{r['indicator']}: {_value(r)} in {_years(r)[1]}, {_moved(r['verandering'])} sinds "
+                            f"{_years(r)[0]} (gevolgd, zonder streefwaarde)." for r in followed))
     keep = out[: max_items - 1] + out[-1:] if len(out) > max_items else out
     return keep
 

@@ -43,6 +43,7 @@ def truth_groups(pop: pd.DataFrame) -> dict[str, pd.Series]:
         "schaalband": pd.cut(scale, [0, 9, 11, 14, 18], labels=["<=9", "10-11", "12-14", "15+"]).astype(str),
         "lhbtiq": pd.Series(np.where(pop["lhbtiq"], "ja", "nee"), index=pop.index),
         "beperking": pd.Series(np.where(pop["beperking"], "ja", "nee"), index=pop.index),
+        "nieuw": pd.Series(np.where(pop["tenure"] == 0, "ja", "nee"), index=pop.index),
     }
 
 

@@ -40,13 +40,16 @@ def group_indicators(pop: pd.DataFrame) -> dict[str, np.ndarray]:
         "young": (pop["age"] < 35).to_numpy(float),
         "non_binair": (pop["geslacht"] == "non_binair").to_numpy(float),
         "vrouw": (pop["geslacht"] == "vrouw").to_numpy(float),
+        # first year of service (hired in the wave's year): the plan's "welkom bij start"
+        "newcomer": (pop["tenure"] == 0).to_numpy(float),
     }
 
 
 def latent_score(pop, spec, wave, dir_effect, rng, wave_sd=0.6):
     """Latent construct: intercept + planted group effects + directorate + person + wave noise, plus
     `pay_scale` per scale step above 9: a path pay scale -> outcome, so pay scale mediates part of
-    every group gap that runs through pay scale (origin, age, gender)."""
+    every group gap that runs through pay scale (origin, age, gender). A planted effect is a fixed shift
+    (no draw): a new one (e.g. `newcomer`) leaves every random draw, and so every other answer, as it was."""
     g = group_indicators(pop)
     theta = np.full(len(pop), float(spec["intercept"]))
     theta += float(spec.get("pay_scale", 0.0)) * (pop["salarisschaal"].to_numpy(float) - 9)
