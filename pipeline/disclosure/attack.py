@@ -342,12 +342,13 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file
-    for key in rel.hidden():
-        try:
-            lo, hi = sys.bounds(sys.index[key])
-        except AuditError:
+    hidden = rel.hidden()
+    found = sys.many_bounds([sys.index[key] for key in hidden])
+    for key in hidden:
+        if isinstance(found[sys.index[key]], AuditError):
             rel.found[key] = None
             continue  # the attacker's assumptions do not fit these numbers: nothing learnt here
+        lo, hi = found[sys.index[key]]
         rel.found[key] = (lo, hi)
         ints = int(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) + 1)
         value = int(np.ceil(lo - 1e-6)) if ints == 1 else int(round(lo)) if round(lo) == round(hi) else None

@@ -411,3 +411,35 @@ def test_attacker_reads_the_files_and_finds_what_the_issue_found(tmp_path):
     for name in ("rest", "twice"):
         pinned, inconsistent, _ = attack(tmp_path / "now" / name, K)
         assert not pinned and not inconsistent
+
+
+def test_batched_bounds_equal_one_lp_per_cell_and_name_an_inconsistent_component():
+    # two flow chains (stock + in - out = next stock), a share, a hidden cell without constraints and an
+    # inconsistent partition (5 + 6 published as 10): the batched bounds are the per-cell LPs' bounds
+    from pipeline.disclosure.audit import AuditError, _System
+    rel = Release()
+    for u, (s0, i, o, s1) in {"A": (40, None, 3, 45), "B": (20, 4, None, 21)}.items():
+        rel.count((u, "s0"), s0, "x", 5)
+        rel.count((u, "in"), i, "x")
+        rel.count((u, "out"), o, "x")
+        rel.count((u, "s1"), s1, "x", 5)
+        rel.identity({(u, "s0"): 1.0, (u, "in"): 1.0, (u, "out"): -1.0, (u, "s1"): -1.0})
+    rel.count(("C", "y"), None, "x")
+    rel.count(("C", "n"), 30, "x")
+    rel.share(("C", "y"), ("C", "n"), 0.2, 0.005, "x")
+    rel.count(("free",), None, "x")
+    for key, v in (("t", 10), ("p", 5), ("q", 6), ("r", None)):
+        rel.count(("bad", key), v, "x")
+    rel.total(("bad", "t"), [("bad", "p"), ("bad", "q"), ("bad", "r")])
+    sys = _System(rel)
+    cells = [sys.index[k] for k in rel.hidden()]
+    many = sys.many_bounds(cells)
+    for i in cells:
+        try:
+            one = sys.bounds(i)
+        except AuditError:
+            assert isinstance(many[i], AuditError)
+            continue
+        assert np.allclose(many[i], one, atol=1e-6)
+    assert isinstance(many[sys.index[("bad", "r")]], AuditError)
+    assert np.allclose(many[sys.index[("C", "y")]], (0.195 * 30, 0.205 * 30))
