@@ -27,16 +27,14 @@ HIDDEN = {"<k", "–", "-"}
 
 
 def _value(text: str):
-    """A printed cell: float, None for hidden ('<k', '–'), NaN for empty / not applicable."""
+    """A printed cell: float, None for hidden ('<k', '–'), NaN for empty / not applicable (numbers read
+    as the output guard reads them, `guard._number`)."""
+    from pipeline.disclosure.guard import _number
     t = str(text).strip()
     if t in HIDDEN:
         return None
-    if not t or t.lower() in ("n.v.t.", "nan"):
-        return np.nan
-    try:
-        return float(t.replace(".", "").replace(",", ".")) if re.fullmatch(r"-?[\d.]+(,\d+)?", t) else float(t)
-    except ValueError:
-        return np.nan
+    v = _number(t) if t and t.lower() not in ("n.v.t.", "nan") else None
+    return np.nan if v is None else v
 
 
 def _share(text: str):

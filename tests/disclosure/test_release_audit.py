@@ -443,3 +443,24 @@ def test_batched_bounds_equal_one_lp_per_cell_and_name_an_inconsistent_component
         assert np.allclose(many[i], one, atol=1e-6)
     assert isinstance(many[sys.index[("bad", "r")]], AuditError)
     assert np.allclose(many[sys.index[("C", "y")]], (0.195 * 30, 0.205 * 30))
+
+
+def test_flow_audit_runs_once_per_build_and_records_its_findings(tmp_path, monkeypatch):
+    """The page steps each publish the flow tables: the first audits (and records the findings beside
+    reports/), the others read its result; a change in what is published audits again."""
+    import pipeline.disclosure.audit as A
+    fl, pub = flows_published(Policy(k=K, rounding=OFF.rounding))
+    policy = Policy(k=K, rounding=OFF.rounding)
+    reports = tmp_path / "reports"
+    first = protect_flows(pub["flows_org"], pub["flows_dir"], fl, policy, reports=reports)
+    findings = tmp_path / ".quarantaine" / "reports" / "audit" / "stromen.txt"
+    assert findings.exists() and "verborgen cellen" in findings.read_text()
+    calls = []
+    real = A.protect
+    monkeypatch.setattr(A, "protect", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    again = protect_flows(pub["flows_org"], pub["flows_dir"], fl, policy, reports=reports)
+    assert not calls and again[3] == first[3] and first[3]
+    assert again[0].table.equals(first[0].table) and again[1].table.equals(first[1].table)
+    other = Policy(k=K - 1, rounding=OFF.rounding)  # another rule: audited anew
+    protect_flows(pub["flows_org"], pub["flows_dir"], fl, other, reports=reports)
+    assert calls == [1]
