@@ -391,6 +391,11 @@ def _whole(b) -> tuple:
     return int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
 
 
+def _remainder(key) -> bool:
+    """A dimension's remainder: the level between a table's total and its printed rows (`exit_tables`)."""
+    return any(str(part).startswith("rest ") for part in key)
+
+
 def _protection(lo: float, hi: float, k: int, width: float) -> str:
     """Why an interval protects its cell (the rule of `audit.audit`), or why it does not."""
     if lo >= k or hi < 1:
@@ -444,14 +449,21 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
                   nested: tuple = ()) -> None:
     """The last check of a build: the attacker's reading of the whole release. Writes what it found to
     `target` (researchers only, outside reports/) and stops the build if a hidden count of 1..k-1 can
-    be worked out, a cell is shown in one file and hidden in another, or a share implies 1..k-1 people."""
+    be worked out, a hidden count's interval meets 1..k-1 and is narrower than `width` (the declared
+    protection width; a dimension's remainder excepted, `_remainder`), a cell is shown in one file and
+    hidden in another, or a share implies 1..k-1 people."""
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.io import atomic_write_text
     pinned, inconsistent, rel = attack(reports, k, base, nested)
     shares = attribute_check(reports, k)
     cells = hidden_cells(reports, rel, k, width)
     modelled = sum("lineair model" in c for c in cells)
-    narrow = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
+    unprotected = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
+    pinned_keys = {key for key, _ in pinned}
+    # a dimension's remainder (total minus its printed rows) is 0 by construction: every level with
+    # people has a row of its own (an unknown level too), so its interval protects no one and needs no width
+    rests = [key for key in unprotected if key not in pinned_keys and _remainder(key)]
+    narrow = [key for key in unprotected if key not in pinned_keys and key not in rests]
     lines = [f"# Controle van de hele publicatie als aanvaller: {len(rel.cells)} cellen, {len(rel.hidden())} verborgen",
              f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
              *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
@@ -459,8 +471,10 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              f"aandelen die 1..{k - 1} personen met of zonder het kenmerk betekenen: {len(shares)}", *[f"  {x}" for x in shares],
              f"verborgen cellen in de CSV-tabellen: {len(cells)}, waarvan {modelled} in het lineaire model en "
              f"{len(cells) - modelled} alleen door hun eigen tabel begrensd",
-             f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g} (geen stop; na te lopen): {len(narrow)}",
+             f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g}: {len(narrow)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
+             f"rest van een dimensie (0: elk niveau met mensen heeft een eigen rij), smaller dan {width:g}: {len(rests)}",
+             *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in rests],
              "", "# Elke verborgen cel van elke gepubliceerde tabel (CSV): interval en wat haar beschermt",
              "# 'lineair model van de publicatie': het interval over alle bestanden samen (lineaire programmering);",
              "# 'alleen de eigen tabel': de tabel staat (nog) niet in het model; het interval is wat de tabel zelf toelaat",
@@ -475,6 +489,8 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, "\n".join(lines) + "\n")
-    if pinned or inconsistent or shares:
+    if pinned or inconsistent or shares or narrow:
         raise DisclosureError([*(f"te berekenen: {'/'.join(map(str, key))} = {v}" for key, v in pinned),
+                               *(f"smaller dan de beschermingsbreedte {width:g}: {'/'.join(map(str, key))} "
+                                 f"{_whole(rel.found[key])}" for key in narrow),
                                *inconsistent, *shares, f"bevindingen in {target}"])

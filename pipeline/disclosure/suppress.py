@@ -239,7 +239,8 @@ def suppress_removals(table: pd.DataFrame, k: int, *, count: str = "aantal", ste
 
 
 def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=None, depends=None,
-                    total: str = "n", year: str = "jaar", differences=None, attribute: bool = False) -> pd.DataFrame:
+                    total: str = "n", year: str = "jaar", differences=None, attribute: bool = False,
+                    rounded: int = 1) -> pd.DataFrame:
     """Rule 2 across the units of a register table (e.g. directorates), per year, for each
     (numerator, denominator) pair: the table unit x {in group, not in group} has published row (unit)
     and column (organisation) totals, so a hidden cell must not follow from them. Shares (`shares`:
@@ -249,7 +250,12 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
     `differences` (audit of linked cells): name -> (minuend, subtrahend, hidden with) for a cell that
     follows from two published ones, e.g. staff in scale 15+ = staff from 12 up minus staff in 12-14.
     Such a derived cell is checked as if it were published (pairs may name it); where it is hidden,
-    the column `hidden with` (and what depends on it) is hidden so the difference cannot be taken."""
+    the column `hidden with` (and what depends on it) is hidden so the difference cannot be taken.
+    `rounded` (the release audit's protection width, `audit.audit`): the base the counts are published
+    rounded to. A derived cell is then known as the difference of two rounding intervals; where both
+    sources round to the same (non-zero) value it reads as 0..base-1 (a count of 0, 1 or 2 and the
+    rounding collapse it) — an interval that meets 1..k-1 and is narrower than the declared width —
+    so it is hidden as a derived 1..k-1 is (the pages print the rounded counts of both targets)."""
     shares, depends = dict(shares or {}), {kk: list(v) for kk, v in (depends or {}).items()}
     differences = dict(differences or {})
     out = table.copy()
@@ -260,10 +266,18 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
         work[name] = work[a] - work[b]
     for _, idx in out.groupby(year).groups.items():
         sub = work.loc[idx]
-        for num, den in pairs:
-            counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
-            mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
-            if attribute:  # everyone or no one in a unit of fewer than 2k (rule 6)
+        # a derived cell no pair names (e.g. the staff between two nested ranges) gets the rounding check
+        alone = [(name, None) for name in differences if rounded > 1 and name not in {p[0] for p in pairs}]
+        for num, den in [*pairs, *alone]:
+            if den is None:
+                mask = np.zeros(len(sub), bool)
+            else:
+                counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
+                mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
+            if rounded > 1 and num in differences:
+                a, b = (round_base(sub[c], rounded).to_numpy(float) for c in differences[num][:2])
+                mask |= (a == b) & (b > 0)
+            if attribute and den is not None:  # everyone or no one in a unit of fewer than 2k (rule 6)
                 mask |= (counts.min(axis=1) == 0) & (sub[den].to_numpy(float) < 2 * k)
             # the hidden rows must again be at least two (the organisation total is published)
             if mask.sum() == 1 and len(sub) > 1:
