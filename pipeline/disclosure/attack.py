@@ -328,6 +328,58 @@ def training_tables(rel: Release, reports: Path) -> None:
             rel.total(key(year, course, role, "gemeente", m), [key(year, course, role, d, m) for d in t["directie"]])
 
 
+def survey_counts(rel: Release, reports: Path) -> None:
+    """The survey chapters' respondents per directorate (chapters 02, 03, 05: results.csv's `dir:` tables,
+    the same n the chapter's table and each directorate page print): per indicator and wave the
+    directorates add up to the organisation's n (the table's own total row, else the chapter's overall
+    level, else the wave's `prev:` total) — the worst case, a reader who takes every respondent to have
+    a directorate (it comes from the register). A hidden directorate's n must not follow from the
+    total and the others, in any file."""
+    f = reports / "results.csv"
+    if not f.exists():
+        return
+    res = pd.read_csv(f, dtype={"waves": str, "group": str})
+    res = res[res["statistic"].isin(["level", "share"])]
+
+    def key(chapter, indicator, waves, group):
+        return ("enquete", chapter, indicator, str(waves), str(group), "n")
+    for (chapter, table, indicator, waves), part in res[res["table"].astype(str).str.startswith("dir:")].groupby(
+            ["chapter", "table", "indicator", "waves"], sort=True):
+        units = part[part["dimension"] == "directie_code"]
+        if units.empty:
+            continue
+        same = res[(res["chapter"] == chapter) & (res["indicator"] == indicator) & (res["waves"] == waves)
+                   & (res["dimension"] == "totaal")]
+        total = next((t for t in (part[part["dimension"] == "totaal"], same[same["table"] == "levels"],
+                                  same[same["table"] == f"prev:{waves}"]) if len(t) and pd.notna(t["n"].iloc[0])), None)
+        for r in units.itertuples(index=False):
+            shown = not bool(r.suppressed) and pd.notna(r.n)
+            rel.count(key(chapter, indicator, waves, r.group), float(r.n) if shown else None, f"results {chapter}")
+        if total is not None:
+            t = key(chapter, indicator, waves, "totaal")
+            rel.count(t, float(total["n"].iloc[0]), f"results {chapter}")
+            rel.total(t, [key(chapter, indicator, waves, g) for g in units["group"]])
+    # the directorate pages print the same n per indicator: one cell, one status
+    try:
+        from pipeline.chapters.directorate import SURVEY
+    except ImportError:
+        return
+    label = {s_[4]: (s_[0], s_[3]) for s_ in SURVEY}
+    for f in sorted((reports / "tables" / "directies").glob("*/*inclusie_veiligheid*.csv")):
+        t = _read(f)
+        if "n" not in t.columns:
+            continue
+        for i, r in t.iterrows():
+            if r["indicator"] not in label:
+                continue
+            chapter, indicator = label[r["indicator"]]
+            k_ = key(chapter, indicator, r["meting"], f.parent.name)
+            _at(rel, f, i, "n", k_)
+            v = _value(r["n"])
+            if v is None or (isinstance(v, float) and not np.isnan(v)):
+                rel.count(k_, v, f"directies/{f.parent.name}")
+
+
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
@@ -337,6 +389,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     response_tables(rel, reports)
     target_tables(rel, reports, base, tuple(nested))
     training_tables(rel, reports)
+    survey_counts(rel, reports)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file

@@ -160,3 +160,42 @@ def test_every_hidden_cell_of_a_small_build_is_in_the_findings_file(small_report
     lines = listed(findings)
     assert set(cells) <= set(lines), sorted(set(cells) - set(lines))[:5]
     assert not any("NIET BESCHERMD" in lines[c] and "lineair model" in lines[c] for c in cells)
+
+
+# --- survey respondents per directorate: the directorates add up to the organisation's n -------------
+# NIM 2024 respondents: D01 50, D02 40, D03 30, D04 6 (the small count); organisation 126 (everyone has a
+# directorate). Chapter 02's table and each directorate page print the same n.
+
+def test_a_hidden_directorate_n_is_the_total_minus_the_rest_unless_a_second_is_hidden(tmp_path):
+    from pipeline.disclosure.suppress import hidden_from_sizes
+    sizes = pd.Series({"D01": 50, "D02": 40, "D03": 30, "D04": 6})
+
+    def release(reports: Path, hide: set[str]) -> None:
+        rows = [{"chapter": "02_inclusie", "table": "levels", "waves": "2024", "indicator": "inclusion",
+                 "statistic": "level", "dimension": "totaal", "group": "totaal", "n": int(sizes.sum()),
+                 "suppressed": False}]
+        rows += [{"chapter": "02_inclusie", "table": "dir:inclusion", "waves": "2024", "indicator": "inclusion",
+                  "statistic": "level", "dimension": "directie_code", "group": d,
+                  "n": None if d in hide else int(v), "suppressed": d in hide} for d, v in sizes.items()]
+        reports.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(reports / "results.csv", index=False)
+        for d, v in sizes.items():  # the page's survey table
+            write(reports, f"directies/{d}/004_inclusie_veiligheid_en_discriminatie_dir.csv",
+                  [{"indicator": "Ervaren inclusie (NIM, 1–5)", "meting": "2024", "directie": "<k" if d in hide else "3,2",
+                    "n": "<k" if d in hide else v}])
+    off = tmp_path / "off" / "reports"
+    release(off, {"D04"})                               # the threshold rule alone: one hidden row
+    pinned, _, _ = attack(off, K)
+    assert (("enquete", "02_inclusie", "inclusion", "2024", "D04", "n"), 6) in pinned
+    hide = {lv for _, lv in hidden_from_sizes({"directie_code": sizes}, {}, K)}
+    assert hide == {"D04", "D03"}                       # rule 2: a second, holding k together
+    on = tmp_path / "on" / "reports"
+    release(on, hide)
+    pinned, inconsistent, rel = attack(on, K)
+    assert not pinned and not inconsistent
+    lo, hi = rel.found[("enquete", "02_inclusie", "inclusion", "2024", "D04", "n")]
+    assert lo <= 6 <= hi and hi - lo >= 5
+    # and the page's hidden n is listed with its interval over the release
+    from pipeline.disclosure.attack import hidden_cells
+    cells = hidden_cells(on, rel, K)
+    assert any("directies/D04" in c and "kolom n" in c and "lineair model" in c for c in cells)
