@@ -380,6 +380,67 @@ def survey_counts(rel: Release, reports: Path) -> None:
                 rel.count(k_, v, f"directies/{f.parent.name}")
 
 
+GROUP_TABLES = ("levels", "gaps", "prev:")
+GROUP_STATISTICS = ("level", "share", "gap")
+
+
+def group_counts(rel: Release, reports: Path) -> None:
+    """The survey chapters' respondents per group other than directorate (chapters 02, 03, 05, 06-08:
+    results.csv's `levels`, `levels:*`, `gaps` and `prev:*` rows, the n each group table, gap table and
+    directorate-free chart prints): one cell per source, wave, scale, dimension and group, whichever file
+    prints it (a gap's n is its group's n). The worst case: where a dimension hides a group, its groups
+    add up to the total n of that source, wave and scale (nobody with an unknown level), and a crossed
+    dimension's cells add up to each margin (westers/man + westers/vrouw + ... = westers) up to a
+    remainder >= 0 (an unknown level of the other side: both margins exact would contradict the
+    published numbers, and a contradiction teaches a reader nothing). A hidden
+    group's n must not follow, nor be shown in one file and hidden in another."""
+    f = reports / "results.csv"
+    if not f.exists():
+        return
+    res = pd.read_csv(f, dtype={"waves": str, "group": str})
+    if not {"source", "waves", "indicator", "table", "statistic", "dimension", "group", "n", "suppressed"} <= set(res):
+        return
+    table = res["table"].astype(str)
+    res = res[(table.isin(GROUP_TABLES[:2]) | table.str.startswith("levels:") | table.str.startswith("prev:"))
+              & res["statistic"].isin(GROUP_STATISTICS) & (res["dimension"] != "directie_code")]
+
+    def key(source, waves, indicator, dimension, group):
+        return ("enquete-groep", str(source), str(waves), str(indicator), str(dimension), str(group), "n")
+    for (source, waves, indicator), part in res.groupby(["source", "waves", "indicator"], sort=True):
+        seen = {}
+        for r in part.itertuples(index=False):
+            shown = not bool(r.suppressed) and pd.notna(r.n)
+            if not shown and not bool(r.suppressed):
+                continue  # no n printed with this row (e.g. an adjusted gap): nothing published
+            k_ = key(source, waves, indicator, r.dimension, r.group)
+            rel.count(k_, float(r.n) if shown else None, f"results {r.chapter} {r.table}")
+            seen.setdefault(r.dimension, {})[r.group] = float(r.n) if shown else None
+        total = seen.get("totaal", {}).get("totaal")
+        if total is None:
+            continue
+        for dim, groups in seen.items():
+            if dim == "totaal" or all(v is not None for v in groups.values()):
+                continue
+            if "×" not in dim:
+                if sum(v for v in groups.values() if v is not None) <= total:
+                    rel.total(key(source, waves, indicator, "totaal", "totaal"),
+                              [key(source, waves, indicator, dim, g) for g in groups])
+                continue
+            # a crossed dimension a×b: per level of a, its cells add up to a's margin (and so for b)
+            # (every level of the other side, also a cell no file prints: the gap's reference, a free count)
+            dims = dim.split("×")
+            for side, margin_dim in enumerate(dims):
+                other = sorted(set(seen.get(dims[1 - side], {})) | {g.split("/")[1 - side] for g in groups})
+                for level, m in seen.get(margin_dim, {}).items():
+                    cells = ["/".join((level, o) if side == 0 else (o, level)) for o in other]
+                    if (m is None or all(groups.get(g) is not None for g in cells)
+                            or sum(groups.get(g) or 0 for g in cells) > m):  # nothing hidden: nothing to learn
+                        continue
+                    rel.total(key(source, waves, indicator, margin_dim, level),
+                              [*(key(source, waves, indicator, dim, g) for g in cells),
+                               key(source, waves, indicator, dim, f"rest {level}")])
+
+
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
@@ -390,6 +451,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     target_tables(rel, reports, base, tuple(nested))
     training_tables(rel, reports)
     survey_counts(rel, reports)
+    group_counts(rel, reports)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file

@@ -199,3 +199,50 @@ def test_a_hidden_directorate_n_is_the_total_minus_the_rest_unless_a_second_is_h
     from pipeline.disclosure.attack import hidden_cells
     cells = hidden_cells(on, rel, K)
     assert any("directies/D04" in c and "kolom n" in c and "lineair model" in c for c in cells)
+
+
+# --- survey respondents per group (not directorate): the groups add up to the wave's n ----------------
+# NIM 2024, scale 'inclusion': 100 respondents; men 50, women 44, non-binary 6 (the small count). The group
+# table (levels) and the gap table (gaps: a gap's n is its group's n) print the same n.
+
+def _group_release(reports: Path, hide: set[str], gap_hide: set[str] | None = None) -> None:
+    sizes = {"man": 50, "vrouw": 44, "non_binair": 6}
+    gap_hide = hide if gap_hide is None else gap_hide
+    row = {"chapter": "02_inclusie", "source": "nim", "waves": "2024", "indicator": "inclusion"}
+    rows = [{**row, "table": "levels", "statistic": "level", "dimension": "totaal", "group": "totaal",
+             "n": 100, "suppressed": False}]
+    rows += [{**row, "table": "levels", "statistic": "level", "dimension": "geslacht", "group": g,
+              "n": None if g in hide else v, "suppressed": g in hide} for g, v in sizes.items()]
+    rows += [{**row, "table": "gaps", "statistic": "gap", "dimension": "geslacht", "group": g,
+              "n": None if g in gap_hide else v, "suppressed": g in gap_hide} for g, v in sizes.items() if g != "man"]
+    rows += [{**row, "table": "gaps", "statistic": "adjusted_gap", "dimension": "geslacht", "group": "vrouw",
+              "n": None, "suppressed": False}]   # no n printed: nothing published
+    reports.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(reports / "results.csv", index=False)
+
+
+def test_a_hidden_group_n_is_the_total_minus_the_rest_unless_a_second_is_hidden(tmp_path):
+    from pipeline.disclosure.suppress import hidden_from_sizes
+    key = ("enquete-groep", "nim", "2024", "inclusion", "geslacht", "non_binair", "n")
+    off = tmp_path / "off" / "reports"
+    _group_release(off, {"non_binair"})                  # the threshold rule alone: one hidden row
+    pinned, inconsistent, _ = attack(off, K)
+    assert (key, 6) in pinned and not inconsistent
+    hide = {lv for _, lv in hidden_from_sizes({"geslacht": pd.Series({"man": 50, "vrouw": 44, "non_binair": 6})}, {}, K)}
+    assert hide == {"non_binair", "vrouw"}               # rule 2: the complementary group
+    on = tmp_path / "on" / "reports"
+    _group_release(on, hide)
+    pinned, inconsistent, rel = attack(on, K)
+    assert not pinned and not inconsistent
+    lo, hi = rel.found[key]
+    assert lo <= 6 <= hi and hi - lo >= 5
+
+
+def test_a_group_n_shown_in_the_gap_table_and_hidden_in_the_group_table_is_found(tmp_path):
+    reports = tmp_path / "reports"
+    _group_release(reports, {"non_binair", "vrouw"}, gap_hide={"vrouw"})
+    pinned, inconsistent, _ = attack(reports, K)
+    assert any(x.startswith("enquete-groep/nim/2024/inclusion/geslacht/non_binair/n: getoond in results 02_inclusie gaps")
+               for x in inconsistent), inconsistent
+    # the gap table gives the group table's hidden 6 away
+    assert pinned == [(("enquete-groep", "nim", "2024", "inclusion", "geslacht", "non_binair", "n"), 6)]
