@@ -253,10 +253,9 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
+                    # the exact share (exact count over exact population), rounded to the precision
+                    # the column prints: not the ratio of the rounded counts beside it
                     h = halfwidth[c]
-                    if b > 1 and u == unit:  # the share may be the rounded counts' ratio
-                        nv = _value(r.noemer)
-                        h += 2.5 * (1 + v) / nv if isinstance(nv, float) and nv > 0 else 1.0
                     rel.share(key(r.streefcijfer, r.jaar, u, "aantal"), key(r.streefcijfer, r.jaar, u, "noemer"),
                               v, h, f"directies/{unit}")
             cells.setdefault((r.streefcijfer, r.jaar), set()).add(unit)
