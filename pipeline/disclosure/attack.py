@@ -440,6 +440,51 @@ def group_counts(rel: Release, reports: Path) -> None:
                                key(source, waves, indicator, dim, f"rest {level}")])
 
 
+def group_tables(rel: Release, reports: Path) -> None:
+    """The chapters' group tables as CSV (`indeling;groep;...;n`, chapters 02-08): the n each prints is
+    the cell `group_counts` reads from results.csv. A table is matched to its source, wave and scale by
+    its shown n (the only (source, wave, scale) whose results rows agree with every shown row; none or
+    several: left out), and each row adds an occurrence — shown or hidden — of the same cell, so a group
+    shown in results.csv or another table and hidden here (or the other way round) is found."""
+    from pipeline import labels
+    known = {k[1:6]: [o.value for o in occ] for k, occ in rel.cells.items() if k[0] == "enquete-groep"}
+    if not known:
+        return
+    dims = {v: k for k, v in labels.dimensions().items()}
+    by_wave = {}
+    for (source, waves, indicator, dim, group), values in known.items():
+        shown = [v for v in values if v is not None]
+        by_wave.setdefault((source, waves, indicator), {})[(dim, group)] = shown[0] if shown else None
+    for f in sorted(Path(reports, "tables").glob("0[2-8]_*/*.csv")):
+        t = _read(f)
+        if list(t.columns[:2]) != ["indeling", "groep"] or "n" not in t.columns:
+            continue
+        rows = []
+        for i, r in t.iterrows():
+            # chapter 08 prints the codes ('herkomst_oud'), the others the labels
+            dim = dims.get(r["indeling"], r["indeling"] if r["indeling"] in dims.values() else None)
+            if dim is None:
+                continue
+            codes = labels.groups(dim)
+            group = "totaal" if dim == "totaal" else {v: k for k, v in codes.items()}.get(
+                r["groep"], r["groep"] if r["groep"] in codes else None)
+            if group is not None:
+                rows.append((i, dim, group, _value(r["n"])))
+        shown = [(d, g, v) for _, d, g, v in rows if isinstance(v, float) and not np.isnan(v)]
+        if not shown:
+            continue
+        match = [w for w, cells in by_wave.items()
+                 if all(cells.get((d, g), -1) in (v, None) for d, g, v in shown)
+                 and sum(cells.get((d, g)) == v for d, g, v in shown) >= len(shown) // 2 + 1]
+        if len(match) != 1:
+            continue
+        for i, dim, group, v in rows:
+            if v is None or (isinstance(v, float) and not np.isnan(v)):
+                key = ("enquete-groep", *match[0], dim, group, "n")
+                rel.count(key, v, f"tabel {f.parent.name}/{f.stem}")
+                _at(rel, f, i, "n", key)
+
+
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
@@ -451,6 +496,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     training_tables(rel, reports)
     survey_counts(rel, reports)
     group_counts(rel, reports)
+    group_tables(rel, reports)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file

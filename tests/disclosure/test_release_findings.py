@@ -246,3 +246,24 @@ def test_a_group_n_shown_in_the_gap_table_and_hidden_in_the_group_table_is_found
                for x in inconsistent), inconsistent
     # the gap table gives the group table's hidden 6 away
     assert pinned == [(("enquete-groep", "nim", "2024", "inclusion", "geslacht", "non_binair", "n"), 6)]
+
+
+def test_a_group_n_hidden_in_the_chapter_csv_and_shown_in_results_is_found(tmp_path):
+    # the chapter's group table (labels, as printed) is matched to NIM 2024 'inclusion' by its shown n
+    rows = [{"indeling": "Alle medewerkers", "groep": "Alle medewerkers", "schatting": "3,2", "n": 100},
+            {"indeling": "Gender", "groep": "Man", "schatting": "3,1", "n": 50},
+            {"indeling": "Gender", "groep": "Vrouw", "schatting": "<k", "n": "<k"},
+            {"indeling": "Gender", "groep": "Non-binair", "schatting": "<k", "n": "<k"}]
+    shown, hidden = tmp_path / "shown" / "reports", tmp_path / "hidden" / "reports"
+    _group_release(shown, set())                       # results.csv shows every group
+    _group_release(hidden, {"non_binair", "vrouw"})    # results.csv hides the same two
+    for r in (shown, hidden):
+        write(r, "02_inclusie/001_ervaren_inclusie_totaal_per_groep_gewoge.csv", rows)
+    _, inconsistent, _ = attack(shown, K)
+    table = "tabel 02_inclusie/001_ervaren_inclusie_totaal_per_groep_gewoge"
+    assert sorted(x.split("/n:")[0].split("/")[-1] for x in inconsistent if x.endswith(f"verborgen in {table}")) \
+        == ["non_binair", "vrouw"]
+    pinned, inconsistent, rel = attack(hidden, K)      # hidden in every file: nothing found
+    assert not pinned and not inconsistent
+    occ = rel.cells[("enquete-groep", "nim", "2024", "inclusion", "geslacht", "vrouw", "n")]
+    assert any(o.artefact == table and o.value is None for o in occ)
