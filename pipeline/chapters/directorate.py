@@ -20,7 +20,7 @@ from pipeline.analysis import gender_scale as G
 from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
-from pipeline.disclosure.model import load_archive, protect_flows, record_audit
+from pipeline.disclosure.model import load_archive, protect_flows
 from pipeline.disclosure.publish import ABSENT, Estimates, Policy, Published, Result, figure, publish, publish_all
 from pipeline.settings import Settings
 
@@ -108,9 +108,9 @@ def prepare(settings: Settings, survey_results: pd.DataFrame) -> Shared:
         more = [y for y in settings.waves("register") if first <= y < min(years)]
         truth = F.flows({**{y: policy.merged(pd.read_parquet(settings.processed_dir / f"register_{y}.parquet"))
                             for y in more}, **snaps}, group)
-    pub["flows_org"], pub["flows_dir"], checked, _ = protect_flows(pub["flows_org"], pub["flows_dir"], truth, policy,
-                                                                   archive=archive)
-    record_audit(settings.reports_dir, "stromen", checked)
+    # audited once per build (the page steps share it), findings recorded, an unprotected cell stops
+    pub["flows_org"], pub["flows_dir"], _, _ = protect_flows(pub["flows_org"], pub["flows_dir"], truth, policy,
+                                                             archive=archive, reports=settings.reports_dir)
     counts = pd.concat([pub["targets_org"].table, pub["targets_dir"].table], ignore_index=True)
     outflow = pd.concat([pub["outflow_org"].table, pub["outflow_dir"].table], ignore_index=True)
     units = {t.name: [T.ORGANISATION, *names] if t.organisation else list(t.scope) for t in declared}

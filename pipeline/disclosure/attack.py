@@ -27,16 +27,14 @@ HIDDEN = {"<k", "–", "-"}
 
 
 def _value(text: str):
-    """A printed cell: float, None for hidden ('<k', '–'), NaN for empty / not applicable."""
+    """A printed cell: float, None for hidden ('<k', '–'), NaN for empty / not applicable (numbers read
+    as the output guard reads them, `guard._number`)."""
+    from pipeline.disclosure.guard import _number
     t = str(text).strip()
     if t in HIDDEN:
         return None
-    if not t or t.lower() in ("n.v.t.", "nan"):
-        return np.nan
-    try:
-        return float(t.replace(".", "").replace(",", ".")) if re.fullmatch(r"-?[\d.]+(,\d+)?", t) else float(t)
-    except ValueError:
-        return np.nan
+    v = _number(t) if t and t.lower() not in ("n.v.t.", "nan") else None
+    return np.nan if v is None else v
 
 
 def _share(text: str):
@@ -255,10 +253,9 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
+                    # the exact share (exact count over exact population), rounded to the precision
+                    # the column prints: not the ratio of the rounded counts beside it
                     h = halfwidth[c]
-                    if b > 1 and u == unit:  # the share may be the rounded counts' ratio
-                        nv = _value(r.noemer)
-                        h += 2.5 * (1 + v) / nv if isinstance(nv, float) and nv > 0 else 1.0
                     rel.share(key(r.streefcijfer, r.jaar, u, "aantal"), key(r.streefcijfer, r.jaar, u, "noemer"),
                               v, h, f"directies/{unit}")
             cells.setdefault((r.streefcijfer, r.jaar), set()).add(unit)
@@ -413,6 +410,164 @@ def training_tables(rel: Release, reports: Path) -> None:
             rel.total(key(year, course, role, "gemeente", m), [key(year, course, role, d, m) for d in t["directie"]])
 
 
+def survey_counts(rel: Release, reports: Path) -> None:
+    """The survey chapters' respondents per directorate (chapters 02, 03, 05: results.csv's `dir:` tables,
+    the same n the chapter's table and each directorate page print): per indicator and wave the
+    directorates add up to the organisation's n (the table's own total row, else the chapter's overall
+    level, else the wave's `prev:` total) — the worst case, a reader who takes every respondent to have
+    a directorate (it comes from the register). A hidden directorate's n must not follow from the
+    total and the others, in any file."""
+    f = reports / "results.csv"
+    if not f.exists():
+        return
+    res = pd.read_csv(f, dtype={"waves": str, "group": str})
+    res = res[res["statistic"].isin(["level", "share"])]
+
+    def key(chapter, indicator, waves, group):
+        return ("enquete", chapter, indicator, str(waves), str(group), "n")
+    for (chapter, table, indicator, waves), part in res[res["table"].astype(str).str.startswith("dir:")].groupby(
+            ["chapter", "table", "indicator", "waves"], sort=True):
+        units = part[part["dimension"] == "directie_code"]
+        if units.empty:
+            continue
+        same = res[(res["chapter"] == chapter) & (res["indicator"] == indicator) & (res["waves"] == waves)
+                   & (res["dimension"] == "totaal")]
+        total = next((t for t in (part[part["dimension"] == "totaal"], same[same["table"] == "levels"],
+                                  same[same["table"] == f"prev:{waves}"]) if len(t) and pd.notna(t["n"].iloc[0])), None)
+        for r in units.itertuples(index=False):
+            shown = not bool(r.suppressed) and pd.notna(r.n)
+            rel.count(key(chapter, indicator, waves, r.group), float(r.n) if shown else None, f"results {chapter}")
+        if total is not None:
+            t = key(chapter, indicator, waves, "totaal")
+            rel.count(t, float(total["n"].iloc[0]), f"results {chapter}")
+            rel.total(t, [key(chapter, indicator, waves, g) for g in units["group"]])
+    # the directorate pages print the same n per indicator: one cell, one status
+    try:
+        from pipeline.chapters.directorate import SURVEY
+    except ImportError:
+        return
+    label = {s_[4]: (s_[0], s_[3]) for s_ in SURVEY}
+    for f in sorted((reports / "tables" / "directies").glob("*/*inclusie_veiligheid*.csv")):
+        t = _read(f)
+        if "n" not in t.columns:
+            continue
+        for i, r in t.iterrows():
+            if r["indicator"] not in label:
+                continue
+            chapter, indicator = label[r["indicator"]]
+            k_ = key(chapter, indicator, r["meting"], f.parent.name)
+            _at(rel, f, i, "n", k_)
+            v = _value(r["n"])
+            if v is None or (isinstance(v, float) and not np.isnan(v)):
+                rel.count(k_, v, f"directies/{f.parent.name}")
+
+
+GROUP_TABLES = ("levels", "gaps", "prev:")
+GROUP_STATISTICS = ("level", "share", "gap")
+
+
+def group_counts(rel: Release, reports: Path) -> None:
+    """The survey chapters' respondents per group other than directorate (chapters 02, 03, 05, 06-08:
+    results.csv's `levels`, `levels:*`, `gaps` and `prev:*` rows, the n each group table, gap table and
+    directorate-free chart prints): one cell per source, wave, scale, dimension and group, whichever file
+    prints it (a gap's n is its group's n). The worst case: where a dimension hides a group, its groups
+    add up to the total n of that source, wave and scale (nobody with an unknown level), and a crossed
+    dimension's cells add up to each margin (westers/man + westers/vrouw + ... = westers) up to a
+    remainder >= 0 (an unknown level of the other side: both margins exact would contradict the
+    published numbers, and a contradiction teaches a reader nothing). A hidden
+    group's n must not follow, nor be shown in one file and hidden in another."""
+    f = reports / "results.csv"
+    if not f.exists():
+        return
+    res = pd.read_csv(f, dtype={"waves": str, "group": str})
+    if not {"source", "waves", "indicator", "table", "statistic", "dimension", "group", "n", "suppressed"} <= set(res):
+        return
+    table = res["table"].astype(str)
+    res = res[(table.isin(GROUP_TABLES[:2]) | table.str.startswith("levels:") | table.str.startswith("prev:"))
+              & res["statistic"].isin(GROUP_STATISTICS) & (res["dimension"] != "directie_code")]
+
+    def key(source, waves, indicator, dimension, group):
+        return ("enquete-groep", str(source), str(waves), str(indicator), str(dimension), str(group), "n")
+    for (source, waves, indicator), part in res.groupby(["source", "waves", "indicator"], sort=True):
+        seen = {}
+        for r in part.itertuples(index=False):
+            shown = not bool(r.suppressed) and pd.notna(r.n)
+            if not shown and not bool(r.suppressed):
+                continue  # no n printed with this row (e.g. an adjusted gap): nothing published
+            k_ = key(source, waves, indicator, r.dimension, r.group)
+            rel.count(k_, float(r.n) if shown else None, f"results {r.chapter} {r.table}")
+            seen.setdefault(r.dimension, {})[r.group] = float(r.n) if shown else None
+        total = seen.get("totaal", {}).get("totaal")
+        if total is None:
+            continue
+        for dim, groups in seen.items():
+            if dim == "totaal" or all(v is not None for v in groups.values()):
+                continue
+            if "×" not in dim:
+                if sum(v for v in groups.values() if v is not None) <= total:
+                    rel.total(key(source, waves, indicator, "totaal", "totaal"),
+                              [key(source, waves, indicator, dim, g) for g in groups])
+                continue
+            # a crossed dimension a×b: per level of a, its cells add up to a's margin (and so for b)
+            # (every level of the other side, also a cell no file prints: the gap's reference, a free count)
+            dims = dim.split("×")
+            for side, margin_dim in enumerate(dims):
+                other = sorted(set(seen.get(dims[1 - side], {})) | {g.split("/")[1 - side] for g in groups})
+                for level, m in seen.get(margin_dim, {}).items():
+                    cells = ["/".join((level, o) if side == 0 else (o, level)) for o in other]
+                    if (m is None or all(groups.get(g) is not None for g in cells)
+                            or sum(groups.get(g) or 0 for g in cells) > m):  # nothing hidden: nothing to learn
+                        continue
+                    rel.total(key(source, waves, indicator, margin_dim, level),
+                              [*(key(source, waves, indicator, dim, g) for g in cells),
+                               key(source, waves, indicator, dim, f"rest {level}")])
+
+
+def group_tables(rel: Release, reports: Path) -> None:
+    """The chapters' group tables as CSV (`indeling;groep;...;n`, chapters 02-08): the n each prints is
+    the cell `group_counts` reads from results.csv. A table is matched to its source, wave and scale by
+    its shown n (the only (source, wave, scale) whose results rows agree with every shown row; none or
+    several: left out), and each row adds an occurrence — shown or hidden — of the same cell, so a group
+    shown in results.csv or another table and hidden here (or the other way round) is found."""
+    from pipeline import labels
+    known = {k[1:6]: [o.value for o in occ] for k, occ in rel.cells.items() if k[0] == "enquete-groep"}
+    if not known:
+        return
+    dims = {v: k for k, v in labels.dimensions().items()}
+    by_wave = {}
+    for (source, waves, indicator, dim, group), values in known.items():
+        shown = [v for v in values if v is not None]
+        by_wave.setdefault((source, waves, indicator), {})[(dim, group)] = shown[0] if shown else None
+    for f in sorted(Path(reports, "tables").glob("0[2-8]_*/*.csv")):
+        t = _read(f)
+        if list(t.columns[:2]) != ["indeling", "groep"] or "n" not in t.columns:
+            continue
+        rows = []
+        for i, r in t.iterrows():
+            # chapter 08 prints the codes ('herkomst_oud'), the others the labels
+            dim = dims.get(r["indeling"], r["indeling"] if r["indeling"] in dims.values() else None)
+            if dim is None:
+                continue
+            codes = labels.groups(dim)
+            group = "totaal" if dim == "totaal" else {v: k for k, v in codes.items()}.get(
+                r["groep"], r["groep"] if r["groep"] in codes else None)
+            if group is not None:
+                rows.append((i, dim, group, _value(r["n"])))
+        shown = [(d, g, v) for _, d, g, v in rows if isinstance(v, float) and not np.isnan(v)]
+        if not shown:
+            continue
+        match = [w for w, cells in by_wave.items()
+                 if all(cells.get((d, g), -1) in (v, None) for d, g, v in shown)
+                 and sum(cells.get((d, g)) == v for d, g, v in shown) >= len(shown) // 2 + 1]
+        if len(match) != 1:
+            continue
+        for i, dim, group, v in rows:
+            if v is None or (isinstance(v, float) and not np.isnan(v)):
+                key = ("enquete-groep", *match[0], dim, group, "n")
+                rel.count(key, v, f"tabel {f.parent.name}/{f.stem}")
+                _at(rel, f, i, "n", key)
+
+
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
@@ -423,15 +578,19 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     target_tables(rel, reports, base, tuple(nested))
     gender_tables(rel, reports, base)
     training_tables(rel, reports)
+    survey_counts(rel, reports)
+    group_counts(rel, reports)
+    group_tables(rel, reports)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file
-    for key in rel.hidden():
-        try:
-            lo, hi = sys.bounds(sys.index[key])
-        except AuditError:
+    hidden = rel.hidden()
+    found = sys.many_bounds([sys.index[key] for key in hidden])
+    for key in hidden:
+        if isinstance(found[sys.index[key]], AuditError):
             rel.found[key] = None
             continue  # the attacker's assumptions do not fit these numbers: nothing learnt here
+        lo, hi = found[sys.index[key]]
         rel.found[key] = (lo, hi)
         ints = int(np.floor(hi + 1e-6) - np.ceil(lo - 1e-6) + 1)
         value = int(np.ceil(lo - 1e-6)) if ints == 1 else int(round(lo)) if round(lo) == round(hi) else None
@@ -474,6 +633,11 @@ def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
 def _whole(b) -> tuple:
     """An LP interval as whole counts (ceil of the minimum, floor of the maximum; ∞ stays)."""
     return int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
+
+
+def _remainder(key) -> bool:
+    """A dimension's remainder: the level between a table's total and its printed rows (`exit_tables`)."""
+    return any(str(part).startswith("rest ") for part in key)
 
 
 def _protection(lo: float, hi: float, k: int, width: float) -> str:
@@ -529,14 +693,21 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
                   nested: tuple = ()) -> None:
     """The last check of a build: the attacker's reading of the whole release. Writes what it found to
     `target` (researchers only, outside reports/) and stops the build if a hidden count of 1..k-1 can
-    be worked out, a cell is shown in one file and hidden in another, or a share implies 1..k-1 people."""
+    be worked out, a hidden count's interval meets 1..k-1 and is narrower than `width` (the declared
+    protection width; a dimension's remainder excepted, `_remainder`), a cell is shown in one file and
+    hidden in another, or a share implies 1..k-1 people."""
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.io import atomic_write_text
     pinned, inconsistent, rel = attack(reports, k, base, nested)
     shares = attribute_check(reports, k)
     cells = hidden_cells(reports, rel, k, width)
     modelled = sum("lineair model" in c for c in cells)
-    narrow = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
+    unprotected = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
+    pinned_keys = {key for key, _ in pinned}
+    # a dimension's remainder (total minus its printed rows) is 0 by construction: every level with
+    # people has a row of its own (an unknown level too), so its interval protects no one and needs no width
+    rests = [key for key in unprotected if key not in pinned_keys and _remainder(key)]
+    narrow = [key for key in unprotected if key not in pinned_keys and key not in rests]
     lines = [f"# Controle van de hele publicatie als aanvaller: {len(rel.cells)} cellen, {len(rel.hidden())} verborgen",
              f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
              *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
@@ -544,8 +715,10 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              f"aandelen die 1..{k - 1} personen met of zonder het kenmerk betekenen: {len(shares)}", *[f"  {x}" for x in shares],
              f"verborgen cellen in de CSV-tabellen: {len(cells)}, waarvan {modelled} in het lineaire model en "
              f"{len(cells) - modelled} alleen door hun eigen tabel begrensd",
-             f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g} (geen stop; na te lopen): {len(narrow)}",
+             f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g}: {len(narrow)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
+             f"rest van een dimensie (0: elk niveau met mensen heeft een eigen rij), smaller dan {width:g}: {len(rests)}",
+             *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in rests],
              "", "# Elke verborgen cel van elke gepubliceerde tabel (CSV): interval en wat haar beschermt",
              "# 'lineair model van de publicatie': het interval over alle bestanden samen (lineaire programmering);",
              "# 'alleen de eigen tabel': de tabel staat (nog) niet in het model; het interval is wat de tabel zelf toelaat",
@@ -560,6 +733,8 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, "\n".join(lines) + "\n")
-    if pinned or inconsistent or shares:
+    if pinned or inconsistent or shares or narrow:
         raise DisclosureError([*(f"te berekenen: {'/'.join(map(str, key))} = {v}" for key, v in pinned),
+                               *(f"smaller dan de beschermingsbreedte {width:g}: {'/'.join(map(str, key))} "
+                                 f"{_whole(rel.found[key])}" for key in narrow),
                                *inconsistent, *shares, f"bevindingen in {target}"])

@@ -83,10 +83,12 @@ def hidden_flows(table: pd.DataFrame, hidden: set, source: str = "register",
     return np.array(count, dtype=bool), np.array(base, dtype=bool)
 
 
-def protect_flows(org, units, truth: pd.DataFrame, policy, organisation: str = "gemeente", archive=()):
+def protect_flows(org, units, truth: pd.DataFrame, policy, organisation: str = "gemeente", archive=(), reports=None):
     """The release audit on the flow tables (organisation and every unit, all periods together) with
     the stock-flow identities and the archived releases' numbers (`archive`: Releases, `archived_flows`);
     secondary suppression where a hidden count is not protected.
+    `reports`: the build's reports folder — the audit then runs once per build (`once_per_build`), its
+    findings are recorded and an unprotected cell stops the build.
     Returns (org, units, audit, cells hidden by the audit); `org` and `units` are Published."""
     from pipeline.disclosure.audit import audit, protect
     from pipeline.disclosure.publish import hide_cells
@@ -101,7 +103,10 @@ def protect_flows(org, units, truth: pd.DataFrame, policy, organisation: str = "
     flow_identities(rel, truth, organisation=organisation)
     if not policy.audit:
         return org, units, audit(rel, policy.k, policy.width), []
-    result, added = protect(rel, policy.k, policy.width)
+    if reports is None:
+        result, added = protect(rel, policy.k, policy.width)
+    else:
+        result, added = once_per_build(rel, policy, reports, "stromen")
     hidden = set(added)
     out = []
     for p, unit in ((org, organisation), (units, None)):
@@ -111,7 +116,51 @@ def protect_flows(org, units, truth: pd.DataFrame, policy, organisation: str = "
     return out[0], out[1], result, added
 
 
-def record_audit(reports, name: str, result) -> None:
+def _digest(rel: Release, policy) -> str:
+    """What the audit of `rel` depends on: every cell as published, every identity, k and width."""
+    import hashlib
+    cells = sorted((tuple(map(str, k)), tuple((o.artefact, o.value, o.lo, o.hi) for o in occ))
+                   for k, occ in rel.cells.items())
+    eqs = sorted((sorted((tuple(map(str, k)), c) for k, c in t.items()), r) for t, r in rel.equalities)
+    ratios = sorted((tuple(map(str, c)), tuple(map(str, b)), lo, hi) for c, b, lo, hi in rel.ratios)
+    keep = sorted(tuple(map(str, k)) for k in rel.keep)
+    return hashlib.sha256(repr((cells, eqs, ratios, keep, policy.k, policy.width)).encode()).hexdigest()
+
+
+def once_per_build(rel: Release, policy, reports, name: str):
+    """`audit.protect` on `rel`, once per build: the directorate pages are built in several steps that
+    each publish the same tables, so the first step audits and records the result (keyed by everything
+    the audit depends on, `_digest`) under a lock, and the others read it. The findings are written
+    once (`record_audit`), an unprotected cell stops every step. Returns (audit, cells it hid)."""
+    import fcntl
+    import json
+    from pathlib import Path
+
+    from pipeline.disclosure.audit import Interval, protect
+    from pipeline.io import atomic_write_text, quarantine_dir
+    folder = quarantine_dir(Path(reports)) / "audit"  # beside reports/, never published
+    folder.mkdir(parents=True, exist_ok=True)
+    memo = folder / f".{name}.json"
+    digest = _digest(rel, policy)
+    with open(folder / f".{name}.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # released when the block ends (or the process does)
+        got = json.loads(memo.read_text()) if memo.exists() else {}
+        if got.get("digest") == digest:
+            result = [Interval(tuple(r["key"]), r["lo"], r["hi"], r["rule"], r["protected"], tuple(r["artefacts"]))
+                      for r in got["result"]]
+            added = [tuple(k) for k in got["added"]]
+        else:
+            result, added = protect(rel, policy.k, policy.width)
+            record_audit(reports, name, result, stop=False)
+            atomic_write_text(memo, json.dumps({"digest": digest, "added": [list(k) for k in added],
+                                                "result": [{"key": list(r.key), "lo": r.lo, "hi": r.hi, "rule": r.rule,
+                                                            "protected": r.protected, "artefacts": list(r.artefacts)}
+                                                           for r in result]}))
+    record_audit(reports, name, result, write=False)
+    return result, added
+
+
+def record_audit(reports, name: str, result, *, write: bool = True, stop: bool = True) -> None:
     """The researchers' view of one audit (never published): every hidden cell, its interval and what
     protects it, in .quarantaine/<reports>/audit/<name>.txt. Stops the build if a cell is unprotected."""
     from pathlib import Path
@@ -122,11 +171,11 @@ def record_audit(reports, name: str, result) -> None:
     reports = Path(reports)
     target = quarantine_dir(reports) / "audit" / f"{name}.txt"  # beside reports/, also while staging
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(f".{__import__('os').getpid()}.tmp")
-    tmp.write_text(findings_text(result))
-    tmp.replace(target)
+    if write:
+        from pipeline.io import atomic_write_text
+        atomic_write_text(target, findings_text(result))
     bad = [r for r in result if not r.protected]
-    if bad:
+    if bad and stop:
         raise DisclosureError([f"audit {name}: {r}" for r in bad] + [f"niets gepubliceerd; bevindingen in {target}"])
 
 

@@ -443,9 +443,18 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     if isinstance(rule, Removals):
         return S.suppress_removals(t, k, count=rule.count, step=rule.step, removals=rule.removals, total=rule.total)
     if isinstance(rule, LinkedCounts):
+        base = (rule.rounding.base or policy.rounding["register_counts"]) if rule.rounding is not None else 1
         out = S.suppress_linked(t, rule.unit, k, rule.pairs, shares=rule.shares, depends=rule.depends,
                                 total=rule.total, year=rule.year, differences=rule.differences,
-                                attribute=rule.attribute)
+                                attribute=rule.attribute,
+                                # a derived cell between two counts rounded alike reads as 0..base-1
+                                rounded=base if policy.audit and base - 1 < policy.width else 1,
+                                # ... and the exact shares printed beside them (rounded) narrow it further
+                                share_decimals=(policy.rounding["register_shares"] if rule.rounding.decimals is None
+                                                else rule.rounding.decimals)
+                                if policy.audit and rule.rounding is not None and rule.rounding.shares
+                                and not rule.rounding.ratios else None,
+                                width=policy.width)
         return _rounded(out.drop(columns=[c for c in rule.audit_only if c in out]), rule.rounding, policy)
     if isinstance(rule, CrossedCounts):
         return _rounded(S.suppress_crossed(t, rule.rows, rule.columns, k, rule.counts, key=rule.key, also=rule.also),

@@ -231,7 +231,8 @@ def suppress_removals(table: pd.DataFrame, k: int, *, count: str = "aantal", ste
 
 
 def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=None, depends=None,
-                    total: str = "n", year: str = "jaar", differences=None, attribute: bool = False) -> pd.DataFrame:
+                    total: str = "n", year: str = "jaar", differences=None, attribute: bool = False,
+                    rounded: int = 1, share_decimals: int | None = None, width: float = 0) -> pd.DataFrame:
     """Rule 2 across the units of a register table (e.g. directorates), per year, for each
     (numerator, denominator) pair: the table unit x {in group, not in group} has published row (unit)
     and column (organisation) totals, so a hidden cell must not follow from them. Shares (`shares`:
@@ -241,7 +242,16 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
     `differences` (audit of linked cells): name -> (minuend, subtrahend, hidden with) for a cell that
     follows from two published ones, e.g. staff in scale 15+ = staff from 12 up minus staff in 12-14.
     Such a derived cell is checked as if it were published (pairs may name it); where it is hidden,
-    the column `hidden with` (and what depends on it) is hidden so the difference cannot be taken."""
+    the column `hidden with` (and what depends on it) is hidden so the difference cannot be taken.
+    `rounded` (the release audit's protection width, `audit.audit`): the base the counts are published
+    rounded to. A derived cell is then known as the difference of two rounding intervals; where both
+    sources round to the same (non-zero) value it reads as 0..base-1 (a count of 0, 1 or 2 and the
+    rounding collapse it) — an interval that meets 1..k-1 and is narrower than the declared width —
+    so it is hidden as a derived 1..k-1 is (the pages print the rounded counts of both targets).
+    `share_decimals` and `width`: the minuend's share (`shares`) and the subtrahend's (its own row) are
+    printed as the exact share rounded to that many decimals, beside the rounded denominators; each
+    count is then known within its rounding interval AND share x denominator, and the derived cell
+    within their difference — hidden likewise where that meets 1..k-1 and is narrower than `width`."""
     shares, depends = dict(shares or {}), {kk: list(v) for kk, v in (depends or {}).items()}
     differences = dict(differences or {})
     out = table.copy()
@@ -252,10 +262,20 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
         work[name] = work[a] - work[b]
     for _, idx in out.groupby(year).groups.items():
         sub = work.loc[idx]
-        for num, den in pairs:
-            counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
-            mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
-            if attribute:  # everyone or no one in a unit of fewer than 2k (rule 6)
+        # a derived cell no pair names (e.g. the staff between two nested ranges) gets the rounding check
+        alone = [(name, None) for name in differences if rounded > 1 and name not in {p[0] for p in pairs}]
+        for num, den in [*pairs, *alone]:
+            if den is None:
+                mask = np.zeros(len(sub), bool)
+            else:
+                counts = np.column_stack([sub[num].to_numpy(float), (sub[den] - sub[num]).to_numpy(float)])
+                mask = secondary_mask(counts, k).any(axis=1) | (sub[den].to_numpy(float) < k)
+            if rounded > 1 and num in differences:
+                a, b = (round_base(sub[c], rounded).to_numpy(float) for c in differences[num][:2])
+                mask |= (a == b) & (b > 0)
+                if share_decimals is not None and width > 0:
+                    mask |= _narrow_difference(sub, num, pairs, shares, differences, rounded, share_decimals, k, width)
+            if attribute and den is not None:  # everyone or no one in a unit of fewer than 2k (rule 6)
                 mask |= (counts.min(axis=1) == 0) & (sub[den].to_numpy(float) < 2 * k)
             # the hidden rows must again be at least two (the organisation total is published)
             if mask.sum() == 1 and len(sub) > 1:
@@ -268,6 +288,42 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
             out.loc[hide, depends.get(target, [])] = np.nan
     out.loc[out[total] < k, num_cols] = np.nan
     return out
+
+
+def _known(count: pd.Series, den: pd.Series | None, base: int, decimals: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The interval a reader knows a count within: its rounding interval (`audit.rounding_interval`:
+    r - b/2 .. r + b/2 - 1 half up; a count shown as b is 1..), narrowed by its share (the exact share
+    rounded to `decimals`) times its denominator's rounding interval."""
+    r = round_base(count, base).to_numpy(float)
+    lo, hi = np.maximum(np.ceil(r - base / 2), 0.0), np.ceil(r + base / 2) - 1
+    lo = np.where(r == base, 1.0, lo)
+    if den is not None and decimals is not None:
+        d = den.to_numpy(float)
+        share = np.round(count.to_numpy(float) / np.where(d > 0, d, np.nan), decimals)
+        h = 0.5 * 10.0 ** -decimals
+        rd = round_base(den, base).to_numpy(float)
+        dlo, dhi = np.maximum(np.ceil(rd - base / 2), 0.0), np.ceil(rd + base / 2) - 1
+        ok = ~np.isnan(share)
+        lo = np.where(ok, np.maximum(lo, np.ceil(np.maximum(share - h, 0) * dlo - 1e-9)), lo)
+        hi = np.where(ok, np.minimum(hi, np.floor((share + h) * dhi + 1e-9)), hi)
+    return lo, hi
+
+
+def _narrow_difference(sub: pd.DataFrame, name: str, pairs, shares, differences, base: int, decimals: int,
+                       k: int, width: float) -> np.ndarray:
+    """Rows where the derived cell `name` (minuend - subtrahend, `suppress_linked`) is known within an
+    interval that meets 1..k-1 and is narrower than `width`, reading each count as published."""
+    a, b, _ = differences[name]
+    den = dict(pairs).get(a)
+    # the subtrahend's denominator: the difference that takes the minuend's denominator apart
+    bden = next((y for x, y, _ in differences.values() if x == den), None)
+    with_share = a in shares and den in sub and bden in sub
+    alo, ahi = _known(sub[a], sub[den] if with_share else None, base, decimals if with_share else None)
+    blo, bhi = _known(sub[b], sub[bden] if with_share else None, base, decimals if with_share else None)
+    lo, hi = np.maximum(alo - bhi, 0.0), ahi - blo
+    # a row without a nested part (subtrahend or its population 0: no inner target) derives nothing
+    nested = (sub[bden] if with_share else sub[b]).to_numpy(float) > 0
+    return nested & (lo <= k - 1) & (hi >= 1) & (hi - lo < width)
 
 
 def suppress_crossed(table: pd.DataFrame, rows: str, columns: str, k: int, counts, *, key=(), also=None) -> pd.DataFrame:

@@ -169,7 +169,8 @@ def _run_chapter(ch: dict, params: dict, executed: Path, html: Path, k: int, pag
     import shutil
 
     from pipeline.disclosure.guard import DisclosureError, scan_csv, scan_html, scan_notebook, scan_results
-    from pipeline.report.release import quarantine_dir, step_dir
+    from pipeline.io import quarantine_dir
+    from pipeline.report.release import step_dir
     from pipeline.report.render import execute, to_html
     reports = executed.parent.parent
     stage = step_dir(reports, ch["name"])
@@ -218,7 +219,7 @@ def reads_file(reports: Path, chapter: str) -> Path:
 
 def _quarantine(reports: Path, what: Path, leaks: list) -> Path:
     """Move a leaking artefact out of reports/ with its findings beside it."""
-    from pipeline.report.release import quarantine_dir
+    from pipeline.io import quarantine_dir
     target = move(what, quarantine_dir(reports) / what.name)
     atomic_write_text(Path(str(target) + ".BEVINDINGEN.txt"), "\n".join(map(str, leaks)) + "\n")
     return target
@@ -606,6 +607,8 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
             os.environ.setdefault(var, "1")
     settings = ensure_demo_data(settings)
     from pipeline.analysis.targets import declared_path
+    from pipeline.disclosure.publish import Policy
+    from pipeline.io import quarantine_dir
     from pipeline.report import directorate_pages
     code = code_hash(exclude=(declared_path(settings["targets"]), settings.path))
     specs = chapter_specs(settings)
@@ -616,6 +619,7 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
     # pages beyond the chapters (the directorate pages): steps of their own, linked from the index
     extra = directorate_pages.steps(settings, code, cleaned, chapters)
     reports = settings.reports_dir
+    policy = Policy.from_settings(settings)  # the one reader of config disclosure (k, rounding, audit)
     names = [c.name for c in chapters]
     pages = [*names, *(e.name for e in extra)]
     whole = config_key(settings, "all")  # the steps below read report.yaml broadly (and cost little): all of it
@@ -626,25 +630,21 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
                   [reports / "begrippen.html"], reports / ".state" / "_glossary.json",
                   _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size, whole), cost=0.2),
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
-                                                                   settings,
-                                                                   dict((settings["disclosure"] or {}).get("rounding") or {})),
+                                                                   settings, dict(policy.rounding)),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
-                  _key("results", code, pages, (settings["disclosure"] or {}).get("rounding"), whole), deps=pages, cost=0.2),
+                  _key("results", code, pages, policy.rounding, whole), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,
                                                                    settings.min_cell_size),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json",
                   _key("workbook", code, names, settings.min_cell_size),
                   deps=names, cost=1.5)]
     # the release as an attacker reads it (issue 25): all published tables together, after every page
-    findings = release.quarantine_dir(reports) / "audit" / "publicatie.txt"  # beside reports/, never published
+    findings = quarantine_dir(reports) / "audit" / "publicatie.txt"  # beside reports/, never published
     final.append(Step("_audit", "audit van de publicatie", _audit_release,
-                      (reports, findings, settings.min_cell_size,
-                       ((settings["disclosure"] or {}).get("rounding") or {}).get("register_counts", 5),
-                       float(((settings["disclosure"] or {}).get("audit") or {}).get("width", 5)), _nested(settings)),
+                      (reports, findings, policy.k, policy.rounding["register_counts"], policy.width, _nested(settings)),
                       [findings], reports / ".state" / "_audit.json",
-                      _key("audit", code, pages, (settings["disclosure"] or {}).get("audit"),
-                           [list(p) for p in _nested(settings)], settings.min_cell_size,
-                           (settings["disclosure"] or {}).get("rounding")), deps=pages, cost=3))
+                      _key("audit", code, pages, [policy.k, policy.rounding, policy.audit, policy.width],
+                           [list(p) for p in _nested(settings)], whole), deps=pages, cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
     # the release holds only what this run's steps write: pages of chapters left out (YEAR=, config) go
     members = [p for s in steps for p in [*s.outputs, *s.checked, *s.publishes] if p.is_relative_to(work)]

@@ -133,7 +133,8 @@ def run(settings, uses: list[str], code: str, shard: int = 0, shards: int = 1) -
     from pipeline.report.pages import page_list
     menu = page_list(chapter_specs(settings))
     out_dir, results_file = reports / NAME, reports / "results" / f"{name}.parquet"
-    from pipeline.report.release import quarantine_dir, step_dir
+    from pipeline.io import quarantine_dir
+    from pipeline.report.release import step_dir
     stage = step_dir(reports, name)
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)

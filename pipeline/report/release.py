@@ -24,7 +24,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from pipeline.io import QUARANTINE, STAGING, published_of, quarantine_dir, swap_dir  # noqa: F401
+from pipeline.io import STAGING, published_of, swap_dir
 
 
 class Busy(RuntimeError):

@@ -189,6 +189,96 @@ def test_3_directorate_page_target_counts_do_not_give_the_scale_15plus_count():
     assert (shown["target"] == "band").sum() == 5 and shown.loc[shown["target"] == "band", "aandeel"].notna().all()
 
 
+def test_3_nested_counts_rounded_alike_are_hidden_to_the_protection_width():
+    """Rounding to base 5 can collapse a small difference: D01 has 32 staff from scale 12 up and 30 in
+    12-14 (2 in 15+), 12 non-western in both (0 in 15+). Both pairs print as 30 and 10, so the page's
+    reader (the rounding intervals, the whole-percent shares, outer = inner + the count in between)
+    knows the scale-15+ staff to be 0..2: not pinned, but narrower than
+    the declared width, and meeting 1..k-1. The audit's width rule hides the outer counts."""
+    from pipeline.disclosure.audit import Release, audit
+    rows = []
+    for d in range(1, 6):
+        for i in range(60):
+            scale = 13 if i < 30 else ((16 if i < 32 else 8) if d == 1 else (16 if i < 42 else 8))
+            nw = i < 12 if d == 1 else i % 3 == 0
+            rows.append({"directie_code": f"D0{d}", "salarisschaal": scale, "leeftijd": 30 + i % 30,
+                         "herkomst_oud": "niet_westers" if nw else "nederlands", "pseudo_id": f"p{d}{i}"})
+    targets = [T.from_dict({"name": n, "label": n, "scope": "organisation", "scale": sc, "counted": {"origin": "old"},
+                            "kind": "share", "value": 0.3, "baseline_year": 2024, "target_year": 2026})
+               for n, sc in (("band", [12, 14]), ("plus", [12, None]))]
+    result = T.count_results(T.counts({2024: pd.DataFrame(rows)}, targets, 35))["targets_dir"]
+
+    def page_reader(table):
+        d = table[table["eenheid"] == "D01"].set_index("target")
+        rel = Release()
+        for t in ("band", "plus"):
+            a, n = ("doel", t, "aantal"), ("doel", t, "noemer")
+            rel.count(a, d.at[t, "aantal"], "pagina", 5)
+            rel.count(n, d.at[t, "noemer"], "pagina", 5)
+            if pd.notna(d.at[t, "aandeel"]):
+                rel.share(a, n, d.at[t, "aandeel"], 0.005, "pagina")
+        for m in ("aantal", "noemer"):
+            rel.identity({("doel", "plus", m): 1.0, ("doel", "band", m): -1.0, ("doel", "15+", m): -1.0})
+        return {r.key[2]: r for r in audit(rel, K, 5, keys=[("doel", "15+", "aantal"), ("doel", "15+", "noemer")])}
+    off = page_reader(publish(result, Policy(k=K, audit=False)).table)
+    assert off["noemer"].hi - off["noemer"].lo < 5 and off["noemer"].lo <= 2 <= off["noemer"].hi
+    assert not off["noemer"].protected   # (its non-western count is hidden by the 1..k-1 rule already)
+    shown = publish(result, POLICY).table
+    on = page_reader(shown)
+    assert on["noemer"].protected and on["aantal"].protected and on["noemer"].hi - on["noemer"].lo >= 5
+    d01 = shown[(shown["eenheid"] == "D01") & (shown["target"] == "plus")]
+    assert d01[["aantal", "noemer", "aandeel"]].isna().all(axis=None)
+    # the organisation total is published: a second directorate's outer counts go with it
+    assert shown.loc[(shown["target"] == "plus") & (shown["eenheid"] != "D01"), "noemer"].isna().sum() >= 1
+
+
+
+def test_3_nested_counts_read_with_their_exact_shares_are_hidden_to_the_protection_width():
+    """The pages print each target's share as the exact share rounded to whole percent (not the ratio of
+    the rounded counts beside it). D01: 285 staff from scale 12 up, 51 of them non-western (18%); 235 in
+    12-14 with 40 (17%): 11 in 15+. The rounding intervals alone leave 11 within 6..14 (wide enough);
+    with the shares the reader knows 50..52 and 39..41, so 15+ lies within 9..13: meets 1..k-1 and is
+    narrower than the width. The width rule, reading the shares as published, hides the outer target."""
+    from pipeline.disclosure.audit import Release, audit
+    rows = []
+    for d in range(1, 6):
+        for i in range(300):
+            if d == 1:
+                scale, nw = (13, i < 40) if i < 235 else ((16, i < 246) if i < 285 else (8, False))
+            else:
+                scale, nw = (13 if i < 200 else 16 if i < 260 else 8), i % 3 == 0
+            rows.append({"directie_code": f"D0{d}", "salarisschaal": scale, "leeftijd": 30 + i % 30,
+                         "herkomst_oud": "niet_westers" if nw else "nederlands", "pseudo_id": f"p{d}{i}"})
+    targets = [T.from_dict({"name": n, "label": n, "scope": "organisation", "scale": sc, "counted": {"origin": "old"},
+                            "kind": "share", "value": 0.3, "baseline_year": 2024, "target_year": 2026})
+               for n, sc in (("band", [12, 14]), ("plus", [12, None]))]
+    result = T.count_results(T.counts({2024: pd.DataFrame(rows)}, targets, 35))["targets_dir"]
+
+    def page_reader(table):
+        d = table[table["eenheid"] == "D01"].set_index("target")
+        rel = Release()
+        for t in ("band", "plus"):
+            a, n = ("doel", t, "aantal"), ("doel", t, "noemer")
+            rel.count(a, d.at[t, "aantal"], "pagina", 5)
+            rel.count(n, d.at[t, "noemer"], "pagina", 5)
+            if pd.notna(d.at[t, "aandeel"]):
+                rel.share(a, n, d.at[t, "aandeel"], 0.005, "pagina")
+        for m in ("aantal", "noemer"):
+            rel.identity({("doel", "plus", m): 1.0, ("doel", "band", m): -1.0, ("doel", "15+", m): -1.0})
+        return audit(rel, K, 5, keys=[("doel", "15+", "aantal")])[0]
+    off = publish(result, Policy(k=K, audit=False)).table
+    d01 = off[off["eenheid"] == "D01"].set_index("target")
+    assert (d01.at["plus", "aantal"], d01.at["plus", "aandeel"], d01.at["band", "aantal"], d01.at["band", "aandeel"]) \
+        == (50, 0.18, 40, 0.17)
+    found = page_reader(off)
+    assert (found.lo, found.hi) == (9, 13) and not found.protected    # meets 1..9, width 4 < 5
+    shown = publish(result, POLICY).table
+    assert page_reader(shown).protected
+    assert shown.loc[(shown["eenheid"] == "D01") & (shown["target"] == "plus"), ["aantal", "aandeel"]].isna().all(axis=None)
+    # the organisation total is published: a second directorate's outer count goes with it
+    assert shown.loc[(shown["target"] == "plus") & (shown["eenheid"] != "D01"), "aantal"].isna().sum() >= 1
+    assert shown.loc[shown["target"] == "band", "aantal"].notna().all()
+
 # --- 4. margin of the cleaning chapter ---------------------------------------------------------
 
 def test_4_hidden_exclusions_cannot_be_derived_from_the_total():

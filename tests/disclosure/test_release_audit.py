@@ -412,3 +412,56 @@ def test_attacker_reads_the_files_and_finds_what_the_issue_found(tmp_path):
     for name in ("rest", "twice"):
         pinned, inconsistent, _ = attack(tmp_path / "now" / name, K)
         assert not pinned and not inconsistent
+
+
+def test_batched_bounds_equal_one_lp_per_cell_and_name_an_inconsistent_component():
+    # two flow chains (stock + in - out = next stock), a share, a hidden cell without constraints and an
+    # inconsistent partition (5 + 6 published as 10): the batched bounds are the per-cell LPs' bounds
+    from pipeline.disclosure.audit import AuditError, _System
+    rel = Release()
+    for u, (s0, i, o, s1) in {"A": (40, None, 3, 45), "B": (20, 4, None, 21)}.items():
+        rel.count((u, "s0"), s0, "x", 5)
+        rel.count((u, "in"), i, "x")
+        rel.count((u, "out"), o, "x")
+        rel.count((u, "s1"), s1, "x", 5)
+        rel.identity({(u, "s0"): 1.0, (u, "in"): 1.0, (u, "out"): -1.0, (u, "s1"): -1.0})
+    rel.count(("C", "y"), None, "x")
+    rel.count(("C", "n"), 30, "x")
+    rel.share(("C", "y"), ("C", "n"), 0.2, 0.005, "x")
+    rel.count(("free",), None, "x")
+    for key, v in (("t", 10), ("p", 5), ("q", 6), ("r", None)):
+        rel.count(("bad", key), v, "x")
+    rel.total(("bad", "t"), [("bad", "p"), ("bad", "q"), ("bad", "r")])
+    sys = _System(rel)
+    cells = [sys.index[k] for k in rel.hidden()]
+    many = sys.many_bounds(cells)
+    for i in cells:
+        try:
+            one = sys.bounds(i)
+        except AuditError:
+            assert isinstance(many[i], AuditError)
+            continue
+        assert np.allclose(many[i], one, atol=1e-6)
+    assert isinstance(many[sys.index[("bad", "r")]], AuditError)
+    assert np.allclose(many[sys.index[("C", "y")]], (0.195 * 30, 0.205 * 30))
+
+
+def test_flow_audit_runs_once_per_build_and_records_its_findings(tmp_path, monkeypatch):
+    """The page steps each publish the flow tables: the first audits (and records the findings beside
+    reports/), the others read its result; a change in what is published audits again."""
+    import pipeline.disclosure.audit as A
+    fl, pub = flows_published(Policy(k=K, rounding=OFF.rounding))
+    policy = Policy(k=K, rounding=OFF.rounding)
+    reports = tmp_path / "reports"
+    first = protect_flows(pub["flows_org"], pub["flows_dir"], fl, policy, reports=reports)
+    findings = tmp_path / ".quarantaine" / "reports" / "audit" / "stromen.txt"
+    assert findings.exists() and "verborgen cellen" in findings.read_text()
+    calls = []
+    real = A.protect
+    monkeypatch.setattr(A, "protect", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    again = protect_flows(pub["flows_org"], pub["flows_dir"], fl, policy, reports=reports)
+    assert not calls and again[3] == first[3] and first[3]
+    assert again[0].table.equals(first[0].table) and again[1].table.equals(first[1].table)
+    other = Policy(k=K - 1, rounding=OFF.rounding)  # another rule: audited anew
+    protect_flows(pub["flows_org"], pub["flows_dir"], fl, other, reports=reports)
+    assert calls == [1]

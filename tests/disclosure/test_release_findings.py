@@ -160,3 +160,110 @@ def test_every_hidden_cell_of_a_small_build_is_in_the_findings_file(small_report
     lines = listed(findings)
     assert set(cells) <= set(lines), sorted(set(cells) - set(lines))[:5]
     assert not any("NIET BESCHERMD" in lines[c] and "lineair model" in lines[c] for c in cells)
+
+
+# --- survey respondents per directorate: the directorates add up to the organisation's n -------------
+# NIM 2024 respondents: D01 50, D02 40, D03 30, D04 6 (the small count); organisation 126 (everyone has a
+# directorate). Chapter 02's table and each directorate page print the same n.
+
+def test_a_hidden_directorate_n_is_the_total_minus_the_rest_unless_a_second_is_hidden(tmp_path):
+    from pipeline.disclosure.suppress import hidden_from_sizes
+    sizes = pd.Series({"D01": 50, "D02": 40, "D03": 30, "D04": 6})
+
+    def release(reports: Path, hide: set[str]) -> None:
+        rows = [{"chapter": "02_inclusie", "table": "levels", "waves": "2024", "indicator": "inclusion",
+                 "statistic": "level", "dimension": "totaal", "group": "totaal", "n": int(sizes.sum()),
+                 "suppressed": False}]
+        rows += [{"chapter": "02_inclusie", "table": "dir:inclusion", "waves": "2024", "indicator": "inclusion",
+                  "statistic": "level", "dimension": "directie_code", "group": d,
+                  "n": None if d in hide else int(v), "suppressed": d in hide} for d, v in sizes.items()]
+        reports.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(reports / "results.csv", index=False)
+        for d, v in sizes.items():  # the page's survey table
+            write(reports, f"directies/{d}/004_inclusie_veiligheid_en_discriminatie_dir.csv",
+                  [{"indicator": "Ervaren inclusie (NIM, 1–5)", "meting": "2024", "directie": "<k" if d in hide else "3,2",
+                    "n": "<k" if d in hide else v}])
+    off = tmp_path / "off" / "reports"
+    release(off, {"D04"})                               # the threshold rule alone: one hidden row
+    pinned, _, _ = attack(off, K)
+    assert (("enquete", "02_inclusie", "inclusion", "2024", "D04", "n"), 6) in pinned
+    hide = {lv for _, lv in hidden_from_sizes({"directie_code": sizes}, {}, K)}
+    assert hide == {"D04", "D03"}                       # rule 2: a second, holding k together
+    on = tmp_path / "on" / "reports"
+    release(on, hide)
+    pinned, inconsistent, rel = attack(on, K)
+    assert not pinned and not inconsistent
+    lo, hi = rel.found[("enquete", "02_inclusie", "inclusion", "2024", "D04", "n")]
+    assert lo <= 6 <= hi and hi - lo >= 5
+    # and the page's hidden n is listed with its interval over the release
+    from pipeline.disclosure.attack import hidden_cells
+    cells = hidden_cells(on, rel, K)
+    assert any("directies/D04" in c and "kolom n" in c and "lineair model" in c for c in cells)
+
+
+# --- survey respondents per group (not directorate): the groups add up to the wave's n ----------------
+# NIM 2024, scale 'inclusion': 100 respondents; men 50, women 44, non-binary 6 (the small count). The group
+# table (levels) and the gap table (gaps: a gap's n is its group's n) print the same n.
+
+def _group_release(reports: Path, hide: set[str], gap_hide: set[str] | None = None) -> None:
+    sizes = {"man": 50, "vrouw": 44, "non_binair": 6}
+    gap_hide = hide if gap_hide is None else gap_hide
+    row = {"chapter": "02_inclusie", "source": "nim", "waves": "2024", "indicator": "inclusion"}
+    rows = [{**row, "table": "levels", "statistic": "level", "dimension": "totaal", "group": "totaal",
+             "n": 100, "suppressed": False}]
+    rows += [{**row, "table": "levels", "statistic": "level", "dimension": "geslacht", "group": g,
+              "n": None if g in hide else v, "suppressed": g in hide} for g, v in sizes.items()]
+    rows += [{**row, "table": "gaps", "statistic": "gap", "dimension": "geslacht", "group": g,
+              "n": None if g in gap_hide else v, "suppressed": g in gap_hide} for g, v in sizes.items() if g != "man"]
+    rows += [{**row, "table": "gaps", "statistic": "adjusted_gap", "dimension": "geslacht", "group": "vrouw",
+              "n": None, "suppressed": False}]   # no n printed: nothing published
+    reports.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(reports / "results.csv", index=False)
+
+
+def test_a_hidden_group_n_is_the_total_minus_the_rest_unless_a_second_is_hidden(tmp_path):
+    from pipeline.disclosure.suppress import hidden_from_sizes
+    key = ("enquete-groep", "nim", "2024", "inclusion", "geslacht", "non_binair", "n")
+    off = tmp_path / "off" / "reports"
+    _group_release(off, {"non_binair"})                  # the threshold rule alone: one hidden row
+    pinned, inconsistent, _ = attack(off, K)
+    assert (key, 6) in pinned and not inconsistent
+    hide = {lv for _, lv in hidden_from_sizes({"geslacht": pd.Series({"man": 50, "vrouw": 44, "non_binair": 6})}, {}, K)}
+    assert hide == {"non_binair", "vrouw"}               # rule 2: the complementary group
+    on = tmp_path / "on" / "reports"
+    _group_release(on, hide)
+    pinned, inconsistent, rel = attack(on, K)
+    assert not pinned and not inconsistent
+    lo, hi = rel.found[key]
+    assert lo <= 6 <= hi and hi - lo >= 5
+
+
+def test_a_group_n_shown_in_the_gap_table_and_hidden_in_the_group_table_is_found(tmp_path):
+    reports = tmp_path / "reports"
+    _group_release(reports, {"non_binair", "vrouw"}, gap_hide={"vrouw"})
+    pinned, inconsistent, _ = attack(reports, K)
+    assert any(x.startswith("enquete-groep/nim/2024/inclusion/geslacht/non_binair/n: getoond in results 02_inclusie gaps")
+               for x in inconsistent), inconsistent
+    # the gap table gives the group table's hidden 6 away
+    assert pinned == [(("enquete-groep", "nim", "2024", "inclusion", "geslacht", "non_binair", "n"), 6)]
+
+
+def test_a_group_n_hidden_in_the_chapter_csv_and_shown_in_results_is_found(tmp_path):
+    # the chapter's group table (labels, as printed) is matched to NIM 2024 'inclusion' by its shown n
+    rows = [{"indeling": "Alle medewerkers", "groep": "Alle medewerkers", "schatting": "3,2", "n": 100},
+            {"indeling": "Gender", "groep": "Man", "schatting": "3,1", "n": 50},
+            {"indeling": "Gender", "groep": "Vrouw", "schatting": "<k", "n": "<k"},
+            {"indeling": "Gender", "groep": "Non-binair", "schatting": "<k", "n": "<k"}]
+    shown, hidden = tmp_path / "shown" / "reports", tmp_path / "hidden" / "reports"
+    _group_release(shown, set())                       # results.csv shows every group
+    _group_release(hidden, {"non_binair", "vrouw"})    # results.csv hides the same two
+    for r in (shown, hidden):
+        write(r, "02_inclusie/001_ervaren_inclusie_totaal_per_groep_gewoge.csv", rows)
+    _, inconsistent, _ = attack(shown, K)
+    table = "tabel 02_inclusie/001_ervaren_inclusie_totaal_per_groep_gewoge"
+    assert sorted(x.split("/n:")[0].split("/")[-1] for x in inconsistent if x.endswith(f"verborgen in {table}")) \
+        == ["non_binair", "vrouw"]
+    pinned, inconsistent, rel = attack(hidden, K)      # hidden in every file: nothing found
+    assert not pinned and not inconsistent
+    occ = rel.cells[("enquete-groep", "nim", "2024", "inclusion", "geslacht", "vrouw", "n")]
+    assert any(o.artefact == table and o.value is None for o in occ)
