@@ -82,6 +82,13 @@ def _covered(results: pd.DataFrame, truth: dict) -> pd.DataFrame:
     return r
 
 
+# Chapters 06/07 publish ~19 level rows per wave and scale that all share that wave's one sampling error
+# (one MTO wave 2,8 SE off moves ~15 rows at once), so a row-pooled band cannot tell bias from luck for
+# them either: their levels are checked per source over replicated worlds and unseen seeds
+# (test_level_bias); their changes and gap changes, whose errors differ per pair of waves, stay here.
+LEVELS_REPLICATED = {"06_effect_inclusie", "07_effect_veiligheid"}
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS[2:])
 def test_two_sided_coverage_per_chapter(results, truth_full, chapter):
     """Finite-frame estimates (levels, shares, gaps, changes) against the finite-population truth:
@@ -91,6 +98,8 @@ def test_two_sided_coverage_per_chapter(results, truth_full, chapter):
     r = _covered(results, truth_full)
     r = r[r["chapter"] == chapter]
     finite = r[~r["statistic"].isin(MODEL_FRAME)]
+    if chapter in LEVELS_REPLICATED:  # their levels: pooled over replicated worlds (tests/test_level_bias.py)
+        finite = finite[finite["statistic"] != "level"]
     assert len(finite) >= 30, len(finite)
     assert 0.90 <= finite["covered"].mean() <= 0.99, finite.groupby("statistic")["covered"].agg(["mean", "size"])
     model = r[r["statistic"].isin(MODEL_FRAME)]

@@ -15,7 +15,7 @@ REPLICATES = 40
 def reps(tmp_path_factory):
     from pipeline.analysis import effect as E
     from pipeline.settings import load_settings
-    from pipeline.synth import replicate as R
+    from pipeline import replication as R
     settings = load_settings()
     worlds = R.effect_worlds("mto", scale=0.25, seed=7, tmp_dir=tmp_path_factory.mktemp("effect"))
     return R.effect_run(worlds, settings, ["psych_safety", "social_safety"], E.plan_cohorts(settings.targets),

@@ -29,7 +29,7 @@ def test_the_planted_item_is_found_for_origin_only(nim_checks, truth_full):
     fits, verdicts, diffs = nim_checks
     plant = truth_full["planted"]["nim"]["measurement"]["dif"]
     assert plant["group"] in group_indicators(pd.DataFrame(columns=["herkomst_oud", "herkomst_cbs", "beperking",
-                                                                    "lhbtiq", "age", "geslacht"]))
+                                                                    "lhbtiq", "age", "geslacht", "tenure"]))
     v = verdicts.set_index(["schaal", "indeling", "metingen"])
     row = v.loc[("belonging", "herkomst_oud", "2024")]  # the item's own scale
     assert row["niveau"] == "partial_scalar" and row["afwijkende_vragen"] == plant["item"], row.to_dict()

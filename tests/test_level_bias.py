@@ -66,7 +66,7 @@ def test_every_straight_liner_of_the_truth_is_flagged_whatever_they_skipped():
 @pytest.fixture(scope="module", params=sorted(SOURCES))
 def pooled(request):
     from pipeline.settings import load_settings
-    from pipeline.synth import replicate as rp
+    from pipeline import replication as rp
     source = request.param
     wave, constructs = SOURCES[source]
     settings = load_settings()

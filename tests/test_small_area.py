@@ -152,7 +152,7 @@ REPLICATED_SAE = {"nim": (2024, "inclusion", (1.0, 5.0)), "discrimination": (202
 def sae_replicates(request):
     from pipeline.analysis.discrimination import with_derived
     from pipeline.settings import load_settings
-    from pipeline.synth import replicate as rp
+    from pipeline import replication as rp
     from pipeline.weight import weighted_design
     source = request.param
     wave, var, bounds = REPLICATED_SAE[source]

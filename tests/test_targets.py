@@ -278,7 +278,7 @@ def test_pages_show_no_count_below_k_nor_one_the_organisation_gives_away(demo_sm
     k = settings.min_cell_size
     for y in settings["targets"]["years"]:
         clean_source("register", y, demo_small / f"register_{y}.csv", out_dir=settings.processed_dir, demo=True)
-    P.run(str(tmp_path / "report.yaml"), [], "test")
+    P.run(settings, [], "test")
     pages = sorted((settings.reports_dir / "directies").glob("*.html"))
     assert len(pages) >= 30
     trend = pd.concat([_cells(p, "Streefcijfers per jaar").assign(page=p.stem) for p in pages])
