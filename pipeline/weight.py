@@ -96,7 +96,10 @@ def weighted_design(survey: pd.DataFrame, register: pd.DataFrame, *, strata: str
     base = SurveyDesign(df, weights="w0", strata=strata, fpc="N_h", lonely_psu=lonely_psu)
     # A register category without respondents cannot be calibrated; that margin is then left out of
     # the raking (reported), rather than failing a small wave or a small subgroup run.
-    dropped = {var: [c for c in totals if not (df[var] == c).any()] for var, totals in pops.items()}
+    # Likewise a category respondents have but the register lacks (e.g. no one new in a register
+    # snapshot taken before the year's intake): no total to calibrate it to.
+    dropped = {var: [c for c in totals if not (df[var] == c).any()]
+               + [c for c in sorted(set(df[var]) - set(totals) - {UNKNOWN})] for var, totals in pops.items()}
     dropped = {v: c for v, c in dropped.items() if c}
     pops = {v: t for v, t in pops.items() if v not in dropped}
     design = base.calibrate(pops, trim=trim) if pops else base

@@ -128,8 +128,10 @@ def test_report_renders_end_to_end_on_small_data(demo_small, tmp_path):
     chapter_p = results[results["statistic"].isin(["gap_change", "change"])][["p", "p_bh"]].dropna()
     assert len(tested)
     for r in tested.itertuples():   # dashboard.csv is rounded as on the pages (3 decimals)
-        match = chapter_p[np.isclose(chapter_p["p"].round(3), r.p, atol=1e-9)
-                          & np.isclose(chapter_p["p_bh"].round(3), r.p_bh, atol=1e-9)]
+        # within half a unit of the 3rd decimal: results.csv holds 4 decimals, and rounding those again
+        # can land on the other side of a tie (0.1095 -> 0.110 against the page's 0.109 of 0.10948)
+        match = chapter_p[np.isclose(chapter_p["p"], r.p, rtol=0, atol=5e-4 + 1e-9)
+                          & np.isclose(chapter_p["p_bh"], r.p_bh, rtol=0, atol=5e-4 + 1e-9)]
         assert len(match), r.indicator
     # a no-op rerun executes nothing
     before = {p: p.stat().st_mtime for p in (tmp_path / "reports").glob("*.html") if p.name != "index.html"}
