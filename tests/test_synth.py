@@ -197,8 +197,12 @@ def test_the_newcomer_plant_changes_only_newcomers_answers(tmp_path, monkeypatch
         b, _ = pyreadstat.read_sav(str(tmp_path / "without" / f"{source}.sav"))
         cb = load_codebook(source.split("_")[0], int(source.split("_")[1]))
         tenure = a[cb.raw_name("dienstjaren")]
+        # the cross-loaded item (issue 28's measurement plant) loads on belonging centred at its mean,
+        # which the newcomers' shift moves a little: it may differ for anyone, and is left out here
+        cross = planted["nim"]["measurement"]["cross_loading"]["item"] if source.startswith("nim") else None
+        items = [c for c in items if c != cross]
         raw = [cb.raw_name(c) for c in items]
-        others = [c for c in a.columns if c not in raw]
+        others = [c for c in a.columns if c not in raw and c != (cb.raw_name(cross) if cross else None)]
         pd.testing.assert_frame_equal(a[others], b[others])  # who answered, and everything else they said
         changed = (a[raw].fillna(-1) != b[raw].fillna(-1)).any(axis=1)
         # only newcomers (0 years of service; a few refused to say, code 99) answer otherwise

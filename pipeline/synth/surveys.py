@@ -89,9 +89,8 @@ def measurement_extras(pop, spec: dict | None, columns: list[str], latent: dict[
     if dif and dif["item"] in columns:
         out[:, columns.index(dif["item"])] += float(dif["shift"]) * group_indicators(pop)[dif["group"]]
     if cross and cross["item"] in columns:
-        # on the latent scale as drawn (a fixed origin, not the sample mean): a plant on another group's
-        # latent score (e.g. the newcomers' shift) then leaves everyone else's cross-loaded answers alone
-        out[:, columns.index(cross["item"])] += float(cross["loading"]) * latent[cross["factor"]]
+        t = latent[cross["factor"]]
+        out[:, columns.index(cross["item"])] += float(cross["loading"]) * (t - t.mean())
     rng = np.random.default_rng([seed, MEASUREMENT_STREAM, wave])
     draws = rng.normal(0.0, 1.0, (len(pop), len(noise)))
     for k, (item, sd) in enumerate(sorted(noise.items())):
