@@ -214,6 +214,17 @@ def _common_halfwidth(texts) -> float:
     return 0.5 * 10 ** -(decimals + (2 if pct else 0))
 
 
+def _page_counts(rel: Release, f: Path, i: int, r, unit: str, label: str, key, b: int) -> None:
+    """One row of a directorate page's count table (targets, women per band): its count and population
+    (rounded to `b`), where each stands in the file, and the organisation's cells the row names."""
+    a, n = key(label, r.jaar, unit, "aantal"), key(label, r.jaar, unit, "noemer")
+    rel.count(a, _value(r.aantal), f"directies/{unit}", b)
+    rel.count(n, _value(r.noemer), f"directies/{unit}", b)
+    for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
+        _at(rel, f, i, column, *kk)
+    _at(rel, f, i, "gemeente", *(key(label, r.jaar, "gemeente", m) for m in ("aantal", "noemer")))
+
+
 def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) -> None:
     """Chapter 04's targets per directorate as the pages and chapter 04 print them: per target, year and
     unit the count in the group and its population (`aantal`, `noemer`, rounded to `base`), the
@@ -244,12 +255,7 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
         units.add(unit)
         halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
         for i, r in enumerate(t.itertuples(index=False)):
-            a, n = key(r.streefcijfer, r.jaar, unit, "aantal"), key(r.streefcijfer, r.jaar, unit, "noemer")
-            rel.count(a, _value(r.aantal), f"directies/{unit}", b)
-            rel.count(n, _value(r.noemer), f"directies/{unit}", b)
-            for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
-                _at(rel, f, i, column, *kk)
-            _at(rel, f, i, "gemeente", *(key(r.streefcijfer, r.jaar, "gemeente", m) for m in ("aantal", "noemer")))
+            _page_counts(rel, f, i, r, unit, r.streefcijfer, key, b)
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
@@ -310,13 +316,7 @@ def gender_tables(rel: Release, reports: Path, base: int) -> None:
         b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
         halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
         for i, r in enumerate(t.itertuples(index=False)):
-            a, n = key(r.schaalgroep, r.jaar, unit, "aantal"), key(r.schaalgroep, r.jaar, unit, "noemer")
-            rel.count(a, _value(r.aantal), f"directies/{unit}", b)
-            rel.count(n, _value(r.noemer), f"directies/{unit}", b)
-            for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
-                _at(rel, f, i, column, *kk)
-            org = tuple(key(r.schaalgroep, r.jaar, "gemeente", m) for m in ("aantal", "noemer"))
-            _at(rel, f, i, "gemeente", *org)
+            _page_counts(rel, f, i, r, unit, r.schaalgroep, key, b)
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):

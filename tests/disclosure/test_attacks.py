@@ -195,7 +195,6 @@ def test_3_nested_counts_rounded_alike_are_hidden_to_the_protection_width():
     reader (the rounding intervals, the whole-percent shares, outer = inner + the count in between)
     knows the scale-15+ staff to be 0..2: not pinned, but narrower than
     the declared width, and meeting 1..k-1. The audit's width rule hides the outer counts."""
-    from pipeline.disclosure.audit import Release, audit
     rows = []
     for d in range(1, 6):
         for i in range(60):
@@ -203,23 +202,10 @@ def test_3_nested_counts_rounded_alike_are_hidden_to_the_protection_width():
             nw = i < 12 if d == 1 else i % 3 == 0
             rows.append({"directie_code": f"D0{d}", "salarisschaal": scale, "leeftijd": 30 + i % 30,
                          "herkomst_oud": "niet_westers" if nw else "nederlands", "pseudo_id": f"p{d}{i}"})
-    targets = [T.from_dict({"name": n, "label": n, "scope": "organisation", "scale": sc, "counted": {"origin": "old"},
-                            "kind": "share", "value": 0.3, "baseline_year": 2024, "target_year": 2026})
-               for n, sc in (("band", [12, 14]), ("plus", [12, None]))]
-    result = T.count_results(T.counts({2024: pd.DataFrame(rows)}, targets, 35))["targets_dir"]
+    result = _nested_target_counts(rows)
 
     def page_reader(table):
-        d = table[table["eenheid"] == "D01"].set_index("target")
-        rel = Release()
-        for t in ("band", "plus"):
-            a, n = ("doel", t, "aantal"), ("doel", t, "noemer")
-            rel.count(a, d.at[t, "aantal"], "pagina", 5)
-            rel.count(n, d.at[t, "noemer"], "pagina", 5)
-            if pd.notna(d.at[t, "aandeel"]):
-                rel.share(a, n, d.at[t, "aandeel"], 0.005, "pagina")
-        for m in ("aantal", "noemer"):
-            rel.identity({("doel", "plus", m): 1.0, ("doel", "band", m): -1.0, ("doel", "15+", m): -1.0})
-        return {r.key[2]: r for r in audit(rel, K, 5, keys=[("doel", "15+", "aantal"), ("doel", "15+", "noemer")])}
+        return {r.key[2]: r for r in _read_d01_page(table, [("doel", "15+", "aantal"), ("doel", "15+", "noemer")])}
     off = page_reader(publish(result, Policy(k=K, audit=False)).table)
     assert off["noemer"].hi - off["noemer"].lo < 5 and off["noemer"].lo <= 2 <= off["noemer"].hi
     assert not off["noemer"].protected   # (its non-western count is hidden by the 1..k-1 rule already)
@@ -239,7 +225,6 @@ def test_3_nested_counts_read_with_their_exact_shares_are_hidden_to_the_protecti
     12-14 with 40 (17%): 11 in 15+. The rounding intervals alone leave 11 within 6..14 (wide enough);
     with the shares the reader knows 50..52 and 39..41, so 15+ lies within 9..13: meets 1..k-1 and is
     narrower than the width. The width rule, reading the shares as published, hides the outer target."""
-    from pipeline.disclosure.audit import Release, audit
     rows = []
     for d in range(1, 6):
         for i in range(300):
@@ -249,23 +234,10 @@ def test_3_nested_counts_read_with_their_exact_shares_are_hidden_to_the_protecti
                 scale, nw = (13 if i < 200 else 16 if i < 260 else 8), i % 3 == 0
             rows.append({"directie_code": f"D0{d}", "salarisschaal": scale, "leeftijd": 30 + i % 30,
                          "herkomst_oud": "niet_westers" if nw else "nederlands", "pseudo_id": f"p{d}{i}"})
-    targets = [T.from_dict({"name": n, "label": n, "scope": "organisation", "scale": sc, "counted": {"origin": "old"},
-                            "kind": "share", "value": 0.3, "baseline_year": 2024, "target_year": 2026})
-               for n, sc in (("band", [12, 14]), ("plus", [12, None]))]
-    result = T.count_results(T.counts({2024: pd.DataFrame(rows)}, targets, 35))["targets_dir"]
+    result = _nested_target_counts(rows)
 
     def page_reader(table):
-        d = table[table["eenheid"] == "D01"].set_index("target")
-        rel = Release()
-        for t in ("band", "plus"):
-            a, n = ("doel", t, "aantal"), ("doel", t, "noemer")
-            rel.count(a, d.at[t, "aantal"], "pagina", 5)
-            rel.count(n, d.at[t, "noemer"], "pagina", 5)
-            if pd.notna(d.at[t, "aandeel"]):
-                rel.share(a, n, d.at[t, "aandeel"], 0.005, "pagina")
-        for m in ("aantal", "noemer"):
-            rel.identity({("doel", "plus", m): 1.0, ("doel", "band", m): -1.0, ("doel", "15+", m): -1.0})
-        return audit(rel, K, 5, keys=[("doel", "15+", "aantal")])[0]
+        return _read_d01_page(table, [("doel", "15+", "aantal")])[0]
     off = publish(result, Policy(k=K, audit=False)).table
     d01 = off[off["eenheid"] == "D01"].set_index("target")
     assert (d01.at["plus", "aantal"], d01.at["plus", "aandeel"], d01.at["band", "aantal"], d01.at["band", "aandeel"]) \
@@ -278,6 +250,32 @@ def test_3_nested_counts_read_with_their_exact_shares_are_hidden_to_the_protecti
     # the organisation total is published: a second directorate's outer count goes with it
     assert shown.loc[(shown["target"] == "plus") & (shown["eenheid"] != "D01"), "aantal"].isna().sum() >= 1
     assert shown.loc[shown["target"] == "band", "aantal"].notna().all()
+
+def _nested_target_counts(rows: list[dict]):
+    """The per-directorate counts of two nested organisation targets (non-western staff in scale 12-14,
+    'band', and from scale 12 up, 'plus') on a hand-made register."""
+    targets = [T.from_dict({"name": n, "label": n, "scope": "organisation", "scale": sc, "counted": {"origin": "old"},
+                            "kind": "share", "value": 0.3, "baseline_year": 2024, "target_year": 2026})
+               for n, sc in (("band", [12, 14]), ("plus", [12, None]))]
+    return T.count_results(T.counts({2024: pd.DataFrame(rows)}, targets, 35))["targets_dir"]
+
+
+def _read_d01_page(table, keys):
+    """D01's page as a reader sees it: both targets' counts (rounded to 5), their shares (whole percent)
+    and outer = inner + the count in between (scale 15+); the audit's bounds of `keys`."""
+    from pipeline.disclosure.audit import Release, audit
+    d = table[table["eenheid"] == "D01"].set_index("target")
+    rel = Release()
+    for t in ("band", "plus"):
+        a, n = ("doel", t, "aantal"), ("doel", t, "noemer")
+        rel.count(a, d.at[t, "aantal"], "pagina", 5)
+        rel.count(n, d.at[t, "noemer"], "pagina", 5)
+        if pd.notna(d.at[t, "aandeel"]):
+            rel.share(a, n, d.at[t, "aandeel"], 0.005, "pagina")
+    for m in ("aantal", "noemer"):
+        rel.identity({("doel", "plus", m): 1.0, ("doel", "band", m): -1.0, ("doel", "15+", m): -1.0})
+    return audit(rel, K, 5, keys=keys)
+
 
 # --- 4. margin of the cleaning chapter ---------------------------------------------------------
 
