@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def wipe(keep_demo: bool) -> None:
     for d in (ROOT / "data" / "processed", ROOT / "reports"):
+        if not d.is_dir():  # a fresh clone before its first run
+            continue
         for p in d.iterdir():
             if p.name != ".gitkeep":
                 shutil.rmtree(p) if p.is_dir() else p.unlink()
