@@ -26,7 +26,8 @@ from pipeline.survey.errors import DesignError
 from pipeline.survey.formula import design_matrices
 from pipeline.survey.result import GLMResult
 from pipeline.survey.variance import (LONELY_PSU, Calibration, Panel, PanelPair, Strata, design_covariance,
-                                      difference_variance, domain_variance, make_strata, panel_factor)
+                                      _dense, difference_variance, domain_variance, make_strata,
+                                      panel_factor)
 
 NOTE_FEW = "te weinig waarnemingen voor een interval"
 NOTE_CONST = "geen variatie in deze groep"
@@ -324,6 +325,18 @@ class SurveyDesign:
         y = self._numeric(var)
         out, parts = self._mean(y, by)
         return self._shown(out, parts["shown"])
+
+    def mean_covariance(self, var: str, by) -> tuple[pd.DataFrame, np.ndarray]:
+        """`mean(var, by)` and the full covariance matrix of its domain means (rows and columns in the
+        table's order), as vcov(svyby(~var, by, svymean, covmat = TRUE)): what a contrast of several
+        domain means needs. Domains in different strata covary through calibration, and on a linked
+        panel (`linked_panel`) domains of two waves through the respondents both waves share."""
+        y = self._numeric(var)
+        out, parts = self._mean(y, by)
+        U = _dense(parts["u"], parts["codes"], len(out))
+        cov = design_covariance(U, self.strata, self.lonely_psu, self.calibration)
+        shown = parts["shown"]
+        return self._shown(out, shown), cov[np.ix_(shown, shown)]
 
     def _mean(self, y, by) -> tuple[pd.DataFrame, dict]:
         """(estimates for every domain of `by`, the parts compare() builds on)."""
