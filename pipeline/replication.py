@@ -291,37 +291,51 @@ def effect_truth(worlds: dict[int, World]) -> dict:
 
 
 def effect_estimates(worlds: dict[int, World], samples: dict[int, pd.DataFrame], settings, outcomes: list[str],
-                     cohorts: dict, k: int) -> pd.DataFrame:
-    """One replicate's effect analysis: each wave raked as configured (superpopulation frame), the
-    directorate panel of `pipeline.analysis.effect` and its aggregate effect and placebo per outcome."""
+                     cohorts: dict, k: int, before: bool = False) -> pd.DataFrame:
+    """One replicate's effect analysis as chapters 06/07 run it: each wave raked as configured, the
+    chapter's change stack (the linked panel in the frame of the levels, with the registers' overlap),
+    the directorate panel of `pipeline.analysis.effect` with the covariance of its means, and the
+    aggregate effect and placebo per outcome. `before`: also the SE of the estimator as it was before
+    the linked panel (superpopulation frame, waves as independent samples), column `se_before`."""
     from pipeline.analysis import effect as E
+    from pipeline.analysis import linkage
     from pipeline.weight import weighted_design
 
     w = settings["weighting"]
     designs = {}
     for wave, sample in samples.items():
-        design, _ = weighted_design(sample, worlds[wave].register, strata=w["strata"], margins=w["margins"],
-                                    origin=tuple(w.get("origin") or ()) or None,
-                                    trim=tuple(w["trim"]) if w.get("trim") else None)
-        designs[wave] = design.without_fpc()
+        designs[wave], _ = weighted_design(sample, worlds[wave].register, strata=w["strata"], margins=w["margins"],
+                                           origin=tuple(w.get("origin") or ()) or None,
+                                           trim=tuple(w["trim"]) if w.get("trim") else None)
+    overlap = linkage.frame_overlap({wave: worlds[wave].register for wave in samples}, w["strata"])
+    linked, _ = linkage.stack_for_change(designs, frame=settings.frame("levels"), frame_overlap=overlap)
     rows = []
     for o in outcomes:
-        f = E.analyse(E.directorate_panel(designs, o, min_n=k), cohorts, settings.effect["control"])
+        panel, cov = E.linked_directorate_panel(linked, o, min_n=k)
+        f = E.analyse(panel, cohorts, settings.effect["control"], cov=cov)
         rows.append({"indicator": o, **{c: (f.overall or {}).get(c, np.nan) for c in ("estimate", "se", "ci_low", "ci_high", "p")},
                      "placebo": (f.placebo or {}).get("estimate", np.nan), "placebo_p": (f.placebo or {}).get("p", np.nan),
                      "treated": len(f.treated), "mde": f.mde, "verdict": E.verdict_of(f, (f.overall or {}).get("p", 1.0),
                                                                                 settings.effect["min_treated"])[0]})
+        if before:
+            old = E.analyse(E.directorate_panel({wv: d.without_fpc() for wv, d in designs.items()}, o, min_n=k),
+                            cohorts, settings.effect["control"])
+            rows[-1]["se_before"] = (old.overall or {}).get("se", np.nan)
     return pd.DataFrame(rows)
 
 
 def effect_run(worlds: dict[int, World], settings, outcomes: list[str], cohorts: dict, replicates: int,
-               seed: int = 1, k: int = 10) -> pd.DataFrame:
-    """All replicates stacked (column `replicate`), with the planted effect in column `truth`."""
+               seed: int = 1, k: int = 10, overlap: float | None = None, before: bool = False) -> pd.DataFrame:
+    """All replicates stacked (column `replicate`), with the planted effect in column `truth`. Who
+    responds follows the generator's panel model (`draw_panel`: about `overlap` of a wave's respondents
+    answered the wave before), so the linked panel's covariance is there to be used."""
+    if overlap is None:
+        overlap = synth_params()["panel"]["overlap"]
     truth = effect_truth(worlds)
     out = []
     for i, r in enumerate(np.random.default_rng(seed).spawn(replicates)):
-        samples = {w: draw(world, r) for w, world in sorted(worlds.items())}
-        out.append(effect_estimates(worlds, samples, settings, outcomes, cohorts, k).assign(replicate=i))
+        samples = draw_panel(dict(sorted(worlds.items())), r, overlap)
+        out.append(effect_estimates(worlds, samples, settings, outcomes, cohorts, k, before).assign(replicate=i))
     reps = pd.concat(out, ignore_index=True)
     reps["truth"] = reps["indicator"].map(lambda o: truth.get(o, 0.0))
     return reps

@@ -2,8 +2,10 @@
 
 The demo world plants an effect on psychological safety in the directorates with an action plan from
 their start year, and none on social safety (config/synth.yaml `programme_effect`); only who responds
-is drawn again (`pipeline.synth.replicate.effect_run`, an unseen seed). Every replicate goes through the
-pipeline's raking and the effect estimator of chapter 07 on the four MTO waves."""
+is drawn again, with the generator's panel response (`pipeline.replication.effect_run`, an unseen seed:
+most respondents of a wave answered the wave before). Every replicate goes through the pipeline's
+raking, the chapter's linked-panel change stack and the effect estimator of chapter 07 on the four MTO
+waves, so the intervals use the covariance of the shared respondents as the published ones do."""
 import numpy as np
 import pytest
 from scipy import stats
@@ -29,7 +31,9 @@ def test_planted_effect_is_covered_and_found(reps):
     covered = ((eff["ci_low"] <= eff["truth"]) & (eff["truth"] <= eff["ci_high"])).mean()
     assert covered >= 0.9
     assert (eff["verdict"] == "aantoonbaar effect").mean() >= 0.8  # power at this size (MDE below the effect)
-    assert (eff["mde"] < eff["truth"]).all()
+    # the MDE is the effect found with 80% power: below the planted effect in most replicates (the SE
+    # varies between replicates with the moment estimate of the deviations from parallel paths)
+    assert (eff["mde"] < eff["truth"]).mean() >= 0.8
 
 
 @pytest.mark.slow

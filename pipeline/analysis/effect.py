@@ -5,9 +5,9 @@ programme with everything else that happened; a regression y ~ directorate + wav
 already-exposed directorates into the comparison and can weight effects negatively when directorates
 start at different times and effects differ (Goodman-Bacon 2021). Here each comparison is a clean 2x2.
 
-Data: a directorate panel, per wave each directorate's design-based mean of an outcome and its design
-variance (`directorate_panel`: the one place that asks the survey engine, so this follows whatever the
-engine does). Units are directorates; a directorate's cohort g is the first year it is exposed
+Data: a directorate panel, per wave each directorate's design-based mean of an outcome, with the
+covariance matrix of all these means (`linked_directorate_panel`: the one place that asks the survey
+engine, on the chapter's change stack, so this follows whatever the engine does). Units are directorates; a directorate's cohort g is the first year it is exposed
 (`pipeline.exposure`), None when never. Unconditional estimator (no covariates), universal base period:
 
   ATT(g, t) = [Y_g(t) - Y_g(b)] - [Y_C(t) - Y_C(b)],   b = the last wave before g,
@@ -18,13 +18,18 @@ t < b the same contrast is a lead (placebo: it should be 0 when paths ran parall
 Aggregates (CS "simple" and "dynamic"): averages of the ATT(g, t) weighted by the number of exposed
 directorates in each; the placebo is the same average over all leads.
 
-Variance: every estimate is linear in the directorate means, theta = sum c_dt Y_dt, and directorates
-are independent (they are strata of every wave): clustered by directorate. With
-Y_dt = a_d + l_t + effect + eta_dt + eps_dt, eps the sampling error (design variance v_dt) and eta a
-directorate-by-wave deviation from parallel paths (variance s2, estimated by moments from the unexposed
-directorate-waves: the residuals of a two-way fit, truncated at 0),  Var theta = sum c_dt^2 (v_dt + s2).
-Waves count as independent samples; where the same people answer again, a directorate's means in two
-waves correlate positively and this variance is conservative. Intervals and p: normal.
+Variance: every estimate is linear in the directorate means, theta = sum c_dt Y_dt = c'Y. With
+Y_dt = a_d + l_t + effect + eta_dt + eps_dt, eps the sampling error (covariance S of the means) and eta
+a directorate-by-wave deviation from parallel paths (variance s2, estimated by moments from the
+unexposed directorate-waves: the residuals of a two-way fit, truncated at 0),
+Var theta = c'S c + s2 sum c_dt^2.
+S is the design covariance in the frame of the published changes: the chapter's linked-panel stack
+(`pipeline.analysis.linkage.stack_for_change`: each wave's strata, FPC and raking, plus the covariance
+of the respondents two waves share), so a directorate's means in two waves covary where the same people
+answered both, and directorates covary a little through the raking of a wave. An ATT of one exposed and
+one control directorate over two waves is then exactly the published gap change between them (same
+estimate, same SE). Without S (`cov=None`, a panel of `directorate_panel`) the waves count as
+independent: conservative where people answer again. Intervals and p: normal.
 """
 from __future__ import annotations
 
@@ -51,6 +56,29 @@ def directorate_panel(designs: dict, outcome: str, unit: str = UNIT, min_n: int 
     panel = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=["unit", "wave", "y", "v", "n"])
     keep = panel["y"].notna() & panel["v"].notna() & (panel["n"] >= min_n)
     return panel[keep].reset_index(drop=True)
+
+
+def linked_directorate_panel(stacked, outcome: str, wave_col: str = "golf", unit: str = UNIT,
+                             min_n: int = 1) -> tuple[pd.DataFrame, np.ndarray]:
+    """(panel, S): per wave and directorate the mean `y`, its variance `v` and respondents `n` as
+    `directorate_panel`, and S, the covariance matrix of those means (rows and columns in the panel's
+    order), from the stacked design of every wave (`stack_for_change`: the linked panel in the frame of
+    the levels). Directorate-waves with fewer than `min_n` answers are left out."""
+    m, cov = stacked.mean_covariance(outcome, by=[wave_col, unit])
+    panel = pd.DataFrame({"unit": m[unit].astype(str).to_numpy(), "wave": m[wave_col].astype(int).to_numpy(),
+                          "y": m["estimate"].to_numpy(float), "v": np.diag(cov).astype(float),
+                          "n": m["n"].to_numpy(float)})
+    keep = (panel["y"].notna() & panel["v"].notna() & (panel["n"] >= min_n)).to_numpy()
+    return panel[keep].reset_index(drop=True), cov[np.ix_(keep, keep)]
+
+
+def without(panel: pd.DataFrame, cov: np.ndarray | None, starts: dict) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The panel without the directorate-waves exposed under another exposure (`starts`: directorate ->
+    first exposed year): e.g. training analysed only where no action plan runs, so that the plan's
+    effect cannot enter a training contrast. A directorate keeps its waves before that start."""
+    keep = np.array([not (starts.get(u) is not None and w >= starts[u]) for u, w in zip(panel["unit"], panel["wave"])],
+                    dtype=bool)
+    return panel[keep].reset_index(drop=True), None if cov is None else cov[np.ix_(keep, keep)]
 
 
 @dataclass
@@ -112,13 +140,20 @@ def cells(panel: pd.DataFrame, cohorts: dict, control: str = "not_yet_treated") 
     return out
 
 
-def heterogeneity(panel: pd.DataFrame, cohorts: dict) -> float:
+def _cov(panel: pd.DataFrame, cov: np.ndarray | None) -> np.ndarray:
+    """S, or the diagonal of the design variances when the waves count as independent."""
+    return np.diag(panel["v"].to_numpy(float)) if cov is None else np.asarray(cov, dtype=float)
+
+
+def heterogeneity(panel: pd.DataFrame, cohorts: dict, cov: np.ndarray | None = None) -> float:
     """Moment estimate of s2, the variance of directorate-by-wave deviations from parallel paths, from
-    the unexposed directorate-waves: E[e'e] = sum M_ii (v_i + s2) for the residuals e = M y of a two-way
-    (directorate + wave) fit. Truncated at 0; 0 when the fit leaves no residual degrees of freedom."""
+    the unexposed directorate-waves: E[e'e] = tr(M S) + s2 tr(M) for the residuals e = M y of a two-way
+    (directorate + wave) fit (S: the covariance of the means, diagonal without `cov`). Truncated at 0;
+    0 when the fit leaves no residual degrees of freedom."""
     coh = {u: _cohort(cohorts, u) for u in panel["unit"].unique()}
     untreated = np.array([coh[u] is None or w < coh[u] for u, w in zip(panel["unit"], panel["wave"])], dtype=bool)
     d = panel[untreated]
+    S = _cov(panel, cov)[np.ix_(untreated, untreated)]
     if d.empty:
         return 0.0
     X = np.hstack([pd.get_dummies(d["unit"]).to_numpy(float), pd.get_dummies(d["wave"]).to_numpy(float)[:, 1:]])
@@ -130,7 +165,8 @@ def heterogeneity(panel: pd.DataFrame, cohorts: dict) -> float:
     trace = float(m_diag.sum())
     if trace < 0.5:
         return 0.0
-    s2 = (float(resid @ resid) - float(m_diag @ d["v"].to_numpy(float))) / trace
+    trace_ms = float(np.trace(S) - np.trace(U.T @ S @ U))  # tr(M S), M = I - U U'
+    s2 = (float(resid @ resid) - trace_ms) / trace
     return max(s2, 0.0)
 
 
@@ -145,14 +181,17 @@ def combine(chosen: list[Cell], weights=None) -> dict:
     return coef
 
 
-def estimate(coef: dict, panel: pd.DataFrame, s2: float = 0.0, level: float = 0.95) -> dict:
-    """Point, SE (design variances plus s2 per directorate-wave), normal interval and p of sum c Y."""
+def estimate(coef: dict, panel: pd.DataFrame, s2: float = 0.0, level: float = 0.95,
+             cov: np.ndarray | None = None) -> dict:
+    """Point, SE (c'S c plus s2 per directorate-wave; S the covariance of the means, `cov`, or their
+    design variances alone), normal interval and p of sum c Y."""
     idx = {(u, int(w)): i for i, (u, w) in enumerate(zip(panel["unit"], panel["wave"]))}
     pos = np.array([idx[k] for k in coef])
     c = np.array(list(coef.values()))
-    y, v = panel["y"].to_numpy(float)[pos], panel["v"].to_numpy(float)[pos]
+    y = panel["y"].to_numpy(float)[pos]
+    S = np.diag(panel["v"].to_numpy(float)[pos]) if cov is None else np.asarray(cov, dtype=float)[np.ix_(pos, pos)]
     est = float(c @ y)
-    se = float(np.sqrt(c ** 2 @ (v + s2)))
+    se = float(np.sqrt(max(float(c @ S @ c), 0.0) + s2 * float(c @ c)))
     z = stats.norm.ppf(0.5 + level / 2)
     p = float(2 * stats.norm.sf(abs(est) / se)) if se > 0 else np.nan
     return {"estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se, "p": p,
@@ -179,21 +218,22 @@ class Effect:
 
 
 def analyse(panel: pd.DataFrame, cohorts: dict, control: str = "not_yet_treated", alpha: float = 0.05,
-            power: float = 0.8) -> Effect:
-    """ATT(g, t), the aggregate effect, the event study with leads, the placebo and the MDE."""
+            power: float = 0.8, cov: np.ndarray | None = None) -> Effect:
+    """ATT(g, t), the aggregate effect, the event study with leads, the placebo and the MDE. `cov`: the
+    covariance of the panel's means (`linked_directorate_panel`); None: waves as independent samples."""
     cs = cells(panel, cohorts, control)
-    s2 = heterogeneity(panel, cohorts)
+    s2 = heterogeneity(panel, cohorts, cov)
     post = [c for c in cs if c.post]
     leads = [c for c in cs if c.t < c.b]
     table = pd.DataFrame([{"g": c.g, "t": c.t, "b": c.b, "e": c.e, "n_treated": len(c.treated),
-                           "n_controls": len(c.controls), **estimate(c.coef, panel, s2)} for c in cs])
+                           "n_controls": len(c.controls), **estimate(c.coef, panel, s2, cov=cov)} for c in cs])
     events = []
     for e in sorted({c.e for c in cs}):
         mine = [c for c in cs if c.e == e]
         events.append({"e": e, "n_treated": sum(len(c.treated) for c in mine),
-                       **estimate(combine(mine), panel, s2)})
-    overall = estimate(combine(post), panel, s2) if post else None
-    placebo = estimate(combine(leads), panel, s2) if leads else None
+                       **estimate(combine(mine), panel, s2, cov=cov)})
+    overall = estimate(combine(post), panel, s2, cov=cov) if post else None
+    placebo = estimate(combine(leads), panel, s2, cov=cov) if leads else None
     return Effect(overall=overall, placebo=placebo, events=pd.DataFrame(events), cells=table,
                   treated=tuple(sorted({u for c in post for u in c.treated})),
                   controls=tuple(sorted({u for c in post for u in c.controls})),
