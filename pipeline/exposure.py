@@ -10,6 +10,9 @@ Two exposures (config `effect.exposures`):
 - training: the share of a role's holders (e.g. managers) trained in a course, per directorate and year,
   is a dose; the directorate counts as exposed from the first year that share reaches `threshold` (and
   stays exposed: training is cumulative). Years before the first training year count as unexposed.
+  With `without: plan` the training analysis leaves out the plan directorates' waves from their plan's
+  start (`pipeline.analysis.effect.without`): plans ask their directorates to train managers, so
+  otherwise a training contrast carries the plan's effect.
 """
 from __future__ import annotations
 

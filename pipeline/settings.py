@@ -523,7 +523,8 @@ def _check_programme(programme) -> list[str]:
 
 
 def _check_effect(effect) -> list[str]:
-    """effect: exposures (plan, or training with course, role and a threshold share), control group,
+    """effect: exposures (plan, or training with course, role and a threshold share; `without`: a plan
+    exposure whose exposed directorate-waves this one leaves out), control group,
     outcomes per source, min_treated, alpha, power, family (see config/report.yaml)."""
     if effect is None:
         return []
@@ -537,6 +538,11 @@ def _check_effect(effect) -> list[str]:
         elif kind == "training" and not (all(isinstance(e.get(k), str) for k in ("course", "role"))
                                          and isinstance(e.get("threshold"), (int, float)) and 0 < e["threshold"] <= 1):
             out.append(f"effect.exposures.{name}: a training exposure needs course, role and a threshold share in (0, 1]")
+        if isinstance(e, dict) and "without" in e:
+            other = (effect.get("exposures") or {}).get(e["without"])
+            if e["without"] == name or not (isinstance(other, dict) and other.get("kind") == "plan"):
+                out.append(f"effect.exposures.{name}.without must name another exposure of kind plan, "
+                           f"found {e['without']!r}")
     if effect.get("control", "not_yet_treated") not in ("not_yet_treated", "never_treated"):
         out.append(f"effect.control must be not_yet_treated or never_treated, found {effect.get('control')!r}")
     outcomes = effect.get("outcomes") or {}

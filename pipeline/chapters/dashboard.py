@@ -35,8 +35,11 @@ def effect_summary(ch: Chapter, results: pd.DataFrame, spec: dict, policy: Polic
         return
     ch.heading("Effect van het programma", 2)
     ch.text("Directies die met het programma begonnen, vergelijken we met directies die nog niet begonnen. Zo zien we "
-            "of een uitkomst daar na de start méér veranderde dan elders. Meer uitleg staat in de hoofdstukken over "
-            "de verandering over de jaren.")
+            "of een uitkomst daar na de start méér veranderde dan elders. De marges zijn berekend zoals bij de "
+            "veranderingen: ze houden er rekening mee dat veel mensen aan meer dan één meting meedoen. "
+            + ("Bij training tellen directies met een actieplan vanaf de start van hun plan niet mee. "
+               if any(e.get("without") for e in spec["exposures"].values()) else "")
+            + "Meer uitleg staat in de hoofdstukken over de verandering over de jaren.")
     for exposure, part in said.groupby("exposure", sort=False):
         word = effect_section.EXPOSURE_NL.get(exposure, exposure)
         ch.text(f"Blootstelling **{word}**:\n\n" + "\n".join(

@@ -272,8 +272,9 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
              f"Aandelen per groep, {repeat_wave}", percent=["estimate", "ci_low", "ci_high"])
     if len(ds) > 1:  # the programme's effect (issue 31), after every other table (their numbering stays)
         names = pd.read_parquet(settings.processed_dir / f"register_{max(ds)}.parquet", columns=["directie_code", "directie"])
+        every = linked_all if len(all_waves) >= 3 else stacks.get(tuple(all_waves))  # the change stack of all waves
         effect_section.add(ch, settings, policy, "discrimination", ds,
-                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
+                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))), every)
     ch.provenance({f"discrimination {w}": load_manifest(settings.processed_dir, "discrimination", w)["input"] for w in ds},
                   {"baseline_wave": baseline_wave, "repeat_wave": repeat_wave, "dimensions": dims,
                    "min_cell_size": policy.k}, settings)

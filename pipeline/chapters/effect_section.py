@@ -13,7 +13,8 @@ import pandas as pd
 
 from pipeline import labels
 from pipeline.analysis import effect as E
-from pipeline.analysis.load import in_frame
+from pipeline.analysis import linkage
+from pipeline.analysis.load import register
 from pipeline.disclosure.publish import Estimates, Result, figure, publish_all
 from pipeline.report import figures
 from pipeline.report import numbers as num
@@ -44,15 +45,26 @@ def cohorts(settings, policy, spec: dict) -> tuple[dict, dict]:
     return out, doses
 
 
-def analyse(settings, policy, source: str, designs: dict) -> tuple[dict[str, Result], dict]:
+def change_stack(settings, designs: dict):
+    """The chapter's change stack (`load.change_designs`' first part): the linked panel in the frame of
+    the levels, for a chapter that did not build it for every wave."""
+    overlap = linkage.frame_overlap({w: register(settings, w) for w in designs}, settings["weighting"]["strata"])
+    return linkage.stack_for_change(designs, frame=settings.frame("levels"), frame_overlap=overlap)[0]
+
+
+def analyse(settings, policy, source: str, designs: dict, linked=None) -> tuple[dict[str, Result], dict]:
     """Results to publish (effect:<exposure>, events:<exposure>, placebo:<exposure>) and, per exposure,
-    the analyses (outcome -> `Effect`) with the cohorts; empty when the chapter has no effect outcomes."""
+    the analyses (outcome -> `Effect`) with the cohorts; empty when the chapter has no effect outcomes.
+
+    `linked`: the chapter's change stack of every wave in `designs` (the published changes' frame: the
+    linked panel); built here when not given. The directorate means and their covariance come from it."""
     spec = settings.effect
     outcomes = [o for o in spec["outcomes"].get(source) or [] if all(o in d.data for d in designs.values())]
     if not outcomes or not spec["exposures"] or len(designs) < 2:
         return {}, {}
-    frame = {w: in_frame(d, settings.frame("models")) for w, d in designs.items()}
-    panels = {o: E.directorate_panel(frame, o, min_n=policy.k) for o in outcomes}
+    if linked is None:
+        linked = change_stack(settings, designs)
+    panels = {o: E.linked_directorate_panel(linked, o, min_n=policy.k) for o in outcomes}
     coh, _ = cohorts(settings, policy, spec)
     waves = sorted(designs)
     results, fits = {}, {}
@@ -60,13 +72,16 @@ def analyse(settings, policy, source: str, designs: dict) -> tuple[dict[str, Res
     for name, c in coh.items():
         fits[name] = {"cohorts": c, "effects": {}}
         rows, events, placebo = [], [], []
+        other = spec["exposures"][name].get("without")
         for o in outcomes:
-            f = E.analyse(panels[o], c, spec["control"], spec["alpha"], spec["power"])
+            # training without the plan: the plan directorates' waves from their start are left out
+            panel, cov = E.without(*panels[o], coh.get(other) or {}) if other else panels[o]
+            f = E.analyse(panel, c, spec["control"], spec["alpha"], spec["power"], cov=cov)
             fits[name]["effects"][o] = f
             base = {"indicator": o, "exposure": name, "van": str(waves[0]), "tot": str(waves[-1])}
             if f.overall is not None:
                 rows.append({**base, **f.overall, "mde": f.mde, "directies": len(f.treated),
-                             "controles": len(f.controls), "twfe": E.twfe(panels[o], c)})
+                             "controles": len(f.controls), "twfe": E.twfe(panel, c)})
             events += [{**base, **r} for r in f.events.to_dict("records")]
             if f.placebo is not None:
                 placebo.append({**base, **f.placebo})
@@ -165,22 +180,30 @@ def design_words(name: str, spec: dict, cohorts: dict, names: dict, waves: list[
         return (f"Een actieplan hebben: {listed}. Hun verandering na de start vergelijken we met die van directies "
                 f"zonder (of nog zonder) actieplan, in de metingen {metingen}.")
     listed = listed.replace(" vanaf", " directies vanaf", 1) if groups else listed
+    apart = (" Directies met een actieplan tellen vanaf de start van hun plan niet mee. Zo telt het effect van het "
+             "actieplan niet als effect van de training.") if spec.get("without") else ""
     return (f"Ten minste {num.percent(spec['threshold'], 0)} van de leidinggevenden is getraind in {listed}. "
             f"Hun verandering na dat jaar vergelijken we met die van directies waar het nog niet zover was, in de "
-            f"metingen {metingen}.")
+            f"metingen {metingen}.{apart}")
 
 
 METHOD_NL = (
     "Verschil-in-verschillen met gespreide start (Callaway & Sant'Anna 2021), zonder covariaten, per directie. "
-    "Uitkomst: het gewogen directiegemiddelde per meting, met zijn variantie uit het steekproefontwerp (modelmatig "
-    "kader, zonder eindige-populatiecorrectie); een directie met minder dan k antwoorden in een meting doet in die "
-    "meting niet mee. Per startjaar g en meting t: de verandering sinds de laatste meting vóór g bij de directies die "
+    "Uitkomst: het gewogen directiegemiddelde per meting. Het kader is hetzelfde als bij de gepubliceerde "
+    "veranderingen: elke meting met haar eigen strata, weging en eindige-populatiecorrectie, plus de samenhang "
+    "tussen de antwoorden van wie aan twee metingen meedeed (het gekoppelde panel). Een directie met minder dan k "
+    "antwoorden in een meting doet in die meting niet mee. Per startjaar g en meting t: de verandering sinds de laatste meting vóór g bij de directies die "
     "in g startten, min dezelfde verandering bij de directies die in beide metingen nog niet (of nooit) begonnen "
     "waren. Het totale effect is het gemiddelde over alle directie-metingen na de start; de metingen vóór de start "
-    "(leads) geven de placebotoets. Standaardfout: de ontwerpvarianties van alle gebruikte directiegemiddelden plus "
-    "een geschatte variantie van afwijkingen van parallelle paden per directie en meting (momentenschatter op de "
-    "niet-blootgestelde directie-metingen); directies zijn onafhankelijk (geclusterd per directie). Metingen gelden "
-    "als onafhankelijk; waar dezelfde mensen opnieuw antwoorden is dat voorzichtig (te ruim). Kleinste aantoonbare "
+    "(leads) geven de placebotoets. Standaardfout: de covariantiematrix van alle gebruikte directiegemiddelden in dat "
+    "kader (dezelfde mensen in twee metingen maken de gemiddelden van een directie in die metingen samenhangend; de "
+    "weging verbindt directies van één meting een beetje), plus een geschatte variantie van afwijkingen van "
+    "parallelle paden per directie en meting (momentenschatter op de niet-blootgestelde directie-metingen). Met één "
+    "directie met en één zonder programma en twee metingen is het effect precies de gepubliceerde verandering van "
+    "het verschil tussen die twee directies, met dezelfde standaardfout. Blootstelling training: de metingen van "
+    "directies met een actieplan tellen vanaf de start van dat plan niet mee, zodat het effect van het actieplan "
+    "niet als effect van de training meetelt; wat een actieplan via training bereikt, hoort bij het effect van het "
+    "actieplan. Kleinste aantoonbare "
     "effect: (z(1−α/2) + z(onderscheidend vermogen)) × standaardfout. Aannames: parallelle paden zonder programma, "
     "geen effect vóór de start, geen overloop naar andere directies. Een gewone regressie met directie- en "
     "meting-effecten (kolom twfe, alleen ter vergelijking) is bij gespreide start vertekend. Oordeel: 'nog niet te "
@@ -189,9 +212,10 @@ METHOD_NL = (
     "uitkomsten van dit hoofdstuk) onder α ligt.")
 
 
-def add(ch, settings, policy, source: str, designs: dict, directorate_names: dict) -> dict:
-    """Append the section to chapter `ch`; returns the verdict rows (for tests and the dashboard)."""
-    results, fits = analyse(settings, policy, source, designs)
+def add(ch, settings, policy, source: str, designs: dict, directorate_names: dict, linked=None) -> dict:
+    """Append the section to chapter `ch`; returns the verdict rows (for tests and the dashboard).
+    `linked`: the chapter's change stack of every wave in `designs`, when it has one."""
+    results, fits = analyse(settings, policy, source, designs, linked)
     if not results:
         return {}
     spec = settings.effect
@@ -203,7 +227,8 @@ def add(ch, settings, policy, source: str, designs: dict, directorate_names: dic
     ch.heading("Effect van het programma")
     ch.text("Een verandering is nog geen effect. Hier vergelijken we directies die met het programma begonnen met "
             "directies die nog niet begonnen. Het oordeel kent drie uitkomsten: aantoonbaar effect, geen aantoonbaar "
-            "effect, of nog niet te beoordelen.")
+            "effect, of nog niet te beoordelen. De marges zijn berekend op dezelfde manier als de veranderingen in dit "
+            "hoofdstuk. Veel mensen doen aan meer dan één meting mee. Daar houden de marges rekening mee.")
     for name, fit in fits.items():
         e = spec["exposures"][name]
         ch.heading(f"Blootstelling: {EXPOSURE_NL.get(e['kind'], name)}", 3)

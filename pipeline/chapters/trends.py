@@ -284,7 +284,7 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
         # (after the method tables, so their numbering stays as it was)
         names = pd.read_parquet(settings.processed_dir / f"register_{waves[-1]}.parquet", columns=["directie_code", "directie"])
         effect_section.add(ch, settings, policy, source, designs,
-                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))))
+                           dict(zip(names["directie_code"].astype(str), names["directie"].astype(str))), linked)
     ch.provenance({f"{source} {w}": load_manifest(settings.processed_dir, source, w)["input"] for w in waves},
                   {"source": source, "indicators": indicators, "dimensions": dims, "response_rates": list(response_rates),
                    "alpha": alpha, "power": power, "min_cell_size": policy.k},
