@@ -145,6 +145,20 @@ def test_programme_effect_covers_the_planted_effect_and_the_nulls_are_not_proven
             assert not r.p_bh < 0.05, (r.source, r.indicator)
 
 
+def test_training_exposure_covers_zero_where_no_training_effect_is_planted(results, truth_full):
+    """No training effect is planted (truth.json `programme_effect` names only the plan exposure). Training
+    is analysed without the plan directorates' waves from their start (config effect.exposures.training
+    .without), so the plan's effect cannot leak in: every training effect's interval covers 0 and none is
+    demonstrable. (With every directorate-wave, MTO psychological safety's training 'effect' was -0.043,
+    pulled down by the plan directorates serving as not-yet-trained controls; tests/test_effect_linked.py.)"""
+    assert truth_full["programme_effect"]["exposure"] != "training"
+    rows = results[(results["statistic"] == "programme_effect") & (results["category"] == "training")]
+    assert len(rows) >= 4
+    for r in rows.itertuples():
+        assert r.ci_low <= 0 <= r.ci_high, (r.source, r.indicator, r.estimate)
+        assert not r.p_bh < 0.05, (r.source, r.indicator)
+
+
 def test_weighted_origin_share_matches_the_register_in_every_wave(results):
     m = results[results["statistic"].isin(["register_share", "weighted_share"]) & (results["indicator"] == "herkomst_weging")
                 & (results["group"] == "niet_westers")]
