@@ -29,7 +29,9 @@ of the respondents two waves share), so a directorate's means in two waves covar
 answered both, and directorates covary a little through the raking of a wave. An ATT of one exposed and
 one control directorate over two waves is then exactly the published gap change between them (same
 estimate, same SE). Without S (`cov=None`, a panel of `directorate_panel`) the waves count as
-independent: conservative where people answer again. Intervals and p: normal.
+independent: conservative where people answer again. s2 is one variance for every directorate; a
+finite directorate's deviation from parallel paths shrinks with its size, so for large exposed
+directorates the interval is conservative (README, programme effect). Intervals and p: normal.
 """
 from __future__ import annotations
 
