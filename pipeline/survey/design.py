@@ -332,14 +332,13 @@ class SurveyDesign:
         domain means needs. Domains in different strata covary through calibration, and on a linked
         panel (`linked_panel`) domains of two waves through the respondents both waves share."""
         y = self._numeric(var)
-        out, parts = self._mean(y, by)
-        U = _dense(parts["u"], parts["codes"], len(out))
-        cov = design_covariance(U, self.strata, self.lonely_psu, self.calibration)
+        out, parts = self._mean(y, by, covariance=True)
         shown = parts["shown"]
-        return self._shown(out, shown), cov[np.ix_(shown, shown)]
+        return self._shown(out, shown), parts["cov"][np.ix_(shown, shown)]
 
-    def _mean(self, y, by) -> tuple[pd.DataFrame, dict]:
-        """(estimates for every domain of `by`, the parts compare() builds on)."""
+    def _mean(self, y, by, covariance: bool = False) -> tuple[pd.DataFrame, dict]:
+        """(estimates for every domain of `by`, the parts compare() builds on); `covariance`: the SEs
+        from the full covariance of the domain means (one pass), kept in parts["cov"]."""
         codes, labels, shown = self._domains(by)
         D = len(labels)
         w = self.w
@@ -350,7 +349,13 @@ class SurveyDesign:
         with np.errstate(invalid="ignore", divide="ignore"):
             m = T / W
             u = np.where(valid, w * (np.nan_to_num(y) - m[c]) / W[c], 0.0)
-        var = domain_variance(u, np.where(valid, codes, -1), D, self.strata, self.lonely_psu, self.calibration)
+        cov = None
+        if covariance:
+            cov = design_covariance(_dense(u, np.where(valid, codes, -1), D), self.strata, self.lonely_psu,
+                                    self.calibration)
+            var = np.diag(cov).copy()
+        else:
+            var = domain_variance(u, np.where(valid, codes, -1), D, self.strata, self.lonely_psu, self.calibration)
         n_d, df_d = self._df_domains(valid, codes, D)
         with np.errstate(invalid="ignore", divide="ignore"):
             dev2 = np.bincount(c[valid], weights=(w * (np.nan_to_num(y) - m[c]) ** 2)[valid], minlength=D)
@@ -358,7 +363,7 @@ class SurveyDesign:
             vsrs = s2 * (W - n_d) / (W * n_d)
             deff = var / vsrs
         rows = np.bincount(codes[codes >= 0], minlength=D)
-        parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2, shown=shown, rows=rows)
+        parts = dict(codes=np.where(valid, codes, -1), u=u, W=W, m=m, n=n_d, s2=s2, shown=shown, rows=rows, cov=cov)
         return self._frame(labels, m, np.sqrt(var), df_d, n_d, deff), parts
 
     def nested_difference(self, var: str, inner) -> dict:
