@@ -52,6 +52,8 @@ class World:
     response: dict = field(repr=False)
     dir_resp: pd.Series = field(repr=False)
     effects: dict = field(default_factory=dict)  # construct -> directorate -> planted programme effect
+    # the source's earlier waves (wave -> that year's workforce), for the panel response of `draw`
+    earlier: dict = field(default_factory=dict, repr=False)
 
 
 def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, seed: int = 7,
@@ -102,29 +104,56 @@ def build_world(source: str = "nim", wave: int = 2024, *, scale: float = 0.25, s
                        load_key(demo=True))
     answers = clean.set_index("pseudo_id", drop=False).reindex(ids.to_numpy()).reset_index(drop=True)
     truth = population_summary(kept, kept_values)
+    earlier = {int(w): snap[snap["year"] == int(w)].reset_index(drop=True)
+               for w in p["response"][source] if int(w) < wave}
     return World(source, wave, pop, register, answers, truth, p["response"], dir_resp,
-                 effects=programme.cell_effects(kept, kept_values, without, wave) if without else {})
+                 effects=programme.cell_effects(kept, kept_values, without, wave) if without else {}, earlier=earlier)
 
 
-def draw(world: World, rng: np.random.Generator) -> pd.DataFrame:
-    """One replicate's respondents: the generator's response model at the wave's response rate."""
+def answered_before(world: World, rng: np.random.Generator) -> np.ndarray:
+    """Per person of the wave: did they answer the source's previous wave? The generator's panel chain
+    over the earlier waves (the first by `respond`, each later one by `respond_panel`), drawn from a
+    stream of its own (a child of `rng`, so the wave's own draw from `rng` is the same as without it)."""
+    from pipeline.synth.surveys import respond_panel
+    ids: set = set()
+    if world.earlier:
+        own = rng.spawn(1)[0]
+        overlap = synth_params()["panel"]["overlap"]
+        for w, pop in sorted(world.earlier.items()):
+            before = pop["person_id"].isin(ids).to_numpy()
+            hit = respond_panel(pop, world.response[world.source][w], world.response, world.dir_resp, own, before, overlap)
+            ids = set(pop.loc[hit, "person_id"])
+    return world.pop["person_id"].isin(ids).to_numpy()
+
+
+def draw(world: World, rng: np.random.Generator, panel: bool = True) -> pd.DataFrame:
+    """One replicate's respondents: the generator's response model at the wave's response rate. With
+    `panel` as in the generator: who answered the previous wave answers again more often (about
+    `panel.overlap` of a wave's respondents), so staff in their first year, who cannot have answered
+    it, answer less often (the newcomer non-response the weighting's `nieuw` margin repairs)."""
+    from pipeline.synth.surveys import respond_panel
     rate = world.response[world.source][world.wave]
-    hit = respond(world.pop, rate, world.response, world.dir_resp, rng)
+    if panel and world.earlier:
+        hit = respond_panel(world.pop, rate, world.response, world.dir_resp, rng, answered_before(world, rng),
+                            synth_params()["panel"]["overlap"])
+    else:
+        hit = respond(world.pop, rate, world.response, world.dir_resp, rng)
     return world.answers[hit & world.answers["pseudo_id"].notna().to_numpy()].reset_index(drop=True)
 
 
 def estimates(world: World, sample: pd.DataFrame, settings, constructs: list[str], dims: list[str],
-              origin="config") -> pd.DataFrame:
+              origin="config", margins: list[str] | None = None) -> pd.DataFrame:
     """Levels and raw gaps of one replicate by the pipeline's estimators, as tidy rows with the
     planted value: statistic, indicator, dimension, group, estimate, se, ci_low, ci_high, truth.
     `origin`: 'config' uses the configured weighting; None drops the origin margin (to show the
-    check fails when weighting ignores a cause of non-response)."""
+    check fails when weighting ignores a cause of non-response). `margins`: None the configured ones."""
     from pipeline.analysis.gaps import gap_table, level_table
     from pipeline.weight import weighted_design
 
     w = settings["weighting"]
     org = tuple(w.get("origin") or ()) or None if origin == "config" else origin
-    design, _ = weighted_design(sample, world.register, strata=w["strata"], margins=w["margins"], origin=org,
+    design, _ = weighted_design(sample, world.register, strata=w["strata"],
+                                margins=w["margins"] if margins is None else margins, origin=org,
                                 trim=tuple(w["trim"]) if w.get("trim") else None)
     if world.source == "discrimination":  # workforce shares: plain proportions and the chained follow-ups
         from pipeline.analysis.discrimination import population_shares, with_derived
@@ -157,11 +186,18 @@ def _truth(truth: dict, r) -> float | None:
     return None if a is None or b is None else a - b
 
 
-def run(world: World, settings, constructs, dims, replicates: int, seed: int = 1, origin="config") -> pd.DataFrame:
-    """All replicates stacked (column `replicate`)."""
+def run(world: World, settings, constructs, dims, replicates: int, seed: int = 1, origin="config",
+        margins: dict[str, list[str] | None] | None = None, panel: bool = True) -> pd.DataFrame:
+    """All replicates stacked (column `replicate`). `margins`: {label: margin list (None: configured)}
+    to weight each replicate's sample several ways (column `weighting`); default the configured one."""
     rngs = np.random.default_rng(seed).spawn(replicates)
-    return pd.concat([estimates(world, draw(world, r), settings, constructs, dims, origin).assign(replicate=i)
-                      for i, r in enumerate(rngs)], ignore_index=True)
+    ways = margins or {"config": None}
+    out = []
+    for i, r in enumerate(rngs):
+        sample = draw(world, r, panel)
+        out += [estimates(world, sample, settings, constructs, dims, origin, m).assign(replicate=i, weighting=label)
+                for label, m in ways.items()]
+    return pd.concat(out, ignore_index=True)
 
 
 def coverage(reps: pd.DataFrame, level: float = 0.95, alpha: float = 0.001) -> pd.DataFrame:

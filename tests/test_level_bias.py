@@ -105,3 +105,51 @@ def test_the_pooled_criterion_fails_for_a_shifted_or_too_narrow_estimate(pooled)
     mid, half = (levels["ci_low"] + levels["ci_high"]) / 2, (levels["ci_high"] - levels["ci_low"]) / 3
     cov, _ = _criterion(levels.assign(ci_low=mid - half, ci_high=mid + half))
     assert not 0.93 <= cov <= 0.98
+
+
+# --- newcomer non-response (panel response): the `nieuw` margin removes it ----------------------------
+# The harness draws who responds with the generator's panel (who answered the previous wave answers
+# again more often), so first-year staff, who could not, answer less often; with the planted newcomer gap
+# in social safety (-0.30 latent SD) the level without a `nieuw` margin is too high. Paired per replicate:
+# the same sample weighted without and with the margin, against the planted truth.
+NEWCOMER_R, NEWCOMER_SCALE = 30, 0.15
+
+
+@pytest.fixture(scope="module")
+def newcomer_replicates():
+    from pipeline.settings import load_settings
+    from pipeline import replication as rp
+    settings = load_settings()
+    assert "nieuw" in settings["weighting"]["margins"]
+    base = [m for m in settings["weighting"]["margins"] if m != "nieuw"]
+    world = rp.build_world("mto", 2025, scale=NEWCOMER_SCALE, seed=12)   # an unseen seed, the last MTO wave
+    ways = {"zonder": base, "met": None}
+    return world, {panel: rp.run(world, settings, ["social_safety"], ["nieuw"], NEWCOMER_R, seed=5, margins=ways,
+                                 panel=panel) for panel in (True, False)}
+
+
+def _paired(reps: pd.DataFrame) -> dict:
+    tot = reps[(reps["statistic"] == "level") & (reps["dimension"] == "totaal")]
+    wide = tot.pivot(index="replicate", columns="weighting", values=["estimate", "se", "truth"])
+    diff = wide["estimate"]["zonder"] - wide["estimate"]["met"]
+    z = {k: (wide["estimate"][k] - wide["truth"][k]) / wide["se"][k] for k in ("zonder", "met")}
+    return {"shift_se": float(diff.mean() / wide["se"]["met"].mean()),
+            "t": float(diff.mean() / diff.std() * np.sqrt(len(diff))),
+            "z_zonder": float(z["zonder"].mean()), "z_met": float(z["met"].mean())}
+
+
+@pytest.mark.slow
+def test_panel_response_biases_the_level_without_the_newcomer_margin_and_not_with_it(newcomer_replicates):
+    """With panel response: first-year staff are under-represented among respondents (about half their
+    register share), the level without the margin lies systematically above the one with it (the paired
+    shift, t > 4, at least 0.1 SE at this scale: ~0.4 SE at full scale), and with the margin the mean z against
+    the planted truth is small. Without panel response (the check can fail): no shift."""
+    world, reps = newcomer_replicates
+    from pipeline import replication as rp
+    share = np.mean([(rp.draw(world, r)["nieuw"] == "ja").mean() for r in np.random.default_rng(5).spawn(10)])
+    register = float((world.register["nieuw"] == "ja").mean())
+    assert share < 0.7 * register, (share, register)
+    panel, plain = _paired(reps[True]), _paired(reps[False])
+    assert panel["t"] > 4 and panel["shift_se"] > 0.1, panel
+    assert panel["z_zonder"] > panel["z_met"] and abs(panel["z_met"]) < 0.4, panel
+    assert abs(plain["t"]) < 3 and abs(plain["shift_se"]) < 0.05, plain

@@ -233,3 +233,34 @@ def test_directorate_versus_rest_equals_r_svycontrast(designs, data, design_name
     out = versus_rest(d, "y", gold["group"].tolist())
     assert np.allclose(out["verschil"], gold["difference"], rtol=RTOL)
     assert np.allclose(out["verschil_se"], gold["se"], rtol=RTOL)
+
+
+# --- the report's weighting: several margins, trim bounds that bind (tests/golden/make_golden_weighting.R) ---
+
+@pytest.fixture(scope="module")
+def trim_golden():
+    m = pd.read_csv(GOLDEN / "golden_trim_margins.csv")
+    margins = {var: dict(zip(g["level"], g["N"].astype(float))) for var, g in m.groupby("var", sort=False)}
+    return margins, m, pd.read_csv(GOLDEN / "golden_trim.csv")
+
+
+def test_trimmed_raking_equals_r_calibrate_trim(data, trim_golden):
+    """Raked to three margins, untrimmed and trimmed to g in [0.7, 1.5], the weights equal R's; trimmed,
+    the margins are missed by what R misses them (the reason the report's trim bound must not bind)."""
+    margins, m, w_r = trim_golden
+    w, report = rake(data, margins, weights="w", tol=1e-13)
+    assert report.converged and close(w, w_r["w_raked"])
+    wt, rt = rake(data, margins, weights="w", trim=(0.7, 1.5), tol=1e-13)
+    assert rt.trimmed > 0 and close(wt, w_r["w_trimmed"])
+    for r in m.itertuples():
+        total = wt[(data[r.var].astype(str) == str(r.level)).to_numpy()].sum()
+        assert close(total, r.trimmed_total)
+    assert max(rt.max_rel_error.values()) > 0.05   # trimmed: a margin missed by more than 5%
+
+
+def test_trimmed_calibrated_mean_and_se_equal_r(data, trim_golden):
+    margins, m, _ = trim_golden
+    strat = SurveyDesign(data, weights="w", strata="stratum", fpc="N_h")
+    for trim, est, se in ((None, "mean_raked", "se_raked"), ((0.7, 1.5), "mean_trimmed", "se_trimmed")):
+        ours = strat.calibrate(margins, trim=trim, tol=1e-13).mean("y").iloc[0]
+        assert close(ours["estimate"], m[est].iloc[0]) and close(ours["se"], m[se].iloc[0]), (trim, ours.to_dict())

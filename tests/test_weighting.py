@@ -100,3 +100,87 @@ def test_inference_frame_is_a_checked_setting(tmp_path):
     (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
     with pytest.raises(ConfigError, match="inference.models must be one of finite, superpopulation"):
         load_settings(tmp_path / "report.yaml")
+
+
+# --- a margin left out or missed: a Dutch warning on the pages that use the weights -------------------
+
+def _toy(n_new_resp: int = 10, register_new: int = 100):
+    """A register of 1000 staff in two directorates and 200 respondents; `nieuw` as the newcomer margin."""
+    rng = np.random.default_rng(4)
+    reg = pd.DataFrame({"directie_code": np.repeat(["A", "B"], 500),
+                        "geslacht": np.tile(["man", "vrouw"], 500),
+                        "nieuw": ["ja"] * register_new + ["nee"] * (1000 - register_new)})
+    resp = reg.sample(200, random_state=1).reset_index(drop=True).assign(y=rng.normal(size=200))
+    resp["nieuw"] = ["ja"] * n_new_resp + ["nee"] * (200 - n_new_resp)
+    return resp, reg
+
+
+def test_every_margin_met_gives_no_warning():
+    from pipeline.weight import weighting_warnings
+    resp, reg = _toy()
+    _, report = weighted_design(resp, reg, margins=["geslacht", "nieuw"], origin=None, trim=(0.3, 5.0))
+    assert report["margins_used"] == ["geslacht", "nieuw"] and not report["margins_dropped"]
+    assert not report["margins_missed"] and weighting_warnings(report, "NIM 2024") == []
+
+
+def test_a_dropped_margin_is_a_dutch_warning_naming_the_reason():
+    from pipeline.weight import weighting_warnings
+    # respondents new in service, a register snapshot without anyone new (taken before the year's intake)
+    resp, reg = _toy(register_new=0)
+    _, report = weighted_design(resp, reg, margins=["geslacht", "nieuw"], origin=None)
+    assert report["margins_dropped"] == {"nieuw": {"no_respondents": [], "not_in_register": ["ja"]}}
+    [line] = weighting_warnings(report, "NIM 2024")
+    assert line.startswith("**Let op, weging NIM 2024:**") and "nieuw in dienst" in line
+    assert "categorie die het register niet kent (Eerste jaar in dienst)" in line
+    # the reverse: the register has newcomers, no respondent is new
+    resp, reg = _toy(n_new_resp=0)
+    _, report = weighted_design(resp, reg, margins=["geslacht", "nieuw"], origin=None)
+    assert report["margins_dropped"] == {"nieuw": {"no_respondents": ["ja"], "not_in_register": []}}
+    [line] = weighting_warnings(report, "MTO 2025")
+    assert "een categorie zonder respondenten (Eerste jaar in dienst)" in line and "geslacht" not in report["margins_dropped"]
+
+
+def test_a_margin_missed_after_trimming_is_a_warning():
+    """2 of 200 respondents new against 10% of staff: g ~ 10 for them; trimmed at 4 the margin is missed
+    (R's calibrate(trim=) spreads the excess over everyone), and the page says by how much."""
+    from pipeline.weight import weighting_warnings
+    resp, reg = _toy(n_new_resp=2)
+    _, met = weighted_design(resp, reg, margins=["geslacht", "nieuw"], origin=None, trim=None)
+    assert met["g_range"][1] > 8 and not met["margins_missed"]
+    _, trimmed = weighted_design(resp, reg, margins=["geslacht", "nieuw"], origin=None, trim=(0.3, 4.0))
+    shares = trimmed["margin_shares"].set_index(["margin", "category"])
+    assert shares.loc[("nieuw", "ja"), "weighted"] < 0.06    # 2 x g 4 of 200: about 4%, not the register's 10%
+    assert trimmed["margins_missed"]["nieuw"] == pytest.approx(0.1 - shares.loc[("nieuw", "ja"), "weighted"])
+    lines = weighting_warnings(trimmed, "NIM 2024")
+    assert len(lines) == len(trimmed["margins_missed"]) and all("na het aftoppen" in x for x in lines)
+    assert any("nieuw in dienst" in x and "procentpunt" in x for x in lines)
+
+
+def test_the_pages_that_use_the_weights_show_a_dropped_margin(demo_small, tmp_path):
+    """Chapters 01 and 02 on a register snapshot without newcomers: the weighting leaves `nieuw` out, and
+    both pages say so in Dutch (chapter 01 with the wave whose weights it uses, 02 in its weighting section)."""
+    import yaml
+    from pipeline.chapters import cleaning, inclusion
+    from pipeline.settings import load_settings
+    cfg = yaml.safe_load(open("config/report.yaml"))
+    cfg["demo"]["dir"] = str(demo_small)
+    cfg["paths"]["processed"] = str(tmp_path / "processed")
+    (tmp_path / "report.yaml").write_text(yaml.safe_dump(cfg))
+    settings = load_settings(tmp_path / "report.yaml", years=[2024])
+    manifest = yaml.safe_load((demo_small / "sources.yaml").read_text())["sources"]
+    for source, waves in manifest.items():
+        for w in settings.waves(source):
+            clean_source(source, w, demo_small / waves[w], out_dir=tmp_path / "processed", demo=True)
+    path = tmp_path / "processed" / "register_2024.parquet"
+    reg = pd.read_parquet(path)
+    pd.DataFrame(reg.assign(nieuw=pd.Categorical(["nee"] * len(reg), categories=["ja", "nee"]))).to_parquet(path)
+    settings = load_settings(tmp_path / "report.yaml", years=[2024])
+
+    def warnings(ch):
+        return [b[1] for b in ch.blocks if b[0] == "text" and b[1].startswith("**Let op, weging")]
+    ch2 = inclusion.build(settings, source="nim", constructs=["inclusion"], title="t", intro="i")
+    assert any("NIM 2024" in w and "nieuw in dienst" in w and "register niet kent" in w for w in warnings(ch2))
+    ch1 = cleaning.build(settings)
+    shown = warnings(ch1)
+    assert any(w.startswith("**Let op, weging NIM 2024:**") for w in shown)
+    assert any(w.startswith("**Let op, weging MTO 2024:**") for w in shown)

@@ -17,7 +17,13 @@ def auxiliaries_known(settings: Settings, survey: pd.DataFrame) -> bool:
     """Whether a survey file carries every auxiliary of the weighting (a sample of the workforce does;
     e.g. the exit study of leavers, with a frame of its own, does not)."""
     w = settings["weighting"]
-    return all(c in survey for c in [w["strata"], *w["margins"], *(w.get("origin") or ())])
+    return all(c in survey for c in [w["strata"], *_margins(w, survey), *(w.get("origin") or ())])
+
+
+def _margins(w: dict, survey: pd.DataFrame) -> list[str]:
+    """The weighting margins an R-indicator uses: all, except the newcomer margin (`nieuw`) where the file
+    lacks it — leavers (the exit study) have no first year of service in its sense; the staff surveys carry it."""
+    return [m for m in w["margins"] if m in survey or m != "nieuw"]
 
 
 def population_frame(settings: Settings, source: str, wave: int) -> pd.DataFrame | None:
@@ -46,7 +52,7 @@ def representativeness_tables(settings: Settings, source: str, wave: int, frame:
                                         settings.careless), origin)
     frame = population_frame(settings, source, wave) if frame is None else frame
     register = with_origin_margin(frame, origin)
-    aux = [w["strata"], *w["margins"], *([ORIGIN] if origin else [])]
+    aux = [w["strata"], *_margins(w, survey), *([ORIGIN] if origin else [])]
     rep = representativeness(register, survey, aux)
     r = pd.DataFrame([{"bron": source, "meting": str(wave), "respons": rep.response_rate, "R": rep.R, "se": rep.se,
                        "ci_low": rep.R - 1.96 * rep.se, "ci_high": rep.R + 1.96 * rep.se,

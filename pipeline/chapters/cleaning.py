@@ -14,6 +14,7 @@ from pipeline.analysis.response import R_TEXT, auxiliaries_known, population_fra
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, publish_all
 from pipeline.results import Tidy
 from pipeline.settings import Settings
+from pipeline.weight import weighting_warnings
 
 SOURCE_ORDER = ("register", "nim", "mto", "discrimination")  # the rest follow in the catalogue's order
 SHEET_NAMES = {"register": "Register", "nim": "NIM", "mto": "MTO", "discrimination": "Discr.", "exit": "Exit",
@@ -54,15 +55,18 @@ def careless_text(rule: dict) -> str:
 WEIGHT = "_gewicht"
 
 
-def weighted_sample(settings, src: str, wave: int, cb):
+def weighted_sample(settings, src: str, wave: int, cb, reports: dict | None = None):
     """The respondents the levels use (careless rule applied) with their raked weight in column WEIGHT;
-    None for a source that is not weighted to the staff of its year (or has no register snapshot)."""
+    None for a source that is not weighted to the staff of its year (or has no register snapshot).
+    The wave's weighting report goes into `reports` when given."""
     from pipeline.analysis.load import survey_design
     if cb.role != "survey" or cb.population != "staff" or not cb.scales:
         return None
     if not (settings.processed_dir / f"register_{wave}.parquet").exists():
         return None
-    design, _, _ = survey_design(settings, src, wave)
+    design, report, _ = survey_design(settings, src, wave)
+    if reports is not None:
+        reports[(src, wave)] = report
     return design.data.assign(**{WEIGHT: design.weights.to_numpy()})
 
 
@@ -194,6 +198,7 @@ def build(settings: Settings) -> Chapter:
     measured: dict = {}  # source -> wave -> weighted respondents (for the invariance checks)
     shown_r_text = False
     careless_rows = []
+    weighting: dict = {}  # (source, wave) -> weighting report of the weights this chapter uses
     from pipeline import sources
     rest = [s for s in sources.known(settings.codebooks_dir) if s not in SOURCE_ORDER]
     for src in [*SOURCE_ORDER, *rest, *sorted(set(settings.sources) - set(SOURCE_ORDER) - set(rest))]:
@@ -206,7 +211,7 @@ def build(settings: Settings) -> Chapter:
             df = careful(full, settings.careless)
             results = {"flow": flow_table(m)}
             cb = settings.codebook(src, w)
-            weighted = weighted_sample(settings, src, w, cb) if m["reliability"] else None
+            weighted = weighted_sample(settings, src, w, cb, weighting) if m["reliability"] else None
             if weighted is not None and cb.scales:
                 measured.setdefault(src, {})[w] = weighted
             rel_df, rel_w = (df, None) if weighted is None else (weighted, WEIGHT)
@@ -244,6 +249,8 @@ def build(settings: Settings) -> Chapter:
                     f"`{m['input_sha256'][:16]}…`.")
             ch.table(pub["flow"], f"{name}: van ingelezen records naar analysebestand (verwijderd per reden)",
                      decimals=0, fold=False, sheet=f"{short} records")
+            for line in weighting_warnings(weighting[(src, w)], name) if (src, w) in weighting else ():
+                ch.text(line)  # the weights of this wave's reliability, invariance and later chapters
             if "reliability" in pub:
                 how = "gewogen, " if weighted is not None else ""
                 ch.table(pub["reliability"], f"{name}: betrouwbaarheid van de schalen (Cronbachs alfa, McDonalds "

@@ -15,7 +15,7 @@ from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import ABSENT, Policy, Result, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import Settings
-from pipeline.weight import MARGIN_TEXT, margin_table
+from pipeline.weight import MARGIN_TEXT, margin_table, weighting_warnings
 
 
 def designs(settings, waves, reports: dict | None = None) -> dict:
@@ -256,6 +256,9 @@ def build(settings: Settings, *, baseline_wave=None, repeat_wave=None, dimension
                  "Lineaire trend per jaar, alle medewerkers (gewogen regressie over alle metingen)",
                  sheet="Trend", points=["per jaar", "ci_low", "ci_high"])
     ch.heading("Methode: weging en inferentiekader")
+    for w in ds:
+        for line in weighting_warnings(reports[w], f"discriminatieonderzoek {w}"):
+            ch.text(line)
     ch.detail(MARGIN_TEXT, "weging")
     for w in ds:
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",

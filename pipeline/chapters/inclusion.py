@@ -17,7 +17,7 @@ from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import ABSENT, Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import Settings
-from pipeline.weight import MARGIN_TEXT, margin_table
+from pipeline.weight import MARGIN_TEXT, margin_table, weighting_warnings
 
 GAP_COLUMNS = ["group_label", "reference", "difference", "ci_low", "ci_high", "p_bh", "cohens_d", "n", "adj_difference",
                "adj_ci_low", "adj_ci_high", "adj_p_bh", "adj_n"]
@@ -297,6 +297,8 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
     if newcomers:  # after the existing sections: their tables keep their numbers
         _newcomer_section(ch, pub, constructs, LABELS, newcomers, groups["reference"][newcomers])
     ch.heading("Methode: weging en inferentiekader")
+    for line in weighting_warnings(weighting, f"{source.upper()} {wave}"):
+        ch.text(line)
     ch.detail(MARGIN_TEXT, "weging")
     ch.table(pub["margins"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
                                           "respondenten gewogen"]),

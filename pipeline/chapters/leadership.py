@@ -15,6 +15,7 @@ from pipeline.results import Tidy
 from pipeline.clean.run import scale_ranges
 from pipeline.clean.scales import reliability
 from pipeline.settings import Settings
+from pipeline.weight import margin_words, weighting_warnings
 
 CONSTRUCT = "inclusive_leadership"
 GAP_COLUMNS = {"zelfbeeld": "zelfbeeld leidinggevenden", "oordeel_medewerkers": "oordeel medewerkers",
@@ -71,8 +72,10 @@ def build(settings: Settings, *, source: str = "mto", wave=None, dimensions=None
                 f"{_nl(r['ci_low'])} tot {_nl(r['ci_high'])}), gewogen en met een standaardfout die rekening houdt met "
                 "het steekproefontwerp.")
     n_resp, n_pop = (f"{weighting[k]:,}".replace(",", ".") for k in ("respondents", "population"))
-    ch.text(f"Gebaseerd op {n_resp} respondenten van {n_pop} medewerkers, gewogen naar directie, gender, leeftijd en "
-            "salarisschaal.")
+    ch.text(f"Gebaseerd op {n_resp} respondenten van {n_pop} medewerkers, gewogen naar directie, "
+            f"{margin_words(weighting)}.")
+    for line in weighting_warnings(weighting, f"MTO {wave}"):
+        ch.text(line)
     ch.heading("Betrouwbaarheid van de schalen")
     ch.table(pub["reliability"].view(map={"schaal": lambda s: labels.indicator(source, s, wave)}),
              "Cronbachs alfa en McDonalds omega (zelfbeeld: alleen leidinggevenden; gewogen)", decimals=2,

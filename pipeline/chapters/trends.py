@@ -19,7 +19,7 @@ from pipeline.report import figures
 from pipeline.report import numbers as num
 from pipeline.results import Tidy
 from pipeline.settings import Settings
-from pipeline.weight import MARGIN_TEXT, margin_table
+from pipeline.weight import MARGIN_TEXT, margin_table, weighting_warnings
 from pipeline.survey import stack
 
 FAMILY = "effectmeting"  # changes and gap changes of one chapter are one Benjamini–Hochberg family
@@ -264,6 +264,9 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
              "Respons en R-indicator per meting (95%-interval), met partiële R-indicatoren per kenmerk", decimals=3,
              sheet="Respons en R-indicator",
              percent=["respons"])
+    for w in waves:
+        for line in weighting_warnings(reports[w], f"{source.upper()} {w}"):
+            ch.text(line)
     ch.detail(MARGIN_TEXT, "weging")
     for w in waves:
         ch.table(pub[f"margins:{w}"].view(columns=["kenmerk", "categorie", "register", "respondenten ongewogen",
