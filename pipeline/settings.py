@@ -323,7 +323,7 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     from pipeline.clean.careless_rule import check_rule
     problems += [f"{path}: {p}" for p in check_rule(raw.get("careless"))]
     problems += [f"{path}: {p}" for p in check_families(raw)]
-    from pipeline.analysis.small_area import check as check_small_area
+    from pipeline.analysis.small_area_spec import check as check_small_area
     problems += [f"{path}: {p}" for p in check_small_area(raw.get("small_area"))]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]

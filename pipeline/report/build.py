@@ -18,6 +18,7 @@ from typing import Callable
 from pipeline.config import ROOT
 from pipeline.io import atomic_path, atomic_write_text, move, sha256
 # the graph's nodes and keys (pipeline.report.graph), also named from here
+from pipeline.report.digests import Digests
 from pipeline.report.graph import (NOTEBOOKS, Step, _check_inputs, _key, chapter_specs, config_key,  # noqa: F401
                                    input_check)
 from pipeline.settings import Settings, load_settings, resolved
@@ -61,14 +62,23 @@ def cleaning_code_hash() -> str:
 ABSENT = "-"  # recorded for a checked output that the step did not write (e.g. a chapter without tables)
 
 
+# the build's remembered file digests (pipeline.report.digests), set for the length of a build
+DIGESTS: Digests | None = None
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file (remembered by its status during a build)."""
+    return DIGESTS.sha256(path) if DIGESTS is not None else sha256(path)
+
+
 def content_hash(path: Path) -> str:
     """sha256 of a file; of a folder, over its files' relative names and sha256s; ABSENT if neither."""
     if path.is_file():
-        return sha256(path)
+        return file_hash(path)
     if path.is_dir():
         h = hashlib.sha256()
         for p in sorted(q for q in path.rglob("*") if q.is_file()):
-            h.update(f"{p.relative_to(path).as_posix()}\0{sha256(p)}\n".encode())
+            h.update(f"{p.relative_to(path).as_posix()}\0{file_hash(p)}\n".encode())
         return h.hexdigest()
     return ABSENT
 
@@ -322,7 +332,7 @@ def clean_steps(settings: Settings, code: str, key_fingerprint: str | None = Non
             steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
                               (source, wave, str(path), settings), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
-                              _key("clean", code, sha256(path), settings.demo, settings.codebook(source, wave).version,
+                              _key("clean", code, file_hash(path), settings.demo, settings.codebook(source, wave).version,
                                    key_fingerprint, settings["groups"]),
                               cost=0.5, source=source,
                               checked=[settings.processed_dir / f"{source}_{wave}.manifest.json"]))
@@ -375,7 +385,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter,
                           (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads, []),
+                          _key("chapter", code, file_hash(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads, []),
                                page, targets if ch.get("reads_targets") else None,
                                # checked before it runs (input_check): a new least link rate checks it again
                                settings.link_minimums if for_sources(joins, reads) else None,
@@ -572,9 +582,13 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     with release.run_lock(release.lock_files(published, settings.processed_dir), wait=wait):
         before = os.environ.get(RELEASE_ENV)
         os.environ[RELEASE_ENV] = str(work)  # steps, workers and kernels write and read the release in staging
+        global DIGESTS
+        DIGESTS = Digests(work.parent / f"{work.name}.sha256.json")  # beside the release, never in it
         try:
             _build(settings, years, jobs, work, published)
         finally:
+            DIGESTS.save()
+            DIGESTS = None
             if before is None:
                 os.environ.pop(RELEASE_ENV, None)
             else:
