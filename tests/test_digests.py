@@ -40,3 +40,28 @@ def test_a_file_just_written_is_not_remembered_and_a_broken_store_is_ignored(tmp
     assert not store.exists() or str(f) not in store.read_text()  # written within SETTLED_NS: not kept
     store.write_text("{not json")
     assert D.Digests(store).sha256(f) == _sha(b"x")
+
+
+def test_planning_a_rerun_imports_neither_pandas_nor_scipy():
+    """A no-op `make report` checks the config and makes the whole plan (every step's key) before it
+    knows nothing has to run: importing pandas or scipy for that alone cost most of its second."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = """
+import sys
+from pipeline.settings import load_settings
+from pipeline.report import build as B, directorate_pages
+from pipeline.report.graph import chapter_specs
+s = load_settings("config/report.yaml")
+specs = chapter_specs(s)
+code = B.code_hash()
+cleaned = B.clean_steps(s, B.cleaning_code_hash(), "f")
+chapters = B.chapter_steps(s, specs, code, cleaned)
+directorate_pages.steps(s, code, cleaned, chapters)
+B._nested(s)
+print(sorted(m for m in ("pandas", "numpy", "scipy", "pyarrow") if m in sys.modules))
+"""
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
