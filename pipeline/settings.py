@@ -222,13 +222,13 @@ class Settings:
     @property
     def targets(self) -> list:
         """The declared targets (`targets.declared`, config/targets.yaml), in file order."""
-        from pipeline.analysis.targets import load
+        from pipeline.analysis.target_spec import load
         return load(self.raw["targets"])
 
     @property
     def link_minimums(self) -> dict[str, float]:
         """The least link rate each kind of join must reach (`linkage:`; pipeline.analysis.linkrates)."""
-        from pipeline.analysis.linkrates import DEFAULT_MINIMUM
+        from pipeline.analysis.joins import DEFAULT_MINIMUM
         return {**DEFAULT_MINIMUM, **{k: float(v) for k, v in (self.raw.get("linkage") or {}).items()}}
 
     @property
@@ -323,7 +323,7 @@ def check(raw: dict[str, Any], path: Path) -> list[str]:
     from pipeline.clean.careless_rule import check_rule
     problems += [f"{path}: {p}" for p in check_rule(raw.get("careless"))]
     problems += [f"{path}: {p}" for p in check_families(raw)]
-    from pipeline.analysis.small_area import check as check_small_area
+    from pipeline.analysis.small_area_spec import check as check_small_area
     problems += [f"{path}: {p}" for p in check_small_area(raw.get("small_area"))]
     problems += [f"{path}: {p}" for p in _check_register_monitor(raw.get("register_monitor"))]
     problems += [f"{path}: {p}" for p in _check_merge(raw.get("disclosure"))]
@@ -487,7 +487,7 @@ DIRECTORATE_PAGES = ("plans", "all", "none")
 
 def _check_targets(section, pages) -> list[str]:
     """`targets.declared` names a targets file (config/targets.yaml) whose every entry is checked."""
-    from pipeline.analysis import targets as T
+    from pipeline.analysis import target_spec as T
     out = [] if pages in DIRECTORATE_PAGES else [
         f"directorate_pages must be one of {', '.join(DIRECTORATE_PAGES)}, found {pages!r}"]
     if not isinstance(section, dict):

@@ -168,6 +168,8 @@ def test_manifest_and_privacy(demo_small, tmp_path):
     target = clean("nim", 2024, demo_small / "nim_2024.sav", tmp_path)
     m = json.loads((tmp_path / "nim_2024.manifest.json").read_text())
     assert len(m["input_sha256"]) == 64 and m["codebook_version"] and m["code_version"]
+    # one source of truth for alpha and omega: chapter 01's (weighted); the manifest names the scales only
+    assert "reliability" not in m and m["scales"] == sorted(load_codebook("nim", 2024).scales)
     reasons = {e["reden"]: e["aantal"] for e in m["excluded"]}
     assert m["rows_in"] - m["rows_out"] == sum(v for k, v in reasons.items() if not k.startswith("gemarkeerd"))
     assert reasons["dubbele inzending (eerdere of minder volledige verwijderd)"] > 0

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Result, Rounding
-from pipeline.labels import group as label
+from pipeline.labels import dimension, group as label
 from pipeline.results import Tidy
 from pipeline.survey import SurveyDesign
 
@@ -23,6 +23,16 @@ CELLS = ("leeftijdscel", "herkomst_oud")
 CELL_AGES = (35, 55, 65)   # weighting-cell age bands: <35, 35-54, 55-64, 65+
 YESNO = ("aanbevelen", "uitsluiting", "discriminatie")
 UNKNOWN = "onbekend"
+
+
+def _named(dim: str, level) -> str:
+    """A group's label. The unknown level of a dimension that does not list one is named with its
+    dimension ("Migratieachtergrond onbekend"): capitalised like the other rows, and never the same
+    words as another dimension's unknown level in the same table ("Onbekend" of gender)."""
+    name = label(dim, level)
+    if str(level) == UNKNOWN and name == UNKNOWN:
+        return f"{dimension(dim).split(' (')[0]} onbekend"
+    return name
 
 
 def leavers(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +61,7 @@ def flow_and_response(before: pd.DataFrame, left: pd.DataFrame, answers: pd.Data
             n0, nl = int((start == level).sum()), int((gone == level).sum())
             nr = int(((gone == level) & responded).sum())
             base = {"jaar": str(year), "dimension": dim, "group": str(level),
-                    "group_label": "Alle medewerkers" if dim == "totaal" else label(dim, level)}
+                    "group_label": "Alle medewerkers" if dim == "totaal" else _named(dim, level)}
             out_rows.append({**base, "aantal": nl, "noemer": n0, "rate": nl / n0 if n0 else np.nan})
             resp_rows.append({**base, "aantal": nr, "noemer": nl, "rate": nr / nl if nl else np.nan})
     order = {d: i for i, d in enumerate(["totaal", *dims])}

@@ -11,83 +11,17 @@ build with the likely cause, before any chapter reads the files.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.results import Tidy
+# what the joins are (from the configuration) lives in joins: read on every run without pandas
+from pipeline.analysis.joins import DEFAULT_MINIMUM, KINDS, Join, _surveys, for_sources, joins  # noqa: F401
 
-# kind of join -> (Dutch label, what the rate is, likely causes of a rate far too low)
-KINDS = {
-    "exit_register": ("exitvragenlijst ↔ HR-register",
-                      "respondenten van de exitvragenlijst die aan het begin van het jaar in het register stonden",
-                      "het exitbestand is met een andere sleutel gepseudonimiseerd, bevat een ander nummer dan het "
-                      "personeelsnummer, of het register van het begin van dat jaar ontbreekt of is van een ander jaar"),
-    "register_years": ("HR-register jaar op jaar",
-                       "medewerkers in het register die een jaar eerder ook in het register stonden",
-                       "een van de twee registers is met een andere sleutel gepseudonimiseerd, gebruikt andere "
-                       "personeelsnummers, of is van een ander jaar dan opgegeven"),
-    "training_register": ("trainingen ↔ HR-register",
-                          "trainingsregistraties van mensen die in het register van dat jaar staan",
-                          "het trainingsbestand is met een andere sleutel gepseudonimiseerd, bevat een ander nummer "
-                          "dan het personeelsnummer, of is van een ander jaar"),
-    "panel": ("meting op meting (persoonssleutel)",
-              "respondenten met een persoonssleutel die ook aan de vorige meting met sleutel meededen",
-              "de metingen zijn met een andere sleutel gepseudonimiseerd, of het onderzoeksbureau leverde een "
-              "andere persoonssleutel (een ander soort nummer) dan bij de vorige meting"),
-}
-DEFAULT_MINIMUM = {"exit_register": 0.8, "register_years": 0.5, "training_register": 0.8, "panel": 0.1}
 TIDY = (Tidy("link_rate", {"indicator": "soort", "source": "bron", "waves": "metingen", "category": "metingen",
                            "estimate": "aandeel", "n": "records"}),)
-
-
-@dataclass(frozen=True)
-class Join:
-    """One join: the records of `later` (file) looked up in `earlier` by `column`."""
-    kind: str
-    source: str
-    earlier: tuple[str, int]
-    later: tuple[str, int]
-    column: str
-
-    @property
-    def waves(self) -> str:
-        (a, wa), (b, wb) = self.earlier, self.later
-        return f"{wa} → {wb}" if a == b else f"{b} {wb} → {a} {wa}"
-
-    def reads(self) -> set[str]:
-        return {self.earlier[0], self.later[0]}
-
-
-def joins(settings) -> list[Join]:
-    """Every join the report makes, from the configured sources and waves (no file is read)."""
-    out = []
-    reg = settings.waves("register")
-    out += [Join("register_years", "register", ("register", a), ("register", b), "pseudo_id")
-            for a, b in zip(reg[:-1], reg[1:])]
-    out += [Join("exit_register", "exit", ("register", w - 1), ("exit", w), "pseudo_id")
-            for w in settings.waves("exit") if w - 1 in reg]
-    out += [Join("training_register", "training", ("register", w), ("training", w), "pseudo_id")
-            for w in settings.waves("training") if w in reg]
-    surveys = _surveys(settings)
-    for source in sorted(settings.sources):
-        if source not in surveys:
-            continue
-        waves = settings.waves(source)
-        out += [Join("panel", source, (source, a), (source, b), "person_key") for a, b in zip(waves[:-1], waves[1:])]
-    return out
-
-
-def _surveys(settings) -> set[str]:
-    """The configured sources whose role is survey: the codebook folder read once (it is parsed YAML)."""
-    folder = getattr(settings, "codebooks_dir", None)
-    if folder is None:
-        return {s for s in settings.sources if settings.role(s) == "survey"}
-    from pipeline import sources
-    cat = sources.catalogue(folder)
-    return {s for s in settings.sources if (cat[s].role if s in cat else "survey") == "survey"}
 
 
 @lru_cache(maxsize=64)
@@ -136,11 +70,6 @@ def check(joins_: list[Join], processed: str | Path, minimum: dict[str, float]) 
             f"{r.aandeel:.1%} ({r.gekoppeld} van {r.records}); waarschijnlijke oorzaak: {KINDS[r.kind][2]}. "
             f"De ondergrens staat in report.yaml onder linkage.{r.kind}")
             for r in low.itertuples()])
-
-
-def for_sources(joins_: list[Join], reads) -> list[Join]:
-    """The joins among the sources a step reads ("all": every join)."""
-    return list(joins_) if reads == "all" else [j for j in joins_ if j.reads() <= set(reads)]
 
 
 def table(rates: pd.DataFrame):

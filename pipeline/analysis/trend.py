@@ -124,7 +124,8 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
                 wave_col: str = "golf", family: str | None = None, covariates: list[str] = (),
                 model: SurveyDesign | None = None, adjusted_model: SurveyDesign | None = None) -> Result:
     """Gap per wave and its change since the baseline, raw, adjusted for `covariates` (config
-    `models.gap_change`; none: no adjusted change) and standardised, per group. The raw gap change is
+    `models.gap_change`, or dimension -> its terms, `settings.covariates("gap_change", dim)`: an age
+    group is not adjusted for age; none: no adjusted change) and standardised, per group. The raw gap change is
     a contrast of four domain means fitted on `model` (default `stacked`): the change stack of
     `pipeline.analysis.linkage.stack_for_change` in the frame of the levels (the linked-panel estimator);
     the adjusted one, a regression coefficient, on `adjusted_model` (default `model`), the frame of
@@ -149,8 +150,9 @@ def gap_changes(stacked: SurveyDesign, indicator: str, dims: list[str], referenc
             n_min = min(int(((stacked.data[wave_col] == w) & (stacked.data[dim].astype(str) == x)
                              & stacked.data[indicator].notna()).sum()) for w in (base, last) for x in (lv, str(ref)))
             raw = gap_change(model or stacked, indicator, dim, lv, ref, base, last, wave_col)
+            terms = covariates(dim) if callable(covariates) else covariates
             adj = gap_change(adjusted_model or model or stacked, indicator, dim, lv, ref, base, last, wave_col,
-                             covariates) if covariates \
+                             terms) if terms \
                 else dict.fromkeys(raw, np.nan)
             gaps = {w: means.get((w, lv), np.nan) - means.get((w, str(ref)), np.nan) for w in waves}
             rows.append({"indicator": indicator, "dimension": dim, "group": lv, "group_label": label(dim, lv),

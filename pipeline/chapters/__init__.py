@@ -22,8 +22,9 @@ class Chapter:
     blocks: list[tuple[str, Any]] = field(default_factory=list)
     settings: Any = field(default=None, repr=False)  # the chapter's settings (`provenance`), for its config key
 
-    def heading(self, text: str, level: int = 2) -> None:
-        self.blocks.append(("heading", (text, level)))
+    def heading(self, text: str, level: int = 2, anchor: str | None = None) -> None:
+        """`anchor`: a fixed id, so other pages can link to the section (`<page>.html#<anchor>`)."""
+        self.blocks.append(("heading", (text, level) if anchor is None else (text, level, anchor)))
 
     def text(self, md: str) -> None:
         self.blocks.append(("text", md))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import labels
-from pipeline.chapters import Chapter
+from pipeline.chapters import Chapter, invariance_note
 from pipeline.clean.report import distribution, flow_table, load_manifest, missingness
 from pipeline.analysis.careless import COLUMNS, sensitivity_rows, sensitivity_table
 from pipeline.clean.careless import FLAG, careful
@@ -73,7 +73,7 @@ def weighted_sample(settings, src: str, wave: int, cb, reports: dict | None = No
 def invariance_section(ch: Chapter, settings, policy, measured: dict) -> None:
     """Measurement invariance of every scale by group and between waves (issue 28)."""
     from pipeline.analysis import invariance as inv
-    ch.heading("Meten de schalen in elke groep hetzelfde?", 2)
+    ch.heading(invariance_note.SECTION, 2, anchor=invariance_note.ANCHOR)  # chapters 02/03 link here
     ch.text(INVARIANCE_TEXT)
     ch.detail(INVARIANCE_DETAIL.format(min_n=inv.MIN_GROUP_N), "meetinvariantie")
     min_n = max(inv.MIN_GROUP_N, policy.k)
@@ -211,13 +211,13 @@ def build(settings: Settings) -> Chapter:
             df = careful(full, settings.careless)
             results = {"flow": flow_table(m)}
             cb = settings.codebook(src, w)
-            weighted = weighted_sample(settings, src, w, cb, weighting) if m["reliability"] else None
+            scaled = bool(cb.scales)  # the one source of alpha and omega: computed here, not in the manifest
+            weighted = weighted_sample(settings, src, w, cb, weighting) if scaled else None
             if weighted is not None and cb.scales:
                 measured.setdefault(src, {})[w] = weighted
             rel_df, rel_w = (df, None) if weighted is None else (weighted, WEIGHT)
-            if m["reliability"]:
-                whole = (pd.DataFrame(m["reliability"]) if weighted is None
-                         else reliability(rel_df, cb.scales, scale_ranges(cb), weights=rel_w))
+            if scaled:
+                whole = reliability(rel_df, cb.scales, scale_ranges(cb), weights=rel_w)
                 results["reliability"] = Result(whole, NoSmallCells(
                     "reliability coefficients of whole scales over all respondents of the wave"), tidy=RELIABILITY)
                 by_group = [reliability(rel_df, cb.scales, scale_ranges(cb), by=g, weights=rel_w,

@@ -20,21 +20,12 @@ from pipeline.analysis import gender_scale as G
 from pipeline.analysis import targets as T
 from pipeline.analysis import unit_flows as F
 from pipeline.chapters import Chapter
+# what a page shows of which chapter, and who has a page: page_sources (the build reads it without pandas)
+from pipeline.page_sources import EXIT, SURVEY, USES, plans  # noqa: F401
 from pipeline.disclosure.model import load_archive, protect_flows
 from pipeline.disclosure.publish import ABSENT, Estimates, Policy, Published, Result, figure, publish, publish_all
 from pipeline.settings import Settings
 
-# The survey indicators of a page: (chapter, table of the per-directorate level, overall table, indicator, label)
-SURVEY = (("02_inclusie", "dir:inclusion", "levels", "inclusion", "Ervaren inclusie (NIM, 1–5)"),
-          ("03_veiligheid", "dir:psych_safety", "levels", "psych_safety", "Psychologische veiligheid (MTO, 1–7)"),
-          ("03_veiligheid", "dir:social_safety", "levels", "social_safety", "Sociale veiligheid (MTO, 1–5)"),
-          ("05_discriminatie", "dir:ervaren_discriminatie", None, "ervaren_discriminatie",
-           "Ervaren discriminatie, 12 maanden (aandeel)"),
-          ("05_discriminatie", "dir:kent_routekaart", None, "kent_routekaart",
-           "Kent de Routekaart Discriminatie (aandeel)"))
-# exit reasons of a directorate's leavers: (chapter, per-directorate table, overall table)
-EXIT = ("09_exitfeedback", "dir:reasons", "reasons")
-USES = tuple(dict.fromkeys([*(s[0] for s in SURVEY), EXIT[0]]))
 # chapters whose directorate table holds every directorate of the wave's register (gaps.directorate_table
 # with its frame): a directorate with no row there was not in that year's register, which is public
 FRAMED = ("02_inclusie", "03_veiligheid")
@@ -68,11 +59,6 @@ class Shared:
     k: int
     years: list
     exit_labels: dict | None = None  # exit reason -> its Dutch label (the exit codebook)
-
-
-def plans(targets) -> set[str]:
-    """Directorates with targets of their own (an action plan)."""
-    return {c for t in targets if not t.organisation for c in t.scope}
 
 
 def pages(settings: Settings, codes) -> list[str]:

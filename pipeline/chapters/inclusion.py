@@ -12,9 +12,10 @@ from pipeline.analysis.gaps import directorate_table, gap_table, level_table, li
 from pipeline import labels
 from pipeline.analysis.load import frame_text, in_frame, survey_design
 from pipeline.analysis.response import population_frame
-from pipeline.chapters import Chapter
+from pipeline.chapters import Chapter, invariance_note
+from pipeline.chapters.adjusted import exceptions_nl
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import ABSENT, Policy, figure, publish_all
+from pipeline.disclosure.publish import ABSENT, ROWS_KEPT, Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import Settings
 from pipeline.weight import MARGIN_TEXT, margin_table, weighting_warnings
@@ -76,9 +77,16 @@ def versus_average(table: pd.DataFrame, average: float) -> pd.DataFrame:
     t["vergeleken"] = np.where(unsure, TOO_UNSURE, np.where(absent, "", np.where(t["estimate"].isna(), "–", np.where(
         higher, "▲ hoger dan de rest", np.where(lower, "▼ lager dan de rest", "● geen aantoonbaar verschil")))))
     t = t.sort_values("estimate", ascending=False, na_position="last")
-    top = pd.DataFrame([{"group_label": AVERAGE, "estimate": average, "vergeleken": ""}])
-    return pd.concat([top, t.drop(columns=[c for c in ("te_onzeker", "verschil", "p_bh") if c in t])],
-                     ignore_index=True)
+    if ABSENT not in t:
+        t[ABSENT] = ""
+    # the average is compared with nothing and has no interval or n here: not applicable, never hidden
+    top = pd.DataFrame([{"group_label": AVERAGE, "estimate": average, "vergeleken": np.nan, ABSENT: "n.v.t."}],
+                       index=[AVERAGE])
+    # every directorate keeps its row's label, so its cells keep their status (a level too uncertain to
+    # show is not applicable, not hidden by disclosure control; see Published.derive)
+    out = pd.concat([top, t.drop(columns=[c for c in ("te_onzeker", "verschil", "p_bh") if c in t])])
+    out.attrs[ROWS_KEPT] = True
+    return out
 
 
 MODEL_COLUMNS = ["modelschatting", "modelschatting_laag", "modelschatting_hoog", "modelschatting_se", "gewicht"]
@@ -172,7 +180,9 @@ def _sheet(label: str, rest: str) -> str:
     return shorten(label, MAX_SHEET - 3 - len(rest))
 
 def build(settings: Settings, *, source: str, constructs: list[str], title: str, intro: str, wave=None,
-          dimensions=None, intersections=None) -> Chapter:
+          dimensions=None, intersections=None, uses=()) -> Chapter:
+    """`uses`: chapters of this run whose published results the page reads (chapter 01's measurement
+    invariance: a gap on a scale that does not measure the same in every group says so)."""
     policy = Policy.from_settings(settings)
     groups = settings["groups"]
     dims = dimensions or groups["dimensions"]
@@ -244,9 +254,16 @@ def build(settings: Settings, *, source: str, constructs: list[str], title: str,
             "dit’). *Bij gelijke schaal, leeftijd, dienstjaren en directie*: het verschil dat overblijft als beide "
             "groepen even vaak in elke schaal, leeftijd, dienstjaren en directie zitten.")
     ch.detail(ADJUSTED_TEXT, "ruw verschil en verschil bij gelijke schaal enz.")
+    if note := exceptions_nl(settings, "adjusted_gap", dims):
+        ch.text(note)
+    unequal = invariance_note.failures(invariance_note.read(settings.reports_dir / "results" / f"{u}.parquet"
+                                                            for u in uses or ()), source, wave, constructs)
     for c in constructs:
         ch.table(gaps.view(rows=gaps.table["construct"] == c, columns=GAP_COLUMNS), f"{LABELS[c]}: verschillen",
                  decimals=3, integers=["adj_n"], sheet=f"{_sheet(LABELS[c], ' kloven')} kloven")
+        for dim, level in unequal.get(c, []):
+            if dim in set(gaps.table.loc[gaps.table["construct"] == c, "dimension"].astype(str)):
+                ch.text(invariance_note.note_nl(LABELS[c], labels.dimension(dim), level))
     ch.heading("Verklaard en niet verklaard door kenmerken")
     ch.text(DECOMPOSITION_TEXT)
     ch.detail(DECOMPOSITION_DETAIL, "hoe de kloof is gesplitst")

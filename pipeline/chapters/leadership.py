@@ -21,6 +21,7 @@ CONSTRUCT = "inclusive_leadership"
 GAP_COLUMNS = {"zelfbeeld": "zelfbeeld leidinggevenden", "oordeel_medewerkers": "oordeel medewerkers",
                "difference": "verschil", "ci_low": "95%-interval laag", "ci_high": "95%-interval hoog",
                "p_bh": "p (BH)", "n": "n leidinggevenden", "n_ref": "n medewerkers"}
+COUNTS = [GAP_COLUMNS["n"], GAP_COLUMNS["n_ref"]]  # renamed, so named as counts: whole numbers on the page
 
 
 def _nl(x: float) -> str:
@@ -85,14 +86,16 @@ def build(settings: Settings, *, source: str = "mto", wave=None, dimensions=None
             "en voor de schaal. *p (BH)*: na correctie voor de vele vergelijkingen (alle toetsen op de kloof in dit "
             "hoofdstuk).")
     ch.table(pub["gap"].view(columns=["item", *GAP_COLUMNS], rename=GAP_COLUMNS,
-                             map={"item": lambda x: items.get(x, x)}), "Kloof per vraag", decimals=2)
+                             map={"item": lambda x: items.get(x, x)}), "Kloof per vraag", decimals=2,
+             integers=COUNTS)
     ch.heading("Kloof per directie")
     ch.text(f"Alleen directies met minstens {policy.k} leidinggevenden en {policy.k} medewerkers die de vragen "
             "beantwoordden; bij de overige is de kloof niet te tonen.")
     gd = pub["gap_dir"]
     ch.table(gd.view(rows=gd.table["difference"].notna(), columns=["directie_code", *GAP_COLUMNS],
                      map={"directie_code": lambda c: names.get(c, c)}, rename={"directie_code": "directie", **GAP_COLUMNS}),
-             "Kloof tussen intentie en ervaring per directie (schaal)", decimals=2, sheet="Kloof per directie")
+             "Kloof tussen intentie en ervaring per directie (schaal)", decimals=2, sheet="Kloof per directie",
+             integers=COUNTS)
     ch.text(f"{int(gd.table['difference'].isna().sum())} directie(s) met te weinig leidinggevenden of medewerkers "
             "niet getoond.")
     ch.heading("Oordeel van medewerkers per groep")

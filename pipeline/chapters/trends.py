@@ -13,6 +13,7 @@ from pipeline.analysis import trend as T
 from pipeline.analysis.load import change_designs, frame_text, survey_design
 from pipeline.analysis.response import R_TEXT, representativeness_tables
 from pipeline.chapters import Chapter, effect_section
+from pipeline.chapters.adjusted import exceptions_nl
 from pipeline.clean.report import load_manifest
 from pipeline.disclosure.publish import NoSmallCells, Policy, Result, figure, publish_all
 from pipeline.report import figures
@@ -144,7 +145,8 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
         results["changes"] = replace(_concat([T.changes(linked, i, waves, dims=dims, family=FAMILY) for i in indicators]),
                                      split=split)
         results["gaps"] = replace(_concat([T.gap_changes(stacked, i, dims, refs, waves, family=FAMILY,
-                                                           covariates=settings.covariates("gap_change"), model=linked,
+                                                           covariates=lambda dim: settings.covariates("gap_change", dim),
+                                                           model=linked,
                                                            adjusted_model=model)
                                            for i in indicators]), split=split)
     newcomers = settings["groups"].get("newcomers")
@@ -208,6 +210,8 @@ def build(settings: Settings, *, source: str, indicators: list[str], dimensions=
         ch.heading("Verandering van de kloof (verschil-in-verschillen)")
         ch.text("Per groep: de kloof met de referentiegroep in elke meting, en hoeveel die veranderde. "
                 "Een positieve verandering bij een negatieve kloof betekent: de kloof werd kleiner. " + NOT_AN_EFFECT)
+        if note := exceptions_nl(settings, "gap_change", dims, "de verandering van de kloof"):
+            ch.text(note)
         cols = ["indicator", "group_label", "reference", *[f"gap_{w}" for w in waves], "did", "ci_low", "ci_high",
                 "p_bh", "did_adjusted", "did_standardised"]
         ch.table(gaps.view(columns=cols, map=mapped(gaps, named)), f"Kloof per meting en verandering {waves[0]}–{waves[-1]}",

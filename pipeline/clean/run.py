@@ -19,7 +19,7 @@ from pipeline.clean.harmonise import harmonise
 from pipeline.clean.pseudonymise import current_fingerprint, demo_file_status, fingerprint, load_key, pseudonymise
 from pipeline.clean.quality import apply_quality_rules
 from pipeline.clean.readers import read_raw
-from pipeline.clean.scales import reliability, score
+from pipeline.clean.scales import score
 from pipeline.clean.schema import validate
 from pipeline.codebook import load_codebook
 from pipeline.io import atomic_write_parquet, atomic_write_text, git_commit, sha256
@@ -105,8 +105,9 @@ def clean_frame(raw: pd.DataFrame, cb, file: str, *, demo: bool, young_cutoff: i
         "rows_out": int(len(careful(df, careless))),
         "excluded": exclusions.to_dict("records"),
         "missing_codes": missing.to_dict("records"),
-        "reliability": (reliability(careful(df, careless), cb.scales, scale_ranges(cb)).to_dict("records")
-                        if cb.scales else []),
+        # the scales only: their reliability is chapter 01's (weighted where the source is weighted), so
+        # no second, unweighted alpha/omega lives on beside the published one
+        "scales": sorted(cb.scales),
         "person_key": PERSON_KEY in df,
         # which key made the pseudonyms (never the key itself): files of two keys are never joined
         "pseudonymised": key is not None,

@@ -37,6 +37,7 @@ _TOKEN = object()  # only this module constructs Published objects
 # A row keeps its reason only with no respondents (every n column 0 or empty) and no number at all.
 ABSENT = "ontbreekt"
 ABSENT_FRAME = "ontbreekt_kader"
+ROWS_KEPT = "rows_kept"  # see Published.derive
 
 # Defaults of config `disclosure.rounding` (report.yaml declares them; these serve hand-made policies):
 # register_counts: base of register counts; register_shares / register_rates: decimals
@@ -369,13 +370,20 @@ class Published:
         published counts): what follows from published numbers is itself publishable."""
         # a new table: its results rows, if any, are declared by whoever publishes it, not inherited
         new = fn(self.table.copy(), *args, **kwargs)
+        kept = new.attrs.pop(ROWS_KEPT, False)
         hidden = self.hidden.reindex(index=new.index, columns=new.columns, fill_value=False)
         if self.suppressed or self.hidden.to_numpy().any():
             # cells the function made (a pivot, a new column) cannot be traced to a source cell: an
             # empty one may hide a suppressed value, so it is marked suppressed, never "missing"
             same_rows = new.index.equals(self.table.index)
+            # a function that keeps each source row under its own label (a sort, a row added under a new
+            # label) says so in new.attrs[ROWS_KEPT]: those rows trace to their source row by label
+            if kept and new.index.is_unique and self.table.index.is_unique:
+                same_rows = np.broadcast_to(new.index.isin(self.table.index)[:, None], new.shape).copy()
             traced = pd.DataFrame(same_rows, index=new.index, columns=new.columns)
             traced.loc[:, [c for c in new.columns if c not in self.table.columns]] = False
+            if "onderdrukt" in new:  # a suppressed row's empty cells are suppressed, as its page shows them
+                traced.loc[new["onderdrukt"].eq(True).to_numpy(), :] = False
             # (a row absent for a public reason holds no numbers that could be hidden: see ABSENT)
             if ABSENT in new:
                 traced.loc[new[ABSENT].fillna("").astype(str).str.len().gt(0).to_numpy(), :] = True

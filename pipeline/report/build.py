@@ -18,6 +18,7 @@ from typing import Callable
 from pipeline.config import ROOT
 from pipeline.io import atomic_path, atomic_write_text, move, sha256
 # the graph's nodes and keys (pipeline.report.graph), also named from here
+from pipeline.report.digests import Digests
 from pipeline.report.graph import (NOTEBOOKS, Step, _check_inputs, _key, chapter_specs, config_key,  # noqa: F401
                                    input_check)
 from pipeline.settings import Settings, load_settings, resolved
@@ -61,14 +62,23 @@ def cleaning_code_hash() -> str:
 ABSENT = "-"  # recorded for a checked output that the step did not write (e.g. a chapter without tables)
 
 
+# the build's remembered file digests (pipeline.report.digests), set for the length of a build
+DIGESTS: Digests | None = None
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of a file (remembered by its status during a build)."""
+    return DIGESTS.sha256(path) if DIGESTS is not None else sha256(path)
+
+
 def content_hash(path: Path) -> str:
     """sha256 of a file; of a folder, over its files' relative names and sha256s; ABSENT if neither."""
     if path.is_file():
-        return sha256(path)
+        return file_hash(path)
     if path.is_dir():
         h = hashlib.sha256()
         for p in sorted(q for q in path.rglob("*") if q.is_file()):
-            h.update(f"{p.relative_to(path).as_posix()}\0{sha256(p)}\n".encode())
+            h.update(f"{p.relative_to(path).as_posix()}\0{file_hash(p)}\n".encode())
         return h.hexdigest()
     return ABSENT
 
@@ -267,6 +277,9 @@ def _write_results(parts: Path, target: Path, chapters: list[str], settings: Set
     if settings is not None and len(table):
         table = with_primary(table, settings)
     table = with_twins(table) if len(table) else table
+    if rounding is None and settings is not None:  # the release's rules, from the one reader of `disclosure`
+        from pipeline.disclosure.publish import Policy
+        rounding = dict(Policy.from_settings(settings).rounding)
     table = rounded(table, rounding) if len(table) else table
     with atomic_path(target.with_suffix(".parquet")) as tmp:
         table.to_parquet(tmp, index=False)
@@ -279,10 +292,17 @@ def _audit_release(reports: Path, findings: Path, k: int, base: int, width: floa
     guard_release(reports, findings, k, base, width, nested)
 
 
+def _audit_with_policy(reports: Path, findings: Path, settings: Settings) -> None:
+    """The release audit under the report's disclosure policy (k, rounding base, protection width)."""
+    from pipeline.disclosure.publish import Policy
+    policy = Policy.from_settings(settings)
+    _audit_release(reports, findings, policy.k, policy.rounding["register_counts"], policy.width, _nested(settings))
+
+
 def _nested(settings) -> tuple:
     """(outer, inner) labels of the targets that count the same group in nested scale ranges (12-14
     within 12+): the release check writes down that the inner count is part of the outer one."""
-    from pipeline.analysis.targets import nested_in
+    from pipeline.analysis.target_spec import nested_in
     declared = settings.targets
     return tuple((o.label, i.label) for o in declared for i in declared if nested_in(o, i))
 
@@ -322,7 +342,7 @@ def clean_steps(settings: Settings, code: str, key_fingerprint: str | None = Non
             steps.append(Step(f"{source}_{wave}", f"opschonen {source} {wave}", _clean_one,
                               (source, wave, str(path), settings), [target],
                               settings.processed_dir / ".state" / f"{source}_{wave}.json",
-                              _key("clean", code, sha256(path), settings.demo, settings.codebook(source, wave).version,
+                              _key("clean", code, file_hash(path), settings.demo, settings.codebook(source, wave).version,
                                    key_fingerprint, settings["groups"]),
                               cost=0.5, source=source,
                               checked=[settings.processed_dir / f"{source}_{wave}.manifest.json"]))
@@ -352,7 +372,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     an edit of a setting reruns only the chapters that read it."""
     from functools import partial
 
-    from pipeline.analysis.targets import declared_entries, declared_path
+    from pipeline.analysis.target_spec import declared_entries, declared_path
     from pipeline.config import load_yaml
     from pipeline.exposure import plan_starts
     from pipeline.report.pages import page_list
@@ -361,7 +381,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
     starts = plan_starts(load_yaml(declared_path(settings["targets"])).get("targets") or [])
     reports = settings.reports_dir
     pages = page_list(specs)
-    from pipeline.analysis.linkrates import for_sources, joins as all_joins
+    from pipeline.analysis.joins import for_sources, joins as all_joins
     joins = all_joins(settings)  # every join across sources and waves, checked before a chapter runs
     steps = []
     for ch in specs:
@@ -375,7 +395,7 @@ def chapter_steps(settings: Settings, specs: list[dict], code: str, cleaned: lis
         steps.append(Step(ch["name"], f"hoofdstuk {ch['name']}", _run_chapter,
                           (ch, params, executed, html, settings.min_cell_size, page),
                           [executed, html, results], reports / ".state" / f"{ch['name']}.json",
-                          _key("chapter", code, sha256(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads, []),
+                          _key("chapter", code, file_hash(NOTEBOOKS / ch["notebook"]), params, config_key(settings, reads, []),
                                page, targets if ch.get("reads_targets") else None,
                                # checked before it runs (input_check): a new least link rate checks it again
                                settings.link_minimums if for_sources(joins, reads) else None,
@@ -572,9 +592,13 @@ def build(config: str | Path = "config/report.yaml", *, years: list[int] | None 
     with release.run_lock(release.lock_files(published, settings.processed_dir), wait=wait):
         before = os.environ.get(RELEASE_ENV)
         os.environ[RELEASE_ENV] = str(work)  # steps, workers and kernels write and read the release in staging
+        global DIGESTS
+        DIGESTS = Digests(work.parent / f"{work.name}.sha256.json")  # beside the release, never in it
         try:
             _build(settings, years, jobs, work, published)
         finally:
+            DIGESTS.save()
+            DIGESTS = None
             if before is None:
                 os.environ.pop(RELEASE_ENV, None)
             else:
@@ -606,8 +630,7 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
     settings = ensure_demo_data(settings)
-    from pipeline.analysis.targets import declared_path
-    from pipeline.disclosure.publish import Policy
+    from pipeline.analysis.target_spec import declared_path
     from pipeline.io import quarantine_dir
     from pipeline.report import directorate_pages
     code = code_hash(exclude=(declared_path(settings["targets"]), settings.path))
@@ -619,10 +642,12 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
     # pages beyond the chapters (the directorate pages): steps of their own, linked from the index
     extra = directorate_pages.steps(settings, code, cleaned, chapters)
     reports = settings.reports_dir
-    policy = Policy.from_settings(settings)  # the one reader of config disclosure (k, rounding, audit)
     names = [c.name for c in chapters]
     pages = [*names, *(e.name for e in extra)]
-    whole = config_key(settings, "all")  # the steps below read report.yaml broadly (and cost little): all of it
+    # the steps below read report.yaml broadly (and cost little): all of it, so also `disclosure` and
+    # `min_cell_size`, whose one reader (publish.Policy) they call when they run, not here: making the
+    # plan of a no-op rerun imports no pandas
+    whole = config_key(settings, "all")
     final = [Step("_index", "index", _write_index, (settings, specs), [reports / "index.html"],
                   reports / ".state" / "_index.json", _key("index", code, pages, settings.demo, whole), deps=pages, cost=0.5),
              # the glossary (config/glossary.yaml, in `code`) needs no data: it runs at once, beside the chapters
@@ -630,9 +655,9 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
                   [reports / "begrippen.html"], reports / ".state" / "_glossary.json",
                   _key("glossary", code, [c["name"] for c in specs], settings.demo, settings.min_cell_size, whole), cost=0.2),
              Step("_results", "resultatentabel", _write_results, (reports / "results", reports / "results.csv", pages,
-                                                                   settings, dict(policy.rounding)),
+                                                                   settings),
                   [reports / "results.csv", reports / "results.parquet"], reports / ".state" / "_results.json",
-                  _key("results", code, pages, policy.rounding, whole), deps=pages, cost=0.2),
+                  _key("results", code, pages, whole), deps=pages, cost=0.2),
              Step("_workbook", "Excel-werkmap", _write_workbook, (reports / "tables", reports / "tabellen.xlsx", names,
                                                                    settings.min_cell_size),
                   [reports / "tabellen.xlsx"], reports / ".state" / "_workbook.json",
@@ -640,11 +665,9 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
                   deps=names, cost=1.5)]
     # the release as an attacker reads it (issue 25): all published tables together, after every page
     findings = quarantine_dir(reports) / "audit" / "publicatie.txt"  # beside reports/, never published
-    final.append(Step("_audit", "audit van de publicatie", _audit_release,
-                      (reports, findings, policy.k, policy.rounding["register_counts"], policy.width, _nested(settings)),
+    final.append(Step("_audit", "audit van de publicatie", _audit_with_policy, (reports, findings, settings),
                       [findings], reports / ".state" / "_audit.json",
-                      _key("audit", code, pages, [policy.k, policy.rounding, policy.audit, policy.width],
-                           [list(p) for p in _nested(settings)], whole), deps=pages, cost=3))
+                      _key("audit", code, pages, [list(p) for p in _nested(settings)], whole), deps=pages, cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
     # the release holds only what this run's steps write: pages of chapters left out (YEAR=, config) go
     members = [p for s in steps for p in [*s.outputs, *s.checked, *s.publishes] if p.is_relative_to(work)]

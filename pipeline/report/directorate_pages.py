@@ -22,8 +22,6 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
-
 from pipeline.io import atomic_write_text, move, sha256
 
 NAME = "directies"
@@ -117,6 +115,8 @@ def _html_exporter():
 def run(settings, uses: list[str], code: str, shard: int = 0, shards: int = 1) -> None:
     """Build, guard and publish the directorate pages of one step (`shard` of `shards`), its listing
     and its results rows."""
+    import pandas as pd  # here, not at the top: the build makes these steps on every run, also a no-op
+
     from pipeline.chapters import directorate as D
     from pipeline.disclosure.guard import DisclosureError, scan_csv, scan_html, scan_results
     reports, k = settings.reports_dir, settings.min_cell_size
@@ -220,8 +220,8 @@ def steps(settings, code: str, cleaned: list, chapters: list) -> list:
     """The steps of the report graph (none when `directorate_pages: none`): one for a few pages, SHARDS
     for many, each after the register is cleaned and the survey chapters it reads have published
     their results; each keyed on the targets its pages show."""
-    from pipeline.analysis.targets import declared_entries
-    from pipeline.chapters.directorate import USES, plans
+    from pipeline.analysis.target_spec import declared_entries
+    from pipeline.page_sources import USES, plans
     from pipeline.report.graph import Step, _key, config_key, input_check
     if settings.directorate_pages == "none" or not settings.waves("register"):
         return []

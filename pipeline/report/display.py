@@ -23,7 +23,10 @@ from pipeline.disclosure.errors import MISSING
 from pipeline.disclosure.publish import ABSENT, Published, PublishedFigure, unchecked
 
 
-def heading(text: str, level: int = 2) -> None:
+def heading(text: str, level: int = 2, anchor: str | None = None) -> None:
+    if anchor:  # a fixed id another page links to (the table of contents keeps it)
+        display(Markdown(f'<h{level} id="{_html.escape(anchor)}">{_html.escape(text)}</h{level}>'))
+        return
     display(Markdown(f"{'#' * level} {text}"))
 
 
@@ -122,6 +125,16 @@ def _tables_dir() -> Path | None:
     return Path(target) if target else None
 
 
+CSV_FLOAT = "%.6g"  # the CSV's numbers: six significant digits, decimal comma (Excel nl_NL)
+
+
+def _csv_number(v):
+    """A float in a text column written as the float columns are ("%.6g", decimal comma); else `v`."""
+    if isinstance(v, (float, np.floating)) and not isinstance(v, bool) and v == v:
+        return (CSV_FLOAT % v).replace(".", ",")
+    return v
+
+
 def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), sheet: str | None = None,
             missing: np.ndarray | None = None, cells: tuple[int, int] = (0, 0)) -> str | None:
     """Tidy CSV of every shown table (after suppression) when the report build asks for it; returns
@@ -142,8 +155,11 @@ def _export(df: pd.DataFrame, caption: str, counts: tuple[str, ...] = (), sheet:
             if missing[:, j].any() and c != "onderdrukt":
                 out[c] = out[c].astype(object).mask(missing[:, j], MISSING)
     out = out.drop(columns=[c for c in ("onderdrukt", ABSENT) if c in out.columns]).rename(columns=labels.column)
+    for c in out.columns:  # pandas leaves numbers in a text column (a mark beside them) as Python writes them
+        if out[c].dtype == object:
+            out[c] = [_csv_number(v) for v in out[c].tolist()]
     with atomic_path(d / name) as tmp:
-        out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format="%.6g",
+        out.to_csv(tmp, index=False, sep=";", decimal=",", encoding="utf-8-sig", float_format=CSV_FLOAT,
                    na_rep=SUPPRESSED)
     # which columns count persons, for the output guard (the table's own metadata, not its headers)
     atomic_write_text((d / name).with_suffix(".meta.json"), json.dumps(

@@ -86,7 +86,7 @@ def config_key(settings: Settings, reads, sections: list[str] | None = None) -> 
     if sections is not None and "sources" in sections:
         reads = "all"
     if sections is not None and "targets" in sections and settings.raw.get("targets") is not None:
-        from pipeline.analysis.targets import declared_entries
+        from pipeline.analysis.target_spec import declared_entries
         part["targets.declared (file)"] = declared_entries(settings["targets"])
     waves = {s: settings.waves(s) for s in sorted(settings.sources) if reads == "all" or s in reads}
     return {**part, "sources": waves}
@@ -98,11 +98,11 @@ def input_check(settings: Settings, cleaned: list[Step], reads, joins: list | No
     (`reads`: sources, or "all") links as many records as the design implies (pipeline.analysis.linkrates)."""
     from functools import partial
 
-    from pipeline.analysis import linkrates
+    from pipeline.analysis import joins as J
     from pipeline.clean.pseudonymise import current_fingerprint
-    joins = linkrates.joins(settings) if joins is None else joins
+    joins = J.joins(settings) if joins is None else joins
     return partial(_check_inputs, [m for c in cleaned for m in c.checked], current_fingerprint(),
-                   linkrates.for_sources(joins, reads), settings.processed_dir,
+                   J.for_sources(joins, reads), settings.processed_dir,
                    settings.link_minimums)
 
 
