@@ -475,7 +475,8 @@ def group_counts(rel: Release, reports: Path) -> None:
     dimension's cells add up to each margin (westers/man + westers/vrouw + ... = westers) up to a
     remainder >= 0 (an unknown level of the other side: both margins exact would contradict the
     published numbers, and a contradiction teaches a reader nothing). A hidden
-    group's n must not follow, nor be shown in one file and hidden in another."""
+    group's n must not follow, nor be shown in one file and hidden in another. A statistic of a table
+    that prints no n in any row (chapter 06's gap per wave) is no occurrence of the n."""
     f = reports / "results.csv"
     if not f.exists():
         return
@@ -485,6 +486,9 @@ def group_counts(rel: Release, reports: Path) -> None:
     table = res["table"].astype(str)
     res = res[(table.isin(GROUP_TABLES[:2]) | table.str.startswith("levels:") | table.str.startswith("prev:"))
               & res["statistic"].isin(GROUP_STATISTICS) & (res["dimension"] != "directie_code")]
+    # a statistic of a table that prints no n in any row (e.g. chapter 06's gap per wave) tells nothing
+    # about a group's n where it hides a row: only the tables that print n are occurrences of it
+    res = res[res.groupby(["chapter", "table", "statistic"])["n"].transform(lambda x: x.notna().any()).astype(bool)]
 
     def key(source, waves, indicator, dimension, group):
         return ("enquete-groep", str(source), str(waves), str(indicator), str(dimension), str(group), "n")
@@ -635,11 +639,6 @@ def _whole(b) -> tuple:
     return int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
 
 
-def _survey_group(key) -> bool:
-    """A survey group's respondent count (`group_counts`, `group_tables`)."""
-    return bool(key) and key[0] == "enquete-groep"
-
-
 def _remainder(key) -> bool:
     """A dimension's remainder: the level between a table's total and its printed rows (`exit_tables`)."""
     return any(str(part).startswith("rest ") for part in key)
@@ -713,14 +712,8 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     # people has a row of its own (an unknown level too), so its interval protects no one and needs no width
     rests = [key for key in unprotected if key not in pinned_keys and _remainder(key)]
     narrow = [key for key in unprotected if key not in pinned_keys and key not in rests]
-    # Survey respondents per group (cells 'enquete-groep'): the build does not yet coordinate the
-    # complementary suppression of the level and gap tables, so a group n that is only narrower than the
-    # width, or shown in one table and hidden in another, is a warning for the researcher (listed below),
-    # not a stop; a group n that can be worked out exactly (pinned, 1..k-1) still stops the build.
-    warned = [key for key in narrow if _survey_group(key)]
-    narrow = [key for key in narrow if not _survey_group(key)]
-    warned_mixed = [x for x in inconsistent if x.startswith("enquete-groep/")]
-    inconsistent = [x for x in inconsistent if not x.startswith("enquete-groep/")]
+    # survey respondents per group ('enquete-groep') stop the build like any count: the build takes one
+    # decision per statistic on which groups are hidden (`coordinate`), the same in every table
     lines = [f"# Controle van de hele publicatie als aanvaller: {len(rel.cells)} cellen, {len(rel.hidden())} verborgen",
              f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
              *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
@@ -732,10 +725,6 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
              f"rest van een dimensie (0: elk niveau met mensen heeft een eigen rij), smaller dan {width:g}: {len(rests)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in rests],
-             f"waarschuwing, respondenten per groep (niet vastgepind; de bouw beschermt dit nog niet): "
-             f"{len(warned) + len(warned_mixed)}",
-             *[f"  smaller dan {width:g}: {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in warned],
-             *[f"  {x}" for x in warned_mixed],
              "", "# Elke verborgen cel van elke gepubliceerde tabel (CSV): interval en wat haar beschermt",
              "# 'lineair model van de publicatie': het interval over alle bestanden samen (lineaire programmering);",
              "# 'alleen de eigen tabel': de tabel staat (nog) niet in het model; het interval is wat de tabel zelf toelaat",
