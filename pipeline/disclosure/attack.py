@@ -528,7 +528,8 @@ def group_counts(rel: Release, reports: Path) -> None:
 
 
 def group_tables(rel: Release, reports: Path) -> None:
-    """The chapters' group tables as CSV (`indeling;groep;...;n`, chapters 02-08): the n each prints is
+    """The chapters' group tables as CSV (`indeling;groep;...;n`, chapters 02-08) and their gap tables
+    (`groep;referentie;...;n`, the group's n; its dimension read from the two labels): the n each prints is
     the cell `group_counts` reads from results.csv. A table is matched to its source, wave and scale by
     its shown n (the only (source, wave, scale) whose results rows agree with every shown row; none or
     several: left out), and each row adds an occurrence — shown or hidden — of the same cell, so a group
@@ -542,21 +543,18 @@ def group_tables(rel: Release, reports: Path) -> None:
     for (source, waves, indicator, dim, group), values in known.items():
         shown = [v for v in values if v is not None]
         by_wave.setdefault((source, waves, indicator), {})[(dim, group)] = shown[0] if shown else None
+    printed = {cell for cells in by_wave.values() for cell in cells}
     for f in sorted(Path(reports, "tables").glob("0[2-8]_*/*.csv")):
         t = _read(f)
-        if list(t.columns[:2]) != ["indeling", "groep"] or "n" not in t.columns:
+        if "n" not in t.columns:
             continue
-        rows = []
-        for i, r in t.iterrows():
-            # chapter 08 prints the codes ('herkomst_oud'), the others the labels
-            dim = dims.get(r["indeling"], r["indeling"] if r["indeling"] in dims.values() else None)
-            if dim is None:
-                continue
-            codes = labels.groups(dim)
-            group = "totaal" if dim == "totaal" else {v: k for k, v in codes.items()}.get(
-                r["groep"], r["groep"] if r["groep"] in codes else None)
-            if group is not None:
-                rows.append((i, dim, group, _value(r["n"])))
+        if list(t.columns[:2]) == ["groep", "referentie"]:  # a gap table: its n is the group's n
+            rows = [(i, *cell, _value(r["n"])) for i, r in t.iterrows()
+                    if (cell := _labelled(r["groep"], r["referentie"], printed)) is not None]
+        elif list(t.columns[:2]) == ["indeling", "groep"]:
+            rows = _group_rows(t, dims)
+        else:
+            continue
         shown = [(d, g, v) for _, d, g, v in rows if isinstance(v, float) and not np.isnan(v)]
         if not shown:
             continue
@@ -570,6 +568,40 @@ def group_tables(rel: Release, reports: Path) -> None:
                 key = ("enquete-groep", *match[0], dim, group, "n")
                 rel.count(key, v, f"tabel {f.parent.name}/{f.stem}")
                 _at(rel, f, i, "n", key)
+
+
+def _group_rows(t: pd.DataFrame, dims: dict) -> list[tuple]:
+    """(row, dimension, level code, printed n) of a group table (`indeling;groep;...;n`)."""
+    from pipeline import labels
+    rows = []
+    for i, r in t.iterrows():
+        # chapter 08 prints the codes ('herkomst_oud'), the others the labels
+        dim = dims.get(r["indeling"], r["indeling"] if r["indeling"] in dims.values() else None)
+        if dim is None:
+            continue
+        codes = labels.groups(dim)
+        group = "totaal" if dim == "totaal" else {v: k for k, v in codes.items()}.get(
+            r["groep"], r["groep"] if r["groep"] in codes else None)
+        if group is not None:
+            rows.append((i, dim, group, _value(r["n"])))
+    return rows
+
+
+def _labelled(groep: str, referentie: str, printed: set) -> tuple[str, str] | None:
+    """(dimension, level code) of a gap table's row, read from its printed labels: the group and its
+    reference ('Westers × Man' against 'Nederlands × Man' for an intersection) name one dimension whose
+    levels carry both labels; of several such, the one results.csv prints (`printed`)."""
+    from itertools import product
+
+    from pipeline import labels
+    gs, rs = str(groep).split(" × "), str(referentie).split(" × ")
+    if len(gs) != len(rs):
+        return None
+    sides = [[(d, c) for d in labels.dimensions() for c, lab in labels.groups(d).items()
+              if lab == g and r in labels.groups(d).values()] for g, r in zip(gs, rs)]
+    found = [("×".join(d for d, _ in x), "/".join(c for _, c in x)) for x in product(*sides)]
+    found = [x for x in found if x in printed]
+    return found[0] if len(found) == 1 else None
 
 
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
