@@ -159,3 +159,23 @@ def test_the_small_group_itself_is_hidden_either_way(policy):
     pub = publish_all(tables(respondents()), policy)
     lv = pub["levels"].table.set_index(["dimension", "group"])
     assert lv.loc[("geslacht", "non_binair"), "onderdrukt"] and np.isnan(lv.loc[("geslacht", "non_binair"), "n"])
+
+
+def test_a_gap_tables_n_column_is_one_more_occurrence_of_the_groups_n(tmp_path):
+    """The gap table's CSV prints each group's n beside its reference's label; a reader matches it to
+    results.csv, so vrouw's n printed there while results.csv hides it is found (and '<k' is not)."""
+    def gap_csv(reports: Path, vrouw) -> None:
+        f = reports / "tables" / "02_inclusie" / "004_ervaren_inclusie_verschillen.csv"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame([("Westers", "Nederlands", "-0,1", 28), ("Niet-westers", "Nederlands", "-0,1", 57),
+                      ("Vrouw", "Man", "<k" if vrouw == "<k" else "-0,1", vrouw),
+                      ("Westers × Vrouw", "Nederlands × Man", "-0,1", 13)],
+                     columns=["groep", "referentie", "verschil", "n"]).to_csv(f, sep=";", index=False)
+    gap_csv(release(tmp_path / "shown", COORDINATED), 113)
+    _, inconsistent, _ = attack(tmp_path / "shown", K)
+    assert inconsistent == [f"{'/'.join(key('geslacht', 'vrouw'))}: getoond in tabel 02_inclusie/"
+                            "004_ervaren_inclusie_verschillen, verborgen in results 02_inclusie levels"]
+    gap_csv(release(tmp_path / "hidden", COORDINATED), "<k")
+    _, inconsistent, rel = attack(tmp_path / "hidden", K)
+    assert not inconsistent
+    assert any(o.artefact.startswith("tabel 02_inclusie") for o in rel.cells[key("herkomst_oud×geslacht", "westers/vrouw")])
