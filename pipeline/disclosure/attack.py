@@ -570,6 +570,38 @@ def group_tables(rel: Release, reports: Path) -> None:
                 _at(rel, f, i, "n", key)
 
 
+# chapter 01's response tables: kenmerk (its first word) -> the survey dimension whose levels carry the
+# same labels (age: only 'Jonger dan 35' is a level of `jong`; origin: the levels the old classification shares)
+RESPONSE_DIMENSIONS = {"Gender": "geslacht", "Salarisschaal": "schaalband", "Leeftijd": "jong",
+                       "Migratieachtergrond": "herkomst_oud"}
+
+
+def response_links(rel: Release, reports: Path) -> None:
+    """Chapter 01's respondents per group bound each scale's n of that group from above (a scale's
+    respondents are among the wave's): per source and wave (from the table's caption), for every group
+    printed in both, n <= respondents — an inequality, as the trained are part of the staff."""
+    from pipeline import labels
+    groups: dict[tuple, list] = {}
+    for key in rel.cells:
+        if key[0] == "enquete-groep":
+            groups.setdefault((key[1], key[2], key[4], key[5]), []).append(key)
+    if not groups:
+        return
+    for f in sorted((reports / "tables" / "01_opschoning").glob("*respons_per_directie*.csv")):
+        caption = f.with_suffix(".caption")
+        m = re.search(r"(\w+) (\d{4})\s*$", caption.read_text()) if caption.exists() else None
+        if m is None:
+            continue
+        source, wave, table = m.group(1).lower(), m.group(2), f.stem.split("_")[0]
+        for var, cat in _read(f)[["kenmerk", "categorie"]].itertuples(index=False):
+            dim = RESPONSE_DIMENSIONS.get(str(var).split(" ")[0])
+            code = {v: c for c, v in labels.groups(dim).items()}.get(cat) if dim else None
+            resp = ("respons", "tabel", table, f"{var}={cat}")
+            for key in groups.get((source, wave, dim, code), ()) if resp in rel.cells else ():
+                if any(o.value is None for o in (*rel.cells[key], *rel.cells[resp])):  # two shown: nothing to learn
+                    rel.ratios.append((key, resp, 0.0, 1.0))
+
+
 def _group_rows(t: pd.DataFrame, dims: dict) -> list[tuple]:
     """(row, dimension, level code, printed n) of a group table (`indeling;groep;...;n`)."""
     from pipeline import labels
@@ -617,6 +649,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     survey_counts(rel, reports)
     group_counts(rel, reports)
     group_tables(rel, reports)
+    response_links(rel, reports)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file

@@ -179,3 +179,26 @@ def test_a_gap_tables_n_column_is_one_more_occurrence_of_the_groups_n(tmp_path):
     _, inconsistent, rel = attack(tmp_path / "hidden", K)
     assert not inconsistent
     assert any(o.artefact.startswith("tabel 02_inclusie") for o in rel.cells[key("herkomst_oud×geslacht", "westers/vrouw")])
+
+
+def test_chapter_01s_respondents_per_group_bound_a_scales_hidden_n_from_above(tmp_path):
+    """NIM 2024: 100 respondents to the scale, men 60 shown, women and non-binary hidden (together 40).
+    Chapter 01's response table prints 12 non-binary respondents of the wave: a scale's n of that group
+    is at most that, so the reader's interval for it shrinks from [0, 40] to [0, 12] (still wide)."""
+    rows = [("totaal", "totaal", 100), ("geslacht", "man", 60), ("geslacht", "vrouw", None),
+            ("geslacht", "non_binair", None)]
+    pd.DataFrame([{"chapter": "02_inclusie", "table": "levels", "source": "nim", "waves": "2024",
+                   "indicator": "inclusion", "statistic": "level", "dimension": d, "group": g, "n": n,
+                   "suppressed": n is None} for d, g, n in rows]).to_csv(tmp_path / "results.csv", index=False)
+    _, _, rel = attack(tmp_path, K)
+    assert _whole(rel.found[key("geslacht", "non_binair")]) == (0, 40)
+    folder = tmp_path / "tables" / "01_opschoning"
+    folder.mkdir(parents=True)
+    pd.DataFrame([("Gender", "Man", 62, 200, "0,31"), ("Gender", "Vrouw", 45, 150, "0,3"),
+                  ("Gender", "Non-binair", 12, 30, "0,4")],
+                 columns=["kenmerk", "categorie", "respondenten", "medewerkers", "respons"]).to_csv(
+        folder / "089_respons_per_directie_en_groep_nim_2024.csv", sep=";", index=False)
+    (folder / "089_respons_per_directie_en_groep_nim_2024.caption").write_text("Respons per directie en groep, NIM 2024")
+    _, _, rel = attack(tmp_path, K)
+    assert _whole(rel.found[key("geslacht", "non_binair")]) == (0, 12)
+    assert _whole(rel.found[key("geslacht", "vrouw")]) == (28, 40)  # 40 minus at most 12
