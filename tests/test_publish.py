@@ -88,6 +88,9 @@ def test_policy_from_settings_reads_the_config():
     from pipeline.settings import load_settings
     s = load_settings("config/report.yaml")
     assert Policy.from_settings(s).k == s.min_cell_size == s.raw["min_cell_size"]
+    # the reference groups, for one decision per statistic on which survey groups are hidden
+    assert Policy.from_settings(s).references == {d: str(r) for d, r in s.references.items()}
+    assert Policy.from_settings(s).coordinated and Policy(k=10).coordinated is None
 
 
 # --- notebooks are parameters, one chapter call and show.* ---------------------------------------

@@ -38,7 +38,7 @@ def levels(stacked: SurveyDesign, indicator: str, dims: list[str], wave_col: str
     out = pd.concat(rows, ignore_index=True).assign(indicator=indicator)
     waves = sorted(stacked.data[wave_col].dropna().unique())
     return Result(out, Estimates(sizes=wave_sizes(stacked, dims, waves, wave_col), keys=(wave_col,),
-                                 waves=tuple(waves), wave_columns=(wave_col,)),
+                                 waves=tuple(waves), wave_columns=(wave_col,), lines=("indicator", wave_col)),
                   tidy=(Tidy("level", {"waves": wave_col}),))
 
 

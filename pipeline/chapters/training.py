@@ -6,6 +6,7 @@ import pandas as pd
 from pipeline.analysis import training as tr
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
+from pipeline.disclosure.model import protect_training
 from pipeline.disclosure.publish import Policy, figure, publish_all
 from pipeline.report import figures
 from pipeline.settings import Settings
@@ -33,6 +34,8 @@ def build(settings: Settings) -> Chapter:
     per_dir = tr.participation({last: snaps[last]}, records, courses, roles, target, by="directie_code")
     pub = publish_all({"city": tr.organisation(city), "dir": tr.by_unit(per_dir), "link": tr.linkage(records, snaps)},
                       policy)
+    # the release audit across the two tables (the directorates add up to the organisation)
+    pub["city"], pub["dir"], _, _ = protect_training(pub["city"], pub["dir"], policy)
     names = snaps[last].groupby("directie_code", observed=True)["directie"].first()
     ch = Chapter()
     ch.record(pub, source="training")

@@ -475,7 +475,8 @@ def group_counts(rel: Release, reports: Path) -> None:
     dimension's cells add up to each margin (westers/man + westers/vrouw + ... = westers) up to a
     remainder >= 0 (an unknown level of the other side: both margins exact would contradict the
     published numbers, and a contradiction teaches a reader nothing). A hidden
-    group's n must not follow, nor be shown in one file and hidden in another."""
+    group's n must not follow, nor be shown in one file and hidden in another. A statistic of a table
+    that prints no n in any row (chapter 06's gap per wave) is no occurrence of the n."""
     f = reports / "results.csv"
     if not f.exists():
         return
@@ -485,6 +486,9 @@ def group_counts(rel: Release, reports: Path) -> None:
     table = res["table"].astype(str)
     res = res[(table.isin(GROUP_TABLES[:2]) | table.str.startswith("levels:") | table.str.startswith("prev:"))
               & res["statistic"].isin(GROUP_STATISTICS) & (res["dimension"] != "directie_code")]
+    # a statistic of a table that prints no n in any row (e.g. chapter 06's gap per wave) tells nothing
+    # about a group's n where it hides a row: only the tables that print n are occurrences of it
+    res = res[res.groupby(["chapter", "table", "statistic"])["n"].transform(lambda x: x.notna().any()).astype(bool)]
 
     def key(source, waves, indicator, dimension, group):
         return ("enquete-groep", str(source), str(waves), str(indicator), str(dimension), str(group), "n")
@@ -524,7 +528,8 @@ def group_counts(rel: Release, reports: Path) -> None:
 
 
 def group_tables(rel: Release, reports: Path) -> None:
-    """The chapters' group tables as CSV (`indeling;groep;...;n`, chapters 02-08): the n each prints is
+    """The chapters' group tables as CSV (`indeling;groep;...;n`, chapters 02-08) and their gap tables
+    (`groep;referentie;...;n`, the group's n; its dimension read from the two labels): the n each prints is
     the cell `group_counts` reads from results.csv. A table is matched to its source, wave and scale by
     its shown n (the only (source, wave, scale) whose results rows agree with every shown row; none or
     several: left out), and each row adds an occurrence — shown or hidden — of the same cell, so a group
@@ -538,21 +543,18 @@ def group_tables(rel: Release, reports: Path) -> None:
     for (source, waves, indicator, dim, group), values in known.items():
         shown = [v for v in values if v is not None]
         by_wave.setdefault((source, waves, indicator), {})[(dim, group)] = shown[0] if shown else None
+    printed = {cell for cells in by_wave.values() for cell in cells}
     for f in sorted(Path(reports, "tables").glob("0[2-8]_*/*.csv")):
         t = _read(f)
-        if list(t.columns[:2]) != ["indeling", "groep"] or "n" not in t.columns:
+        if "n" not in t.columns:
             continue
-        rows = []
-        for i, r in t.iterrows():
-            # chapter 08 prints the codes ('herkomst_oud'), the others the labels
-            dim = dims.get(r["indeling"], r["indeling"] if r["indeling"] in dims.values() else None)
-            if dim is None:
-                continue
-            codes = labels.groups(dim)
-            group = "totaal" if dim == "totaal" else {v: k for k, v in codes.items()}.get(
-                r["groep"], r["groep"] if r["groep"] in codes else None)
-            if group is not None:
-                rows.append((i, dim, group, _value(r["n"])))
+        if list(t.columns[:2]) == ["groep", "referentie"]:  # a gap table: its n is the group's n
+            rows = [(i, *cell, _value(r["n"])) for i, r in t.iterrows()
+                    if (cell := _labelled(r["groep"], r["referentie"], printed)) is not None]
+        elif list(t.columns[:2]) == ["indeling", "groep"]:
+            rows = _group_rows(t, dims)
+        else:
+            continue
         shown = [(d, g, v) for _, d, g, v in rows if isinstance(v, float) and not np.isnan(v)]
         if not shown:
             continue
@@ -568,6 +570,72 @@ def group_tables(rel: Release, reports: Path) -> None:
                 _at(rel, f, i, "n", key)
 
 
+# chapter 01's response tables: kenmerk (its first word) -> the survey dimension whose levels carry the
+# same labels (age: only 'Jonger dan 35' is a level of `jong`; origin: the levels the old classification shares)
+RESPONSE_DIMENSIONS = {"Gender": "geslacht", "Salarisschaal": "schaalband", "Leeftijd": "jong",
+                       "Migratieachtergrond": "herkomst_oud"}
+
+
+def response_links(rel: Release, reports: Path) -> None:
+    """Chapter 01's respondents per group bound each scale's n of that group from above (a scale's
+    respondents are among the wave's): per source and wave (from the table's caption), for every group
+    printed in both, n <= respondents — an inequality, as the trained are part of the staff."""
+    from pipeline import labels
+    groups: dict[tuple, list] = {}
+    for key in rel.cells:
+        if key[0] == "enquete-groep":
+            groups.setdefault((key[1], key[2], key[4], key[5]), []).append(key)
+    if not groups:
+        return
+    for f in sorted((reports / "tables" / "01_opschoning").glob("*respons_per_directie*.csv")):
+        caption = f.with_suffix(".caption")
+        m = re.search(r"(\w+) (\d{4})\s*$", caption.read_text()) if caption.exists() else None
+        if m is None:
+            continue
+        source, wave, table = m.group(1).lower(), m.group(2), f.stem.split("_")[0]
+        for var, cat in _read(f)[["kenmerk", "categorie"]].itertuples(index=False):
+            dim = RESPONSE_DIMENSIONS.get(str(var).split(" ")[0])
+            code = {v: c for c, v in labels.groups(dim).items()}.get(cat) if dim else None
+            resp = ("respons", "tabel", table, f"{var}={cat}")
+            for key in groups.get((source, wave, dim, code), ()) if resp in rel.cells else ():
+                if any(o.value is None for o in (*rel.cells[key], *rel.cells[resp])):  # two shown: nothing to learn
+                    rel.ratios.append((key, resp, 0.0, 1.0))
+
+
+def _group_rows(t: pd.DataFrame, dims: dict) -> list[tuple]:
+    """(row, dimension, level code, printed n) of a group table (`indeling;groep;...;n`)."""
+    from pipeline import labels
+    rows = []
+    for i, r in t.iterrows():
+        # chapter 08 prints the codes ('herkomst_oud'), the others the labels
+        dim = dims.get(r["indeling"], r["indeling"] if r["indeling"] in dims.values() else None)
+        if dim is None:
+            continue
+        codes = labels.groups(dim)
+        group = "totaal" if dim == "totaal" else {v: k for k, v in codes.items()}.get(
+            r["groep"], r["groep"] if r["groep"] in codes else None)
+        if group is not None:
+            rows.append((i, dim, group, _value(r["n"])))
+    return rows
+
+
+def _labelled(groep: str, referentie: str, printed: set) -> tuple[str, str] | None:
+    """(dimension, level code) of a gap table's row, read from its printed labels: the group and its
+    reference ('Westers × Man' against 'Nederlands × Man' for an intersection) name one dimension whose
+    levels carry both labels; of several such, the one results.csv prints (`printed`)."""
+    from itertools import product
+
+    from pipeline import labels
+    gs, rs = str(groep).split(" × "), str(referentie).split(" × ")
+    if len(gs) != len(rs):
+        return None
+    sides = [[(d, c) for d in labels.dimensions() for c, lab in labels.groups(d).items()
+              if lab == g and r in labels.groups(d).values()] for g, r in zip(gs, rs)]
+    found = [("×".join(d for d, _ in x), "/".join(c for _, c in x)) for x in product(*sides)]
+    found = [x for x in found if x in printed]
+    return found[0] if len(found) == 1 else None
+
+
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
@@ -581,6 +649,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     survey_counts(rel, reports)
     group_counts(rel, reports)
     group_tables(rel, reports)
+    response_links(rel, reports)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file
@@ -633,11 +702,6 @@ def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
 def _whole(b) -> tuple:
     """An LP interval as whole counts (ceil of the minimum, floor of the maximum; ∞ stays)."""
     return int(np.ceil(b[0] - 1e-6)), (int(np.floor(b[1] + 1e-6)) if b[1] < 1e6 else np.inf)
-
-
-def _survey_group(key) -> bool:
-    """A survey group's respondent count (`group_counts`, `group_tables`)."""
-    return bool(key) and key[0] == "enquete-groep"
 
 
 def _remainder(key) -> bool:
@@ -713,14 +777,8 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     # people has a row of its own (an unknown level too), so its interval protects no one and needs no width
     rests = [key for key in unprotected if key not in pinned_keys and _remainder(key)]
     narrow = [key for key in unprotected if key not in pinned_keys and key not in rests]
-    # Survey respondents per group (cells 'enquete-groep'): the build does not yet coordinate the
-    # complementary suppression of the level and gap tables, so a group n that is only narrower than the
-    # width, or shown in one table and hidden in another, is a warning for the researcher (listed below),
-    # not a stop; a group n that can be worked out exactly (pinned, 1..k-1) still stops the build.
-    warned = [key for key in narrow if _survey_group(key)]
-    narrow = [key for key in narrow if not _survey_group(key)]
-    warned_mixed = [x for x in inconsistent if x.startswith("enquete-groep/")]
-    inconsistent = [x for x in inconsistent if not x.startswith("enquete-groep/")]
+    # survey respondents per group ('enquete-groep') stop the build like any count: the build takes one
+    # decision per statistic on which groups are hidden (`coordinate`), the same in every table
     lines = [f"# Controle van de hele publicatie als aanvaller: {len(rel.cells)} cellen, {len(rel.hidden())} verborgen",
              f"te berekenen aantallen 1..{k - 1}: {len(pinned)}",
              *[f"  {'/'.join(map(str, key))} = {v}" for key, v in pinned],
@@ -732,10 +790,6 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
              f"rest van een dimensie (0: elk niveau met mensen heeft een eigen rij), smaller dan {width:g}: {len(rests)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in rests],
-             f"waarschuwing, respondenten per groep (niet vastgepind; de bouw beschermt dit nog niet): "
-             f"{len(warned) + len(warned_mixed)}",
-             *[f"  smaller dan {width:g}: {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in warned],
-             *[f"  {x}" for x in warned_mixed],
              "", "# Elke verborgen cel van elke gepubliceerde tabel (CSV): interval en wat haar beschermt",
              "# 'lineair model van de publicatie': het interval over alle bestanden samen (lineaire programmering);",
              "# 'alleen de eigen tabel': de tabel staat (nog) niet in het model; het interval is wat de tabel zelf toelaat",

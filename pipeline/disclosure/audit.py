@@ -127,11 +127,13 @@ class Release:
         return self
 
     def hide(self, key: Key, artefact: str = "audit") -> None:
-        """Hide a cell everywhere it is published (one cell, one status)."""
+        """Hide a cell everywhere it is published (one cell, one status), with the shares printed beside
+        it (a share of a hidden count or base is hidden with it; a part-of bound, [0, 1], stays)."""
         for o in self.cells[key]:
             o.value, o.lo, o.hi = None, 0.0, UNBOUNDED
         if not self.cells[key]:
             self.cells[key].append(Occurrence(artefact, None))
+        self.ratios = [r for r in self.ratios if key not in r[:2] or (r[2], r[3]) == (0.0, 1.0)]
 
     # --- status ----------------------------------------------------------------------------------
     def shown(self, key: Key) -> bool:

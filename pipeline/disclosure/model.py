@@ -215,3 +215,55 @@ def load_archive(folder, before: int, **kw) -> list[Release]:
             out.append(archived_flows(pd.read_csv(f, dtype={"waves": str, "group": str, "category": str}),
                                       f"archief {f.parent.name}", **kw))
     return out
+
+
+def training_cells(rel: Release, city: pd.DataFrame, units: pd.DataFrame, unit: str = "directie_code") -> None:
+    """Chapter 10's tables as published: per year, course and role (and unit) the role holders `n` and
+    the trained (exact counts of the register), the share beside them (printed with 6 significant
+    digits), the trained part of the role holders, and the units adding up to the organisation (the
+    per-unit table holds the last year; a role holder's unit comes from the register)."""
+    def key(r, u: str, m: str):
+        return ("training", str(r.jaar), str(r.cursus), str(r.rol), u, m)
+    for t, name, col in ((city, "training gemeente", None), (units, "training directies", unit)):
+        for r in t.itertuples(index=False):
+            u = "gemeente" if col is None else str(getattr(r, col))
+            a, g = key(r, u, "n"), key(r, u, "getraind")
+            rel.count(a, r.n, name)
+            rel.count(g, r.getraind, name)
+            if pd.notna(r.aandeel):
+                rel.share(g, a, float(r.aandeel), share_halfwidth(f"{r.aandeel:.6g}"), name)
+            rel.ratios.append((g, a, 0.0, 1.0))
+    for (jaar, cursus, rol), part in units.groupby(["jaar", "cursus", "rol"], sort=True):
+        for m in ("n", "getraind"):
+            total = ("training", str(jaar), str(cursus), str(rol), "gemeente", m)
+            if total in rel.cells:
+                rel.total(total, [("training", str(jaar), str(cursus), str(rol), str(u), m) for u in part[unit]])
+                rel.keep.add(total)
+
+
+def protect_training(city, units, policy, unit: str = "directie_code"):
+    """The release audit on chapter 10 (the organisation per year and the units of the last year, with
+    the trained part of the role holders and the units adding up): where a hidden count is not protected
+    (pinned, or narrower than the width and meeting 1..k-1), the smallest shown count sharing a constraint
+    with it is hidden too, with its share and distance to the target. Returns (city, units, audit, cells
+    hidden by the audit); `city` and `units` are Published (`LinkedCounts`/`Rates` applied)."""
+    from pipeline.disclosure.audit import AuditError, audit, protect
+    from pipeline.disclosure.publish import hide_cells
+    rel = Release()
+    training_cells(rel, city.table, units.table, unit)
+    try:
+        if not policy.audit:
+            return city, units, audit(rel, policy.k, policy.width), []
+        result, added = protect(rel, policy.k, policy.width)
+    except AuditError:  # the tables contradict the model's identities: nothing a reader could combine
+        return city, units, [], []
+    out = []
+    for p, col in ((city, None), (units, unit)):
+        t = p.table
+        for m, columns in (("n", ("n", "aandeel", "verschil")), ("getraind", ("getraind", "aandeel", "verschil"))):
+            u = pd.Series("gemeente", index=t.index) if col is None else t[col].astype(str)
+            keys = list(zip(*(t[c].astype(str) for c in ("jaar", "cursus", "rol")), u))
+            rows = np.array([("training", *k_, m) in set(added) for k_ in keys], dtype=bool)
+            p = hide_cells(p, rows, columns)
+        out.append(p)
+    return out[0], out[1], result, added

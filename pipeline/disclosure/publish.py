@@ -56,14 +56,25 @@ class Policy:
     # the release audit (config `disclosure.audit`): protection width; False switches the audit off
     audit: bool = True
     width: float = 5
+    # dimension -> its reference group (config `groups.reference`): with them, every table of a statistic
+    # takes one decision on which survey groups are hidden (`coordinated`), complements never the reference
+    references: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings) -> "Policy":
         d = settings["disclosure"] or {}
         audit = d.get("audit") or {}
+        refs = (settings["groups"] or {}).get("reference") or {}
         return cls(k=settings.min_cell_size, merge=dict(d.get("merge") or {}),
                    rounding={**ROUNDING, **(d.get("rounding") or {})},
-                   audit=bool(audit.get("enabled", True)), width=float(audit.get("width", 5)))
+                   audit=bool(audit.get("enabled", True)), width=float(audit.get("width", 5)),
+                   references={str(a): str(b) for a, b in refs.items()})
+
+    @property
+    def coordinated(self) -> Mapping[str, str] | None:
+        """The reference groups when survey groups are coordinated across tables (the release audit on
+        and references declared), else None: each table decides on its own (the rules before issue 25)."""
+        return dict(self.references) if self.audit and self.references else None
 
     def merged(self, df: pd.DataFrame) -> pd.DataFrame:
         """Small categories merged (config `disclosure.merge`), before any table is made."""
@@ -95,8 +106,17 @@ class GroupSizes:
                      if references and a in references and b in references}
         return cls(single, crossed, protected)
 
-    def hidden(self, k: int) -> set[tuple[str, str]]:
-        return S.hidden_from_sizes(self.single, self.crossed, k, self.protected)
+    def hidden(self, k: int, references: Mapping[str, str] | None = None) -> set[tuple[str, str]]:
+        """Groups hidden by rules 1-3; with `references` (dimension -> reference group) a reference group,
+        of a single dimension or (as 'x/y') of an intersection, is a complement only as a last resort."""
+        protected = dict(self.protected)
+        if references:
+            protected |= {d: str(references[d]) for d in self.single if d in references}
+            for name in self.crossed:
+                a, b = name.split("×", 1)
+                if a in references and b in references:
+                    protected.setdefault(name, f"{references[a]}/{references[b]}")
+        return S.hidden_from_sizes(self.single, self.crossed, k, protected)
 
     def levels(self) -> dict[str, list[str]]:
         """Every level of each dimension and intersection, empty ones included."""
@@ -163,6 +183,10 @@ class Estimates:
     implied: str | None = None
     waves: tuple = ()
     wave_columns: tuple[str, ...] = ()
+    # columns naming one statistic for the coordinated complement (`publish._coordinate`) where `item`
+    # is not declared (e.g. the levels per wave of a trend table: indicator and wave), without the rows
+    # `item` adds for empty levels
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -432,7 +456,7 @@ def _blank(table: pd.DataFrame, hide: pd.Series, keys=()) -> pd.DataFrame:
 def _apply(result: Result, policy: Policy) -> pd.DataFrame:
     rule, t, k = result.rule, result.table, policy.k
     if isinstance(rule, Estimates):
-        out = _estimates(t, rule, k)
+        out = _estimates(t, rule, k, policy)
         for ns, cols in rule.parts:
             small = np.zeros(len(out), dtype=bool)
             for c in ns:
@@ -445,7 +469,7 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
             out[f"onderdrukt:{cols[0]}"] = small | out["onderdrukt"].astype(bool).to_numpy()
         return out
     if isinstance(rule, Distribution):
-        return S.safe_distribution(t, rule, k)
+        return S.safe_distribution(t, rule, k, policy.coordinated)
     if isinstance(rule, Counts):
         return _rounded(S.suppress_counts(t, rule.count, k, also=list(rule.also)), rule.rounding, policy)
     if isinstance(rule, Removals):
@@ -521,17 +545,19 @@ def absent_rows(t: pd.DataFrame, rule: Estimates, k: int) -> pd.Series:
     return keep
 
 
-def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
+def _estimates(t: pd.DataFrame, rule: Estimates, k: int, policy: Policy | None = None) -> pd.DataFrame:
+    refs = policy.coordinated if policy is not None else None
     absent = absent_rows(t, rule, k)
     framed = absent & (pd.to_numeric(t[ABSENT_FRAME], errors="coerce").fillna(0) > 0 if ABSENT_FRAME in t else False)
     t = t.drop(columns=[ABSENT_FRAME], errors="ignore")
-    per_wave = [sizes.hidden(k) for sizes in rule.sizes]
+    per_wave = [sizes.hidden(k, refs) for sizes in rule.sizes]
     hidden: set = set().union(*per_wave)
     if rule.item and rule.dimension in t and "group_label" in t:
         t = _with_empty_levels(t, rule)
     absent, framed = (pd.Series(x, index=absent.index).reindex(t.index, fill_value=False).astype(bool)
                       for x in (absent, framed))
     hide = pd.Series(False, index=t.index)
+    ref_hidden = pd.Series(False, index=t.index)  # a comparison's reference group is hidden
     if hidden and rule.dimension in t:
         dims = t[rule.dimension].astype(str)
         where = [hidden] * len(t)  # per row: the groups hidden in its waves (all waves when unknown)
@@ -542,10 +568,14 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
                      for ws in names]
         hide |= pd.Series([(d, g) in h for d, g, h in zip(dims, t[rule.group].astype(str), where)], index=t.index)
         if rule.reference:
-            hide |= pd.Series([(d, r) in h for d, r, h in zip(dims, t[rule.reference].astype(str), where)],
-                              index=t.index)
+            ref_hidden |= pd.Series([(d, r) in h for d, r, h in zip(dims, t[rule.reference].astype(str), where)],
+                                    index=t.index)
+            hide |= ref_hidden
+    if rule.reference and len(rule.n) > 1 and rule.n[1] in t:  # (a row added for an empty level has no n)
+        ref_hidden |= t[rule.n[1]].notna() & ~(t[rule.n[1]].astype(float) >= k)
     n = np.minimum.reduce([t[c].astype(float).to_numpy() for c in rule.n]) if rule.n else np.full(len(t), np.inf)
     hide |= pd.Series(~(n >= k), index=t.index)  # NaN n (no respondents) is hidden too
+    structural = hide.copy()  # hidden by the group sizes and n, as every table of the statistic sees it
     for yes, base in rule.shares:  # attribute disclosure: yes and no both at least k
         y, b = t[yes].astype(float), t[base].astype(float)
         hide |= b.notna() & ~((y >= k) & (b - y >= k))
@@ -557,7 +587,9 @@ def _estimates(t: pd.DataFrame, rule: Estimates, k: int) -> pd.DataFrame:
     hide = (hide & ~absent) | (t[ABSENT].fillna("").astype(str).ne("") & ~absent if ABSENT in t else False)
     if ABSENT in t:  # a reason that is not public is dropped: the row is hidden like any small group
         t = t.assign(**{ABSENT: t[ABSENT].where(absent, "")})
-    if rule.item and rule.dimension in t:
+    if refs is not None and (rule.item or rule.lines) and rule.dimension in t:
+        hide = _coordinate(t, hide, ref_hidden, structural, rule, refs, policy.width)
+    elif rule.item and rule.dimension in t:
         hide = _complement(t, hide, rule)
     if rule.drop:
         return t[~hide].reset_index(drop=True)
@@ -618,6 +650,56 @@ def _with_empty_levels(t: pd.DataFrame, rule: Estimates) -> pd.DataFrame:
     if not add:
         return t
     return pd.concat([t, pd.DataFrame(add)], ignore_index=True)
+
+
+def _coordinate(t: pd.DataFrame, hide: pd.Series, ref_hidden: pd.Series, structural: pd.Series, rule: Estimates,
+                references: Mapping[str, str], width: float) -> pd.Series:
+    """Rule 3 per statistic as one decision for every table of it (`coordinate`): per line (the `item`
+    columns and a dimension) the hidden levels with their complements, never the reference group if
+    another level can go (a gap table reads its reference's n from its second n column); then each
+    intersection's hidden cells protected to `width` against its published margins (the single
+    dimensions' levels of this table, as the level table shows them). `ref_hidden`: a comparison's rows
+    whose reference group is hidden; `structural`: rows hidden by the group sizes or n, not only by a
+    share's attribute rule."""
+    from pipeline.disclosure import coordinate as C
+    own = t[rule.n[0]].astype(float) if rule.n and rule.n[0] in t else pd.Series(np.inf, index=t.index)
+    ref_n = t[rule.n[1]].astype(float) if rule.reference and len(rule.n) > 1 and rule.n[1] in t else None
+    out = hide.copy()
+    rows = t.index[t[rule.dimension].astype(str) != "totaal"]
+    line = [*rule.item, *rule.lines]
+    keys = pd.Series(["\x1f".join(map(str, v)) for v in zip(*(t.loc[rows, c] for c in line))]
+                     if line else [""] * len(rows), index=rows, dtype=object)
+    for _, idx in keys.groupby(keys, sort=False).groups.items():
+        sub = t.loc[idx]
+        status: dict[str, dict[str, tuple[float, bool]]] = {}  # dimension -> level -> (n, hidden)
+        for dim, lines in sub.groupby(sub[rule.dimension].astype(str), sort=False).groups.items():
+            parts = dim.split("×")
+            ref = "/".join(references[d] for d in parts) if all(d in references for d in parts) else None
+            n = {str(g): float(own[i]) if own[i] == own[i] else 0.0 for i, g in zip(lines, t.loc[lines, rule.group].astype(str))}
+            h = {str(g) for i, g in zip(lines, t.loc[lines, rule.group].astype(str)) if out[i]}
+            if ref_n is not None and ref is not None and ref not in n:  # a gap table: its reference
+                values = ref_n[lines].dropna()
+                n = {ref: float(values.iloc[0]) if len(values) else 0.0, **n}
+                if ref_hidden[lines].any():
+                    h.add(ref)
+            by_attribute = ref in h and not any(structural[i] for i, g in
+                                                zip(lines, t.loc[lines, rule.group].astype(str)) if g == ref)
+            h = C.line_levels(n, h, ref, width, attribute_only=by_attribute and ref_n is None)
+            status[dim] = {lv: (n[lv], lv in h) for lv in n}
+        for dim, levels in status.items():
+            parts = dim.split("×")
+            if len(parts) != 2 or not all(p_ in status for p_ in parts):
+                continue
+            ref = tuple(references[d] for d in parts) if all(d in references for d in parts) else None
+            margins = [{lv: (None if hid else v) for lv, (v, hid) in status[d].items()} for d in parts]
+            cells = {tuple(lv.split("/", 1)): v for lv, (v, _) in levels.items()}
+            hidden = {tuple(lv.split("/", 1)) for lv, (_, hid) in levels.items() if hid}
+            hidden = C.crossed_cells(cells, hidden, margins[0], margins[1], ref, width)
+            status[dim] = {lv: (v, tuple(lv.split("/", 1)) in hidden) for lv, (v, _) in levels.items()}
+        dims = t.loc[idx, rule.dimension].astype(str)
+        groups = t.loc[idx, rule.group].astype(str)
+        out.loc[idx] = [out[i] or status.get(d, {}).get(g, (0, False))[1] for i, d, g in zip(idx, dims, groups)]
+    return out
 
 
 def _complement(t: pd.DataFrame, hide: pd.Series, rule: Estimates) -> pd.Series:

@@ -21,7 +21,10 @@ Hundepool et al.; Eurostat/ESSnet): which handbook rule applies where is named i
    while the total is published, the visible level with the fewest respondents is hidden too, per
    statistic; otherwise the hidden group's estimate would follow from the total and the others'
    estimates with the published group sizes (raking margins) (`hidden_from_sizes`,
-   `publish._complement`).
+   `publish._complement`). With the reference groups declared (`Policy.references`) this is one
+   decision per statistic for every table that prints it (`coordinate.py`): the complement is never
+   the reference group while another level can go, hidden levels hold at least the protection width
+   together, and an intersection's hidden cells are protected to that width against the margins.
 4. Consistency across a chapter: suppression of group estimates is decided on the number of
    respondents in the group (not per item), so every construct hides the same groups; comparisons
    involving a hidden group (or a hidden reference group) are hidden as well.
@@ -187,11 +190,15 @@ def hidden_from_sizes(single: dict[str, pd.Series], crossed: dict[str, pd.DataFr
     are shown as suppressed rather than left out); `crossed`: per intersection 'a×b' its two-way count
     table, whose margins (the groups of a and of b) are published, so its hidden cells follow rule 2
     (`secondary_mask`, the cell named in `protected`, e.g. the reference group, hidden only if nothing
-    else works); their levels are named 'x/y'."""
+    else works); their levels are named 'x/y'. A single dimension's level named in `protected` (its
+    reference group) is likewise a complement only as a last resort: every comparison needs it, so
+    hiding it would hide the dimension's whole gap table while its level table shows the others."""
     hidden = set()
     for dim, counts in single.items():
         # one line whose total is published: rule 2 (at least two hidden, together at least k)
-        mask = secondary_mask(counts.to_numpy(float)[None, :], k)[0] | (counts.to_numpy() < k)
+        ref = (protected or {}).get(dim)
+        prot = (counts.index.astype(str) == str(ref))[None, :] if ref is not None else None
+        mask = secondary_mask(counts.to_numpy(float)[None, :], k, prot)[0] | (counts.to_numpy() < k)
         hidden |= {(dim, lv) for lv in counts.index[mask]}
     for name, tab in crossed.items():
         prot = np.zeros(tab.shape, bool)
@@ -404,13 +411,14 @@ def _merge_segments(counts: np.ndarray, k: int) -> list[list[int]] | None:
     return None
 
 
-def safe_distribution(table: pd.DataFrame, rule, k: int) -> pd.DataFrame:
+def safe_distribution(table: pd.DataFrame, rule, k: int, references=None) -> pd.DataFrame:
     """Rule 6 for stacked bars (`publish.Distribution`): merge adjacent answers until every segment
     and its complement hold at least k unweighted respondents, leave out bars that cannot be made
-    safe (and, per figure of groups, a complementary bar), and groups hidden by `rule.sizes`."""
+    safe (and, per figure of groups, a complementary bar), and groups hidden by `rule.sizes`
+    (`references`: the reference groups, complements only as a last resort, as in every table)."""
     hidden: set = set()
     for sizes in rule.sizes:
-        hidden |= sizes.hidden(k)
+        hidden |= sizes.hidden(k, references)
     cat, tot_col = rule.category, f"{rule.category}_tot"
     rows, dropped = [], []
     bars = table.sort_values(list(rule.bar) + [cat], kind="stable").groupby(list(rule.bar), sort=False)

@@ -664,10 +664,11 @@ def _build(settings: Settings, years: list[int] | None, jobs: int, work: Path, p
                   _key("workbook", code, names, settings.min_cell_size),
                   deps=names, cost=1.5)]
     # the release as an attacker reads it (issue 25): all published tables together, after every page
+    # and after results.csv (which holds the survey groups' n: without it the check would miss them)
     findings = quarantine_dir(reports) / "audit" / "publicatie.txt"  # beside reports/, never published
     final.append(Step("_audit", "audit van de publicatie", _audit_with_policy, (reports, findings, settings),
                       [findings], reports / ".state" / "_audit.json",
-                      _key("audit", code, pages, [list(p) for p in _nested(settings)], whole), deps=pages, cost=3))
+                      _key("audit", code, pages, [list(p) for p in _nested(settings)], whole), deps=[*pages, "_results"], cost=3))
     steps = [*cleaned, *chapters, *extra, *final]
     # the release holds only what this run's steps write: pages of chapters left out (YEAR=, config) go
     members = [p for s in steps for p in [*s.outputs, *s.checked, *s.publishes] if p.is_relative_to(work)]

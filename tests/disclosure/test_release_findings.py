@@ -160,6 +160,8 @@ def test_every_hidden_cell_of_a_small_build_is_in_the_findings_file(small_report
     lines = listed(findings)
     assert set(cells) <= set(lines), sorted(set(cells) - set(lines))[:5]
     assert not any("NIET BESCHERMD" in lines[c] and "lineair model" in lines[c] for c in cells)
+    # the check ran after results.csv was written: the survey groups' n are in its model
+    assert "enquete-groep/" in findings.read_text()
 
 
 # --- survey respondents per directorate: the directorates add up to the organisation's n -------------
@@ -269,11 +271,11 @@ def test_a_group_n_hidden_in_the_chapter_csv_and_shown_in_results_is_found(tmp_p
     assert any(o.artefact == table and o.value is None for o in occ)
 
 
-def test_a_survey_group_n_only_narrow_or_mixed_warns_but_a_pinned_one_stops(tmp_path, monkeypatch):
-    """Survey respondents per group ('enquete-groep'): the build does not yet coordinate the complements
-    of the level and gap tables, so a group n that is only narrower than the width, or shown in one table
-    and hidden in another, is listed as a warning; the same narrowness of a register count, or a group n
-    that can be worked out exactly, still stops the build."""
+def test_a_survey_group_n_narrower_than_the_width_or_shown_in_one_table_and_hidden_in_another_stops(tmp_path, monkeypatch):
+    """Survey respondents per group ('enquete-groep') stop the build like any count (the build coordinates
+    the level and gap tables' complements, `pipeline.disclosure.coordinate`): a group n only narrower than
+    the width stops it, and so does one shown in one table and hidden in another, or one that can be
+    worked out exactly; a wide interval passes, and a dimension's remainder is only listed."""
     import pytest
     from pipeline.disclosure import attack as A
     from pipeline.disclosure.audit import Release
@@ -287,10 +289,17 @@ def test_a_survey_group_n_only_narrow_or_mixed_warns_but_a_pinned_one_stops(tmp_
     monkeypatch.setattr(A, "hidden_cells", lambda *a, **kw: [])
     group = ("enquete-groep", "mto", "2025", "psych_safety", "geslacht", "non_binair", "n")
     findings = tmp_path / "publicatie.txt"
-    model({group: (0.0, 3.0)}, ["enquete-groep/mto/2025/psych_safety/geslacht/vrouw/n: getoond in a, verborgen in b"])
-    A.guard_release(tmp_path, findings, 10, 5, 5)  # no stop
-    text = findings.read_text()
-    assert "waarschuwing, respondenten per groep" in text and "non_binair/n: (0, 3)" in text and "vrouw/n" in text
+    model({group: (0.0, 5.0), ("exit", "2026", "rest Jonger dan 35", "personeel"): (0.0, 1.0)})
+    A.guard_release(tmp_path, findings, 10, 5, 5)  # wide enough, and a remainder: no stop
+    assert "smaller dan de beschermingsbreedte 5: 0" in findings.read_text()
+    model({group: (0.0, 3.0)})
+    with pytest.raises(DisclosureError, match="non_binair"):
+        A.guard_release(tmp_path, findings, 10, 5, 5)
+    assert "non_binair/n: (0, 3)" in findings.read_text()
+    mixed = "enquete-groep/mto/2025/psych_safety/geslacht/vrouw/n: getoond in a, verborgen in b"
+    model({}, [mixed])
+    with pytest.raises(DisclosureError, match="vrouw"):
+        A.guard_release(tmp_path, findings, 10, 5, 5)
     model({("doel", "x", "2024", "D01", "aantal"): (0.0, 3.0)})
     with pytest.raises(DisclosureError):
         A.guard_release(tmp_path, findings, 10, 5, 5)
