@@ -11,12 +11,28 @@ from pipeline.analysis import exit as ex
 from pipeline.analysis.gaps import level_table
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import Policy, one_status, publish_all
+from pipeline.disclosure.publish import Policy, Published, hide_cells, one_status, publish_all
 from pipeline.settings import Settings
 
 RATE_COLUMNS = {"group_label": "groep", "aantal": "aantal", "noemer": "van", "rate": "aandeel"}
 LEVEL_COLUMNS = {"group_label": "groep", "estimate": "aandeel", "ci_low": "95%-interval laag",
                  "ci_high": "95%-interval hoog", "n": "respondenten"}
+
+
+def young_one_status(reasons: Published, young: Published) -> tuple[Published, Published]:
+    """One cell, one status (issue 25 A1): the young and the older leavers' share of an outcome are
+    the `jong` rows of the level table and the two sides of the young-vs-older comparison. Where either
+    table hides one of them, the comparison row (its shares, difference and test) and both `jong` rows
+    of the level table are hidden."""
+    lv = reasons.table
+    at = (lv["dimension"] == "jong").to_numpy()
+    gone = set(lv.loc[at & reasons.hidden["estimate"].to_numpy(), "vraag"])
+    gone |= set(young.table.loc[young.hidden["jong"].to_numpy() | young.hidden["ouder"].to_numpy(), "vraag"])
+    numeric = tuple(c for c in young.table.columns if c != "vraag" and pd.api.types.is_numeric_dtype(young.table[c])
+                    and not pd.api.types.is_bool_dtype(young.table[c]))
+    level_cols = ("estimate", "se", "ci_low", "ci_high", "n", "deff", "n_ja", "n_sub")
+    return (hide_cells(reasons, at & lv["vraag"].isin(gone).to_numpy(), level_cols),
+            hide_cells(young, young.table["vraag"].isin(gone).to_numpy(), numeric))
 
 
 def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
@@ -41,14 +57,17 @@ def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
     # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
     results["dir:reasons"] = level_table(design, reasons, ["directie_code"], estimator="proportion", name="vraag")
     results["inclusion"] = level_table(design, ["exit_inclusion"], dims, name="vraag")
-    results["young"] = ex.young_vs_older(design, [*outcomes, "exit_inclusion"])
-    young = design.subset(design.data["jong"].astype("object") == "ja")
+    results["young"] = ex.young_vs_older(design, [*outcomes, "exit_inclusion"], proportions=tuple(outcomes))
+    # young leavers by origin: the unknown origin is a level of its own (hidden when small), else it is
+    # the young leavers' n minus the listed rows (issue 25 A2: 234 - 139 - 31 - 56 = 8)
+    young = ex.unknown_level(design, "herkomst_oud").subset(design.data["jong"].astype("object") == "ja")
     results["young_reasons"] = level_table(young, reasons, ["herkomst_oud"], estimator="proportion", name="vraag")
     pub = publish_all(results, policy)
     for w in waves:  # the leavers of a group appear in both tables: one cell, one status
         pub[f"outflow:{w}"], pub[f"response:{w}"] = one_status(
             pub[f"outflow:{w}"], "aantal", pub[f"response:{w}"], "noemer", on=("dimension", "group"),
             also_a=("rate",), also_b=("aantal", "rate"))
+    pub["reasons"], pub["young"] = young_one_status(pub["reasons"], pub["young"])
     text = {n: cb.variables[n]["label"].removeprefix("Reden vertrek: ") for n in outcomes}
     text["exit_inclusion"] = cb.scales["exit_inclusion"]["label"]
 

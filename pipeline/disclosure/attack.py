@@ -151,6 +151,66 @@ def exit_tables(rel: Release, reports: Path, base: int = 5) -> None:
                 rel.total(("exit", year, "Alle medewerkers", m), [*[("exit", year, g, m) for g in block], rest])
 
 
+def exit_young(rel: Release, reports: Path) -> None:
+    """Chapter 09's young leavers, as a reader combines three tables (issue 25, A1 and A2): the reasons by
+    age (`naar jonger dan 35`: the young and the older leavers' share with its n) are the same cells as
+    the two sides of the comparison table (`jonge tegen oudere vertrekkers`: `jong`/`n jong`,
+    `ouder`/`n ouder`) — one cell, one status — and a weighted share times its n is read as the number
+    of people with the attribute (within half a person); the young leavers by origin (`redenen van
+    jonge vertrekkers`) add up to the young leavers' n, and an origin the table does not list (an unknown
+    origin without a row) is the total minus the rows: a real cell, not a remainder that is 0."""
+    folder = reports / "tables" / "09_exitfeedback"
+    by_age = sorted(folder.glob("*naar_jonger_dan_*.csv"))
+    compare = sorted(folder.glob("*jonge_tegen_oudere_vertrekkers*.csv"))
+    origin = sorted(folder.glob("*redenen_van_jonge_vertrekkers*.csv"))
+
+    def key(vraag, side, m):
+        return ("exit-jong", str(vraag), side, m)
+
+    def share(f, i, column, vraag, side, text, n_text):
+        yes, n, status = key(vraag, side, "ja"), key(vraag, side, "n"), key(vraag, side, "aandeel")
+        _at(rel, f, i, column, yes, n)
+        v, n_v = _value(text), _value(n_text)
+        rel.cells[status].append(Occurrence(f.stem, v, v, v) if isinstance(v, float) and not np.isnan(v)
+                                 else Occurrence(f.stem, None))
+        if v is None:
+            rel.cells[yes].append(Occurrence(f.stem, None))
+        elif isinstance(n_v, float) and not np.isnan(n_v) and n_v > 0:
+            rel.share(yes, n, v, share_halfwidth(text) + 0.5 / n_v, f.stem)
+    for f in by_age[:1]:
+        t = _read(f)
+        q, g, n = t.columns[0], t.columns[1], t.columns[-1]
+        for i, r in t.iterrows():
+            side = "ja" if str(r[g]).lower().startswith("jonger") else "nee"
+            share(f, i, t.columns[2], r[q], side, r[t.columns[2]], r[n])
+            _at(rel, f, i, n, key(r[q], side, "n"))
+            rel.count(key(r[q], side, "n"), _value(r[n]), f.stem)
+    for f in compare[:1]:
+        t = _read(f)
+        if not {"jong", "ouder", "n jong", "n ouder"} <= set(t.columns):
+            continue
+        q = t.columns[0]
+        for i, r in t.iterrows():
+            for side, col, n in (("ja", "jong", "n jong"), ("nee", "ouder", "n ouder")):
+                share(f, i, col, r[q], side, r[col], r[n])
+                _at(rel, f, i, n, key(r[q], side, "n"))
+                rel.count(key(r[q], side, "n"), _value(r[n]), f.stem)
+    for f in origin[:1]:
+        t = _read(f)
+        q, g, n = t.columns[0], t.columns[1], t.columns[-1]
+        for vraag, part in t.groupby(q, sort=False):
+            cells = []
+            for i, r in part.iterrows():
+                c = ("exit-jong", str(vraag), "herkomst", str(r[g]), "n")
+                _at(rel, f, i, n, c)
+                rel.count(c, _value(r[n]), f.stem)
+                cells.append(c)
+            if not any("onbekend" in str(x).lower() for x in part[g]):
+                # no row for an unknown origin: the young leavers not listed are a cell of their own
+                cells.append(("exit-jong", str(vraag), "herkomst", "niet in de tabel", "n"))
+            rel.total(key(vraag, "ja", "n"), cells)
+
+
 BLOCKS = (("Jonger dan 35", "35 of ouder"), ("Nederlands", "Westers", "Niet-westers"),
           ("Man", "Vrouw", "Non-binair", "Onbekend"), ("Schaal 9 en lager", "Schaal 10-11", "Schaal 12-14",
                                                        "Schaal 15 en hoger"))
@@ -574,6 +634,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     rel = Release()
     flows(rel, reports, base)
     exit_tables(rel, reports, base)
+    exit_young(rel, reports)
     response_tables(rel, reports)
     target_tables(rel, reports, base, tuple(nested))
     gender_tables(rel, reports, base)
@@ -627,6 +688,28 @@ def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
             small = any(0.5 <= x < k - 0.5 for x in (yes, no)) or (s in (0.0, 1.0) and n < 2 * k)
             if small:
                 out.append(f"{f.relative_to(reports)} rij {i + 1}: aandeel {row[shares[0]]} van {row[ns[-1]]}")
+    return out + _pair_shares(reports, k)
+
+
+# a comparison table's two sides, each a share beside its own n (chapter 09: young against older leavers)
+SHARE_PAIRS = (("jong", "n jong"), ("ouder", "n ouder"))
+
+
+def _pair_shares(reports: Path, k: int) -> list[str]:
+    """`attribute_check` for the sides of comparison tables (`SHARE_PAIRS`); a side that is not a share
+    (a scale mean: a value above 1) is skipped."""
+    out = []
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        pairs = [(s, n) for s, n in SHARE_PAIRS if s in t.columns and n in t.columns]
+        for i, row in t.iterrows():
+            for s_col, n_col in pairs:
+                s, n = _value(row[s_col]), _value(row[n_col])
+                if not isinstance(n, float) or not isinstance(s, float) or np.isnan(n) or np.isnan(s) or n <= 0 or s > 1:
+                    continue
+                yes, no = s * n, n - s * n
+                if any(0.5 <= x < k - 0.5 for x in (yes, no)) or (s in (0.0, 1.0) and n < 2 * k):
+                    out.append(f"{f.relative_to(reports)} rij {i + 1}: {s_col} {row[s_col]} van {row[n_col]}")
     return out
 
 

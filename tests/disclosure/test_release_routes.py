@@ -1,0 +1,110 @@
+"""Issue 25, second red-team round (findings A1-A7): each route on a hand-made example small enough to
+check by eye. The build's own attacker (`pipeline.disclosure.attack`) reads the tables as printed and
+recovers the hidden value with the protection switched off, and fails to with it on."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipeline.analysis import exit as ex
+from pipeline.analysis.gaps import level_table
+from pipeline.chapters.exit import young_one_status
+from pipeline.disclosure.attack import attack, attribute_check
+from pipeline.disclosure.publish import Policy, publish, publish_all
+from pipeline.survey import SurveyDesign
+
+K = 10
+ON = Policy(k=K)
+EXIT = "tables/09_exitfeedback"
+
+
+def cell(v) -> str:
+    """A number as the CSV prints it ('<k' when hidden, decimal comma)."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "<k"
+    return f"{v:.6g}".replace(".", ",")
+
+
+def write(reports: Path, rel: str, rows: list[dict]) -> None:
+    f = reports / rel
+    f.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(f, sep=";", index=False, encoding="utf-8-sig")
+
+
+# --- A1: a share hidden in the level table by age, shown in the young-vs-older comparison ------------
+# 50 young leavers, 2 of them name 'pensioen' (the small count), 25 'salaris'; 60 older leavers, 20 name
+# 'pensioen'. Origin of the young: 22 Dutch, then non-western, the last `unknown_origin` unknown.
+def leavers(unknown_origin: int = 0) -> SurveyDesign:
+    rows = [{"jong": "ja", "reden_pensioen": float(i < 2), "reden_salaris": float(i % 2 == 0),
+             "herkomst_oud": "nederlands" if i < 22 else "niet_westers" if i < 50 - unknown_origin else None}
+            for i in range(50)]
+    rows += [{"jong": "nee", "reden_pensioen": float(i < 20), "reden_salaris": float(i < 15),
+              "herkomst_oud": "nederlands"} for i in range(60)]
+    return SurveyDesign(pd.DataFrame(rows).assign(w=1.0), weights="w")
+
+
+def young_release(reports: Path, protect: bool) -> None:
+    """Chapter 09's reasons by age (table 009) and the comparison (table 014), as printed."""
+    design = leavers()
+    reasons = ["reden_pensioen", "reden_salaris"]
+    res = {"reasons": level_table(design, reasons, ["jong"], estimator="proportion", name="vraag"),
+           "young": ex.young_vs_older(design, reasons, proportions=tuple(reasons) if protect else ())}
+    pub = publish_all(res, ON)
+    if protect:
+        pub["reasons"], pub["young"] = young_one_status(pub["reasons"], pub["young"])
+    lv = pub["reasons"].table
+    lv = lv[lv["dimension"] == "jong"]
+    write(reports, f"{EXIT}/009_naar_jonger_dan_35.csv",
+          [{"reden of vraag": r.vraag, "groep": "Jonger dan 35" if r.group == "ja" else "35 of ouder",
+            "aandeel": cell(r.estimate), "respondenten": cell(r.n)} for r in lv.itertuples()])
+    write(reports, f"{EXIT}/014_jonge_tegen_oudere_vertrekkers.csv",
+          [{"reden of vraag": r.vraag, "jong": cell(r.jong), "ouder": cell(r.ouder), "verschil": cell(r.difference),
+            "n jong": cell(r.n), "n ouder": cell(r.n_ref)} for r in pub["young"].table.itertuples()])
+
+
+def test_a1_young_share_hidden_by_age_is_not_shown_in_the_comparison(tmp_path):
+    young_release(tmp_path / "off", protect=False)
+    pinned, inconsistent, _ = attack(tmp_path / "off", K)
+    assert (("exit-jong", "reden_pensioen", "ja", "ja"), 2) in pinned, "0.04 x 50 = 2 young leavers"
+    assert any(x.startswith("exit-jong/reden_pensioen/ja/aandeel") for x in inconsistent)
+    assert any("jong 0,04 van 50" in x for x in attribute_check(tmp_path / "off", K))
+    young_release(tmp_path / "on", protect=True)
+    pinned, inconsistent, rel = attack(tmp_path / "on", K)
+    assert not pinned and not inconsistent and not attribute_check(tmp_path / "on", K)
+    lo, hi = rel.found[("exit-jong", "reden_pensioen", "ja", "ja")]
+    assert lo <= 2 <= hi and hi - lo >= 5
+    t = pd.read_csv(tmp_path / "on" / EXIT / "014_jonge_tegen_oudere_vertrekkers.csv", sep=";", dtype=str)
+    assert list(t.set_index("reden of vraag").loc["reden_salaris", ["jong", "n jong"]]) == ["0,5", "50"], \
+        "a reason with enough people on both sides stays"
+
+
+# --- A2: young leavers by origin add up to the young leavers' n; an unlisted origin is the rest -------
+# 50 young leavers: 22 Dutch, 24 non-western, 4 of unknown origin (the small count).
+def origin_release(reports: Path, protect: bool) -> None:
+    design = leavers(unknown_origin=4)
+    design = ex.unknown_level(design, "herkomst_oud") if protect else design
+    young = design.subset(design.data["jong"] == "ja")
+    t = publish(level_table(young, ["reden_salaris"], ["herkomst_oud"], estimator="proportion", name="vraag"), ON).table
+    t = t[t["dimension"] != "totaal"]
+    write(reports, f"{EXIT}/015_redenen_van_jonge_vertrekkers_naar_migra.csv",
+          [{"reden": r.vraag, "groep": r.group_label, "aandeel": cell(r.estimate), "respondenten": cell(r.n)}
+           for r in t.itertuples()])
+    write(reports, f"{EXIT}/014_jonge_tegen_oudere_vertrekkers.csv",
+          [{"reden of vraag": "reden_salaris", "jong": "0,5", "ouder": "0,25", "verschil": "0,25",
+            "n jong": "50", "n ouder": "60"}])
+
+
+def test_a2_unknown_origin_of_young_leavers_is_a_row_not_the_rest(tmp_path):
+    origin_release(tmp_path / "off", protect=False)
+    pinned, _, _ = attack(tmp_path / "off", K)
+    assert (("exit-jong", "reden_salaris", "herkomst", "niet in de tabel", "n"), 4) in pinned, "50 - 22 - 24 = 4"
+    origin_release(tmp_path / "on", protect=True)
+    printed = pd.read_csv(tmp_path / "on" / EXIT / "015_redenen_van_jonge_vertrekkers_naar_migra.csv", sep=";", dtype=str)
+    assert "onbekend" in set(printed["groep"]) and (printed["respondenten"] == "<k").sum() == 2, \
+        "the unknown origin is a hidden row, with a complement"
+    pinned, _, rel = attack(tmp_path / "on", K)
+    assert not pinned
+    lo, hi = rel.found[("exit-jong", "reden_salaris", "herkomst", "onbekend", "n")]
+    assert lo <= 4 <= hi and hi - lo >= 5
