@@ -628,6 +628,38 @@ def group_tables(rel: Release, reports: Path) -> None:
                 _at(rel, f, i, "n", key)
 
 
+def complete_cases(reports: Path, k: int) -> list[tuple[tuple, int]]:
+    """A group's respondents minus the adjusted model's complete cases in that group is a count of people
+    with a missing covariate (the complete cases are a subset): results.csv's `gap` and `adjusted_gap`
+    rows of the same comparison, and each gap table's `n` beside its `n bij gelijke schaal ...` column
+    (issue 25 A3). Differences of 1..k-1 are returned as recovered counts; exact arithmetic, no LP."""
+    out = []
+    f = reports / "results.csv"
+    if f.exists():
+        res = pd.read_csv(f, dtype={"waves": str, "group": str})
+        on = ["chapter", "table", "source", "waves", "indicator", "dimension", "group", "reference"]
+        if set(on) | {"statistic", "n", "suppressed"} <= set(res.columns):
+            shown = res[~res["suppressed"].astype(bool) & res["n"].notna()]
+            pair = shown[shown["statistic"] == "gap"].merge(shown[shown["statistic"] == "adjusted_gap"], on=on,
+                                                            suffixes=("", "_adj"))
+            for r in pair.itertuples(index=False):
+                d = float(r.n) - float(r.n_adj)
+                if 1 <= d <= k - 1:
+                    out.append((("enquete-onvolledig", r.source, r.waves, r.indicator, r.dimension, r.group), int(d)))
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        adj = [c for c in t.columns if c.startswith("n bij gelijke")]
+        if "n" not in t.columns or not adj:
+            continue
+        for i, r in t.iterrows():
+            # a count column with empty cells may be printed as a float ('43.0'): read it as such
+            n, a = (float(str(x).strip()) if re.fullmatch(r"\d+\.0", str(x).strip()) else _value(x)
+                    for x in (r["n"], r[adj[0]]))
+            if isinstance(n, float) and isinstance(a, float) and 1 <= n - a <= k - 1:
+                out.append((("enquete-onvolledig", str(f.relative_to(reports)), f"rij {i + 1}"), int(n - a)))
+    return out
+
+
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
@@ -659,6 +691,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
         # (respondents per category) whose interval rounds to one number: recovered
         if value is not None and 1 <= value <= k - 1:
             pinned.append((key, value))
+    pinned += complete_cases(reports, k)
     return pinned, rel.inconsistent(), rel
 
 

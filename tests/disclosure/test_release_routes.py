@@ -108,3 +108,39 @@ def test_a2_unknown_origin_of_young_leavers_is_a_row_not_the_rest(tmp_path):
     assert not pinned
     lo, hi = rel.found[("exit-jong", "reden_salaris", "herkomst", "onbekend", "n")]
     assert lo <= 4 <= hi and hi - lo >= 5
+
+
+# --- A3: a group's n minus its complete cases (the adjusted gap's n) counts people with a gap in the record
+# 40 men, 40 women, 15 non-binary respondents of whom 4 have no known age (the small count).
+def gap_release(reports: Path, protect: bool) -> pd.DataFrame:
+    import dataclasses
+
+    from pipeline.analysis.gaps import gap_table
+    rng = np.random.default_rng(7)
+    gender = ["man"] * 40 + ["vrouw"] * 40 + ["non_binair"] * 15
+    age = [float(20 + i % 40) for i in range(95)]
+    age[-4:] = [np.nan] * 4
+    data = pd.DataFrame({"geslacht": gender, "leeftijd": age, "inclusion": rng.normal(3.5, 0.5, 95)}).assign(w=1.0)
+    res = gap_table(SurveyDesign(data, weights="w"), ["inclusion"], ["geslacht"], {"geslacht": "man"}, [],
+                    adjust_for=lambda dim: ["leeftijd"])
+    if not protect:
+        res = dataclasses.replace(res, rule=dataclasses.replace(res.rule, nested_n=()))
+    t = publish(res, ON).table
+    write(reports, "tables/02_inclusie/004_ervaren_inclusie_totaal_verschillen.csv",
+          [{"groep": r.group, "referentie": r.reference, "verschil": cell(r.difference), "n": cell(r.n),
+            "verschil bij gelijke schaal enz.": cell(r.adj_difference), "n bij gelijke schaal enz.": cell(r.adj_n)}
+           for r in t.itertuples()])
+    return t.set_index("group")
+
+
+def test_a3_complete_cases_beside_the_group_n_do_not_give_the_incomplete_records(tmp_path):
+    off = gap_release(tmp_path / "off", protect=False)
+    assert (off.loc["non_binair", "n"], off.loc["non_binair", "adj_n"]) == (15, 11)
+    pinned, _, _ = attack(tmp_path / "off", K)
+    assert [v for key, v in pinned if key[0] == "enquete-onvolledig"] == [4], "15 - 11 = 4 without a known age"
+    on = gap_release(tmp_path / "on", protect=True)
+    assert np.isnan(on.loc["non_binair", "adj_n"]) and on.loc["non_binair", "adj_difference"] == \
+        off.loc["non_binair", "adj_difference"], "the n is hidden, the adjusted gap (on 11 people) stays"
+    assert on.loc["vrouw", "adj_n"] == 40, "a group without missing covariates keeps its n"
+    pinned, _, _ = attack(tmp_path / "on", K)
+    assert not pinned
