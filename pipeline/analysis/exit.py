@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Result, Rounding
+from pipeline.disclosure.suppress import round_base
 from pipeline.labels import group as label
 from pipeline.results import Tidy
 from pipeline.survey import SurveyDesign
@@ -71,7 +72,8 @@ def flow_and_response(before: pd.DataFrame, left: pd.DataFrame, answers: pd.Data
     return result(out_rows, "outflow", ("aantal", "noemer")), result(resp_rows, "exit_response", ("noemer",))
 
 
-def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit: str = "directie_code") -> Result:
+def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit: str = "directie_code",
+                     base: int = 5) -> Result:
     """Leavers and respondents per directorate; both cells (answered / not) of each directorate sum to
     the published city totals, so the linked-table rule with secondary suppression applies."""
     responded = left["pseudo_id"].isin(set(answers["pseudo_id"]))
@@ -79,9 +81,14 @@ def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit:
     t = pd.DataFrame({"jaar": str(year), unit: g.index, "vertrekkers": g["size"].to_numpy(),
                       "respondenten": g["sum"].to_numpy()})
     t["respons"] = t["respondenten"] / t["vertrekkers"]
+    # the leavers are printed rounded to `base`, the respondents exact: a reader takes the non-respondents
+    # as at least the rounded leavers minus half a base minus the respondents (issue 25 A7: 12 of '20'
+    # read as 8 not answering), so that lower bound is checked as a count too (audit only)
+    t["vertrekkers_laag"] = np.maximum(round_base(t["vertrekkers"], base) - base // 2, 0)
     rounding = Rounding(counts=("vertrekkers",), rates=("respons",), ratios=(("respons", "respondenten", "vertrekkers"),))
-    return Result(t, LinkedCounts(unit=unit, pairs=(("respondenten", "vertrekkers"),), shares={"respondenten": "respons"},
-                                  total="vertrekkers", year="jaar", rounding=rounding),
+    return Result(t, LinkedCounts(unit=unit, pairs=(("respondenten", "vertrekkers"), ("respondenten", "vertrekkers_laag")),
+                                  shares={"respondenten": "respons"}, total="vertrekkers", year="jaar",
+                                  rounding=rounding, audit_only=("vertrekkers_laag",)),
                   tidy=(Tidy("rate", {"estimate": "respons", "n": "vertrekkers", "waves": "jaar", "group": unit},
                              {"indicator": "exit_response", "dimension": unit}),))
 

@@ -49,7 +49,7 @@ def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
         left = ex.leavers(before, after)
         results[f"outflow:{w}"], results[f"response:{w}"] = ex.flow_and_response(before, left, answers, w, dims)
         if w == wave:
-            results["response_dir"] = ex.response_by_unit(left, answers, w)
+            results["response_dir"] = ex.response_by_unit(left, answers, w, base=policy.rounding["register_counts"])
             design, reports = ex.design(answers, left)
     reasons = [n for n in cb.variables if n.startswith("reden_")]
     outcomes = [*reasons, *ex.YESNO]

@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipeline.disclosure.audit import AuditError, Occurrence, Release, _System, share_halfwidth
 
-HIDDEN = {"<k", "–", "-"}
+HIDDEN = {"x", "<k", "–", "-"}  # "<k": the marker of releases before issue 25 A6
 
 
 def _value(text: str):
@@ -628,6 +628,27 @@ def group_tables(rel: Release, reports: Path) -> None:
                 _at(rel, f, i, "n", key)
 
 
+LITERAL = "<k"  # a marker that claims less than k (releases before issue 25 A6)
+
+
+def literal_marks(rel: Release, reports: Path, k: int) -> None:
+    """A reader who takes a printed '<k' at its word: the count it hides is at most k-1 (a complement
+    hidden beside a small cell may hold more, so the claim is false there and narrows both). The
+    current marker (`SUPPRESSED`) claims nothing; this reads older or hand-made releases."""
+    one = ("constante", "1")
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        if not (t == LITERAL).any().any():
+            continue
+        for i, row in t.iterrows():
+            for column in t.columns:
+                keys = rel.where.get((str(f), i, column), ()) if str(row[column]).strip() == LITERAL else ()
+                if keys:
+                    if one not in rel.cells:
+                        rel.count(one, 1.0, "constante")
+                    rel.ratios.append((keys[0], one, 0.0, float(k - 1)))
+
+
 def complete_cases(reports: Path, k: int) -> list[tuple[tuple, int]]:
     """A group's respondents minus the adjusted model's complete cases in that group is a count of people
     with a missing covariate (the complete cases are a subset): results.csv's `gap` and `adjusted_gap`
@@ -674,6 +695,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     survey_counts(rel, reports)
     group_counts(rel, reports)
     group_tables(rel, reports)
+    literal_marks(rel, reports, k)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file
@@ -771,7 +793,7 @@ def _protection(lo: float, hi: float, k: int, width: float) -> str:
 
 
 def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 5) -> list[str]:
-    """Every hidden ('<k') cell of every published CSV table, one line each: the file, row and column,
+    """Every hidden ('x', `SUPPRESSED`) cell of every published CSV table, one line each: the file, row and column,
     the interval it can still lie in and what protects it. Cells the attacker's linear model reads
     (`rel.where`: flows, exit and response tables, targets per directorate, training) get the LP
     interval over the whole release; the others only the interval their own table allows — up to the

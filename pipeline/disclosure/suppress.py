@@ -286,8 +286,42 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
             out.loc[hide, target] = np.nan
             out.loc[hide, [shares[target]] if target in shares else []] = np.nan
             out.loc[hide, depends.get(target, [])] = np.nan
-    out.loc[out[total] < k, num_cols] = np.nan
+    out.loc[_small_units(work, total, year, k, pairs), num_cols] = np.nan
     return out
+
+
+def _small_units(t: pd.DataFrame, total: str, year: str, k: int, pairs) -> pd.Series:
+    """Units that show nothing: fewer than k persons, and (the organisation's total is published) with
+    them the smallest other units until the hidden units are at least two, hold at least k persons
+    together and at least k in each cell of every pair (in the group and not), so that neither a hidden
+    unit's size nor its count follows from the total minus the shown units (issue 25 A7: training 2025,
+    Audit's 8 leaders were the organisation minus the other directorates)."""
+    hide = pd.Series(False, index=t.index)
+    n = pd.to_numeric(t[total], errors="coerce")
+    for _, idx in t.groupby(year).groups.items():
+        sub_n = n.loc[idx]
+        small = (sub_n < k) & (sub_n > 0)
+        if not small.any():
+            hide.loc[idx] = sub_n < k
+            continue
+        chosen = set(sub_n.index[small])
+
+        def enough() -> bool:
+            rows = list(chosen)
+            if len(rows) < 2 or sub_n.loc[rows].sum() < k:
+                return False
+            for num, den in pairs:
+                if num in t and den in t:
+                    a, d = t.loc[rows, num].astype(float).sum(), t.loc[rows, den].astype(float).sum()
+                    if min(a, d - a) < k:
+                        return False
+            return True
+        for i in sub_n[~sub_n.index.isin(chosen) & (sub_n > 0)].sort_values(kind="stable").index:
+            if enough():
+                break
+            chosen.add(i)
+        hide.loc[idx] = (sub_n < k) | sub_n.index.isin(chosen)
+    return hide
 
 
 def _known(count: pd.Series, den: pd.Series | None, base: int, decimals: int | None) -> tuple[np.ndarray, np.ndarray]:

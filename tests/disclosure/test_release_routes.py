@@ -11,6 +11,7 @@ import pandas as pd
 from pipeline.analysis import exit as ex
 from pipeline.analysis.gaps import level_table
 from pipeline.chapters.exit import young_one_status
+from pipeline.disclosure import SUPPRESSED
 from pipeline.disclosure.attack import attack, attribute_check
 from pipeline.disclosure.publish import Policy, publish, publish_all
 from pipeline.survey import SurveyDesign
@@ -21,9 +22,9 @@ EXIT = "tables/09_exitfeedback"
 
 
 def cell(v) -> str:
-    """A number as the CSV prints it ('<k' when hidden, decimal comma)."""
+    """A number as the CSV prints it (`SUPPRESSED` when hidden, decimal comma)."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "<k"
+        return SUPPRESSED
     return f"{v:.6g}".replace(".", ",")
 
 
@@ -102,7 +103,7 @@ def test_a2_unknown_origin_of_young_leavers_is_a_row_not_the_rest(tmp_path):
     assert (("exit-jong", "reden_salaris", "herkomst", "niet in de tabel", "n"), 4) in pinned, "50 - 22 - 24 = 4"
     origin_release(tmp_path / "on", protect=True)
     printed = pd.read_csv(tmp_path / "on" / EXIT / "015_redenen_van_jonge_vertrekkers_naar_migra.csv", sep=";", dtype=str)
-    assert "onbekend" in set(printed["groep"]) and (printed["respondenten"] == "<k").sum() == 2, \
+    assert "onbekend" in set(printed["groep"]) and (printed["respondenten"] == SUPPRESSED).sum() == 2, \
         "the unknown origin is a hidden row, with a complement"
     pinned, _, rel = attack(tmp_path / "on", K)
     assert not pinned
@@ -144,3 +145,77 @@ def test_a3_complete_cases_beside_the_group_n_do_not_give_the_incomplete_records
     assert on.loc["vrouw", "adj_n"] == 40, "a group without missing covariates keeps its n"
     pinned, _, _ = attack(tmp_path / "on", K)
     assert not pinned
+
+
+# --- A6: a marker that says '<k' on a complementary cell narrows it when read literally -------------
+# Leaders 2026: A 60 of whom 40 trained, B 20 (8 trained), C 20 (8 trained); B and C hidden (B small, C
+# its complement): together 16, each '<k' read as at most 9 puts each in 7..9.
+def marker_release(reports: Path, mark: str) -> None:
+    world = {"A": (60, 40), "B": (20, 8), "C": (20, 8)}
+    n, g = sum(v[0] for v in world.values()), sum(v[1] for v in world.values())
+    write(reports, "tables/10_training/001_getraind_per_training_en_rol.csv",
+          [{"jaar": "2026", "training": "Inclusief leiderschap", "rol": "Leidinggevenden", "aantal": n,
+            "getraind": g, "aandeel getraind": cell(g / n), "verschil met doel": "-0,1"}])
+    write(reports, "tables/10_training/002_inclusief_leiderschap_leidinggevenden_pe.csv",
+          [{"directie": d, "aantal": a, "getraind": mark if d != "A" else t,
+            "aandeel getraind": mark if d != "A" else cell(t / a), "verschil met doel": mark if d != "A" else "0"}
+           for d, (a, t) in world.items()])
+    (reports / "tables/10_training/002_inclusief_leiderschap_leidinggevenden_pe.caption").write_text(
+        "Inclusief leiderschap: leidinggevenden per directie")
+
+
+def test_a6_the_hidden_marker_claims_nothing_a_reader_could_narrow_a_complement_with(tmp_path):
+    key = ("training", "2026", "Inclusief leiderschap", "leidinggevenden", "B", "getraind")
+    marker_release(tmp_path / "off", "<k")
+    _, _, rel = attack(tmp_path / "off", K)
+    assert tuple(round(x) for x in rel.found[key]) == (7, 9), "16 - at most 9 = at least 7"
+    assert SUPPRESSED != "<k"
+    marker_release(tmp_path / "on", SUPPRESSED)
+    _, _, rel = attack(tmp_path / "on", K)
+    assert tuple(round(x) for x in rel.found[key]) == (0, 16)
+
+
+# --- A7: a directorate with fewer than k role holders shows nothing; the organisation total is printed -
+# Leaders 2025: A 60 (30 trained), B 40 (20), C 30 (15), D 8 (3): D's 8 is the organisation minus the rest.
+TRAINED = {"A": (60, 30), "B": (40, 20), "C": (30, 15), "D": (8, 3)}
+
+
+def training_published(monkeypatch, protect: bool) -> pd.DataFrame:
+    from pipeline.analysis import training as tr
+    from pipeline.disclosure import suppress as S
+    if not protect:  # the old rule: only the small unit itself
+        monkeypatch.setattr(S, "_small_units", lambda t, total, year, k, pairs: t[total] < k)
+    t = pd.DataFrame([{"tabel": "2025 il leidinggevenden", "jaar": "2025", "cursus": "il", "rol": "leidinggevenden",
+                       "directie_code": d, "n": n, "getraind": g} for d, (n, g) in TRAINED.items()])
+    t = t.assign(aandeel=t["getraind"] / t["n"], doel=0.5, verschil=t["getraind"] / t["n"] - 0.5)
+    return publish(tr.by_unit(t), ON).table.set_index("directie_code")
+
+
+def training_files(reports: Path, t: pd.DataFrame) -> None:
+    n, g = sum(v[0] for v in TRAINED.values()), sum(v[1] for v in TRAINED.values())
+    write(reports, "tables/10_training/001_getraind_per_training_en_rol.csv",
+          [{"jaar": "2025", "training": "il", "rol": "leidinggevenden", "aantal": n, "getraind": g,
+            "aandeel getraind": cell(g / n), "verschil met doel": "0"}])
+    write(reports, "tables/10_training/002_il_leidinggevenden_per_directie.csv",
+          [{"directie": d, "aantal": cell(r.n), "getraind": cell(r.getraind), "aandeel getraind": cell(r.aandeel),
+            "verschil met doel": cell(r.verschil)} for d, r in t.iterrows()])
+    (reports / "tables/10_training/002_il_leidinggevenden_per_directie.caption").write_text(
+        "il: leidinggevenden per directie")
+
+
+def test_a7_a_small_directorate_is_hidden_with_a_second_across_the_organisation_total(tmp_path, monkeypatch):
+    key = ("training", "2025", "il", "leidinggevenden", "D", "aantal")
+    off = training_published(monkeypatch, protect=False)
+    assert np.isnan(off.loc["D", "n"]) and off[["n"]].isna().sum().item() == 1
+    training_files(tmp_path / "off", off)
+    pinned, _, _ = attack(tmp_path / "off", K)
+    assert (key, 8) in pinned, "138 - 60 - 40 - 30 = 8"
+    monkeypatch.undo()
+    on = training_published(monkeypatch, protect=True)
+    assert np.isnan(on.loc["D", "n"]) and np.isnan(on.loc["C", "n"]) and on.loc["B", "n"] == 40, \
+        "D with the smallest other unit (C: together 38, 18 trained, 20 not)"
+    training_files(tmp_path / "on", on)
+    pinned, _, rel = attack(tmp_path / "on", K)
+    assert not pinned
+    lo, hi = rel.found[key]
+    assert lo <= 8 <= hi and hi - lo >= 5
