@@ -628,6 +628,40 @@ def group_tables(rel: Release, reports: Path) -> None:
                 _at(rel, f, i, "n", key)
 
 
+def bases(shares: list[str], lo: int, hi: int) -> list[int]:
+    """The whole bases D in lo..hi at which every printed share (as text) is a count over D within its
+    printed precision: one D left gives every count back (issue 25 A4: three origin shares at 6
+    decimals and a base known to +-200 from rounded counts left D = 21 671 alone)."""
+    vals = [(_share(t), share_halfwidth(t)) for t in shares]
+    d = np.arange(max(lo, 1), hi + 1, dtype=float)
+    ok = np.ones(len(d), dtype=bool)
+    for v, h in vals:
+        c = np.round(v * d)
+        ok &= np.abs(c / d - v) <= h + 1e-12
+    return [int(x) for x in d[ok]]
+
+
+# register shares of the whole organisation that chapter 04 prints beside no base (composition tables)
+COMPOSITION = ("04_streefcijfers", "samenstelling", "medewerkers")
+
+
+def register_share_precision(reports: Path, decimals: int) -> list[str]:
+    """Register shares printed finer than `disclosure.rounding.register_shares` (`decimals` of a
+    fraction): with a base known roughly from rounded counts elsewhere, `bases` pins it and with it
+    the exact counts."""
+    folder, name, column = COMPOSITION
+    out = []
+    for f in sorted(Path(reports, "tables", folder).glob(f"*{name}*.csv")):
+        t = _read(f)
+        if column not in t.columns:
+            continue
+        for i, text in enumerate(t[column]):
+            v = _share(text)
+            if isinstance(v, float) and not np.isnan(v) and share_halfwidth(text) < 0.5 * 10 ** -decimals - 1e-15:
+                out.append(f"{f.relative_to(reports)} rij {i + 1}: {column} {text} (fijner dan {decimals} decimalen)")
+    return out
+
+
 LITERAL = "<k"  # a marker that claims less than k (releases before issue 25 A6)
 
 
@@ -833,7 +867,7 @@ def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 
 
 
 def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: int = 5, width: float = 5,
-                  nested: tuple = ()) -> None:
+                  nested: tuple = (), share_decimals: int = 2) -> None:
     """The last check of a build: the attacker's reading of the whole release. Writes what it found to
     `target` (researchers only, outside reports/) and stops the build if a hidden count of 1..k-1 can
     be worked out, a hidden count's interval meets 1..k-1 and is narrower than `width` (the declared
@@ -842,7 +876,7 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.io import atomic_write_text
     pinned, inconsistent, rel = attack(reports, k, base, nested)
-    shares = attribute_check(reports, k)
+    shares = attribute_check(reports, k) + register_share_precision(Path(reports), share_decimals)
     cells = hidden_cells(reports, rel, k, width)
     modelled = sum("lineair model" in c for c in cells)
     unprotected = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]

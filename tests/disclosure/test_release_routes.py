@@ -219,3 +219,26 @@ def test_a7_a_small_directorate_is_hidden_with_a_second_across_the_organisation_
     assert not pinned
     lo, hi = rel.found[key]
     assert lo <= 8 <= hi and hi - lo >= 5
+
+
+# --- A4: exact register shares of the whole organisation undo the base-5 rounding of its counts -------
+# 13 116 Dutch, 2 665 western, 5 890 non-western staff (D = 21 671); the counts are published rounded
+# elsewhere, so a reader knows D within a few hundred.
+def test_a4_composition_shares_are_rounded_like_every_register_share(tmp_path):
+    from pipeline.analysis.register import benchmark_table
+    from pipeline.disclosure.attack import bases, register_share_precision
+    staff = pd.DataFrame({"herkomst_oud": ["nederlands"] * 13116 + ["westers"] * 2665 + ["niet_westers"] * 5890})
+    bench = {"herkomst_oud": {"nederlands": 0.5, "westers": 0.17, "niet_westers": 0.33}}
+    for protect in (False, True):
+        t = benchmark_table(staff, bench, "herkomst_oud", decimals=2 if protect else None)
+        write(tmp_path / str(protect), "tables/04_streefcijfers/006_samenstelling_2026.csv",
+              [{"groep": r.groep, "medewerkers": cell(r.medewerkers), "beroepsbevolking": cell(r.beroepsbevolking)}
+               for r in t.itertuples()])
+        printed = pd.read_csv(tmp_path / str(protect) / "tables/04_streefcijfers/006_samenstelling_2026.csv",
+                              sep=";", dtype=str)["medewerkers"].tolist()
+        found = bases(printed, 21500, 21800)
+        flagged = register_share_precision(tmp_path / str(protect), 2)
+        if not protect:
+            assert printed == ["0,605233", "0,122975", "0,271792"] and found == [21671] and len(flagged) == 3
+        else:
+            assert printed == ["0,61", "0,12", "0,27"] and len(found) > 100 and not flagged
