@@ -280,9 +280,39 @@ def _page_counts(rel: Release, f: Path, i: int, r, unit: str, label: str, key, b
     a, n = key(label, r.jaar, unit, "aantal"), key(label, r.jaar, unit, "noemer")
     rel.count(a, _value(r.aantal), f"directies/{unit}", b)
     rel.count(n, _value(r.noemer), f"directies/{unit}", b)
+    share = _share(r.directie)
+    if b > 1 and isinstance(share, float) and not np.isnan(share):
+        # a shown count and its complement (population minus it), as a reader narrows them with the
+        # exact share printed beside them (issue 25 A5); checked by `shown_counts`
+        rel.read.append((key(label, r.jaar, unit, "aantal"), _value(r.aantal), _value(r.noemer), share,
+                         share_halfwidth(str(r.directie)), b))
     for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
         _at(rel, f, i, column, *kk)
     _at(rel, f, i, "gemeente", *(key(label, r.jaar, "gemeente", m) for m in ("aantal", "noemer")))
+
+
+def shown_counts(rel: Release, k: int, width: float) -> list[tuple]:
+    """The shown counts of the pages' count tables (targets, women per band) and their complements,
+    read as printed: the count within its rounding interval and share x population, the complement
+    within the population's interval minus the count's and (1 - share) x population. Listed where that
+    meets 1..k-1 and is narrower than the count's own rounding (min(width, base) - 1): the rounding no
+    longer protects it (issue 25 A5: 10 women of 20 at 50% in scale 15+ read as 9..11). Exact
+    arithmetic per row."""
+    from pipeline.disclosure.audit import rounding_interval
+    out = []
+    for key, a, n, s, h, b in getattr(rel, "read", ()):
+        if not (isinstance(a, float) and isinstance(n, float)) or np.isnan(a) or np.isnan(n) or n <= 0:
+            continue
+        alo, ahi = rounding_interval(a, b)
+        nlo, nhi = rounding_interval(n, b)
+        alo, ahi = max(alo, np.ceil(max(s - h, 0) * nlo - 1e-9)), min(ahi, np.floor((s + h) * nhi + 1e-9))
+        clo = max(nlo - ahi, np.ceil(max(1 - s - h, 0) * nlo - 1e-9), 0)
+        chi = min(nhi - alo, np.floor((1 - s + h) * nhi + 1e-9))
+        limit = min(width, b) - 1
+        for what, lo, hi in (("aantal", alo, ahi), ("rest van de populatie", clo, chi)):
+            if lo <= k - 1 and hi >= 1 and hi - lo < limit:
+                out.append(((*key[:-1], what), (int(lo), int(hi))))
+    return out
 
 
 def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) -> None:
@@ -669,7 +699,6 @@ def literal_marks(rel: Release, reports: Path, k: int) -> None:
     """A reader who takes a printed '<k' at its word: the count it hides is at most k-1 (a complement
     hidden beside a small cell may hold more, so the claim is false there and narrows both). The
     current marker (`SUPPRESSED`) claims nothing; this reads older or hand-made releases."""
-    one = ("constante", "1")
     for f in sorted(Path(reports, "tables").rglob("*.csv")):
         t = _read(f)
         if not (t == LITERAL).any().any():
@@ -677,10 +706,11 @@ def literal_marks(rel: Release, reports: Path, k: int) -> None:
         for i, row in t.iterrows():
             for column in t.columns:
                 keys = rel.where.get((str(f), i, column), ()) if str(row[column]).strip() == LITERAL else ()
-                if keys:
+                if keys:  # a constant of its own per cell: no link between unrelated components
+                    one = ("constante", *map(str, keys[0]))
                     if one not in rel.cells:
                         rel.count(one, 1.0, "constante")
-                    rel.ratios.append((keys[0], one, 0.0, float(k - 1)))
+                        rel.ratios.append((keys[0], one, 0.0, float(k - 1)))
 
 
 def complete_cases(reports: Path, k: int) -> list[tuple[tuple, int]]:
@@ -719,6 +749,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
     rel = Release()
+    rel.read = []  # shown page counts with their shares (`shown_counts`)
     flows(rel, reports, base)
     exit_tables(rel, reports, base)
     exit_young(rel, reports)
@@ -881,6 +912,8 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     modelled = sum("lineair model" in c for c in cells)
     unprotected = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
     pinned_keys = {key for key, _ in pinned}
+    # a shown count (and its complement) is protected by its rounding: narrower than that, meeting 1..k-1
+    read = shown_counts(rel, k, width)
     # a dimension's remainder (total minus its printed rows) is 0 by construction: every level with
     # people has a row of its own (an unknown level too), so its interval protects no one and needs no width
     rests = [key for key in unprotected if key not in pinned_keys and _remainder(key)]
@@ -902,6 +935,9 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              f"{len(cells) - modelled} alleen door hun eigen tabel begrensd",
              f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g}: {len(narrow)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
+             f"getoonde aantallen (of de rest van hun populatie) die met het aandeel smaller worden dan hun afronding "
+             f"en 1..{k - 1} raken: {len(read)}",
+             *[f"  {'/'.join(map(str, key))}: {b}" for key, b in read],
              f"rest van een dimensie (0: elk niveau met mensen heeft een eigen rij), smaller dan {width:g}: {len(rests)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in rests],
              f"waarschuwing, respondenten per groep (niet vastgepind; de bouw beschermt dit nog niet): "
@@ -922,8 +958,9 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, "\n".join(lines) + "\n")
-    if pinned or inconsistent or shares or narrow:
+    if pinned or inconsistent or shares or narrow or read:
         raise DisclosureError([*(f"te berekenen: {'/'.join(map(str, key))} = {v}" for key, v in pinned),
+                               *(f"smaller dan de afronding: {'/'.join(map(str, key))} {b}" for key, b in read),
                                *(f"smaller dan de beschermingsbreedte {width:g}: {'/'.join(map(str, key))} "
                                  f"{_whole(rel.found[key])}" for key in narrow),
                                *inconsistent, *shares, f"bevindingen in {target}"])
