@@ -274,7 +274,7 @@ def _common_halfwidth(texts) -> float:
     return 0.5 * 10 ** -(decimals + (2 if pct else 0))
 
 
-def _page_counts(rel: Release, f: Path, i: int, r, unit: str, label: str, key, b: int) -> None:
+def _page_counts(rel: Release, f: Path, i: int, r, unit: str, label: str, key, b: int, h: float = 0.0) -> None:
     """One row of a directorate page's count table (targets, women per band): its count and population
     (rounded to `b`), where each stands in the file, and the organisation's cells the row names."""
     a, n = key(label, r.jaar, unit, "aantal"), key(label, r.jaar, unit, "noemer")
@@ -285,7 +285,7 @@ def _page_counts(rel: Release, f: Path, i: int, r, unit: str, label: str, key, b
         # a shown count and its complement (population minus it), as a reader narrows them with the
         # exact share printed beside them (issue 25 A5); checked by `shown_counts`
         rel.read.append((key(label, r.jaar, unit, "aantal"), _value(r.aantal), _value(r.noemer), share,
-                         share_halfwidth(str(r.directie)), b))
+                         h or share_halfwidth(str(r.directie)), b))
     for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
         _at(rel, f, i, column, *kk)
     _at(rel, f, i, "gemeente", *(key(label, r.jaar, "gemeente", m) for m in ("aantal", "noemer")))
@@ -345,7 +345,7 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
         units.add(unit)
         halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
         for i, r in enumerate(t.itertuples(index=False)):
-            _page_counts(rel, f, i, r, unit, r.streefcijfer, key, b)
+            _page_counts(rel, f, i, r, unit, r.streefcijfer, key, b, halfwidth["directie"])
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
@@ -406,7 +406,7 @@ def gender_tables(rel: Release, reports: Path, base: int) -> None:
         b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
         halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
         for i, r in enumerate(t.itertuples(index=False)):
-            _page_counts(rel, f, i, r, unit, r.schaalgroep, key, b)
+            _page_counts(rel, f, i, r, unit, r.schaalgroep, key, b, halfwidth["directie"])
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):

@@ -242,3 +242,41 @@ def test_a4_composition_shares_are_rounded_like_every_register_share(tmp_path):
             assert printed == ["0,605233", "0,122975", "0,271792"] and found == [21671] and len(flagged) == 3
         else:
             assert printed == ["0,61", "0,12", "0,27"] and len(found) > 100 and not flagged
+
+
+# --- A5: a shown count rounded to 5, beside its exact share and rounded population, read as 9..11 -------
+# Women in scale 15+ per directorate: D1 10 of 20 (the narrow one), D2 30 of 60, D3 40 of 85.
+WOMEN = {"D1": (10, 20), "D2": (30, 60), "D3": (40, 85)}
+
+
+def women_pages(reports: Path, monkeypatch, protect: bool) -> pd.DataFrame:
+    from pipeline.disclosure import suppress as S
+    if not protect:
+        monkeypatch.setattr(S, "_narrow_shown", lambda sub, *a, **kw: np.zeros(len(sub), dtype=bool))
+    t = pd.DataFrame([{"eenheid": d, "jaar": "2026", "aantal": a, "noemer": n, "aandeel": a / n}
+                      for d, (a, n) in WOMEN.items()])
+    out = S.suppress_linked(t, "eenheid", K, (("aantal", "noemer"),), shares={"aantal": "aandeel"}, total="noemer",
+                            rounded=5, share_decimals=2, width=5)
+    for r in out.itertuples():
+        write(reports, f"tables/directies/{r.eenheid}/005_vrouwen_per_schaalgroep_en_jaar_directie.csv",
+              [{"schaalgroep": "vanaf schaal 15", "jaar": "2026",
+                "aantal": cell(float(S.round_base(pd.Series([r.aantal]), 5)[0])),
+                "noemer": cell(float(S.round_base(pd.Series([r.noemer]), 5)[0])),
+                "directie": SUPPRESSED if np.isnan(r.aandeel) else f"{100 * round(r.aandeel, 2):.1f}%".replace(".", ","),
+                "gemeente": "50,0%"}])
+    return out.set_index("eenheid")
+
+
+def test_a5_a_shown_count_its_share_narrows_below_its_rounding_is_hidden(tmp_path, monkeypatch):
+    from pipeline.disclosure.attack import shown_counts
+    women_pages(tmp_path / "off", monkeypatch, protect=False)
+    _, _, rel = attack(tmp_path / "off", K)
+    found = dict(shown_counts(rel, K, 5))
+    assert found[("vrouwen", "vanaf schaal 15", "2026", "D1", "aantal")] == (9, 11), "10 shown, 50% of 18..22"
+    assert found[("vrouwen", "vanaf schaal 15", "2026", "D1", "rest van de populatie")] == (9, 11)
+    monkeypatch.undo()
+    on = women_pages(tmp_path / "on", monkeypatch, protect=True)
+    assert np.isnan(on.loc["D1", "aantal"]) and np.isnan(on.loc["D1", "aandeel"]) and on.loc["D1", "noemer"] == 20
+    assert on["aantal"].isna().sum() == 2, "with a second directorate (the organisation total is published)"
+    _, _, rel = attack(tmp_path / "on", K)
+    assert not shown_counts(rel, K, 5)
