@@ -288,16 +288,16 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
             out.loc[hide, target] = np.nan
             out.loc[hide, [shares[target]] if target in shares else []] = np.nan
             out.loc[hide, depends.get(target, [])] = np.nan
-    out.loc[_small_units(work, total, year, k, pairs), num_cols] = np.nan
+    out.loc[_small_units(work, total, year, k), num_cols] = np.nan
     return out
 
 
-def _small_units(t: pd.DataFrame, total: str, year: str, k: int, pairs) -> pd.Series:
+def _small_units(t: pd.DataFrame, total: str, year: str, k: int) -> pd.Series:
     """Units that show nothing: fewer than k persons, and (the organisation's total is published) with
-    them the smallest other units until the hidden units are at least two, hold at least k persons
-    together and at least k in each cell of every pair (in the group and not), so that neither a hidden
-    unit's size nor its count follows from the total minus the shown units (issue 25 A7: training 2025,
-    Audit's 8 leaders were the organisation minus the other directorates)."""
+    them the smallest other units until the hidden units are at least two and hold at least k persons
+    together, so that a hidden unit's size does not follow from the total minus the shown units (issue
+    25 A7: training 2025, Audit's 8 leaders were the organisation minus the other directorates). The
+    counts within them (e.g. the trained) are hidden by the pair rule, with its own second cell."""
     hide = pd.Series(False, index=t.index)
     n = pd.to_numeric(t[total], errors="coerce")
     for _, idx in t.groupby(year).groups.items():
@@ -308,16 +308,9 @@ def _small_units(t: pd.DataFrame, total: str, year: str, k: int, pairs) -> pd.Se
             continue
         chosen = set(sub_n.index[small])
 
-        def enough() -> bool:
+        def enough() -> bool:  # the counts within the hidden units have their own (pair) rule above
             rows = list(chosen)
-            if len(rows) < 2 or sub_n.loc[rows].sum() < k:
-                return False
-            for num, den in pairs:
-                if num in t and den in t:
-                    a, d = t.loc[rows, num].astype(float).sum(), t.loc[rows, den].astype(float).sum()
-                    if min(a, d - a) < k:
-                        return False
-            return True
+            return len(rows) >= 2 and sub_n.loc[rows].sum() >= k
         for i in sub_n[~sub_n.index.isin(chosen) & (sub_n > 0)].sort_values(kind="stable").index:
             if enough():
                 break

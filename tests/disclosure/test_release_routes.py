@@ -184,7 +184,7 @@ def training_published(monkeypatch, protect: bool) -> pd.DataFrame:
     from pipeline.analysis import training as tr
     from pipeline.disclosure import suppress as S
     if not protect:  # the old rule: only the small unit itself
-        monkeypatch.setattr(S, "_small_units", lambda t, total, year, k, pairs: t[total] < k)
+        monkeypatch.setattr(S, "_small_units", lambda t, total, year, k: t[total] < k)
     t = pd.DataFrame([{"tabel": "2025 il leidinggevenden", "jaar": "2025", "cursus": "il", "rol": "leidinggevenden",
                        "directie_code": d, "n": n, "getraind": g} for d, (n, g) in TRAINED.items()])
     t = t.assign(aandeel=t["getraind"] / t["n"], doel=0.5, verschil=t["getraind"] / t["n"] - 0.5)
