@@ -171,8 +171,9 @@ def exit_young(rel: Release, reports: Path) -> None:
         yes, n, status = key(vraag, side, "ja"), key(vraag, side, "n"), key(vraag, side, "aandeel")
         _at(rel, f, i, column, yes, n)
         v, n_v = _value(text), _value(n_text)
-        rel.cells[status].append(Occurrence(f.stem, v, v, v) if isinstance(v, float) and not np.isnan(v)
-                                 else Occurrence(f.stem, None))
+        # the share's status (shown / hidden) per file: compared by `_status`, not a variable of the LP
+        rel.status.setdefault(status, []).append(Occurrence(f.stem, v, v, v) if isinstance(v, float)
+                                                 and not np.isnan(v) else Occurrence(f.stem, None))
         if v is None:
             rel.cells[yes].append(Occurrence(f.stem, None))
         elif isinstance(n_v, float) and not np.isnan(n_v) and n_v > 0:
@@ -750,6 +751,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     reports = Path(reports)
     rel = Release()
     rel.read = []  # shown page counts with their shares (`shown_counts`)
+    rel.status = {}  # the status of printed shares (`exit_young`)
     flows(rel, reports, base)
     exit_tables(rel, reports, base)
     exit_young(rel, reports)
@@ -779,7 +781,15 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
         if value is not None and 1 <= value <= k - 1:
             pinned.append((key, value))
     pinned += complete_cases(reports, k)
-    return pinned, rel.inconsistent(), rel
+    return pinned, rel.inconsistent() + _status(rel), rel
+
+
+def _status(rel: Release) -> list[str]:
+    """`Release.inconsistent` for the statuses `exit_young` records (shares: no count, no LP variable)."""
+    other = Release()
+    for key, occ in rel.status.items():
+        other.cells[key] = occ
+    return other.inconsistent()
 
 
 SHARE_COLUMNS = ("aandeel", "uitstroom", "respons", "percentage")
