@@ -280,3 +280,16 @@ def test_a5_a_shown_count_its_share_narrows_below_its_rounding_is_hidden(tmp_pat
     assert on["aantal"].isna().sum() == 2, "with a second directorate (the organisation total is published)"
     _, _, rel = attack(tmp_path / "on", K)
     assert not shown_counts(rel, K, 5)
+
+
+# --- the archive of release 1 read as constraints: throughflow's base is the stayers, not the stock -----
+def test_archived_throughflow_does_not_contradict_the_stock():
+    from pipeline.disclosure.model import archived_flows
+    rows = pd.DataFrame([
+        {"statistic": "rate", "source": "register", "indicator": ind, "waves": "2024-2025", "category": "",
+         "group": "niet_westers", "estimate": rate, "n": n, "suppressed": False}
+        for ind, rate, n in (("instroom", 0.128, 5590), ("uitstroom", 0.103, 5590), ("doorstroom", 0.01, 5015))])
+    rel = archived_flows(rows, "archief 2025", base=5)
+    stock = ("register", "2024", "gemeente", "niet_westers", "stand")
+    assert [o.value for o in rel.cells[stock]] == [5590.0, 5590.0], "5 015 stayers are not the stock"
+    assert not rel.inconsistent()
