@@ -2,6 +2,7 @@
 with young leavers separately (exit questionnaire linked to the register's outflow)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.clean.careless import careful
@@ -33,6 +34,34 @@ def young_one_status(reasons: Published, young: Published) -> tuple[Published, P
     level_cols = ("estimate", "se", "ci_low", "ci_high", "n", "deff", "n_ja", "n_sub")
     return (hide_cells(reasons, at & lv["vraag"].isin(gone).to_numpy(), level_cols),
             hide_cells(young, young.table["vraag"].isin(gone).to_numpy(), numeric))
+
+
+def hidden_hold_k(p: Published, raw: pd.DataFrame, k: int) -> Published:
+    """Attribute rule for the hidden rows of a dimension together: per question, the total (shown
+    elsewhere: the young leavers' share) minus the shown rows gives the hidden rows' yes-count (about,
+    weighted), so the hidden rows must hold at least k people with and k without the attribute;
+    otherwise the smallest shown row is hidden too (the unknown origin as a row made western + unknown
+    a group of 39 with about 5 naming salary)."""
+    t, h = p.table, p.hidden
+    keys = t["vraag"].astype(str) + "\x1f" + t["group"].astype(str)
+    counts = raw.assign(_k=raw["vraag"].astype(str) + "\x1f" + raw["group"].astype(str)).set_index("_k")
+    yes, n = keys.map(counts["n_ja"]).astype(float), keys.map(counts["n"]).astype(float)
+    hide = np.zeros(len(t), dtype=bool)
+    levels = (t["dimension"] != "totaal").to_numpy()
+    for _, idx in t[levels].groupby("vraag", sort=False).indices.items():
+        rows = np.flatnonzero(levels)[idx]
+        hidden = set(rows[h["estimate"].to_numpy()[rows] | t["estimate"].isna().to_numpy()[rows]])
+        while hidden and len(hidden) < len(rows):
+            y, m = yes.iloc[list(hidden)].sum(), n.iloc[list(hidden)].sum()
+            if y >= k and m - y >= k:
+                break
+            shown = [r for r in rows if r not in hidden and n.iloc[r] > 0]
+            if not shown:
+                break
+            hidden.add(min(shown, key=lambda r: n.iloc[r]))
+        hide[list(hidden)] = True
+    return hide_cells(p, hide & ~t["estimate"].isna().to_numpy(), ("estimate", "se", "ci_low", "ci_high", "n", "deff",
+                                                                     "n_ja", "n_sub"))
 
 
 def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
@@ -68,6 +97,7 @@ def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
             pub[f"outflow:{w}"], "aantal", pub[f"response:{w}"], "noemer", on=("dimension", "group"),
             also_a=("rate",), also_b=("aantal", "rate"))
     pub["reasons"], pub["young"] = young_one_status(pub["reasons"], pub["young"])
+    pub["young_reasons"] = hidden_hold_k(pub["young_reasons"], results["young_reasons"].table, policy.k)
     text = {n: cb.variables[n]["label"].removeprefix("Reden vertrek: ") for n in outcomes}
     text["exit_inclusion"] = cb.scales["exit_inclusion"]["label"]
 

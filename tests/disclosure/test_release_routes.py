@@ -293,3 +293,20 @@ def test_archived_throughflow_does_not_contradict_the_stock():
     stock = ("register", "2024", "gemeente", "niet_westers", "stand")
     assert [o.value for o in rel.cells[stock]] == [5590.0, 5590.0], "5 015 stayers are not the stock"
     assert not rel.inconsistent()
+
+
+# --- the hidden rows of a dimension together: the young leavers' share minus the shown rows ----------
+# Young leavers naming a reason: Dutch 20 of 40, western 2 of 15, non-western 6 of 12 (both hidden by the
+# attribute rule): the two hidden rows hold 8 naming it, which the total share minus the Dutch row gives.
+def test_hidden_rows_together_hold_k_with_and_k_without_the_attribute():
+    from pipeline.chapters.exit import hidden_hold_k
+    rows = [{"jong": "ja", "herkomst_oud": o, "reden_x": float(i < yes)}
+            for o, n, yes in (("nederlands", 40, 20), ("westers", 15, 2), ("niet_westers", 12, 6)) for i in range(n)]
+    young = SurveyDesign(pd.DataFrame(rows).assign(w=1.0), weights="w")
+    res = level_table(young, ["reden_x"], ["herkomst_oud"], estimator="proportion", name="vraag")
+    pub = publish(res, ON)
+    t = pub.table.set_index("group")
+    assert t.loc["nederlands", "estimate"] == 0.5 and t[["estimate"]].isna().sum().item() == 2
+    assert round(t.loc["totaal", "estimate"] * 67 - 0.5 * 40) == 8, "the hidden rows' 8 by subtraction"
+    t = hidden_hold_k(pub, res.table, K).table.set_index("group")
+    assert np.isnan(t.loc["nederlands", "estimate"]) and t.loc["totaal", "estimate"] == 28 / 67
