@@ -253,7 +253,7 @@ def _cells(page: Path, caption_start: str) -> pd.DataFrame:
 
 def _num(v: str) -> float:
     """A shown number; NaN for a suppressed cell ("–"); -1 for "n.v.t." (empty, not hidden)."""
-    if v in ("<k", "–"):
+    if v in ("x", "<k", "–"):
         return np.nan
     if v == "n.v.t.":
         return -1.0
@@ -300,7 +300,7 @@ def test_pages_show_no_count_below_k_nor_one_the_organisation_gives_away(demo_sm
     # within a page the groups' start headcounts add up to the directorate's headcount: where that is
     # shown (a directorate of fewer than k shows none), never exactly one group hidden
     staff = trend[trend["streefcijfer"] == "Medewerkers jonger dan 35"]
-    shown = {(p, y) for p, y, n in zip(staff["page"], staff["jaar"], staff["noemer"]) if n not in ("<k", "–")}
+    shown = {(p, y) for p, y, n in zip(staff["page"], staff["jaar"], staff["noemer"]) if n not in ("x", "<k", "–")}
     flows = flows[[(p, per[:4]) in shown for p, per in zip(flows["page"], flows["periode"])]]
     per_page = flows["noemer"].map(_num).isna().groupby([flows["page"], flows["periode"], flows["stroom"]]).sum()
     assert len(per_page) and not (per_page == 1).any(), per_page[per_page == 1]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.disclosure.publish import Estimates, GroupSizes, LinkedCounts, Result, Rounding
+from pipeline.disclosure.suppress import round_base
 from pipeline.labels import dimension, group as label
 from pipeline.results import Tidy
 from pipeline.survey import SurveyDesign
@@ -81,7 +82,8 @@ def flow_and_response(before: pd.DataFrame, left: pd.DataFrame, answers: pd.Data
     return result(out_rows, "outflow", ("aantal", "noemer")), result(resp_rows, "exit_response", ("noemer",))
 
 
-def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit: str = "directie_code") -> Result:
+def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit: str = "directie_code",
+                     base: int = 5) -> Result:
     """Leavers and respondents per directorate; both cells (answered / not) of each directorate sum to
     the published city totals, so the linked-table rule with secondary suppression applies."""
     responded = left["pseudo_id"].isin(set(answers["pseudo_id"]))
@@ -89,9 +91,14 @@ def response_by_unit(left: pd.DataFrame, answers: pd.DataFrame, year: int, unit:
     t = pd.DataFrame({"jaar": str(year), unit: g.index, "vertrekkers": g["size"].to_numpy(),
                       "respondenten": g["sum"].to_numpy()})
     t["respons"] = t["respondenten"] / t["vertrekkers"]
+    # the leavers are printed rounded to `base`, the respondents exact: a reader takes the non-respondents
+    # as at least the rounded leavers minus half a base minus the respondents (issue 25 A7: 12 of '20'
+    # read as 8 not answering), so that lower bound is checked as a count too (audit only)
+    t["vertrekkers_laag"] = np.maximum(round_base(t["vertrekkers"], base) - base // 2, 0)
     rounding = Rounding(counts=("vertrekkers",), rates=("respons",), ratios=(("respons", "respondenten", "vertrekkers"),))
-    return Result(t, LinkedCounts(unit=unit, pairs=(("respondenten", "vertrekkers"),), shares={"respondenten": "respons"},
-                                  total="vertrekkers", year="jaar", rounding=rounding),
+    return Result(t, LinkedCounts(unit=unit, pairs=(("respondenten", "vertrekkers"), ("respondenten", "vertrekkers_laag")),
+                                  shares={"respondenten": "respons"}, total="vertrekkers", year="jaar",
+                                  rounding=rounding, audit_only=("vertrekkers_laag",)),
                   tidy=(Tidy("rate", {"estimate": "respons", "n": "vertrekkers", "waves": "jaar", "group": unit},
                              {"indicator": "exit_response", "dimension": unit}),))
 
@@ -125,10 +132,22 @@ def design(answers: pd.DataFrame, left: pd.DataFrame, cells=CELLS) -> tuple[Surv
     return SurveyDesign(df.reset_index(drop=True), weights="w", strata="cel", fpc="N_cel", lonely_psu="adjust"), report
 
 
+def unknown_level(design: SurveyDesign, column: str) -> SurveyDesign:
+    """`design` with the missing values of `column` as a level of their own (UNKNOWN, the last level):
+    a table by `column` then has a row for it (hidden when small), so no level is the table's total
+    minus its rows (issue 25 A2: young leavers of unknown origin = 234 - 139 - 31 - 56 = 8)."""
+    x = design.data[column]
+    x = x.cat.add_categories([UNKNOWN]) if isinstance(x.dtype, pd.CategoricalDtype) else x.astype("object")
+    return design.update(**{column: x.fillna(UNKNOWN)})
+
+
 def young_vs_older(design: SurveyDesign, outcomes: list[str], reference: str = "nee",
-                   family: str = "exit_jong") -> Result:
+                   family: str = "exit_jong", proportions: tuple[str, ...] = ()) -> Result:
     """Each outcome among young leavers against older leavers: weighted difference, design-based SE,
-    t test (BH over the family). Disclosure: both groups need k respondents."""
+    t test (BH over the family). Disclosure: both groups need k respondents; for the 0/1 outcomes in
+    `proportions` also the attribute rule on each side (yes and no both at least k, share x n too), as
+    in the level table by age: the two shares are the same cells (issue 25 A1: pension among young
+    leavers hidden there, shown here as 0.0074 of 234)."""
     rows = []
     for var in outcomes:
         cmp = design.compare(var, by="jong", reference=reference)
@@ -137,6 +156,23 @@ def young_vs_older(design: SurveyDesign, outcomes: list[str], reference: str = "
     out["p_bh"] = np.nan
     cols = ["vraag", "jong", "ouder", "difference", "se", "ci_low", "ci_high", "p", "p_bh", "n", "n_ref"]
     sizes = GroupSizes.of(design.data, ["jong"])
-    return Result(out[cols], Estimates(n=("n", "n_ref"), sizes=(sizes,)), family=family,
+    rule = Estimates(n=("n", "n_ref"), sizes=(sizes,))
+    props = [v for v in outcomes if v in proportions]
+    if props:  # yes-counts per side, in the design's domain; a mean's row has no base (NaN: not checked)
+        inside = design.data[design.domain]
+        young = inside["jong"].astype("object") == "ja"
+        old = inside["jong"].astype("object") == reference
+        y = inside[props].apply(pd.to_numeric, errors="coerce")
+        yes = {v: ((y[v] == 1) & young).sum() for v in props}
+        yes_ref = {v: ((y[v] == 1) & old).sum() for v in props}
+        prop = out["vraag"].isin(props)
+        out["n_ja"] = out["vraag"].map(yes).astype(float)
+        out["n_ja_ref"] = out["vraag"].map(yes_ref).astype(float)
+        out["n_base"] = out["n"].astype(float).where(prop)
+        out["n_base_ref"] = out["n_ref"].astype(float).where(prop)
+        cols += ["n_ja", "n_ja_ref", "n_base", "n_base_ref"]
+        rule = Estimates(n=("n", "n_ref"), sizes=(sizes,), shares=(("n_ja", "n_base"), ("n_ja_ref", "n_base_ref")),
+                         implied="jong")
+    return Result(out[cols], rule, family=family,
                   tidy=(Tidy("gap", {"indicator": "vraag", "estimate": "difference"},
                              {"dimension": "jong", "group": "ja", "reference": reference}),))

@@ -101,7 +101,7 @@ def gap_table(design: SurveyDesign, constructs: list[str], dims: list[str], refe
                                        parts=((("adj_n", "adj_n_ref"), ("adj_difference", "adj_se", "adj_ci_low",
                                                                        "adj_ci_high", "adj_p", "adj_p_bh", "adj_n",
                                                                        "adj_n_ref")),),
-                                       item=("construct",)),
+                                       item=("construct",), nested_n=(("adj_n", "n"), ("adj_n_ref", "n_ref"))),
                   family=family, p=("p", "adj_p"), tidy=tidy)
 
 

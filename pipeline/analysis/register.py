@@ -147,9 +147,13 @@ def by_directorate(table: pd.DataFrame, key: str = "directie_code") -> Result:
         tidy=share_tidy(key))
 
 
-def benchmark_table(snapshot: pd.DataFrame, benchmark: dict, column: str) -> pd.DataFrame:
-    """Workforce composition next to the labour-force composition given in the config."""
+def benchmark_table(snapshot: pd.DataFrame, benchmark: dict, column: str, decimals: int | None = None) -> pd.DataFrame:
+    """Workforce composition next to the labour-force composition given in the config. `decimals`: the
+    register shares' rounding (config `disclosure.rounding.register_shares`); exact shares of a known
+    base give the exact counts back (issue 25 A4: three shares at 6 decimals pinned the origin counts)."""
     shares = snapshot[column].astype("object").value_counts(normalize=True)
+    if decimals is not None:
+        shares = shares.round(decimals)
     bench = benchmark.get(column, {})
     rows = [{"groep": lv, "medewerkers": float(shares.get(lv, 0.0)), "beroepsbevolking": float(v),
              "verschil": float(shares.get(lv, 0.0)) - float(v)} for lv, v in bench.items()]

@@ -24,6 +24,7 @@ from pipeline.chapters import Chapter
 from pipeline.page_sources import EXIT, SURVEY, USES, plans  # noqa: F401
 from pipeline.disclosure.model import load_archive, protect_flows
 from pipeline.disclosure.publish import ABSENT, Estimates, Policy, Published, Result, figure, publish, publish_all
+from pipeline.results import SURVEY_DECIMALS
 from pipeline.settings import Settings
 
 # chapters whose directorate table holds every directorate of the wave's register (gaps.directorate_table
@@ -139,9 +140,10 @@ def survey_table(results: pd.DataFrame, code: str) -> pd.DataFrame:
                      "verschil_rest": rest["estimate"].iloc[0] if len(rest) else np.nan,
                      "p_bh_rest": rest["p_bh"].iloc[0] if len(rest) else np.nan,
                      # the chapter's model estimate (Fay–Herriot, published there as `sae_level`)
-                     "modelschatting": m["estimate"] if m is not None else np.nan,
-                     "modelschatting_laag": m["ci_low"] if m is not None else np.nan,
-                     "modelschatting_hoog": m["ci_high"] if m is not None else np.nan,
+                     # at results.csv's precision, as in the chapter (one cell, one precision)
+                     "modelschatting": round(float(m["estimate"]), SURVEY_DECIMALS) if m is not None else np.nan,
+                     "modelschatting_laag": round(float(m["ci_low"]), SURVEY_DECIMALS) if m is not None else np.nan,
+                     "modelschatting_hoog": round(float(m["ci_high"]), SURVEY_DECIMALS) if m is not None else np.nan,
                      "getoetst": len(rest) > 0,
                      "onderdrukt_bron": d is None or bool(d["suppressed"]) is True,
                      # published by the chapter as a row without respondents (publish.ABSENT): said so

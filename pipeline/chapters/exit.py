@@ -2,6 +2,7 @@
 with young leavers separately (exit questionnaire linked to the register's outflow)."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.clean.careless import careful
@@ -11,12 +12,56 @@ from pipeline.analysis import exit as ex
 from pipeline.analysis.gaps import level_table
 from pipeline.chapters import Chapter
 from pipeline.clean.report import load_manifest
-from pipeline.disclosure.publish import Policy, one_status, publish_all
+from pipeline.disclosure.publish import Policy, Published, hide_cells, one_status, publish_all
 from pipeline.settings import Settings
 
 RATE_COLUMNS = {"group_label": "groep", "aantal": "aantal", "noemer": "van", "rate": "aandeel"}
 LEVEL_COLUMNS = {"group_label": "groep", "estimate": "aandeel", "ci_low": "95%-interval laag",
                  "ci_high": "95%-interval hoog", "n": "respondenten"}
+
+
+def young_one_status(reasons: Published, young: Published) -> tuple[Published, Published]:
+    """One cell, one status (issue 25 A1): the young and the older leavers' share of an outcome are
+    the `jong` rows of the level table and the two sides of the young-vs-older comparison. Where either
+    table hides one of them, the comparison row (its shares, difference and test) and both `jong` rows
+    of the level table are hidden."""
+    lv = reasons.table
+    at = (lv["dimension"] == "jong").to_numpy()
+    gone = set(lv.loc[at & reasons.hidden["estimate"].to_numpy(), "vraag"])
+    gone |= set(young.table.loc[young.hidden["jong"].to_numpy() | young.hidden["ouder"].to_numpy(), "vraag"])
+    numeric = tuple(c for c in young.table.columns if c != "vraag" and pd.api.types.is_numeric_dtype(young.table[c])
+                    and not pd.api.types.is_bool_dtype(young.table[c]))
+    level_cols = ("estimate", "se", "ci_low", "ci_high", "n", "deff", "n_ja", "n_sub")
+    return (hide_cells(reasons, at & lv["vraag"].isin(gone).to_numpy(), level_cols),
+            hide_cells(young, young.table["vraag"].isin(gone).to_numpy(), numeric))
+
+
+def hidden_hold_k(p: Published, raw: pd.DataFrame, k: int) -> Published:
+    """Attribute rule for the hidden rows of a dimension together: per question, the total (shown
+    elsewhere: the young leavers' share) minus the shown rows gives the hidden rows' yes-count (about,
+    weighted), so the hidden rows must hold at least k people with and k without the attribute;
+    otherwise the smallest shown row is hidden too (the unknown origin as a row made western + unknown
+    a group of 39 with about 5 naming salary)."""
+    t, h = p.table, p.hidden
+    keys = t["vraag"].astype(str) + "\x1f" + t["group"].astype(str)
+    counts = raw.assign(_k=raw["vraag"].astype(str) + "\x1f" + raw["group"].astype(str)).set_index("_k")
+    yes, n = keys.map(counts["n_ja"]).astype(float), keys.map(counts["n"]).astype(float)
+    hide = np.zeros(len(t), dtype=bool)
+    levels = (t["dimension"] != "totaal").to_numpy()
+    for _, idx in t[levels].groupby("vraag", sort=False).indices.items():
+        rows = np.flatnonzero(levels)[idx]
+        hidden = set(rows[h["estimate"].to_numpy()[rows] | t["estimate"].isna().to_numpy()[rows]])
+        while hidden and len(hidden) < len(rows):
+            y, m = yes.iloc[list(hidden)].sum(), n.iloc[list(hidden)].sum()
+            if y >= k and m - y >= k:
+                break
+            shown = [r for r in rows if r not in hidden and n.iloc[r] > 0]
+            if not shown:
+                break
+            hidden.add(min(shown, key=lambda r: n.iloc[r]))
+        hide[list(hidden)] = True
+    return hide_cells(p, hide & ~t["estimate"].isna().to_numpy(), ("estimate", "se", "ci_low", "ci_high", "n", "deff",
+                                                                     "n_ja", "n_sub"))
 
 
 def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
@@ -33,7 +78,7 @@ def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
         left = ex.leavers(before, after)
         results[f"outflow:{w}"], results[f"response:{w}"] = ex.flow_and_response(before, left, answers, w, dims)
         if w == wave:
-            results["response_dir"] = ex.response_by_unit(left, answers, w)
+            results["response_dir"] = ex.response_by_unit(left, answers, w, base=policy.rounding["register_counts"])
             design, reports = ex.design(answers, left)
     reasons = [n for n in cb.variables if n.startswith("reden_")]
     outcomes = [*reasons, *ex.YESNO]
@@ -41,14 +86,18 @@ def build(settings: Settings, *, wave=None, dimensions=None) -> Chapter:
     # per directorate, for the directorate pages (results rows only; suppressed as every group estimate)
     results["dir:reasons"] = level_table(design, reasons, ["directie_code"], estimator="proportion", name="vraag")
     results["inclusion"] = level_table(design, ["exit_inclusion"], dims, name="vraag")
-    results["young"] = ex.young_vs_older(design, [*outcomes, "exit_inclusion"])
-    young = design.subset(design.data["jong"].astype("object") == "ja")
+    results["young"] = ex.young_vs_older(design, [*outcomes, "exit_inclusion"], proportions=tuple(outcomes))
+    # young leavers by origin: the unknown origin is a level of its own (hidden when small), else it is
+    # the young leavers' n minus the listed rows (issue 25 A2: 234 - 139 - 31 - 56 = 8)
+    young = ex.unknown_level(design, "herkomst_oud").subset(design.data["jong"].astype("object") == "ja")
     results["young_reasons"] = level_table(young, reasons, ["herkomst_oud"], estimator="proportion", name="vraag")
     pub = publish_all(results, policy)
     for w in waves:  # the leavers of a group appear in both tables: one cell, one status
         pub[f"outflow:{w}"], pub[f"response:{w}"] = one_status(
             pub[f"outflow:{w}"], "aantal", pub[f"response:{w}"], "noemer", on=("dimension", "group"),
             also_a=("rate",), also_b=("aantal", "rate"))
+    pub["reasons"], pub["young"] = young_one_status(pub["reasons"], pub["young"])
+    pub["young_reasons"] = hidden_hold_k(pub["young_reasons"], results["young_reasons"].table, policy.k)
     text = {n: cb.variables[n]["label"].removeprefix("Reden vertrek: ") for n in outcomes}
     text["exit_inclusion"] = cb.scales["exit_inclusion"]["label"]
 

@@ -142,8 +142,10 @@ def with_model(table: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
     m = model.assign(group=model["group"].astype(str)).set_index("group")
     out = table.copy()
     key = out["group"].astype(str)
+    from pipeline.results import SURVEY_DECIMALS
     for col, src in zip(MODEL_COLUMNS, ("estimate", "ci_low", "ci_high", "se", "gewicht")):
-        out[col] = key.map(m[src]).astype(float)
+        # one precision in every file: results.csv's (issue 25 A4: full floats here, 4 decimals there)
+        out[col] = key.map(m[src]).astype(float).round(SURVEY_DECIMALS)
     return out
 
 

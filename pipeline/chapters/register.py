@@ -75,7 +75,8 @@ def build(settings: Settings, *, years=None, baseline_year=None, classification=
         "rates": rates,
         "unknown": reg.unknown_origin(city, snaps, classification),
         "pipeline": reg.pipeline_representation(snaps, classification),
-        "benchmark": Result(reg.benchmark_table(snaps[max(years)], settings["benchmark"], col), NoSmallCells(
+        "benchmark": Result(reg.benchmark_table(snaps[max(years)], settings["benchmark"], col,
+                                                         decimals=policy.rounding["register_shares"]), NoSmallCells(
             "shares of the whole workforce per origin group next to the labour force"),
             tidy=(Tidy("share", {"group": "groep", "estimate": "medewerkers"},
                        {"indicator": "workforce_share", "dimension": col, "waves": str(max(years))}),)),

@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipeline.disclosure.audit import AuditError, Occurrence, Release, _System, share_halfwidth
 
-HIDDEN = {"<k", "–", "-"}
+HIDDEN = {"x", "<k", "–", "-"}  # "<k": the marker of releases before issue 25 A6
 
 
 def _value(text: str):
@@ -151,6 +151,67 @@ def exit_tables(rel: Release, reports: Path, base: int = 5) -> None:
                 rel.total(("exit", year, "Alle medewerkers", m), [*[("exit", year, g, m) for g in block], rest])
 
 
+def exit_young(rel: Release, reports: Path) -> None:
+    """Chapter 09's young leavers, as a reader combines three tables (issue 25, A1 and A2): the reasons by
+    age (`naar jonger dan 35`: the young and the older leavers' share with its n) are the same cells as
+    the two sides of the comparison table (`jonge tegen oudere vertrekkers`: `jong`/`n jong`,
+    `ouder`/`n ouder`) — one cell, one status — and a weighted share times its n is read as the number
+    of people with the attribute (within half a person); the young leavers by origin (`redenen van
+    jonge vertrekkers`) add up to the young leavers' n, and an origin the table does not list (an unknown
+    origin without a row) is the total minus the rows: a real cell, not a remainder that is 0."""
+    folder = reports / "tables" / "09_exitfeedback"
+    by_age = sorted(folder.glob("*naar_jonger_dan_*.csv"))
+    compare = sorted(folder.glob("*jonge_tegen_oudere_vertrekkers*.csv"))
+    origin = sorted(folder.glob("*redenen_van_jonge_vertrekkers*.csv"))
+
+    def key(vraag, side, m):
+        return ("exit-jong", str(vraag), side, m)
+
+    def share(f, i, column, vraag, side, text, n_text):
+        yes, n, status = key(vraag, side, "ja"), key(vraag, side, "n"), key(vraag, side, "aandeel")
+        _at(rel, f, i, column, yes, n)
+        v, n_v = _value(text), _value(n_text)
+        # the share's status (shown / hidden) per file: compared by `_status`, not a variable of the LP
+        rel.status.setdefault(status, []).append(Occurrence(f.stem, v, v, v) if isinstance(v, float)
+                                                 and not np.isnan(v) else Occurrence(f.stem, None))
+        if v is None:
+            rel.cells[yes].append(Occurrence(f.stem, None))
+        elif isinstance(n_v, float) and not np.isnan(n_v) and n_v > 0:
+            rel.share(yes, n, v, share_halfwidth(text) + 0.5 / n_v, f.stem)
+    for f in by_age[:1]:
+        t = _read(f)
+        q, g, n = t.columns[0], t.columns[1], t.columns[-1]
+        for i, r in t.iterrows():
+            side = "ja" if str(r[g]).lower().startswith("jonger") else "nee"
+            share(f, i, t.columns[2], r[q], side, r[t.columns[2]], r[n])
+            _at(rel, f, i, n, key(r[q], side, "n"))
+            rel.count(key(r[q], side, "n"), _value(r[n]), f.stem)
+    for f in compare[:1]:
+        t = _read(f)
+        if not {"jong", "ouder", "n jong", "n ouder"} <= set(t.columns):
+            continue
+        q = t.columns[0]
+        for i, r in t.iterrows():
+            for side, col, n in (("ja", "jong", "n jong"), ("nee", "ouder", "n ouder")):
+                share(f, i, col, r[q], side, r[col], r[n])
+                _at(rel, f, i, n, key(r[q], side, "n"))
+                rel.count(key(r[q], side, "n"), _value(r[n]), f.stem)
+    for f in origin[:1]:
+        t = _read(f)
+        q, g, n = t.columns[0], t.columns[1], t.columns[-1]
+        for vraag, part in t.groupby(q, sort=False):
+            cells = []
+            for i, r in part.iterrows():
+                c = ("exit-jong", str(vraag), "herkomst", str(r[g]), "n")
+                _at(rel, f, i, n, c)
+                rel.count(c, _value(r[n]), f.stem)
+                cells.append(c)
+            if not any("onbekend" in str(x).lower() for x in part[g]):
+                # no row for an unknown origin: the young leavers not listed are a cell of their own
+                cells.append(("exit-jong", str(vraag), "herkomst", "niet in de tabel", "n"))
+            rel.total(key(vraag, "ja", "n"), cells)
+
+
 BLOCKS = (("Jonger dan 35", "35 of ouder"), ("Nederlands", "Westers", "Niet-westers"),
           ("Man", "Vrouw", "Non-binair", "Onbekend"), ("Schaal 9 en lager", "Schaal 10-11", "Schaal 12-14",
                                                        "Schaal 15 en hoger"))
@@ -214,15 +275,45 @@ def _common_halfwidth(texts) -> float:
     return 0.5 * 10 ** -(decimals + (2 if pct else 0))
 
 
-def _page_counts(rel: Release, f: Path, i: int, r, unit: str, label: str, key, b: int) -> None:
+def _page_counts(rel: Release, f: Path, i: int, r, unit: str, label: str, key, b: int, h: float = 0.0) -> None:
     """One row of a directorate page's count table (targets, women per band): its count and population
     (rounded to `b`), where each stands in the file, and the organisation's cells the row names."""
     a, n = key(label, r.jaar, unit, "aantal"), key(label, r.jaar, unit, "noemer")
     rel.count(a, _value(r.aantal), f"directies/{unit}", b)
     rel.count(n, _value(r.noemer), f"directies/{unit}", b)
+    share = _share(r.directie)
+    if b > 1 and isinstance(share, float) and not np.isnan(share):
+        # a shown count and its complement (population minus it), as a reader narrows them with the
+        # exact share printed beside them (issue 25 A5); checked by `shown_counts`
+        rel.read.append((key(label, r.jaar, unit, "aantal"), _value(r.aantal), _value(r.noemer), share,
+                         h or share_halfwidth(str(r.directie)), b))
     for column, *kk in (("aantal", a), ("noemer", n), ("directie", a, n)):
         _at(rel, f, i, column, *kk)
     _at(rel, f, i, "gemeente", *(key(label, r.jaar, "gemeente", m) for m in ("aantal", "noemer")))
+
+
+def shown_counts(rel: Release, k: int, width: float) -> list[tuple]:
+    """The shown counts of the pages' count tables (targets, women per band) and their complements,
+    read as printed: the count within its rounding interval and share x population, the complement
+    within the population's interval minus the count's and (1 - share) x population. Listed where that
+    meets 1..k-1 and is narrower than the count's own rounding (min(width, base) - 1): the rounding no
+    longer protects it (issue 25 A5: 10 women of 20 at 50% in scale 15+ read as 9..11). Exact
+    arithmetic per row."""
+    from pipeline.disclosure.audit import rounding_interval
+    out = []
+    for key, a, n, s, h, b in getattr(rel, "read", ()):
+        if not (isinstance(a, float) and isinstance(n, float)) or np.isnan(a) or np.isnan(n) or n <= 0:
+            continue
+        alo, ahi = rounding_interval(a, b)
+        nlo, nhi = rounding_interval(n, b)
+        alo, ahi = max(alo, np.ceil(max(s - h, 0) * nlo - 1e-9)), min(ahi, np.floor((s + h) * nhi + 1e-9))
+        clo = max(nlo - ahi, np.ceil(max(1 - s - h, 0) * nlo - 1e-9), 0)
+        chi = min(nhi - alo, np.floor((1 - s + h) * nhi + 1e-9))
+        limit = min(width, b) - 1
+        for what, lo, hi in (("aantal", alo, ahi), ("rest van de populatie", clo, chi)):
+            if lo <= k - 1 and hi >= 1 and hi - lo < limit:
+                out.append(((*key[:-1], what), (int(lo), int(hi))))
+    return out
 
 
 def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) -> None:
@@ -255,7 +346,7 @@ def target_tables(rel: Release, reports: Path, base: int, nested: tuple = ()) ->
         units.add(unit)
         halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
         for i, r in enumerate(t.itertuples(index=False)):
-            _page_counts(rel, f, i, r, unit, r.streefcijfer, key, b)
+            _page_counts(rel, f, i, r, unit, r.streefcijfer, key, b, halfwidth["directie"])
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
@@ -316,7 +407,7 @@ def gender_tables(rel: Release, reports: Path, base: int) -> None:
         b = _base([_value(x) for x in (*t["aantal"], *t["noemer"])], base)
         halfwidth = {c: _common_halfwidth(t[c]) for c in ("directie", "gemeente")}
         for i, r in enumerate(t.itertuples(index=False)):
-            _page_counts(rel, f, i, r, unit, r.schaalgroep, key, b)
+            _page_counts(rel, f, i, r, unit, r.schaalgroep, key, b, halfwidth["directie"])
             for text, u, c in ((r.directie, unit, "directie"), (r.gemeente, "gemeente", "gemeente")):
                 v = _share(text)
                 if isinstance(v, float) and not np.isnan(v):
@@ -636,12 +727,102 @@ def _labelled(groep: str, referentie: str, printed: set) -> tuple[str, str] | No
     return found[0] if len(found) == 1 else None
 
 
+def bases(shares: list[str], lo: int, hi: int) -> list[int]:
+    """The whole bases D in lo..hi at which every printed share (as text) is a count over D within its
+    printed precision: one D left gives every count back (issue 25 A4: three origin shares at 6
+    decimals and a base known to +-200 from rounded counts left D = 21 671 alone)."""
+    vals = [(_share(t), share_halfwidth(t)) for t in shares]
+    d = np.arange(max(lo, 1), hi + 1, dtype=float)
+    ok = np.ones(len(d), dtype=bool)
+    for v, h in vals:
+        c = np.round(v * d)
+        ok &= np.abs(c / d - v) <= h + 1e-12
+    return [int(x) for x in d[ok]]
+
+
+# register shares of the whole organisation that chapter 04 prints beside no base (composition tables)
+COMPOSITION = ("04_streefcijfers", "samenstelling", "medewerkers")
+
+
+def register_share_precision(reports: Path, decimals: int) -> list[str]:
+    """Register shares printed finer than `disclosure.rounding.register_shares` (`decimals` of a
+    fraction): with a base known roughly from rounded counts elsewhere, `bases` pins it and with it
+    the exact counts."""
+    folder, name, column = COMPOSITION
+    out = []
+    for f in sorted(Path(reports, "tables", folder).glob(f"*{name}*.csv")):
+        t = _read(f)
+        if column not in t.columns:
+            continue
+        for i, text in enumerate(t[column]):
+            v = _share(text)
+            if isinstance(v, float) and not np.isnan(v) and share_halfwidth(text) < 0.5 * 10 ** -decimals - 1e-15:
+                out.append(f"{f.relative_to(reports)} rij {i + 1}: {column} {text} (fijner dan {decimals} decimalen)")
+    return out
+
+
+LITERAL = "<k"  # a marker that claims less than k (releases before issue 25 A6)
+
+
+def literal_marks(rel: Release, reports: Path, k: int) -> None:
+    """A reader who takes a printed '<k' at its word: the count it hides is at most k-1 (a complement
+    hidden beside a small cell may hold more, so the claim is false there and narrows both). The
+    current marker (`SUPPRESSED`) claims nothing; this reads older or hand-made releases."""
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        if not (t == LITERAL).any().any():
+            continue
+        for i, row in t.iterrows():
+            for column in t.columns:
+                keys = rel.where.get((str(f), i, column), ()) if str(row[column]).strip() == LITERAL else ()
+                if keys:  # a constant of its own per cell: no link between unrelated components
+                    one = ("constante", *map(str, keys[0]))
+                    if one not in rel.cells:
+                        rel.count(one, 1.0, "constante")
+                        rel.ratios.append((keys[0], one, 0.0, float(k - 1)))
+
+
+def complete_cases(reports: Path, k: int) -> list[tuple[tuple, int]]:
+    """A group's respondents minus the adjusted model's complete cases in that group is a count of people
+    with a missing covariate (the complete cases are a subset): results.csv's `gap` and `adjusted_gap`
+    rows of the same comparison, and each gap table's `n` beside its `n bij gelijke schaal ...` column
+    (issue 25 A3). Differences of 1..k-1 are returned as recovered counts; exact arithmetic, no LP."""
+    out = []
+    f = reports / "results.csv"
+    if f.exists():
+        res = pd.read_csv(f, dtype={"waves": str, "group": str})
+        on = ["chapter", "table", "source", "waves", "indicator", "dimension", "group", "reference"]
+        if set(on) | {"statistic", "n", "suppressed"} <= set(res.columns):
+            shown = res[~res["suppressed"].astype(bool) & res["n"].notna()]
+            pair = shown[shown["statistic"] == "gap"].merge(shown[shown["statistic"] == "adjusted_gap"], on=on,
+                                                            suffixes=("", "_adj"))
+            for r in pair.itertuples(index=False):
+                d = float(r.n) - float(r.n_adj)
+                if 1 <= d <= k - 1:
+                    out.append((("enquete-onvolledig", r.source, r.waves, r.indicator, r.dimension, r.group), int(d)))
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        adj = [c for c in t.columns if c.startswith("n bij gelijke")]
+        if "n" not in t.columns or not adj:
+            continue
+        for i, r in t.iterrows():
+            # a count column with empty cells may be printed as a float ('43.0'): read it as such
+            n, a = (float(str(x).strip()) if re.fullmatch(r"\d+\.0", str(x).strip()) else _value(x)
+                    for x in (r["n"], r[adj[0]]))
+            if isinstance(n, float) and isinstance(a, float) and 1 <= n - a <= k - 1:
+                out.append((("enquete-onvolledig", str(f.relative_to(reports)), f"rij {i + 1}"), int(n - a)))
+    return out
+
+
 def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) -> tuple[list, list[str], Release]:
     """(pinned hidden cells: (key, value), cells shown in one file and hidden in another, the model)."""
     reports = Path(reports)
     rel = Release()
+    rel.read = []  # shown page counts with their shares (`shown_counts`)
+    rel.status = {}  # the status of printed shares (`exit_young`)
     flows(rel, reports, base)
     exit_tables(rel, reports, base)
+    exit_young(rel, reports)
     response_tables(rel, reports)
     target_tables(rel, reports, base, tuple(nested))
     gender_tables(rel, reports, base)
@@ -650,6 +831,7 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
     group_counts(rel, reports)
     group_tables(rel, reports)
     response_links(rel, reports)
+    literal_marks(rel, reports, k)
     sys = _System(rel)
     pinned = []
     rel.found = {}  # every hidden cell's interval, for the findings file
@@ -667,7 +849,16 @@ def attack(reports: str | Path, k: int = 10, base: int = 5, nested: tuple = ()) 
         # (respondents per category) whose interval rounds to one number: recovered
         if value is not None and 1 <= value <= k - 1:
             pinned.append((key, value))
-    return pinned, rel.inconsistent(), rel
+    pinned += complete_cases(reports, k)
+    return pinned, rel.inconsistent() + _status(rel), rel
+
+
+def _status(rel: Release) -> list[str]:
+    """`Release.inconsistent` for the statuses `exit_young` records (shares: no count, no LP variable)."""
+    other = Release()
+    for key, occ in rel.status.items():
+        other.cells[key] = occ
+    return other.inconsistent()
 
 
 SHARE_COLUMNS = ("aandeel", "uitstroom", "respons", "percentage")
@@ -696,6 +887,28 @@ def attribute_check(reports: str | Path, k: int = 10) -> list[str]:
             small = any(0.5 <= x < k - 0.5 for x in (yes, no)) or (s in (0.0, 1.0) and n < 2 * k)
             if small:
                 out.append(f"{f.relative_to(reports)} rij {i + 1}: aandeel {row[shares[0]]} van {row[ns[-1]]}")
+    return out + _pair_shares(reports, k)
+
+
+# a comparison table's two sides, each a share beside its own n (chapter 09: young against older leavers)
+SHARE_PAIRS = (("jong", "n jong"), ("ouder", "n ouder"))
+
+
+def _pair_shares(reports: Path, k: int) -> list[str]:
+    """`attribute_check` for the sides of comparison tables (`SHARE_PAIRS`); a side that is not a share
+    (a scale mean: a value above 1) is skipped."""
+    out = []
+    for f in sorted(Path(reports, "tables").rglob("*.csv")):
+        t = _read(f)
+        pairs = [(s, n) for s, n in SHARE_PAIRS if s in t.columns and n in t.columns]
+        for i, row in t.iterrows():
+            for s_col, n_col in pairs:
+                s, n = _value(row[s_col]), _value(row[n_col])
+                if not isinstance(n, float) or not isinstance(s, float) or np.isnan(n) or np.isnan(s) or n <= 0 or s > 1:
+                    continue
+                yes, no = s * n, n - s * n
+                if any(0.5 <= x < k - 0.5 for x in (yes, no)) or (s in (0.0, 1.0) and n < 2 * k):
+                    out.append(f"{f.relative_to(reports)} rij {i + 1}: {s_col} {row[s_col]} van {row[n_col]}")
     return out
 
 
@@ -719,7 +932,7 @@ def _protection(lo: float, hi: float, k: int, width: float) -> str:
 
 
 def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 5) -> list[str]:
-    """Every hidden ('<k') cell of every published CSV table, one line each: the file, row and column,
+    """Every hidden ('x', `SUPPRESSED`) cell of every published CSV table, one line each: the file, row and column,
     the interval it can still lie in and what protects it. Cells the attacker's linear model reads
     (`rel.where`: flows, exit and response tables, targets per directorate, training) get the LP
     interval over the whole release; the others only the interval their own table allows — up to the
@@ -759,7 +972,7 @@ def hidden_cells(reports: str | Path, rel: Release, k: int = 10, width: float = 
 
 
 def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: int = 5, width: float = 5,
-                  nested: tuple = ()) -> None:
+                  nested: tuple = (), share_decimals: int = 2) -> None:
     """The last check of a build: the attacker's reading of the whole release. Writes what it found to
     `target` (researchers only, outside reports/) and stops the build if a hidden count of 1..k-1 can
     be worked out, a hidden count's interval meets 1..k-1 and is narrower than `width` (the declared
@@ -768,11 +981,13 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     from pipeline.disclosure.errors import DisclosureError
     from pipeline.io import atomic_write_text
     pinned, inconsistent, rel = attack(reports, k, base, nested)
-    shares = attribute_check(reports, k)
+    shares = attribute_check(reports, k) + register_share_precision(Path(reports), share_decimals)
     cells = hidden_cells(reports, rel, k, width)
     modelled = sum("lineair model" in c for c in cells)
     unprotected = [key for key, b in rel.found.items() if b is not None and "NIET" in _protection(*_whole(b), k, width)]
     pinned_keys = {key for key, _ in pinned}
+    # a shown count (and its complement) is protected by its rounding: narrower than that, meeting 1..k-1
+    read = shown_counts(rel, k, width)
     # a dimension's remainder (total minus its printed rows) is 0 by construction: every level with
     # people has a row of its own (an unknown level too), so its interval protects no one and needs no width
     rests = [key for key in unprotected if key not in pinned_keys and _remainder(key)]
@@ -788,6 +1003,9 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
              f"{len(cells) - modelled} alleen door hun eigen tabel begrensd",
              f"niet vastgepind, maar smaller dan de beschermingsbreedte {width:g}: {len(narrow)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in narrow],
+             f"getoonde aantallen (of de rest van hun populatie) die met het aandeel smaller worden dan hun afronding "
+             f"en 1..{k - 1} raken: {len(read)}",
+             *[f"  {'/'.join(map(str, key))}: {b}" for key, b in read],
              f"rest van een dimensie (0: elk niveau met mensen heeft een eigen rij), smaller dan {width:g}: {len(rests)}",
              *[f"  {'/'.join(map(str, key))}: {_whole(rel.found[key])}" for key in rests],
              "", "# Elke verborgen cel van elke gepubliceerde tabel (CSV): interval en wat haar beschermt",
@@ -804,8 +1022,9 @@ def guard_release(reports: str | Path, target: str | Path, k: int = 10, base: in
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, "\n".join(lines) + "\n")
-    if pinned or inconsistent or shares or narrow:
+    if pinned or inconsistent or shares or narrow or read:
         raise DisclosureError([*(f"te berekenen: {'/'.join(map(str, key))} = {v}" for key, v in pinned),
+                               *(f"smaller dan de afronding: {'/'.join(map(str, key))} {b}" for key, b in read),
                                *(f"smaller dan de beschermingsbreedte {width:g}: {'/'.join(map(str, key))} "
                                  f"{_whole(rel.found[key])}" for key in narrow),
                                *inconsistent, *shares, f"bevindingen in {target}"])

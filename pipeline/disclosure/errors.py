@@ -1,7 +1,10 @@
 """Dependency-free pieces of disclosure control: the suppression mark and the guard's error."""
 from __future__ import annotations
 
-SUPPRESSED = "<k"  # a value hidden by disclosure control (Published.hidden is True)
+# a value hidden by disclosure control (Published.hidden is True), in CSV and workbook. Neutral, as CBS's
+# "x" (geheim): a cell hidden as a complement may hold k or more, so "<k" would be false there and, read
+# literally, narrow it (issue 25 A6: two directorates' leaders summing to 16, each "<k", read as 7..9)
+SUPPRESSED = "x"
 MISSING = "–"  # an empty value that was not hidden: no data or not applicable
 
 

@@ -187,6 +187,10 @@ class Estimates:
     # is not declared (e.g. the levels per wave of a trend table: indicator and wave), without the rows
     # `item` adds for empty levels
     lines: tuple[str, ...] = ()
+    # (subset n, its set's n) pairs, e.g. the adjusted model's complete cases beside the group's n: the
+    # difference is a count of people too (those with a missing covariate), so the subset's n is shown
+    # only where it is 0 or at least k (issue 25 A3: 48 - 43 = 5 non-binary respondents without tenure)
+    nested_n: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -467,7 +471,7 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
                     out[c] = out[c].astype(float).mask(small)
             # the part's own suppression flag (its results rows: `onderdrukt:<first column>`)
             out[f"onderdrukt:{cols[0]}"] = small | out["onderdrukt"].astype(bool).to_numpy()
-        return out
+        return _nested_n(out, rule.nested_n, k)
     if isinstance(rule, Distribution):
         return S.safe_distribution(t, rule, k, policy.coordinated)
     if isinstance(rule, Counts):
@@ -510,6 +514,16 @@ def _apply(result: Result, policy: Policy) -> pd.DataFrame:
             raise ValueError("NoSmallCells needs a reason")
         return t.copy()
     raise TypeError(f"publish: unknown rule {rule!r}")
+
+
+def _nested_n(out: pd.DataFrame, pairs, k: int) -> pd.DataFrame:
+    """`Estimates.nested_n`: a subset's n is blanked where its set's n minus it is 1..k-1 (the
+    estimate resting on the subset stays: it says nothing about who is left out)."""
+    for sub, full in pairs:
+        if sub in out and full in out:
+            gap = pd.to_numeric(out[full], errors="coerce") - pd.to_numeric(out[sub], errors="coerce")
+            out[sub] = out[sub].astype(float).mask((gap >= 1) & (gap < k))
+    return out
 
 
 def _rounded(t: pd.DataFrame, r: Rounding | None, policy: Policy | None = None) -> pd.DataFrame:

@@ -282,6 +282,8 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
                 mask |= (a == b) & (b > 0)
                 if share_decimals is not None and width > 0:
                     mask |= _narrow_difference(sub, num, pairs, shares, differences, rounded, share_decimals, k, width)
+            if rounded > 1 and share_decimals is not None and width > 0 and den is not None and num in shares:
+                mask |= _narrow_shown(sub, num, den, rounded, share_decimals, k, width)
             if attribute and den is not None:  # everyone or no one in a unit of fewer than 2k (rule 6)
                 mask |= (counts.min(axis=1) == 0) & (sub[den].to_numpy(float) < 2 * k)
             # the hidden rows must again be at least two (the organisation total is published)
@@ -293,8 +295,35 @@ def suppress_linked(table: pd.DataFrame, unit: str, k: int, pairs, *, shares=Non
             out.loc[hide, target] = np.nan
             out.loc[hide, [shares[target]] if target in shares else []] = np.nan
             out.loc[hide, depends.get(target, [])] = np.nan
-    out.loc[out[total] < k, num_cols] = np.nan
+    out.loc[_small_units(work, total, year, k), num_cols] = np.nan
     return out
+
+
+def _small_units(t: pd.DataFrame, total: str, year: str, k: int) -> pd.Series:
+    """Units that show nothing: fewer than k persons, and (the organisation's total is published) with
+    them the smallest other units until the hidden units are at least two and hold at least k persons
+    together, so that a hidden unit's size does not follow from the total minus the shown units (issue
+    25 A7: training 2025, Audit's 8 leaders were the organisation minus the other directorates). The
+    counts within them (e.g. the trained) are hidden by the pair rule, with its own second cell."""
+    hide = pd.Series(False, index=t.index)
+    n = pd.to_numeric(t[total], errors="coerce")
+    for _, idx in t.groupby(year).groups.items():
+        sub_n = n.loc[idx]
+        small = (sub_n < k) & (sub_n > 0)
+        if not small.any():
+            hide.loc[idx] = sub_n < k
+            continue
+        chosen = set(sub_n.index[small])
+
+        def enough() -> bool:  # the counts within the hidden units have their own (pair) rule above
+            rows = list(chosen)
+            return len(rows) >= 2 and sub_n.loc[rows].sum() >= k
+        for i in sub_n[~sub_n.index.isin(chosen) & (sub_n > 0)].sort_values(kind="stable").index:
+            if enough():
+                break
+            chosen.add(i)
+        hide.loc[idx] = (sub_n < k) | sub_n.index.isin(chosen)
+    return hide
 
 
 def _known(count: pd.Series, den: pd.Series | None, base: int, decimals: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -314,6 +343,25 @@ def _known(count: pd.Series, den: pd.Series | None, base: int, decimals: int | N
         lo = np.where(ok, np.maximum(lo, np.ceil(np.maximum(share - h, 0) * dlo - 1e-9)), lo)
         hi = np.where(ok, np.minimum(hi, np.floor((share + h) * dhi + 1e-9)), hi)
     return lo, hi
+
+
+def _narrow_shown(sub: pd.DataFrame, num: str, den: str, base: int, decimals: int, k: int, width: float) -> np.ndarray:
+    """Rows whose shown count (or its complement, the denominator minus it), read as printed — rounded
+    to `base` with the exact share rounded to `decimals` beside the rounded denominator — lies in an
+    interval that meets 1..k-1 and is narrower than the count's own rounding (issue 25 A5: 10 women of
+    20 in scale 15+ at 50% read as 9..11, and the 10 others likewise)."""
+    alo, ahi = _known(sub[num], sub[den], base, decimals)
+    dlo, dhi = _known(sub[den], None, base, None)
+    d = sub[den].to_numpy(float)
+    share = np.round(sub[num].to_numpy(float) / np.where(d > 0, d, np.nan), decimals)
+    h = 0.5 * 10.0 ** -decimals
+    ok = ~np.isnan(share)
+    clo = np.where(ok, np.maximum(dlo - ahi, np.ceil(np.maximum(1 - share - h, 0) * dlo - 1e-9)), dlo - ahi)
+    chi = np.where(ok, np.minimum(dhi - alo, np.floor((1 - share + h) * dhi + 1e-9)), dhi - alo)
+    clo = np.maximum(clo, 0.0)
+    limit = min(width, base) - 1  # a rounded count alone is known within base - 1
+    return np.logical_or.reduce([(lo <= k - 1) & (hi >= 1) & (hi - lo < limit) & (d > 0)
+                                 for lo, hi in ((alo, ahi), (clo, chi))])
 
 
 def _narrow_difference(sub: pd.DataFrame, name: str, pairs, shares, differences, base: int, decimals: int,

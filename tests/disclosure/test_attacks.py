@@ -364,7 +364,9 @@ def test_7_missing_is_not_marked_as_suppressed(monkeypatch, tmp_path):
     # the reviewer's page (issue 16): "–" for suppressed with its footnote, "n.v.t." for missing
     assert "–" in html and "n.v.t." in html and "minder dan 10" in html
     csv = next(tmp_path.glob("*.csv")).read_text(encoding="utf-8-sig")
-    assert "–" in csv and "<k" in csv
+    from pipeline.disclosure import SUPPRESSED
+    cells = [c for line in csv.splitlines() for c in line.split(";")]
+    assert "–" in cells and SUPPRESSED in cells and "<k" not in csv, "one neutral marker for hidden cells"
     assert json.loads(next(tmp_path.glob("*.meta.json")).read_text())["cells"][1] > 0
 
 

@@ -15,6 +15,7 @@ from pipeline.analysis import unit_flows as F
 from pipeline.disclosure.audit import Release, audit, protect, rounding_interval
 from pipeline.disclosure.model import archived_flows, flow_cells, flow_identities, load_archive, protect_flows
 from pipeline.disclosure.publish import Policy, Rates, Result, one_status, publish, publish_all
+from pipeline.disclosure import SUPPRESSED
 from pipeline.disclosure.publish import rounded
 from pipeline.results import Tidy, tidy_rows
 
@@ -160,8 +161,11 @@ def leavers_release(outflow: pd.DataFrame, response: pd.DataFrame) -> Release:
     return rel
 
 
-def test_leavers_hidden_in_one_table_are_hidden_in_the_other():
+def test_leavers_hidden_in_one_table_are_hidden_in_the_other(monkeypatch):
+    from pipeline.disclosure import suppress as S
     outflow, response = leavers_world()
+    # without the small-units rule (issue 25 A7), which now hides the men's leavers in the response table too
+    monkeypatch.setattr(S, "_small_units", lambda t, total, year, k: t[total] < k)
     po, pr = publish_all({"o": outflow, "r": response}, ON).values()
     man_o = po.table.set_index("group").loc["man", "aantal"]
     man_r = pr.table.set_index("group").loc["man", "noemer"]
@@ -372,7 +376,7 @@ def write_exit_tables(folder, outflow: pd.DataFrame, response: pd.DataFrame):
     out.mkdir(parents=True, exist_ok=True)
 
     def fmt(v):
-        return "<k" if pd.isna(v) else (f"{int(v)}" if float(v).is_integer() else f"{v:.6g}".replace(".", ","))
+        return SUPPRESSED if pd.isna(v) else (f"{int(v)}" if float(v).is_integer() else f"{v:.6g}".replace(".", ","))
     for name, t, cols in (("001_uitstroom_2024_per_groep_register", outflow, ["aantal", "personeel begin jaar", "uitstroom"]),
                           ("002_respons_op_de_exitvragenlijst_2024_per_g", response, ["ingevuld", "vertrekkers", "respons"])):
         lines = [";".join(["groep", *cols])]
@@ -380,9 +384,11 @@ def write_exit_tables(folder, outflow: pd.DataFrame, response: pd.DataFrame):
         (out / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def test_attacker_reads_the_files_and_finds_what_the_issue_found(tmp_path):
+def test_attacker_reads_the_files_and_finds_what_the_issue_found(tmp_path, monkeypatch):
+    from pipeline.disclosure import suppress as S
     from pipeline.disclosure.attack import attack
     from pipeline.labels import group as label
+    small_units = S._small_units
     def labelled(t):
         return t.assign(group_label=[label("geslacht", g) if d != "totaal" else "Alle medewerkers"
                                      for d, g in zip(t["dimension"], t["group"])])
@@ -390,7 +396,10 @@ def test_attacker_reads_the_files_and_finds_what_the_issue_found(tmp_path):
     def before(world):  # no row for unknown gender, each table suppressed on its own, exact counts
         old = [Result(r.table[r.table["group"] != "onbekend"].reset_index(drop=True), r.rule, tidy=r.tidy)
                for r in world]
-        return publish_all({"o": old[0], "r": old[1]}, OFF).values()
+        monkeypatch.setattr(S, "_small_units", lambda t, total, year, k: t[total] < k)  # nor its second unit
+        out = publish_all({"o": old[0], "r": old[1]}, OFF).values()
+        monkeypatch.setattr(S, "_small_units", small_units)
+        return out
 
     def now(world):  # the unknown level as a row, one status for the leavers in both tables, rounding
         po, pr = publish_all({"o": world[0], "r": world[1]}, ON).values()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.disclosure import SUPPRESSED
 from pipeline.disclosure.attack import attack, guard_release
 
 K = 10
@@ -36,9 +37,9 @@ def training_release(reports: Path, hide: set[str]) -> None:
           [{"jaar": "2026", "training": "Inclusief leiderschap", "rol": "Leidinggevenden", "aantal": n,
             "getraind": g, "aandeel getraind": f"{g / n:.6g}".replace(".", ","), "verschil met doel": "-0,1"}])
     write(reports, "10_training/002_inclusief_leiderschap_leidinggevenden_pe.csv",
-          [{"directie": d, "aantal": a, "getraind": "<k" if d in hide else t,
-            "aandeel getraind": "<k" if d in hide else f"{t / a:.6g}".replace(".", ","),
-            "verschil met doel": "<k" if d in hide else "0"} for d, (a, t) in TRAINING.items()],
+          [{"directie": d, "aantal": a, "getraind": SUPPRESSED if d in hide else t,
+            "aandeel getraind": SUPPRESSED if d in hide else f"{t / a:.6g}".replace(".", ","),
+            "verschil met doel": SUPPRESSED if d in hide else "0"} for d, (a, t) in TRAINING.items()],
           caption="Inclusief leiderschap: leidinggevenden per directie")
 
 
@@ -72,10 +73,10 @@ def target_release(reports: Path, base: int, share_decimals: int, hide: set[str]
         write(reports, f"directies/{code}/002_streefcijfers_van_de_gemeente_de_directi.csv",
               [{"voor": "gemeente", "streefcijfer": "jong"}, {"voor": f"Directie {code}", "streefcijfer": "jong"}])
         write(reports, f"directies/{code}/003_streefcijfers_per_jaar_directie_en_gemee.csv",
-              [{"streefcijfer": "jong", "jaar": "2026", "aantal": "<k" if code in hide else rnd(a),
-                "noemer": rnd(n), "directie": "<k" if code in hide else pct(a, n), "gemeente": pct(org_a, org_n)}])
+              [{"streefcijfer": "jong", "jaar": "2026", "aantal": SUPPRESSED if code in hide else rnd(a),
+                "noemer": rnd(n), "directie": SUPPRESSED if code in hide else pct(a, n), "gemeente": pct(org_a, org_n)}])
     write(reports, "04_streefcijfers/004_streefcijfers_per_directie_2026.csv",
-          [{"directie": f"Directie {c}", "jong": "<k" if c in hide else f"{a / n:.2f}".replace(".", ",")}
+          [{"directie": f"Directie {c}", "jong": SUPPRESSED if c in hide else f"{a / n:.2f}".replace(".", ",")}
            for c, (a, n) in TARGETS.items()])
 
 
@@ -97,8 +98,8 @@ def nested_page(reports: Path, outer: str) -> None:
     """One directorate's page with a target in scale 12 and up (`outer` as printed) and the same group in
     scale 12-14: 15 and 12 of 60 (3 people in scale 15+)."""
     write(reports, "directies/D1/003_streefcijfers_per_jaar_directie_en_gemee.csv",
-          [{"streefcijfer": "divers 12+", "jaar": "2026", "aantal": outer, "noemer": 60, "directie": "<k" if outer ==
-            "<k" else "25,0%", "gemeente": "20,0%"},
+          [{"streefcijfer": "divers 12+", "jaar": "2026", "aantal": outer, "noemer": 60, "directie": SUPPRESSED if outer ==
+            SUPPRESSED else "25,0%", "gemeente": "20,0%"},
            {"streefcijfer": "divers 12-14", "jaar": "2026", "aantal": 12, "noemer": 60, "directie": "20,0%",
             "gemeente": "18,0%"}])
 
@@ -110,7 +111,7 @@ def test_nested_scale_ranges_give_the_count_in_between_unless_the_outer_count_is
     pinned, _, _ = attack(tmp_path / "shown", K, nested=nested)
     assert (key, 3) in pinned, "15 - 12 = 3 in scale 15 and up"
     # the table rule hides the outer count when the count in between is 1..k-1 (LinkedCounts differences)
-    nested_page(tmp_path / "hidden", "<k")
+    nested_page(tmp_path / "hidden", SUPPRESSED)
     pinned, _, rel = attack(tmp_path / "hidden", K, nested=nested)
     assert not pinned and rel.found[key][1] - rel.found[key][0] >= 5
 
@@ -123,7 +124,7 @@ def hidden_in(reports: Path) -> list[str]:
     for f in sorted((reports / "tables").rglob("*.csv")):
         t = pd.read_csv(f, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig")
         for i, row in t.iterrows():
-            out += [f"{f.relative_to(reports)} rij {i + 1}, kolom {c}" for c in t.columns if row[c].strip() == "<k"]
+            out += [f"{f.relative_to(reports)} rij {i + 1}, kolom {c}" for c in t.columns if row[c].strip() == SUPPRESSED]
     return out
 
 
@@ -136,7 +137,7 @@ def test_every_hidden_cell_is_listed_with_its_interval_and_rule(tmp_path):
     reports = tmp_path / "reports"
     training_release(reports, {"B", "C"})
     write(reports, "02_inclusie/001_iets_anders.csv",
-          [{"groep": "x", "n": 12, "aandeel": "<k"}, {"groep": "y", "n": "<k", "aandeel": "<k"}])
+          [{"groep": "a", "n": 12, "aandeel": SUPPRESSED}, {"groep": "b", "n": SUPPRESSED, "aandeel": SUPPRESSED}])
     guard_release(reports, tmp_path / "findings.txt", K)
     lines = listed(tmp_path / "findings.txt")
     cells = hidden_in(reports)
@@ -183,8 +184,8 @@ def test_a_hidden_directorate_n_is_the_total_minus_the_rest_unless_a_second_is_h
         pd.DataFrame(rows).to_csv(reports / "results.csv", index=False)
         for d, v in sizes.items():  # the page's survey table
             write(reports, f"directies/{d}/004_inclusie_veiligheid_en_discriminatie_dir.csv",
-                  [{"indicator": "Ervaren inclusie (NIM, 1–5)", "meting": "2024", "directie": "<k" if d in hide else "3,2",
-                    "n": "<k" if d in hide else v}])
+                  [{"indicator": "Ervaren inclusie (NIM, 1–5)", "meting": "2024", "directie": SUPPRESSED if d in hide else "3,2",
+                    "n": SUPPRESSED if d in hide else v}])
     off = tmp_path / "off" / "reports"
     release(off, {"D04"})                               # the threshold rule alone: one hidden row
     pinned, _, _ = attack(off, K)
@@ -254,8 +255,8 @@ def test_a_group_n_hidden_in_the_chapter_csv_and_shown_in_results_is_found(tmp_p
     # the chapter's group table (labels, as printed) is matched to NIM 2024 'inclusion' by its shown n
     rows = [{"indeling": "Alle medewerkers", "groep": "Alle medewerkers", "schatting": "3,2", "n": 100},
             {"indeling": "Gender", "groep": "Man", "schatting": "3,1", "n": 50},
-            {"indeling": "Gender", "groep": "Vrouw", "schatting": "<k", "n": "<k"},
-            {"indeling": "Gender", "groep": "Non-binair", "schatting": "<k", "n": "<k"}]
+            {"indeling": "Gender", "groep": "Vrouw", "schatting": SUPPRESSED, "n": SUPPRESSED},
+            {"indeling": "Gender", "groep": "Non-binair", "schatting": SUPPRESSED, "n": SUPPRESSED}]
     shown, hidden = tmp_path / "shown" / "reports", tmp_path / "hidden" / "reports"
     _group_release(shown, set())                       # results.csv shows every group
     _group_release(hidden, {"non_binair", "vrouw"})    # results.csv hides the same two
