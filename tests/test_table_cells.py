@@ -1,4 +1,4 @@
-"""What an empty cell says in the page and in the CSV: "<k" only where disclosure control hid a value.
+"""What an empty cell says in the page and in the CSV: the suppression mark only where disclosure control hid a value.
 A directorate whose interval is too wide ("te onzeker om te tonen") and the organisation's average row
 (nothing to compare, no interval) are not suppressed; a number in a column that also holds a mark is
 written the way the CSV writes every number (decimal comma, six significant digits)."""
@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.chapters.inclusion import AVERAGE, TOO_UNSURE, versus_average
+from pipeline.disclosure.errors import SUPPRESSED
 from pipeline.disclosure.publish import Estimates, Policy, Result, publish
 from pipeline.report.display import table_html
 
@@ -57,9 +58,9 @@ def test_too_uncertain_and_the_average_row_are_not_counted_or_written_as_suppres
     by_label = {r[0]: dict(zip(head, r)) for r in rows[1:]}
     c, avg, d = by_label["C"], by_label[AVERAGE], by_label["D"]
     assert c["vergeleken met het gemiddelde"] == TOO_UNSURE
-    assert c["schatting"] == c["95%-interval onder"] == "–" and c["n"] == "40"  # not "<k": 40 is shown
-    assert "<k" not in avg.values() and avg["schatting"] == "3,25"
-    assert d["schatting"] == d["n"] == "<k"  # a small directorate stays suppressed
+    assert c["schatting"] == c["95%-interval onder"] == "–" and c["n"] == "40"  # not the mark: 40 is shown
+    assert SUPPRESSED not in avg.values() and avg["schatting"] == "3,25"
+    assert d["schatting"] == d["n"] == SUPPRESSED  # a small directorate stays suppressed
     n_hidden = int(shown.hidden.to_numpy().sum())
     assert f"({n_hidden} cellen niet getoond)" in html or f"({n_hidden} cel niet getoond)" in html
     assert _row(html, AVERAGE)[1:3] == ["3,25", "n.v.t."]
