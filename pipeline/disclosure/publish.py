@@ -352,7 +352,7 @@ class Published:
         if _token is not _TOKEN:
             raise TypeError("Published tables are made by pipeline.disclosure.publish(), not by hand")
         self.table, self.rule, self.suppressed, self.family, self.tidy = table, rule, suppressed, family, tidy
-        # cell status: True where disclosure control hid the value ("<k"); an empty cell that is not
+        # cell status: True where disclosure control hid the value (marked `x`); an empty cell that is not
         # hidden is missing / not applicable. Same index and columns as `table`.
         self.hidden = (pd.DataFrame(False, index=table.index, columns=table.columns) if hidden is None
                        else hidden.reindex(index=table.index, columns=table.columns, fill_value=False))
