@@ -17,7 +17,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 from bs4 import BeautifulSoup
 
 from pipeline.disclosure.errors import DisclosureError  # noqa: F401  (re-exported)
@@ -97,6 +96,8 @@ def _strings(obj):
 
 
 def scan_notebook(path: str | Path, k: int) -> list[Leak]:
+    import nbformat  # here, not at the top: it costs ~2 s of imports (jsonschema's format checkers) that
+    # the release attacker, which reads only the number format of this module, should not pay
     nb = nbformat.read(path, as_version=4)
     leaks = [Leak(str(path), "metadata", f"pad van de bouwomgeving in de metadata: {x[:60]}")
              for x in dict.fromkeys(_strings(nb.metadata)) if ABSOLUTE_PATH.search(x)]
