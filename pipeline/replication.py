@@ -249,11 +249,10 @@ def draw_panel(worlds: dict, rng: np.random.Generator, overlap: float) -> dict:
     return out
 
 
-def panel_estimates(worlds: dict, samples: dict, settings, construct: str, dims: list[str]) -> pd.DataFrame:
-    """Changes (baseline -> every wave and wave -> wave), raw gap changes (baseline -> last) and the
-    trend slope of one replicate, on the chapters' change stack, with the planted finite-population value."""
+def linked_stack(worlds: dict, samples: dict, settings) -> tuple[dict, object]:
+    """(designs, linked): one replicate's waves raked as configured, and stacked as the chapters stack
+    them for changes (the linked panel in the frame of the levels, with the registers' overlap)."""
     from pipeline.analysis import linkage
-    from pipeline.analysis import trend as T
     from pipeline.weight import weighted_design
 
     w = settings["weighting"]
@@ -264,6 +263,15 @@ def panel_estimates(worlds: dict, samples: dict, settings, construct: str, dims:
                                            trim=tuple(w["trim"]) if w.get("trim") else None)
     overlap = linkage.frame_overlap({wave: worlds[wave].register for wave in samples}, w["strata"])
     linked, _ = linkage.stack_for_change(designs, frame=settings.frame("levels"), frame_overlap=overlap)
+    return designs, linked
+
+
+def panel_estimates(worlds: dict, samples: dict, settings, construct: str, dims: list[str]) -> pd.DataFrame:
+    """Changes (baseline -> every wave and wave -> wave), raw gap changes (baseline -> last) and the
+    trend slope of one replicate, on the chapters' change stack, with the planted finite-population value."""
+    from pipeline.analysis import trend as T
+
+    _, linked = linked_stack(worlds, samples, settings)
     waves = list(samples)
     truth = {wave: worlds[wave].truth.get(construct) for wave in waves}
 
@@ -334,17 +342,8 @@ def effect_estimates(worlds: dict[int, World], samples: dict[int, pd.DataFrame],
     aggregate effect and placebo per outcome. `before`: also the SE of the estimator as it was before
     the linked panel (superpopulation frame, waves as independent samples), column `se_before`."""
     from pipeline.analysis import effect as E
-    from pipeline.analysis import linkage
-    from pipeline.weight import weighted_design
 
-    w = settings["weighting"]
-    designs = {}
-    for wave, sample in samples.items():
-        designs[wave], _ = weighted_design(sample, worlds[wave].register, strata=w["strata"], margins=w["margins"],
-                                           origin=tuple(w.get("origin") or ()) or None,
-                                           trim=tuple(w["trim"]) if w.get("trim") else None)
-    overlap = linkage.frame_overlap({wave: worlds[wave].register for wave in samples}, w["strata"])
-    linked, _ = linkage.stack_for_change(designs, frame=settings.frame("levels"), frame_overlap=overlap)
+    designs, linked = linked_stack(worlds, samples, settings)
     rows = []
     for o in outcomes:
         panel, cov = E.linked_directorate_panel(linked, o, min_n=k)
